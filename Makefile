@@ -1,0 +1,100 @@
+# powerpark - GNU Makefile. `make run` and `make check` are all a fresh Debian
+# machine needs: both install missing packages first (scripts/deps.sh).
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+BUILD    ?= build
+
+PKGS     := libcurl libfyaml zlib
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' \
+            -DPP_DATADIR='"$(PREFIX)/share/powerpark"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -MMD -MP -pthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -lm -pthread
+
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Library sources: everything but the command dispatcher.
+LIB_SRC  := $(wildcard core/*.c collector/*.c optimizer/*.c models/*.c)
+CMD_SRC  := $(wildcard cmd/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+BENCH_SRC:= $(wildcard bench/bench_*.c)
+
+OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
+SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+SAN_CMD  := $(CMD_SRC:%.c=$(BUILD)/san/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all run check test bench deps deps-build install uninstall clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/powerpark
+
+deps:
+	@./scripts/deps.sh all
+
+deps-build:
+	@./scripts/deps.sh build
+
+# The main job on its embedded default: a simulated park, end to end.
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/powerpark run
+
+# Every test: unit tests and the powerpark binary under ASan+UBSan, then the
+# integration tests against real servers on 127.0.0.1.
+check: deps
+	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark
+	@BUILD=$(BUILD) ./tests/run.sh
+
+test: check
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/powerpark $(BENCHES)
+	@BUILD=$(BUILD) ./bench/run.sh
+
+$(BUILD)/powerpark: $(CMD_OBJ) $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/san/powerpark: $(SAN_CMD) $(SAN_OBJ)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/san/tests/%.o $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+install: $(BUILD)/powerpark
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/powerpark/profiles \
+		$(DESTDIR)$(PREFIX)/share/powerpark/examples
+	install -m 755 $(BUILD)/powerpark $(DESTDIR)$(PREFIX)/bin/powerpark
+	install -m 644 conf/profiles/*.yaml $(DESTDIR)$(PREFIX)/share/powerpark/profiles/
+	install -m 644 conf/examples/*.yaml $(DESTDIR)$(PREFIX)/share/powerpark/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/powerpark
+	rm -rf $(DESTDIR)$(PREFIX)/share/powerpark
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

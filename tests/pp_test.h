@@ -1,0 +1,38 @@
+/* pp_test.h - a tiny test harness: cases of checks, a closing count line.
+ * Each PT_RUN'd case passes when none of its checks failed. */
+#ifndef PP_TEST_H
+#define PP_TEST_H
+
+#include <stdio.h>
+
+static int pt_cases_pass, pt_cases_fail, pt_case_failed;
+
+#define PT_CHECK(cond, ...)                                                      \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			pt_case_failed = 1;                                      \
+			fprintf(stderr, "  FAIL %s:%d: ", __FILE__, __LINE__);   \
+			fprintf(stderr, __VA_ARGS__);                            \
+			fputc('\n', stderr);                                     \
+		}                                                                \
+	} while (0)
+
+#define PT_RUN(fn)                                                               \
+	do {                                                                     \
+		pt_case_failed = 0;                                              \
+		fn();                                                            \
+		if (pt_case_failed) {                                            \
+			pt_cases_fail++;                                         \
+			fprintf(stderr, "not ok - %s\n", #fn);                   \
+		} else {                                                         \
+			pt_cases_pass++;                                         \
+			printf("ok - %s\n", #fn);                                \
+		}                                                                \
+	} while (0)
+
+/* Prints the closing line and returns the exit status for main(). */
+#define PT_DONE(name)                                                             \
+	(printf("%s: %d passed, %d failed\n", name, pt_cases_pass, pt_cases_fail), \
+	 pt_cases_fail ? 1 : 0)
+
+#endif
