@@ -1,1 +1,58 @@
-int main(void){return 0;}
+/* powerpark.c - subcommand dispatch only; each command lives in cmd/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct pp_command commands[] = {
+	{"check", "validate a site configuration and print a summary", pp_cmd_check},
+	{"send", "send line protocol from stdin/files through the configured outputs",
+	 pp_cmd_send},
+	{"run", "run the embedded demo: a simulated park end to end", pp_cmd_run},
+	{"help", "show help for powerpark or a command", NULL},
+};
+#define NCMD (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: powerpark [--version] [--help] <command> [<args>]\n\ncommands:\n");
+	for (size_t i = 0; i < NCMD; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'powerpark <command> --help' shows a command's options.\n");
+}
+
+static const struct pp_command *find(const char *name)
+{
+	for (size_t i = 0; i < NCMD; i++)
+		if (!strcmp(commands[i].name, name) && commands[i].fn)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("powerpark %s\n", PP_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		if (argc > 2 && find(argv[2])) {
+			char *a[] = {argv[2], "--help", NULL};
+			return find(argv[2])->fn(2, a);
+		}
+		usage(stdout);
+		return 0;
+	}
+	const struct pp_command *c = find(cmd);
+	if (!c) {
+		fprintf(stderr, "powerpark: '%s' is not a command\n\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,439 @@
+/* ywalk.c - YAML walking helpers with file:line:column problems. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ywalk.h"
+
+void *yalloc(struct ywalk *w, size_t n)
+{
+	struct ypool *p = w->pool;
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 64;
+		void **np = realloc(p->ptrs, nc * sizeof *np);
+		if (!np)
+			abort(); /* a config that does not fit in memory is not recoverable */
+		p->ptrs = np;
+		p->cap = nc;
+	}
+	void *m = calloc(1, n ? n : 1);
+	if (!m)
+		abort();
+	p->ptrs[p->n++] = m;
+	return m;
+}
+
+char *ystrdup(struct ywalk *w, const char *s, size_t n)
+{
+	char *d = yalloc(w, n + 1);
+	memcpy(d, s, n);
+	return d;
+}
+
+void ypool_free(struct ypool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->ptrs[i]);
+	free(p->ptrs);
+	p->ptrs = NULL;
+	p->n = p->cap = 0;
+}
+
+void pp_diags_init(struct pp_diags *d)
+{
+	d->lines = NULL;
+	d->n = d->cap = 0;
+}
+
+void pp_diags_free(struct pp_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->lines[i]);
+	free(d->lines);
+	pp_diags_init(d);
+}
+
+void ydiag_add(struct pp_diags *d, const char *line)
+{
+	if (!d)
+		return;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 16;
+		char **nl = realloc(d->lines, nc * sizeof *nl);
+		if (!nl)
+			return;
+		d->lines = nl;
+		d->cap = nc;
+	}
+	char *c = strdup(line);
+	if (c)
+		d->lines[d->n++] = c;
+}
+
+struct pp_pos ypos(struct ywalk *w, struct fy_node *n, struct pp_pos fallback)
+{
+	(void)w;
+	while (n) {
+		enum fy_node_type t = fy_node_get_type(n);
+		if (t == FYNT_SCALAR) {
+			struct fy_token *tok = fy_node_get_scalar_token(n);
+			const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
+			if (!m)
+				return fallback;
+			struct pp_pos p = {fallback.file, m->line + 1, m->column + 1};
+			return p;
+		}
+		void *it = NULL;
+		if (t == FYNT_MAPPING) {
+			struct fy_node_pair *pr = fy_node_mapping_iterate(n, &it);
+			n = pr ? fy_node_pair_key(pr) : NULL;
+		} else {
+			n = fy_node_sequence_iterate(n, &it);
+		}
+	}
+	return fallback;
+}
+
+static void vproblem(struct ywalk *w, struct pp_pos pos, const char *fmt, va_list ap)
+{
+	char msg[600], line[800];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	snprintf(line, sizeof line, "%s:%d:%d: %s", pos.file ? pos.file : w->file, pos.line,
+		 pos.col, msg);
+	ydiag_add(w->diags, line);
+	w->nproblems++;
+}
+
+void yproblem_at(struct ywalk *w, struct pp_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vproblem(w, pos, fmt, ap);
+	va_end(ap);
+}
+
+void yproblem(struct ywalk *w, struct fy_node *n, const char *fmt, ...)
+{
+	struct pp_pos fb = {w->file, 1, 1};
+	va_list ap;
+	va_start(ap, fmt);
+	vproblem(w, ypos(w, n, fb), fmt, ap);
+	va_end(ap);
+}
+
+struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, size_t len)
+{
+	struct fy_diag_cfg dc;
+	fy_diag_cfg_default(&dc);
+	dc.fp = NULL;
+	dc.output_fn = NULL;
+	struct fy_diag *diag = fy_diag_create(&dc);
+	if (!diag)
+		return NULL;
+	fy_diag_set_collect_errors(diag, true);
+	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
+	struct fy_document *doc;
+	if (text) {
+		doc = fy_document_build_from_string(&pc, text, len);
+	} else {
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			struct pp_pos p = {w->file, 1, 1};
+			yproblem_at(w, p, "cannot open: %s", strerror(errno));
+			fy_diag_destroy(diag);
+			return NULL;
+		}
+		fclose(f);
+		doc = fy_document_build_from_file(&pc, path);
+	}
+	void *it = NULL;
+	struct fy_diag_error *e;
+	int n = 0;
+	while ((e = fy_diag_errors_iterate(diag, &it))) {
+		struct pp_pos p = {w->file, e->line > 0 ? e->line : 1, e->column > 0 ? e->column : 1};
+		yproblem_at(w, p, "YAML syntax error: %s", e->msg);
+		n++;
+	}
+	if (!doc && !n) {
+		struct pp_pos p = {w->file, 1, 1};
+		yproblem_at(w, p, "YAML syntax error");
+	}
+	fy_diag_destroy(diag);
+	return doc;
+}
+
+static size_t lev(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 63 || lb > 63)
+		return 99;
+	size_t d[64], prev, tmp;
+	for (size_t j = 0; j <= lb; j++)
+		d[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			tmp = d[j];
+			size_t c = prev + (a[i - 1] != b[j - 1]);
+			if (d[j] + 1 < c)
+				c = d[j] + 1;
+			if (d[j - 1] + 1 < c)
+				c = d[j - 1] + 1;
+			d[j] = c;
+			prev = tmp;
+		}
+	}
+	return d[lb];
+}
+
+const char *ysuggest(const char *s, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t bd = 99, sl = strlen(s);
+	size_t lim = sl <= 4 ? 1 : sl <= 8 ? 2 : 3;
+	for (size_t i = 0; i < n; i++) {
+		if (!cands[i])
+			continue;
+		size_t d = lev(s, cands[i]);
+		if (d < bd) {
+			bd = d;
+			best = cands[i];
+		}
+	}
+	if (bd <= lim)
+		return best;
+	/* a key typed short ("rotate" for "rotate_mb") */
+	for (size_t i = 0; sl >= 3 && i < n; i++)
+		if (cands[i] && !strncmp(cands[i], s, sl))
+			return cands[i];
+	return NULL;
+}
+
+const char *ydym(char *buf, size_t len, const char *s, const char *const *cands, size_t n)
+{
+	const char *b = ysuggest(s, cands, n);
+	if (!b)
+		return "";
+	snprintf(buf, len, " (did you mean '%s'?)", b);
+	return buf;
+}
+
+const char *yscalar(struct ywalk *w, struct fy_node *n)
+{
+	if (!n || fy_node_get_type(n) != FYNT_SCALAR)
+		return NULL;
+	size_t len;
+	const char *s = fy_node_get_scalar(n, &len);
+	return s ? ystrdup(w, s, len) : NULL;
+}
+
+struct fy_node *yget(struct fy_node *map, const char *key)
+{
+	if (!map || fy_node_get_type(map) != FYNT_MAPPING)
+		return NULL;
+	return fy_node_mapping_lookup_by_string(map, key, FY_NT);
+}
+
+static const char *tname(struct fy_node *n)
+{
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR: return "a scalar";
+	case FYNT_SEQUENCE: return "a list";
+	case FYNT_MAPPING: return "a mapping";
+	}
+	return "something else";
+}
+
+int ykeys(struct ywalk *w, struct fy_node *map, const char *what, const char *const *allowed,
+	  const char *const *required)
+{
+	if (!map || fy_node_get_type(map) != FYNT_MAPPING) {
+		if (map)
+			yproblem(w, map, "%s: expected a mapping (key: value), got %s", what,
+				 tname(map));
+		return -1;
+	}
+	size_t na = 0;
+	while (allowed[na])
+		na++;
+	void *it = NULL;
+	struct fy_node_pair *pr;
+	while ((pr = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *k = fy_node_pair_key(pr);
+		const char *ks = yscalar(w, k);
+		if (!ks) {
+			yproblem(w, k, "%s: keys must be plain names", what);
+			continue;
+		}
+		size_t i;
+		for (i = 0; i < na; i++)
+			if (!strcmp(ks, allowed[i]))
+				break;
+		if (i == na) {
+			char dym[128];
+			yproblem(w, k, "%s: unknown key '%s'%s", what, ks,
+				 ydym(dym, sizeof dym, ks, allowed, na));
+		}
+	}
+	for (size_t i = 0; required && required[i]; i++)
+		if (!yget(map, required[i]))
+			yproblem(w, map, "%s: missing required key '%s'", what, required[i]);
+	return 0;
+}
+
+/* The value node of key if it is a plain (unquoted) scalar; else reported. */
+static struct fy_node *plain(struct ywalk *w, struct fy_node *map, const char *key,
+			     const char *expect)
+{
+	struct fy_node *v = yget(map, key);
+	if (!v)
+		return NULL;
+	if (fy_node_get_type(v) != FYNT_SCALAR) {
+		yproblem(w, v, "'%s': expected %s, got %s", key, expect, tname(v));
+		return NULL;
+	}
+	enum fy_node_style st = fy_node_get_style(v);
+	if (st != FYNS_PLAIN && st != FYNS_ANY) {
+		yproblem(w, v, "'%s': expected %s, got a quoted string", key, expect);
+		return NULL;
+	}
+	return v;
+}
+
+int ystr(struct ywalk *w, struct fy_node *map, const char *key, const char **out)
+{
+	struct fy_node *v = yget(map, key);
+	if (!v)
+		return 0;
+	const char *s = yscalar(w, v);
+	if (!s) {
+		yproblem(w, v, "'%s': expected a string, got %s", key, tname(v));
+		return -1;
+	}
+	if (!*s) {
+		yproblem(w, v, "'%s': must not be empty", key);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int ynum(struct ywalk *w, struct fy_node *map, const char *key, double lo, double hi,
+	 int lo_open, double *out)
+{
+	struct fy_node *v = yget(map, key);
+	if (!v)
+		return 0;
+	if (!(v = plain(w, map, key, "a number")))
+		return -1;
+	const char *s = yscalar(w, v);
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(d)) {
+		yproblem(w, v, "'%s': expected a number, got '%s'", key, s);
+		return -1;
+	}
+	if (lo_open ? !(d > lo) : !(d >= lo)) {
+		yproblem(w, v, "'%s': must be %s %g, got %s", key, lo_open ? ">" : ">=", lo, s);
+		return -1;
+	}
+	if (d > hi) {
+		yproblem(w, v, "'%s': must be <= %g, got %s", key, hi, s);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int yint(struct ywalk *w, struct fy_node *map, const char *key, long lo, long hi, long *out)
+{
+	struct fy_node *v = yget(map, key);
+	if (!v)
+		return 0;
+	if (!(v = plain(w, map, key, "an integer")))
+		return -1;
+	const char *s = yscalar(w, v);
+	char *end;
+	errno = 0;
+	long d = strtol(s, &end, 10);
+	if (end == s || *end || errno) {
+		yproblem(w, v, "'%s': expected an integer, got '%s'", key, s);
+		return -1;
+	}
+	if (d < lo || d > hi) {
+		yproblem(w, v, "'%s': must be %ld-%ld, got %ld", key, lo, hi, d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int ybool(struct ywalk *w, struct fy_node *map, const char *key, int *out)
+{
+	struct fy_node *v = yget(map, key);
+	if (!v)
+		return 0;
+	if (!(v = plain(w, map, key, "true or false")))
+		return -1;
+	const char *s = yscalar(w, v);
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
+		*out = 0;
+	else {
+		yproblem(w, v, "'%s': expected true or false, got '%s'", key, s);
+		return -1;
+	}
+	return 0;
+}
+
+struct fy_node *ymap(struct ywalk *w, struct fy_node *map, const char *key)
+{
+	struct fy_node *v = yget(map, key);
+	if (v && fy_node_get_type(v) != FYNT_MAPPING) {
+		yproblem(w, v, "'%s': expected a mapping (key: value), got %s", key, tname(v));
+		return NULL;
+	}
+	return v;
+}
+
+struct fy_node *yseq(struct ywalk *w, struct fy_node *map, const char *key)
+{
+	struct fy_node *v = yget(map, key);
+	if (v && fy_node_get_type(v) != FYNT_SEQUENCE) {
+		yproblem(w, v, "'%s': expected a list, got %s", key, tname(v));
+		return NULL;
+	}
+	return v;
+}
+
+int yparse_time(const char *s, int64_t *out)
+{
+	int Y, M, D, h, m, sec, n = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6)
+		return -1;
+	const char *z = s + n;
+	long off = 0;
+	if (!strcmp(z, "Z")) {
+		off = 0;
+	} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 && z[3] == ':') {
+		int oh, om;
+		if (sscanf(z + 1, "%2d:%2d", &oh, &om) != 2)
+			return -1;
+		off = (oh * 3600L + om * 60L) * (z[0] == '+' ? 1 : -1);
+	} else {
+		return -1;
+	}
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		return -1;
+	struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
+			.tm_hour = h, .tm_min = m, .tm_sec = sec};
+	*out = (int64_t)timegm(&tm) - off;
+	return 0;
+}

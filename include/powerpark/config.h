@@ -1,0 +1,251 @@
+/* config.h - the site configuration (YAML): site and grid, power tree,
+ * cooling plants, devices and their profiles, outputs, API.
+ *
+ * pp_config_load reads a file and reports every problem it finds, each as
+ * "FILE:LINE:COLUMN: message", naming the file that holds it (a profile file
+ * included). A loaded config is read-only and owns all of its strings. */
+#ifndef PP_CONFIG_H
+#define PP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "powerpark/err.h"
+
+/* Where a value was written, for messages that point back into the file. */
+struct pp_pos {
+	const char *file;
+	int line, col; /* 1-based */
+};
+
+struct pp_grid_event {
+	const char *name;
+	int64_t start_s, end_s; /* Unix seconds, UTC */
+	double limit_kw;
+	struct pp_pos pos;
+};
+
+struct pp_site {
+	const char *name;
+	const char *region;
+	double margin;          /* fraction of every limit held back, 0..0.5 */
+	double import_limit_kw; /* contracted grid import limit */
+	double ramp_kw_per_min; /* 0 = none */
+	double other_kw;        /* loads that are neither IT nor cooling */
+	struct pp_grid_event *events;
+	size_t nevents;
+};
+
+struct pp_device;
+
+struct pp_rack {
+	const char *name;
+	double limit_kw;
+	double base_kw;       /* non-GPU power (CPUs, fans, network) */
+	int gpus;
+	const char *gpu_model;
+	const char *device_name;
+	struct pp_device *device; /* resolved; NULL when none */
+	struct pp_pos pos;
+};
+
+struct pp_row {
+	const char *name;
+	double limit_kw;
+	struct pp_rack *racks;
+	size_t nracks;
+	struct pp_pos pos;
+};
+
+struct pp_hall {
+	const char *name;
+	double limit_kw;
+	double base_kw;
+	struct pp_row *rows;
+	size_t nrows;
+	struct pp_pos pos;
+};
+
+enum pp_equip_kind { PP_EQ_CHILLER, PP_EQ_TOWER, PP_EQ_DRYCOOLER, PP_EQ_CDU };
+
+struct pp_equip {
+	const char *name;
+	enum pp_equip_kind kind;
+	const char *model;      /* chillers: a named model (see config.c) */
+	double capacity_kw;
+	const char *hall;       /* CDUs: the hall whose loop it serves */
+	const char *device_name;
+	struct pp_device *device;
+	struct pp_pos pos;
+};
+
+struct pp_plant {
+	const char *name;
+	const char **serves;    /* hall names */
+	size_t nserves;
+	int reserve;            /* chillers held back for N+k redundancy */
+	double chw_supply_c;    /* chilled/loop water supply set point */
+	struct pp_equip *equip;
+	size_t nequip;
+	struct pp_pos pos;
+};
+
+enum pp_proto { PP_PROTO_MODBUS_TCP, PP_PROTO_MODBUS_RTU, PP_PROTO_SNMP };
+
+enum pp_mb_func { PP_MB_COIL = 1, PP_MB_DISCRETE = 2, PP_MB_HOLDING = 3, PP_MB_INPUT = 4 };
+enum pp_vtype { PP_VT_INT16, PP_VT_UINT16, PP_VT_INT32, PP_VT_UINT32, PP_VT_INT64,
+		PP_VT_UINT64, PP_VT_FLOAT32, PP_VT_FLOAT64, PP_VT_BIT };
+enum pp_order { PP_ORD_ABCD, PP_ORD_CDAB, PP_ORD_BADC, PP_ORD_DCBA };
+
+struct pp_pfield {
+	const char *name;        /* metric field name, unit in the name (power_w) */
+	const char *unit;
+	double scale, offset;    /* value = raw * scale + offset */
+	double min, max;         /* valid range; outside is dropped and counted */
+	/* Modbus */
+	enum pp_mb_func func;
+	int reg;                 /* 0-based register or coil address */
+	enum pp_vtype vtype;
+	enum pp_order order;
+	int bit;                 /* -1, or the bit of a 16-bit register */
+	/* SNMP */
+	const char *oid;         /* numeric, dotted */
+	int table;               /* walk the column, index becomes a tag */
+	const char *index_tag;
+	int counter;             /* a counter: also write a rate */
+	struct pp_pos pos;
+};
+
+struct pp_profile {
+	const char *name;
+	const char *file;
+	int snmp;                /* 1 = SNMP profile, 0 = Modbus */
+	const char *measurement;
+	const char *source;      /* the document the map follows */
+	struct pp_pfield *fields;
+	size_t nfields;
+};
+
+enum pp_snmp_level { PP_SNMP_NOAUTH, PP_SNMP_AUTHNOPRIV, PP_SNMP_AUTHPRIV };
+
+struct pp_snmp_cred {
+	int version;             /* 1, 2 (2c) or 3 */
+	const char *community;
+	const char *user;
+	enum pp_snmp_level level;
+	const char *auth_proto;  /* MD5, SHA, SHA-256, SHA-512 */
+	const char *auth_key;
+	const char *priv_proto;  /* DES, AES */
+	const char *priv_key;
+};
+
+struct pp_device {
+	const char *name;
+	enum pp_proto proto;
+	const char *address;     /* host:port, or a serial device for RTU */
+	int unit_id;
+	int interval_ms, timeout_ms, retries;
+	int baud;                /* RTU */
+	const char *profile_name;
+	struct pp_profile *profile;
+	struct pp_snmp_cred snmp;
+	struct pp_pos pos;
+};
+
+enum pp_out_type { PP_OUT_INFLUXDB, PP_OUT_VICTORIA, PP_OUT_FILE };
+
+struct pp_output_conf {
+	const char *name;
+	enum pp_out_type type;
+	const char *url;         /* HTTP: the full /write URL */
+	const char *path;        /* file: directory of .lp files */
+	int unsigned_ok;         /* write `u` fields (off for InfluxDB 1.x) */
+	int gzip;
+	size_t batch_lines, batch_bytes;
+	int flush_ms, timeout_ms, retry_max_ms;
+	size_t queue_batches;
+	const char *spool_dir;   /* NULL: no spool */
+	uint64_t spool_max_bytes;
+	uint64_t rotate_bytes;   /* file output */
+	int keep;
+	struct pp_pos pos;
+};
+
+struct pp_api_token {
+	const char *name;
+	const char *token;
+	unsigned scopes;         /* PP_SCOPE_* */
+};
+#define PP_SCOPE_READ 1u
+#define PP_SCOPE_WRITE 2u
+#define PP_SCOPE_LEASE 4u
+#define PP_SCOPE_ADMIN 8u
+
+struct pp_api_conf {
+	const char *listen;      /* host:port, 127.0.0.1:8080 by default */
+	struct pp_api_token *tokens;
+	size_t ntokens;
+};
+
+struct pp_config {
+	const char *file;
+	struct pp_site site;
+	double site_limit_kw;    /* the site's main breaker (power.limit_kw) */
+	struct pp_hall *halls;
+	size_t nhalls;
+	struct pp_plant *plants;
+	size_t nplants;
+	struct pp_device *devices;
+	size_t ndevices;
+	struct pp_profile **profiles;
+	size_t nprofiles;
+	struct pp_output_conf *outputs;
+	size_t noutputs;
+	struct pp_api_conf api;
+	void *priv_;             /* allocations, freed by pp_config_destroy */
+};
+
+/* A list of problem lines ("FILE:LINE:COL: message"), owned by the list. */
+struct pp_diags {
+	char **lines;
+	size_t n, cap;
+};
+
+/* Initialises an empty list. */
+void pp_diags_init(struct pp_diags *d);
+/* Frees the lines. */
+void pp_diags_free(struct pp_diags *d);
+
+/* Loads and validates the site configuration at path (borrowed). On success
+ * *out receives the config (taken; free with pp_config_destroy) and PP_OK is
+ * returned. Otherwise every problem found is appended to diags (borrowed) and
+ * PP_ERR_CONFIG returned, *out left NULL. Profiles named by devices are looked
+ * up as NAME.yaml in profile_path (relative to the config file's folder),
+ * then ./conf/profiles and PP_DATADIR/profiles. */
+PP_WUR enum pp_err pp_config_load(const char *path, struct pp_config **out,
+				  struct pp_diags *diags);
+
+/* Like pp_config_load for YAML text held in memory (borrowed); name is used in
+ * messages, base_dir for relative profile paths (both borrowed, may be NULL). */
+PP_WUR enum pp_err pp_config_load_text(const char *name, const char *text, size_t len,
+				       const char *base_dir, struct pp_config **out,
+				       struct pp_diags *diags);
+
+/* Frees a config and everything it owns; NULL is fine. */
+void pp_config_destroy(struct pp_config *cfg);
+
+/* Prints a one-screen summary (halls, racks, GPUs, limits per level, devices
+ * per protocol, plants, outputs) to f (borrowed). */
+void pp_config_summary(const struct pp_config *cfg, FILE *f);
+
+/* Totals over the power tree. */
+struct pp_config_totals {
+	size_t halls, rows, racks, gpus;
+	double hall_kw, row_kw, rack_kw;
+	size_t devices_by_proto[3];
+	double chiller_kw;
+};
+void pp_config_totals(const struct pp_config *cfg, struct pp_config_totals *t);
+
+#endif

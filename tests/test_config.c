@@ -1,0 +1,296 @@
+/* test_config.c - every kind of configuration problem, with exact
+ * file:line:column, and the shipped examples loading clean. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "powerpark/config.h"
+#include "pp_test.h"
+
+static char dir[256];
+
+static void write_file(const char *name, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	if (!f) {
+		perror(p);
+		exit(2);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A valid base config; cases replace one line of it. Line numbers matter. */
+static const char *base =
+	"site:\n"                                                         /* 1 */
+	"  name: t\n"                                                     /* 2 */
+	"  grid:\n"                                                       /* 3 */
+	"    import_limit_kw: 1000\n"                                     /* 4 */
+	"power:\n"                                                        /* 5 */
+	"  limit_kw: 1200\n"                                              /* 6 */
+	"  halls:\n"                                                      /* 7 */
+	"    - name: a\n"                                                 /* 8 */
+	"      limit_kw: 500\n"                                           /* 9 */
+	"      rows:\n"                                                   /* 10 */
+	"        - name: a01\n"                                           /* 11 */
+	"          limit_kw: 200\n"                                       /* 12 */
+	"          racks:\n"                                              /* 13 */
+	"            - name: a01-r01\n"                                   /* 14 */
+	"              limit_kw: 45\n"                                    /* 15 */
+	"              gpus: 32\n"                                        /* 16 */
+	"              gpu_model: H100-SXM\n"                             /* 17 */
+	"              device: pdu1\n"                                    /* 18 */
+	"cooling:\n"                                                      /* 19 */
+	"  plants:\n"                                                     /* 20 */
+	"    - name: p1\n"                                                /* 21 */
+	"      serves: [a]\n"                                             /* 22 */
+	"      chillers:\n"                                               /* 23 */
+	"        - {name: ch1, model: doe2-centrifugal, capacity_kw: 900}\n" /* 24 */
+	"        - {name: ch2, model: doe2-centrifugal, capacity_kw: 900}\n" /* 25 */
+	"devices:\n"                                                      /* 26 */
+	"  - name: pdu1\n"                                                /* 27 */
+	"    protocol: snmp\n"                                            /* 28 */
+	"    address: 127.0.0.1:1161\n"                                   /* 29 */
+	"    profile: pdu\n"                                              /* 30 */
+	"  - name: meter\n"                                               /* 31 */
+	"    protocol: modbus-tcp\n"                                      /* 32 */
+	"    address: 127.0.0.1:1502\n"                                   /* 33 */
+	"    unit_id: 1\n"                                                /* 34 */
+	"    profile: meter\n"                                            /* 35 */
+	"outputs:\n"                                                      /* 36 */
+	"  - {name: local, type: file, path: /tmp/x}\n";                  /* 37 */
+
+/* base with line `line` (1-based) replaced by repl (which may hold '\n'). */
+static char *edit_of(const char *src, int line, const char *repl)
+{
+	static char out[8192];
+	char in[8192];
+	snprintf(in, sizeof in, "%s", src);
+	out[0] = '\0';
+	const char *p = in;
+	for (int l = 1; *p; l++) {
+		const char *nl = strchr(p, '\n');
+		size_t n = (size_t)(nl - p) + 1;
+		if (l == line)
+			strcat(out, repl);
+		else
+			strncat(out, p, n);
+		p += n;
+	}
+	return out;
+}
+
+static char *edit(int line, const char *repl)
+{
+	return edit_of(base, line, repl);
+}
+
+/* Loads text as site.yaml; returns diagnostics joined by '\n'. */
+static char *load(const char *text, int *ok)
+{
+	static char all[16384];
+	write_file("site.yaml", text);
+	char p[512];
+	snprintf(p, sizeof p, "%s/site.yaml", dir);
+	struct pp_diags d;
+	pp_diags_init(&d);
+	struct pp_config *cfg = NULL;
+	enum pp_err e = pp_config_load(p, &cfg, &d);
+	*ok = e == PP_OK && cfg != NULL;
+	all[0] = '\0';
+	for (size_t i = 0; i < d.n; i++) {
+		strncat(all, d.lines[i], sizeof all - strlen(all) - 2);
+		strcat(all, "\n");
+	}
+	pp_config_destroy(cfg);
+	pp_diags_free(&d);
+	return all;
+}
+
+/* Expects loading to fail with a line "DIR/FILE:want" (want = "L:C: text"). */
+static void expect(const char *text, const char *file, const char *want)
+{
+	int ok;
+	char *got = load(text, &ok);
+	char needle[1024];
+	snprintf(needle, sizeof needle, "%s/%s:%s", dir, file, want);
+	PT_CHECK(!ok, "loaded although it should fail with [%s]", want);
+	PT_CHECK(strstr(got, needle) != NULL, "missing [%s]\n  got:\n%s", needle, got);
+}
+
+static void t_base_is_valid(void)
+{
+	int ok;
+	char *got = load(base, &ok);
+	PT_CHECK(ok, "base config fails:\n%s", got);
+}
+
+static void t_yaml_syntax(void)
+{
+	expect(edit(22, "      serves: [a\n"), "site.yaml",
+	       "24:9: YAML syntax error: did not find expected node content");
+	int ok;
+	char *got = load(edit(2, "  name: t\n  name: u\n"), &ok);
+	PT_CHECK(!ok && strstr(got, "site.yaml:3:3: YAML syntax error: duplicate key"),
+		 "duplicate key: %s", got);
+}
+
+static void t_unknown_keys(void)
+{
+	expect(edit(9, "      limt_kw: 500\n"), "site.yaml",
+	       "9:7: hall: unknown key 'limt_kw' (did you mean 'limit_kw'?)");
+	expect(edit(16, "              gpu: 32\n"), "site.yaml",
+	       "16:15: rack: unknown key 'gpu' (did you mean 'gpus'?)");
+	expect(edit(37, "  - {name: local, type: file, path: /tmp/x, rotate: 3}\n"), "site.yaml",
+	       "37:45: output: unknown key 'rotate' (did you mean 'rotate_mb'?)");
+}
+
+static void t_missing_keys(void)
+{
+	/* a rack without limit_kw: reported at the rack */
+	expect(edit(15, ""), "site.yaml", "14:15: rack: missing required key 'limit_kw'");
+	expect(edit(4, "    ramp_kw_per_min: 10\n"), "site.yaml",
+	       "4:5: grid: missing required key 'import_limit_kw'");
+}
+
+static void t_wrong_types(void)
+{
+	expect(edit(16, "              gpus: many\n"), "site.yaml",
+	       "16:21: 'gpus': expected an integer, got 'many'");
+	expect(edit(15, "              limit_kw: \"45\"\n"), "site.yaml",
+	       "15:26: 'limit_kw': expected a number, got a quoted string");
+	expect(edit(22, "      serves: a\n"), "site.yaml", "22:15: 'serves': expected a list");
+	expect(edit(4, "    import_limit_kw: [1]\n"), "site.yaml",
+	       "4:23: 'import_limit_kw': expected a number, got a list");
+}
+
+static void t_bad_limits(void)
+{
+	expect(edit(15, "              limit_kw: -5\n"), "site.yaml",
+	       "15:25: 'limit_kw': must be > 0, got -5");
+	expect(edit(9, "      limit_kw: 0\n"), "site.yaml", "9:17: 'limit_kw': must be > 0, got 0");
+	expect(edit(4, "    import_limit_kw: -1\n"), "site.yaml",
+	       "4:22: 'import_limit_kw': must be > 0");
+}
+
+static void t_duplicates(void)
+{
+	expect(edit(11, "        - name: a\n"), "site.yaml",
+	       "11:17: duplicate power node name 'a' (first defined at ");
+	expect(edit(31, "  - name: pdu1\n"), "site.yaml", "31:11: duplicate device name 'pdu1'");
+}
+
+static void t_dangling(void)
+{
+	expect(edit(18, "              device: pdu2\n"), "site.yaml",
+	       "18:23: rack 'a01-r01' refers to unknown device 'pdu2' (did you mean 'pdu1'?)");
+	expect(edit(22, "      serves: [a, hall-b]\n"), "site.yaml",
+	       "22:19: plant 'p1' refers to unknown hall 'hall-b'");
+	expect(edit(30, "    profile: pdux\n"), "site.yaml", "30:14: profile 'pdux' not found");
+	expect(edit(17, "              gpu_model: H100-SMX\n"), "site.yaml",
+	       "17:26: unknown gpu_model 'H100-SMX' (did you mean 'H100-SXM'?)");
+}
+
+static void t_unit_id(void)
+{
+	expect(edit(34, "    unit_id: 248\n"), "site.yaml", "34:14: 'unit_id': must be 0-247, got 248");
+	expect(edit(34, "    unit_id: -1\n"), "site.yaml", "34:14: 'unit_id': must be 0-247, got -1");
+}
+
+static void t_snmpv3(void)
+{
+	expect(edit(30, "    profile: pdu\n    snmp: {version: 3, user: ops, level: authPriv, "
+			"auth: SHA, auth_key: longenough1, priv: AES}\n"),
+	       "site.yaml", "31:12: SNMPv3 user 'ops' (authPriv) has no 'priv_key'");
+	expect(edit(30, "    profile: pdu\n    snmp: {version: 3, user: ops, level: authNoPriv}\n"),
+	       "site.yaml", "31:12: SNMPv3 user 'ops' (authNoPriv) has no 'auth_key'");
+	int ok;
+	char *got = load(edit(30, "    profile: pdu\n    snmp: {version: 3, user: ops, level: "
+				  "authPriv, auth: SHA, auth_key: longenough1, priv: AES, "
+				  "priv_key: longenough2}\n"), &ok);
+	PT_CHECK(ok, "valid v3 rejected: %s", got);
+}
+
+static void t_profile_errors_name_profile_file(void)
+{
+	write_file("profiles/meter.yaml",
+		   "protocol: modbus\n"
+		   "measurement: meter\n"
+		   "fields:\n"
+		   "  - {name: p, register: 0, type: float23}\n"
+		   "  - {name: q, register: 65535, type: float32}\n");
+	expect(base, "profiles/meter.yaml",
+	       "4:34: 'type': unknown value 'float23' (did you mean 'float32'?)");
+	expect(base, "profiles/meter.yaml", "5:25: 'float32' at register 65535 runs past");
+	write_file("profiles/meter.yaml",
+		   "protocol: modbus\nmeasurement: meter\nfields:\n  - {name: p, register: 0}\n");
+}
+
+static void t_reports_every_problem(void)
+{
+	char text[8192];
+	snprintf(text, sizeof text, "%s", edit(15, "              limit_kw: -5\n"));
+	snprintf(text, sizeof text, "%s", edit_of(text, 34, "    unit_id: 9999\n"));
+	int ok;
+	char *got = load(text, &ok);
+	PT_CHECK(!ok && strstr(got, "15:25:") && strstr(got, "34:14:"),
+		 "both problems must be reported:\n%s", got);
+}
+
+static void t_examples_load(void)
+{
+	const char *ex[] = {"conf/examples/small.yaml", "conf/examples/large.yaml"};
+	for (int i = 0; i < 2; i++) {
+		struct pp_diags d;
+		pp_diags_init(&d);
+		struct pp_config *cfg = NULL;
+		enum pp_err e = pp_config_load(ex[i], &cfg, &d);
+		PT_CHECK(e == PP_OK, "%s: %s", ex[i], d.n ? d.lines[0] : "?");
+		if (cfg) {
+			struct pp_config_totals t;
+			pp_config_totals(cfg, &t);
+			if (i == 1)
+				PT_CHECK(t.halls == 3 && t.gpus >= 19000 && cfg->site.import_limit_kw >= 40000,
+					 "large example: %zu halls %zu GPUs", t.halls, t.gpus);
+			PT_CHECK(cfg->ndevices > 0 && cfg->devices[0].profile, "profiles resolved");
+		}
+		pp_config_destroy(cfg);
+		pp_diags_free(&d);
+	}
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/pp-test-config-XXXXXX");
+	if (!mkdtemp(dir))
+		return 2;
+	char p[300];
+	snprintf(p, sizeof p, "%s/profiles", dir);
+	mkdir(p, 0755);
+	write_file("profiles/pdu.yaml",
+		   "protocol: snmp\nmeasurement: pdu\nfields:\n  - {name: power_w, oid: 1.3.6.1.2.1.1.0}\n");
+	write_file("profiles/meter.yaml",
+		   "protocol: modbus\nmeasurement: meter\nfields:\n  - {name: p, register: 0}\n");
+	PT_RUN(t_base_is_valid);
+	PT_RUN(t_yaml_syntax);
+	PT_RUN(t_unknown_keys);
+	PT_RUN(t_missing_keys);
+	PT_RUN(t_wrong_types);
+	PT_RUN(t_bad_limits);
+	PT_RUN(t_duplicates);
+	PT_RUN(t_dangling);
+	PT_RUN(t_unit_id);
+	PT_RUN(t_snmpv3);
+	PT_RUN(t_profile_errors_name_profile_file);
+	PT_RUN(t_reports_every_problem);
+	PT_RUN(t_examples_load);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return PT_DONE("test_config");
+}
