@@ -27,9 +27,9 @@ TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC:= $(wildcard bench/bench_*.c)
 
 OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/demo_yaml.o
 SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
-SAN_CMD  := $(CMD_SRC:%.c=$(BUILD)/san/%.o)
+SAN_CMD  := $(CMD_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/demo_yaml.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -68,6 +68,22 @@ $(BUILD)/powerpark: $(CMD_OBJ) $(OBJ)
 $(BUILD)/san/powerpark: $(SAN_CMD) $(SAN_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The demo configuration, compiled in as `powerpark run`'s embedded default.
+$(BUILD)/gen/demo_yaml.c: conf/demo.yaml
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from conf/demo.yaml */'; \
+	  echo 'const char pp_demo_yaml[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+
+$(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

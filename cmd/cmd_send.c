@@ -1,0 +1,191 @@
+/* cmd_send.c - `powerpark send -c FILE [FILE.lp ...]`: line protocol from
+ * stdin or files, checked by the strict parser, through the configured
+ * outputs (with their spools). Replays `.lp` files and feeds tests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "powerpark/config.h"
+#include "powerpark/lineproto.h"
+#include "powerpark/log.h"
+#include "powerpark/output.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct sendstate {
+	struct pp_outset *set;
+	struct pp_lp_result r;
+	enum pp_lp_precision prec;
+	size_t line_base, bad, points;
+	const char *src;
+};
+
+/* Parses complete lines in [p, p+len) and writes them. */
+static int feed(struct sendstate *st, const char *p, size_t len)
+{
+	if (pp_lineproto_parse(p, len, st->prec, pp_now_wall_ns(), &st->r))
+		return -1;
+	for (size_t i = 0; i < st->r.nerrors; i++)
+		fprintf(stderr, "%s:%zu: rejected: %s\n", st->src, st->line_base + st->r.errors[i].line,
+			st->r.errors[i].reason);
+	st->bad += st->r.nbad;
+	size_t nl = 0;
+	for (size_t i = 0; i < len; i++)
+		nl += p[i] == '\n';
+	st->line_base += nl;
+	st->points += st->r.nsamples;
+	if (st->r.nsamples && pp_outset_write(st->set, st->r.samples, st->r.nsamples))
+		fprintf(stderr, "%s: some points could not be encoded for an output\n", st->src);
+	return 0;
+}
+
+static int pump(struct sendstate *st, int fd)
+{
+	size_t cap = 1 << 20, have = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -1;
+	while (!stop_flag) {
+		if (have == cap) { /* a very long line: grow */
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + have, cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		char *last = memrchr(buf, '\n', have);
+		if (!last)
+			continue;
+		size_t whole = (size_t)(last - buf) + 1;
+		if (feed(st, buf, whole))
+			break;
+		memmove(buf, buf + whole, have - whole);
+		have -= whole;
+	}
+	if (have && !stop_flag)
+		feed(st, buf, have);
+	free(buf);
+	return 0;
+}
+
+int pp_cmd_send(int argc, char **argv)
+{
+	const char *cfgfile = NULL;
+	int drain_ms = 60000, first_file = argc;
+	struct sendstate st = {.prec = PP_PREC_NS, .src = "<stdin>"};
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: powerpark send -c FILE [--precision ns|us|ms|s] "
+			       "[--drain-ms N] [FILE.lp ...]\n\n"
+			       "Reads InfluxDB line protocol from the files or stdin, rejects bad\n"
+			       "lines with their number and reason, and sends the rest through the\n"
+			       "outputs of the configuration (batching, retries, spool). At the end\n"
+			       "it waits up to --drain-ms (default 60000) for delivery; what is not\n"
+			       "delivered stays in the spool. SIGTERM/SIGINT stop reading and\n"
+			       "spool what is unsent.\n");
+			return 0;
+		} else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+			cfgfile = argv[++i];
+		} else if (!strcmp(argv[i], "--drain-ms") && i + 1 < argc) {
+			drain_ms = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
+			const char *p = argv[++i];
+			st.prec = !strcmp(p, "s") ? PP_PREC_S : !strcmp(p, "ms") ? PP_PREC_MS
+							    : !strcmp(p, "us") ? PP_PREC_US
+									       : PP_PREC_NS;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "powerpark send: unknown option '%s'\n", argv[i]);
+			return 2;
+		} else {
+			first_file = i;
+			break;
+		}
+	}
+	if (!cfgfile) {
+		fprintf(stderr, "usage: powerpark send -c FILE [FILE.lp ...]\n");
+		return 2;
+	}
+	struct pp_diags d;
+	pp_diags_init(&d);
+	struct pp_config *cfg = NULL;
+	if (pp_config_load(cfgfile, &cfg, &d)) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.lines[i]);
+		pp_diags_free(&d);
+		return 1;
+	}
+	pp_diags_free(&d);
+	if (!cfg->noutputs) {
+		fprintf(stderr, "%s: no outputs configured\n", cfgfile);
+		pp_config_destroy(cfg);
+		return 1;
+	}
+	struct pp_errbuf eb;
+	if (pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &st.set, &eb)) {
+		fprintf(stderr, "powerpark send: %s\n", eb.msg);
+		pp_config_destroy(cfg);
+		return 1;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pp_lp_result_init(&st.r);
+	int rc = 0;
+	if (first_file >= argc) {
+		pump(&st, 0);
+	}
+	for (int i = first_file; i < argc && !stop_flag; i++) {
+		int fd = !strcmp(argv[i], "-") ? 0 : open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
+			rc = 1;
+			continue;
+		}
+		st.src = argv[i];
+		st.line_base = 0;
+		pump(&st, fd);
+		if (fd)
+			close(fd);
+	}
+	pp_lp_result_free(&st.r);
+	pp_outset_flush(st.set);
+	/* at EOF wait up to drain_ms for delivery; on a signal not at all: the
+	 * spool keeps what is unsent for the next start */
+	pp_outset_stop(st.set, stop_flag ? 0 : drain_ms);
+	for (size_t i = 0;; i++) {
+		struct pp_output_stats os;
+		const char *name = pp_outset_stats(st.set, i, &os);
+		if (!name)
+			break;
+		fprintf(stderr,
+			"output %s: queued %" PRIu64 ", sent %" PRIu64 ", retried %" PRIu64
+			", spooled %" PRIu64 ", dropped %" PRIu64 ", rejected %" PRIu64
+			", spool %" PRIu64 " bytes\n",
+			name, os.queued, os.sent, os.retried, os.spooled, os.dropped, os.rejected,
+			os.spool_bytes);
+	}
+	pp_outset_destroy(st.set, 0);
+	fprintf(stderr, "powerpark send: %zu points read, %zu bad lines%s\n", st.points, st.bad,
+		stop_flag ? " (stopped by signal; unsent points are in the spool)" : "");
+	pp_config_destroy(cfg);
+	return rc ? rc : st.bad ? 1 : 0;
+}

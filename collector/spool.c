@@ -1,0 +1,257 @@
+/* spool.c - disk spool: one file per batch, "<seq>-<lines>.lp".
+ *
+ * A batch is written to a temporary name, flushed to disk and renamed, so a
+ * crash leaves either the whole batch or none of it. Sequence numbers start
+ * in the middle of the range so failed in-flight batches can be put back in
+ * front of newer ones. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "powerpark/log.h"
+#include "spool.h"
+
+struct entry {
+	uint64_t seq;
+	uint64_t bytes;
+	size_t lines;
+};
+
+struct spool {
+	char *dir;
+	uint64_t max_bytes, bytes;
+	struct entry *e; /* ring buffer, oldest at head */
+	size_t head, n, cap;
+};
+
+static struct entry *at(struct spool *s, size_t i)
+{
+	return &s->e[(s->head + i) % s->cap];
+}
+
+static int grow(struct spool *s)
+{
+	if (s->n < s->cap)
+		return 0;
+	size_t nc = s->cap ? s->cap * 2 : 64;
+	struct entry *ne = malloc(nc * sizeof *ne);
+	if (!ne)
+		return -1;
+	for (size_t i = 0; i < s->n; i++)
+		ne[i] = *at(s, i);
+	free(s->e);
+	s->e = ne;
+	s->head = 0;
+	s->cap = nc;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void path_of(const struct spool *s, const struct entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%020" PRIu64 "-%zu.lp", s->dir, e->seq, e->lines);
+}
+
+static int mkdirs(const char *dir)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, 0750) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	}
+	return mkdir(tmp, 0750) && errno != EEXIST ? -1 : 0;
+}
+
+enum pp_err spool_open(const char *dir, uint64_t max_bytes, struct spool **out,
+		       struct pp_errbuf *eb)
+{
+	*out = NULL;
+	if (mkdirs(dir))
+		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
+	struct spool *s = calloc(1, sizeof *s);
+	if (!s || !(s->dir = strdup(dir))) {
+		free(s);
+		closedir(d);
+		return pp_errf(eb, PP_ERR_NOMEM, "spool: out of memory");
+	}
+	s->max_bytes = max_bytes;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		uint64_t seq;
+		size_t lines;
+		int n = 0;
+		if (sscanf(de->d_name, "%20" SCNu64 "-%zu.lp%n", &seq, &lines, &n) != 2 ||
+		    de->d_name[n] != '\0')
+			continue; /* temporaries and foreign files are left alone */
+		char p[4608];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		struct stat st;
+		if (stat(p, &st) || grow(s))
+			continue;
+		struct entry *e = &s->e[s->n++];
+		e->seq = seq;
+		e->lines = lines;
+		e->bytes = (uint64_t)st.st_size;
+		s->bytes += e->bytes;
+	}
+	closedir(d);
+	if (s->n)
+		qsort(s->e, s->n, sizeof *s->e, cmp_entry);
+	if (s->n)
+		pp_log(PP_LOG_INFO, "spool", "%s: %zu batches (%" PRIu64 " bytes) to replay", dir,
+		       s->n, s->bytes);
+	*out = s;
+	return PP_OK;
+}
+
+void spool_close(struct spool *s)
+{
+	if (!s)
+		return;
+	free(s->e);
+	free(s->dir);
+	free(s);
+}
+
+static void drop_oldest(struct spool *s, uint64_t *dropped)
+{
+	struct entry *e = at(s, 0);
+	char p[4608];
+	path_of(s, e, p, sizeof p);
+	unlink(p);
+	s->bytes -= e->bytes;
+	if (dropped)
+		*dropped += e->lines;
+	pp_log(PP_LOG_ERROR, "spool", "%s: full (cap %" PRIu64 " bytes): dropped the oldest batch "
+				      "of %zu points", s->dir, s->max_bytes, e->lines);
+	s->head = (s->head + 1) % s->cap;
+	s->n--;
+}
+
+enum pp_err spool_push(struct spool *s, const char *data, size_t len, size_t lines, int front,
+		       uint64_t *dropped, struct pp_errbuf *eb)
+{
+	while (s->n && s->bytes + len > s->max_bytes)
+		drop_oldest(s, dropped);
+	if (len > s->max_bytes) {
+		if (dropped)
+			*dropped += lines;
+		return pp_errf(eb, PP_ERR_FULL, "spool %s: batch of %zu bytes exceeds the cap",
+			       s->dir, len);
+	}
+	if (grow(s))
+		return pp_errf(eb, PP_ERR_NOMEM, "spool: out of memory");
+	struct entry e = {.lines = lines, .bytes = len};
+	if (front)
+		e.seq = s->n ? at(s, 0)->seq - 1 : (1ull << 62);
+	else
+		e.seq = s->n ? at(s, s->n - 1)->seq + 1 : (1ull << 62);
+	char p[4608], tmp[4700];
+	path_of(s, &e, p, sizeof p);
+	snprintf(tmp, sizeof tmp, "%s.tmp", p);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", tmp, strerror(errno));
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = errno;
+			close(fd);
+			unlink(tmp);
+			return pp_errf(eb, PP_ERR_IO, "spool %s: %s", tmp, strerror(err));
+		}
+		off += (size_t)w;
+	}
+	if (fdatasync(fd) || close(fd) || rename(tmp, p)) {
+		int err = errno;
+		unlink(tmp);
+		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", p, strerror(err));
+	}
+	if (front) {
+		s->head = (s->head + s->cap - 1) % s->cap;
+		s->e[s->head] = e;
+	} else {
+		*at(s, s->n) = e;
+	}
+	s->n++;
+	s->bytes += len;
+	return PP_OK;
+}
+
+enum pp_err spool_peek(struct spool *s, char **data, size_t *len, size_t *lines, uint64_t *seq,
+		       struct pp_errbuf *eb)
+{
+	*data = NULL;
+	while (s->n) {
+		struct entry *e = at(s, 0);
+		char p[4608];
+		path_of(s, e, p, sizeof p);
+		FILE *f = fopen(p, "rb");
+		if (!f) {
+			pp_log(PP_LOG_ERROR, "spool", "%s: %s; skipping it", p, strerror(errno));
+			s->bytes -= e->bytes;
+			s->head = (s->head + 1) % s->cap;
+			s->n--;
+			continue;
+		}
+		char *buf = malloc(e->bytes + 1);
+		if (!buf) {
+			fclose(f);
+			return pp_errf(eb, PP_ERR_NOMEM, "spool: out of memory");
+		}
+		size_t got = fread(buf, 1, e->bytes, f);
+		fclose(f);
+		buf[got] = '\0';
+		*data = buf;
+		*len = got;
+		*lines = e->lines;
+		*seq = e->seq;
+		return PP_OK;
+	}
+	return PP_OK;
+}
+
+void spool_pop(struct spool *s, uint64_t seq)
+{
+	if (!s->n || at(s, 0)->seq != seq)
+		return;
+	struct entry *e = at(s, 0);
+	char p[4608];
+	path_of(s, e, p, sizeof p);
+	unlink(p);
+	s->bytes -= e->bytes;
+	s->head = (s->head + 1) % s->cap;
+	s->n--;
+}
+
+size_t spool_count(const struct spool *s)
+{
+	return s->n;
+}
+
+uint64_t spool_bytes(const struct spool *s)
+{
+	return s->bytes;
+}

@@ -1,0 +1,31 @@
+/* transport.h - private: how one output delivers a batch (HTTP or file). */
+#ifndef PP_TRANSPORT_H
+#define PP_TRANSPORT_H
+
+#include <stddef.h>
+
+#include "powerpark/config.h"
+#include "powerpark/err.h"
+
+enum tx_result {
+	TX_OK,        /* stored */
+	TX_RETRY,     /* try again later (down, 5xx, 429, timeout) */
+	TX_TOO_LARGE, /* 413: split and resend */
+	TX_REJECTED   /* 400: never resend; *rejected lines were refused */
+};
+
+struct transport {
+	const char *kind;
+	/* Delivers len bytes of line protocol holding `lines` lines. On
+	 * TX_RETRY, *retry_after_ms may carry the store's Retry-After. */
+	enum tx_result (*send)(void *ctx, const char *data, size_t len, size_t lines,
+			       size_t *rejected, int *retry_after_ms, struct pp_errbuf *eb);
+	void (*destroy)(void *ctx);
+};
+
+PP_WUR enum pp_err tx_http_create(const struct pp_output_conf *c, const struct transport **t,
+				  void **ctx, struct pp_errbuf *eb);
+PP_WUR enum pp_err tx_file_create(const struct pp_output_conf *c, const struct transport **t,
+				  void **ctx, struct pp_errbuf *eb);
+
+#endif
