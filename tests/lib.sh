@@ -1,0 +1,44 @@
+# lib.sh - helpers for integration tests: free ports, waiting on a condition
+# (polling with a deadline, never a bare sleep), real servers on 127.0.0.1
+# that are always stopped on exit, and pass/fail counting.
+set -u
+PASS=0
+FAIL=0
+PIDS=""
+TMP=$(mktemp -d /tmp/pp-it-XXXXXX)
+
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*" >&2; }
+check() { # check "description" command...
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS command...: polls the command until it succeeds.
+wait_for() {
+	t=$1; shift
+	end=$(($(date +%s) + t))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+http_ok() { curl -sf -o /dev/null "$1"; }
+
+done_tests() {
+	echo "$1: $PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
