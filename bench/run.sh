@@ -1,0 +1,71 @@
+#!/bin/bash
+# run.sh - `make bench`: encoder lines/s, and end-to-end points/s into a local
+# victoria-metrics through powerpark's HTTP output next to curl posting the
+# same pre-encoded batches in the same run. Appends to bench/RESULTS.md.
+set -eu
+BUILD=${BUILD:-build}
+. "$(dirname "$0")/../tests/lib.sh"
+PP=$BUILD/powerpark
+N=${BENCH_POINTS:-1000000}
+BATCH=5000
+RUNS=3
+
+enc=$(taskset -c 0 "$BUILD/bench/bench_encode" 2>/dev/null || "$BUILD/bench/bench_encode")
+enc_rate=$(echo "$enc" | sed -nE 's/^encode_lines_per_s ([0-9]+)/\1/p')
+echo "$enc"
+
+port=$(free_port)
+victoria-metrics -storageDataPath="$TMP/vm" -httpListenAddr="127.0.0.1:$port" \
+	-loggerLevel=ERROR > "$TMP/vm.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 60 http_ok "http://127.0.0.1:$port/health"
+
+base=$(( ($(date +%s) - 7200) * 1000 ))
+tests/gen_points.py "$base" 0 "$N" > "$TMP/all.lp"
+mkdir -p "$TMP/batches"
+split -l $BATCH -d -a 5 "$TMP/all.lp" "$TMP/batches/b"
+: > "$TMP/curl.cfg"
+sep=""
+for f in "$TMP"/batches/b*; do
+	printf '%surl = "http://127.0.0.1:%s/write"\ndata-binary = "@%s"\noutput = "/dev/null"\n' \
+		"$sep" "$port" "$f" >> "$TMP/curl.cfg"
+	sep="next
+"
+done
+cat > "$TMP/site.yaml" <<CONF
+site: {name: bench, grid: {import_limit_kw: 1000}}
+power: {limit_kw: 1000, halls: [{name: a, limit_kw: 900, rows: [{name: a01, limit_kw: 100, racks: []}]}]}
+outputs:
+  - {name: vm, type: victoriametrics, url: "http://127.0.0.1:$port/write", gzip: false,
+     batch_lines: $BATCH, batch_bytes: 67108864, flush_ms: 1000, queue_batches: 1024}
+CONF
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+pp_rates=""; curl_rates=""
+for r in $(seq $RUNS); do
+	t0=$(now); curl -s -K "$TMP/curl.cfg"; t1=$(now)
+	curl_rates="$curl_rates $(echo "$N / ($t1 - $t0)" | bc -l)"
+	t0=$(now); "$PP" send -c "$TMP/site.yaml" "$TMP/all.lp" 2>/dev/null; t1=$(now)
+	pp_rates="$pp_rates $(echo "$N / ($t1 - $t0)" | bc -l)"
+done
+pp=$(echo $pp_rates | tr ' ' '\n' | median)
+cu=$(echo $curl_rates | tr ' ' '\n' | median)
+ratio=$(echo "$pp / $cu * 100" | bc -l)
+printf 'e2e powerpark send -> victoria-metrics: %.0f points/s (median of %d)\n' "$pp" $RUNS
+printf 'e2e curl --data-binary same batches:    %.0f points/s (median of %d)\n' "$cu" $RUNS
+printf 'ratio: %.1f %%\n' "$ratio"
+
+cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
+{
+	echo
+	echo "## $(date -u +%Y-%m-%d) on $(nproc) cores, $cpu"
+	echo
+	echo "| benchmark | median | reference | ratio | goal |"
+	echo "|---|---|---|---|---|"
+	printf '| encoder, typical rack lines, one core | %.2f M lines/s | - | - | >= 5 M lines/s |\n' \
+		"$(echo "$enc_rate / 1000000" | bc -l)"
+	printf '| %d points into victoria-metrics via HTTP output (parse + encode + POST, %d-line batches) | %.0f points/s | curl --data-binary same batches: %.0f points/s | %.1f %% | >= 90 %% |\n' \
+		"$N" $BATCH "$pp" "$cu" "$ratio"
+} >> bench/RESULTS.md
+echo "recorded in bench/RESULTS.md"
