@@ -116,19 +116,20 @@ static long check_name(const char *s)
 	return (long)n;
 }
 
-/* Escapes s (n bytes) of class cl at p; returns bytes written (<= 2n).
- * A backslash is doubled only where a reader would otherwise take it as an
- * escape: before another special byte, before a backslash, or at the end. */
-static size_t esc(char *p, const char *s, size_t n, unsigned cl)
+/* Escapes the NUL-terminated s of class cl at p; returns bytes written
+ * (<= 2 strlen(s), which the caller reserved). A backslash is doubled only
+ * where a reader would otherwise take it as an escape: before another
+ * special byte, before a backslash, or at the end. */
+static size_t esc(char *p, const char *s, unsigned cl)
 {
 	char *o = p;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
 		if (special[c] & cl) {
 			*o++ = '\\';
 		} else if (c == '\\' && cl != CL_STR) {
-			unsigned char nx = i + 1 < n ? (unsigned char)s[i + 1] : 0;
-			if (i + 1 == n || (special[nx] & cl) || nx == '\\')
+			unsigned char nx = (unsigned char)s[1];
+			if (!nx || (special[nx] & cl) || nx == '\\')
 				*o++ = '\\';
 		}
 		*o++ = (char)c;
@@ -173,15 +174,15 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 
 	char *start = out->data + out->len;
 	char *p = start;
-	p += esc(p, s->measurement, strlen(s->measurement), CL_MEAS);
+	p += esc(p, s->measurement, CL_MEAS);
 	for (size_t i = 0; i < s->ntags; i++) {
 		const char *v = s->tags[i].val;
 		if (!v || !*v)
 			continue; /* InfluxDB cannot store an empty tag value */
 		*p++ = ',';
-		p += esc(p, s->tags[i].key, strlen(s->tags[i].key), CL_KEY);
+		p += esc(p, s->tags[i].key, CL_KEY);
 		*p++ = '=';
-		p += esc(p, v, strlen(v), CL_KEY);
+		p += esc(p, v, CL_KEY);
 	}
 	char sep = ' ';
 	for (size_t i = 0; i < s->nfields; i++) {
@@ -190,7 +191,7 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 			continue;
 		*p++ = sep;
 		sep = ',';
-		p += esc(p, f->key, strlen(f->key), CL_KEY);
+		p += esc(p, f->key, CL_KEY);
 		*p++ = '=';
 		switch (f->type) {
 		case PP_F_FLOAT:
@@ -223,7 +224,7 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 		case PP_F_STRING: {
 			const char *sv = f->v.s ? f->v.s : "";
 			*p++ = '"';
-			p += esc(p, sv, strlen(sv), CL_STR);
+			p += esc(p, sv, CL_STR);
 			*p++ = '"';
 			break;
 		}

@@ -315,12 +315,7 @@ static void *sender(void *arg)
 static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 			       struct pp_errbuf *eb)
 {
-	o->conf = *c;
-	o->name = strdup(c->name ? c->name : "output");
-	if (!o->name)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-	o->flags = c->unsigned_ok ? 0 : PP_LP_NO_UINT;
-	o->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)pp_now_wall_ns();
+	/* lock and buffer first: output_stop/fini run on a half-built output too */
 	pp_buf_init(&o->cur);
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_condattr_t ca;
@@ -328,6 +323,12 @@ static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&o->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	o->conf = *c;
+	o->name = strdup(c->name ? c->name : "output");
+	if (!o->name)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	o->flags = c->unsigned_ok ? 0 : PP_LP_NO_UINT;
+	o->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)pp_now_wall_ns();
 	enum pp_err e = c->type == PP_OUT_FILE ? tx_file_create(c, &o->tx, &o->txctx, eb)
 					       : tx_http_create(c, &o->tx, &o->txctx, eb);
 	if (e)
@@ -340,15 +341,11 @@ static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 	return PP_OK;
 }
 
-/* Joins the sender and spools or drops what is left. */
-static void output_stop(struct output *o, int drain_ms)
+/* Joins the sender (told to stop by pp_outset_stop, so all outputs drain in
+ * parallel) and spools or drops what is left. */
+static void output_stop(struct output *o)
 {
 	if (o->started) {
-		pthread_mutex_lock(&o->mu);
-		o->stop = 1;
-		o->drain_deadline = pp_now_mono_ns() + (int64_t)drain_ms * MS;
-		pthread_cond_signal(&o->cv);
-		pthread_mutex_unlock(&o->mu);
 		pthread_join(o->th, NULL);
 		o->started = 0;
 	}
@@ -507,7 +504,7 @@ void pp_outset_stop(struct pp_outset *set, int drain_ms)
 		pthread_mutex_unlock(&set->o[i].mu);
 	}
 	for (size_t i = 0; i < set->n; i++)
-		output_stop(&set->o[i], drain_ms);
+		output_stop(&set->o[i]);
 }
 
 void pp_outset_destroy(struct pp_outset *set, int drain_ms)

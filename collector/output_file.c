@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "powerpark/log.h"
 #include "transport.h"
 
 struct fileout {
@@ -18,21 +19,6 @@ struct fileout {
 	int keep;
 	unsigned serial;
 };
-
-static int mkdirs(const char *dir)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	}
-	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -81,7 +67,7 @@ static int open_next(struct fileout *fo, struct pp_errbuf *eb)
 	if (fo->f)
 		fclose(fo->f);
 	fo->f = NULL;
-	if (mkdirs(fo->dir)) {
+	if (pp_mkdirs(fo->dir, 0755)) {
 		pp_errf(eb, PP_ERR_IO, "%s: %s", fo->dir, strerror(errno));
 		return -1;
 	}

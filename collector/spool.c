@@ -63,26 +63,11 @@ static void path_of(const struct spool *s, const struct entry *e, char *buf, siz
 	snprintf(buf, len, "%s/%020" PRIu64 "-%zu.lp", s->dir, e->seq, e->lines);
 }
 
-static int mkdirs(const char *dir)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0750) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	}
-	return mkdir(tmp, 0750) && errno != EEXIST ? -1 : 0;
-}
-
 enum pp_err spool_open(const char *dir, uint64_t max_bytes, struct spool **out,
 		       struct pp_errbuf *eb)
 {
 	*out = NULL;
-	if (mkdirs(dir))
+	if (pp_mkdirs(dir, 0750))
 		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
 	DIR *d = opendir(dir);
 	if (!d)

@@ -57,12 +57,6 @@ static void ynames_free(struct ynames *ns)
 	free(ns->pos);
 }
 
-static struct pp_pos P(struct loader *L, struct fy_node *n)
-{
-	struct pp_pos fb = {L->w.file, 1, 1};
-	return ypos(&L->w, n, fb);
-}
-
 static void load_site(struct loader *L, struct fy_node *root)
 {
 	struct ywalk *w = &L->w;

@@ -11,12 +11,6 @@
 #define PP_DATADIR "/usr/local/share/powerpark"
 #endif
 
-static struct pp_pos P(struct loader *L, struct fy_node *n)
-{
-	struct pp_pos fb = {L->w.file, 1, 1};
-	return ypos(&L->w, n, fb);
-}
-
 /* Index of s in a NULL-ended table, or -1 (reported with a suggestion). */
 static int yenum(struct ywalk *w, struct fy_node *map, const char *key,
 		 const char *const *tab, int *out)
@@ -271,11 +265,8 @@ static void load_snmp(struct loader *L, struct fy_node *dn, struct pp_device *d)
 	struct pp_snmp_cred *c = &d->snmp;
 	c->version = 2;
 	c->community = "public";
-	if (!s) {
-		if (!yget(dn, "snmp"))
-			return;
-		return;
-	}
+	if (!s)
+		return; /* absent: v2c "public"; wrong type: already reported */
 	static const char *const req[] = {"version", NULL};
 	if (ykeys(w, s, "snmp", keys, req))
 		return;
@@ -302,10 +293,10 @@ static void load_snmp(struct loader *L, struct fy_node *dn, struct pp_device *d)
 		yenum(w, s, "level", levels, &lvl);
 	c->level = (enum pp_snmp_level)lvl;
 	int a = 1, p = 1;
-	if (yget(s, "auth") && !yenum(w, s, "auth", auths, &a))
-		(void)0;
-	if (yget(s, "priv") && !yenum(w, s, "priv", privs, &p))
-		(void)0;
+	if (yget(s, "auth"))
+		yenum(w, s, "auth", auths, &a);
+	if (yget(s, "priv"))
+		yenum(w, s, "priv", privs, &p);
 	c->auth_proto = auths[a];
 	c->priv_proto = privs[p];
 	ystr(w, s, "auth_key", &c->auth_key);

@@ -28,6 +28,13 @@ int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char 
 /* Index of name in ns or -1. */
 long yname_find(const struct ynames *ns, const char *name);
 
+/* Position of node n in the file being loaded (1:1 when unknown). */
+static inline struct pp_pos P(struct loader *L, struct fy_node *n)
+{
+	struct pp_pos fb = {L->w.file, 1, 1};
+	return ypos(&L->w, n, fb);
+}
+
 void config_load_devices(struct loader *L, struct fy_node *root);
 void config_load_outputs(struct loader *L, struct fy_node *root);
 void config_load_api(struct loader *L, struct fy_node *root);

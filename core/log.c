@@ -1,10 +1,12 @@
 /* log.c - leveled logging with back-off for repeated errors. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "powerpark/log.h"
@@ -75,6 +77,24 @@ int pp_logbackoff_hit(struct pp_logbackoff *b, int64_t now_ns)
 		return 1;
 	}
 	return 0;
+}
+
+int pp_mkdirs(const char *dir, unsigned mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, (mode_t)mode) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	}
+	return mkdir(tmp, (mode_t)mode) && errno != EEXIST ? -1 : 0;
 }
 
 int64_t pp_now_mono_ns(void)

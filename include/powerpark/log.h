@@ -28,6 +28,10 @@ uint64_t pp_logbackoff_reset(struct pp_logbackoff *b);
 /* Counts one occurrence; returns 1 when this one should be logged. */
 int pp_logbackoff_hit(struct pp_logbackoff *b, int64_t now_ns);
 
+/* Creates dir and its missing parents with the given mode; 0 on success
+ * (errno set otherwise). dir is borrowed. */
+int pp_mkdirs(const char *dir, unsigned mode);
+
 /* Monotonic and wall clocks in nanoseconds. */
 int64_t pp_now_mono_ns(void);
 int64_t pp_now_wall_ns(void);
