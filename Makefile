@@ -7,9 +7,9 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libcurl libfyaml zlib
+PKGS     := libcurl libfyaml zlib libmodbus netsnmp
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
-            -Wmissing-prototypes
+            -Wmissing-prototypes -Wno-format-truncation
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' \
             -DPP_DATADIR='"$(PREFIX)/share/powerpark"'
 CFLAGS   ?= -O2 -g

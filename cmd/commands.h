@@ -13,5 +13,7 @@ struct pp_command {
 int pp_cmd_check(int argc, char **argv);
 int pp_cmd_send(int argc, char **argv);
 int pp_cmd_run(int argc, char **argv);
+int pp_cmd_collect(int argc, char **argv);
+int pp_cmd_sim(int argc, char **argv);
 
 #endif

@@ -9,6 +9,9 @@ static const struct pp_command commands[] = {
 	{"send", "send line protocol from stdin/files through the configured outputs",
 	 pp_cmd_send},
 	{"run", "run the embedded demo: a simulated park end to end", pp_cmd_run},
+	{"collect", "poll every Modbus and SNMP device and send its metrics", pp_cmd_collect},
+	{"sim", "serve a simulated park (SNMP agents, Modbus gateways) for a config",
+	 pp_cmd_sim},
 	{"help", "show help for powerpark or a command", NULL},
 };
 #define NCMD (sizeof commands / sizeof commands[0])

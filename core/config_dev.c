@@ -66,7 +66,7 @@ static void load_pfield(struct loader *L, struct ywalk *w, struct fy_node *n,
 					 "scale", "offset", "unit", "min", "max", NULL};
 	static const char *const mr[] = {"name", "register", NULL};
 	static const char *const sk[] = {"name", "oid", "table", "index_tag", "counter",
-					 "scale", "offset", "unit", "min", "max", NULL};
+					 "as_tag", "scale", "offset", "unit", "min", "max", NULL};
 	static const char *const sr[] = {"name", "oid", NULL};
 	static const char *const funcs[] = {"coil", "discrete", "holding", "input", NULL};
 	static const char *const orders[] = {"ABCD", "CDAB", "BADC", "DCBA", NULL};
@@ -100,6 +100,10 @@ static void load_pfield(struct loader *L, struct ywalk *w, struct fy_node *n,
 				 f->oid);
 		ybool(w, n, "table", &f->table);
 		ybool(w, n, "counter", &f->counter);
+		ybool(w, n, "as_tag", &f->as_tag);
+		if (f->as_tag && !f->table)
+			yproblem(w, yget(n, "as_tag"), "'as_tag' needs 'table: true' (a column "
+							"whose value tags its row)");
 		ystr(w, n, "index_tag", &f->index_tag);
 		if (f->index_tag && !f->table)
 			yproblem(w, yget(n, "index_tag"), "'index_tag' needs 'table: true'");
@@ -345,7 +349,8 @@ void config_load_devices(struct loader *L, struct fy_node *root)
 	c->devices = yalloc(w, c->ndevices * sizeof *c->devices);
 	static const char *const keys[] = {"name", "protocol", "address", "unit_id", "interval_ms",
 					   "timeout_ms", "retries", "baud", "profile", "snmp",
-					   NULL};
+					   "max_regs", "max_gap", "pause_after_connect_ms",
+					   "pause_between_ms", NULL};
 	static const char *const req[] = {"name", "protocol", "address", "profile", NULL};
 	static const char *const protos[] = {"modbus-tcp", "modbus-rtu", "snmp", NULL};
 	void *it = NULL;
@@ -359,6 +364,8 @@ void config_load_devices(struct loader *L, struct fy_node *root)
 		d->retries = 1;
 		d->baud = 19200;
 		d->unit_id = 1;
+		d->max_regs = 125;
+		d->max_gap = 8;
 		if (ykeys(w, dn, "device", keys, req)) {
 			d->name = "";
 			yname_add(L, &L->devices, "device", "", d->pos);
@@ -399,6 +406,18 @@ void config_load_devices(struct loader *L, struct fy_node *root)
 			v = 1;
 			if (yget(dn, "unit_id") && !yint(w, dn, "unit_id", 0, 247, &v))
 				d->unit_id = (int)v;
+			v = d->max_regs;
+			if (!yint(w, dn, "max_regs", 1, 125, &v))
+				d->max_regs = (int)v;
+			v = d->max_gap;
+			if (!yint(w, dn, "max_gap", 0, 124, &v))
+				d->max_gap = (int)v;
+			v = 0;
+			if (!yint(w, dn, "pause_after_connect_ms", 0, 60000, &v))
+				d->pause_connect_ms = (int)v;
+			v = 0;
+			if (!yint(w, dn, "pause_between_ms", 0, 60000, &v))
+				d->pause_between_ms = (int)v;
 			v = d->baud;
 			if (d->proto == PP_PROTO_MODBUS_RTU &&
 			    !yint(w, dn, "baud", 300, 4000000, &v))

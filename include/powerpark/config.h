@@ -114,6 +114,7 @@ struct pp_pfield {
 	int table;               /* walk the column, index becomes a tag */
 	const char *index_tag;
 	int counter;             /* a counter: also write a rate */
+	int as_tag;              /* a table column whose value tags its row */
 	struct pp_pos pos;
 };
 
@@ -147,6 +148,10 @@ struct pp_device {
 	int unit_id;
 	int interval_ms, timeout_ms, retries;
 	int baud;                /* RTU */
+	int max_regs;            /* Modbus: registers per request, <= 125 */
+	int max_gap;             /* Modbus: unused registers a merged read may span */
+	int pause_connect_ms;    /* Modbus: wait after connecting (slow gateways) */
+	int pause_between_ms;    /* Modbus: wait between requests */
 	const char *profile_name;
 	struct pp_profile *profile;
 	struct pp_snmp_cred snmp;

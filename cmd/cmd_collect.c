@@ -1,0 +1,158 @@
+/* cmd_collect.c - `powerpark collect`: poll every device of a site and send
+ * its metrics through the configured outputs (or print them, --stdout). */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "powerpark/collect.h"
+#include "powerpark/config.h"
+#include "powerpark/lineproto.h"
+#include "powerpark/log.h"
+#include "powerpark/output.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct stdout_sink {
+	pthread_mutex_t mu;
+	struct pp_buf buf;
+	uint64_t bad;
+};
+
+static void to_stdout(void *ud, const struct pp_sample *s, size_t n)
+{
+	struct stdout_sink *o = ud;
+	pthread_mutex_lock(&o->mu);
+	for (size_t i = 0; i < n; i++) {
+		struct pp_errbuf eb;
+		if (pp_lineproto_encode(&o->buf, &s[i], 0, &eb))
+			o->bad++;
+	}
+	fwrite(o->buf.data, 1, o->buf.len, stdout);
+	o->buf.len = 0;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void to_outputs(void *ud, const struct pp_sample *s, size_t n)
+{
+	if (pp_outset_write(ud, s, n))
+		pp_log(PP_LOG_WARN, "collect", "a sample could not be encoded (counted as dropped)");
+}
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: powerpark collect -c FILE [--once] [--stdout] [--workers N]\n\n"
+		   "Polls every Modbus and SNMP device of the site on its own interval and\n"
+		   "sends the readings (and a `device` health sample per poll) to the\n"
+		   "configured outputs, until SIGTERM or SIGINT; then flushes the outputs.\n"
+		   "  --once      poll every device once, then exit (status 3 if any failed)\n"
+		   "  --stdout    print line protocol to stdout instead of the outputs\n"
+		   "  --workers N Modbus worker threads (default: min(devices, 64))\n");
+	return f == stdout ? 0 : 2;
+}
+
+int pp_cmd_collect(int argc, char **argv)
+{
+	const char *file = NULL;
+	struct pp_collect_opts opts = {0};
+	int to_out = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return usage(stdout);
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			file = argv[++i];
+		else if (!strcmp(argv[i], "--once"))
+			opts.once = 1;
+		else if (!strcmp(argv[i], "--stdout"))
+			to_out = 0;
+		else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
+			opts.modbus_workers = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "powerpark collect: unexpected argument '%s'\n", argv[i]);
+			return usage(stderr);
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "powerpark collect: -c FILE is required\n");
+		return usage(stderr);
+	}
+	struct pp_diags d;
+	pp_diags_init(&d);
+	struct pp_config *cfg = NULL;
+	enum pp_err e = pp_config_load(file, &cfg, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.lines[i]);
+	pp_diags_free(&d);
+	if (e)
+		return 1;
+	int rc = 1;
+	struct pp_errbuf eb;
+	struct pp_outset *set = NULL;
+	struct pp_collect *c = NULL;
+	struct stdout_sink so = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	pp_buf_init(&so.buf);
+	if (to_out && pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb)) {
+		fprintf(stderr, "powerpark collect: %s\n", eb.msg);
+		goto out;
+	}
+	if (pp_collect_create(cfg, &opts, to_out ? to_outputs : to_stdout,
+			      to_out ? (void *)set : (void *)&so, &c, &eb)) {
+		fprintf(stderr, "powerpark collect: %s\n", eb.msg);
+		goto out;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pp_collect_start(c, &eb)) {
+		fprintf(stderr, "powerpark collect: %s\n", eb.msg);
+		goto out;
+	}
+	size_t n = pp_collect_ndevices(c);
+	if (opts.once) {
+		size_t up = pp_collect_wait_once(c);
+		pp_collect_stop(c);
+		for (size_t i = 0; i < n; i++) {
+			struct pp_collect_devstats st;
+			pp_collect_stats(c, i, &st);
+			if (!st.up)
+				fprintf(stderr, "powerpark collect: %s: %s\n", st.name, st.last_error);
+		}
+		fprintf(stderr, "powerpark collect: %zu of %zu devices answered\n", up, n);
+		rc = up == n ? 0 : 3;
+	} else {
+		pp_log(PP_LOG_INFO, "collect", "polling %zu devices of site '%s'", n, cfg->site.name);
+		int64_t next_stats = pp_now_mono_ns();
+		while (!stop_flag) {
+			struct timespec ts = {0, 200000000L};
+			nanosleep(&ts, NULL);
+			if (set && pp_now_mono_ns() >= next_stats) {
+				next_stats += 10LL * 1000000000LL;
+				if (pp_outset_write_stats(set, pp_now_wall_ns()))
+					pp_log(PP_LOG_WARN, "collect", "output stats not written");
+			}
+		}
+		pp_log(PP_LOG_INFO, "collect", "stopping: flushing outputs");
+		pp_collect_stop(c);
+		rc = 0;
+	}
+out:
+	pp_collect_destroy(c);
+	if (set)
+		pp_outset_destroy(set, 10000);
+	fflush(stdout);
+	pp_buf_free(&so.buf);
+	pp_config_destroy(cfg);
+	return rc;
+}

@@ -1,0 +1,348 @@
+/* collect.c - the collector core: device tags from the power tree, the poll
+ * schedule, range checks, health, and grouping readings into samples. The
+ * protocol work lives in the drivers (modbus.c, snmp.c). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect_int.h"
+
+static const struct pp_driver *const drivers[] = {&pp_driver_modbus, &pp_driver_snmp};
+#define NDRIVERS (sizeof drivers / sizeof drivers[0])
+
+static void add_tag(struct cdev *d, const char *k, const char *v)
+{
+	if (d->ntags < CDEV_MAX_TAGS && v && *v) {
+		d->tags[d->ntags].key = k;
+		d->tags[d->ntags].val = v;
+		d->ntags++;
+	}
+}
+
+/* Tags that place a device: the rack it meters, or the plant equipment it
+ * belongs to; always the site and the device's own name. */
+static void locate(const struct pp_config *cfg, struct cdev *d)
+{
+	add_tag(d, "site", cfg->site.name);
+	for (size_t h = 0; h < cfg->nhalls; h++)
+		for (size_t r = 0; r < cfg->halls[h].nrows; r++)
+			for (size_t k = 0; k < cfg->halls[h].rows[r].nracks; k++) {
+				const struct pp_rack *rk = &cfg->halls[h].rows[r].racks[k];
+				if (rk->device != d->dev)
+					continue;
+				add_tag(d, "hall", cfg->halls[h].name);
+				add_tag(d, "row", cfg->halls[h].rows[r].name);
+				add_tag(d, "rack", rk->name);
+				goto dev;
+			}
+	static const char *const kind[] = {"chiller", "tower", "drycooler", "cdu"};
+	for (size_t p = 0; p < cfg->nplants; p++)
+		for (size_t e = 0; e < cfg->plants[p].nequip; e++) {
+			const struct pp_equip *q = &cfg->plants[p].equip[e];
+			if (q->device != d->dev)
+				continue;
+			add_tag(d, "plant", cfg->plants[p].name);
+			if (q->hall)
+				add_tag(d, "hall", q->hall);
+			add_tag(d, kind[q->kind], q->name);
+			goto dev;
+		}
+dev:
+	add_tag(d, "device", d->dev->name);
+}
+
+enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_collect_opts *opts,
+			      pp_collect_sink sink, void *ud, struct pp_collect **out,
+			      struct pp_errbuf *eb)
+{
+	*out = NULL;
+	struct pp_collect *c = calloc(1, sizeof *c);
+	if (!c)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	c->cfg = cfg;
+	if (opts)
+		c->opts = *opts;
+	c->sink = sink;
+	c->ud = ud;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->n = cfg->ndevices;
+	c->devs = calloc(c->n ? c->n : 1, sizeof *c->devs);
+	if (!c->devs) {
+		pp_collect_destroy(c);
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct cdev *d = &c->devs[i];
+		d->dev = &cfg->devices[i];
+		locate(cfg, d);
+		for (size_t k = 0; k < NDRIVERS; k++)
+			if (drivers[k]->match(d->dev))
+				d->driver = drivers[k];
+		if (!d->driver || !d->dev->profile) {
+			pp_collect_destroy(c);
+			return pp_errf(eb, PP_ERR_ARG, "device '%s': no driver or profile",
+				       d->dev->name);
+		}
+		d->proto_name = d->driver->name;
+		enum pp_err e = d->driver->configure(c, d, eb);
+		if (e) {
+			pp_collect_destroy(c);
+			return e;
+		}
+	}
+	*out = c;
+	return PP_OK;
+}
+
+enum pp_err pp_collect_start(struct pp_collect *c, struct pp_errbuf *eb)
+{
+	struct cdev **list = malloc((c->n ? c->n : 1) * sizeof *list);
+	if (!list)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	for (size_t k = 0; k < NDRIVERS; k++) {
+		size_t m = 0;
+		for (size_t i = 0; i < c->n; i++)
+			if (c->devs[i].driver == drivers[k])
+				list[m++] = &c->devs[i];
+		c->eng[k].drv = drivers[k];
+		if (!m)
+			continue;
+		enum pp_err e = drivers[k]->start(c, list, m, &c->eng[k].engine, eb);
+		if (e) {
+			free(list);
+			pp_collect_stop(c);
+			return e;
+		}
+		c->eng[k].started = 1;
+	}
+	free(list);
+	return PP_OK;
+}
+
+size_t pp_collect_wait_once(struct pp_collect *c)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->once_done < c->n)
+		pthread_cond_wait(&c->cv, &c->mu);
+	size_t up = 0;
+	for (size_t i = 0; i < c->n; i++)
+		up += c->devs[i].up != 0;
+	pthread_mutex_unlock(&c->mu);
+	return up;
+}
+
+void pp_collect_stop(struct pp_collect *c)
+{
+	c->stopping = 1;
+	for (size_t k = 0; k < NDRIVERS; k++)
+		if (c->eng[k].started) {
+			c->eng[k].drv->stop(c->eng[k].engine);
+			c->eng[k].started = 0;
+			c->eng[k].engine = NULL;
+		}
+}
+
+size_t pp_collect_ndevices(const struct pp_collect *c)
+{
+	return c->n;
+}
+
+void pp_collect_stats(struct pp_collect *c, size_t i, struct pp_collect_devstats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (i >= c->n)
+		return;
+	struct cdev *d = &c->devs[i];
+	pthread_mutex_lock(&c->mu);
+	st->name = d->dev->name;
+	st->up = d->up;
+	st->polls = d->polls;
+	st->ok = d->ok;
+	st->errors = d->errors;
+	st->timeouts = d->timeouts;
+	st->late = d->late;
+	st->range_drops = d->range_drops;
+	st->auth_errors = d->auth_errors;
+	st->last_ok_ns = d->last_ok_ns;
+	memcpy(st->last_error, d->last_error, sizeof st->last_error);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void pp_collect_destroy(struct pp_collect *c)
+{
+	if (!c)
+		return;
+	pp_collect_stop(c);
+	for (size_t i = 0; i < c->n && c->devs; i++)
+		if (c->devs[i].driver && c->devs[i].drv)
+			c->devs[i].driver->close(&c->devs[i]);
+	free(c->devs);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+int64_t collect_first_due(struct pp_collect *c, size_t i, int64_t now_ns)
+{
+	if (c->opts.once)
+		return now_ns;
+	const struct cdev *d = &c->devs[i];
+	/* Knuth's multiplicative hash of the index: a stable, even spread. */
+	uint64_t h = (uint64_t)(i + 1) * 2654435761u;
+	int64_t iv = (int64_t)d->dev->interval_ms * 1000000;
+	return now_ns + (int64_t)(h % (uint64_t)iv);
+}
+
+int64_t collect_next_due(struct pp_collect *c, struct cdev *d, int64_t due, int64_t started_ns)
+{
+	int64_t iv = (int64_t)d->dev->interval_ms * 1000000;
+	/* Late: started more than a tenth of the interval after its slot. */
+	uint64_t late = started_ns - due > iv / 10 ? 1 : 0;
+	int64_t next = due + iv;
+	int64_t now = pp_now_mono_ns();
+	if (next <= now) {
+		/* Keep the original phase: skip whole slots that are already gone. */
+		int64_t missed = (now - next) / iv + 1;
+		next += missed * iv;
+		late += (uint64_t)missed;
+	}
+	if (late) {
+		pthread_mutex_lock(&c->mu);
+		d->late += late;
+		pthread_mutex_unlock(&c->mu);
+	}
+	return next;
+}
+
+int collect_scale(struct pp_collect *c, struct cdev *d, const struct pp_pfield *f, double raw,
+		  double *out)
+{
+	double v = raw * f->scale + f->offset;
+	if (v == v && v >= f->min && v <= f->max) {
+		*out = v;
+		return 0;
+	}
+	pthread_mutex_lock(&c->mu);
+	d->range_drops++;
+	pthread_mutex_unlock(&c->mu);
+	pp_log(PP_LOG_DEBUG, d->proto_name, "%s: %s = %g outside [%g, %g], dropped",
+	       d->dev->name, f->name, v, f->min, f->max);
+	return -1;
+}
+
+/* Emits one sample per table row (and one for the scalars). */
+static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
+			const struct cval *vals, size_t n)
+{
+	const struct pp_profile *p = d->dev->profile;
+	struct pp_field *fields = malloc((n ? n : 1) * sizeof *fields);
+	struct pp_tag *tags = malloc((d->ntags + 1 + n) * sizeof *tags);
+	const char **done = calloc(n ? n : 1, sizeof *done);
+	size_t ndone = 0;
+	if (!fields || !tags || !done)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const char *idx = vals[i].index;
+		int seen = 0;
+		for (size_t k = 0; k < ndone && !seen; k++)
+			seen = !strcmp(done[k], idx);
+		if (seen)
+			continue;
+		done[ndone++] = idx;
+		size_t nf = 0, nt = d->ntags;
+		memcpy(tags, d->tags, d->ntags * sizeof *tags);
+		char meas[128];
+		snprintf(meas, sizeof meas, "%s", p->measurement);
+		for (size_t k = i; k < n; k++) {
+			if (strcmp(vals[k].index, idx))
+				continue;
+			const struct pp_pfield *f = vals[k].f;
+			if (*idx && nt == d->ntags) {
+				const char *it = f->index_tag ? f->index_tag : "index";
+				snprintf(meas, sizeof meas, "%s_%s", p->measurement, it);
+				tags[nt].key = it;
+				tags[nt++].val = idx;
+			}
+			if (f->as_tag) {
+				tags[nt].key = f->name;
+				tags[nt++].val = vals[k].s ? vals[k].s : "";
+				continue;
+			}
+			fields[nf].key = vals[k].name ? vals[k].name : f->name;
+			fields[nf].type = PP_F_FLOAT;
+			fields[nf].v.f = vals[k].v;
+			nf++;
+		}
+		if (!nf)
+			continue;
+		struct pp_sample s = {meas, tags, nt, fields, nf, ts_ns, 1};
+		c->sink(c->ud, &s, 1);
+	}
+out:
+	free(fields);
+	free(tags);
+	free(done);
+}
+
+void collect_done(struct pp_collect *c, struct cdev *d, int64_t ts_ns, int64_t started_mono,
+		  const struct cval *vals, size_t n, int ok, int timeout, int auth,
+		  const char *err)
+{
+	if (n)
+		emit_values(c, d, ts_ns, vals, n);
+	int64_t now = pp_now_mono_ns();
+	pthread_mutex_lock(&c->mu);
+	d->polls++;
+	d->poll_ms = (double)(now - started_mono) / 1e6;
+	int was_up = d->up, first = !d->polled_once;
+	d->up = ok;
+	if (ok) {
+		d->ok++;
+		d->last_ok_ns = ts_ns;
+	} else {
+		d->errors++;
+		d->timeouts += timeout != 0;
+		d->auth_errors += auth != 0;
+		snprintf(d->last_error, sizeof d->last_error, "%s", err ? err : "error");
+	}
+	struct pp_field f[9] = {
+		{"up", PP_F_INT, {.i = ok}},
+		{"polls", PP_F_UINT, {.u = d->polls}},
+		{"errors", PP_F_UINT, {.u = d->errors}},
+		{"timeouts", PP_F_UINT, {.u = d->timeouts}},
+		{"late", PP_F_UINT, {.u = d->late}},
+		{"range_drops", PP_F_UINT, {.u = d->range_drops}},
+		{"auth_errors", PP_F_UINT, {.u = d->auth_errors}},
+		{"poll_ms", PP_F_FLOAT, {.f = d->poll_ms}},
+		{"last_ok_s", PP_F_FLOAT, {.f = (double)d->last_ok_ns / 1e9}},
+	};
+	size_t nf = d->last_ok_ns ? 9 : 8;
+	uint64_t suppressed = 0;
+	int log_it = 0;
+	if (ok) {
+		if (!was_up && !first)
+			suppressed = pp_logbackoff_reset(&d->lb);
+	} else {
+		log_it = pp_logbackoff_hit(&d->lb, now);
+	}
+	if (!d->polled_once) {
+		d->polled_once = 1;
+		c->once_done++;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	struct pp_tag t[CDEV_MAX_TAGS + 1];
+	memcpy(t, d->tags, d->ntags * sizeof *t);
+	t[d->ntags].key = "proto";
+	t[d->ntags].val = d->proto_name;
+	struct pp_sample s = {"device", t, d->ntags + 1, f, nf, ts_ns, 1};
+	c->sink(c->ud, &s, 1);
+	if (log_it)
+		pp_log(PP_LOG_WARN, d->proto_name, "%s (%s): %s [%" PRIu64 " failed polls in a row]",
+		       d->dev->name, d->dev->address, err ? err : "error", d->lb.count);
+	else if (suppressed)
+		pp_log(PP_LOG_INFO, d->proto_name, "%s (%s): answering again after %" PRIu64
+		       " failed polls", d->dev->name, d->dev->address, suppressed);
+}

@@ -1,0 +1,394 @@
+/* modbus.c - the Modbus driver (libmodbus): TCP and RTU, merged requests,
+ * retries, reconnect with back-off, and a pool of workers fed from one
+ * schedule so a dead device costs one worker its timeout and nothing more.
+ *
+ * Each TCP device has its own connection (several units behind one gateway
+ * each get theirs, so a dead unit cannot stall its neighbours); RTU devices
+ * that share a serial line share one context and take turns, as the bus
+ * demands. */
+#include <errno.h>
+#include <modbus.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect_int.h"
+#include "powerpark/modbus.h"
+
+struct bus {
+	modbus_t *ctx;
+	pthread_mutex_t mu;
+	int connected;
+	int refs;
+	int64_t reconnect_at;   /* monotonic; no attempt before */
+	int backoff_ms;
+	char why[128];          /* last connection error */
+};
+
+struct mbdev {
+	struct bus *bus;
+	struct pp_mb_req *reqs;
+	size_t nreqs;
+	uint16_t regs[PP_MB_MAX_REGS];
+	uint8_t bits[PP_MB_MAX_BITS];
+	struct cval *vals;
+};
+
+static int mb_match(const struct pp_device *d)
+{
+	return d->proto == PP_PROTO_MODBUS_TCP || d->proto == PP_PROTO_MODBUS_RTU;
+}
+
+/* RTU devices on one serial path share a bus; found among those configured. */
+static struct bus *shared_rtu_bus(struct pp_collect *c, const struct cdev *d)
+{
+	for (struct cdev *o = c->devs; o < d; o++)
+		if (o->driver == d->driver && o->drv && o->dev->proto == PP_PROTO_MODBUS_RTU &&
+		    !strcmp(o->dev->address, d->dev->address))
+			return ((struct mbdev *)o->drv)->bus;
+	return NULL;
+}
+
+static enum pp_err mb_configure(struct pp_collect *c, struct cdev *d, struct pp_errbuf *eb)
+{
+	const struct pp_device *dv = d->dev;
+	struct mbdev *m = calloc(1, sizeof *m);
+	if (!m)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	d->drv = m;
+	m->vals = calloc(dv->profile->nfields, sizeof *m->vals);
+	if (!m->vals || pp_modbus_plan(dv->profile, dv->max_regs, dv->max_gap, &m->reqs, &m->nreqs))
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	if (dv->proto == PP_PROTO_MODBUS_RTU && (m->bus = shared_rtu_bus(c, d))) {
+		m->bus->refs++;
+		return PP_OK;
+	}
+	struct bus *b = calloc(1, sizeof *b);
+	if (!b)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&b->mu, NULL);
+	b->refs = 1;
+	m->bus = b;
+	if (dv->proto == PP_PROTO_MODBUS_TCP) {
+		char host[256];
+		const char *colon = strrchr(dv->address, ':');
+		size_t hl = (size_t)(colon - dv->address);
+		if (hl >= sizeof host)
+			return pp_errf(eb, PP_ERR_CONFIG, "device '%s': address too long", dv->name);
+		memcpy(host, dv->address, hl);
+		host[hl] = '\0';
+		b->ctx = modbus_new_tcp_pi(host, colon + 1);
+	} else {
+		b->ctx = modbus_new_rtu(dv->address, dv->baud, 'N', 8, 1);
+	}
+	if (!b->ctx)
+		return pp_errf(eb, PP_ERR_ARG, "device '%s': libmodbus: %s", dv->name,
+			       modbus_strerror(errno));
+	uint32_t s = (uint32_t)(dv->timeout_ms / 1000), us = (uint32_t)(dv->timeout_ms % 1000) * 1000;
+	modbus_set_response_timeout(b->ctx, s, us);
+	modbus_set_byte_timeout(b->ctx, s, us);
+	return PP_OK;
+}
+
+static void mb_close(struct cdev *d)
+{
+	struct mbdev *m = d->drv;
+	if (!m)
+		return;
+	if (m->bus && --m->bus->refs == 0) {
+		if (m->bus->ctx) {
+			if (m->bus->connected)
+				modbus_close(m->bus->ctx);
+			modbus_free(m->bus->ctx);
+		}
+		pthread_mutex_destroy(&m->bus->mu);
+		free(m->bus);
+	}
+	free(m->reqs);
+	free(m->vals);
+	free(m);
+	d->drv = NULL;
+}
+
+static void sleep_ms(int ms)
+{
+	if (ms <= 0)
+		return;
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Connects the bus unless its back-off forbids it now. Bus lock held. */
+static int bus_connect(struct bus *b, const struct pp_device *dv, char *err, size_t errlen)
+{
+	if (b->connected)
+		return 0;
+	int64_t now = pp_now_mono_ns();
+	if (now < b->reconnect_at) {
+		snprintf(err, errlen, "not connected (%s); next attempt in %.1f s", b->why,
+			 (double)(b->reconnect_at - now) / 1e9);
+		return -1;
+	}
+	if (modbus_connect(b->ctx) == -1) {
+		snprintf(b->why, sizeof b->why, "connect: %s", modbus_strerror(errno));
+		/* Back off from one interval up to a minute, doubling. */
+		b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : dv->interval_ms;
+		if (b->backoff_ms > 60000)
+			b->backoff_ms = 60000;
+		b->reconnect_at = now + (int64_t)b->backoff_ms * 1000000;
+		snprintf(err, errlen, "%s", b->why);
+		return -1;
+	}
+	b->connected = 1;
+	b->backoff_ms = 0;
+	sleep_ms(dv->pause_connect_ms);
+	return 0;
+}
+
+static void bus_drop(struct bus *b)
+{
+	if (b->connected) {
+		modbus_close(b->ctx);
+		b->connected = 0;
+	}
+}
+
+static int is_exception(int e)
+{
+	return e > MODBUS_ENOBASE && e <= MODBUS_ENOBASE + MODBUS_EXCEPTION_GATEWAY_TARGET;
+}
+
+static int do_read(modbus_t *ctx, struct mbdev *m, const struct pp_mb_req *r)
+{
+	switch (r->func) {
+	case PP_MB_COIL: return modbus_read_bits(ctx, r->start, r->count, m->bits);
+	case PP_MB_DISCRETE: return modbus_read_input_bits(ctx, r->start, r->count, m->bits);
+	case PP_MB_HOLDING: return modbus_read_registers(ctx, r->start, r->count, m->regs);
+	default: return modbus_read_input_registers(ctx, r->start, r->count, m->regs);
+	}
+}
+
+/* Reads one request with retries; 0 on success, else -1 with err filled and
+ * *timeout set when the last failure was a timeout. Bus lock held. */
+static int read_req(struct bus *b, struct mbdev *m, const struct pp_device *dv,
+		    const struct pp_mb_req *r, char *err, size_t errlen, int *timeout)
+{
+	for (int attempt = 0; attempt <= dv->retries; attempt++) {
+		if (bus_connect(b, dv, err, errlen))
+			return -1;
+		modbus_set_slave(b->ctx, dv->unit_id);
+		int rc = do_read(b->ctx, m, r);
+		if (rc == r->count) {
+			*timeout = 0;
+			return 0;
+		}
+		int e = rc < 0 ? errno : EMBBADDATA;
+		*timeout = e == ETIMEDOUT;
+		snprintf(err, errlen, "%s %d+%d (unit %d): %s",
+			 r->func <= PP_MB_DISCRETE ? "bits" : "registers", r->start, r->count,
+			 dv->unit_id, modbus_strerror(e));
+		if (is_exception(e))
+			return -1; /* the device answered: asking again changes nothing */
+		if (e == ETIMEDOUT || e == EMBBADDATA)
+			modbus_flush(b->ctx); /* a late answer must not pass for the next */
+		else
+			bus_drop(b);      /* reset, broken pipe: a fresh connection */
+	}
+	return -1;
+}
+
+static void mb_poll(struct pp_collect *c, struct cdev *d)
+{
+	struct mbdev *m = d->drv;
+	const struct pp_device *dv = d->dev;
+	const struct pp_profile *p = dv->profile;
+	int64_t ts = pp_now_wall_ns(), t0 = pp_now_mono_ns();
+	size_t nv = 0;
+	int ok = 1, timeout = 0;
+	char err[160] = "";
+	pthread_mutex_lock(&m->bus->mu);
+	for (size_t i = 0; i < m->nreqs; i++) {
+		const struct pp_mb_req *r = &m->reqs[i];
+		if (i)
+			sleep_ms(dv->pause_between_ms);
+		int to = 0;
+		if (read_req(m->bus, m, dv, r, err, sizeof err, &to)) {
+			ok = 0;
+			timeout |= to;
+			if (!m->bus->connected)
+				break; /* nothing more will come through */
+			continue;
+		}
+		for (size_t k = 0; k < p->nfields; k++) {
+			const struct pp_pfield *f = &p->fields[k];
+			int w = f->func <= PP_MB_DISCRETE ? 1 : pp_modbus_type_regs(f->vtype);
+			if (f->func != r->func || f->reg < r->start || f->reg + w > r->start + r->count)
+				continue;
+			double raw;
+			if (f->func <= PP_MB_DISCRETE)
+				raw = m->bits[f->reg - r->start] != 0;
+			else
+				raw = pp_modbus_decode(&m->regs[f->reg - r->start], f->vtype, f->order,
+						       f->bit);
+			struct cval *v = &m->vals[nv];
+			v->f = f;
+			v->index = "";
+			v->name = NULL;
+			v->s = NULL;
+			if (!collect_scale(c, d, f, raw, &v->v))
+				nv++;
+		}
+	}
+	pthread_mutex_unlock(&m->bus->mu);
+	collect_done(c, d, ts, t0, m->vals, nv, ok, timeout, 0, err);
+}
+
+/* --- the engine: a min-heap of due times and a pool of workers --------- */
+
+struct engine {
+	struct pp_collect *c;
+	struct cdev **heap;
+	size_t n, nheap;
+	pthread_t *th;
+	size_t nth;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+};
+
+static void heap_up(struct engine *e, size_t i)
+{
+	while (i && e->heap[(i - 1) / 2]->due_ns > e->heap[i]->due_ns) {
+		struct cdev *t = e->heap[i];
+		e->heap[i] = e->heap[(i - 1) / 2];
+		e->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct engine *e, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < e->nheap && e->heap[l]->due_ns < e->heap[m]->due_ns)
+			m = l;
+		if (r < e->nheap && e->heap[r]->due_ns < e->heap[m]->due_ns)
+			m = r;
+		if (m == i)
+			return;
+		struct cdev *t = e->heap[i];
+		e->heap[i] = e->heap[m];
+		e->heap[m] = t;
+		i = m;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct engine *e = arg;
+	pthread_mutex_lock(&e->mu);
+	while (!e->stop) {
+		if (!e->nheap) {
+			if (e->c->opts.once)
+				break;
+			pthread_cond_wait(&e->cv, &e->mu);
+			continue;
+		}
+		struct cdev *d = e->heap[0];
+		int64_t now = pp_now_mono_ns();
+		if (d->due_ns > now) {
+			struct timespec ts = {d->due_ns / 1000000000, d->due_ns % 1000000000};
+			pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+			continue;
+		}
+		e->heap[0] = e->heap[--e->nheap];
+		heap_down(e, 0);
+		int64_t due = d->due_ns;
+		pthread_mutex_unlock(&e->mu);
+		mb_poll(e->c, d);
+		int64_t next = e->c->opts.once ? 0 : collect_next_due(e->c, d, due, now);
+		pthread_mutex_lock(&e->mu);
+		if (!e->c->opts.once) {
+			d->due_ns = next;
+			e->heap[e->nheap++] = d;
+			heap_up(e, e->nheap - 1);
+			pthread_cond_signal(&e->cv);
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	return NULL;
+}
+
+static void mb_stop(void *engine)
+{
+	struct engine *e = engine;
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->stop = 1;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	for (size_t i = 0; i < e->nth; i++)
+		pthread_join(e->th[i], NULL);
+	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->mu);
+	free(e->th);
+	free(e->heap);
+	free(e);
+}
+
+static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, void **engine,
+			    struct pp_errbuf *eb)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	e->c = c;
+	e->n = n;
+	e->heap = malloc(n * sizeof *e->heap);
+	size_t want = c->opts.modbus_workers > 0 ? (size_t)c->opts.modbus_workers : 64;
+	e->nth = want < n ? want : n;
+	e->th = calloc(e->nth, sizeof *e->th);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&e->mu, NULL);
+	if (!e->heap || !e->th) {
+		e->nth = 0;
+		mb_stop(e);
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	}
+	int64_t now = pp_now_mono_ns();
+	for (size_t i = 0; i < n; i++) {
+		devs[i]->due_ns = collect_first_due(c, (size_t)(devs[i] - c->devs), now);
+		e->heap[e->nheap++] = devs[i];
+		heap_up(e, e->nheap - 1);
+	}
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	for (size_t i = 0; i < e->nth; i++)
+		if (pthread_create(&e->th[i], &at, worker, e)) {
+			e->nth = i;
+			pthread_attr_destroy(&at);
+			mb_stop(e);
+			return pp_errf(eb, PP_ERR_NOMEM, "cannot start Modbus workers");
+		}
+	pthread_attr_destroy(&at);
+	*engine = e;
+	return PP_OK;
+}
+
+const struct pp_driver pp_driver_modbus = {
+	.name = "modbus",
+	.match = mb_match,
+	.configure = mb_configure,
+	.close = mb_close,
+	.start = mb_start,
+	.stop = mb_stop,
+};
