@@ -21,7 +21,7 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Library sources: everything but the command dispatcher.
-LIB_SRC  := $(wildcard core/*.c collector/*.c optimizer/*.c models/*.c)
+LIB_SRC  := $(wildcard core/*.c collector/*.c optimizer/*.c models/*.c sim/*.c)
 CMD_SRC  := $(wildcard cmd/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC:= $(wildcard bench/bench_*.c)

@@ -62,12 +62,15 @@ struct agent {
 		const struct pp_pfield *f;
 		oid o[PP_OID_MAX];
 		size_t len;
+		oid pred[PP_OID_MAX + 1]; /* asked for in GETBULK (see pred_oid) */
+		size_t predlen;
 	} *scalars;
 	size_t nscalars;
 	struct col *cols;
 	size_t ncols;
 	int has_counters;
 	int maxrep;
+	int asked_cols;     /* the request in flight walks columns */
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
@@ -95,6 +98,21 @@ struct engine {
 	netsnmp_large_fd_set fds;
 	size_t once_left;
 };
+
+/* GETBULK's non-repeaters are GETNEXTs, so a scalar x.k is asked for by an
+ * OID just before it: x.(k-1).4294967295 (x when k is 0). Nothing real sits
+ * between the two; the answer is still checked to be x.k exactly. */
+static size_t pred_oid(const oid *o, size_t n, oid *out)
+{
+	memcpy(out, o, n * sizeof *o);
+	if (o[n - 1] == 0)
+		return n - 1;
+	out[n - 1] = o[n - 1] - 1;
+	out[n] = 0xffffffffUL;
+	return n + 1;
+}
+
+static const oid sysuptime_pred[] = {1, 3, 6, 1, 2, 1, 1, 3};
 
 static int snmp_match(const struct pp_device *d)
 {
@@ -131,6 +149,8 @@ static enum pp_err snmp_configure(struct pp_collect *c, struct cdev *d, struct p
 		} else {
 			memcpy(a->scalars[a->nscalars].o, o, n * sizeof *o);
 			a->scalars[a->nscalars].len = n;
+			a->scalars[a->nscalars].predlen =
+				pred_oid(o, n, a->scalars[a->nscalars].pred);
 			a->scalars[a->nscalars++].f = f;
 		}
 		a->has_counters |= f->counter;
@@ -454,14 +474,16 @@ static int absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 	netsnmp_variable_list *v = pdu->variables;
 	if (first) {
 		if (a->has_counters && v) {
-			if (v->type == ASN_TIMETICKS) {
+			if (v->type == ASN_TIMETICKS &&
+			    !snmp_oid_compare(v->name, v->name_length, sysuptime, 9)) {
 				a->uptime = (uint32_t)*v->val.integer;
 				a->have_uptime = 1;
 			}
 			v = v->next_variable;
 		}
 		for (size_t i = 0; i < a->nscalars && v; i++, v = v->next_variable)
-			if (!is_exception(v))
+			if (!is_exception(v) &&
+			    !snmp_oid_compare(v->name, v->name_length, a->scalars[i].o, a->scalars[i].len))
 				take(a, a->scalars[i].f, "", v);
 	}
 	size_t active[PP_OID_MAX * 4], nact = 0;
@@ -470,6 +492,8 @@ static int absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 			active[nact++] = i;
 	if (!nact)
 		return 0;
+	if (!a->asked_cols)
+		return 1;
 	int progressed[PP_OID_MAX * 4] = {0};
 	for (size_t j = 0; v; v = v->next_variable, j++) {
 		struct col *cl = &a->cols[active[j % nact]];
@@ -533,7 +557,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	}
 	if (pdu->errstat == SNMP_ERR_TOOBIG && a->maxrep > 1) {
 		a->maxrep /= 2; /* ask for fewer rows at a time, from where we were */
-		if (send_next(a, a->nrd == 0 && !a->have_uptime))
+		if (send_next(a, a->busy == 1))
 			finish(a, 0, 0, 0, "send failed after tooBig");
 		return 1;
 	}
@@ -543,7 +567,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 		finish(a, 0, 0, 0, err);
 		return 1;
 	}
-	int first = a->nrd == 0 && !a->have_uptime && a->busy == 1;
+	int first = a->busy == 1;
 	a->busy = 2; /* later answers continue the walk */
 	if (absorb(a, pdu, first)) {
 		if (send_next(a, 0))
@@ -577,10 +601,12 @@ static int send_next(struct agent *a, int first)
 	if (!p)
 		return -1;
 	if (first) {
+		int bulk = p->command == SNMP_MSG_GETBULK;
 		if (a->has_counters)
-			add_oid(p, sysuptime, sizeof sysuptime / sizeof sysuptime[0]);
+			add_oid(p, bulk ? sysuptime_pred : sysuptime, bulk ? 8 : 9);
 		for (size_t i = 0; i < a->nscalars; i++)
-			add_oid(p, a->scalars[i].o, a->scalars[i].len);
+			add_oid(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
+				bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
 	if (p->command == SNMP_MSG_GETBULK) {
 		p->non_repeaters = first ? (long)(a->nscalars + (size_t)a->has_counters) : 0;
@@ -590,9 +616,8 @@ static int send_next(struct agent *a, int first)
 		for (size_t i = 0; i < a->ncols; i++)
 			if (!a->cols[i].done)
 				add_oid(p, a->cols[i].cur, a->cols[i].curlen);
-	if (v1 && first && a->nscalars && nact) {
-		/* v1 cannot mix GET and GETNEXT: the columns follow on the next step */
-	}
+	/* v1 cannot mix GET and GETNEXT: its columns follow on the next step. */
+	a->asked_cols = p->command != SNMP_MSG_GET;
 	a->deadline = pp_now_mono_ns() + (int64_t)dv->timeout_ms * 1000000;
 	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
 		snmp_free_pdu(p);
