@@ -71,6 +71,7 @@ struct agent {
 	int has_counters;
 	int maxrep;
 	int asked_cols;     /* the request in flight walks columns */
+	int want_close;     /* set in callbacks: the loop closes the session */
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
@@ -528,13 +529,19 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 {
 	(void)reqid;
 	struct agent *a = magic;
-	if (!a->busy)
-		return 1;
+	if (!a->busy || op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
+		return 1; /* a retry going out: not an answer */
 	char err[160];
 	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
-		snprintf(err, sizeof err, "timeout after %d ms x %d tries", a->d->dev->timeout_ms,
-			 a->d->dev->retries + 1);
+		int v3 = a->d->dev->snmp.version == 3;
+		snprintf(err, sizeof err, "timeout after %d ms x %d tries%s", a->d->dev->timeout_ms,
+			 a->d->dev->retries + 1,
+			 v3 ? " (SNMPv3: also a wrong priv_key, or an agent that rebooted)" : "");
 		finish(a, 0, 1, 0, err);
+		/* A rebooted v3 agent has new engine boots/time: learn them again by
+		 * opening a fresh session (its probe) on the next poll. */
+		if (v3)
+			a->want_close = 1;
 		return 1;
 	}
 	if (op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
@@ -546,13 +553,14 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 		int resync = rt == SNMPERR_NOT_IN_TIME_WINDOW || rt == SNMPERR_UNKNOWN_ENG_ID;
 		a->reopen_at = resync ? 0 : pp_now_mono_ns();
 		finish(a, 0, 0, !resync, err);
-		close_sess(a);
+		a->want_close = 1; /* never inside net-snmp's own call */
 		return 1;
 	}
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || !pdu) {
-		snprintf(err, sizeof err, "send failed: %s", snmp_api_errstring(s->s_snmp_errno));
+		snprintf(err, sizeof err, "send failed (op %d): %s", op,
+			 snmp_api_errstring(s->s_snmp_errno));
 		finish(a, 0, 0, 0, err);
-		close_sess(a);
+		a->want_close = 1;
 		return 1;
 	}
 	if (pdu->errstat == SNMP_ERR_TOOBIG && a->maxrep > 1) {
@@ -661,7 +669,12 @@ static void start_poll(struct agent *a)
 	}
 	a->busy = 1;
 	if (send_next(a, 1)) {
-		finish(a, 0, 0, 0, "send failed");
+		int liberr = 0, syserr = 0;
+		char *msg = NULL;
+		snmp_sess_error(a->sess, &liberr, &syserr, &msg);
+		snprintf(err, sizeof err, "send failed: %s", msg ? msg : "?");
+		free(msg);
+		finish(a, 0, 0, 0, err);
 		close_sess(a);
 	}
 	(void)c;
@@ -722,6 +735,10 @@ static void *loop(void *arg)
 					start_poll(a);
 				if (a->busy && a->sess && now >= a->deadline) {
 					snmp_sess_timeout(a->sess); /* retries, or reports a timeout */
+					if (a->want_close) {
+						a->want_close = 0;
+						close_sess(a);
+					}
 					if (a->busy)
 						a->deadline = now + (int64_t)a->d->dev->timeout_ms * 1000000;
 				}
@@ -742,6 +759,10 @@ static void *loop(void *arg)
 			int fd = a->fd;
 			snmp_sess_read2(a->sess, &e->fds);
 			NETSNMP_LARGE_FD_CLR(fd, &e->fds);
+			if (a->want_close) {
+				a->want_close = 0;
+				close_sess(a);
+			}
 		}
 	}
 	return NULL;

@@ -13,6 +13,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
+[ -n "${KEEP_TMP:-}" ] && trap "for p in \$PIDS; do kill -9 \$p 2>/dev/null; done" EXIT
 
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*" >&2; }

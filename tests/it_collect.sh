@@ -1,0 +1,232 @@
+#!/bin/bash
+# it_collect.sh - the collectors against peers nobody here wrote (snmpsim,
+# pymodbus, snmpd), the simulated park against net-snmp's tools and mbpoll,
+# and faults: a silent agent, a late one, a Modbus exception, a reset, a dead
+# unit behind a gateway, a restart, wrong SNMPv3 keys.
+. "$(dirname "$0")/lib.sh"
+PP=${PP:-build/san/powerpark}
+HERE=$(cd "$(dirname "$0")" && pwd)
+LPG="/usr/bin/python3 $HERE/lp_get.py"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+near() { # near A B: equal within 1e-6 relative
+	/usr/bin/python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if abs(a-b)<=1e-6*max(1,abs(b)) else 1)" "$1" "$2" 2>/dev/null
+}
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+has_line() { grep -q "$2" "$1" 2>/dev/null; }
+
+# --- 1. peers: snmpsim (PDU, UPS) and pymodbus (meter, chiller) ---------
+SP=$(free_port); MP=$(free_port)
+cp "$HERE"/data/snmprec/*.snmprec "$TMP/"
+mkdir -p "$TMP/snmpsim-data"; mv "$TMP"/*.snmprec "$TMP/snmpsim-data/"
+# snmpsim refuses to run as root: it drops to nobody, so its files must be readable
+DROP=""
+if [ "$(id -u)" = 0 ]; then
+	DROP="--process-user=nobody --process-group=nogroup"
+	chmod 755 "$TMP" "$TMP/snmpsim-data"; chmod 644 "$TMP"/snmpsim-data/*
+	mkdir -p "$TMP/snmpsim-cache"; chmod 777 "$TMP/snmpsim-cache"
+fi
+snmpsimd --data-dir="$TMP/snmpsim-data" --agent-udpv4-endpoint=127.0.0.1:$SP \
+	--cache-dir="$TMP/snmpsim-cache" $DROP > "$TMP/snmpsim.log" 2>&1 &
+PIDS="$PIDS $!"
+/usr/bin/python3 "$HERE/pymodbus_server.py" $MP > "$TMP/pymodbus.json" 2>"$TMP/pymodbus.err" &
+PIDS="$PIDS $!"
+wait_for 30 tcp_open 127.0.0.1 $MP
+check "snmpsim is serving" wait_for 60 snmpget -v2c -c pdu -t 0.5 -r 0 127.0.0.1:$SP 1.3.6.1.2.1.1.3.0
+check "pymodbus is serving" tcp_open 127.0.0.1 $MP
+cat > "$TMP/peers.yaml" <<YAML
+site: {name: peers, grid: {import_limit_kw: 100}}
+power: {limit_kw: 100, halls: [{name: h, limit_kw: 90, rows: [{name: r, limit_kw: 80, racks: [{name: rk1, limit_kw: 40, gpus: 8, gpu_model: H100-SXM, device: pdu1}]}]}]}
+devices:
+  - {name: pdu1, protocol: snmp, address: '127.0.0.1:$SP', profile: pdu-apc-rpdu2, snmp: {version: 2c, community: pdu}}
+  - {name: ups1, protocol: snmp, address: '127.0.0.1:$SP', profile: ups-rfc1628, snmp: {version: 2c, community: ups}}
+  - {name: meter1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: meter-3ph}
+  - {name: ch1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 2, profile: chiller}
+  - {name: dead9, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 9, profile: meter-3ph, timeout_ms: 300, retries: 0}
+YAML
+$PP collect -c "$TMP/peers.yaml" --once --stdout > "$TMP/peers.lp" 2> "$TMP/peers.err"
+check "collect --once exits 3 when a device did not answer" [ $? -eq 3 ]
+check "pdu power from snmpsim: 613 hundredths of kW = 6130 W" near "$($LPG $TMP/peers.lp pdu device=pdu1 power_w)" 6130
+check "pdu energy: 98765 tenths of kWh" near "$($LPG $TMP/peers.lp pdu device=pdu1 energy_kwh)" 9876.5
+check "outlet 2 current 13.9 A, tagged with its name" near "$($LPG $TMP/peers.lp pdu_outlet device=pdu1 outlet=2 "outlet_name=gpu-node-01 psu-b" outlet_current_a)" 13.9
+check "all 3 outlets of the table walked" [ "$($LPG $TMP/peers.lp pdu_outlet device=pdu1 '#count')" = 3 ]
+check "ups line 3 output power 34800 W" near "$($LPG $TMP/peers.lp ups_line device=ups1 line=3 output_power_w)" 34800
+check "ups line 3 load 250 % is outside 0-200: dropped" [ -z "$($LPG $TMP/peers.lp ups_line device=ups1 line=3 output_load_pct)" ]
+check "ups range drop counted" [ "$($LPG $TMP/peers.lp device device=ups1 range_drops)" = 1 ]
+check "ups battery runtime scalar" near "$($LPG $TMP/peers.lp ups device=ups1 battery_runtime_min)" 17
+for k in power_kw voltage_ll_v current_a power_factor energy_kwh; do
+	want=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['meter']['$k'])" "$TMP/pymodbus.json")
+	check "meter $k from pymodbus = $want" near "$($LPG $TMP/peers.lp meter device=meter1 $k)" "$want"
+done
+check "meter frequency 99 Hz outside 40-70: dropped" [ -z "$($LPG $TMP/peers.lp meter device=meter1 frequency_hz)" ]
+for k in power_kw load_kw chw_supply_c chw_return_c cond_in_c cond_out_c chw_flow_lps running alarm; do
+	want=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['chiller']['$k'])" "$TMP/pymodbus.json")
+	check "chiller $k from pymodbus = $want" near "$($LPG $TMP/peers.lp chiller device=ch1 $k)" "$want"
+done
+check "dead unit 9 behind the gateway: up=0, a timeout" [ "$($LPG $TMP/peers.lp device device=dead9 up)$($LPG $TMP/peers.lp device device=dead9 timeouts)" = 01 ]
+check "its neighbours on the same gateway are up" [ "$($LPG $TMP/peers.lp device device=meter1 up)$($LPG $TMP/peers.lp device device=ch1 up)" = 11 ]
+check "the failure is reported by name" grep -q "dead9:" "$TMP/peers.err"
+
+# --- 2. the simulated park against snmpget, snmpbulkwalk and mbpoll ------
+UP=$(free_port); GP=$(free_port)
+cat > "$TMP/sim.yaml" <<YAML
+site: {name: simtest, other_kw: 50, grid: {import_limit_kw: 900}}
+power:
+  limit_kw: 1000
+  halls:
+    - name: a
+      limit_kw: 800
+      base_kw: 20
+      rows:
+        - name: a01
+          limit_kw: 400
+          racks:
+            - {name: r1, limit_kw: 60, base_kw: 4, gpus: 32, gpu_model: H100-SXM, device: pdu-r1}
+            - {name: r2, limit_kw: 60, base_kw: 4, gpus: 32, gpu_model: H200, device: pdu-r2}
+            - {name: r3, limit_kw: 60, base_kw: 4, gpus: 32, gpu_model: H200, device: pdu-silent}
+            - {name: r4, limit_kw: 60, base_kw: 4, gpus: 32, gpu_model: H200, device: pdu-late}
+cooling:
+  plants:
+    - name: p1
+      serves: [a]
+      chw_supply_c: 18
+      chillers:
+        - {name: ch1, model: doe2-centrifugal, capacity_kw: 700, device: ch1}
+        - {name: ch2, model: doe2-centrifugal, capacity_kw: 700, device: ch2}
+      cdus:
+        - {name: cdu1, hall: a, capacity_kw: 900, device: cdu1}
+devices:
+  - {name: pdu-r1, protocol: snmp, address: '127.0.7.1:$UP', profile: pdu-apc-rpdu2, interval_ms: 500, timeout_ms: 200, retries: 1}
+  - {name: pdu-r2, protocol: snmp, address: '127.0.7.2:$UP', profile: pdu-apc-rpdu2, interval_ms: 500, timeout_ms: 200, retries: 1}
+  - {name: pdu-silent, protocol: snmp, address: '127.0.7.3:$UP', profile: pdu-apc-rpdu2, interval_ms: 500, timeout_ms: 100, retries: 1}
+  - {name: pdu-late, protocol: snmp, address: '127.0.7.4:$UP', profile: pdu-apc-rpdu2, interval_ms: 1000, timeout_ms: 400, retries: 0}
+  - {name: meter, protocol: modbus-tcp, address: '127.0.8.1:$GP', unit_id: 1, profile: meter-3ph, interval_ms: 500, timeout_ms: 200}
+  - {name: ch1, protocol: modbus-tcp, address: '127.0.8.1:$GP', unit_id: 21, profile: chiller, interval_ms: 500, timeout_ms: 200}
+  - {name: ch2, protocol: modbus-tcp, address: '127.0.8.1:$GP', unit_id: 22, profile: chiller, interval_ms: 500, timeout_ms: 200}
+  - {name: cdu1, protocol: modbus-tcp, address: '127.0.8.2:$GP', unit_id: 3, profile: cdu, interval_ms: 500, timeout_ms: 200}
+YAML
+start_sim() { # extra args...
+	$PP sim -c "$TMP/sim.yaml" "$@" > "$TMP/sim.json" 2> "$TMP/sim.err" &
+	SIM=$!
+	PIDS="$PIDS $SIM"
+	wait_for 30 has_line "$TMP/sim.json" '"control"'
+}
+start_sim --frozen
+check "sim prints its endpoints as JSON" /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d['snmp'])==4 and len(d['modbus'])==2 else 1)" "$TMP/sim.json"
+$PP collect -c "$TMP/sim.yaml" --once --stdout > "$TMP/sim.lp" 2>/dev/null
+raw=$(snmpget -v2c -c public -Oqv 127.0.7.1:$UP 1.3.6.1.4.1.318.1.1.26.4.3.1.5.1)
+check "snmpget reads the sim's PDU power; collector = 10 x raw" near "$($LPG $TMP/sim.lp pdu device=pdu-r1 power_w)" $((raw * 10))
+CTL=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['control'])" "$TMP/sim.json")
+ctl() { /usr/bin/python3 - "$CTL" "$1" <<'PY'
+import socket, sys
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)), timeout=5)
+s.sendall((sys.argv[2] + "\n").encode())
+print(s.makefile().readline().strip())
+PY
+}
+simw=$(ctl "get r1" | sed -n 's/.*power_w=\([0-9.]*\).*/\1/p')
+check "the sim serves what its state says (control 'get' = snmpget x 10)" /usr/bin/python3 -c "import sys; sys.exit(0 if abs(round(float('$simw')/10)-$raw)<=0 else 1)"
+walked=$(snmpbulkwalk -v2c -c public -Oqn 127.0.7.1:$UP 1.3.6.1.4.1.318.1.1.26.9.4.3.1.7 | awk '$1 ~ /^.1.3.6.1.4.1.318.1.1.26.9.4.3.1.7./' | awk '{print $1}' | sort -u | wc -l)
+check "snmpbulkwalk sees 16 outlets ($walked)" [ "$walked" = 16 ]
+check "the collector wrote 16 outlet rows" [ "$($LPG $TMP/sim.lp pdu_outlet device=pdu-r1 "#count")" = 16 ]
+o5=$(snmpget -v2c -c public -Oqv 127.0.7.2:$UP 1.3.6.1.4.1.318.1.1.26.9.4.3.1.7.5)
+check "outlet 5 power: snmpget = collector" near "$($LPG $TMP/sim.lp pdu_outlet device=pdu-r2 outlet=5 outlet_power_w)" "$o5"
+nosnmp() { ! snmpget "$@" >/dev/null 2>&1; }
+check "wrong community gets silence" nosnmp -v2c -c wrong -t 0.3 -r 0 127.0.7.1:$UP 1.3.6.1.2.1.1.3.0
+mb=$(mbpoll -m tcp -a 21 -t 3 -r 1 -c 10 -1 -p $GP 127.0.8.1 | sed -n 's/^\[\([0-9]*\)\]:[ \t]*\(-*[0-9]*\).*/\1 \2/p')
+r() { echo "$mb" | awk -v k=$1 '$1==k {print $2}'; }
+check "mbpoll: chiller load (uint32 regs 2-3) = collector" near "$($LPG $TMP/sim.lp chiller device=ch1 load_kw)" $(( $(r 3) * 65536 + $(r 4) ))
+check "mbpoll: chiller supply (int16 tenths) = collector" near "$($LPG $TMP/sim.lp chiller device=ch1 chw_supply_c)" "$(echo "scale=1; $(r 5)/10" | bc)"
+cduf=$(mbpoll -m tcp -a 3 -t 4:float -r 1 -c 5 -1 -p $GP 127.0.8.2 | sed -n 's/^\[9\]:[ \t]*\([-0-9.e+]*\).*/\1/p')
+check "mbpoll (float, low word first = CDAB): CDU heat = collector" /usr/bin/python3 -c "import sys; a,b=float('$cduf'),float('$($LPG $TMP/sim.lp cdu device=cdu1 heat_kw)'); sys.exit(0 if abs(a-b)<=1e-5*abs(b) else 1)"
+mf=$(mbpoll -m tcp -a 1 -t 4:float -B -r 1 -c 1 -1 -p $GP 127.0.8.1 | sed -n 's/^\[1\]:[ \t]*\([-0-9.e+]*\).*/\1/p')
+check "mbpoll (float, big-endian words = ABCD): meter power = collector" /usr/bin/python3 -c "import sys; a,b=float('$mf'),float('$($LPG $TMP/sim.lp meter device=meter power_kw)'); sys.exit(0 if abs(a-b)<=1e-4*abs(b) else 1)"
+check "a unit the gateway lacks gets exception 0x0B from the sim" sh -c "mbpoll -m tcp -a 99 -t 3 -r 1 -c 1 -1 -p $GP 127.0.8.1 2>&1 | grep -qi 'gateway\|target'"
+kill $SIM; wait $SIM 2>/dev/null
+
+# --- 3. faults while running: others keep their schedule ---------------
+start_sim --fault pdu-silent=silent --fault pdu-late=delay:250 --fault ch2=exception:2 \
+	--fault cdu1=reset
+$PP collect -c "$TMP/sim.yaml" --stdout > "$TMP/run.lp" 2> "$TMP/run.err" &
+COL=$!
+PIDS="$PIDS $COL"
+polls() { $LPG "$TMP/run.lp" device device=$1 polls; }
+enough() { [ "$(polls pdu-r1)" -ge 8 ] 2>/dev/null && [ "$(polls meter)" -ge 8 ] 2>/dev/null; }
+wait_for 60 enough
+late0=$(( $($LPG $TMP/run.lp device device=pdu-r1 late) + $($LPG $TMP/run.lp device device=ch1 late) ))
+check "healthy devices are not late while their neighbours fail" [ "$late0" = 0 ]
+# restart the sim: agents and gateways vanish and come back
+kill $SIM; wait $SIM 2>/dev/null
+down() { [ "$($LPG $TMP/run.lp device device=pdu-r1 up)" = 0 ] && [ "$($LPG $TMP/run.lp device device=meter up)" = 0 ]; }
+wait_for 30 down
+check "while the sim is down, devices are marked down" down
+start_sim --fault pdu-silent=silent --fault pdu-late=delay:250 --fault ch2=exception:2 \
+	--fault cdu1=reset
+back() { [ "$($LPG $TMP/run.lp device device=pdu-r1 up)" = 1 ] && [ "$($LPG $TMP/run.lp device device=meter up)" = 1 ]; }
+wait_for 60 back
+check "after the restart, SNMP and Modbus devices are read again" back
+n0=$(polls pdu-r1)
+late1=$(( $($LPG $TMP/run.lp device device=pdu-r1 late) + $($LPG $TMP/run.lp device device=ch1 late) ))
+more() { [ "$(polls pdu-r1)" -ge $((n0 + 4)) ]; }
+wait_for 30 more
+kill -TERM $COL; wait $COL; rc=$?
+check "collect exits 0 on SIGTERM" [ $rc = 0 ]
+check "silent agent: up=0 with timeouts" [ "$($LPG $TMP/run.lp device device=pdu-silent up)" = 0 -a "$($LPG $TMP/run.lp device device=pdu-silent timeouts)" -ge 2 ]
+lateread() { grep "device=pdu-late" "$TMP/run.lp" | grep -q "up=1i.*poll_ms=2[5-9][0-9]\."; }
+check "late agent (answers after 250 ms, timeout 400): read" lateread
+check "Modbus exception 2 reported as such" grep -q "ch2.*Illegal data address" "$TMP/run.err"
+check "Modbus exception: device down" [ "$($LPG $TMP/run.lp device device=ch2 up)" = 0 ]
+check "connection reset: device down, reason logged" sh -c "[ \"\$($LPG $TMP/run.lp device device=cdu1 up)\" = 0 ] && grep -q 'cdu1' '$TMP/run.err'"
+late2=$(( $($LPG $TMP/run.lp device device=pdu-r1 late) + $($LPG $TMP/run.lp device device=ch1 late) ))
+check "after recovery they keep their schedule (late $late1 -> $late2)" [ "$late2" = "$late1" ]
+check "the neighbour of the exception unit kept reading" [ "$($LPG $TMP/run.lp device device=ch1 up)" = 1 ]
+nerr=$(grep -c "pdu-silent" "$TMP/run.err")
+npolls=$(polls pdu-silent)
+check "a dead device is logged with back-off ($nerr lines for $npolls polls)" [ "$nerr" -lt "$npolls" -a "$nerr" -ge 2 ]
+rates=$(grep '^pdu,' "$TMP/run.lp" | grep -o 'energy_kwh_per_s=[-0-9.e+]*' | cut -d= -f2)
+check "energy rates exist and none is negative or absurd across the restart" /usr/bin/python3 -c "
+import sys; v=[float(x) for x in sys.argv[1].split()]; sys.exit(0 if v and all(0<=x<1 for x in v) else 1)" "$rates"
+kill $SIM; wait $SIM 2>/dev/null
+
+# --- 4. SNMPv3 against a real snmpd: good keys, wrong keys, a reboot -----
+VP=$(free_port)
+mkdir -p "$TMP/snmpd" "$TMP/prof"
+cat > "$TMP/snmpd/snmpd.conf" <<CONF
+agentAddress udp:127.0.0.1:$VP
+createUser ppuser SHA "auth-pass-1234" AES "priv-pass-5678"
+rouser ppuser priv
+CONF
+cat > "$TMP/prof/host-if.yaml" <<YAML
+profile: host-if
+protocol: snmp
+measurement: host
+source: "RFC 1213 / IF-MIB (sysUpTime, ifTable)"
+fields:
+  - {name: uptime_s, oid: 1.3.6.1.2.1.1.3.0, scale: 0.01, unit: s, min: 0, max: 1.0e10}
+  - {name: if_in_octets, oid: 1.3.6.1.2.1.2.2.1.10, table: true, index_tag: ifindex, counter: true, min: 0, max: 1.8e19}
+YAML
+start_snmpd() {
+	MIBS= SNMP_PERSISTENT_DIR="$TMP/snmpd/persist" snmpd -f -Lf "$TMP/snmpd/log" -C \
+		-c "$TMP/snmpd/snmpd.conf" -p "$TMP/snmpd/pid" &
+	SNMPD=$!
+	PIDS="$PIDS $SNMPD"
+	wait_for 30 snmpget -v3 -l authPriv -u ppuser -a SHA -A auth-pass-1234 -x AES -X priv-pass-5678 -t 0.5 -r 0 127.0.0.1:$VP 1.3.6.1.2.1.1.3.0
+}
+start_snmpd
+cat > "$TMP/v3.yaml" <<YAML
+site: {name: v3test, grid: {import_limit_kw: 100}}
+power: {limit_kw: 100, halls: [{name: h, limit_kw: 90, rows: [{name: r, limit_kw: 80, racks: [{name: rk1, limit_kw: 40, gpus: 8, gpu_model: H100-SXM}]}]}]}
+profile_path: [prof]
+devices:
+  - {name: good, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 500, timeout_ms: 300, retries: 0, snmp: {version: 3, user: ppuser, level: authPriv, auth: SHA, auth_key: auth-pass-1234, priv: AES, priv_key: priv-pass-5678}}
+YAML
+$PP collect -c "$TMP/v3.yaml" --stdout > "$TMP/v3.lp" 2> "$TMP/v3.err" &
+COL=$!
+PIDS="$PIDS $COL"
+v3polls() { [ "$($LPG $TMP/v3.lp device device=good polls)" -ge 3 ] 2>/dev/null; }
+wait_for 60 v3polls
+check "SNMPv3 authPriv (SHA/AES): read, interfaces walked" [ "$($LPG $TMP/v3.lp host_ifindex device=good '#count')" -ge 1 -a "$($LPG $TMP/v3.lp device device=good up)" = 1 ]
+kill -TERM $COL; wait $COL
+
+done_tests it_collect
