@@ -52,16 +52,9 @@ int pp_cmd_run(int argc, char **argv)
 		fprintf(stderr, "powerpark run: --hours must be 1..8784 and --step >= 1\n");
 		return 2;
 	}
-	struct pp_diags d;
-	pp_diags_init(&d);
-	struct pp_config *cfg = NULL;
-	enum pp_err e = cfgfile ? pp_config_load(cfgfile, &cfg, &d)
-				: pp_config_load_text("<embedded demo.yaml>", pp_demo_yaml,
-						      strlen(pp_demo_yaml), ".", &cfg, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.lines[i]);
-	pp_diags_free(&d);
-	if (e)
+	struct pp_config *cfg = pp_cmd_load(cfgfile, cfgfile ? NULL : pp_demo_yaml,
+					    "<embedded demo.yaml>");
+	if (!cfg)
 		return 1;
 	struct pp_errbuf eb;
 	struct pp_outset *set = NULL;

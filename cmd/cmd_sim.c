@@ -94,14 +94,8 @@ int pp_cmd_sim(int argc, char **argv)
 		fprintf(stderr, "powerpark sim: -c FILE is required\n");
 		return usage(stderr);
 	}
-	struct pp_diags d;
-	pp_diags_init(&d);
-	struct pp_config *cfg = NULL;
-	enum pp_err e = pp_config_load(file, &cfg, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.lines[i]);
-	pp_diags_free(&d);
-	if (e)
+	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
+	if (!cfg)
 		return 1;
 	struct pp_errbuf eb;
 	struct pp_sim *s = NULL;

@@ -4,6 +4,8 @@
 #ifndef PP_COMMANDS_H
 #define PP_COMMANDS_H
 
+#include "powerpark/config.h"
+
 struct pp_command {
 	const char *name;
 	const char *summary;
@@ -15,5 +17,10 @@ int pp_cmd_send(int argc, char **argv);
 int pp_cmd_run(int argc, char **argv);
 int pp_cmd_collect(int argc, char **argv);
 int pp_cmd_sim(int argc, char **argv);
+
+/* Loads the config at file, or (text non-NULL) the YAML text called name
+ * (all borrowed), printing every problem to stderr as FILE:LINE:COL.
+ * Returns the config (taken; pp_config_destroy) or NULL. */
+struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name);
 
 #endif

@@ -135,7 +135,6 @@ size_t pp_collect_wait_once(struct pp_collect *c)
 
 void pp_collect_stop(struct pp_collect *c)
 {
-	c->stopping = 1;
 	for (size_t k = 0; k < NDRIVERS; k++)
 		if (c->eng[k].started) {
 			c->eng[k].drv->stop(c->eng[k].engine);

@@ -63,7 +63,6 @@ struct pp_collect {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	size_t once_done;
-	volatile int stopping;
 	struct {
 		const struct pp_driver *drv;
 		void *engine;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "collect_int.h"
+#include "powerpark/buf.h"
 #include "powerpark/snmp.h"
 
 #define MAX_REP 24      /* GETBULK max-repetitions to start with */
@@ -79,6 +80,9 @@ struct agent {
 	size_t nrd, caprd;
 	char (*strs)[STR_SLOT];
 	size_t nstrs, capstrs;
+	struct cval *out;   /* the readings as handed to the core, reused */
+	char (*names)[96];  /* rate field names */
+	size_t capout, capnames;
 	uint64_t uptime;    /* sysUpTime of this poll, ticks */
 	int have_uptime;
 	/* across polls */
@@ -181,6 +185,8 @@ static void sa_close(struct cdev *d)
 	free(a->rd);
 	free(a->strs);
 	free(a->prev);
+	free(a->out);
+	free(a->names);
 	free(a);
 	d->drv = NULL;
 }
@@ -304,14 +310,8 @@ static int send_next(struct agent *a, int first);
 
 static struct reading *new_reading(struct agent *a)
 {
-	if (a->nrd == a->caprd) {
-		size_t nc = a->caprd ? a->caprd * 2 : 32;
-		struct reading *n = realloc(a->rd, nc * sizeof *n);
-		if (!n)
-			return NULL;
-		a->rd = n;
-		a->caprd = nc;
-	}
+	if (pp_array_grow(&a->rd, &a->caprd, a->nrd + 1, sizeof *a->rd))
+		return NULL;
 	struct reading *r = &a->rd[a->nrd++];
 	memset(r, 0, sizeof *r);
 	r->slot = -1;
@@ -320,14 +320,8 @@ static struct reading *new_reading(struct agent *a)
 
 static int new_slot(struct agent *a)
 {
-	if (a->nstrs == a->capstrs) {
-		size_t nc = a->capstrs ? a->capstrs * 2 : 16;
-		char(*n)[STR_SLOT] = realloc(a->strs, nc * sizeof *n);
-		if (!n)
-			return -1;
-		a->strs = n;
-		a->capstrs = nc;
-	}
+	if (pp_array_grow(&a->strs, &a->capstrs, a->nstrs + 1, sizeof *a->strs))
+		return -1;
 	return (int)a->nstrs++;
 }
 
@@ -362,14 +356,8 @@ static void counter_rate(struct agent *a, const struct pp_pfield *f, const char 
 		}
 	}
 	if (!p) {
-		if (a->nprev == a->capprev) {
-			size_t nc = a->capprev ? a->capprev * 2 : 8;
-			struct prev *n = realloc(a->prev, nc * sizeof *n);
-			if (!n)
-				return;
-			a->prev = n;
-			a->capprev = nc;
-		}
+		if (pp_array_grow(&a->prev, &a->capprev, a->nprev + 1, sizeof *a->prev))
+			return;
 		p = &a->prev[a->nprev++];
 		p->f = f;
 		snprintf(p->index, sizeof p->index, "%s", index);
@@ -586,11 +574,6 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	return 1;
 }
 
-static void add_oid(netsnmp_pdu *p, const oid *o, size_t n)
-{
-	snmp_add_null_var(p, o, n);
-}
-
 /* Sends the first request of a poll (first) or the next step of its walk. */
 static int send_next(struct agent *a, int first)
 {
@@ -611,9 +594,9 @@ static int send_next(struct agent *a, int first)
 	if (first) {
 		int bulk = p->command == SNMP_MSG_GETBULK;
 		if (a->has_counters)
-			add_oid(p, bulk ? sysuptime_pred : sysuptime, bulk ? 8 : 9);
+			snmp_add_null_var(p, bulk ? sysuptime_pred : sysuptime, bulk ? 8 : 9);
 		for (size_t i = 0; i < a->nscalars; i++)
-			add_oid(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
+			snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
 				bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
 	if (p->command == SNMP_MSG_GETBULK) {
@@ -623,7 +606,7 @@ static int send_next(struct agent *a, int first)
 	if (p->command != SNMP_MSG_GET)
 		for (size_t i = 0; i < a->ncols; i++)
 			if (!a->cols[i].done)
-				add_oid(p, a->cols[i].cur, a->cols[i].curlen);
+				snmp_add_null_var(p, a->cols[i].cur, a->cols[i].curlen);
 	/* v1 cannot mix GET and GETNEXT: its columns follow on the next step. */
 	a->asked_cols = p->command != SNMP_MSG_GET;
 	a->deadline = pp_now_mono_ns() + (int64_t)dv->timeout_ms * 1000000;
@@ -636,7 +619,6 @@ static int send_next(struct agent *a, int first)
 
 static void start_poll(struct agent *a)
 {
-	struct pp_collect *c = a->e->c;
 	a->started = pp_now_mono_ns();
 	a->ts = pp_now_wall_ns();
 	a->nrd = a->nstrs = 0;
@@ -677,7 +659,6 @@ static void start_poll(struct agent *a)
 		finish(a, 0, 0, 0, err);
 		close_sess(a);
 	}
-	(void)c;
 }
 
 /* Ends the poll in flight: emits what was read and schedules the next. */
@@ -686,30 +667,27 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 	struct engine *e = a->e;
 	struct cdev *d = a->d;
 	size_t n = ok ? a->nrd : 0;
-	struct cval *vals = calloc(n ? n : 1, sizeof *vals);
-	char (*names)[96] = calloc(n ? n : 1, sizeof *names);
-	if (vals && names) {
-		for (size_t i = 0; i < n; i++) {
-			struct reading *r = &a->rd[i];
-			vals[i].f = r->f;
-			vals[i].index = r->index;
-			vals[i].v = r->v;
-			vals[i].s = r->slot >= 0 ? a->strs[r->slot] : NULL;
-			if (r->rate) {
-				snprintf(names[i], sizeof names[i], "%s_per_s", r->f->name);
-				vals[i].name = names[i];
-			}
-		}
-	} else {
+	if (pp_array_grow(&a->out, &a->capout, n, sizeof *a->out) ||
+	    pp_array_grow(&a->names, &a->capnames, n, sizeof *a->names))
 		n = 0;
+	struct cval *vals = a->out;
+	for (size_t i = 0; i < n; i++) {
+		struct reading *r = &a->rd[i];
+		vals[i].f = r->f;
+		vals[i].index = r->index;
+		vals[i].v = r->v;
+		vals[i].s = r->slot >= 0 ? a->strs[r->slot] : NULL;
+		vals[i].name = NULL;
+		if (r->rate) {
+			snprintf(a->names[i], sizeof a->names[i], "%s_per_s", r->f->name);
+			vals[i].name = a->names[i];
+		}
 	}
 	if (ok && a->have_uptime) {
 		a->last_uptime = a->uptime;
 		a->last_uptime_ok = 1;
 	}
 	collect_done(e->c, d, a->ts, a->started, vals, n, ok, timeout, auth, err);
-	free(vals);
-	free(names);
 	a->busy = 0;
 	if (e->c->opts.once) {
 		e->once_left--;

@@ -83,3 +83,19 @@ char *pp_buf_steal(struct pp_buf *b, size_t *len)
 	pp_buf_init(b);
 	return p;
 }
+
+enum pp_err pp_array_grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return PP_OK;
+	size_t nc = *cap ? *cap : 16;
+	while (nc < need)
+		nc *= 2;
+	void **p = arr;
+	void *n = realloc(*p, nc * size);
+	if (!n)
+		return PP_ERR_NOMEM;
+	*p = n;
+	*cap = nc;
+	return PP_OK;
+}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "powerpark/modbus.h"
+#include "powerpark/buf.h"
 #include "powerpark/log.h"
 #include "sim_int.h"
 
@@ -122,14 +123,8 @@ static void on_client(struct pp_sim *s, struct sim_watch *w)
 		case PP_FAULT_SILENT: return;
 		case PP_FAULT_RESET: close_client(s, cl); return;
 		case PP_FAULT_DELAY:
-			if (en->nq == en->capq) {
-				size_t nc = en->capq ? en->capq * 2 : 16;
-				struct pending *np = realloc(en->q, nc * sizeof *np);
-				if (!np)
-					return;
-				en->q = np;
-				en->capq = nc;
-			}
+			if (pp_array_grow(&en->q, &en->capq, en->nq + 1, sizeof *en->q))
+				return;
 			struct pending *p = &en->q[en->nq++];
 			p->cl = cl;
 			p->u = u;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "powerpark/buf.h"
 #include "powerpark/log.h"
 #include "powerpark/snmp.h"
 #include "sim_int.h"
@@ -241,15 +242,9 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 		r->errindex = 1;
 	}
 	if (a->d->fault == PP_FAULT_DELAY) {
-		if (en->nq == en->capq) {
-			size_t nc = en->capq ? en->capq * 2 : 16;
-			struct delayed *q = realloc(en->q, nc * sizeof *q);
-			if (!q) {
-				snmp_free_pdu(r);
-				return;
-			}
-			en->q = q;
-			en->capq = nc;
+		if (pp_array_grow(&en->q, &en->capq, en->nq + 1, sizeof *en->q)) {
+			snmp_free_pdu(r);
+			return;
 		}
 		en->q[en->nq++] = (struct delayed){r, a, pp_now_mono_ns() +
 							     (int64_t)a->d->fault_arg * 1000000};

@@ -32,4 +32,9 @@ PP_WUR enum pp_err pp_buf_appendf(struct pp_buf *b, const char *fmt, ...) PP_PRI
 /* Hands the storage to the caller (taken; free() it) and leaves b empty. */
 char *pp_buf_steal(struct pp_buf *b, size_t *len);
 
+/* Grows the array *arr (taken and replaced; elements of size bytes, *cap of
+ * them) so that it holds at least need elements, doubling from 16. Returns
+ * PP_ERR_NOMEM, with *arr and *cap unchanged, when it cannot. */
+PP_WUR enum pp_err pp_array_grow(void *arr, size_t *cap, size_t need, size_t size);
+
 #endif
