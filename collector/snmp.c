@@ -21,6 +21,7 @@
 #include "collect_int.h"
 #include "powerpark/buf.h"
 #include "powerpark/snmp.h"
+#include "snmp_usm.h"
 
 #define MAX_REP 24      /* GETBULK max-repetitions to start with */
 #define STR_SLOT 64     /* as_tag strings are cut to this */
@@ -73,6 +74,16 @@ struct agent {
 	int maxrep;
 	int asked_cols;     /* the request in flight walks columns */
 	int want_close;     /* set in callbacks: the loop closes the session */
+	/* SNMPv3 authPriv: a wrong priv_key is silence (the agent cannot decrypt
+	 * and drops the request), so a timeout is followed by one authNoPriv GET:
+	 * an authenticated answer to it proves the agent and auth key fine. */
+	struct pp_usm_keys keys;
+	int diag;           /* the next poll is that check */
+	int diag_inflight;
+	int priv_bad;       /* the check found the priv key wrong */
+	int usm_ok;         /* this session's keys are the cached ones */
+	unsigned char eid[32]; /* the agent's engine ID, as last seen */
+	size_t eidlen;
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
@@ -172,6 +183,7 @@ static void close_sess(struct agent *a)
 		a->sess = NULL;
 		a->fd = -1;
 	}
+	a->usm_ok = 0;
 }
 
 static void sa_close(struct cdev *d)
@@ -230,6 +242,20 @@ static int priv_proto(const char *name, oid **o, size_t *len)
 
 static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic);
 
+/* The other device that reads the same v3 user at the same engine, for
+ * the conflict message. */
+static const char *same_user(const struct agent *a)
+{
+	for (size_t i = 0; i < a->e->n; i++) {
+		const struct agent *b = a->e->a[i];
+		if (b != a && b->usm_ok && b->eidlen == a->eidlen &&
+		    !memcmp(b->eid, a->eid, a->eidlen) &&
+		    !strcmp(b->d->dev->snmp.user, a->d->dev->snmp.user))
+			return b->d->dev->name;
+	}
+	return NULL;
+}
+
 /* Opens the agent's session. v3 learns the engine ID here (a synchronous
  * probe bounded by the device's timeout), which is why reopening backs off. */
 static int open_sess(struct agent *a, char *err, size_t errlen)
@@ -245,6 +271,7 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 	s.callback = on_response;
 	s.callback_magic = a;
 	const struct pp_snmp_cred *cr = &dv->snmp;
+	memset(&a->keys, 0, sizeof a->keys);
 	if (cr->version == 3) {
 		s.version = SNMP_VERSION_3;
 		s.securityName = (char *)cr->user;
@@ -262,6 +289,10 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 				snprintf(err, errlen, "cannot derive the SNMPv3 auth key");
 				return -1;
 			}
+			a->keys.auth_proto = s.securityAuthProto;
+			a->keys.auth_proto_len = s.securityAuthProtoLen;
+			a->keys.auth_len = s.securityAuthKeyLen;
+			memcpy(a->keys.auth, s.securityAuthKey, s.securityAuthKeyLen);
 		}
 		if (cr->level == PP_SNMP_AUTHPRIV) {
 			if (priv_proto(cr->priv_proto, &s.securityPrivProto, &s.securityPrivProtoLen))
@@ -273,6 +304,8 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 				snprintf(err, errlen, "cannot derive the SNMPv3 privacy key");
 				return -1;
 			}
+			a->keys.priv_len = s.securityPrivKeyLen;
+			memcpy(a->keys.priv, s.securityPrivKey, s.securityPrivKeyLen);
 		}
 	} else {
 		s.version = cr->version == 1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
@@ -513,6 +546,32 @@ static int absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 	return more;
 }
 
+/* The first answer on a v3 session shows the engine ID: only then can the
+ * cached user be checked against this device's keys (see snmp_usm.h). */
+static int usm_check(struct agent *a, netsnmp_pdu *pdu)
+{
+	const struct pp_snmp_cred *cr = &a->d->dev->snmp;
+	a->eidlen = pdu->securityEngineIDLen < sizeof a->eid ? pdu->securityEngineIDLen : 0;
+	memcpy(a->eid, pdu->securityEngineID, a->eidlen);
+	if (pp_usm_matches(pdu, cr->user, &a->keys)) {
+		a->usm_ok = 1;
+		return 1;
+	}
+	const char *other = same_user(a);
+	char err[300];
+	snprintf(err, sizeof err, "SNMPv3 user '%s' of this agent is already in use with other "
+		 "keys%s%s; net-snmp holds one key per agent and user, so one of the two configs "
+		 "has a wrong auth_key or priv_key", cr->user, other ? " by device " : "",
+		 other ? other : "");
+	a->reopen_at = pp_now_mono_ns();
+	finish(a, 0, 0, 1, err);
+	a->want_close = 1;
+	return 0;
+}
+
+#define PRIV_BAD "SNMPv3 wrong priv_key or priv protocol: the agent answers this user's " \
+		 "authenticated requests but drops its encrypted ones"
+
 static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 {
 	(void)reqid;
@@ -520,16 +579,35 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	if (!a->busy || op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
 		return 1; /* a retry going out: not an answer */
 	char err[160];
+	const struct pp_snmp_cred *cr = &a->d->dev->snmp;
+	int diag = a->diag_inflight;
 	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
-		int v3 = a->d->dev->snmp.version == 3;
-		snprintf(err, sizeof err, "timeout after %d ms x %d tries%s", a->d->dev->timeout_ms,
-			 a->d->dev->retries + 1,
-			 v3 ? " (SNMPv3: also a wrong priv_key, or an agent that rebooted)" : "");
+		if (cr->version == 3 && cr->level == PP_SNMP_AUTHPRIV && !diag) {
+			a->diag = 1; /* silence at authPriv: is it the priv key? */
+			if (a->priv_bad) {
+				finish(a, 0, 0, 1, PRIV_BAD);
+				return 1;
+			}
+		}
+		snprintf(err, sizeof err, "timeout after %d ms x %d tries", a->d->dev->timeout_ms,
+			 a->d->dev->retries + 1);
+		a->priv_bad = 0;
 		finish(a, 0, 1, 0, err);
-		/* A rebooted v3 agent has new engine boots/time: learn them again by
-		 * opening a fresh session (its probe) on the next poll. */
-		if (v3)
+		/* A v3 agent may come back with a new engine ID or boots: the next
+		 * poll after a silent check opens a fresh session (its probe). */
+		if (cr->version == 3 && !a->diag)
 			a->want_close = 1;
+		return 1;
+	}
+	if (diag && op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu &&
+	    pdu->command == SNMP_MSG_RESPONSE) {
+		/* Any authenticated answer, even authorizationError, clears the
+		 * agent and the auth key: what failed is decryption. */
+		a->priv_bad = 1;
+		finish(a, 0, 0, 1, PRIV_BAD);
+		pp_usm_forget(pdu, cr->user, &a->keys);
+		a->reopen_at = 0;
+		a->want_close = 1;
 		return 1;
 	}
 	if (op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
@@ -540,6 +618,8 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 		/* A stale engine time or ID is not the operator's fault: learn it again. */
 		int resync = rt == SNMPERR_NOT_IN_TIME_WINDOW || rt == SNMPERR_UNKNOWN_ENG_ID;
 		a->reopen_at = resync ? 0 : pp_now_mono_ns();
+		if (!resync)
+			pp_usm_forget(pdu, cr->user, &a->keys);
 		finish(a, 0, 0, !resync, err);
 		a->want_close = 1; /* never inside net-snmp's own call */
 		return 1;
@@ -551,6 +631,8 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 		a->want_close = 1;
 		return 1;
 	}
+	if (cr->version == 3 && !a->usm_ok && !usm_check(a, pdu))
+		return 1;
 	if (pdu->errstat == SNMP_ERR_TOOBIG && a->maxrep > 1) {
 		a->maxrep /= 2; /* ask for fewer rows at a time, from where we were */
 		if (send_next(a, a->busy == 1))
@@ -617,6 +699,24 @@ static int send_next(struct agent *a, int first)
 	return 0;
 }
 
+/* The authNoPriv check that follows a silent authPriv poll (see diag). */
+static int send_diag(struct agent *a)
+{
+	netsnmp_pdu *p = snmp_pdu_create(SNMP_MSG_GET);
+	if (!p)
+		return -1;
+	snmp_add_null_var(p, sysuptime, 9);
+	p->securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
+	a->diag = 0;
+	a->diag_inflight = 1;
+	a->deadline = pp_now_mono_ns() + (int64_t)a->d->dev->timeout_ms * 1000000;
+	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
+		snmp_free_pdu(p);
+		return -1;
+	}
+	return 0;
+}
+
 static void start_poll(struct agent *a)
 {
 	a->started = pp_now_mono_ns();
@@ -650,13 +750,13 @@ static void start_poll(struct agent *a)
 		a->reopen_ms = 0;
 	}
 	a->busy = 1;
-	if (send_next(a, 1)) {
+	if (a->diag ? send_diag(a) : send_next(a, 1)) {
 		int liberr = 0, syserr = 0;
 		char *msg = NULL;
 		snmp_sess_error(a->sess, &liberr, &syserr, &msg);
 		snprintf(err, sizeof err, "send failed: %s", msg ? msg : "?");
 		free(msg);
-		finish(a, 0, 0, 0, err);
+		finish(a, 0, strstr(err, "Timeout") != NULL, 0, err); /* a v3 probe */
 		close_sess(a);
 	}
 }
@@ -689,6 +789,9 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 	}
 	collect_done(e->c, d, a->ts, a->started, vals, n, ok, timeout, auth, err);
 	a->busy = 0;
+	a->diag_inflight = 0;
+	if (ok)
+		a->priv_bad = 0;
 	if (e->c->opts.once) {
 		e->once_left--;
 		a->due = INT64_MAX;

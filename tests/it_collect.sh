@@ -195,7 +195,11 @@ mkdir -p "$TMP/snmpd" "$TMP/prof"
 cat > "$TMP/snmpd/snmpd.conf" <<CONF
 agentAddress udp:127.0.0.1:$VP
 createUser ppuser SHA "auth-pass-1234" AES "priv-pass-5678"
+createUser privuser SHA "auth-pass-1234" AES "priv-pass-5678"
+createUser authuser SHA "auth-pass-1234"
 rouser ppuser priv
+rouser privuser priv
+rouser authuser auth
 CONF
 cat > "$TMP/prof/host-if.yaml" <<YAML
 profile: host-if
@@ -214,19 +218,48 @@ start_snmpd() {
 	wait_for 30 snmpget -v3 -l authPriv -u ppuser -a SHA -A auth-pass-1234 -x AES -X priv-pass-5678 -t 0.5 -r 0 127.0.0.1:$VP 1.3.6.1.2.1.1.3.0
 }
 start_snmpd
+v3dev() { # name user level auth_key priv_key
+	echo "  - {name: $1, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 500, timeout_ms: 300, retries: 0, snmp: {version: 3, user: $2, level: $3, auth: SHA, auth_key: $4, priv: AES, priv_key: $5}}"
+}
 cat > "$TMP/v3.yaml" <<YAML
 site: {name: v3test, grid: {import_limit_kw: 100}}
 power: {limit_kw: 100, halls: [{name: h, limit_kw: 90, rows: [{name: r, limit_kw: 80, racks: [{name: rk1, limit_kw: 40, gpus: 8, gpu_model: H100-SXM}]}]}]}
 profile_path: [prof]
 devices:
-  - {name: good, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 500, timeout_ms: 300, retries: 0, snmp: {version: 3, user: ppuser, level: authPriv, auth: SHA, auth_key: auth-pass-1234, priv: AES, priv_key: priv-pass-5678}}
+$(v3dev good ppuser authPriv auth-pass-1234 priv-pass-5678)
+$(v3dev badpriv privuser authPriv auth-pass-1234 wrong-priv-0000)
+$(v3dev badauth authuser authNoPriv wrong-auth-0000 unused-0000)
+$(v3dev clash ppuser authPriv auth-pass-1234 wrong-priv-0000)
 YAML
 $PP collect -c "$TMP/v3.yaml" --stdout > "$TMP/v3.lp" 2> "$TMP/v3.err" &
 COL=$!
 PIDS="$PIDS $COL"
-v3polls() { [ "$($LPG $TMP/v3.lp device device=good polls)" -ge 3 ] 2>/dev/null; }
-wait_for 60 v3polls
+v3polls() { # device n: at least n polls of it written
+	[ "$($LPG $TMP/v3.lp device device=$1 polls)" -ge "$2" ] 2>/dev/null
+}
+# Devices are opened in the order they fall due, so the clash may hold the
+# cached user first; it is then found wrong and dropped, and good takes over.
+clash_seen() { grep -q "clash.*already in use with other keys by device good" "$TMP/v3.err"; }
+good_up() { [ "$($LPG $TMP/v3.lp device device=good up)" = 1 ]; }
+wait_for 90 clash_seen
+wait_for 30 good_up
+wait_for 30 v3polls badpriv 4
 check "SNMPv3 authPriv (SHA/AES): read, interfaces walked" [ "$($LPG $TMP/v3.lp host_ifindex device=good '#count')" -ge 1 -a "$($LPG $TMP/v3.lp device device=good up)" = 1 ]
+for d in badpriv badauth clash; do
+	check "SNMPv3 $d: never turned into values, counted as auth errors" [ "$($LPG $TMP/v3.lp host device=$d '#count')" = 0 -a "$($LPG $TMP/v3.lp device device=$d up)" = 0 -a "$($LPG $TMP/v3.lp device device=$d auth_errors)" -ge 2 ]
+done
+check "a wrong priv_key is reported as such (not as a timeout)" grep -q "badpriv.*wrong priv_key" "$TMP/v3.err"
+check "a wrong auth_key is reported as an authentication failure" grep -q "badauth.*Authentication failure" "$TMP/v3.err"
+check "the same agent and user with other keys is reported, naming the device with the cached keys" clash_seen
+
+# The agent reboots (same engine ID, engine boots + 1): read again, no restart.
+kill -TERM $SNMPD; wait $SNMPD 2>/dev/null
+down() { [ "$($LPG $TMP/v3.lp device device=good up)" = 0 ]; }
+wait_for 30 down
+nbefore=$($LPG $TMP/v3.lp host device=good '#count')
+start_snmpd
+reread() { [ "$($LPG $TMP/v3.lp host device=good '#count')" -gt "$nbefore" ] && good_up; }
+check "an SNMPv3 agent that rebooted is read again without restarting powerpark" wait_for 60 reread
 kill -TERM $COL; wait $COL
 
 done_tests it_collect
