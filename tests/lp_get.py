@@ -56,4 +56,5 @@ def main():
     print(count if field == "#count" else val)
 
 
-main()
+if __name__ == "__main__":
+    main()
