@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh - `make bench`: encoder lines/s, and end-to-end points/s into a local
 # victoria-metrics through powerpark's HTTP output next to curl posting the
-# same pre-encoded batches in the same run. Appends to bench/RESULTS.md.
+# same pre-encoded batches in the same run; polling a 2,500-device simulated
+# park next to collectd (bench_collect.sh). Appends to bench/RESULTS.md.
 set -eu
 BUILD=${BUILD:-build}
 . "$(dirname "$0")/../tests/lib.sh"
@@ -56,6 +57,8 @@ printf 'e2e powerpark send -> victoria-metrics: %.0f points/s (median of %d)\n' 
 printf 'e2e curl --data-binary same batches:    %.0f points/s (median of %d)\n' "$cu" $RUNS
 printf 'ratio: %.1f %%\n' "$ratio"
 
+BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
+
 cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 {
 	echo
@@ -67,5 +70,6 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 		"$(echo "$enc_rate / 1000000" | bc -l)"
 	printf '| %d points into victoria-metrics via HTTP output (parse + encode + POST, %d-line batches) | %.0f points/s | curl --data-binary same batches: %.0f points/s | %.1f %% | >= 90 %% |\n' \
 		"$N" $BATCH "$pp" "$cu" "$ratio"
+	cat "$TMP/collect_rows.md"
 } >> bench/RESULTS.md
 echo "recorded in bench/RESULTS.md"

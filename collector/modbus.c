@@ -255,7 +255,9 @@ struct engine {
 	pthread_t *th;
 	size_t nth;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t lead;  /* the one worker waiting for the head's due time */
+	pthread_cond_t idle;  /* all others: no timed waits, so no herd waking */
+	int has_leader;
 	int stop;
 };
 
@@ -286,26 +288,35 @@ static void heap_down(struct engine *e, size_t i)
 	}
 }
 
+/* Leader/followers: one idle worker sleeps until the earliest due time,
+ * the others sleep untimed. With every worker on one timed wait, each due
+ * device woke all of them to fight over it. */
 static void *worker(void *arg)
 {
 	struct engine *e = arg;
+	int leader = 0;
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop) {
-		if (!e->nheap) {
-			if (e->c->opts.once)
-				break;
-			pthread_cond_wait(&e->cv, &e->mu);
+		if (!e->nheap && e->c->opts.once) {
+			pthread_cond_signal(&e->idle); /* let the next one see it too */
+			break;
+		}
+		if (!e->nheap || (e->has_leader && !leader)) {
+			pthread_cond_wait(&e->idle, &e->mu);
 			continue;
 		}
+		leader = e->has_leader = 1;
 		struct cdev *d = e->heap[0];
 		int64_t now = pp_now_mono_ns();
 		if (d->due_ns > now) {
 			struct timespec ts = {d->due_ns / 1000000000, d->due_ns % 1000000000};
-			pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+			pthread_cond_timedwait(&e->lead, &e->mu, &ts);
 			continue;
 		}
 		e->heap[0] = e->heap[--e->nheap];
 		heap_down(e, 0);
+		leader = e->has_leader = 0;
+		pthread_cond_signal(&e->idle); /* a follower takes over the clock */
 		int64_t due = d->due_ns;
 		pthread_mutex_unlock(&e->mu);
 		mb_poll(e->c, d);
@@ -315,9 +326,14 @@ static void *worker(void *arg)
 			d->due_ns = next;
 			e->heap[e->nheap++] = d;
 			heap_up(e, e->nheap - 1);
-			pthread_cond_signal(&e->cv);
+			if (!e->has_leader)
+				pthread_cond_signal(&e->idle);
+			else if (e->heap[0] == d)
+				pthread_cond_signal(&e->lead); /* earlier than it waits for */
 		}
 	}
+	if (leader)
+		e->has_leader = 0;
 	pthread_mutex_unlock(&e->mu);
 	return NULL;
 }
@@ -329,11 +345,13 @@ static void mb_stop(void *engine)
 		return;
 	pthread_mutex_lock(&e->mu);
 	e->stop = 1;
-	pthread_cond_broadcast(&e->cv);
+	pthread_cond_broadcast(&e->lead);
+	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
 	for (size_t i = 0; i < e->nth; i++)
 		pthread_join(e->th[i], NULL);
-	pthread_cond_destroy(&e->cv);
+	pthread_cond_destroy(&e->lead);
+	pthread_cond_destroy(&e->idle);
 	pthread_mutex_destroy(&e->mu);
 	free(e->th);
 	free(e->heap);
@@ -355,7 +373,8 @@ static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, 
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->cv, &ca);
+	pthread_cond_init(&e->lead, &ca);
+	pthread_cond_init(&e->idle, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&e->mu, NULL);
 	if (!e->heap || !e->th) {

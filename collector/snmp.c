@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "collect_int.h"
 #include "powerpark/buf.h"
+#include "powerpark/fd.h"
 #include "powerpark/snmp.h"
 #include "snmp_usm.h"
 
@@ -323,6 +323,8 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 		return -1;
 	}
 	netsnmp_transport *t = snmp_sess_transport(a->sess);
+	if (t) /* epoll only: leave the low numbers to libmodbus's select() */
+		t->sock = pp_fd_move_high(t->sock);
 	a->fd = t ? t->sock : -1;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = a};
 	if (a->fd < 0 || epoll_ctl(a->e->ep, EPOLL_CTL_ADD, a->fd, &ev)) {
@@ -868,12 +870,7 @@ static enum pp_err snmp_start(struct pp_collect *c, struct cdev **devs, size_t n
 			      struct pp_errbuf *eb)
 {
 	pp_snmp_init();
-	/* One socket per agent: make room for thousands. */
-	struct rlimit rl;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	pp_fd_raise_limit(); /* one socket per agent: make room for thousands */
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/fd.h"
 #include "powerpark/log.h"
 #include "powerpark/snmp.h"
 #include "sim_int.h"
@@ -296,6 +297,8 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 		a->d = d;
 		if (build_table(a))
 			return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		if (!en->n)
+			pp_fd_raise_limit();
 		char spec[300];
 		snprintf(spec, sizeof spec, "udp:%s", d->dev->address);
 		netsnmp_transport *t = netsnmp_transport_open_server("powerpark-sim", spec);
@@ -319,6 +322,7 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 			return pp_errf(eb, PP_ERR_IO, "device '%s': net-snmp session failed",
 				       d->dev->name);
 		}
+		t->sock = pp_fd_move_high(t->sock); /* libmodbus needs the low ones */
 		a->w.fd = t->sock;
 		a->w.on_ready = on_ready;
 		en->n++;

@@ -190,6 +190,19 @@ def main():
         c.append("</Plugin>")
     with open(os.path.join(a.out, "collectd.conf"), "w") as f:
         f.write("\n".join(c) + "\n")
+    # collectd cannot hold thousands of sockets in one process: libmodbus and
+    # its SNMP reads wait with select(), which aborts on descriptors >= 1024.
+    # At scale it runs as two processes, one per plugin, on stdout.
+    for plugin, other in (("snmp", "modbus"), ("modbus", "snmp")):
+        text = "\n".join(c) + "\n"
+        lo = text.find(f"<Plugin {other}>")
+        if lo >= 0:
+            text = text[:lo] + text[text.index("</Plugin>", lo) + 10:]
+        text = text.replace(f"LoadPlugin {other}\n", "")
+        text = text.replace(f'DataDir "{out}/csv"', 'DataDir "stdout"')
+        text = text.replace("collectd.pid", f"collectd-{plugin}.pid")
+        with open(os.path.join(a.out, f"collectd-{plugin}.conf"), "w") as f:
+            f.write(text)
     with open(os.path.join(a.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 
