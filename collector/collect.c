@@ -232,13 +232,28 @@ int collect_scale(struct pp_collect *c, struct cdev *d, const struct pp_pfield *
 }
 
 /* Emits one sample per table row (and one for the scalars). */
+/* The table a value's row belongs to: "" for scalars, else its index tag.
+ * Two tables of one profile (a PDU's phases and outlets) share index
+ * numbers, so a row is the pair (table, index). */
+static const char *row_table(const struct cval *v)
+{
+	if (!*v->index)
+		return "";
+	return v->f->index_tag ? v->f->index_tag : "index";
+}
+
+static int same_row(const struct cval *a, const struct cval *b)
+{
+	return !strcmp(a->index, b->index) && !strcmp(row_table(a), row_table(b));
+}
+
 static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 			const struct cval *vals, size_t n)
 {
 	const struct pp_profile *p = d->dev->profile;
 	struct pp_field *fields = malloc((n ? n : 1) * sizeof *fields);
 	struct pp_tag *tags = malloc((d->ntags + 1 + n) * sizeof *tags);
-	const char **done = calloc(n ? n : 1, sizeof *done);
+	size_t *done = calloc(n ? n : 1, sizeof *done);
 	size_t ndone = 0;
 	if (!fields || !tags || !done)
 		goto out;
@@ -246,16 +261,16 @@ static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 		const char *idx = vals[i].index;
 		int seen = 0;
 		for (size_t k = 0; k < ndone && !seen; k++)
-			seen = !strcmp(done[k], idx);
+			seen = same_row(&vals[done[k]], &vals[i]);
 		if (seen)
 			continue;
-		done[ndone++] = idx;
+		done[ndone++] = i;
 		size_t nf = 0, nt = d->ntags;
 		memcpy(tags, d->tags, d->ntags * sizeof *tags);
 		char meas[128];
 		snprintf(meas, sizeof meas, "%s", p->measurement);
 		for (size_t k = i; k < n; k++) {
-			if (strcmp(vals[k].index, idx))
+			if (!same_row(&vals[k], &vals[i]))
 				continue;
 			const struct pp_pfield *f = vals[k].f;
 			if (*idx && nt == d->ntags) {

@@ -49,6 +49,9 @@ check "collect --once exits 3 when a device did not answer" [ $? -eq 3 ]
 check "pdu power from snmpsim: 613 hundredths of kW = 6130 W" near "$($LPG $TMP/peers.lp pdu device=pdu1 power_w)" 6130
 check "pdu energy: 98765 tenths of kWh" near "$($LPG $TMP/peers.lp pdu device=pdu1 energy_kwh)" 9876.5
 check "outlet 2 current 13.9 A, tagged with its name" near "$($LPG $TMP/peers.lp pdu_outlet device=pdu1 outlet=2 "outlet_name=gpu-node-01 psu-b" outlet_current_a)" 13.9
+check "inlet phase 2 current: 101 tenths of A" near "$($LPG $TMP/peers.lp pdu_phase device=pdu1 phase=2 phase_current_a)" 10.1
+check "inlet phase 2 voltage and power (hundredths of kW)" [ "$($LPG $TMP/peers.lp pdu_phase device=pdu1 phase=2 phase_voltage_v)/$($LPG $TMP/peers.lp pdu_phase device=pdu1 phase=2 phase_power_w)" = 231/2300 ]
+check "phases and outlets (same index numbers) stay in their own tables" [ "$($LPG $TMP/peers.lp pdu_phase device=pdu1 '#count')" = 3 -a -z "$(grep '^pdu_phase.*outlet' $TMP/peers.lp)" ]
 check "all 3 outlets of the table walked" [ "$($LPG $TMP/peers.lp pdu_outlet device=pdu1 '#count')" = 3 ]
 check "ups line 3 output power 34800 W" near "$($LPG $TMP/peers.lp ups_line device=ups1 line=3 output_power_w)" 34800
 check "ups line 3 load 250 % is outside 0-200: dropped" [ -z "$($LPG $TMP/peers.lp ups_line device=ups1 line=3 output_load_pct)" ]
