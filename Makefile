@@ -7,7 +7,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libcurl libfyaml zlib libmodbus netsnmp
+PKGS     := libcurl libfyaml zlib libmodbus netsnmp gsl
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-format-truncation
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' \

@@ -12,6 +12,7 @@ static const struct pp_command commands[] = {
 	{"collect", "poll every Modbus and SNMP device and send its metrics", pp_cmd_collect},
 	{"sim", "serve a simulated park (SNMP agents, Modbus gateways) for a config",
 	 pp_cmd_sim},
+	{"weather", "summarize an EPW weather file: wet-bulb hours, free cooling", pp_cmd_weather},
 	{"help", "show help for powerpark or a command", NULL},
 };
 #define NCMD (sizeof commands / sizeof commands[0])

@@ -1,0 +1,283 @@
+/* weather.c - the EPW reader and time interpolation (see weather.h). EPW is
+ * CSV with 8 header lines; only LOCATION and DATA PERIODS matter here, and
+ * of each row the date, minute, dry-bulb, dew point, RH and pressure. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "powerpark/psychro.h"
+#include "powerpark/weather.h"
+
+#define MAXF 40
+
+/* Splits line in place at commas; returns the number of fields. */
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+	while (n < max) {
+		f[n++] = p;
+		char *c = strchr(p, ',');
+		if (!c)
+			break;
+		*c = 0;
+		p = c + 1;
+	}
+	return n;
+}
+
+static int num(const char *s, double *v)
+{
+	char *end;
+	errno = 0;
+	while (*s == ' ')
+		s++;
+	*v = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	return end != s && !*end && !errno && isfinite(*v);
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src);
+}
+
+static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+/* Fills runs of NAN in v[0..n) by linear interpolation between the nearest
+ * good values around the year (the file is one cyclic typical year). */
+static size_t fill(double *v, size_t n)
+{
+	size_t good = 0, filled = 0;
+	for (size_t i = 0; i < n; i++)
+		good += !isnan(v[i]);
+	if (!good || good == n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isnan(v[i]))
+			continue;
+		size_t a = i, b = i;
+		size_t da = 0, db = 0;
+		while (isnan(v[a]))
+			a = (a + n - 1) % n, da++;
+		while (isnan(v[b]))
+			b = (b + 1) % n, db++;
+		v[i] = v[a] + (v[b] - v[a]) * (double)da / (double)(da + db);
+		filled++;
+	}
+	return filled;
+}
+
+static void derive(struct pp_weather_hour *h)
+{
+	h->wb_c = pp_psychro_wetbulb(h->db_c, h->dp_c, h->p_pa);
+	h->w = pp_psychro_w_from_dewpoint(h->dp_c, h->p_pa);
+	h->h_kj_kg = pp_psychro_enthalpy(h->db_c, h->w);
+}
+
+enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_errbuf *eb)
+{
+	memset(w, 0, sizeof *w);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
+	enum pp_err rc = PP_OK;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int have_loc = 0, have_period = 0;
+	double *db = NULL, *dp = NULL, *rh = NULL, *pa = NULL;
+	w->h = calloc(PP_WEATHER_HOURS, sizeof *w->h);
+	db = malloc(PP_WEATHER_HOURS * sizeof *db);
+	dp = malloc(PP_WEATHER_HOURS * sizeof *dp);
+	rh = malloc(PP_WEATHER_HOURS * sizeof *rh);
+	pa = malloc(PP_WEATHER_HOURS * sizeof *pa);
+	if (!w->h || !db || !dp || !rh || !pa) {
+		rc = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		char *fl[MAXF];
+		int nf = split(line, fl, MAXF);
+		if (lineno <= 8) {
+			if (!strcmp(fl[0], "LOCATION")) {
+				if (nf < 10 || !num(fl[6], &w->lat) || !num(fl[7], &w->lon) ||
+				    !num(fl[8], &w->tz_h) || !num(fl[9], &w->elev_m)) {
+					rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, "
+						     "region, country, source, WMO, latitude, longitude, "
+						     "time zone and elevation", path, lineno);
+					goto fail;
+				}
+				copy(w->city, sizeof w->city, fl[1]);
+				copy(w->region, sizeof w->region, fl[2]);
+				copy(w->country, sizeof w->country, fl[3]);
+				copy(w->source, sizeof w->source, fl[4]);
+				copy(w->wmo, sizeof w->wmo, fl[5]);
+				have_loc = 1;
+			} else if (!strcmp(fl[0], "DATA PERIODS")) {
+				double per, rec;
+				if (nf < 3 || !num(fl[1], &per) || !num(fl[2], &rec) || per != 1 ||
+				    rec != 1) {
+					rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: DATA PERIODS: expected one "
+						     "period of hourly records (1,1,...)", path, lineno);
+					goto fail;
+				}
+				have_period = 1;
+			}
+			if (lineno == 8 && (!have_loc || !have_period)) {
+				rc = pp_errf(eb, PP_ERR_PARSE, "%s: not an EPW file: the 8 header "
+					     "lines lack %s", path, have_loc ? "DATA PERIODS" : "LOCATION");
+				goto fail;
+			}
+			continue;
+		}
+		if (!len)
+			continue;
+		if (w->n >= PP_WEATHER_HOURS) {
+			rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: more than %d hourly rows", path,
+				     lineno, PP_WEATHER_HOURS);
+			goto fail;
+		}
+		double v[10];
+		if (nf < 10) {
+			rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: %d fields; an EPW row has 35 (date, "
+				     "time, flags, dry-bulb, dew point, RH, pressure, ...)", path,
+				     lineno, nf);
+			goto fail;
+		}
+		static const char *const what[] = {"year", "month", "day", "hour", "minute",
+						   NULL, "dry-bulb", "dew point", "RH",
+						   "station pressure"};
+		for (int k = 0; k < 10; k++) {
+			if (k == 5)
+				continue;
+			if (!num(fl[k], &v[k])) {
+				rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
+					     "number, got '%.20s'", path, lineno, k + 1, what[k], fl[k]);
+				goto fail;
+			}
+		}
+		struct pp_weather_hour *h = &w->h[w->n];
+		h->month = (int)v[1];
+		h->day = (int)v[2];
+		h->hour = (int)v[3];
+		if (h->month < 1 || h->month > 12 || h->day < 1 || h->day > mdays[h->month - 1] ||
+		    h->hour < 1 || h->hour > 24) {
+			rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected "
+				     "a date of a 365-day year and an hour 1..24", path, lineno,
+				     h->month, h->day, h->hour);
+			goto fail;
+		}
+		if (!w->n)
+			w->minute = (int)v[4];
+		db[w->n] = v[6] >= 99.9 ? NAN : v[6];
+		dp[w->n] = v[7] >= 99.9 ? NAN : v[7];
+		rh[w->n] = v[8] >= 999 || v[8] < 0 ? NAN : v[8];
+		pa[w->n] = v[9] >= 999999 || v[9] <= 0 ? NAN : v[9];
+		w->n++;
+	}
+	if (ferror(f)) {
+		rc = pp_errf(eb, PP_ERR_IO, "%s: read error", path);
+		goto fail;
+	}
+	if (w->n != PP_WEATHER_HOURS) {
+		rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: %zu hourly rows; an EPW year has %d",
+			     path, lineno, w->n, PP_WEATHER_HOURS);
+		goto fail;
+	}
+	/* Fill: dry-bulb first, then a dew point from RH where only that is
+	 * missing, then whatever is left by time. */
+	w->filled += fill(db, w->n);
+	for (size_t i = 0; i < w->n; i++)
+		if (isnan(dp[i]) && !isnan(rh[i]) && !isnan(db[i])) {
+			dp[i] = pp_psychro_dewpoint_from_rh(db[i], rh[i]);
+			w->filled++;
+		}
+	w->filled += fill(dp, w->n);
+	if (isnan(db[0]) || isnan(dp[0])) {
+		rc = pp_errf(eb, PP_ERR_PARSE, "%s: no valid %s in any row", path,
+			     isnan(db[0]) ? "dry-bulb" : "dew point");
+		goto fail;
+	}
+	double p0 = pp_psychro_pressure_at(w->elev_m);
+	for (size_t i = 0; i < w->n; i++) {
+		struct pp_weather_hour *h = &w->h[i];
+		h->db_c = db[i];
+		h->dp_c = dp[i] > db[i] ? db[i] : dp[i];
+		h->p_pa = isnan(pa[i]) ? p0 : pa[i];
+		w->filled += isnan(pa[i]);
+		double pws = pp_psychro_pws(h->db_c);
+		h->rh_pct = isnan(rh[i]) ? 100.0 * pp_psychro_pws(h->dp_c) / pws : rh[i];
+		derive(h);
+	}
+	goto out;
+fail:
+	pp_weather_free(w);
+out:
+	free(line);
+	free(db);
+	free(dp);
+	free(rh);
+	free(pa);
+	fclose(f);
+	return rc;
+}
+
+void pp_weather_free(struct pp_weather *w)
+{
+	free(w->h);
+	w->h = NULL;
+	w->n = 0;
+}
+
+void pp_weather_at(const struct pp_weather *w, double t_h, struct pp_weather_hour *out)
+{
+	/* Row i stands for time i + 1 (end of hour) or i + 0.5 (minute 30). */
+	double off = w->minute == 30 ? 0.5 : 1.0;
+	double n = (double)w->n;
+	double x = fmod(t_h - off, n);
+	if (x < 0)
+		x += n;
+	size_t i = (size_t)x;
+	if (i >= w->n)
+		i = w->n - 1;
+	double fr = x - (double)i;
+	const struct pp_weather_hour *a = &w->h[i], *b = &w->h[(i + 1) % w->n];
+	*out = fr < 0.5 ? *a : *b;
+	out->db_c = a->db_c + fr * (b->db_c - a->db_c);
+	out->dp_c = a->dp_c + fr * (b->dp_c - a->dp_c);
+	out->p_pa = a->p_pa + fr * (b->p_pa - a->p_pa);
+	out->rh_pct = a->rh_pct + fr * (b->rh_pct - a->rh_pct);
+	derive(out);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x < y) - (x > y);
+}
+
+double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction)
+{
+	if (!w->n)
+		return NAN;
+	double *v = malloc(w->n * sizeof *v);
+	if (!v)
+		return NAN;
+	for (size_t i = 0; i < w->n; i++)
+		v[i] = w->h[i].wb_c;
+	qsort(v, w->n, sizeof *v, cmp_desc);
+	size_t k = (size_t)floor(fraction * (double)w->n);
+	if (k >= w->n)
+		k = w->n - 1;
+	double r = v[k];
+	free(v);
+	return r;
+}
