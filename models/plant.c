@@ -1,0 +1,138 @@
+/* plant.c - plant sequencing and site accounting (see plant.h). */
+#include <math.h>
+#include <string.h>
+
+#include "powerpark/plant.h"
+
+int pp_plant_init(struct pp_plant *p, enum pp_plant_design d, const char *model, int n,
+		  double chiller_kw, int reserve, double supply_c, double return_c)
+{
+	memset(p, 0, sizeof *p);
+	p->design = d;
+	if (!model)
+		model = d == PP_PLANT_WATER_TOWERS ? "doe2-centrifugal" : "ashrae901-air-cooled";
+	p->chiller = pp_chiller_find(model);
+	if (!p->chiller)
+		return -1;
+	p->n_chillers = n;
+	p->reserve = reserve;
+	p->chiller_kw = chiller_kw;
+	p->supply_c = supply_c;
+	p->return_c = return_c;
+	p->hx_approach = 1.5;
+	double rej = n * chiller_kw * 1.2; /* heat plus compressor work */
+	pp_tower_init(&p->tower, rej);
+	pp_drycooler_init(&p->dry, d == PP_PLANT_LIQUID_DRY ? rej : n * chiller_kw);
+	p->pump_kw_per_kw = 0.025;
+	p->air_kw_per_kw = d == PP_PLANT_LIQUID_DRY ? 0.01 : 0.035;
+	return 0;
+}
+
+/* Stages chillers for mech_kw at leaving x and condenser y: the fewest that
+ * carry it without the reserve, then the reserve, sharing the load evenly. */
+static void stage(const struct pp_plant *p, double mech_kw, double x, double y,
+		  struct pp_plant_out *o)
+{
+	struct pp_chiller_out c;
+	pp_chiller_eval(p->chiller, p->chiller_kw, 0, x, y, &c);
+	double each = c.cap_kw;
+	int base = p->n_chillers - p->reserve;
+	if (base < 0)
+		base = 0;
+	o->capacity_kw = base * each;
+	if (mech_kw <= 0 || each <= 0) {
+		o->unmet_kw = mech_kw > 0 ? mech_kw : 0;
+		return;
+	}
+	int k = (int)ceil(mech_kw / each - 1e-9);
+	if (k < 1)
+		k = 1;
+	if (k > p->n_chillers)
+		k = p->n_chillers;
+	pp_chiller_eval(p->chiller, p->chiller_kw, mech_kw / k, x, y, &c);
+	o->chillers_on = k;
+	o->chiller_kw = c.power_kw * k;
+	o->unmet_kw = c.unmet_kw * k;
+}
+
+void pp_plant_eval(const struct pp_plant *p, double load_kw, double db_c, double wb_c,
+		   struct pp_plant_out *o)
+{
+	memset(o, 0, sizeof *o);
+	load_kw = fmax(load_kw, 0);
+	struct pp_tower_out t;
+	double mech = load_kw, free_kw = 0;
+	switch (p->design) {
+	case PP_PLANT_WATER_TOWERS: {
+		/* Economizer: the tower at full air cools the load's water. */
+		pp_tower_eval(&p->tower, load_kw, wb_c, -100, &t);
+		o->free_fraction = pp_economizer_fraction(t.leave_c, p->hx_approach, p->supply_c,
+							  p->return_c);
+		free_kw = o->free_fraction * load_kw;
+		mech = load_kw - free_kw;
+		/* Condenser water: as cold as the chiller model allows; two passes
+		 * settle the condenser heat (load + compressor work). */
+		double y = wb_c + pp_tower_approach(wb_c, p->tower.design_range, 1.0);
+		for (int it = 0; it < 2; it++) {
+			stage(p, mech, p->supply_c, y, o);
+			double q_rej = load_kw + o->chiller_kw;
+			pp_tower_eval(&p->tower, q_rej, wb_c, mech > 0 ? p->chiller->y_min : -100, &t);
+			y = t.leave_c;
+		}
+		o->fan_kw = t.fan_kw;
+		o->water_lph = t.water_lph;
+		o->cond_c = y;
+		break;
+	}
+	case PP_PLANT_LIQUID_DRY: {
+		pp_drycooler_eval(&p->dry, load_kw, db_c, p->supply_c - p->hx_approach, &t);
+		o->free_fraction = pp_economizer_fraction(t.leave_c, p->hx_approach, p->supply_c,
+							  p->return_c);
+		free_kw = o->free_fraction * load_kw;
+		mech = load_kw - free_kw;
+		stage(p, mech, fmin(p->supply_c, p->chiller->x_max), db_c, o);
+		o->fan_kw = t.fan_kw;
+		o->cond_c = db_c;
+		break;
+	}
+	case PP_PLANT_AIR_CHILLERS:
+	default:
+		stage(p, mech, p->supply_c, db_c, o);
+		o->cond_c = db_c;
+		break;
+	}
+	/* Heat the free path can carry counts as capacity next to the chillers. */
+	o->capacity_kw += free_kw;
+	o->remaining_kw = o->capacity_kw - load_kw;
+	o->pump_kw = p->pump_kw_per_kw * load_kw;
+	o->air_kw = p->air_kw_per_kw * load_kw;
+	o->cooling_kw = o->chiller_kw + o->fan_kw + o->pump_kw + o->air_kw;
+}
+
+void pp_site_init(struct pp_site_acc *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
+void pp_site_add(struct pp_site_acc *s, double it_kw, double cooling_kw, double other_kw,
+		 double water_lph, double dt_h)
+{
+	s->it_kwh += it_kw * dt_h;
+	s->cooling_kwh += cooling_kw * dt_h;
+	s->other_kwh += other_kw * dt_h;
+	s->water_l += water_lph * dt_h;
+	s->hours += dt_h;
+	double total = it_kw + cooling_kw + other_kw;
+	if (total > s->peak_kw)
+		s->peak_kw = total;
+}
+
+double pp_site_pue(const struct pp_site_acc *s)
+{
+	return s->it_kwh > 0 ? (s->it_kwh + s->cooling_kwh + s->other_kwh) / s->it_kwh : 0;
+}
+
+double pp_site_wue(const struct pp_site_acc *s)
+{
+	return s->it_kwh > 0 ? s->water_l / s->it_kwh : 0;
+}
