@@ -55,11 +55,25 @@ double pp_chiller_curve(const struct pp_chiller_model *m, const double c[6], dou
 	return c[0] + c[1] * x + c[2] * x * x + c[3] * y + c[4] * y * y + c[5] * x * y;
 }
 
+/* A colder condenser means less lift: it never lowers capacity or raises
+ * EIR. Some published fits do below their vertex in y (the York YK CAPFT
+ * peaks near 17.8 C inside its 12.8..26.7 C range), so below the vertex the
+ * curve is held at its vertex value. */
+static double y_monotone(const struct pp_chiller_model *m, const double c[6], double x, double y,
+			 int peak)
+{
+	x = clamp(x, m->x_min, m->x_max);
+	if (c[4] == 0 || (peak ? c[4] > 0 : c[4] < 0))
+		return y;
+	double v = -(c[3] + c[5] * x) / (2 * c[4]);
+	return y < v ? v : y;
+}
+
 void pp_chiller_eval(const struct pp_chiller_model *m, double q_ref_kw, double load_kw,
 		     double x_c, double y_c, struct pp_chiller_out *o)
 {
 	memset(o, 0, sizeof *o);
-	double capft = pp_chiller_curve(m, m->capft, x_c, y_c);
+	double capft = pp_chiller_curve(m, m->capft, x_c, y_monotone(m, m->capft, x_c, y_c, 1));
 	o->cap_kw = q_ref_kw * (capft > 0 ? capft : 0);
 	if (load_kw <= 0 || o->cap_kw <= 0) {
 		o->unmet_kw = load_kw > 0 ? load_kw : 0;
@@ -68,7 +82,7 @@ void pp_chiller_eval(const struct pp_chiller_model *m, double q_ref_kw, double l
 	double plr = fmin(load_kw / o->cap_kw, m->plr_max);
 	double cr = fmin(plr / m->plr_min, 1.0);
 	double plr_eff = fmax(plr, m->plr_unload);
-	double eirft = pp_chiller_curve(m, m->eirft, x_c, y_c);
+	double eirft = pp_chiller_curve(m, m->eirft, x_c, y_monotone(m, m->eirft, x_c, y_c, 0));
 	double f = m->eirfplr[0] + m->eirfplr[1] * plr_eff + m->eirfplr[2] * plr_eff * plr_eff;
 	o->plr = plr;
 	o->power_kw = fmax(0.0, o->cap_kw / m->cop_ref * eirft * f * cr);

@@ -55,6 +55,21 @@ static void stage(const struct pp_plant *p, double mech_kw, double x, double y,
 	o->unmet_kw = c.unmet_kw * k;
 }
 
+/* Chillers carrying mech_kw on towers aiming at set_c (-100: fans flat out
+ * for the heat exchanger). Two passes settle the condenser heat (load plus
+ * compressor work); y0 is the first guess of the condenser water. */
+static void towers_mech(const struct pp_plant *p, double load_kw, double mech_kw, double wb_c,
+			double set_c, double y0, struct pp_plant_out *o, struct pp_tower_out *t)
+{
+	double y = y0;
+	for (int it = 0; it < 2; it++) {
+		stage(p, mech_kw, p->supply_c, y, o);
+		pp_tower_eval(&p->tower, load_kw + o->chiller_kw, wb_c, set_c, t);
+		y = t->leave_c;
+	}
+	o->cond_c = y;
+}
+
 void pp_plant_eval(const struct pp_plant *p, double load_kw, double db_c, double wb_c,
 		   struct pp_plant_out *o)
 {
@@ -64,24 +79,38 @@ void pp_plant_eval(const struct pp_plant *p, double load_kw, double db_c, double
 	double mech = load_kw, free_kw = 0;
 	switch (p->design) {
 	case PP_PLANT_WATER_TOWERS: {
-		/* Economizer: the tower at full air cools the load's water. */
+		/* Economizer: how cold can the towers make the load's water? */
 		pp_tower_eval(&p->tower, load_kw, wb_c, -100, &t);
 		o->free_fraction = pp_economizer_fraction(t.leave_c, p->hx_approach, p->supply_c,
 							  p->return_c);
 		free_kw = o->free_fraction * load_kw;
 		mech = load_kw - free_kw;
-		/* Condenser water: as cold as the chiller model allows; two passes
-		 * settle the condenser heat (load + compressor work). */
-		double y = wb_c + pp_tower_approach(wb_c, p->tower.design_range, 1.0);
-		for (int it = 0; it < 2; it++) {
-			stage(p, mech, p->supply_c, y, o);
-			double q_rej = load_kw + o->chiller_kw;
-			pp_tower_eval(&p->tower, q_rej, wb_c, mech > 0 ? p->chiller->y_min : -100, &t);
-			y = t.leave_c;
+		if (o->free_fraction >= 1) {
+			/* All free: the fans slow until the water is just cold enough. */
+			pp_tower_eval(&p->tower, load_kw, wb_c, p->supply_c - p->hx_approach, &t);
+			stage(p, 0, p->supply_c, t.leave_c, o);
+		} else {
+			towers_mech(p, load_kw, mech, wb_c, o->free_fraction > 0 ? -100 : p->chiller->y_min,
+				    t.leave_c, o, &t);
+			if (o->free_fraction > 0) {
+				/* A little free cooling can cost more fan power than it saves:
+				 * the controller locks the economizer out when so. */
+				struct pp_plant_out b = *o;
+				struct pp_tower_out tb;
+				towers_mech(p, load_kw, load_kw, wb_c, p->chiller->y_min, t.leave_c, &b,
+					    &tb);
+				if (b.chiller_kw + tb.fan_kw < o->chiller_kw + t.fan_kw) {
+					b.free_fraction = 0;
+					*o = b;
+					t = tb;
+					free_kw = 0;
+				}
+			}
 		}
 		o->fan_kw = t.fan_kw;
 		o->water_lph = t.water_lph;
-		o->cond_c = y;
+		if (!o->cond_c)
+			o->cond_c = t.leave_c;
 		break;
 	}
 	case PP_PLANT_LIQUID_DRY: {
