@@ -57,6 +57,10 @@ printf 'e2e powerpark send -> victoria-metrics: %.0f points/s (median of %d)\n' 
 printf 'e2e curl --data-binary same batches:    %.0f points/s (median of %d)\n' "$cu" $RUNS
 printf 'ratio: %.1f %%\n' "$ratio"
 
+plant=$(taskset -c 0 "$BUILD/bench/bench_plant" tests/data/weather/USA_IL_Chicago-OHare.Intl.AP.725300_TMY3.epw)
+echo "$plant"
+pv() { echo "$plant" | sed -nE "s/^$1 ([0-9.]+)/\1/p"; }
+
 BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
 
 cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
@@ -71,5 +75,9 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 	printf '| %d points into victoria-metrics via HTTP output (parse + encode + POST, %d-line batches) | %.0f points/s | curl --data-binary same batches: %.0f points/s | %.1f %% | >= 90 %% |\n' \
 		"$N" $BATCH "$pp" "$cu" "$ratio"
 	cat "$TMP/collect_rows.md"
+	for d in water_towers air_chillers liquid_dry; do
+		printf '| plant model, %s, 8 x 3,000 kW chillers, 8,760 hours of Chicago TMY3, one core | %.2f ms per year, %.2f M evaluations/s | - | - | < 10 ms per year |\n' \
+			"$d" "$(pv plant_${d}_year_ms)" "$(echo "$(pv plant_${d}_evals_per_s) / 1000000" | bc -l)"
+	done
 } >> bench/RESULTS.md
 echo "recorded in bench/RESULTS.md"

@@ -11,13 +11,37 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "powerpark/chiller.h"
+#include "powerpark/gpu.h"
 
-/* Named models known to the rest of powerpark (models/ holds their data). */
-static const char *const gpu_models[] = {"A100-SXM", "A100-PCIE", "H100-SXM", "H100-PCIE",
-					 "H200",     "B200",      "GB200"};
-static const char *const chiller_models[] = {"doe2-centrifugal", "york-yk-4396",
-					     "ashrae901-aircooled"};
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_MODELS 32
+
+/* The names of the GPU or chiller models in models/ (the one set of models
+ * the optimizer, the sim and the planner share), and them as one list for
+ * messages. Returns how many. */
+static size_t model_names(int chillers, const char **out, char *list, size_t listlen)
+{
+	size_t n;
+	list[0] = 0;
+	if (chillers) {
+		int k;
+		const struct pp_chiller_model *m = pp_chiller_models(&k);
+		n = (size_t)k;
+		for (size_t i = 0; i < n && i < MAX_MODELS; i++)
+			out[i] = m[i].name;
+	} else {
+		const struct pp_gpu_model *g = pp_gpu_models(&n);
+		for (size_t i = 0; i < n && i < MAX_MODELS; i++)
+			out[i] = g[i].name;
+	}
+	if (n > MAX_MODELS)
+		n = MAX_MODELS;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(list);
+		snprintf(list + l, listlen - l, "%s%s", i ? ", " : "", out[i]);
+	}
+	return n;
+}
 
 int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char *name,
 	      struct pp_pos pos)
@@ -133,16 +157,12 @@ static void load_rack(struct loader *L, struct fy_node *n, struct pp_rack *r)
 	if (!yint(w, n, "gpus", 0, 4096, &g))
 		r->gpus = (int)g;
 	if (!ystr(w, n, "gpu_model", &r->gpu_model) && r->gpu_model) {
-		size_t i;
-		for (i = 0; i < NELEM(gpu_models); i++)
-			if (!strcmp(r->gpu_model, gpu_models[i]))
-				break;
-		if (i == NELEM(gpu_models)) {
-			char dym[128];
-			yproblem(w, yget(n, "gpu_model"),
-				 "unknown gpu_model '%s'%s (known: A100-SXM, A100-PCIE, H100-SXM, "
-				 "H100-PCIE, H200, B200, GB200)", r->gpu_model,
-				 ydym(dym, sizeof dym, r->gpu_model, gpu_models, NELEM(gpu_models)));
+		if (!pp_gpu_find(r->gpu_model)) {
+			const char *names[MAX_MODELS];
+			char dym[128], list[400];
+			size_t nn = model_names(0, names, list, sizeof list);
+			yproblem(w, yget(n, "gpu_model"), "unknown gpu_model '%s'%s (known: %s)",
+				 r->gpu_model, ydym(dym, sizeof dym, r->gpu_model, names, nn), list);
 		}
 	}
 	ystr(w, n, "device", &r->device_name);
@@ -239,17 +259,12 @@ static void load_equip(struct loader *L, struct fy_node *plant, const char *key,
 		ynum(w, n, "capacity_kw", 0, 1e6, 1, &e->capacity_kw);
 		ystr(w, n, "device", &e->device_name);
 		if (kind == PP_EQ_CHILLER && !ystr(w, n, "model", &e->model) && e->model) {
-			size_t i;
-			for (i = 0; i < NELEM(chiller_models); i++)
-				if (!strcmp(e->model, chiller_models[i]))
-					break;
-			if (i == NELEM(chiller_models)) {
-				char dym[128];
-				yproblem(w, yget(n, "model"),
-					 "unknown chiller model '%s'%s (known: doe2-centrifugal, "
-					 "york-yk-4396, ashrae901-aircooled)", e->model,
-					 ydym(dym, sizeof dym, e->model, chiller_models,
-					      NELEM(chiller_models)));
+			if (!pp_chiller_find(e->model)) {
+				const char *names[MAX_MODELS];
+				char dym[128], list[400];
+				size_t nn = model_names(1, names, list, sizeof list);
+				yproblem(w, yget(n, "model"), "unknown chiller model '%s'%s (known: %s)",
+					 e->model, ydym(dym, sizeof dym, e->model, names, nn), list);
 			}
 		}
 		if (kind == PP_EQ_TOWER) {

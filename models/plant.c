@@ -10,7 +10,7 @@ int pp_plant_init(struct pp_plant *p, enum pp_plant_design d, const char *model,
 	memset(p, 0, sizeof *p);
 	p->design = d;
 	if (!model)
-		model = d == PP_PLANT_WATER_TOWERS ? "doe2-centrifugal" : "ashrae901-air-cooled";
+		model = d == PP_PLANT_WATER_TOWERS ? "doe2-centrifugal" : "ashrae901-aircooled";
 	p->chiller = pp_chiller_find(model);
 	if (!p->chiller)
 		return -1;

@@ -9,23 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "powerpark/chiller.h"
+#include "powerpark/gpu.h"
 #include "powerpark/log.h"
 #include "sim_int.h"
-
-/* Board power of each GPU model the config knows, W (vendor datasheets; the
- * models issue keeps the full table with sources). */
-static double gpu_tdp(const char *model)
-{
-	static const struct {
-		const char *m;
-		double w;
-	} t[] = {{"A100-SXM", 400}, {"A100-PCIE", 300}, {"H100-SXM", 700}, {"H100-PCIE", 350},
-		 {"H200", 700},     {"B200", 1000},     {"GB200", 1200}};
-	for (size_t i = 0; model && i < sizeof t / sizeof t[0]; i++)
-		if (!strcmp(model, t[i].m))
-			return t[i].w;
-	return 700;
-}
 
 double sim_elapsed(struct pp_sim *s)
 {
@@ -45,7 +32,7 @@ double sim_noise(struct pp_sim *s, double rel)
 static double rack_w(struct pp_sim *s, const struct sim_rack *r)
 {
 	double want = r->demand * r->tdp_w;
-	double idle = 0.12 * r->tdp_w;
+	double idle = r->idle_w;
 	double g = want < r->cap_w ? want : r->cap_w;
 	if (g < idle)
 		g = idle;
@@ -132,8 +119,14 @@ static double raw_value(struct pp_sim *s, struct sdev *d, const struct pp_pfield
 		double load_kw = it_w / 1000 / (double)(nch ? nch : 1);
 		double flow = d->equip->capacity_kw / (4.186 * 6.0);
 		double sup = d->plant->chw_supply_c;
-		if (has(n, "power"))
-			return load_kw / 5.8 * sim_noise(s, 0.01);
+		if (has(n, "power")) {
+			/* The models' chiller at the sim's fixed condenser water. */
+			const struct pp_chiller_model *m = pp_chiller_find(d->equip->model);
+			struct pp_chiller_out o;
+			pp_chiller_eval(m ? m : pp_chiller_find("doe2-centrifugal"),
+					d->equip->capacity_kw, load_kw, sup, 29.5, &o);
+			return o.power_kw * sim_noise(s, 0.01);
+		}
 		if (has(n, "load"))
 			return load_kw;
 		if (has(n, "chw_supply"))
@@ -386,7 +379,10 @@ enum pp_err pp_sim_create(const struct pp_config *cfg, const struct pp_sim_opts 
 			for (size_t k = 0; k < cfg->halls[h].rows[r].nracks; k++) {
 				struct sim_rack *sr = &s->racks[s->nracks++];
 				sr->r = &cfg->halls[h].rows[r].racks[k];
-				sr->tdp_w = gpu_tdp(sr->r->gpu_model);
+				/* The config checked the model name against models/. */
+				const struct pp_gpu_model *g = pp_gpu_find(sr->r->gpu_model);
+				sr->tdp_w = g ? g->cap_max_w : 700;
+				sr->idle_w = g ? g->idle_w : 0.12 * sr->tdp_w;
 				sr->cap_w = sr->tdp_w;
 				/* A steady mix: most racks busy, a few lighter. */
 				sr->demand = 0.70 + 0.05 * (double)(s->nracks % 5);

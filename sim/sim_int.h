@@ -10,6 +10,7 @@
 struct sim_rack {
 	const struct pp_rack *r;
 	double tdp_w;           /* per GPU */
+	double idle_w;          /* per GPU, from models/ */
 	double demand;          /* fraction of TDP the work wants */
 	double cap_w;           /* per-GPU cap in force */
 };

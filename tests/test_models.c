@@ -52,8 +52,8 @@ static void t_psychro(void)
 static void t_chiller(void)
 {
 	const struct pp_chiller_model *d = pp_chiller_find("doe2-centrifugal");
-	const struct pp_chiller_model *a = pp_chiller_find("ashrae901-air-cooled");
-	PT_CHECK(d && a && pp_chiller_find("york-yk-centrifugal") && !pp_chiller_find("nope"),
+	const struct pp_chiller_model *a = pp_chiller_find("ashrae901-aircooled");
+	PT_CHECK(d && a && pp_chiller_find("york-yk-4396") && !pp_chiller_find("nope"),
 		 "named models");
 	if (!d || !a)
 		return;

@@ -31,7 +31,7 @@ struct pp_chiller_out {
 };
 
 /* The named model (borrowed static data), or NULL. Names: doe2-centrifugal,
- * york-yk-centrifugal, ashrae901-air-cooled. */
+ * york-yk-4396, ashrae901-aircooled. */
 const struct pp_chiller_model *pp_chiller_find(const char *name);
 
 /* All models, n_out set to their count (borrowed static array). */
