@@ -8,6 +8,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "powerpark/gpu.h"
+#include "gsl_quiet.h"
 
 /* Cap ranges are what `nvidia-smi -q -d POWER` reports as Min/Max Power
  * Limit; idle is the draw of an idle GPU in P0 with persistence on. */
@@ -148,7 +149,7 @@ enum pp_err pp_curve_fit(const double *p_w, const double *thr, size_t n, double 
 		n = 256;
 	for (size_t i = 0; i < n; i++)
 		x[i] = p_w[i] / max_w;
-	gsl_set_error_handler_off();
+	pp_gsl_quiet();
 	struct fit_data fd = {x, thr, n};
 	gsl_multifit_nlinear_fdf fdf = {fit_f, fit_df, NULL, n, 3, &fd, 0, 0, 0};
 	gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();

@@ -6,6 +6,7 @@
 #include <gsl/gsl_roots.h>
 
 #include "powerpark/heatrej.h"
+#include "gsl_quiet.h"
 
 /* YorkCalc coefficients 1..27 (EnergyPlus Engineering Reference, as listed
  * in MODELS.md): nine terms {1, Twb, Twb^2, Tr, Twb Tr, Twb^2 Tr, Tr^2,
@@ -66,7 +67,7 @@ static double solve_air(double (*f)(double, void *), void *arg, double lo)
 		return lo;
 	if (f(1.0, arg) > 0)
 		return 1.0;
-	gsl_set_error_handler_off();
+	pp_gsl_quiet();
 	gsl_function F = {f, arg};
 	gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
 	if (!s)

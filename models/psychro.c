@@ -1,12 +1,12 @@
 /* psychro.c - ASHRAE psychrometrics (see psychro.h). Wet-bulb and dew point
  * have no closed form, so they are roots found with GSL's Brent solver. */
 #include <math.h>
-#include <pthread.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
 #include "powerpark/psychro.h"
+#include "gsl_quiet.h"
 
 #define PP_T0 273.15
 
@@ -37,15 +37,9 @@ double pp_psychro_w_from_dewpoint(double dp_c, double p_pa)
 /* Brent on f over [lo, hi]; f(lo) and f(hi) must differ in sign, else the
  * nearer end is returned (the caller's bracket is physical, so that only
  * happens at the edge of the range). */
-static void gsl_quiet(void)
-{
-	gsl_set_error_handler_off(); /* errors come back as codes, never abort() */
-}
-
 static double solve(double (*f)(double, void *), void *arg, double lo, double hi)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, gsl_quiet);
+	pp_gsl_quiet();
 	double flo = f(lo, arg), fhi = f(hi, arg);
 	if (flo == 0)
 		return lo;

@@ -5,6 +5,7 @@
 #include <gsl/gsl_odeiv2.h>
 
 #include "powerpark/thermal.h"
+#include "gsl_quiet.h"
 
 void pp_thermal_init_air(struct pp_thermal *m, double air_m3, double steel_kg, double t0_c)
 {
@@ -40,7 +41,7 @@ static int rhs(double t, const double y[], double dydt[], void *p)
 static double integrate(const struct pp_thermal *m, double net_kw, double t_end, double limit,
 			double *hit)
 {
-	gsl_set_error_handler_off();
+	pp_gsl_quiet();
 	struct ode_arg a = {m, net_kw};
 	gsl_odeiv2_system sys = {rhs, NULL, 1, &a};
 	gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rkf45, 1.0,
