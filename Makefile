@@ -7,7 +7,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libcurl libfyaml zlib libmodbus netsnmp gsl
+PKGS     := libcurl libfyaml zlib libmodbus netsnmp gsl jansson
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-format-truncation
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' \
@@ -99,6 +99,10 @@ $(BUILD)/tests/%: $(BUILD)/san/tests/%.o $(SAN_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The optimizer's test and benchmark compare with GLPK (libglpk-dev, a test
+# dependency: powerpark itself never links it).
+$(BUILD)/tests/test_solve $(BUILD)/bench/bench_solve: LDLIBS += -lglpk
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(OBJ)
 	@mkdir -p $(dir $@)

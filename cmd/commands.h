@@ -18,6 +18,7 @@ int pp_cmd_run(int argc, char **argv);
 int pp_cmd_collect(int argc, char **argv);
 int pp_cmd_sim(int argc, char **argv);
 int pp_cmd_weather(int argc, char **argv);
+int pp_cmd_solve(int argc, char **argv);
 
 /* Loads the config at file, or (text non-NULL) the YAML text called name
  * (all borrowed), printing every problem to stderr as FILE:LINE:COL.

@@ -13,6 +13,7 @@ static const struct pp_command commands[] = {
 	{"sim", "serve a simulated park (SNMP agents, Modbus gateways) for a config",
 	 pp_cmd_sim},
 	{"weather", "summarize an EPW weather file: wet-bulb hours, free cooling", pp_cmd_weather},
+	{"solve", "optimize one instance: caps and run/defer/pause per job (JSON)", pp_cmd_solve},
 	{"help", "show help for powerpark or a command", NULL},
 };
 #define NCMD (sizeof commands / sizeof commands[0])

@@ -1,0 +1,832 @@
+/* solver.c - caps and actions for an instance (see solve.h and
+ * docs/optimizer.md for the method and its guarantees).
+ *
+ * The continuous part is a concave separable maximization under packing
+ * constraints (every node, plant and the grid limit GPU power from above).
+ * It is solved in the dual: one multiplier (price per watt) per constraint,
+ * each job answering a price with the power that maximizes its value minus
+ * its cost. A small strongly concave term makes every answer continuous in
+ * the prices, so each multiplier can be set exactly by GSL root finding on
+ * its constraint's load ("water-filling"), sweeping the constraints leaves
+ * first until the prices settle; the term is then shrunk (continuation).
+ * A repair pass makes the result feasible to rounding and a greedy pass
+ * hands out what slack the smoothing left. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "powerpark/log.h"
+#include "powerpark/solve.h"
+
+#define SEG_MAX (PP_SOLVE_CURVE_MAX + 1)
+#ifndef PP_EXTRA
+#define PP_EXTRA 3 /* sweeps between extrapolations */
+#endif
+
+struct seg {
+	double a, b, s; /* [a, b] per-GPU watts, value per watt per GPU-job (w G f') */
+};
+
+struct sjob {
+	double lo, hi, G, mu;
+	struct seg seg[SEG_MAX];
+	int nseg;
+	size_t ce, nce;   /* its entries in the transposed list (constraint, g) */
+	double pi;        /* current price per watt of its power */
+	double e;         /* current power per GPU */
+	int run;          /* 1 running, 0 deferred or paused */
+	enum pp_action act;
+};
+
+struct ent {
+	int i;            /* job (row lists) or constraint (job lists) */
+	double g;         /* GPUs of the job under the constraint */
+};
+
+struct con {
+	double b;         /* watts of GPU power allowed */
+	double lam;
+	size_t start, n;  /* entries in ent[] */
+};
+
+struct solver {
+	const struct pp_inst *in;
+	struct sjob *j;
+	size_t nj;
+	struct con *c;    /* nodes, then plants, then the grid */
+	size_t nc;
+	struct ent *ent, *jent;
+	double *bases;    /* per constraint: base kW under it */
+	int sweeps;
+};
+
+/* --- per job: the answer to a price --------------------------------- */
+
+/* The power maximizing F(e) - pi e - mu G e^2 / 2 on [lo, hi]: the first
+ * segment whose stationary point falls before its end. */
+static double respond(const struct sjob *j, double pi)
+{
+	double mg = j->mu * j->G;
+	for (int k = 0; k < j->nseg; k++) {
+		const struct seg *s = &j->seg[k];
+		double e = (s->s - pi) / mg;
+		if (e <= s->a)
+			return s->a;
+		if (e <= s->b)
+			return e;
+	}
+	return j->hi;
+}
+
+static double value(const struct pp_inst_job *ij, const struct sjob *j, double e)
+{
+	return ij->weight * j->G * pp_inst_curve(ij, e);
+}
+
+/* Right-hand slope of the job's value at e (0 at the top). */
+static double slope_right(const struct sjob *j, double e)
+{
+	for (int k = 0; k < j->nseg; k++)
+		if (e < j->seg[k].b - 1e-12 * (1 + fabs(j->seg[k].b)))
+			return j->seg[k].s;
+	return 0;
+}
+
+static double slope_left(const struct sjob *j, double e)
+{
+	for (int k = j->nseg - 1; k >= 0; k--)
+		if (e > j->seg[k].a + 1e-12 * (1 + fabs(j->seg[k].a)))
+			return j->seg[k].s;
+	return INFINITY;
+}
+
+/* --- building ----------------------------------------------------------- */
+
+static void free_solver(struct solver *S)
+{
+	free(S->j);
+	free(S->c);
+	free(S->ent);
+	free(S->jent);
+	free(S->bases);
+}
+
+/* Segments of the job's value over [lo, hi]: the curve is linear between
+ * its points, linear before the first (same slope), flat after the last. */
+static void build_segments(const struct pp_inst_job *ij, struct sjob *j)
+{
+	double w = ij->weight * j->G;
+	double bp[SEG_MAX + 1];
+	int nb = 0;
+	bp[nb++] = j->lo;
+	for (size_t k = 0; k < ij->ncurve; k++)
+		if (ij->curve_p[k] > j->lo && ij->curve_p[k] < j->hi)
+			bp[nb++] = ij->curve_p[k];
+	bp[nb++] = j->hi;
+	j->nseg = 0;
+	for (int k = 0; k + 1 < nb; k++) {
+		double a = bp[k], b = bp[k + 1];
+		if (b <= a)
+			continue;
+		double s = (pp_inst_curve(ij, b) - pp_inst_curve(ij, a)) / (b - a);
+		if (ij->ncurve > 1 && b <= ij->curve_p[0]) /* before the first point */
+			s = (ij->curve_t[1] - ij->curve_t[0]) / (ij->curve_p[1] - ij->curve_p[0]);
+		j->seg[j->nseg++] = (struct seg){a, b, w * (s > 0 ? s : 0)};
+	}
+}
+
+static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_errbuf *eb)
+{
+	memset(S, 0, sizeof *S);
+	S->in = in;
+	S->nj = in->njobs;
+	S->nc = in->nnodes + in->nplants + 1;
+	S->j = calloc(S->nj + 1, sizeof *S->j);
+	S->c = calloc(S->nc, sizeof *S->c);
+	S->bases = calloc(S->nc, sizeof *S->bases);
+	/* up[n * width ..]: the constraints over node n (itself, its ancestors,
+	 * plants holding any of them, the grid); width bounds their number. */
+	size_t depth = 1;
+	for (size_t n = 0; n < in->nnodes; n++) {
+		size_t d = 0;
+		for (int p = (int)n; p >= 0; p = in->nodes[p].parent)
+			d++;
+		depth = d > depth ? d : depth;
+	}
+	size_t width = depth + in->nplants + 1;
+	int *up = malloc(in->nnodes * width * sizeof *up);
+	size_t *nup = calloc(in->nnodes, sizeof *nup);
+	double *acc = calloc(S->nc, sizeof *acc);
+	int *touched = malloc(S->nc * sizeof *touched);
+	size_t total = 0;
+	enum pp_err e = PP_OK;
+	if (!S->j || !S->c || !S->bases || !up || !nup || !acc || !touched) {
+		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t n = 0; n < in->nnodes; n++) {
+		int *u = &up[n * width];
+		char *seen = (char *)acc; /* reuse as a scratch flag array */
+		memset(seen, 0, S->nc);
+		for (int p = (int)n; p >= 0; p = in->nodes[p].parent) {
+			u[nup[n]++] = p;
+			for (size_t q = 0; q < in->nplants; q++)
+				for (size_t m = 0; m < in->plants[q].nnodes; m++)
+					if (in->plants[q].nodes[m] == p && !seen[in->nnodes + q]) {
+						seen[in->nnodes + q] = 1;
+						u[nup[n]++] = (int)(in->nnodes + q);
+					}
+		}
+		u[nup[n]++] = (int)(S->nc - 1);
+	}
+	memset(acc, 0, S->nc * sizeof *acc);
+	/* Bases: each node's own base counts in every constraint above it. */
+	for (size_t n = 0; n < in->nnodes; n++)
+		for (size_t k = 0; k < nup[n]; k++)
+			S->bases[up[n * width + k]] += in->nodes[n].base_kw;
+	double m1 = 1 - in->margin;
+	for (size_t n = 0; n < in->nnodes; n++)
+		S->c[n].b = (in->nodes[n].limit_kw * m1 - S->bases[n]) * 1000;
+	for (size_t q = 0; q < in->nplants; q++)
+		S->c[in->nnodes + q].b =
+			(in->plants[q].capacity_kw * m1 - S->bases[in->nnodes + q]) * 1000;
+	double gb = (in->grid_limit_kw * m1 - in->grid_other_kw) / (1 + in->grid_cooling);
+	S->c[S->nc - 1].b = isfinite(gb) ? (gb - S->bases[S->nc - 1]) * 1000 : INFINITY;
+	for (size_t k = 0; k < S->nc; k++)
+		if (S->c[k].b < 0) {
+			const char *what = k < in->nnodes	      ? in->nodes[k].id
+					   : k < S->nc - 1 ? in->plants[k - in->nnodes].id
+							   : "grid";
+			e = pp_errf(eb, PP_ERR_ARG, "'%s': the base load alone exceeds its limit "
+				    "(less the margin): no caps can hold it", what);
+			goto out;
+		}
+	/* Entries: per job, GPUs under each constraint. */
+	size_t cap = 0;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct pp_inst_job *ij = &in->jobs[i];
+		for (size_t p = 0; p < ij->nplace; p++)
+			cap += nup[ij->place[p].node];
+	}
+	S->jent = malloc((cap + 1) * sizeof *S->jent);
+	if (!S->jent) {
+		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct pp_inst_job *ij = &in->jobs[i];
+		struct sjob *j = &S->j[i];
+		size_t nt = 0;
+		for (size_t p = 0; p < ij->nplace; p++) {
+			int n = ij->place[p].node;
+			j->G += ij->place[p].gpus;
+			for (size_t k = 0; k < nup[n]; k++) {
+				int c = up[n * width + k];
+				if (acc[c] == 0)
+					touched[nt++] = c;
+				acc[c] += ij->place[p].gpus;
+			}
+		}
+		j->ce = total;
+		for (size_t k = 0; k < nt; k++) {
+			S->jent[total++] = (struct ent){touched[k], acc[touched[k]]};
+			acc[touched[k]] = 0;
+		}
+		j->nce = total - j->ce;
+		double d = ij->demand_w;
+		j->lo = d < ij->p_min_w ? d : ij->p_min_w;
+		j->hi = d < ij->p_max_w ? d : ij->p_max_w;
+		build_segments(ij, j);
+		double smax = j->nseg ? j->seg[0].s : 0;
+		j->mu = (smax > 0 ? smax : 1) / (j->G * (j->hi > 0 ? j->hi : 1));
+		j->run = 1;
+		j->act = PP_RUN;
+	}
+	/* The transposed lists: per constraint, its jobs. */
+	S->ent = malloc((total + 1) * sizeof *S->ent);
+	if (!S->ent) {
+		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t t = 0; t < total; t++)
+		S->c[S->jent[t].i].n++;
+	size_t pos = 0;
+	for (size_t k = 0; k < S->nc; k++) {
+		S->c[k].start = pos;
+		pos += S->c[k].n;
+		S->c[k].n = 0;
+	}
+	for (size_t i = 0; i < S->nj; i++)
+		for (size_t t = S->j[i].ce; t < S->j[i].ce + S->j[i].nce; t++) {
+			struct con *c = &S->c[S->jent[t].i];
+			S->ent[c->start + c->n++] = (struct ent){(int)i, S->jent[t].g};
+		}
+out:
+	free(up);
+	free(nup);
+	free(acc);
+	free(touched);
+	if (e)
+		free_solver(S);
+	return e;
+}
+
+/* --- loads and feasibility ------------------------------------------------ */
+
+static double load_of(const struct solver *S, size_t k, int at_lo)
+{
+	const struct con *c = &S->c[k];
+	double l = 0;
+	for (size_t t = c->start; t < c->start + c->n; t++) {
+		const struct sjob *j = &S->j[S->ent[t].i];
+		if (j->run)
+			l += S->ent[t].g * (at_lo ? j->lo : j->e);
+	}
+	return l;
+}
+
+static int over(double load, double b)
+{
+	return load > b + 1e-9 * fabs(b) + 1e-9;
+}
+
+/* Phase A: with every running job at its floor, a limit that still does
+ * not hold defers flexible jobs under it (least value lost per kW freed
+ * first), then pauses the others (lowest weight first): shedding. */
+static int make_floor_feasible(struct solver *S)
+{
+	int shedding = 0;
+	for (size_t k = 0; k < S->nc; k++) {
+		const struct con *c = &S->c[k];
+		double l = load_of(S, k, 1);
+		while (over(l, c->b)) {
+			long best = -1;
+			int best_flex = 0;
+			double best_key = INFINITY;
+			for (size_t t = c->start; t < c->start + c->n; t++) {
+				int i = S->ent[t].i;
+				const struct sjob *j = &S->j[i];
+				const struct pp_inst_job *ij = &S->in->jobs[i];
+				if (!j->run || j->lo * S->ent[t].g <= 0)
+					continue;
+				double lost = value(ij, j, j->lo) / (S->ent[t].g * j->lo);
+				double key = ij->flexible ? lost : ij->weight;
+				/* Flexible jobs go before any job is paused. */
+				if ((ij->flexible && !best_flex) ||
+				    (ij->flexible == best_flex && key < best_key)) {
+					best = i;
+					best_flex = ij->flexible;
+					best_key = key;
+				}
+			}
+			if (best < 0)
+				break; /* base load only: caught in build() */
+			struct sjob *j = &S->j[best];
+			j->run = 0;
+			j->e = 0;
+			j->act = best_flex ? PP_DEFER : PP_PAUSE;
+			shedding |= !best_flex;
+			l = load_of(S, k, 1);
+		}
+	}
+	return shedding;
+}
+
+/* --- the dual: one multiplier per constraint ------------------------------ */
+
+struct lam_arg {
+	struct solver *S;
+	size_t k;
+	double base_lam;
+};
+
+/* Load of constraint k minus its bound if its multiplier were lam. */
+static double lam_f(double lam, void *p)
+{
+	const struct lam_arg *a = p;
+	const struct solver *S = a->S;
+	const struct con *c = &S->c[a->k];
+	double l = 0;
+	for (size_t t = c->start; t < c->start + c->n; t++) {
+		const struct sjob *j = &S->j[S->ent[t].i];
+		if (!j->run)
+			continue;
+		double g = S->ent[t].g;
+		l += g * respond(j, j->pi + (lam - a->base_lam) * g);
+	}
+	return l - c->b;
+}
+
+/* Sets constraint k's multiplier so its load meets its bound (or 0 when it
+ * holds at price 0); updates its jobs' prices and powers. */
+static double update(struct solver *S, size_t k, gsl_root_fsolver *rs)
+{
+	struct con *c = &S->c[k];
+	if (!c->n || !isfinite(c->b))
+		return 0;
+	struct lam_arg a = {S, k, c->lam};
+	double old = c->lam, lam = 0;
+	if (lam_f(0, &a) > 0) {
+		/* A price high enough to push every job to its floor. */
+		double hi = 0;
+		for (size_t t = c->start; t < c->start + c->n; t++) {
+			const struct sjob *j = &S->j[S->ent[t].i];
+			if (j->run && j->nseg)
+				hi = fmax(hi, (j->seg[0].s - j->mu * j->G * j->lo) / S->ent[t].g);
+		}
+		hi = hi * 1.01 + 1e-12;
+		while (lam_f(hi, &a) > 0 && hi < 1e30)
+			hi *= 2;
+		gsl_function F = {lam_f, &a};
+		gsl_root_fsolver_set(rs, &F, 0, hi);
+		lam = hi;
+		for (int it = 0; it < 100; it++) {
+			if (gsl_root_fsolver_iterate(rs))
+				break;
+			double lo_ = gsl_root_fsolver_x_lower(rs), hi_ = gsl_root_fsolver_x_upper(rs);
+			lam = hi_; /* the upper end keeps the load at or under the bound */
+			if (gsl_root_test_interval(lo_, hi_, 0, 1e-13) == GSL_SUCCESS)
+				break;
+		}
+	}
+	c->lam = lam;
+	for (size_t t = c->start; t < c->start + c->n; t++) {
+		struct sjob *j = &S->j[S->ent[t].i];
+		j->pi += (lam - old) * S->ent[t].g;
+		if (j->pi < 0)
+			j->pi = 0;
+		if (j->run)
+			j->e = respond(j, j->pi);
+	}
+	return fabs(lam - old) / (fabs(lam) + fabs(old) + 1e-300);
+}
+
+static double primal_gap(const struct solver *S)
+{
+	double worst = 0;
+	for (size_t k = 0; k < S->nc; k++) {
+		const struct con *c = &S->c[k];
+		if (!c->n || !isfinite(c->b))
+			continue;
+		double l = load_of(S, k, 0), r = (l - c->b) / (fabs(c->b) + 1e-9);
+		if (c->lam > 0 && r < 0)
+			r = -r;
+		worst = r > worst ? r : worst;
+	}
+	return worst;
+}
+
+/* Sets every job's price from the multipliers and answers it. */
+static void reprice(struct solver *S)
+{
+	for (size_t i = 0; i < S->nj; i++) {
+		struct sjob *j = &S->j[i];
+		j->pi = 0;
+		for (size_t t = j->ce; t < j->ce + j->nce; t++)
+			j->pi += S->c[S->jent[t].i].lam * S->jent[t].g;
+		if (j->run)
+			j->e = respond(j, j->pi);
+	}
+}
+
+/* The smoothed dual at the current multipliers (what the sweeps lower). */
+static double dual_value(struct solver *S)
+{
+	double D = 0;
+	for (size_t k = 0; k < S->nc; k++)
+		if (isfinite(S->c[k].b))
+			D += S->c[k].lam * S->c[k].b;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		if (!j->run)
+			continue;
+		D += value(&S->in->jobs[i], j, j->e) - j->pi * j->e - 0.5 * j->mu * j->G * j->e * j->e;
+	}
+	return D;
+}
+
+/* Coordinate sweeps zigzag when limits are coupled (a rack and the row
+ * above it both binding, jobs spanning racks): the multipliers creep along
+ * a valley. After a sweep, the step it made is tried again at 2, 4, 8...
+ * times its length (projected on lam >= 0) while the dual keeps falling. */
+static void extrapolate(struct solver *S, const double *prev, double *save)
+{
+	double best = dual_value(S);
+	for (size_t k = 0; k < S->nc; k++)
+		save[k] = S->c[k].lam;
+	double best_t = 0;
+	for (double t = 1; t < 1e6; t *= 2) {
+		for (size_t k = 0; k < S->nc; k++)
+			S->c[k].lam = fmax(0, save[k] + t * (save[k] - prev[k]));
+		reprice(S);
+		double d = dual_value(S);
+		if (!(d < best))
+			break;
+		best = d;
+		best_t = t;
+	}
+	for (size_t k = 0; k < S->nc; k++)
+		S->c[k].lam = fmax(0, save[k] + best_t * (save[k] - prev[k]));
+	reprice(S);
+}
+
+static void set_mu(struct solver *S, double eps)
+{
+	for (size_t i = 0; i < S->nj; i++) {
+		struct sjob *j = &S->j[i];
+		double smax = j->nseg ? j->seg[0].s : 0;
+		j->mu = eps * (smax > 0 ? smax : 1) / (j->G * (j->hi > 0 ? j->hi : 1));
+	}
+}
+
+static void solve_dual(struct solver *S)
+{
+	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+	if (!rs)
+		return;
+	static const double eps[] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
+	double *prev = malloc(S->nc * sizeof *prev), *save = malloc(S->nc * sizeof *save);
+	if (!prev || !save)
+		goto out;
+	for (size_t st = 0; st < sizeof eps / sizeof eps[0]; st++) {
+		set_mu(S, eps[st]);
+		reprice(S);
+		for (int sweep = 0; sweep < 300; sweep++) {
+			if (sweep % PP_EXTRA == 0)
+				for (size_t k = 0; k < S->nc; k++)
+					prev[k] = S->c[k].lam;
+			/* Nodes are listed parents first in most inputs; going from the
+			 * end visits leaves before the limits above them. */
+			for (size_t k = S->nc; k-- > 0;)
+				update(S, k, rs);
+			S->sweeps++;
+			/* Converged when the primal is: no limit over, and every priced
+			 * limit met. The prices themselves need not settle (several
+			 * can be optimal when limits coincide). */
+			if (primal_gap(S) < 1e-9)
+				break;
+			if (sweep % PP_EXTRA == PP_EXTRA - 1)
+				extrapolate(S, prev, save);
+		}
+	}
+out:
+	free(prev);
+	free(save);
+	gsl_root_fsolver_free(rs);
+}
+
+/* Lowers powers under any constraint that is still (by rounding) over its
+ * bound, cheapest value per watt of it first. */
+static void repair(struct solver *S)
+{
+	for (int pass = 0; pass < 4; pass++) {
+		int any = 0;
+		for (size_t k = 0; k < S->nc; k++) {
+			const struct con *c = &S->c[k];
+			double ex = load_of(S, k, 0) - c->b;
+			while (ex > 0) {
+				long best = -1;
+				double key = INFINITY;
+				for (size_t t = c->start; t < c->start + c->n; t++) {
+					const struct sjob *j = &S->j[S->ent[t].i];
+					if (!j->run || j->e <= j->lo)
+						continue;
+					double v = slope_left(j, j->e) / S->ent[t].g;
+					if (v < key) {
+						key = v;
+						best = (long)t;
+					}
+				}
+				if (best < 0)
+					break;
+				struct sjob *j = &S->j[S->ent[best].i];
+				double cut = fmin(ex / S->ent[best].g, j->e - j->lo);
+				j->e -= cut;
+				ex -= cut * S->ent[best].g;
+				any = 1;
+				if (ex <= 1e-12 * fabs(c->b))
+					ex = load_of(S, k, 0) - c->b;
+			}
+		}
+		if (!any)
+			break;
+	}
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return (x[0] < y[0]) - (x[0] > y[0]);
+}
+
+/* Hands out the slack left by the smoothing: jobs with the best value per
+ * watt of their scarcest constraint first, each up to its next breakpoint
+ * or to what its constraints still allow. */
+static void fill(struct solver *S)
+{
+	double *slack = malloc(S->nc * sizeof *slack);
+	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
+	if (!slack || !key)
+		goto out;
+	for (int pass = 0; pass < 8; pass++) {
+		for (size_t k = 0; k < S->nc; k++)
+			slack[k] = S->c[k].b - load_of(S, k, 0);
+		size_t n = 0;
+		for (size_t i = 0; i < S->nj; i++) {
+			const struct sjob *j = &S->j[i];
+			if (!j->run || j->e >= j->hi)
+				continue;
+			double s = slope_right(j, j->e);
+			if (s <= 0)
+				continue;
+			/* Value per watt of the constraint that would stop it first. */
+			double room = INFINITY, gmax = 0;
+			for (size_t t = j->ce; t < j->ce + j->nce; t++) {
+				double r = slack[S->jent[t].i] / S->jent[t].g;
+				if (r < room) {
+					room = r;
+					gmax = S->jent[t].g;
+				}
+			}
+			if (room <= 1e-12)
+				continue;
+			key[2 * n] = s / (gmax > 0 ? gmax : 1);
+			key[2 * n + 1] = (double)i;
+			n++;
+		}
+		if (!n)
+			break;
+		qsort(key, n, 2 * sizeof *key, cmp_key);
+		int moved = 0;
+		for (size_t q = 0; q < n; q++) {
+			struct sjob *j = &S->j[(size_t)key[2 * q + 1]];
+			double room = j->hi - j->e;
+			for (int k = 0; k < j->nseg; k++)
+				if (j->e < j->seg[k].b - 1e-12) {
+					room = fmin(room, j->seg[k].b - j->e);
+					break;
+				}
+			for (size_t t = j->ce; t < j->ce + j->nce; t++)
+				room = fmin(room, slack[S->jent[t].i] / S->jent[t].g);
+			if (room <= 1e-12 * (1 + j->hi))
+				continue;
+			j->e += room;
+			for (size_t t = j->ce; t < j->ce + j->nce; t++)
+				slack[S->jent[t].i] -= room * S->jent[t].g;
+			moved = 1;
+		}
+		if (!moved)
+			break;
+	}
+out:
+	free(slack);
+	free(key);
+}
+
+static double objective(const struct solver *S)
+{
+	double v = 0;
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].run)
+			v += value(&S->in->jobs[i], &S->j[i], S->j[i].e);
+	return v;
+}
+
+/* The continuous part for the running jobs. */
+static void continuous(struct solver *S)
+{
+	solve_dual(S);
+	repair(S);
+	fill(S);
+}
+
+/* Phase C: deferring a flexible job frees at least its floor, a step the
+ * prices only estimate. Candidates are tried in order of their value minus
+ * their power at the prices, per watt (lowest first, a few per round); one
+ * is kept when re-solving confirms the objective rises. */
+static void try_deferrals(struct solver *S)
+{
+	enum { TRIES = 6, ROUNDS = 32 };
+	double *lams = malloc(S->nc * sizeof *lams);
+	double *es = malloc((S->nj + 1) * sizeof *es);
+	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
+	if (!lams || !es || !key)
+		goto out;
+	for (int round = 0; round < ROUNDS; round++) {
+		size_t n = 0;
+		for (size_t i = 0; i < S->nj; i++) {
+			const struct sjob *j = &S->j[i];
+			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
+				continue;
+			double net = value(&S->in->jobs[i], j, j->e) - j->pi * j->e;
+			key[2 * n] = -net / (j->G * j->e); /* sorted descending: lowest net first */
+			key[2 * n + 1] = (double)i;
+			n++;
+		}
+		if (!n)
+			break;
+		qsort(key, n, 2 * sizeof *key, cmp_key);
+		double before = objective(S);
+		for (size_t k = 0; k < S->nc; k++)
+			lams[k] = S->c[k].lam;
+		for (size_t i = 0; i < S->nj; i++)
+			es[i] = S->j[i].e;
+		int kept = 0;
+		for (size_t q = 0; q < n && q < TRIES && !kept; q++) {
+			size_t i = (size_t)key[2 * q + 1];
+			S->j[i].run = 0;
+			S->j[i].e = 0;
+			S->j[i].act = PP_DEFER;
+			continuous(S);
+			if (objective(S) > before * (1 + 1e-9)) {
+				kept = 1;
+				break;
+			}
+			S->j[i].run = 1;
+			S->j[i].act = PP_RUN;
+			for (size_t k = 0; k < S->nc; k++)
+				S->c[k].lam = lams[k];
+			reprice(S);
+			for (size_t m = 0; m < S->nj; m++)
+				S->j[m].e = es[m];
+		}
+		if (!kept)
+			break;
+	}
+out:
+	free(lams);
+	free(es);
+	free(key);
+}
+
+/* Baselines: one factor alpha of p_max for every running GPU, the largest
+ * that keeps every limit with draws min(alpha p_max, demand) (proportional)
+ * or alpha p_max (static: sized as if every job drew its maximum). */
+static void baseline(struct solver *S, int worst_case)
+{
+	double lo = 0, hi = 1;
+	for (int it = 0; it < 60; it++) {
+		double a = it ? 0.5 * (lo + hi) : 1.0;
+		int ok = 1;
+		for (size_t i = 0; i < S->nj; i++) {
+			struct sjob *j = &S->j[i];
+			const struct pp_inst_job *ij = &S->in->jobs[i];
+			double cap = fmax(a * ij->p_max_w, ij->p_min_w);
+			j->e = worst_case ? cap : fmin(cap, ij->demand_w);
+		}
+		for (size_t k = 0; ok && k < S->nc; k++)
+			ok = !over(load_of(S, k, 0), S->c[k].b);
+		if (!it && ok) {
+			lo = 1;
+			break;
+		}
+		if (ok)
+			lo = a;
+		else
+			hi = a;
+	}
+	for (size_t i = 0; i < S->nj; i++) {
+		struct sjob *j = &S->j[i];
+		const struct pp_inst_job *ij = &S->in->jobs[i];
+		j->e = fmin(fmax(lo * ij->p_max_w, ij->p_min_w), ij->demand_w);
+		if (j->e < j->lo)
+			j->e = j->lo;
+	}
+}
+
+static void report(const struct solver *S, enum pp_policy pol, struct pp_ans *a)
+{
+	const struct pp_inst *in = S->in;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		const struct pp_inst_job *ij = &in->jobs[i];
+		a->jobs[i].action = j->run ? PP_RUN : j->act;
+		a->jobs[i].power_w = j->run ? j->e : 0;
+		/* The cap is the planned power (never above it: a demand that rises
+		 * must not break a limit), at least the GPU's floor. */
+		double cap = j->e;
+		if (pol == PP_POLICY_STATIC || pol == PP_POLICY_PROPORTIONAL)
+			cap = j->e;
+		a->jobs[i].cap_w = j->run ? fmin(fmax(cap, ij->p_min_w), ij->p_max_w) : 0;
+	}
+	double m1 = 1 - in->margin;
+	for (size_t k = 0; k < S->nc; k++) {
+		struct pp_ans_limit *l = k < in->nnodes	 ? &a->nodes[k]
+					 : k < S->nc - 1 ? &a->plants[k - in->nnodes]
+							 : &a->grid;
+		double gpu_kw = load_of(S, k, 0) / 1000;
+		const struct con *c = &S->c[k];
+		l->price = c->lam * 1000;
+		double slack = c->b - load_of(S, k, 0);
+		l->binding = isfinite(c->b) && (slack <= 1e-7 * fabs(c->b) + 1e-6);
+		if (k < in->nnodes) {
+			l->power_kw = S->bases[k] + gpu_kw;
+			l->limit_kw = in->nodes[k].limit_kw;
+		} else if (k < S->nc - 1) {
+			l->power_kw = S->bases[k] + gpu_kw;
+			l->limit_kw = in->plants[k - in->nnodes].capacity_kw;
+		} else {
+			l->power_kw = (S->bases[k] + gpu_kw) * (1 + in->grid_cooling) + in->grid_other_kw;
+			l->limit_kw = in->grid_limit_kw;
+		}
+	}
+	(void)m1;
+	a->objective = objective(S);
+	a->iterations = S->sweeps;
+}
+
+enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans *a,
+		     struct pp_errbuf *eb)
+{
+	memset(a, 0, sizeof *a);
+	int64_t t0 = pp_now_mono_ns();
+	gsl_set_error_handler_off();
+	struct solver S;
+	enum pp_err e = build(&S, in, eb);
+	if (e)
+		return e;
+	a->jobs = calloc(in->njobs + 1, sizeof *a->jobs);
+	a->nodes = calloc(in->nnodes + 1, sizeof *a->nodes);
+	a->plants = calloc(in->nplants + 1, sizeof *a->plants);
+	if (!a->jobs || !a->nodes || !a->plants) {
+		free_solver(&S);
+		pp_ans_free(a);
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	}
+	a->shedding = make_floor_feasible(&S);
+	for (size_t i = 0; i < S.nj; i++)
+		if (S.j[i].run)
+			S.j[i].e = S.j[i].lo;
+	if (pol == PP_POLICY_OPTIMAL) {
+		continuous(&S);
+		try_deferrals(&S);
+	} else {
+		baseline(&S, pol == PP_POLICY_STATIC);
+		repair(&S);
+	}
+	report(&S, pol, a);
+	/* The promise: no limit is exceeded. Checked, never assumed. */
+	for (size_t k = 0; k < S.nc; k++)
+		if (over(load_of(&S, k, 0), S.c[k].b)) {
+			free_solver(&S);
+			pp_ans_free(a);
+			return pp_errf(eb, PP_ERR_ARG, "internal: limit %zu exceeded after solving", k);
+		}
+	free_solver(&S);
+	a->solve_us = (double)(pp_now_mono_ns() - t0) / 1000.0;
+	return PP_OK;
+}
+
+void pp_ans_free(struct pp_ans *a)
+{
+	free(a->jobs);
+	free(a->nodes);
+	free(a->plants);
+	a->jobs = NULL;
+	a->nodes = NULL;
+	a->plants = NULL;
+}

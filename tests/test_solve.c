@@ -1,0 +1,532 @@
+/* test_solve.c - the optimizer on thousands of random instances: no limit
+ * exceeded, no cap out of range, KKT for the continuous part, and the
+ * objective against GLPK solving the exact MILP of the same instance (the
+ * curves are piecewise linear, so that model is exact). Bad input is
+ * rejected naming the element. */
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "powerpark/solve.h"
+#include "pp_test.h"
+
+static unsigned long long rs = 0x9E3779B97F4A7C15ULL;
+static double U(void) /* uniform [0, 1) */
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (double)(rs >> 11) / 9007199254740992.0;
+}
+
+static char *dup(const char *s)
+{
+	char *d = malloc(strlen(s) + 1);
+	strcpy(d, s);
+	return d;
+}
+
+/* A random park: halls, rows, racks; plants over halls; jobs on 1-3 racks
+ * with concave curves; limits from tight to loose. */
+static void random_inst(struct pp_inst *in, int big)
+{
+	memset(in, 0, sizeof *in);
+	int halls = 1 + (int)(U() * (big ? 4 : 3)), rows = 1 + (int)(U() * 3),
+	    racks = 1 + (int)(U() * (big ? 6 : 4));
+	size_t nn = 1 + (size_t)(halls * (1 + rows * (1 + racks)));
+	in->nodes = calloc(nn, sizeof *in->nodes);
+	in->margin = U() < 0.5 ? 0.02 : 0;
+	char id[32];
+	in->nodes[in->nnodes++] = (struct pp_inst_node){dup("site"), -1, 0, U() * 20};
+	int *leaf = calloc(nn, sizeof *leaf);
+	size_t nleaf = 0;
+	int *hall_ix = calloc((size_t)halls, sizeof *hall_ix);
+	for (int h = 0; h < halls; h++) {
+		snprintf(id, sizeof id, "h%d", h);
+		hall_ix[h] = (int)in->nnodes;
+		in->nodes[in->nnodes++] = (struct pp_inst_node){dup(id), 0, 0, U() * 10};
+		for (int r = 0; r < rows; r++) {
+			snprintf(id, sizeof id, "h%d-r%d", h, r);
+			int row = (int)in->nnodes;
+			in->nodes[in->nnodes++] = (struct pp_inst_node){dup(id), hall_ix[h], 0, 0};
+			for (int k = 0; k < racks; k++) {
+				snprintf(id, sizeof id, "h%d-r%d-k%d", h, r, k);
+				leaf[nleaf++] = (int)in->nnodes;
+				in->nodes[in->nnodes++] =
+					(struct pp_inst_node){dup(id), row, 0, U() < 0.5 ? U() * 5 : 0};
+			}
+		}
+	}
+	int njobs = 1 + (int)(U() * (big ? 60 : 25));
+	in->jobs = calloc((size_t)njobs, sizeof *in->jobs);
+	for (int i = 0; i < njobs; i++) {
+		struct pp_inst_job *j = &in->jobs[in->njobs++];
+		snprintf(id, sizeof id, "j%d", i);
+		j->id = dup(id);
+		j->weight = 0.5 + U() * 4.5;
+		j->p_min_w = 100 + U() * 200;
+		j->p_max_w = j->p_min_w + 100 + U() * 800;
+		double r = U();
+		j->demand_w = r < 0.1 ? j->p_min_w * (0.5 + 0.5 * U())
+			      : j->p_min_w + (j->p_max_w - j->p_min_w) * (0.3 + 0.9 * U());
+		if (j->demand_w > j->p_max_w)
+			j->demand_w = j->p_max_w;
+		j->flexible = U() < 0.3;
+		j->nplace = 1 + (size_t)(U() * 3);
+		j->place = calloc(j->nplace, sizeof *j->place);
+		for (size_t p = 0; p < j->nplace; p++) {
+			j->place[p].node = leaf[(size_t)(U() * (double)nleaf)];
+			j->place[p].gpus = 1 + (int)(U() * 8);
+		}
+		/* Concave: slopes fall from point to point. */
+		j->ncurve = 2 + (size_t)(U() * 4);
+		double x = j->p_min_w, t = 0.3 + 0.3 * U(), s = (0.5 + U()) / j->p_max_w * 2;
+		double step = (j->p_max_w - j->p_min_w) / (double)(j->ncurve - 1);
+		for (size_t k = 0; k < j->ncurve; k++) {
+			j->curve_p[k] = x;
+			j->curve_t[k] = t;
+			x += step;
+			t += s * step;
+			s *= 0.2 + 0.75 * U();
+		}
+	}
+	/* Limits: GPU load at full demand times a factor, plus bases. */
+	double *want = calloc(in->nnodes, sizeof *want), *base = calloc(in->nnodes, sizeof *base);
+	for (size_t i = 0; i < in->njobs; i++)
+		for (size_t p = 0; p < in->jobs[i].nplace; p++)
+			for (int n = in->jobs[i].place[p].node; n >= 0; n = in->nodes[n].parent)
+				want[n] += in->jobs[i].place[p].gpus * in->jobs[i].demand_w / 1000;
+	for (size_t n = 0; n < in->nnodes; n++)
+		for (int m = (int)n; m >= 0; m = in->nodes[m].parent)
+			base[m] += in->nodes[n].base_kw;
+	double tight = U();
+	for (size_t n = 0; n < in->nnodes; n++) {
+		double f = tight < 0.3 ? 0.3 + U() * 0.5 : tight < 0.8 ? 0.6 + U() * 0.6 : 1.5;
+		in->nodes[n].limit_kw = (base[n] + want[n] * f + 0.1) / (1 - in->margin);
+	}
+	if (U() < 0.6) {
+		in->nplants = halls > 1 && U() < 0.5 ? 2 : 1;
+		in->plants = calloc(in->nplants, sizeof *in->plants);
+		for (size_t q = 0; q < in->nplants; q++) {
+			snprintf(id, sizeof id, "p%zu", q);
+			in->plants[q].id = dup(id);
+			in->plants[q].nodes = calloc((size_t)halls, sizeof(int));
+			double w = 0, b = 0;
+			for (int h = 0; h < halls; h++)
+				if ((size_t)h % in->nplants == q) {
+					in->plants[q].nodes[in->plants[q].nnodes++] = hall_ix[h];
+					w += want[hall_ix[h]];
+					b += base[hall_ix[h]];
+				}
+			in->plants[q].capacity_kw = (b + w * (0.4 + U()) + 0.1) / (1 - in->margin);
+		}
+	}
+	in->grid_other_kw = U() * 10;
+	in->grid_cooling = U() * 0.4;
+	in->grid_limit_kw = U() < 0.5 ? INFINITY
+				      : ((base[0] + want[0] * (0.4 + U())) * (1 + in->grid_cooling) +
+					 in->grid_other_kw + 0.1) /
+					(1 - in->margin);
+	free(want);
+	free(base);
+	free(leaf);
+	free(hall_ix);
+}
+
+/* The test's own curve, apart from the solver's. */
+static double curve(const struct pp_inst_job *j, double e)
+{
+	size_t n = j->ncurve;
+	if (e >= j->curve_p[n - 1])
+		return j->curve_t[n - 1];
+	size_t i = 1;
+	while (i < n - 1 && e > j->curve_p[i])
+		i++;
+	double v = j->curve_t[i - 1] +
+		   (j->curve_t[i] - j->curve_t[i - 1]) * (e - j->curve_p[i - 1]) /
+			   (j->curve_p[i] - j->curve_p[i - 1]);
+	return v > 0 ? v : 0;
+}
+
+static int under(const struct pp_inst *in, int node, int anc)
+{
+	for (int n = node; n >= 0; n = in->nodes[n].parent)
+		if (n == anc)
+			return 1;
+	return 0;
+}
+
+/* GPUs of job j under constraint k (nodes, plants, grid). */
+static double gpus_under(const struct pp_inst *in, const struct pp_inst_job *j, size_t k)
+{
+	double g = 0;
+	for (size_t p = 0; p < j->nplace; p++) {
+		int leaf = j->place[p].node, in_k = 0;
+		if (k < in->nnodes)
+			in_k = under(in, leaf, (int)k);
+		else if (k < in->nnodes + in->nplants) {
+			const struct pp_inst_plant *pl = &in->plants[k - in->nnodes];
+			for (size_t m = 0; m < pl->nnodes && !in_k; m++)
+				in_k = under(in, leaf, pl->nodes[m]);
+		} else
+			in_k = 1;
+		g += in_k ? j->place[p].gpus : 0;
+	}
+	return g;
+}
+
+static double base_under(const struct pp_inst *in, size_t k)
+{
+	double b = 0;
+	for (size_t n = 0; n < in->nnodes; n++) {
+		int in_k = 0;
+		if (k < in->nnodes)
+			in_k = under(in, (int)n, (int)k);
+		else if (k < in->nnodes + in->nplants) {
+			const struct pp_inst_plant *pl = &in->plants[k - in->nnodes];
+			for (size_t m = 0; m < pl->nnodes && !in_k; m++)
+				in_k = under(in, (int)n, pl->nodes[m]);
+		} else
+			in_k = 1;
+		b += in_k ? in->nodes[n].base_kw : 0;
+	}
+	return b;
+}
+
+/* GPU watts allowed under constraint k. */
+static double bound(const struct pp_inst *in, size_t k)
+{
+	double m1 = 1 - in->margin;
+	if (k < in->nnodes)
+		return (in->nodes[k].limit_kw * m1 - base_under(in, k)) * 1000;
+	if (k < in->nnodes + in->nplants)
+		return (in->plants[k - in->nnodes].capacity_kw * m1 - base_under(in, k)) * 1000;
+	return ((in->grid_limit_kw * m1 - in->grid_other_kw) / (1 + in->grid_cooling) -
+		base_under(in, k)) * 1000;
+}
+
+/* The exact MILP in GLPK: y_j (binary for flexible jobs) runs the job,
+ * x_js its power in segment s of [lo, hi]. Returns the optimum, or NAN when
+ * it is infeasible with every non-flexible job running. */
+static double glpk_opt(const struct pp_inst *in, int all_run)
+{
+	size_t nc = in->nnodes + in->nplants + 1;
+	glp_prob *lp = glp_create_prob();
+	glp_set_obj_dir(lp, GLP_MAX);
+	glp_add_rows(lp, (int)nc);
+	for (size_t k = 0; k < nc; k++) {
+		double b = bound(in, k);
+		if (isfinite(b))
+			glp_set_row_bnds(lp, (int)k + 1, GLP_UP, 0, b);
+		else
+			glp_set_row_bnds(lp, (int)k + 1, GLP_FR, 0, 0);
+	}
+	size_t cap = 1 + in->njobs * (PP_SOLVE_CURVE_MAX + 2) * (nc + 1);
+	int *ia = calloc(cap, sizeof *ia), *ja = calloc(cap, sizeof *ja);
+	double *ar = calloc(cap, sizeof *ar);
+	int ne = 0;
+	double *gk = calloc(nc, sizeof *gk);
+	for (size_t i = 0; i < in->njobs; i++) {
+		const struct pp_inst_job *j = &in->jobs[i];
+		double G = 0;
+		for (size_t p = 0; p < j->nplace; p++)
+			G += j->place[p].gpus;
+		for (size_t k = 0; k < nc; k++)
+			gk[k] = gpus_under(in, j, k);
+		double lo = fmin(j->p_min_w, j->demand_w), hi = fmin(j->p_max_w, j->demand_w);
+		int y = glp_add_cols(lp, 1);
+		glp_set_obj_coef(lp, y, j->weight * G * curve(j, lo));
+		if (j->flexible && !all_run)
+			glp_set_col_kind(lp, y, GLP_BV);
+		else
+			glp_set_col_bnds(lp, y, GLP_FX, 1, 1);
+		for (size_t k = 0; k < nc; k++)
+			if (gk[k] > 0) {
+				ne++;
+				ia[ne] = (int)k + 1;
+				ja[ne] = y;
+				ar[ne] = gk[k] * lo;
+			}
+		double bp[PP_SOLVE_CURVE_MAX + 2];
+		int nb = 0;
+		bp[nb++] = lo;
+		for (size_t k = 0; k < j->ncurve; k++)
+			if (j->curve_p[k] > lo && j->curve_p[k] < hi)
+				bp[nb++] = j->curve_p[k];
+		bp[nb++] = hi;
+		for (int s = 0; s + 1 < nb; s++) {
+			double len = bp[s + 1] - bp[s];
+			if (len <= 0)
+				continue;
+			int x = glp_add_cols(lp, 1);
+			glp_set_col_bnds(lp, x, GLP_DB, 0, len);
+			glp_set_obj_coef(lp, x, j->weight * G * (curve(j, bp[s + 1]) - curve(j, bp[s])) / len);
+			for (size_t k = 0; k < nc; k++)
+				if (gk[k] > 0) {
+					ne++;
+					ia[ne] = (int)k + 1;
+					ja[ne] = x;
+					ar[ne] = gk[k];
+				}
+			if (j->flexible && !all_run) { /* x <= len y */
+				int r = glp_add_rows(lp, 1);
+				glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+				ne++;
+				ia[ne] = r;
+				ja[ne] = x;
+				ar[ne] = 1;
+				ne++;
+				ia[ne] = r;
+				ja[ne] = y;
+				ar[ne] = -len;
+			}
+		}
+	}
+	glp_load_matrix(lp, ne, ia, ja, ar);
+	glp_iocp parm;
+	glp_init_iocp(&parm);
+	parm.presolve = GLP_ON;
+	parm.msg_lev = GLP_MSG_OFF;
+	parm.mip_gap = 1e-9;
+	int rc = glp_intopt(lp, &parm);
+	double v = rc == 0 && glp_mip_status(lp) == GLP_OPT ? glp_mip_obj_val(lp) : NAN;
+	glp_delete_prob(lp);
+	free(ia);
+	free(ja);
+	free(ar);
+	free(gk);
+	return v;
+}
+
+static int nfail_prop, nfail_kkt, nfail_opt, ncmp_exact, ncmp_defer, nshed;
+static double worst_exact, worst_defer;
+
+static void check_answer(const struct pp_inst *in, const struct pp_ans *a, int policy)
+{
+	size_t nc = in->nnodes + in->nplants + 1;
+	double m1 = 1 - in->margin;
+	for (size_t k = 0; k < nc; k++) {
+		double load = 0;
+		for (size_t i = 0; i < in->njobs; i++)
+			if (a->jobs[i].action == PP_RUN)
+				load += gpus_under(in, &in->jobs[i], k) * a->jobs[i].power_w;
+		double b = bound(in, k);
+		if (isfinite(b) && load > b + 1e-6 * fabs(b) + 1e-9) {
+			nfail_prop++;
+			PT_CHECK(0, "policy %d: limit %zu exceeded: %g > %g", policy, k, load, b);
+		}
+	}
+	for (size_t n = 0; n < in->nnodes; n++)
+		PT_CHECK(a->nodes[n].power_kw <= in->nodes[n].limit_kw * m1 * (1 + 1e-6) + 1e-9,
+			 "node %s reported over its limit", in->nodes[n].id);
+	for (size_t i = 0; i < in->njobs; i++) {
+		const struct pp_inst_job *j = &in->jobs[i];
+		const struct pp_ans_job *x = &a->jobs[i];
+		if (x->action != PP_RUN) {
+			PT_CHECK(x->action == PP_PAUSE || j->flexible, "non-flexible job %s deferred",
+				 j->id);
+			continue;
+		}
+		if (x->cap_w < j->p_min_w - 1e-9 || x->cap_w > j->p_max_w + 1e-9 ||
+		    x->power_w > fmin(x->cap_w, j->demand_w) + 1e-6) {
+			nfail_prop++;
+			PT_CHECK(0, "job %s: cap %g outside [%g, %g] or power %g above min(cap, demand)",
+				 j->id, x->cap_w, j->p_min_w, j->p_max_w, x->power_w);
+		}
+	}
+}
+
+/* KKT of the continuous part, from the answer's own prices: a job strictly
+ * inside its range has its marginal value between its left and right
+ * slopes' bracket of its price; at its floor the right slope is at most the
+ * price, at its top the left slope at least. Slack limits have price 0. */
+static void check_kkt(const struct pp_inst *in, const struct pp_ans *a)
+{
+	size_t nc = in->nnodes + in->nplants + 1;
+	for (size_t k = 0; k < nc; k++) {
+		const struct pp_ans_limit *l = k < in->nnodes		   ? &a->nodes[k]
+					       : k < in->nnodes + in->nplants ? &a->plants[k - in->nnodes]
+									      : &a->grid;
+		if (l->price > 0 && !l->binding) {
+			nfail_kkt++;
+			PT_CHECK(0, "limit %zu has price %g but is not binding", k, l->price);
+		}
+	}
+	for (size_t i = 0; i < in->njobs; i++) {
+		const struct pp_inst_job *j = &in->jobs[i];
+		if (a->jobs[i].action != PP_RUN)
+			continue;
+		double G = 0, pi = 0;
+		for (size_t p = 0; p < j->nplace; p++)
+			G += j->place[p].gpus;
+		for (size_t k = 0; k < nc; k++) {
+			const struct pp_ans_limit *l = k < in->nnodes ? &a->nodes[k]
+						       : k < in->nnodes + in->nplants
+							       ? &a->plants[k - in->nnodes]
+							       : &a->grid;
+			pi += l->price / 1000 * gpus_under(in, j, k);
+		}
+		double e = a->jobs[i].power_w, h = 1e-3;
+		double lo = fmin(j->p_min_w, j->demand_w), hi = fmin(j->p_max_w, j->demand_w);
+		double sl = e - h >= lo ? j->weight * G * (curve(j, e) - curve(j, e - h)) / h : INFINITY;
+		double sr = e + h <= hi ? j->weight * G * (curve(j, e + h) - curve(j, e)) / h : 0;
+		double scale = j->weight * G * (j->curve_t[1] - j->curve_t[0]) /
+			       (j->curve_p[1] - j->curve_p[0]);
+		double tol = 2e-3 * scale + 1e-9;
+		if (pi < sr - tol || pi > sl + tol) {
+			nfail_kkt++;
+			PT_CHECK(nfail_kkt > 5, "job %s: price %g outside [%g, %g] at %g W", j->id, pi, sr,
+				 sl, e);
+		}
+	}
+}
+
+static void t_random(void)
+{
+	for (int n = 0; n < 3000; n++) {
+		struct pp_inst in;
+		random_inst(&in, n % 5 == 0);
+		struct pp_errbuf eb;
+		PT_CHECK(pp_inst_check(&in, &eb) == PP_OK, "generated instance invalid: %s", eb.msg);
+		for (int pol = 0; pol < 3; pol++) {
+			struct pp_ans a;
+			enum pp_err e = pp_solve(&in, (enum pp_policy)pol, &a, &eb);
+			PT_CHECK(e == PP_OK, "instance %d policy %d: %s", n, pol, eb.msg);
+			if (e)
+				continue;
+			check_answer(&in, &a, pol);
+			if (pol == PP_POLICY_OPTIMAL) {
+				int deferred = 0;
+				for (size_t i = 0; i < in.njobs; i++)
+					deferred |= a.jobs[i].action != PP_RUN;
+				nshed += a.shedding;
+				if (!a.shedding && !deferred)
+					check_kkt(&in, &a);
+				double opt = a.shedding ? NAN : glpk_opt(&in, 0);
+				if (isfinite(opt) && opt > 0) {
+					double gap = (opt - a.objective) / opt;
+					PT_CHECK(gap > -1e-6, "instance %d: better than GLPK's optimum? "
+						 "%.9g > %.9g", n, a.objective, opt);
+					if (!deferred) {
+						ncmp_exact++;
+						worst_exact = fmax(worst_exact, gap);
+						if (gap > 1e-4) {
+							nfail_opt++;
+							PT_CHECK(nfail_opt > 5, "instance %d: objective %.9g, "
+								 "GLPK %.9g (gap %.2e)", n, a.objective, opt, gap);
+						}
+					} else {
+						ncmp_defer++;
+						worst_defer = fmax(worst_defer, gap);
+						if (gap > 0.01) {
+							nfail_opt++;
+							PT_CHECK(nfail_opt > 5, "instance %d (deferrals): objective "
+								 "%.9g, GLPK %.9g (gap %.2e)", n, a.objective,
+								 opt, gap);
+						}
+					}
+				}
+			}
+			pp_ans_free(&a);
+		}
+		pp_inst_free(&in);
+	}
+	printf("  %d compared with nothing deferred (worst gap %.2e), %d with deferrals (worst "
+	       "%.2e), %d shedding; failures: %d limits, %d KKT, %d optimality\n",
+	       ncmp_exact, worst_exact, ncmp_defer, worst_defer, nshed, nfail_prop, nfail_kkt,
+	       nfail_opt);
+	PT_CHECK(nfail_prop == 0 && nfail_kkt == 0 && nfail_opt == 0, "see above");
+	PT_CHECK(ncmp_exact > 500 && ncmp_defer > 50, "too few comparisons");
+}
+
+static void expect_bad(const char *json, const char *want)
+{
+	struct pp_inst in;
+	struct pp_errbuf eb;
+	enum pp_err e = pp_inst_parse(json, strlen(json), &in, &eb);
+	PT_CHECK(e != PP_OK && strstr(eb.msg, want), "want error with '%s', got: %s", want,
+		 e ? eb.msg : "accepted");
+	pp_inst_free(&in);
+}
+
+#define NODES "\"nodes\":[{\"id\":\"s\",\"parent\":null,\"limit_kw\":100},{\"id\":\"r\",\"parent\":\"s\",\"limit_kw\":50}]"
+#define JOB(extra) "\"jobs\":[{\"id\":\"j\",\"p_min_w\":200,\"p_max_w\":700,\"placement\":[{\"node\":\"r\",\"gpus\":8}],\"curve\":[[200,0.5],[700,1]]" extra "}]"
+
+static void t_bad_input(void)
+{
+	expect_bad("{" NODES ",\"jobs\":[]", "line 1");
+	expect_bad("{\"nodes\":[{\"id\":\"s\",\"parent\":\"x\",\"limit_kw\":1}],\"jobs\":[]}",
+		   "node 's': unknown parent 'x'");
+	expect_bad("{\"nodes\":[{\"id\":\"a\",\"parent\":\"b\",\"limit_kw\":1},{\"id\":\"b\","
+		   "\"parent\":\"a\",\"limit_kw\":1}],\"jobs\":[]}",
+		   "cycle");
+	expect_bad("{\"nodes\":[{\"id\":\"a\",\"parent\":null,\"limit_kw\":1},{\"id\":\"b\","
+		   "\"parent\":null,\"limit_kw\":1}],\"jobs\":[]}",
+		   "2 root nodes");
+	expect_bad("{" NODES ",\"jobs\":[{\"id\":\"j\",\"p_min_w\":200,\"p_max_w\":700,"
+		   "\"placement\":[{\"node\":\"s\",\"gpus\":8}],\"curve\":[[200,0.5],[700,1]]}]}",
+		   "job 'j': node 's' is not a leaf");
+	expect_bad("{" NODES ",\"jobs\":[{\"id\":\"j\",\"p_min_w\":800,\"p_max_w\":700,"
+		   "\"placement\":[{\"node\":\"r\",\"gpus\":8}],\"curve\":[[200,0.5],[700,1]]}]}",
+		   "job 'j': p_min_w 800 > p_max_w 700");
+	expect_bad("{" NODES ",\"jobs\":[{\"id\":\"j\",\"p_min_w\":200,\"p_max_w\":700,"
+		   "\"placement\":[{\"node\":\"r\",\"gpus\":8}],\"curve\":[[200,0.5],[400,0.6],"
+		   "[700,1]]}]}",
+		   "job 'j': curve is not concave");
+	expect_bad("{" NODES ",\"jobs\":[{\"id\":\"j\",\"p_min_w\":200,\"p_max_w\":700,"
+		   "\"placement\":[{\"node\":\"r\",\"gpus\":8}],\"curve\":[[200,0.5],[700,0.4]]}]}",
+		   "job 'j': curve is not increasing");
+	expect_bad("{" NODES ",\"plants\":[{\"id\":\"p\",\"nodes\":[\"zz\"],\"capacity_kw\":5}],"
+		   JOB("") "}", "plant 'p': nodes[0] is not a known node id");
+	expect_bad("{" NODES "," JOB(",\"flexible\":\"yes\"") "}", "job 'j': \"flexible\"");
+	expect_bad("{\"nodes\":[{\"id\":\"s\",\"parent\":null,\"limit_kw\":\"big\"}],\"jobs\":[]}",
+		   "node 's': \"limit_kw\" must be a number");
+	/* Base load over a limit: no caps can help; said so, naming it. */
+	const char *over = "{\"nodes\":[{\"id\":\"s\",\"parent\":null,\"limit_kw\":100},"
+			   "{\"id\":\"r\",\"parent\":\"s\",\"limit_kw\":5,\"base_kw\":6}]," JOB("") "}";
+	struct pp_inst in;
+	struct pp_errbuf eb;
+	PT_CHECK(pp_inst_parse(over, strlen(over), &in, &eb) == PP_OK, "parse: %s", eb.msg);
+	struct pp_ans a;
+	PT_CHECK(pp_solve(&in, PP_POLICY_OPTIMAL, &a, &eb) == PP_ERR_ARG && strstr(eb.msg, "'r'"),
+		 "base over limit: %s", eb.msg);
+	pp_inst_free(&in);
+}
+
+/* A hand-made case: a rack limit binds; the job with the better curve gets
+ * the watts, and a flexible job that cannot start is deferred. */
+static void t_small_cases(void)
+{
+	const char *js =
+		"{\"nodes\":[{\"id\":\"s\",\"parent\":null,\"limit_kw\":100},"
+		"{\"id\":\"r\",\"parent\":\"s\",\"limit_kw\":3.5}],"
+		"\"jobs\":[{\"id\":\"a\",\"weight\":1,\"p_min_w\":100,\"p_max_w\":500,"
+		"\"placement\":[{\"node\":\"r\",\"gpus\":4}],\"curve\":[[100,0.2],[500,1]]},"
+		"{\"id\":\"b\",\"weight\":1,\"p_min_w\":100,\"p_max_w\":500,"
+		"\"placement\":[{\"node\":\"r\",\"gpus\":4}],\"curve\":[[100,0.2],[500,0.4]]},"
+		"{\"id\":\"c\",\"weight\":0.1,\"p_min_w\":400,\"p_max_w\":500,\"flexible\":true,"
+		"\"placement\":[{\"node\":\"r\",\"gpus\":4}],\"curve\":[[400,0.9],[500,1]]}]}";
+	struct pp_inst in;
+	struct pp_errbuf eb;
+	PT_CHECK(pp_inst_parse(js, strlen(js), &in, &eb) == PP_OK, "parse: %s", eb.msg);
+	struct pp_ans a;
+	if (pp_solve(&in, PP_POLICY_OPTIMAL, &a, &eb) == PP_OK) {
+		/* 3.5 kW for 8 GPUs (c deferred): a at 500 W (2 kW), b the rest. */
+		PT_CHECK(a.jobs[2].action == PP_DEFER, "c not deferred");
+		PT_CHECK(fabs(a.jobs[0].power_w - 500) < 1e-6 && fabs(a.jobs[1].power_w - 375) < 1e-6,
+			 "a %g b %g", a.jobs[0].power_w, a.jobs[1].power_w);
+		PT_CHECK(a.nodes[1].binding && !a.shedding, "rack binding");
+		pp_ans_free(&a);
+	}
+	pp_inst_free(&in);
+}
+
+int main(void)
+{
+	PT_RUN(t_bad_input);
+	PT_RUN(t_small_cases);
+	PT_RUN(t_random);
+	return PT_DONE("test_solve");
+}
