@@ -644,6 +644,121 @@ static void continuous(struct solver *S)
 	fill(S);
 }
 
+/* Whether every running job at its floor fits every limit. */
+static int floors_fit(const struct solver *S)
+{
+	for (size_t k = 0; k < S->nc; k++)
+		if (over(load_of(S, k, 1), S->c[k].b))
+			return 0;
+	return 1;
+}
+
+struct snap {
+	double *lam, *e;
+	int *run;
+	enum pp_action *act;
+};
+
+static int snap_init(struct snap *z, const struct solver *S)
+{
+	z->lam = malloc(S->nc * sizeof *z->lam);
+	z->e = malloc((S->nj + 1) * sizeof *z->e);
+	z->run = malloc((S->nj + 1) * sizeof *z->run);
+	z->act = malloc((S->nj + 1) * sizeof *z->act);
+	return z->lam && z->e && z->run && z->act ? 0 : -1;
+}
+
+static void snap_free(struct snap *z)
+{
+	free(z->lam);
+	free(z->e);
+	free(z->run);
+	free(z->act);
+}
+
+static void snap_take(struct snap *z, const struct solver *S)
+{
+	for (size_t k = 0; k < S->nc; k++)
+		z->lam[k] = S->c[k].lam;
+	for (size_t i = 0; i < S->nj; i++) {
+		z->e[i] = S->j[i].e;
+		z->run[i] = S->j[i].run;
+		z->act[i] = S->j[i].act;
+	}
+}
+
+static void snap_back(const struct snap *z, struct solver *S)
+{
+	for (size_t k = 0; k < S->nc; k++)
+		S->c[k].lam = z->lam[k];
+	for (size_t i = 0; i < S->nj; i++) {
+		S->j[i].run = z->run[i];
+		S->j[i].act = z->act[i];
+	}
+	reprice(S);
+	for (size_t i = 0; i < S->nj; i++)
+		S->j[i].e = z->run[i] ? z->e[i] : 0;
+}
+
+static void continuous(struct solver *S);
+
+/* Phase A chose its deferrals one limit at a time. A deferred flexible job
+ * is tried again: alone when its floor fits, or in place of a running
+ * flexible job under the same limits; kept when the re-solve is better. */
+static void try_readmit(struct solver *S)
+{
+	enum { MAX_TRIES = 48 };
+	struct snap z;
+	if (snap_init(&z, S)) {
+		snap_free(&z);
+		return;
+	}
+	int tries = 0;
+	for (size_t d = 0; d < S->nj && tries < MAX_TRIES; d++) {
+		if (S->j[d].run || S->j[d].act != PP_DEFER)
+			continue;
+		double before = objective(S);
+		snap_take(&z, S);
+		S->j[d].run = 1;
+		S->j[d].act = PP_RUN;
+		S->j[d].e = S->j[d].lo;
+		int improved = 0;
+		if (floors_fit(S)) {
+			tries++;
+			continuous(S);
+			improved = objective(S) > before * (1 + 1e-9);
+		} else {
+			/* Swap with a running flexible job that shares a limit. */
+			for (size_t r = 0; r < S->nj && !improved && tries < MAX_TRIES; r++) {
+				if (r == d || !S->j[r].run || !S->in->jobs[r].flexible)
+					continue;
+				int share = 0;
+				for (size_t a = S->j[d].ce; a < S->j[d].ce + S->j[d].nce && !share; a++)
+					for (size_t b = S->j[r].ce; b < S->j[r].ce + S->j[r].nce; b++)
+						if (S->jent[a].i == S->jent[b].i && S->jent[a].i != (int)S->nc - 1)
+							share = 1;
+				if (!share)
+					continue;
+				S->j[r].run = 0;
+				S->j[r].act = PP_DEFER;
+				if (floors_fit(S)) {
+					tries++;
+					continuous(S);
+					improved = objective(S) > before * (1 + 1e-9);
+				}
+				if (!improved) {
+					S->j[r].run = 1;
+					S->j[r].act = PP_RUN;
+					S->j[r].e = z.e[r];
+				}
+			}
+		}
+		if (!improved)
+			snap_back(&z, S);
+	}
+	snap_free(&z);
+}
+
 /* Phase C: deferring a flexible job frees at least its floor, a step the
  * prices only estimate. Candidates are tried in order of their value minus
  * their power at the prices, per watt (lowest first, a few per round); one
@@ -803,6 +918,7 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 			S.j[i].e = S.j[i].lo;
 	if (pol == PP_POLICY_OPTIMAL) {
 		continuous(&S);
+		try_readmit(&S);
 		try_deferrals(&S);
 	} else {
 		baseline(&S, pol == PP_POLICY_STATIC);
