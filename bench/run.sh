@@ -61,6 +61,9 @@ plant=$(taskset -c 0 "$BUILD/bench/bench_plant" tests/data/weather/USA_IL_Chicag
 echo "$plant"
 pv() { echo "$plant" | sed -nE "s/^$1 ([0-9.]+)/\1/p"; }
 
+solve=$(taskset -c 0 "$BUILD/bench/bench_solve" 3)
+echo "$solve"
+
 BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
 
 cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
@@ -75,6 +78,10 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 	printf '| %d points into victoria-metrics via HTTP output (parse + encode + POST, %d-line batches) | %.0f points/s | curl --data-binary same batches: %.0f points/s | %.1f %% | >= 90 %% |\n' \
 		"$N" $BATCH "$pp" "$cu" "$ratio"
 	cat "$TMP/collect_rows.md"
+	echo "$solve" | while read -r name _ g _ nodes _ jobs _ ppms _ gs _ ppo _ go _ gap _ prop _ stat _ def _ shed; do
+		printf '| optimizer, %s GPUs (%s nodes, %s jobs), one core | %.3f ms (median of 5), objective %.6g | GLPK 5.0 exact MILP: %.3f s, objective %.6g | %.1fx faster, gap %s; proportional %.2f %%, static %.2f %% of the optimum | < 20 ms at 100,000 GPUs, >= 100x GLPK |\n' \
+			"$g" "$nodes" "$jobs" "$ppms" "$ppo" "$gs" "$go" "$(echo "$gs * 1000 / $ppms" | bc -l)" "$gap" "$(echo "$prop * 100" | bc -l)" "$(echo "$stat * 100" | bc -l)"
+	done
 	for d in water_towers air_chillers liquid_dry; do
 		printf '| plant model, %s, 8 x 3,000 kW chillers, 8,760 hours of Chicago TMY3, one core | %.2f ms per year, %.2f M evaluations/s | - | - | < 10 ms per year |\n' \
 			"$d" "$(pv plant_${d}_year_ms)" "$(echo "$(pv plant_${d}_evals_per_s) / 1000000" | bc -l)"

@@ -1,0 +1,321 @@
+/* bench_solve.c - the optimizer at park scale next to GLPK on the same
+ * instances: parks of about 1,000, 10,000 and 100,000 GPUs (5 halls, racks of
+ * 64 GPUs, jobs of 8 to 1,024 GPUs spanning racks, a grid limit and some
+ * rack limits that bind). Prints, per size, the median solve time of
+ * powerpark (5 runs), GLPK's time and objective on the exact model (one
+ * run, 120 s limit), and both baselines' objective relative to powerpark's.
+ * One core; run with taskset. */
+#include <glpk.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "powerpark/log.h"
+#include "powerpark/solve.h"
+
+static unsigned long long rs = 88172645463325252ULL;
+static double U(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (double)(rs >> 11) / 9007199254740992.0;
+}
+
+__attribute__((format(printf, 1, 2))) static char *idf(const char *fmt, ...)
+{
+	char buf[48];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return strdup(buf);
+}
+
+static void park(struct pp_inst *in, int gpus)
+{
+	memset(in, 0, sizeof *in);
+	int racks = gpus / 64, halls = 5, rows_per = (racks + 5 * 16 - 1) / (5 * 16);
+	if (racks < halls)
+		racks = halls;
+	in->nodes = calloc((size_t)(1 + halls + halls * rows_per + racks), sizeof *in->nodes);
+	in->margin = 0.02;
+	in->nodes[in->nnodes++] = (struct pp_inst_node){strdup("site"), -1, 0, 200};
+	int *rack = calloc((size_t)racks, sizeof *rack), nr = 0;
+	for (int h = 0; h < halls; h++) {
+		int hi = (int)in->nnodes;
+		in->nodes[in->nnodes++] = (struct pp_inst_node){idf("h%d", h), 0, 0, 50};
+		for (int r = 0; r < rows_per && nr < racks; r++) {
+			int ri = (int)in->nnodes;
+			in->nodes[in->nnodes++] = (struct pp_inst_node){idf("h%d-r%d", h, r), hi, 0, 0};
+			for (int k = 0; k < 16 && nr < racks && nr < (h + 1) * racks / halls; k++) {
+				rack[nr++] = (int)in->nnodes;
+				in->nodes[in->nnodes++] =
+					(struct pp_inst_node){idf("k%d-%d", h * 1000 + r, k), ri, 0, 3.5};
+			}
+		}
+	}
+	racks = nr;
+	/* Jobs fill the racks: sizes 8..1,024 GPUs, placed on consecutive racks. */
+	int *free_g = calloc((size_t)racks, sizeof *free_g);
+	for (int k = 0; k < racks; k++)
+		free_g[k] = 64;
+	in->jobs = calloc((size_t)racks * 8 + 1, sizeof *in->jobs);
+	int cur = 0;
+	while (cur < racks) {
+		static const int sizes[] = {8, 8, 8, 8, 16, 16, 16, 32, 64, 1024};
+		int want = sizes[(int)(U() * 10)];
+		struct pp_inst_job *j = &in->jobs[in->njobs];
+		j->place = calloc(20, sizeof *j->place);
+		while (want > 0 && cur < racks && j->nplace < 20) {
+			int take = want < free_g[cur] ? want : free_g[cur];
+			j->place[j->nplace++] = (struct pp_inst_place){rack[cur], take};
+			free_g[cur] -= take;
+			want -= take;
+			if (!free_g[cur])
+				cur++;
+		}
+		j->id = idf("j%zu", in->njobs);
+		double cls = U();
+		j->weight = cls < 0.3 ? 3 : cls < 0.8 ? 1 : 0.5;
+		j->flexible = cls >= 0.8;
+		j->p_min_w = 200;
+		j->p_max_w = 700;
+		j->demand_w = 450 + U() * 250;
+		double x0 = cls < 0.3 ? 0.05 : 0.1, s = cls < 0.3 ? 0.18 : 0.35;
+		j->ncurve = 6;
+		for (size_t k = 0; k < 6; k++) {
+			double p = 200 + 100.0 * (double)k;
+			j->curve_p[k] = p;
+			j->curve_t[k] = 1 - exp(-(p / 700 - x0) / s);
+		}
+		in->njobs++;
+	}
+	/* Limits: racks at 36 kW (some bind at full demand), halls and the grid
+	 * at about 85 % of the full draw. */
+	double site = 0;
+	for (size_t i = 0; i < in->nnodes; i++)
+		in->nodes[i].limit_kw = 1e9;
+	double *draw = calloc(in->nnodes, sizeof *draw);
+	for (size_t i = 0; i < in->njobs; i++)
+		for (size_t p = 0; p < in->jobs[i].nplace; p++)
+			for (int n = in->jobs[i].place[p].node; n >= 0; n = in->nodes[n].parent)
+				draw[n] += in->jobs[i].place[p].gpus * in->jobs[i].demand_w / 1000;
+	for (size_t n = 0; n < in->nnodes; n++) {
+		int leaf = 1;
+		for (size_t m = 0; m < in->nnodes; m++)
+			leaf &= in->nodes[m].parent != (int)n;
+		if (leaf)
+			in->nodes[n].limit_kw = 40;
+		else if (in->nodes[n].parent == 0)
+			in->nodes[n].limit_kw = draw[n] * 0.9 + 60;
+		else
+			in->nodes[n].limit_kw = draw[n] * 1.2 + 10;
+	}
+	site = draw[0];
+	in->nodes[0].limit_kw = site * 1.5 + 500;
+	in->grid_cooling = 0.2;
+	in->grid_other_kw = 300;
+	in->grid_limit_kw = (site * 0.85 + 250) * 1.2 + 300;
+	in->nplants = 2;
+	in->plants = calloc(2, sizeof *in->plants);
+	for (int q = 0; q < 2; q++) {
+		in->plants[q].id = idf("plant%d", q);
+		in->plants[q].nodes = calloc(5, sizeof(int));
+	}
+	/* Two plants: even halls and odd halls (found by their names). */
+	for (int q = 0; q < 2; q++) {
+		for (size_t n = 0; n < in->nnodes; n++)
+			if (in->nodes[n].parent == 0 && (atoi(in->nodes[n].id + 1) % 2) == q)
+				in->plants[q].nodes[in->plants[q].nnodes++] = (int)n;
+		double d = 0;
+		for (size_t m = 0; m < in->plants[q].nnodes; m++)
+			d += draw[in->plants[q].nodes[m]];
+		in->plants[q].capacity_kw = d * 0.95 + 100;
+	}
+	free(draw);
+	free(rack);
+	free(free_g);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int under(const struct pp_inst *in, int node, int anc)
+{
+	for (int n = node; n >= 0; n = in->nodes[n].parent)
+		if (n == anc)
+			return 1;
+	return 0;
+}
+
+/* GLPK on the exact MILP (as tests/test_solve.c builds it). */
+static double glpk(const struct pp_inst *in, double *secs)
+{
+	size_t nc = in->nnodes + in->nplants + 1;
+	double *base = calloc(nc, sizeof *base);
+	for (size_t k = 0; k < nc; k++)
+		for (size_t n = 0; n < in->nnodes; n++) {
+			int ink = k < in->nnodes ? under(in, (int)n, (int)k) : 1;
+			if (k >= in->nnodes && k < nc - 1) {
+				const struct pp_inst_plant *p = &in->plants[k - in->nnodes];
+				ink = 0;
+				for (size_t m = 0; m < p->nnodes; m++)
+					ink |= under(in, (int)n, p->nodes[m]);
+			}
+			base[k] += ink ? in->nodes[n].base_kw : 0;
+		}
+	glp_prob *lp = glp_create_prob();
+	glp_set_obj_dir(lp, GLP_MAX);
+	glp_add_rows(lp, (int)nc);
+	double m1 = 1 - in->margin;
+	for (size_t k = 0; k < nc; k++) {
+		double b = k < in->nnodes ? in->nodes[k].limit_kw * m1
+			   : k < nc - 1   ? in->plants[k - in->nnodes].capacity_kw * m1
+					  : (in->grid_limit_kw * m1 - in->grid_other_kw) / (1 + in->grid_cooling);
+		glp_set_row_bnds(lp, (int)k + 1, GLP_UP, 0, (b - base[k]) * 1000);
+	}
+	size_t cap = 64;
+	int *ia = malloc(cap * sizeof *ia), *ja = malloc(cap * sizeof *ja);
+	double *ar = malloc(cap * sizeof *ar), *g = calloc(nc, sizeof *g);
+	int ne = 0;
+#define PUT(r, c, v)                                                     \
+	do {                                                             \
+		if ((size_t)ne + 2 >= cap) {                             \
+			cap *= 2;                                        \
+			ia = realloc(ia, cap * sizeof *ia);              \
+			ja = realloc(ja, cap * sizeof *ja);              \
+			ar = realloc(ar, cap * sizeof *ar);              \
+		}                                                        \
+		ne++;                                                    \
+		ia[ne] = (r);                                            \
+		ja[ne] = (c);                                            \
+		ar[ne] = (v);                                            \
+	} while (0)
+	for (size_t i = 0; i < in->njobs; i++) {
+		const struct pp_inst_job *j = &in->jobs[i];
+		memset(g, 0, nc * sizeof *g);
+		double G = 0;
+		for (size_t p = 0; p < j->nplace; p++) {
+			G += j->place[p].gpus;
+			for (size_t k = 0; k < nc; k++) {
+				int ink = k < in->nnodes ? under(in, j->place[p].node, (int)k) : 1;
+				if (k >= in->nnodes && k < nc - 1) {
+					const struct pp_inst_plant *pl = &in->plants[k - in->nnodes];
+					ink = 0;
+					for (size_t m = 0; m < pl->nnodes; m++)
+						ink |= under(in, j->place[p].node, pl->nodes[m]);
+				}
+				g[k] += ink ? j->place[p].gpus : 0;
+			}
+		}
+		double lo = fmin(j->p_min_w, j->demand_w), hi = fmin(j->p_max_w, j->demand_w);
+		int y = glp_add_cols(lp, 1);
+		glp_set_obj_coef(lp, y, j->weight * G * pp_inst_curve(j, lo));
+		if (j->flexible)
+			glp_set_col_kind(lp, y, GLP_BV);
+		else
+			glp_set_col_bnds(lp, y, GLP_FX, 1, 1);
+		for (size_t k = 0; k < nc; k++)
+			if (g[k] > 0)
+				PUT((int)k + 1, y, g[k] * lo);
+		double bp[PP_SOLVE_CURVE_MAX + 2];
+		int nb = 0;
+		bp[nb++] = lo;
+		for (size_t k = 0; k < j->ncurve; k++)
+			if (j->curve_p[k] > lo && j->curve_p[k] < hi)
+				bp[nb++] = j->curve_p[k];
+		bp[nb++] = hi;
+		for (int s = 0; s + 1 < nb; s++) {
+			double len = bp[s + 1] - bp[s];
+			int x = glp_add_cols(lp, 1);
+			glp_set_col_bnds(lp, x, GLP_DB, 0, len);
+			glp_set_obj_coef(lp, x,
+					 j->weight * G * (pp_inst_curve(j, bp[s + 1]) - pp_inst_curve(j, bp[s])) / len);
+			for (size_t k = 0; k < nc; k++)
+				if (g[k] > 0)
+					PUT((int)k + 1, x, g[k]);
+			if (j->flexible) {
+				int r = glp_add_rows(lp, 1);
+				glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+				PUT(r, x, 1);
+				PUT(r, y, -len);
+			}
+		}
+	}
+	glp_load_matrix(lp, ne, ia, ja, ar);
+	glp_iocp parm;
+	glp_init_iocp(&parm);
+	parm.presolve = GLP_ON;
+	parm.msg_lev = GLP_MSG_OFF;
+	parm.mip_gap = 1e-6;
+	parm.tm_lim = 120000;
+	int64_t t0 = pp_now_mono_ns();
+	int rc = glp_intopt(lp, &parm);
+	*secs = (double)(pp_now_mono_ns() - t0) / 1e9;
+	double v = rc == 0 || rc == GLP_ETMLIM ? glp_mip_obj_val(lp) : NAN;
+	glp_delete_prob(lp);
+	free(ia);
+	free(ja);
+	free(ar);
+	free(g);
+	free(base);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	int sizes[] = {1000, 10000, 100000};
+	int n = argc > 1 ? atoi(argv[1]) : 3;
+	for (int s = 0; s < n && s < 3; s++) {
+		struct pp_inst in;
+		park(&in, sizes[s]);
+		struct pp_errbuf eb;
+		if (pp_inst_check(&in, &eb)) {
+			fprintf(stderr, "bench_solve: %s\n", eb.msg);
+			return 1;
+		}
+		size_t G = 0;
+		for (size_t i = 0; i < in.njobs; i++)
+			for (size_t p = 0; p < in.jobs[i].nplace; p++)
+				G += (size_t)in.jobs[i].place[p].gpus;
+		double t[5], obj = 0, base[2] = {0, 0};
+		int shed = 0, deferred = 0;
+		for (int r = 0; r < 5; r++) {
+			struct pp_ans a;
+			if (pp_solve(&in, PP_POLICY_OPTIMAL, &a, &eb)) {
+				fprintf(stderr, "bench_solve: %s\n", eb.msg);
+				return 1;
+			}
+			t[r] = a.solve_us / 1000.0;
+			obj = a.objective;
+			shed = a.shedding;
+			deferred = 0;
+			for (size_t i = 0; i < in.njobs; i++)
+				deferred += a.jobs[i].action != PP_RUN;
+			pp_ans_free(&a);
+		}
+		qsort(t, 5, sizeof t[0], cmp);
+		for (int p = 0; p < 2; p++) {
+			struct pp_ans a;
+			if (!pp_solve(&in, p ? PP_POLICY_STATIC : PP_POLICY_PROPORTIONAL, &a, &eb)) {
+				base[p] = a.objective;
+				pp_ans_free(&a);
+			}
+		}
+		double gs;
+		double gv = glpk(&in, &gs);
+		printf("solve_%d gpus %zu racks_nodes %zu jobs %zu pp_ms %.3f glpk_s %.3f pp_obj %.6f "
+		       "glpk_obj %.6f gap %.2e prop_rel %.4f static_rel %.4f deferred %d shedding %d\n",
+		       sizes[s], G, in.nnodes, in.njobs, t[2], gs, obj, gv, (gv - obj) / gv,
+		       base[0] / obj, base[1] / obj, deferred, shed);
+		fflush(stdout);
+		pp_inst_free(&in);
+	}
+	return 0;
+}
