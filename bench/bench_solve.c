@@ -310,7 +310,7 @@ int main(int argc, char **argv)
 		}
 		double gs;
 		double gv = glpk(&in, &gs);
-		printf("solve_%d gpus %zu racks_nodes %zu jobs %zu pp_ms %.3f glpk_s %.3f pp_obj %.6f "
+		printf("solve_%d gpus %zu racks_nodes %zu jobs %zu pp_ms %.3f glpk_s %.6f pp_obj %.6f "
 		       "glpk_obj %.6f gap %.2e prop_rel %.4f static_rel %.4f deferred %d shedding %d\n",
 		       sizes[s], G, in.nnodes, in.njobs, t[2], gs, obj, gv, (gv - obj) / gv,
 		       base[0] / obj, base[1] / obj, deferred, shed);
