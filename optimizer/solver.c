@@ -853,7 +853,7 @@ static void baseline(struct solver *S, int worst_case)
 	}
 }
 
-static void report(const struct solver *S, enum pp_policy pol, struct pp_ans *a)
+static void report(const struct solver *S, struct pp_ans *a)
 {
 	const struct pp_inst *in = S->in;
 	for (size_t i = 0; i < S->nj; i++) {
@@ -863,12 +863,8 @@ static void report(const struct solver *S, enum pp_policy pol, struct pp_ans *a)
 		a->jobs[i].power_w = j->run ? j->e : 0;
 		/* The cap is the planned power (never above it: a demand that rises
 		 * must not break a limit), at least the GPU's floor. */
-		double cap = j->e;
-		if (pol == PP_POLICY_STATIC || pol == PP_POLICY_PROPORTIONAL)
-			cap = j->e;
-		a->jobs[i].cap_w = j->run ? fmin(fmax(cap, ij->p_min_w), ij->p_max_w) : 0;
+		a->jobs[i].cap_w = j->run ? fmin(fmax(j->e, ij->p_min_w), ij->p_max_w) : 0;
 	}
-	double m1 = 1 - in->margin;
 	for (size_t k = 0; k < S->nc; k++) {
 		struct pp_ans_limit *l = k < in->nnodes	 ? &a->nodes[k]
 					 : k < S->nc - 1 ? &a->plants[k - in->nnodes]
@@ -889,7 +885,6 @@ static void report(const struct solver *S, enum pp_policy pol, struct pp_ans *a)
 			l->limit_kw = in->grid_limit_kw;
 		}
 	}
-	(void)m1;
 	a->objective = objective(S);
 	a->iterations = S->sweeps;
 }
@@ -924,7 +919,7 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 		baseline(&S, pol == PP_POLICY_STATIC);
 		repair(&S);
 	}
-	report(&S, pol, a);
+	report(&S, a);
 	/* The promise: no limit is exceeded. Checked, never assumed. */
 	for (size_t k = 0; k < S.nc; k++)
 		if (over(load_of(&S, k, 0), S.c[k].b)) {
