@@ -483,6 +483,119 @@ static void set_mu(struct solver *S, double eps)
 	}
 }
 
+/* Whether job j answers price changes (strictly inside a segment); its
+ * power then moves by -1 / (mu G) watts per unit of price. */
+static double give(const struct sjob *j)
+{
+	if (!j->run)
+		return 0;
+	for (int k = 0; k < j->nseg; k++) {
+		double tol = 1e-12 * (j->seg[k].b - j->seg[k].a);
+		if (j->e > j->seg[k].a + tol && j->e < j->seg[k].b - tol)
+			return 1.0 / (j->mu * j->G);
+	}
+	return 0;
+}
+
+/* y = H x on the active limits: H = A D A^T, D the jobs' give. */
+static void hess_mul(const struct solver *S, const char *act, const double *x, double *y,
+		     double *tmp)
+{
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		double d = give(j), v = 0;
+		if (d > 0)
+			for (size_t t = j->ce; t < j->ce + j->nce; t++)
+				if (act[S->jent[t].i])
+					v += S->jent[t].g * x[S->jent[t].i];
+		tmp[i] = d * v;
+	}
+	for (size_t k = 0; k < S->nc; k++) {
+		y[k] = 0;
+		if (!act[k])
+			continue;
+		const struct con *c = &S->c[k];
+		for (size_t t = c->start; t < c->start + c->n; t++)
+			y[k] += S->ent[t].g * tmp[S->ent[t].i];
+		y[k] += 1e-12 * x[k]; /* keeps H definite when a limit has no free job */
+	}
+}
+
+/* Newton steps on the smoothed dual over the active limits (priced or
+ * over), each solved by conjugate gradients without forming H, then
+ * projected on lam >= 0 and shortened until the dual falls. Where the
+ * sweeps creep, this lands on the point they creep towards. */
+static void newton(struct solver *S, double *w)
+{
+	size_t nc = S->nc;
+	char *act = calloc(nc, 1);
+	double *r = w, *p = w + nc, *Ap = w + 2 * nc, *x = w + 3 * nc, *z = w + 4 * nc;
+	double *tmp = malloc((S->nj + 1) * sizeof *tmp);
+	if (!act || !tmp)
+		goto out;
+	for (int it = 0; it < 30 && primal_gap(S) >= 1e-9; it++) {
+		size_t na = 0;
+		for (size_t k = 0; k < nc; k++) {
+			const struct con *c = &S->c[k];
+			double l = c->n && isfinite(c->b) ? load_of(S, k, 0) : 0;
+			act[k] = c->n && isfinite(c->b) && (c->lam > 0 || l > c->b);
+			r[k] = act[k] ? l - c->b : 0;
+			x[k] = 0;
+			na += act[k];
+		}
+		if (!na)
+			break;
+		/* CG on H x = r. */
+		memcpy(p, r, nc * sizeof *p);
+		memcpy(z, r, nc * sizeof *z);
+		double rr = 0;
+		for (size_t k = 0; k < nc; k++)
+			rr += z[k] * z[k];
+		double rr0 = rr;
+		for (int cg = 0; cg < 200 && rr > 1e-24 * rr0; cg++) {
+			hess_mul(S, act, p, Ap, tmp);
+			double pAp = 0;
+			for (size_t k = 0; k < nc; k++)
+				pAp += p[k] * Ap[k];
+			if (!(pAp > 0))
+				break;
+			double al = rr / pAp, rn = 0;
+			for (size_t k = 0; k < nc; k++) {
+				x[k] += al * p[k];
+				z[k] -= al * Ap[k];
+				rn += z[k] * z[k];
+			}
+			for (size_t k = 0; k < nc; k++)
+				p[k] = z[k] + rn / rr * p[k];
+			rr = rn;
+		}
+		/* Step lam + t x (projected), t halved until the dual falls. */
+		double d0 = dual_value(S);
+		double *save = r; /* r is no longer needed */
+		for (size_t k = 0; k < nc; k++)
+			save[k] = S->c[k].lam;
+		int ok = 0;
+		for (double t = 1; t > 1e-6; t *= 0.5) {
+			for (size_t k = 0; k < nc; k++)
+				S->c[k].lam = act[k] ? fmax(0, save[k] + t * x[k]) : save[k];
+			reprice(S);
+			if (dual_value(S) < d0) {
+				ok = 1;
+				break;
+			}
+		}
+		if (!ok) {
+			for (size_t k = 0; k < nc; k++)
+				S->c[k].lam = save[k];
+			reprice(S);
+			break;
+		}
+	}
+out:
+	free(act);
+	free(tmp);
+}
+
 static void solve_dual(struct solver *S)
 {
 	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
@@ -490,7 +603,8 @@ static void solve_dual(struct solver *S)
 		return;
 	static const double eps[] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
 	double *prev = malloc(S->nc * sizeof *prev), *save = malloc(S->nc * sizeof *save);
-	if (!prev || !save)
+	double *work = malloc(5 * S->nc * sizeof *work);
+	if (!prev || !save || !work)
 		goto out;
 	for (size_t st = 0; st < sizeof eps / sizeof eps[0]; st++) {
 		set_mu(S, eps[st]);
@@ -511,11 +625,14 @@ static void solve_dual(struct solver *S)
 				break;
 			if (sweep % PP_EXTRA == PP_EXTRA - 1)
 				extrapolate(S, prev, save);
+			if (sweep % 10 == 9)
+				newton(S, work);
 		}
 	}
 out:
 	free(prev);
 	free(save);
+	free(work);
 	gsl_root_fsolver_free(rs);
 }
 
@@ -640,6 +757,7 @@ static double objective(const struct solver *S)
 static void continuous(struct solver *S)
 {
 	solve_dual(S);
+
 	repair(S);
 	fill(S);
 }
