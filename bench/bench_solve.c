@@ -2,10 +2,9 @@
  * instances: parks of about 1,000, 10,000 and 100,000 GPUs (5 halls, racks of
  * 64 GPUs, jobs of 8 to 1,024 GPUs spanning racks, a grid limit and some
  * rack limits that bind). Prints, per size, the median solve time of
- * powerpark (5 runs), GLPK's time and objective on the exact model (one
- * run, 120 s limit), and both baselines' objective relative to powerpark's.
+ * powerpark (5 runs), GLPK's time and objective on the exact model
+ * (tests/glpk_ref.h, one run, 120 s limit), and both baselines' objective relative to powerpark's.
  * One core; run with taskset. */
-#include <glpk.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include "powerpark/log.h"
 #include "powerpark/solve.h"
+#include "../tests/glpk_ref.h"
 
 static unsigned long long rs = 88172645463325252ULL;
 static double U(void)
@@ -146,128 +146,6 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int under(const struct pp_inst *in, int node, int anc)
-{
-	for (int n = node; n >= 0; n = in->nodes[n].parent)
-		if (n == anc)
-			return 1;
-	return 0;
-}
-
-/* GLPK on the exact MILP (as tests/test_solve.c builds it). */
-static double glpk(const struct pp_inst *in, double *secs)
-{
-	size_t nc = in->nnodes + in->nplants + 1;
-	double *base = calloc(nc, sizeof *base);
-	for (size_t k = 0; k < nc; k++)
-		for (size_t n = 0; n < in->nnodes; n++) {
-			int ink = k < in->nnodes ? under(in, (int)n, (int)k) : 1;
-			if (k >= in->nnodes && k < nc - 1) {
-				const struct pp_inst_plant *p = &in->plants[k - in->nnodes];
-				ink = 0;
-				for (size_t m = 0; m < p->nnodes; m++)
-					ink |= under(in, (int)n, p->nodes[m]);
-			}
-			base[k] += ink ? in->nodes[n].base_kw : 0;
-		}
-	glp_prob *lp = glp_create_prob();
-	glp_set_obj_dir(lp, GLP_MAX);
-	glp_add_rows(lp, (int)nc);
-	double m1 = 1 - in->margin;
-	for (size_t k = 0; k < nc; k++) {
-		double b = k < in->nnodes ? in->nodes[k].limit_kw * m1
-			   : k < nc - 1   ? in->plants[k - in->nnodes].capacity_kw * m1
-					  : (in->grid_limit_kw * m1 - in->grid_other_kw) / (1 + in->grid_cooling);
-		glp_set_row_bnds(lp, (int)k + 1, GLP_UP, 0, (b - base[k]) * 1000);
-	}
-	size_t cap = 64;
-	int *ia = malloc(cap * sizeof *ia), *ja = malloc(cap * sizeof *ja);
-	double *ar = malloc(cap * sizeof *ar), *g = calloc(nc, sizeof *g);
-	int ne = 0;
-#define PUT(r, c, v)                                                     \
-	do {                                                             \
-		if ((size_t)ne + 2 >= cap) {                             \
-			cap *= 2;                                        \
-			ia = realloc(ia, cap * sizeof *ia);              \
-			ja = realloc(ja, cap * sizeof *ja);              \
-			ar = realloc(ar, cap * sizeof *ar);              \
-		}                                                        \
-		ne++;                                                    \
-		ia[ne] = (r);                                            \
-		ja[ne] = (c);                                            \
-		ar[ne] = (v);                                            \
-	} while (0)
-	for (size_t i = 0; i < in->njobs; i++) {
-		const struct pp_inst_job *j = &in->jobs[i];
-		memset(g, 0, nc * sizeof *g);
-		double G = 0;
-		for (size_t p = 0; p < j->nplace; p++) {
-			G += j->place[p].gpus;
-			for (size_t k = 0; k < nc; k++) {
-				int ink = k < in->nnodes ? under(in, j->place[p].node, (int)k) : 1;
-				if (k >= in->nnodes && k < nc - 1) {
-					const struct pp_inst_plant *pl = &in->plants[k - in->nnodes];
-					ink = 0;
-					for (size_t m = 0; m < pl->nnodes; m++)
-						ink |= under(in, j->place[p].node, pl->nodes[m]);
-				}
-				g[k] += ink ? j->place[p].gpus : 0;
-			}
-		}
-		double lo = fmin(j->p_min_w, j->demand_w), hi = fmin(j->p_max_w, j->demand_w);
-		int y = glp_add_cols(lp, 1);
-		glp_set_obj_coef(lp, y, j->weight * G * pp_inst_curve(j, lo));
-		if (j->flexible)
-			glp_set_col_kind(lp, y, GLP_BV);
-		else
-			glp_set_col_bnds(lp, y, GLP_FX, 1, 1);
-		for (size_t k = 0; k < nc; k++)
-			if (g[k] > 0)
-				PUT((int)k + 1, y, g[k] * lo);
-		double bp[PP_SOLVE_CURVE_MAX + 2];
-		int nb = 0;
-		bp[nb++] = lo;
-		for (size_t k = 0; k < j->ncurve; k++)
-			if (j->curve_p[k] > lo && j->curve_p[k] < hi)
-				bp[nb++] = j->curve_p[k];
-		bp[nb++] = hi;
-		for (int s = 0; s + 1 < nb; s++) {
-			double len = bp[s + 1] - bp[s];
-			int x = glp_add_cols(lp, 1);
-			glp_set_col_bnds(lp, x, GLP_DB, 0, len);
-			glp_set_obj_coef(lp, x,
-					 j->weight * G * (pp_inst_curve(j, bp[s + 1]) - pp_inst_curve(j, bp[s])) / len);
-			for (size_t k = 0; k < nc; k++)
-				if (g[k] > 0)
-					PUT((int)k + 1, x, g[k]);
-			if (j->flexible) {
-				int r = glp_add_rows(lp, 1);
-				glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
-				PUT(r, x, 1);
-				PUT(r, y, -len);
-			}
-		}
-	}
-	glp_load_matrix(lp, ne, ia, ja, ar);
-	glp_iocp parm;
-	glp_init_iocp(&parm);
-	parm.presolve = GLP_ON;
-	parm.msg_lev = GLP_MSG_OFF;
-	parm.mip_gap = 1e-6;
-	parm.tm_lim = 120000;
-	int64_t t0 = pp_now_mono_ns();
-	int rc = glp_intopt(lp, &parm);
-	*secs = (double)(pp_now_mono_ns() - t0) / 1e9;
-	double v = rc == 0 || rc == GLP_ETMLIM ? glp_mip_obj_val(lp) : NAN;
-	glp_delete_prob(lp);
-	free(ia);
-	free(ja);
-	free(ar);
-	free(g);
-	free(base);
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	int sizes[] = {1000, 10000, 100000};
@@ -309,7 +187,7 @@ int main(int argc, char **argv)
 			}
 		}
 		double gs;
-		double gv = glpk(&in, &gs);
+		double gv = glpk_opt(&in, 0, 120000, &gs);
 		printf("solve_%d gpus %zu racks_nodes %zu jobs %zu pp_ms %.3f glpk_s %.6f pp_obj %.6f "
 		       "glpk_obj %.6f gap %.2e prop_rel %.4f static_rel %.4f deferred %d shedding %d\n",
 		       sizes[s], G, in.nnodes, in.njobs, t[2], gs, obj, gv, (gv - obj) / gv,
