@@ -8,7 +8,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "powerpark/gpu.h"
-#include "gsl_quiet.h"
+#include "roots.h"
 
 /* Cap ranges are what `nvidia-smi -q -d POWER` reports as Min/Max Power
  * Limit; idle is the draw of an idle GPU in P0 with persistence on. */

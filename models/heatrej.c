@@ -2,11 +2,8 @@
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
-
 #include "powerpark/heatrej.h"
-#include "gsl_quiet.h"
+#include "roots.h"
 
 /* YorkCalc coefficients 1..27 (EnergyPlus Engineering Reference, as listed
  * in MODELS.md): nine terms {1, Twb, Twb^2, Tr, Twb Tr, Twb^2 Tr, Tr^2,
@@ -67,23 +64,8 @@ static double solve_air(double (*f)(double, void *), void *arg, double lo)
 		return lo;
 	if (f(1.0, arg) > 0)
 		return 1.0;
-	pp_gsl_quiet();
-	gsl_function F = {f, arg};
-	gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-	if (!s)
-		return 1.0;
-	gsl_root_fsolver_set(s, &F, lo, 1.0);
-	double r = 1.0;
-	for (int i = 0; i < 60; i++) {
-		if (gsl_root_fsolver_iterate(s))
-			break;
-		double a = gsl_root_fsolver_x_lower(s), b = gsl_root_fsolver_x_upper(s);
-		r = b; /* the upper end keeps f <= 0: never warmer than the setpoint */
-		if (gsl_root_test_interval(a, b, 1e-4, 0) == GSL_SUCCESS)
-			break;
-	}
-	gsl_root_fsolver_free(s);
-	return r;
+	/* The upper end keeps f <= 0: never warmer than the setpoint. */
+	return pp_root(f, arg, lo, 1.0, 1e-4, 1);
 }
 
 void pp_tower_eval(const struct pp_tower *t, double q_kw, double twb, double setpoint_c,

@@ -1,12 +1,10 @@
 /* psychro.c - ASHRAE psychrometrics (see psychro.h). Wet-bulb and dew point
- * have no closed form, so they are roots found with GSL's Brent solver. */
+ * have no closed form, so they are roots found with GSL's Brent solver
+ * (pp_root). */
 #include <math.h>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
-
 #include "powerpark/psychro.h"
-#include "gsl_quiet.h"
+#include "roots.h"
 
 #define PP_T0 273.15
 
@@ -34,35 +32,6 @@ double pp_psychro_w_from_dewpoint(double dp_c, double p_pa)
 	return 0.621945 * pw / (p_pa - pw);
 }
 
-/* Brent on f over [lo, hi]; f(lo) and f(hi) must differ in sign, else the
- * nearer end is returned (the caller's bracket is physical, so that only
- * happens at the edge of the range). */
-static double solve(double (*f)(double, void *), void *arg, double lo, double hi)
-{
-	pp_gsl_quiet();
-	double flo = f(lo, arg), fhi = f(hi, arg);
-	if (flo == 0)
-		return lo;
-	if (fhi == 0 || (flo > 0) == (fhi > 0))
-		return fabs(flo) < fabs(fhi) ? lo : hi;
-	gsl_function F = {f, arg};
-	gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-	if (!s)
-		return 0.5 * (lo + hi);
-	gsl_root_fsolver_set(s, &F, lo, hi);
-	double r = 0.5 * (lo + hi);
-	for (int i = 0; i < 100; i++) {
-		if (gsl_root_fsolver_iterate(s))
-			break;
-		r = gsl_root_fsolver_root(s);
-		if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s),
-					   1e-6, 0) == GSL_SUCCESS)
-			break;
-	}
-	gsl_root_fsolver_free(s);
-	return r;
-}
-
 struct dp_arg {
 	double pw;
 };
@@ -79,7 +48,7 @@ double pp_psychro_dewpoint_from_rh(double db_c, double rh_pct)
 	if (rh_pct >= 100)
 		return db_c;
 	struct dp_arg a = {rh_pct / 100.0 * pp_psychro_pws(db_c)};
-	return solve(dp_f, &a, -100.0, db_c);
+	return pp_root(dp_f, &a, -100.0, db_c, 1e-6, 0);
 }
 
 struct wb_arg {
@@ -106,7 +75,7 @@ double pp_psychro_wetbulb(double db_c, double dp_c, double p_pa)
 	if (dp_c > db_c)
 		dp_c = db_c;
 	struct wb_arg a = {db_c, pp_psychro_w_from_dewpoint(dp_c, p_pa), p_pa};
-	return solve(wb_f, &a, dp_c - 1.0, db_c);
+	return pp_root(wb_f, &a, dp_c - 1.0, db_c, 1e-6, 0);
 }
 
 double pp_psychro_enthalpy(double db_c, double w)

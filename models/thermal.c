@@ -5,7 +5,7 @@
 #include <gsl/gsl_odeiv2.h>
 
 #include "powerpark/thermal.h"
-#include "gsl_quiet.h"
+#include "roots.h"
 
 void pp_thermal_init_air(struct pp_thermal *m, double air_m3, double steel_kg, double t0_c)
 {
