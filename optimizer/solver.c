@@ -162,15 +162,15 @@ static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_e
 	size_t *nup = calloc(in->nnodes, sizeof *nup);
 	double *acc = calloc(S->nc, sizeof *acc);
 	int *touched = malloc(S->nc * sizeof *touched);
+	char *seen = malloc(S->nc); /* plants already listed over a node */
 	size_t total = 0;
 	enum pp_err e = PP_OK;
-	if (!S->j || !S->c || !S->bases || !up || !nup || !acc || !touched) {
+	if (!S->j || !S->c || !S->bases || !up || !nup || !acc || !touched || !seen) {
 		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t n = 0; n < in->nnodes; n++) {
 		int *u = &up[n * width];
-		char *seen = (char *)acc; /* reuse as a scratch flag array */
 		memset(seen, 0, S->nc);
 		for (int p = (int)n; p >= 0; p = in->nodes[p].parent) {
 			u[nup[n]++] = p;
@@ -183,7 +183,6 @@ static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_e
 		}
 		u[nup[n]++] = (int)(S->nc - 1);
 	}
-	memset(acc, 0, S->nc * sizeof *acc);
 	/* Bases: each node's own base counts in every constraint above it. */
 	for (size_t n = 0; n < in->nnodes; n++)
 		for (size_t k = 0; k < nup[n]; k++)
@@ -270,6 +269,7 @@ out:
 	free(nup);
 	free(acc);
 	free(touched);
+	free(seen);
 	if (e)
 		free_solver(S);
 	return e;
@@ -665,8 +665,6 @@ static void repair(struct solver *S)
 				j->e -= cut;
 				ex -= cut * S->ent[best].g;
 				any = 1;
-				if (ex <= 1e-12 * fabs(c->b))
-					ex = load_of(S, k, 0) - c->b;
 			}
 		}
 		if (!any)
@@ -884,10 +882,9 @@ static void try_readmit(struct solver *S)
 static void try_deferrals(struct solver *S)
 {
 	enum { TRIES = 6, ROUNDS = 32 };
-	double *lams = malloc(S->nc * sizeof *lams);
-	double *es = malloc((S->nj + 1) * sizeof *es);
+	struct snap z;
 	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
-	if (!lams || !es || !key)
+	if (snap_init(&z, S) || !key)
 		goto out;
 	for (int round = 0; round < ROUNDS; round++) {
 		size_t n = 0;
@@ -904,10 +901,7 @@ static void try_deferrals(struct solver *S)
 			break;
 		qsort(key, n, 2 * sizeof *key, cmp_key);
 		double before = objective(S);
-		for (size_t k = 0; k < S->nc; k++)
-			lams[k] = S->c[k].lam;
-		for (size_t i = 0; i < S->nj; i++)
-			es[i] = S->j[i].e;
+		snap_take(&z, S);
 		int kept = 0;
 		for (size_t q = 0; q < n && q < TRIES && !kept; q++) {
 			size_t i = (size_t)key[2 * q + 1];
@@ -915,24 +909,15 @@ static void try_deferrals(struct solver *S)
 			S->j[i].e = 0;
 			S->j[i].act = PP_DEFER;
 			continuous(S);
-			if (objective(S) > before * (1 + 1e-9)) {
-				kept = 1;
-				break;
-			}
-			S->j[i].run = 1;
-			S->j[i].act = PP_RUN;
-			for (size_t k = 0; k < S->nc; k++)
-				S->c[k].lam = lams[k];
-			reprice(S);
-			for (size_t m = 0; m < S->nj; m++)
-				S->j[m].e = es[m];
+			kept = objective(S) > before * (1 + 1e-9);
+			if (!kept)
+				snap_back(&z, S);
 		}
 		if (!kept)
 			break;
 	}
 out:
-	free(lams);
-	free(es);
+	snap_free(&z);
 	free(key);
 }
 

@@ -34,7 +34,7 @@ def load_profile(pdir, name):
         return yaml.safe_load(f)
 
 
-def snmp_data(prof, out, skipped):
+def snmp_data(prof, out):
     """collectd <Data> blocks for an SNMP profile; returns their names."""
     names = []
     for f in prof["fields"]:
@@ -162,7 +162,7 @@ def main():
     manifest = {"devices": [], "skipped": skipped}
     c.append("<Plugin snmp>")
     pdu_prof = load_profile(pdir, "pdu-apc-rpdu2")
-    pdu_data = snmp_data(pdu_prof, c, skipped)
+    pdu_data = snmp_data(pdu_prof, c)
     for i, p in enumerate(pdus):
         c += [f'  <Host "{p}">', f'    Address "127.1.{i // 250}.{i % 250 + 1}:{a.port}"',
               "    Version 2", '    Community "public"', f"    Timeout {a.timeout_ms / 1000}",
