@@ -65,7 +65,7 @@ static void park(struct pp_inst *in, int gpus)
 	in->jobs = calloc((size_t)racks * 8 + 1, sizeof *in->jobs);
 	int cur = 0;
 	while (cur < racks) {
-		static const int sizes[] = {8, 8, 8, 8, 16, 16, 16, 32, 64, 1024};
+		static const int sizes[] = {8, 8, 8, 8, 16, 16, 32, 32, 64, 128};
 		int want = sizes[(int)(U() * 10)];
 		struct pp_inst_job *j = &in->jobs[in->njobs];
 		j->place = calloc(20, sizeof *j->place);

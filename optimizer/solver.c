@@ -26,13 +26,28 @@
 #ifndef PP_EXTRA
 #define PP_EXTRA 3 /* sweeps between extrapolations */
 #endif
+#ifndef PP_NEWTON
+#define PP_NEWTON 10 /* sweeps between Newton steps */
+#endif
+#ifndef PP_WARM_STAGE
+#define PP_WARM_STAGE 4 /* first smoothing stage of a warm re-solve */
+#endif
+#ifndef PP_NET_TOL
+#define PP_NET_TOL 1e-3 /* net value (share of value) above which a job is not tried deferred */
+#endif
+#ifndef PP_TOL
+#define PP_TOL 1e-7 /* relative primal gap that ends the sweeps: 7 W at 70 MW;
+		      * tighter, coupled limits cycle on rounding for hundreds of sweeps */
+#endif
 
 struct seg {
 	double a, b, s; /* [a, b] per-GPU watts, value per watt per GPU-job (w G f') */
+	double pa, pb;  /* prices at which the answer reaches a and b (set_mu) */
 };
 
 struct sjob {
 	double lo, hi, G, mu;
+	double img;       /* 1 / (mu G) */
 	struct seg seg[SEG_MAX];
 	int nseg;
 	size_t ce, nce;   /* its entries in the transposed list (constraint, g) */
@@ -70,14 +85,14 @@ struct solver {
  * segment whose stationary point falls before its end. */
 static double respond(const struct sjob *j, double pi)
 {
-	double mg = j->mu * j->G;
+	/* Thresholds instead of a division per segment: this is the inner
+	 * loop of every root search. */
 	for (int k = 0; k < j->nseg; k++) {
 		const struct seg *s = &j->seg[k];
-		double e = (s->s - pi) / mg;
-		if (e <= s->a)
+		if (pi >= s->pa)
 			return s->a;
-		if (e <= s->b)
-			return e;
+		if (pi >= s->pb)
+			return (s->s - pi) * j->img;
 	}
 	return j->hi;
 }
@@ -135,7 +150,7 @@ static void build_segments(const struct pp_inst_job *ij, struct sjob *j)
 		double s = (pp_inst_curve(ij, b) - pp_inst_curve(ij, a)) / (b - a);
 		if (ij->ncurve > 1 && b <= ij->curve_p[0]) /* before the first point */
 			s = (ij->curve_t[1] - ij->curve_t[0]) / (ij->curve_p[1] - ij->curve_p[0]);
-		j->seg[j->nseg++] = (struct seg){a, b, w * (s > 0 ? s : 0)};
+		j->seg[j->nseg++] = (struct seg){a, b, w * (s > 0 ? s : 0), 0, 0};
 	}
 }
 
@@ -361,6 +376,30 @@ static double lam_f(double lam, void *p)
 	return l - c->b;
 }
 
+/* The load is piecewise linear in lam and steep when the smoothing is
+ * small, so a bracket of 1e-13 can still leave the load 1e-8 under its
+ * bound. Secant steps inside the final bracket land on the root when both
+ * ends lie on one piece; only points with the load at or under the bound
+ * are taken. */
+static double polish(struct lam_arg *a, double lo, double hi)
+{
+	double flo = lam_f(lo, a), fhi = lam_f(hi, a);
+	for (int it = 0; it < 4 && flo > 0 && fhi < 0; it++) {
+		double x = hi - fhi * (hi - lo) / (fhi - flo);
+		if (!(x > lo && x < hi))
+			break;
+		double fx = lam_f(x, a);
+		if (fx > 0) {
+			lo = x;
+			flo = fx;
+		} else {
+			hi = x;
+			fhi = fx;
+		}
+	}
+	return hi;
+}
+
 /* Sets constraint k's multiplier so its load meets its bound (or 0 when it
  * holds at price 0); updates its jobs' prices and powers. */
 static double update(struct solver *S, size_t k, gsl_root_fsolver *rs)
@@ -371,27 +410,46 @@ static double update(struct solver *S, size_t k, gsl_root_fsolver *rs)
 	struct lam_arg a = {S, k, c->lam};
 	double old = c->lam, lam = 0;
 	if (lam_f(0, &a) > 0) {
-		/* A price high enough to push every job to its floor. */
-		double hi = 0;
-		for (size_t t = c->start; t < c->start + c->n; t++) {
-			const struct sjob *j = &S->j[S->ent[t].i];
-			if (j->run && j->nseg)
-				hi = fmax(hi, (j->seg[0].s - j->mu * j->G * j->lo) / S->ent[t].g);
+		/* A bracket around the old price when it has one (the sweeps
+		 * move prices little), else from 0 to a price high enough to
+		 * push every job to its floor. */
+		double lo = 0, hi = 0;
+		if (old > 0) {
+			double f_old = lam_f(old, &a), step = 1e-3 * old;
+			if (f_old > 0) {
+				lo = old;
+				for (hi = old + step; lam_f(hi, &a) > 0 && hi < 1e30; step *= 8)
+					lo = hi, hi = old + 8 * step;
+			} else {
+				hi = old;
+				for (lo = old - step; lo > 0 && lam_f(lo, &a) <= 0; step *= 8)
+					hi = lo, lo = old - 8 * step;
+				lo = fmax(lo, 0);
+			}
+		} else {
+			for (size_t t = c->start; t < c->start + c->n; t++) {
+				const struct sjob *j = &S->j[S->ent[t].i];
+				if (j->run && j->nseg)
+					hi = fmax(hi, (j->seg[0].s - j->mu * j->G * j->lo) / S->ent[t].g);
+			}
+			hi = hi * 1.01 + 1e-12;
+			while (lam_f(hi, &a) > 0 && hi < 1e30)
+				hi *= 2;
 		}
-		hi = hi * 1.01 + 1e-12;
-		while (lam_f(hi, &a) > 0 && hi < 1e30)
-			hi *= 2;
 		gsl_function F = {lam_f, &a};
-		gsl_root_fsolver_set(rs, &F, 0, hi);
+		gsl_root_fsolver_set(rs, &F, lo, hi);
 		lam = hi;
+		double lo_ = lo, hi_ = hi;
 		for (int it = 0; it < 100; it++) {
 			if (gsl_root_fsolver_iterate(rs))
 				break;
-			double lo_ = gsl_root_fsolver_x_lower(rs), hi_ = gsl_root_fsolver_x_upper(rs);
+			lo_ = gsl_root_fsolver_x_lower(rs);
+			hi_ = gsl_root_fsolver_x_upper(rs);
 			lam = hi_; /* the upper end keeps the load at or under the bound */
 			if (gsl_root_test_interval(lo_, hi_, 0, 1e-13) == GSL_SUCCESS)
 				break;
 		}
+		lam = polish(&a, lo_, hi_);
 	}
 	c->lam = lam;
 	for (size_t t = c->start; t < c->start + c->n; t++) {
@@ -480,6 +538,12 @@ static void set_mu(struct solver *S, double eps)
 		struct sjob *j = &S->j[i];
 		double smax = j->nseg ? j->seg[0].s : 0;
 		j->mu = eps * (smax > 0 ? smax : 1) / (j->G * (j->hi > 0 ? j->hi : 1));
+		double mg = j->mu * j->G;
+		j->img = 1 / mg;
+		for (int k = 0; k < j->nseg; k++) {
+			j->seg[k].pa = j->seg[k].s - mg * j->seg[k].a;
+			j->seg[k].pb = j->seg[k].s - mg * j->seg[k].b;
+		}
 	}
 }
 
@@ -533,7 +597,7 @@ static void newton(struct solver *S, double *w)
 	double *tmp = malloc((S->nj + 1) * sizeof *tmp);
 	if (!act || !tmp)
 		goto out;
-	for (int it = 0; it < 30 && primal_gap(S) >= 1e-9; it++) {
+	for (int it = 0; it < 30 && primal_gap(S) >= PP_TOL; it++) {
 		size_t na = 0;
 		for (size_t k = 0; k < nc; k++) {
 			const struct con *c = &S->c[k];
@@ -596,7 +660,7 @@ out:
 	free(tmp);
 }
 
-static void solve_dual(struct solver *S)
+static void solve_dual(struct solver *S, size_t first)
 {
 	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
 	if (!rs)
@@ -606,7 +670,7 @@ static void solve_dual(struct solver *S)
 	double *work = malloc(5 * S->nc * sizeof *work);
 	if (!prev || !save || !work)
 		goto out;
-	for (size_t st = 0; st < sizeof eps / sizeof eps[0]; st++) {
+	for (size_t st = first; st < sizeof eps / sizeof eps[0]; st++) {
 		set_mu(S, eps[st]);
 		reprice(S);
 		for (int sweep = 0; sweep < 300; sweep++) {
@@ -621,11 +685,11 @@ static void solve_dual(struct solver *S)
 			/* Converged when the primal is: no limit over, and every priced
 			 * limit met. The prices themselves need not settle (several
 			 * can be optimal when limits coincide). */
-			if (primal_gap(S) < 1e-9)
+			if (primal_gap(S) < PP_TOL)
 				break;
 			if (sweep % PP_EXTRA == PP_EXTRA - 1)
 				extrapolate(S, prev, save);
-			if (sweep % 10 == 9)
+			if (sweep % PP_NEWTON == PP_NEWTON - 1)
 				newton(S, work);
 		}
 	}
@@ -751,10 +815,12 @@ static double objective(const struct solver *S)
 	return v;
 }
 
-/* The continuous part for the running jobs. */
-static void continuous(struct solver *S)
+/* The continuous part for the running jobs. A warm start (the local
+ * searches: one job more or less, the prices already near) skips the
+ * coarse smoothing stages, which would only move the prices away. */
+static void continuous(struct solver *S, int warm)
 {
-	solve_dual(S);
+	solve_dual(S, warm ? PP_WARM_STAGE : 0);
 
 	repair(S);
 	fill(S);
@@ -816,7 +882,7 @@ static void snap_back(const struct snap *z, struct solver *S)
 		S->j[i].e = z->run[i] ? z->e[i] : 0;
 }
 
-static void continuous(struct solver *S);
+static void continuous(struct solver *S, int warm);
 
 /* Phase A chose its deferrals one limit at a time. A deferred flexible job
  * is tried again: alone when its floor fits, or in place of a running
@@ -841,7 +907,7 @@ static void try_readmit(struct solver *S)
 		int improved = 0;
 		if (floors_fit(S)) {
 			tries++;
-			continuous(S);
+			continuous(S, 1);
 			improved = objective(S) > before * (1 + 1e-9);
 		} else {
 			/* Swap with a running flexible job that shares a limit. */
@@ -859,7 +925,7 @@ static void try_readmit(struct solver *S)
 				S->j[r].act = PP_DEFER;
 				if (floors_fit(S)) {
 					tries++;
-					continuous(S);
+					continuous(S, 1);
 					improved = objective(S) > before * (1 + 1e-9);
 				}
 				if (!improved) {
@@ -892,7 +958,12 @@ static void try_deferrals(struct solver *S)
 			const struct sjob *j = &S->j[i];
 			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
 				continue;
-			double net = value(&S->in->jobs[i], j, j->e) - j->pi * j->e;
+			double v = value(&S->in->jobs[i], j, j->e), net = v - j->pi * j->e;
+			/* The optimum is concave in the limits with the prices as a
+			 * supergradient, so freeing e watts gains at most pi e:
+			 * a job worth more than that at the prices stays. */
+			if (net > PP_NET_TOL * v)
+				continue;
 			key[2 * n] = -net / (j->G * j->e); /* sorted descending: lowest net first */
 			key[2 * n + 1] = (double)i;
 			n++;
@@ -908,7 +979,7 @@ static void try_deferrals(struct solver *S)
 			S->j[i].run = 0;
 			S->j[i].e = 0;
 			S->j[i].act = PP_DEFER;
-			continuous(S);
+			continuous(S, 1);
 			kept = objective(S) > before * (1 + 1e-9);
 			if (!kept)
 				snap_back(&z, S);
@@ -1015,7 +1086,7 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 		if (S.j[i].run)
 			S.j[i].e = S.j[i].lo;
 	if (pol == PP_POLICY_OPTIMAL) {
-		continuous(&S);
+		continuous(&S, 0);
 		try_readmit(&S);
 		try_deferrals(&S);
 	} else {
