@@ -7,7 +7,7 @@ DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
 
-PKGS     := libcurl libfyaml zlib libmodbus netsnmp gsl jansson
+PKGS     := libcurl libfyaml zlib libmodbus netsnmp gsl jansson libmicrohttpd
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-format-truncation
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' \
@@ -21,7 +21,7 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Library sources: everything but the command dispatcher.
-LIB_SRC  := $(wildcard core/*.c collector/*.c optimizer/*.c models/*.c sim/*.c)
+LIB_SRC  := $(wildcard core/*.c collector/*.c optimizer/*.c models/*.c sim/*.c agent/*.c)
 CMD_SRC  := $(wildcard cmd/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC:= $(wildcard bench/bench_*.c)

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		       {"air_chillers", PP_PLANT_AIR_CHILLERS, 12, 18},
 		       {"liquid_dry", PP_PLANT_LIQUID_DRY, 35, 45}};
 	for (size_t k = 0; k < 3; k++) {
-		struct pp_plant p;
+		struct pp_plant_model p;
 		if (pp_plant_init(&p, designs[k].d, NULL, 8, 3000, 1, designs[k].supply,
 				  designs[k].ret))
 			return 1;

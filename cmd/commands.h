@@ -19,6 +19,8 @@ int pp_cmd_collect(int argc, char **argv);
 int pp_cmd_sim(int argc, char **argv);
 int pp_cmd_weather(int argc, char **argv);
 int pp_cmd_solve(int argc, char **argv);
+int pp_cmd_optimize(int argc, char **argv);
+int pp_cmd_agent(int argc, char **argv);
 
 /* Loads the config at file, or (text non-NULL) the YAML text called name
  * (all borrowed), printing every problem to stderr as FILE:LINE:COL.

@@ -14,6 +14,8 @@ static const struct pp_command commands[] = {
 	 pp_cmd_sim},
 	{"weather", "summarize an EPW weather file: wet-bulb hours, free cooling", pp_cmd_weather},
 	{"solve", "optimize one instance: caps and run/defer/pause per job (JSON)", pp_cmd_solve},
+	{"optimize", "the control loop and budget API of a site (caps, leases, admission)", pp_cmd_optimize},
+	{"agent", "lease a node's GPU caps from optimize and apply them (NVML, command, sim)", pp_cmd_agent},
 	{"help", "show help for powerpark or a command", NULL},
 };
 #define NCMD (sizeof commands / sizeof commands[0])

@@ -542,10 +542,14 @@ void config_load_api(struct loader *L, struct fy_node *root)
 	struct pp_api_conf *a = &L->cfg->api;
 	a->listen = "127.0.0.1:8080";
 	struct fy_node *api = ymap(w, root, "api");
-	static const char *const keys[] = {"listen", "tokens", NULL};
+	static const char *const keys[] = {"listen", "tokens", "tls_cert", "tls_key", NULL};
 	if (!api || ykeys(w, api, "api", keys, NULL))
 		return;
 	ystr(w, api, "listen", &a->listen);
+	ystr(w, api, "tls_cert", &a->tls_cert);
+	ystr(w, api, "tls_key", &a->tls_key);
+	if (!a->tls_cert != !a->tls_key)
+		yproblem(w, api, "'tls_cert' and 'tls_key' go together: give both or neither");
 	if (a->listen && !strrchr(a->listen, ':'))
 		yproblem(w, yget(api, "listen"), "'listen': expected host:port, got '%s'",
 			 a->listen);

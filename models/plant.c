@@ -4,7 +4,7 @@
 
 #include "powerpark/plant.h"
 
-int pp_plant_init(struct pp_plant *p, enum pp_plant_design d, const char *model, int n,
+int pp_plant_init(struct pp_plant_model *p, enum pp_plant_design d, const char *model, int n,
 		  double chiller_kw, int reserve, double supply_c, double return_c)
 {
 	memset(p, 0, sizeof *p);
@@ -30,7 +30,7 @@ int pp_plant_init(struct pp_plant *p, enum pp_plant_design d, const char *model,
 
 /* Stages chillers for mech_kw at leaving x and condenser y: the fewest that
  * carry it without the reserve, then the reserve, sharing the load evenly. */
-static void stage(const struct pp_plant *p, double mech_kw, double x, double y,
+static void stage(const struct pp_plant_model *p, double mech_kw, double x, double y,
 		  struct pp_plant_out *o)
 {
 	struct pp_chiller_out c;
@@ -58,7 +58,7 @@ static void stage(const struct pp_plant *p, double mech_kw, double x, double y,
 /* Chillers carrying mech_kw on towers aiming at set_c (-100: fans flat out
  * for the heat exchanger). Two passes settle the condenser heat (load plus
  * compressor work); y0 is the first guess of the condenser water. */
-static void towers_mech(const struct pp_plant *p, double load_kw, double mech_kw, double wb_c,
+static void towers_mech(const struct pp_plant_model *p, double load_kw, double mech_kw, double wb_c,
 			double set_c, double y0, struct pp_plant_out *o, struct pp_tower_out *t)
 {
 	double y = y0;
@@ -70,7 +70,7 @@ static void towers_mech(const struct pp_plant *p, double load_kw, double mech_kw
 	o->cond_c = y;
 }
 
-void pp_plant_eval(const struct pp_plant *p, double load_kw, double db_c, double wb_c,
+void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, double wb_c,
 		   struct pp_plant_out *o)
 {
 	memset(o, 0, sizeof *o);

@@ -132,7 +132,7 @@ static void t_tower(void)
 
 static void t_plant(void)
 {
-	struct pp_plant p;
+	struct pp_plant_model p;
 	PT_CHECK(pp_plant_init(&p, PP_PLANT_WATER_TOWERS, NULL, 4, 3000, 1, 18, 24) == 0,
 		 "init");
 	PT_CHECK(pp_plant_init(&p, PP_PLANT_WATER_TOWERS, "nope", 4, 3000, 1, 18, 24) < 0,

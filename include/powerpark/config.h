@@ -189,6 +189,8 @@ struct pp_api_token {
 
 struct pp_api_conf {
 	const char *listen;      /* host:port, 127.0.0.1:8080 by default */
+	const char *tls_cert;    /* PEM files; both or neither (then plain HTTP) */
+	const char *tls_key;
 	struct pp_api_token *tokens;
 	size_t ntokens;
 };

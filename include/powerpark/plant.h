@@ -15,7 +15,7 @@ enum pp_plant_design {
 
 /* A plant. Small value type: pp_plant_init fills it, fields may be changed
  * after; nothing to free. */
-struct pp_plant {
+struct pp_plant_model {
 	enum pp_plant_design design;
 	const struct pp_chiller_model *chiller; /* borrowed static data */
 	int n_chillers, reserve;
@@ -44,13 +44,13 @@ struct pp_plant_out {
  * named model (NULL: the design's default), reserve of them kept spare, and
  * the loop temperatures. Towers or dry coolers are sized for all chillers'
  * heat. Returns -1 when the model name is unknown. */
-int pp_plant_init(struct pp_plant *p, enum pp_plant_design d, const char *model, int n,
+int pp_plant_init(struct pp_plant_model *p, enum pp_plant_design d, const char *model, int n,
 		  double chiller_kw, int reserve, double supply_c, double return_c);
 
 /* Evaluates p (borrowed) carrying load_kw at dry-bulb db_c and wet-bulb
  * wb_c; o written. Free cooling first, then chillers staged one by one
  * (the reserve ones only when the others cannot carry the load). */
-void pp_plant_eval(const struct pp_plant *p, double load_kw, double db_c, double wb_c,
+void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, double wb_c,
 		   struct pp_plant_out *o);
 
 /* Site energy and water over a run. Embedded value type: zero it with

@@ -1,0 +1,239 @@
+/* agent.c - the node agent's loop (see agent.h). The cap it applies is
+ * always inside the device's range (clamped and logged, never sent out of
+ * range). When the optimizer cannot be reached it keeps the leased cap
+ * until the lease ends, then applies the safe cap. A cap the device no
+ * longer enforces (a driver reload) is applied again. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "powerpark/agent.h"
+#include "powerpark/buf.h"
+#include "powerpark/log.h"
+
+#define MAX_GPUS 72
+
+struct agent {
+	const struct pp_agent_opts *o;
+	const struct pp_backend *be;
+	void *ctx;
+	int n;
+	double lo[MAX_GPUS], hi[MAX_GPUS], applied[MAX_GPUS], dflt[MAX_GPUS];
+	int has_range[MAX_GPUS], has_dflt[MAX_GPUS];
+	int64_t lease_until;   /* monotonic ns */
+	int on_safe;
+	CURL *curl;
+	struct pp_buf resp;
+	struct pp_logbackoff bo;
+	unsigned long reapplied;
+};
+
+static size_t collect(char *p, size_t sz, size_t n, void *ud)
+{
+	return pp_buf_append(ud, p, sz * n) ? 0 : sz * n;
+}
+
+/* One HTTP exchange; the body lands in a->resp. Returns the status or -1. */
+static long http(struct agent *a, const char *url, const char *post, size_t len)
+{
+	char auth[300];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", a->o->token ? a->o->token : "");
+	struct curl_slist *h = curl_slist_append(NULL, auth);
+	a->resp.len = 0;
+	curl_easy_reset(a->curl);
+	curl_easy_setopt(a->curl, CURLOPT_URL, url);
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, &a->resp);
+	if (post) {
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, post);
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	long code = -1;
+	if (curl_easy_perform(a->curl) == CURLE_OK)
+		curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(h);
+	return code;
+}
+
+static double clamp_gpu(struct agent *a, int g, double w)
+{
+	double c = w;
+	if (a->has_range[g])
+		c = w < a->lo[g] ? a->lo[g] : w > a->hi[g] ? a->hi[g] : w;
+	if (c != w)
+		pp_log(PP_LOG_WARN, "agent", "GPU %d: cap %.0f W outside %.0f..%.0f W, clamped to "
+		       "%.0f W", g, w, a->lo[g], a->hi[g], c);
+	return c;
+}
+
+static void apply_all(struct agent *a, double w, const char *why)
+{
+	for (int g = 0; g < a->n; g++) {
+		double c = clamp_gpu(a, g, w);
+		double now_w;
+		struct pp_errbuf eb;
+		/* Applied again when it differs from what we set, or from what the
+		 * device enforces (a reset or reload loses it). */
+		int drift = a->be->get_cap(a->ctx, g, &now_w, &eb) == PP_OK &&
+			    fabs(now_w - c) > 0.5 && !isnan(a->applied[g]);
+		if (!drift && fabs(a->applied[g] - c) <= 0.5)
+			continue;
+		if (drift) {
+			a->reapplied++;
+			pp_log(PP_LOG_WARN, "agent", "GPU %d enforces %.0f W, not %.0f W: applying "
+			       "again", g, now_w, c);
+		}
+		if (a->be->set_cap(a->ctx, g, c, &eb)) {
+			if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+			pp_log(PP_LOG_ERROR, "agent", "GPU %d: %s", g, eb.msg);
+			a->applied[g] = NAN;
+			continue;
+		}
+		a->applied[g] = c;
+		pp_log(PP_LOG_DEBUG, "agent", "GPU %d: cap %.0f W (%s)", g, c, why);
+	}
+}
+
+static int renew(struct agent *a)
+{
+	char url[512];
+	snprintf(url, sizeof url, "%s/v1/caps?node=%s", a->o->url, a->o->node);
+	long code = http(a, url, NULL, 0);
+	if (code != 200) {
+		if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+			pp_log(PP_LOG_WARN, "agent", "lease from %s: %s", a->o->url,
+			       code < 0 ? "unreachable" : "refused");
+		return -1;
+	}
+	json_error_t je;
+	json_t *j = json_loadb(a->resp.data, a->resp.len, 0, &je);
+	json_t *caps = j ? json_object_get(j, "caps") : NULL;
+	json_t *c0 = json_array_get(caps, 0);
+	json_t *cw = json_object_get(c0, "cap_w"), *ttl = json_object_get(j, "ttl_s");
+	int ok = json_is_number(cw) && json_is_integer(ttl) && json_integer_value(ttl) > 0;
+	if (ok) {
+		/* Without the device's own range, the optimizer's is used. */
+		json_t *mn = json_object_get(j, "cap_min_w"), *mx = json_object_get(j, "cap_max_w");
+		for (int g = 0; g < a->n; g++)
+			if (!a->has_range[g] && json_is_number(mn) && json_is_number(mx)) {
+				a->lo[g] = json_number_value(mn);
+				a->hi[g] = json_number_value(mx);
+				a->has_range[g] = 1;
+			}
+		a->lease_until = pp_now_mono_ns() + json_integer_value(ttl) * 1000000000LL;
+		if (a->on_safe)
+			pp_log(PP_LOG_INFO, "agent", "lease renewed: leaving the safe cap");
+		a->on_safe = 0;
+		apply_all(a, json_number_value(cw), "lease");
+	} else {
+		if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+			pp_log(PP_LOG_WARN, "agent", "lease answer not understood");
+	}
+	json_decref(j);
+	return ok ? 0 : -1;
+}
+
+static void report(struct agent *a)
+{
+	struct pp_buf b;
+	pp_buf_init(&b);
+	enum pp_err e = PP_OK;
+	for (int g = 0; g < a->n && !e; g++) {
+		double w;
+		struct pp_errbuf eb;
+		if (a->be->power(a->ctx, g, &w, &eb))
+			continue;
+		e = pp_buf_appendf(&b, "gpu,site=%s,rack=%s,gpu=%d power_w=%.1f,cap_w=%.1f %lld\n",
+				   a->o->site ? a->o->site : "site", a->o->node, g, w,
+				   isnan(a->applied[g]) ? 0 : a->applied[g],
+				   (long long)pp_now_wall_ns());
+	}
+	if (!e && b.len) {
+		char url[512];
+		snprintf(url, sizeof url, "%s/write", a->o->url);
+		if (http(a, url, b.data, b.len) != 204)
+			if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+			pp_log(PP_LOG_WARN, "agent", "power report not accepted");
+	}
+	pp_buf_free(&b);
+}
+
+enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *stop,
+			 struct pp_errbuf *eb)
+{
+	const struct pp_backend *bes[] = {&pp_backend_nvml, &pp_backend_command, &pp_backend_sim};
+	struct agent a;
+	memset(&a, 0, sizeof a);
+	a.o = o;
+	for (size_t i = 0; i < 3; i++)
+		if (o->backend && !strcmp(o->backend, bes[i]->name))
+			a.be = bes[i];
+	if (!a.be)
+		return pp_errf(eb, PP_ERR_ARG, "backend: expected nvml, command or sim");
+	if (!o->url || !o->node)
+		return pp_errf(eb, PP_ERR_ARG, "--url and --node are required");
+	if (!(o->safe_cap_w > 0))
+		return pp_errf(eb, PP_ERR_ARG, "--safe-cap W is required (the cap held when the "
+					       "optimizer cannot be reached)");
+	enum pp_err e = a.be->open(&a.ctx, o->arg, o->node, o->gpus, eb);
+	if (e)
+		return e;
+	int n = a.be->count(a.ctx);
+	a.n = n >= 0 ? n : o->gpus;
+	if (a.n < 1 || a.n > MAX_GPUS) {
+		a.be->close(a.ctx);
+		return pp_errf(eb, PP_ERR_ARG, "%d GPUs: expected 1..%d (--gpus)", a.n, MAX_GPUS);
+	}
+	for (int g = 0; g < a.n; g++) {
+		struct pp_errbuf ge;
+		a.applied[g] = NAN;
+		a.has_range[g] = a.be->range(a.ctx, g, &a.lo[g], &a.hi[g], &ge) == PP_OK;
+		a.has_dflt[g] = a.be->get_cap(a.ctx, g, &a.dflt[g], &ge) == PP_OK;
+	}
+	a.curl = curl_easy_init();
+	pp_buf_init(&a.resp);
+	pp_logbackoff_reset(&a.bo);
+	if (!a.curl) {
+		a.be->close(a.ctx);
+		return pp_errf(eb, PP_ERR_NOMEM, "curl: cannot start");
+	}
+	int iv = o->interval_ms > 0 ? o->interval_ms : 1000;
+	pp_log(PP_LOG_INFO, "agent", "node %s: %d GPUs through %s, lease from %s every %d ms",
+	       o->node, a.n, a.be->name, o->url, iv);
+	while (!*stop) {
+		if (renew(&a) && pp_now_mono_ns() >= a.lease_until) {
+			if (!a.on_safe)
+				pp_log(PP_LOG_WARN, "agent", "no lease: applying the safe cap %.0f W",
+				       o->safe_cap_w);
+			a.on_safe = 1;
+			apply_all(&a, o->safe_cap_w, "safe");
+		}
+		report(&a);
+		if (o->once)
+			break;
+		for (int slept = 0; slept < iv && !*stop; slept += 50) {
+			struct timespec ts = {0, 50000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	/* An orderly stop gives each GPU back the limit it had. */
+	for (int g = 0; g < a.n && !o->once; g++)
+		if (a.has_dflt[g]) {
+			struct pp_errbuf ge;
+			if (a.be->set_cap(a.ctx, g, a.dflt[g], &ge))
+				pp_log(PP_LOG_WARN, "agent", "GPU %d: default not restored: %s", g,
+				       ge.msg);
+		}
+	curl_easy_cleanup(a.curl);
+	pp_buf_free(&a.resp);
+	a.be->close(a.ctx);
+	return PP_OK;
+}

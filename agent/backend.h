@@ -1,0 +1,29 @@
+/* backend.h - how an agent reaches its GPUs: a table of functions per kind
+ * (NVML through dlopen, a command, the simulated park), each instance with
+ * its own context. */
+#ifndef PP_AGENT_BACKEND_H
+#define PP_AGENT_BACKEND_H
+
+#include "powerpark/err.h"
+
+struct pp_backend {
+	const char *name;
+	/* Opens with arg (borrowed: a library path, a command, host:port RACK). */
+	PP_WUR enum pp_err (*open)(void **ctx, const char *arg, const char *node, int gpus,
+				   struct pp_errbuf *eb);
+	/* The device's valid cap range; PP_ERR_ARG when the backend cannot tell. */
+	PP_WUR enum pp_err (*range)(void *ctx, int gpu, double *min_w, double *max_w,
+				    struct pp_errbuf *eb);
+	PP_WUR enum pp_err (*set_cap)(void *ctx, int gpu, double w, struct pp_errbuf *eb);
+	/* The limit the device enforces now; PP_ERR_ARG when it cannot tell. */
+	PP_WUR enum pp_err (*get_cap)(void *ctx, int gpu, double *w, struct pp_errbuf *eb);
+	/* Power drawn now; PP_ERR_ARG when the backend cannot read it. */
+	PP_WUR enum pp_err (*power)(void *ctx, int gpu, double *w, struct pp_errbuf *eb);
+	/* How many GPUs it sees; -1 when it takes the count it was given. */
+	int (*count)(void *ctx);
+	void (*close)(void *ctx);
+};
+
+extern const struct pp_backend pp_backend_nvml, pp_backend_command, pp_backend_sim;
+
+#endif

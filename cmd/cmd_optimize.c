@@ -1,0 +1,154 @@
+/* cmd_optimize.c - `powerpark optimize`: the budget API plus the control
+ * loop (one solve per period, at once after a breach), decisions to the
+ * configured outputs. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "powerpark/api.h"
+#include "powerpark/control.h"
+#include "powerpark/log.h"
+#include "powerpark/output.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct waker {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int breach;
+};
+
+static void on_breach(void *ud)
+{
+	struct waker *w = ud;
+	pthread_mutex_lock(&w->mu);
+	w->breach = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: powerpark optimize -c FILE [--listen HOST:PORT] [--period-ms N]\n"
+		   "                          [--lease-s N]\n\n"
+		   "Serves the budget API (docs/api.md) and runs the control loop: every\n"
+		   "period (and at once when a reading breaks a limit) it solves for the\n"
+		   "caps that keep every limit and writes its decisions to the outputs.\n"
+		   "  --listen    overrides api.listen (port 0 picks a free one)\n"
+		   "  --period-ms control period (default 1000)\n"
+		   "  --lease-s   how long agents may keep a cap without renewing (default 10)\n");
+	return f == stdout ? 0 : 2;
+}
+
+int pp_cmd_optimize(int argc, char **argv)
+{
+	const char *file = NULL, *listen = NULL;
+	struct pp_ctl_opts o = {0};
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return usage(stdout);
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			file = argv[++i];
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+			listen = argv[++i];
+		else if (!strcmp(argv[i], "--period-ms") && i + 1 < argc)
+			o.period_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--lease-s") && i + 1 < argc)
+			o.lease_s = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "powerpark optimize: unexpected argument '%s'\n", argv[i]);
+			return usage(stderr);
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "powerpark optimize: -c FILE is required\n");
+		return usage(stderr);
+	}
+	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
+	if (!cfg)
+		return 1;
+	int rc = 1;
+	struct pp_errbuf eb;
+	struct pp_ctl *ctl = NULL;
+	struct pp_api *api = NULL;
+	struct pp_outset *set = NULL;
+	struct waker w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	if (pp_ctl_create(cfg, &o, &ctl, &eb) ||
+	    pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb) ||
+	    pp_api_start(ctl, &cfg->api, listen, on_breach, &w, &api, &eb)) {
+		fprintf(stderr, "powerpark optimize: %s\n", eb.msg);
+		goto out;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int period = o.period_ms > 0 ? o.period_ms : 1000;
+	printf("powerpark optimize: site %s, API on http%s://127.0.0.1:%d, period %d ms\n",
+	       cfg->site.name, cfg->api.tls_cert ? "s" : "", pp_api_port(api), period);
+	fflush(stdout);
+	struct timespec next;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&w.cv);
+	pthread_cond_init(&w.cv, &ca);
+	while (!stop_flag) {
+		struct pp_errbuf ce;
+		if (pp_ctl_cycle(ctl, pp_now_wall_ns(), &ce))
+			pp_log(PP_LOG_ERROR, "optimize", "cycle: %s", ce.msg);
+		struct pp_sample *s;
+		size_t n;
+		if (!pp_ctl_decisions(ctl, pp_now_wall_ns(), &s, &n)) {
+			if (pp_outset_write(set, s, n))
+				pp_log(PP_LOG_WARN, "optimize", "a decision sample was not encoded");
+			pp_ctl_samples_free(s, n);
+		}
+		next.tv_nsec += (long)(period % 1000) * 1000000L;
+		next.tv_sec += period / 1000 + next.tv_nsec / 1000000000L;
+		next.tv_nsec %= 1000000000L;
+		/* Sleep until the next period, or less: a breach solves now. The
+		 * wait is bounded so a signal is seen within 200 ms. */
+		pthread_mutex_lock(&w.mu);
+		while (!w.breach && !stop_flag) {
+			struct timespec now, until = next;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			struct timespec cap = now;
+			cap.tv_nsec += 200000000L;
+			cap.tv_sec += cap.tv_nsec / 1000000000L;
+			cap.tv_nsec %= 1000000000L;
+			if (cap.tv_sec < until.tv_sec ||
+			    (cap.tv_sec == until.tv_sec && cap.tv_nsec < until.tv_nsec))
+				until = cap;
+			if (pthread_cond_timedwait(&w.cv, &w.mu, &until) == ETIMEDOUT &&
+			    (until.tv_sec == next.tv_sec && until.tv_nsec == next.tv_nsec))
+				break;
+		}
+		if (w.breach)
+			clock_gettime(CLOCK_MONOTONIC, &next); /* the period restarts */
+		w.breach = 0;
+		pthread_mutex_unlock(&w.mu);
+	}
+	pp_log(PP_LOG_INFO, "optimize", "stopping");
+	rc = 0;
+out:
+	pp_api_stop(api);
+	if (set)
+		pp_outset_destroy(set, 5000);
+	pp_ctl_destroy(ctl);
+	pp_config_destroy(cfg);
+	return rc;
+}

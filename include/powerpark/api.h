@@ -1,0 +1,41 @@
+/* api.h - the budget API of `powerpark optimize` over HTTP (libmicrohttpd):
+ * GET /v1/budget, GET /v1/budget/forecast?hours=N, POST /v1/admit,
+ * GET /v1/caps?node=N, POST /write (InfluxDB v1 line protocol),
+ * GET /metrics, GET /healthz. See docs/api.md. */
+#ifndef PP_API_H
+#define PP_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "powerpark/config.h"
+#include "powerpark/control.h"
+#include "powerpark/err.h"
+
+struct pp_api; /* opaque */
+
+#define PP_API_MAX_BODY (32u << 20) /* larger bodies get 413 */
+
+/* Called (from a server thread) when a /write put a limit over; ud borrowed. */
+typedef void (*pp_api_breach_fn)(void *ud);
+
+/* Starts serving ctl (borrowed; must outlive the server) on conf->listen, or
+ * on listen (borrowed) when not NULL ("host:port", port 0 picks one). Tokens
+ * and TLS files come from conf (borrowed). */
+PP_WUR enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf,
+				const char *listen, pp_api_breach_fn on_breach, void *ud,
+				struct pp_api **out, struct pp_errbuf *eb);
+
+/* The port actually bound. */
+int pp_api_port(const struct pp_api *a);
+
+/* Requests answered and rejected (4xx), and line-protocol lines rejected. */
+struct pp_api_stats {
+	uint64_t requests, rejected, bad_lines;
+};
+void pp_api_stats(struct pp_api *a, struct pp_api_stats *st);
+
+/* Stops the server and frees it; NULL is fine. */
+void pp_api_stop(struct pp_api *a);
+
+#endif

@@ -1,0 +1,96 @@
+/* control.h - the control loop of `powerpark optimize`: the live state of a
+ * park (fed by line protocol), the instance built from it every period, the
+ * solve, and the caps it leases to agents.
+ *
+ * One controller per site. Every function is safe to call from any thread
+ * (one mutex inside); pp_ctl_cycle may run while the API answers. */
+#ifndef PP_CONTROL_H
+#define PP_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "powerpark/buf.h"
+#include "powerpark/config.h"
+#include "powerpark/err.h"
+#include "powerpark/metric.h"
+
+struct pp_ctl; /* opaque */
+
+struct pp_ctl_opts {
+	int period_ms;        /* control period; 1000 by default */
+	int lease_s;          /* how long a lease of caps holds; 10 by default */
+	int stale_polls;      /* readings older than this many poll intervals are stale; 3 */
+	double rise_w_per_s;  /* largest upward cap step per GPU per second; 50 by default */
+};
+
+/* Builds a controller for cfg (borrowed; must outlive it). Every GPU starts
+ * at its model's minimum cap until the first solve. PP_ERR_CONFIG when a
+ * rack's GPU model is unknown to the models. */
+PP_WUR enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts *o,
+				 struct pp_ctl **out, struct pp_errbuf *eb);
+
+/* Frees the controller; NULL is fine. */
+void pp_ctl_destroy(struct pp_ctl *c);
+
+/* Takes readings (borrowed) into the live state: rack power (any sample
+ * tagged rack=R with power_w, except measurement gpu), per-GPU power
+ * (measurement gpu, tags rack and gpu), the site meter (meter without a
+ * rack, power_kw), weather (drybulb_c, wetbulb_c). Returns how many samples
+ * were used; *breach is set when a reading puts a rack, row, hall or the
+ * grid over its limit (the caller then solves at once). */
+size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
+		     int *breach);
+
+/* One control cycle at wall time now_ns: builds the instance from the live
+ * state (stale readings at their worst case, limits in force now), solves,
+ * and updates the caps (decreases at once, increases rate-limited and held
+ * one period). On a solver error every cap goes to its floor and the error
+ * is returned (the caps are still safe). */
+PP_WUR enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
+
+/* Appends the caps of a rack (node, borrowed) as JSON to out, and records
+ * that its agent holds a lease until now + lease_s. PP_ERR_ARG for an
+ * unknown node. */
+PP_WUR enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
+				struct pp_buf *out, struct pp_errbuf *eb);
+
+/* Appends the budget (limits, measured, allocated and headroom per level,
+ * the binding limit) as JSON to out. */
+PP_WUR enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out);
+
+/* Appends an hourly headroom forecast for the next hours (1..168) as JSON:
+ * the grid limit in force each hour from the schedule, less other loads and
+ * cooling at the current cooling ratio, less the non-GPU base load and the
+ * GPUs' floors. */
+PP_WUR enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours,
+				   struct pp_buf *out);
+
+/* Answers a job request (JSON text, borrowed): {"gpus":N, "hall":"a"
+ * (optional), "class":"training|inference|batch", "deferrable":bool}.
+ * Appends {"decision":"admit|place|start_after|reject", "reason":..., ...}
+ * to out. PP_ERR_PARSE with a message in eb when the request is malformed
+ * (nothing is changed either way: admission is advice, not a reservation). */
+PP_WUR enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
+				struct pp_buf *out, struct pp_errbuf *eb);
+
+/* Appends the controller's state in Prometheus text format to out. */
+PP_WUR enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out);
+
+/* The last cycle's decisions as samples, for the outputs: one `decision`,
+ * one `site`, one `cap` per rack, one `headroom` per hall. *out (taken,
+ * with everything it points to; free with pp_ctl_samples_free) gets *n. */
+PP_WUR enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample **out,
+				    size_t *n);
+void pp_ctl_samples_free(struct pp_sample *s, size_t n);
+
+/* Counters, for tests and the progress line. */
+struct pp_ctl_stats {
+	uint64_t cycles, breaches, solve_errors, ingested, leases;
+	double grid_kw, grid_limit_kw, solve_us;
+	int stale_racks, shedding;
+	char binding[96];
+};
+void pp_ctl_stats(struct pp_ctl *c, struct pp_ctl_stats *st);
+
+#endif

@@ -1,0 +1,468 @@
+/* control.c - the live state of a park and one control cycle over it (see
+ * control.h). The instance keeps the shape of the power tree (site, halls,
+ * rows, racks); each rack's GPUs are one job until a scheduler names jobs.
+ * Safety before throughput, in this order: stale readings count at their
+ * worst, a solver failure sends every GPU to its floor, caps fall at once and
+ * rise only after two cycles agree, by a bounded step. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_int.h"
+#include "powerpark/log.h"
+
+static double clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static enum pp_plant_design design_of(const struct pp_plant *pc)
+{
+	for (size_t e = 0; e < pc->nequip; e++) {
+		if (pc->equip[e].kind == PP_EQ_TOWER)
+			return PP_PLANT_WATER_TOWERS;
+		if (pc->equip[e].kind == PP_EQ_DRYCOOLER)
+			return PP_PLANT_LIQUID_DRY;
+	}
+	for (size_t e = 0; e < pc->nequip; e++)
+		if (pc->equip[e].kind == PP_EQ_CHILLER && pc->equip[e].model &&
+		    strstr(pc->equip[e].model, "air"))
+			return PP_PLANT_AIR_CHILLERS;
+	return PP_PLANT_WATER_TOWERS;
+}
+
+static enum pp_err build_plants(struct pp_ctl *c, struct pp_errbuf *eb)
+{
+	const struct pp_config *cfg = c->cfg;
+	c->plants = calloc(cfg->nplants + 1, sizeof *c->plants);
+	if (!c->plants)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	for (size_t p = 0; p < cfg->nplants; p++) {
+		const struct pp_plant *pc = &cfg->plants[p];
+		struct cplant *cp = &c->plants[p];
+		int n = 0;
+		double kw = 0;
+		const char *model = NULL;
+		for (size_t e = 0; e < pc->nequip; e++)
+			if (pc->equip[e].kind == PP_EQ_CHILLER) {
+				n++;
+				kw = fmax(kw, pc->equip[e].capacity_kw);
+				model = model ? model : pc->equip[e].model;
+			}
+		cp->chillers = n;
+		if (n && pp_plant_init(&cp->model, design_of(pc), model, n, kw, pc->reserve,
+				       pc->chw_supply_c > 0 ? pc->chw_supply_c : 18,
+				       (pc->chw_supply_c > 0 ? pc->chw_supply_c : 18) + 6))
+			return pp_errf(eb, PP_ERR_CONFIG, "plant %s: chiller model %s unknown",
+				       pc->name, model ? model : "(none)");
+		for (size_t s = 0; s < pc->nserves; s++)
+			for (size_t h = 0; h < cfg->nhalls; h++)
+				if (!strcmp(cfg->halls[h].name, pc->serves[s]))
+					cp->hall_mask |= 1ull << (h < 63 ? h : 63);
+	}
+	return PP_OK;
+}
+
+enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts *o,
+			  struct pp_ctl **out, struct pp_errbuf *eb)
+{
+	*out = NULL;
+	struct pp_ctl *c = calloc(1, sizeof *c);
+	if (!c)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	c->cfg = cfg;
+	c->opt.period_ms = o && o->period_ms > 0 ? o->period_ms : 1000;
+	c->opt.lease_s = o && o->lease_s > 0 ? o->lease_s : 10;
+	c->opt.stale_polls = o && o->stale_polls > 0 ? o->stale_polls : 3;
+	c->opt.rise_w_per_s = o && o->rise_w_per_s > 0 ? o->rise_w_per_s : 50;
+	pthread_mutex_init(&c->mu, NULL);
+	enum pp_err e = PP_ERR_NOMEM;
+	size_t nr = 0, nrows = 0;
+	for (size_t h = 0; h < cfg->nhalls; h++)
+		for (size_t r = 0; r < cfg->halls[h].nrows; r++, nrows++)
+			nr += cfg->halls[h].rows[r].nracks;
+	c->racks = calloc(nr + 1, sizeof *c->racks);
+	c->nodes = calloc(1 + cfg->nhalls + nrows + nr, sizeof *c->nodes);
+	c->ans_kw = calloc(1 + cfg->nhalls + nrows + nr, sizeof *c->ans_kw);
+	if (!c->racks || !c->nodes || !c->ans_kw)
+		goto fail_nomem;
+	if (cfg->nhalls > 64 || cfg->nplants > 64) {
+		e = pp_errf(eb, PP_ERR_CONFIG, "optimize handles up to 64 halls and 64 plants");
+		goto fail;
+	}
+	c->nodes[c->nnodes++] = (struct cnode){cfg->site.name, -1, cfg->site_limit_kw, 0, -1};
+	for (size_t h = 0; h < cfg->nhalls; h++) {
+		const struct pp_hall *hc = &cfg->halls[h];
+		int hn = (int)c->nnodes;
+		if (h < 64)
+			c->hall_node[h] = hn;
+		c->nodes[c->nnodes++] = (struct cnode){hc->name, 0, hc->limit_kw, hc->base_kw, -1};
+		for (size_t r = 0; r < hc->nrows; r++) {
+			const struct pp_row *rc = &hc->rows[r];
+			int rn = (int)c->nnodes;
+			c->nodes[c->nnodes++] = (struct cnode){rc->name, hn, rc->limit_kw, 0, -1};
+			for (size_t k = 0; k < rc->nracks; k++) {
+				const struct pp_rack *kc = &rc->racks[k];
+				struct crack *cr = &c->racks[c->nracks];
+				cr->cfg = kc;
+				cr->hall = (int)h;
+				cr->node = (int)c->nnodes;
+				cr->gpu = pp_gpu_find(kc->gpu_model ? kc->gpu_model : "H100-SXM");
+				if (!cr->gpu) {
+					e = pp_errf(eb, PP_ERR_CONFIG, "rack %s: GPU model %s unknown",
+						    kc->name, kc->gpu_model);
+					goto fail;
+				}
+				cr->interval_ms = kc->device ? kc->device->interval_ms : 0;
+				cr->cap_w = cr->gpu->cap_min_w; /* until the first solve */
+				cr->target_w = cr->cap_w;
+				cr->demand_w = cr->gpu->cap_max_w;
+				c->nodes[c->nnodes++] =
+					(struct cnode){kc->name, rn, kc->limit_kw, kc->base_kw, (int)c->nracks};
+				c->nracks++;
+			}
+		}
+	}
+	if ((e = build_plants(c, eb)))
+		goto fail;
+	struct pp_curve_param cp;
+	pp_curve_class(PP_JOB_TRAINING, &cp);
+	c->curve_param = cp;
+	c->weather_db = NAN;
+	c->binding[0] = 0;
+	*out = c;
+	return PP_OK;
+fail_nomem:
+	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+fail:
+	pp_ctl_destroy(c);
+	return e;
+}
+
+void pp_ctl_destroy(struct pp_ctl *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->mu);
+	free(c->racks);
+	free(c->nodes);
+	free(c->ans_kw);
+	free(c->plants);
+	free(c);
+}
+
+/* --- the live state --------------------------------------------------- */
+
+static struct crack *rack_by_name(struct pp_ctl *c, const char *name)
+{
+	for (size_t i = 0; i < c->nracks; i++)
+		if (!strcmp(c->racks[i].cfg->name, name))
+			return &c->racks[i];
+	return NULL;
+}
+
+static const char *tag(const struct pp_sample *s, const char *k)
+{
+	for (size_t i = 0; i < s->ntags; i++)
+		if (!strcmp(s->tags[i].key, k))
+			return s->tags[i].val;
+	return NULL;
+}
+
+static int field(const struct pp_sample *s, const char *k, double *v)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct pp_field *f = &s->fields[i];
+		if (strcmp(f->key, k))
+			continue;
+		if (f->type == PP_F_FLOAT)
+			*v = f->v.f;
+		else if (f->type == PP_F_INT)
+			*v = (double)f->v.i;
+		else if (f->type == PP_F_UINT)
+			*v = (double)f->v.u;
+		else
+			return 0;
+		return isfinite(*v);
+	}
+	return 0;
+}
+
+/* Whether the rack's reading, taken alone, breaks its limit or its row's or
+ * hall's (with the other racks at their last readings). */
+static int over_limit(struct pp_ctl *c, const struct crack *r)
+{
+	double m = 1 - c->cfg->site.margin;
+	if (r->meas_w / 1000 > r->cfg->limit_kw * m)
+		return 1;
+	for (int n = c->nodes[r->node].parent; n > 0; n = c->nodes[n].parent) {
+		double sum = c->nodes[n].base_kw;
+		for (size_t i = 0; i < c->nracks; i++)
+			for (int a = c->racks[i].node; a >= 0; a = c->nodes[a].parent)
+				if (a == n) {
+					sum += c->racks[i].meas_w / 1000;
+					break;
+				}
+		if (sum > c->nodes[n].limit_kw * m)
+			return 1;
+	}
+	return 0;
+}
+
+size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
+		     int *breach)
+{
+	size_t used = 0;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < n; i++) {
+		const struct pp_sample *x = &s[i];
+		int64_t ts = x->has_ts ? x->ts_ns : now_ns;
+		if (ts > now_ns + 5 * (int64_t)1000000000)
+			ts = now_ns; /* a clock ahead of ours must not keep a reading fresh */
+		const char *rk = tag(x, "rack");
+		double v;
+		if (rk && !strcmp(x->measurement, "gpu")) {
+			struct crack *r = rack_by_name(c, rk);
+			if (r && field(x, "power_w", &v) && v >= 0) {
+				/* One value per GPU index; the rack's GPU power is their sum. */
+				const char *g = tag(x, "gpu");
+				int gi = g ? atoi(g) : 0;
+				if (gi >= 0 && gi < PP_CTL_GPUS) {
+					r->gpu_w[gi] = v;
+					r->gpu_ns[gi] = ts;
+					used++;
+				}
+			}
+		} else if (rk && field(x, "power_w", &v) && v >= 0) {
+			struct crack *r = rack_by_name(c, rk);
+			if (!r || ts < r->meas_ns)
+				continue;
+			if (r->meas_ns && v > r->meas_w)
+				r->max_rise_w = fmax(r->max_rise_w, v - r->meas_w);
+			r->meas_w = v;
+			r->meas_ns = ts;
+			used++;
+			if (over_limit(c, r)) {
+				*breach = 1;
+				c->st.breaches++;
+			}
+		} else if (!rk && !strcmp(x->measurement, "meter") && field(x, "power_kw", &v)) {
+			c->grid_meas_kw = v;
+			c->grid_meas_ns = ts;
+			used++;
+			if (v > c->grid_limit_kw * (1 - c->cfg->site.margin) && c->grid_limit_kw > 0) {
+				*breach = 1;
+				c->st.breaches++;
+			}
+		} else if (!strcmp(x->measurement, "weather")) {
+			if (field(x, "drybulb_c", &v)) {
+				c->weather_db = v;
+				c->weather_ns = ts;
+				c->weather_wb = field(x, "wetbulb_c", &v) ? v : c->weather_db - 4;
+				used++;
+			}
+		}
+	}
+	c->st.ingested += used;
+	pthread_mutex_unlock(&c->mu);
+	return used;
+}
+
+void pp_ctl_stats(struct pp_ctl *c, struct pp_ctl_stats *st)
+{
+	pthread_mutex_lock(&c->mu);
+	*st = c->st;
+	st->grid_kw = c->grid_meas_kw;
+	st->grid_limit_kw = c->grid_limit_kw;
+	snprintf(st->binding, sizeof st->binding, "%s", c->binding);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* --- one cycle --------------------------------------------------------- */
+
+double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns)
+{
+	double lim = cfg->site.import_limit_kw;
+	int64_t now_s = now_ns / 1000000000;
+	for (size_t i = 0; i < cfg->site.nevents; i++) {
+		const struct pp_grid_event *ev = &cfg->site.events[i];
+		if (now_s >= ev->start_s && now_s < ev->end_s && ev->limit_kw < lim)
+			lim = ev->limit_kw;
+	}
+	return lim;
+}
+
+/* What the rack's GPUs want per GPU: the agents' readings when fresh, else
+ * the rack's reading less its base; p_max when they draw at the cap (they
+ * may want more) or when nothing fresh says otherwise. */
+static double estimate_demand(const struct pp_ctl *c, const struct crack *r, int64_t now_ns,
+			      int fresh)
+{
+	int n = r->cfg->gpus, seen = 0;
+	double sum = 0;
+	int64_t max_age = (int64_t)c->opt.stale_polls * c->opt.period_ms * 1000000LL * 2;
+	for (int g = 0; g < n && g < PP_CTL_GPUS; g++)
+		if (r->gpu_ns[g] && now_ns - r->gpu_ns[g] <= max_age) {
+			sum += r->gpu_w[g];
+			seen++;
+		}
+	double per;
+	if (seen == n && n > 0)
+		per = sum / n;
+	else if (fresh && n > 0)
+		per = (r->meas_w - r->cfg->base_kw * 1000) / n;
+	else
+		return r->gpu->cap_max_w;
+	if (per >= 0.95 * r->cap_w)
+		return r->gpu->cap_max_w;
+	return clampd(per * 1.05 + 10, r->gpu->cap_min_w, r->gpu->cap_max_w);
+}
+
+/* Cooling at the weather now: each plant's capacity keeping its reserve, and
+ * the cooling electricity per kW of heat. Weather older than an hour, or
+ * none, counts as a hot design day (35 C dry bulb, 28 C wet bulb). */
+static double cooling(struct pp_ctl *c, int64_t now_ns, double heat_kw, double *cap_kw)
+{
+	double db = 35, wb = 28;
+	if (isfinite(c->weather_db) && now_ns - c->weather_ns < 3600LL * 1000000000) {
+		db = c->weather_db;
+		wb = c->weather_wb;
+	}
+	double cool = 0, load = 0;
+	for (size_t p = 0; p < c->cfg->nplants; p++) {
+		struct cplant *cp = &c->plants[p];
+		if (!cp->chillers) {
+			cap_kw[p] = INFINITY;
+			continue;
+		}
+		double share = 0;
+		for (size_t h = 0; h < c->cfg->nhalls; h++)
+			if (cp->hall_mask & (1ull << (h < 63 ? h : 63)))
+				share += c->hall_heat_kw ? c->hall_heat_kw[h] : 0;
+		struct pp_plant_out o;
+		pp_plant_eval(&cp->model, share > 0 ? share : heat_kw, db, wb, &o);
+		cap_kw[p] = o.capacity_kw;
+		cool += o.cooling_kw;
+		load += share > 0 ? share : heat_kw;
+	}
+	return load > 0 ? cool / load : 0.25;
+}
+
+static int rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now_ns)
+{
+	if (!r->meas_ns || !r->interval_ms)
+		return 0;
+	return now_ns - r->meas_ns <= (int64_t)c->opt.stale_polls * r->interval_ms * 1000000LL;
+}
+
+enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
+{
+	pthread_mutex_lock(&c->mu);
+	enum pp_err e = pp_ctl_cycle_locked(c, now_ns, eb);
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
+enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
+{
+	const struct pp_config *cfg = c->cfg;
+	enum pp_err e = PP_ERR_NOMEM;
+	struct pp_inst in;
+	memset(&in, 0, sizeof in);
+	struct pp_ans ans;
+	memset(&ans, 0, sizeof ans);
+	double hall_heat[64] = {0}, pcap[64];
+	c->hall_heat_kw = hall_heat;
+	c->grid_limit_kw = pp_ctl_limit_now(cfg, now_ns);
+	in.margin = cfg->site.margin;
+	in.grid_limit_kw = c->grid_limit_kw;
+	in.grid_other_kw = cfg->site.other_kw;
+	in.nnodes = c->nnodes;
+	in.nodes = calloc(c->nnodes, sizeof *in.nodes);
+	in.jobs = calloc(c->nracks + 1, sizeof *in.jobs);
+	size_t nplants = cfg->nplants < 64 ? cfg->nplants : 64;
+	in.plants = calloc(nplants + 1, sizeof *in.plants);
+	if (!in.nodes || !in.jobs || !in.plants)
+		goto fail_nomem;
+	int stale = 0;
+	for (size_t k = 0; k < c->nnodes; k++) {
+		const struct cnode *n = &c->nodes[k];
+		in.nodes[k] = (struct pp_inst_node){(char *)n->name, n->parent, n->limit_kw,
+						    n->base_kw};
+		if (n->rack < 0)
+			continue;
+		struct crack *r = &c->racks[n->rack];
+		int fresh = rack_fresh(c, r, now_ns);
+		r->stale = !fresh;
+		stale += !fresh;
+		if (!fresh) {
+			/* Unknown non-GPU power: the configured base plus the largest
+			 * rise seen, at least 5 % of the rack's limit. */
+			double worst = fmax(r->max_rise_w / 1000, 0.05 * r->cfg->limit_kw);
+			in.nodes[k].base_kw += worst;
+		}
+		r->demand_w = estimate_demand(c, r, now_ns, fresh);
+		struct pp_inst_job *j = &in.jobs[in.njobs++];
+		j->id = (char *)r->cfg->name;
+		j->weight = 1;
+		j->p_min_w = r->gpu->cap_min_w;
+		j->p_max_w = r->gpu->cap_max_w;
+		j->demand_w = r->demand_w;
+		j->place = &r->place;
+		r->place = (struct pp_inst_place){(int)k, r->cfg->gpus};
+		j->nplace = r->cfg->gpus > 0;
+		struct pp_curve_table t;
+		pp_curve_tabulate(&c->curve_param, j->p_min_w, j->p_max_w, PP_CURVE_POINTS, &t);
+		j->ncurve = t.n;
+		memcpy(j->curve_p, t.p_w, t.n * sizeof *t.p_w);
+		memcpy(j->curve_t, t.thr, t.n * sizeof *t.thr);
+		if (r->hall < 64)
+			hall_heat[r->hall] += r->cfg->base_kw + r->cfg->gpus * r->demand_w / 1000;
+	}
+	double heat = 0;
+	for (size_t h = 0; h < cfg->nhalls && h < 64; h++)
+		heat += hall_heat[h] + cfg->halls[h].base_kw;
+	in.grid_cooling = cooling(c, now_ns, heat, pcap);
+	for (size_t p = 0; p < nplants; p++) {
+		if (!isfinite(pcap[p]))
+			continue;
+		struct pp_inst_plant *ip = &in.plants[in.nplants];
+		ip->id = (char *)cfg->plants[p].name;
+		ip->capacity_kw = pcap[p];
+		ip->nodes = c->plants[p].node_idx;
+		ip->nnodes = 0;
+		for (size_t h = 0; h < cfg->nhalls && h < 64; h++)
+			if (c->plants[p].hall_mask & (1ull << h))
+				ip->nodes[ip->nnodes++] = c->hall_node[h];
+		if (ip->nnodes)
+			in.nplants++;
+	}
+	c->stale_racks = stale;
+	c->st.stale_racks = stale;
+	e = pp_solve(&in, PP_POLICY_OPTIMAL, &ans, eb);
+	c->st.cycles++;
+	if (e) {
+		/* The conservative answer: every GPU at its floor, loudly. */
+		c->st.solve_errors++;
+		for (size_t i = 0; i < c->nracks; i++)
+			c->racks[i].cap_w = c->racks[i].target_w = c->racks[i].gpu->cap_min_w;
+		snprintf(c->binding, sizeof c->binding, "infeasible");
+		c->st.shedding = 1;
+		pp_log(PP_LOG_ERROR, "optimize", "no assignment keeps every limit (%s): all GPUs at "
+		       "their floor", eb->msg);
+		goto out;
+	}
+	pp_ctl_update_caps(c, &in, &ans, now_ns);
+	e = PP_OK;
+	goto out;
+fail_nomem:
+	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+out:
+	pp_ans_free(&ans);
+	free(in.nodes);
+	free(in.jobs);
+	free(in.plants);
+	c->hall_heat_kw = NULL;
+	return e;
+}

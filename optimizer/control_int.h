@@ -1,0 +1,81 @@
+/* control_int.h - the controller's state, shared by control.c (state and
+ * cycle) and control_out.c (what it answers and writes). */
+#ifndef PP_CONTROL_INT_H
+#define PP_CONTROL_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "powerpark/control.h"
+#include "powerpark/gpu.h"
+#include "powerpark/plant.h"
+#include "powerpark/solve.h"
+
+#define PP_CTL_GPUS 72 /* GPUs per rack tracked one by one (NVL72) */
+
+struct cnode {
+	const char *name;
+	int parent;
+	double limit_kw, base_kw;
+	int rack;                  /* index in racks[], -1 above racks */
+};
+
+struct crack {
+	const struct pp_rack *cfg;
+	const struct pp_gpu_model *gpu;
+	int hall, node, interval_ms;
+	double meas_w;             /* last rack reading */
+	int64_t meas_ns;
+	double max_rise_w;         /* largest rise between two readings */
+	double gpu_w[PP_CTL_GPUS]; /* agents' per-GPU readings */
+	int64_t gpu_ns[PP_CTL_GPUS];
+	double demand_w;           /* per GPU, as estimated this cycle */
+	double cap_w;              /* per GPU, issued */
+	double target_w, prev_target_w; /* the solver's, this and last cycle */
+	int stale;
+	int64_t lease_until_ns;    /* what the agent was told */
+	struct pp_inst_place place;
+};
+
+struct cplant {
+	struct pp_plant_model model;
+	int chillers;
+	uint64_t hall_mask;
+	int node_idx[64];
+	double capacity_kw, alloc_kw;
+};
+
+struct pp_ctl {
+	const struct pp_config *cfg;
+	struct pp_ctl_opts opt;
+	pthread_mutex_t mu;
+	struct crack *racks;
+	size_t nracks;
+	struct cnode *nodes;
+	size_t nnodes;
+	int hall_node[64];
+	double *ans_kw;            /* allocated power per node, last solve */
+	struct cplant *plants;
+	struct pp_curve_param curve_param;
+	double grid_meas_kw, grid_limit_kw, grid_alloc_kw, cooling_ratio;
+	int64_t grid_meas_ns;
+	double weather_db, weather_wb;
+	int64_t weather_ns;
+	double *hall_heat_kw;      /* during a cycle only */
+	int stale_racks;
+	char binding[96];
+	struct pp_ctl_stats st;
+};
+
+/* The grid import limit in force at now_ns: the contract, or the lowest
+ * scheduled event covering now. */
+double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
+
+/* pp_ctl_cycle with the mutex held. */
+PP_WUR enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
+
+/* Turns the solver's targets into issued caps (control_out.c). */
+void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
+		 int64_t now_ns);
+
+#endif

@@ -1,0 +1,457 @@
+/* control_out.c - what the controller hands out: caps (with their damping),
+ * leases, the budget, the forecast, admission advice, Prometheus metrics and
+ * decision samples. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_int.h"
+#include "powerpark/log.h"
+
+/* Caps fall at once. A rise waits until two cycles in a row asked for it
+ * (so every agent has seen the falls that made room), goes to the lower of
+ * the two, and by at most rise_w_per_s per second. Every issued cap is
+ * within the GPU's range and at or under this cycle's target, so the set of
+ * issued caps keeps every limit the solve kept. */
+void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
+		 int64_t now_ns)
+{
+	(void)now_ns;
+	double step = c->opt.rise_w_per_s * c->opt.period_ms / 1000.0;
+	for (size_t i = 0; i < c->nracks; i++) {
+		struct crack *r = &c->racks[i];
+		double t = a->jobs[i].action == PP_RUN ? a->jobs[i].cap_w : r->gpu->cap_min_w;
+		t = pp_gpu_clamp_cap(r->gpu, t);
+		if (t < r->cap_w)
+			r->cap_w = t;
+		else if (t > r->cap_w && r->prev_target_w > r->cap_w)
+			r->cap_w = fmin(fmin(t, r->prev_target_w), r->cap_w + step);
+		r->cap_w = pp_gpu_clamp_cap(r->gpu, r->cap_w);
+		r->prev_target_w = t;
+		r->target_w = t;
+	}
+	/* The binding limit: the grid, then the highest node, then a plant. */
+	c->binding[0] = 0;
+	if (a->grid.binding)
+		snprintf(c->binding, sizeof c->binding, "grid");
+	for (size_t k = 0; k < in->nnodes && !c->binding[0]; k++)
+		if (a->nodes[k].binding)
+			snprintf(c->binding, sizeof c->binding, "%s:%s",
+				 k == 0 ? "site" : c->nodes[k].rack >= 0 ? "rack"
+					 : c->nodes[c->nodes[k].parent].parent < 0 ? "hall" : "row",
+				 in->nodes[k].id);
+	for (size_t p = 0; p < in->nplants && !c->binding[0]; p++)
+		if (a->plants[p].binding)
+			snprintf(c->binding, sizeof c->binding, "plant:%s", in->plants[p].id);
+	for (size_t k = 0; k < in->nnodes; k++)
+		c->ans_kw[k] = a->nodes[k].power_kw;
+	for (size_t p = 0; p < in->nplants; p++) {
+		c->plants[p].capacity_kw = in->plants[p].capacity_kw;
+		c->plants[p].alloc_kw = a->plants[p].power_kw;
+	}
+	c->grid_alloc_kw = a->grid.power_kw;
+	c->cooling_ratio = in->grid_cooling;
+	c->st.solve_us = a->solve_us;
+	c->st.shedding = a->shedding;
+}
+
+/* --- JSON helpers ------------------------------------------------------ */
+
+static enum pp_err jstr(struct pp_buf *b, const char *s)
+{
+	enum pp_err e = pp_buf_append(b, "\"", 1);
+	for (; !e && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			e = pp_buf_appendf(b, "\\%c", ch);
+		else if (ch < 0x20)
+			e = pp_buf_appendf(b, "\\u%04x", ch);
+		else
+			e = pp_buf_append(b, s, 1);
+	}
+	return e ? e : pp_buf_append(b, "\"", 1);
+}
+
+/* JSON has no NaN: unknown measurements are null. */
+static enum pp_err jnum(struct pp_buf *b, double v)
+{
+	return isfinite(v) ? pp_buf_appendf(b, "%.3f", v) : pp_buf_append(b, "null", 4);
+}
+
+/* The measured power of node k: its base plus the readings of its racks
+ * (NaN when a rack below it has never been read). */
+static double measured_kw(const struct pp_ctl *c, size_t k)
+{
+	double sum = 0;
+	int seen = 0;
+	for (size_t n = 0; n < c->nnodes; n++) {
+		int under = 0;
+		for (int a = (int)n; a >= 0; a = c->nodes[a].parent)
+			if ((size_t)a == k) {
+				under = 1;
+				break;
+			}
+		if (!under)
+			continue;
+		if (c->nodes[n].rack >= 0) {
+			const struct crack *r = &c->racks[c->nodes[n].rack];
+			if (!r->meas_ns)
+				return NAN;
+			sum += r->meas_w / 1000;
+			seen++;
+		} else {
+			sum += c->nodes[n].base_kw;
+		}
+	}
+	return seen ? sum : NAN;
+}
+
+enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, struct pp_buf *out,
+			 struct pp_errbuf *eb)
+{
+	pthread_mutex_lock(&c->mu);
+	struct crack *r = NULL;
+	for (size_t i = 0; i < c->nracks && !r; i++)
+		if (!strcmp(c->racks[i].cfg->name, node))
+			r = &c->racks[i];
+	if (!r) {
+		pthread_mutex_unlock(&c->mu);
+		return pp_errf(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per rack name",
+			       node);
+	}
+	r->lease_until_ns = now_ns + (int64_t)c->opt.lease_s * 1000000000;
+	c->st.leases++;
+	enum pp_err e = pp_buf_appendf(out, "{\"node\":");
+	e = e ? e : jstr(out, node);
+	e = e ? e : pp_buf_appendf(out,
+				   ",\"lease_expires\":%lld,\"ttl_s\":%d,\"gpus\":%d,\"gpu_model\":",
+				   (long long)(r->lease_until_ns / 1000000000), c->opt.lease_s,
+				   r->cfg->gpus);
+	e = e ? e : jstr(out, r->gpu->name);
+	e = e ? e : pp_buf_appendf(out, ",\"cap_min_w\":%.0f,\"cap_max_w\":%.0f,\"caps\":[{\"job\":",
+				   r->gpu->cap_min_w, r->gpu->cap_max_w);
+	e = e ? e : jstr(out, r->cfg->name);
+	e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"cap_w\":%.1f,\"action\":\"run\"}]}\n",
+				   r->cfg->gpus, r->cap_w);
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
+static enum pp_err level(struct pp_buf *b, const char *name, double limit_kw, double meas_kw,
+			 double alloc_kw, double margin, int comma)
+{
+	double usable = limit_kw * (1 - margin);
+	enum pp_err e = pp_buf_appendf(b, "%s{\"name\":", comma ? "," : "");
+	e = e ? e : jstr(b, name);
+	e = e ? e : pp_buf_appendf(b, ",\"limit_kw\":");
+	e = e ? e : jnum(b, limit_kw);
+	e = e ? e : pp_buf_appendf(b, ",\"usable_kw\":");
+	e = e ? e : jnum(b, usable);
+	e = e ? e : pp_buf_appendf(b, ",\"measured_kw\":");
+	e = e ? e : jnum(b, meas_kw);
+	e = e ? e : pp_buf_appendf(b, ",\"allocated_kw\":");
+	e = e ? e : jnum(b, alloc_kw);
+	e = e ? e : pp_buf_appendf(b, ",\"headroom_kw\":");
+	e = e ? e : jnum(b, usable - (isfinite(meas_kw) ? fmax(meas_kw, alloc_kw) : alloc_kw));
+	return e ? e : pp_buf_append(b, "}", 1);
+}
+
+enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
+{
+	pthread_mutex_lock(&c->mu);
+	const struct pp_config *cfg = c->cfg;
+	double m = cfg->site.margin;
+	double grid_meas = c->grid_meas_ns ? c->grid_meas_kw : NAN;
+	double lim = pp_ctl_limit_now(cfg, now_ns);
+	enum pp_err e = pp_buf_appendf(out, "{\"site\":");
+	e = e ? e : jstr(out, cfg->site.name);
+	e = e ? e : pp_buf_appendf(out, ",\"time\":%lld,\"status\":\"%s\",\"binding\":",
+				   (long long)(now_ns / 1000000000),
+				   c->st.shedding ? "shedding" : c->st.cycles ? "ok" : "starting");
+	e = e ? e : jstr(out, c->binding);
+	e = e ? e : pp_buf_appendf(out, ",\"stale_racks\":%d,\"grid\":", c->stale_racks);
+	e = e ? e : level(out, "grid", lim, grid_meas, c->grid_alloc_kw, m, 0);
+	const char *kinds[] = {"halls", "rows", "racks"};
+	for (int kind = 0; kind < 3 && !e; kind++) {
+		e = pp_buf_appendf(out, ",\"%s\":[", kinds[kind]);
+		int first = 1;
+		for (size_t k = 1; k < c->nnodes && !e; k++) {
+			const struct cnode *n = &c->nodes[k];
+			int is = n->rack >= 0 ? 2 : c->nodes[n->parent].parent < 0 ? 0 : 1;
+			if (is != kind)
+				continue;
+			e = level(out, n->name, n->limit_kw, measured_kw(c, k), c->ans_kw[k], m, !first);
+			if (!e && kind == 2) {
+				const struct crack *r = &c->racks[n->rack];
+				out->len--; /* reopen the object for the rack's own fields */
+				e = pp_buf_appendf(out, ",\"cap_w\":%.1f,\"demand_w\":%.1f,\"stale\":%s}",
+						   r->cap_w, r->demand_w, r->stale ? "true" : "false");
+			}
+			first = 0;
+		}
+		e = e ? e : pp_buf_append(out, "]", 1);
+	}
+	e = e ? e : pp_buf_appendf(out, ",\"plants\":[");
+	for (size_t p = 0; p < cfg->nplants && !e; p++)
+		e = level(out, cfg->plants[p].name, c->plants[p].capacity_kw, NAN,
+			  c->plants[p].alloc_kw, m, p > 0);
+	e = e ? e : pp_buf_appendf(out, "]}\n");
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
+enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours, struct pp_buf *out)
+{
+	pthread_mutex_lock(&c->mu);
+	const struct pp_config *cfg = c->cfg;
+	double floor_kw = 0, base_kw = 0;
+	for (size_t k = 0; k < c->nnodes; k++)
+		base_kw += c->nodes[k].base_kw;
+	for (size_t i = 0; i < c->nracks; i++)
+		floor_kw += c->racks[i].cfg->gpus * c->racks[i].gpu->cap_min_w / 1000;
+	double ratio = c->cooling_ratio > 0 ? c->cooling_ratio : 0.25;
+	int64_t h0 = now_ns / 3600000000000LL * 3600000000000LL;
+	enum pp_err e = pp_buf_appendf(out, "{\"hours\":%d,\"cooling_kw_per_kw\":%.4f,\"buckets\":[",
+				       hours, ratio);
+	for (int h = 0; h < hours && !e; h++) {
+		int64_t t0 = h0 + (int64_t)h * 3600000000000LL;
+		/* The lowest limit in force at any moment of the hour. */
+		double lim = pp_ctl_limit_now(cfg, t0);
+		for (size_t i = 0; i < cfg->site.nevents; i++) {
+			const struct pp_grid_event *ev = &cfg->site.events[i];
+			if (ev->start_s * 1000000000LL < t0 + 3600000000000LL &&
+			    ev->end_s * 1000000000LL > t0 && ev->limit_kw < lim)
+				lim = ev->limit_kw;
+		}
+		double it_room = (lim * (1 - cfg->site.margin) - cfg->site.other_kw) / (1 + ratio);
+		double gpu_room = it_room - base_kw - floor_kw;
+		e = pp_buf_appendf(out,
+				   "%s{\"start\":%lld,\"grid_limit_kw\":%.1f,\"it_kw\":%.1f,"
+				   "\"headroom_kw\":%.1f}",
+				   h ? "," : "", (long long)(t0 / 1000000000), lim, it_room, gpu_room);
+	}
+	e = e ? e : pp_buf_appendf(out, "]}\n");
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
+/* Headroom of a hall now, in kW of GPU power: the least slack over the hall
+ * and every level above it, from the last solve's allocation. */
+static double hall_room(const struct pp_ctl *c, size_t h)
+{
+	double m = 1 - c->cfg->site.margin;
+	int hn = c->hall_node[h];
+	double room = c->nodes[hn].limit_kw * m - c->ans_kw[hn];
+	room = fmin(room, c->nodes[0].limit_kw * m - c->ans_kw[0]);
+	double grid = (c->grid_limit_kw * m - c->grid_alloc_kw) / (1 + c->cooling_ratio);
+	room = fmin(room, grid);
+	for (size_t p = 0; p < c->cfg->nplants; p++)
+		if (c->plants[p].hall_mask & (1ull << h))
+			room = fmin(room, c->plants[p].capacity_kw * m - c->plants[p].alloc_kw);
+	return room;
+}
+
+enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
+			 struct pp_buf *out, struct pp_errbuf *eb)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, 0, &je);
+	if (!root)
+		return pp_errf(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
+			       je.text);
+	enum pp_err e = PP_OK;
+	json_t *g = json_object_get(root, "gpus"), *hl = json_object_get(root, "hall");
+	json_t *df = json_object_get(root, "deferrable"), *cl = json_object_get(root, "class");
+	if (!json_is_object(root))
+		e = pp_errf(eb, PP_ERR_PARSE, "expected a JSON object");
+	else if (!json_is_integer(g) || json_integer_value(g) < 1 || json_integer_value(g) > 1000000)
+		e = pp_errf(eb, PP_ERR_PARSE, "\"gpus\": expected an integer from 1 to 1000000");
+	else if (hl && !json_is_string(hl))
+		e = pp_errf(eb, PP_ERR_PARSE, "\"hall\": expected a string");
+	else if (df && !json_is_boolean(df))
+		e = pp_errf(eb, PP_ERR_PARSE, "\"deferrable\": expected true or false");
+	else if (cl && (!json_is_string(cl) || pp_job_class_find(json_string_value(cl)) < 0))
+		e = pp_errf(eb, PP_ERR_PARSE, "\"class\": expected training, inference or batch");
+	if (e)
+		goto out;
+	pthread_mutex_lock(&c->mu);
+	const struct pp_config *cfg = c->cfg;
+	long long gpus = json_integer_value(g);
+	long want = -1;
+	if (hl) {
+		for (size_t h = 0; h < cfg->nhalls; h++)
+			if (!strcmp(cfg->halls[h].name, json_string_value(hl)))
+				want = (long)h;
+		if (want < 0) {
+			pthread_mutex_unlock(&c->mu);
+			e = pp_errf(eb, PP_ERR_PARSE, "\"hall\": no hall named '%s'",
+				    json_string_value(hl));
+			goto out;
+		}
+	}
+	/* A new job's GPUs need at least their floor; its cap is what the room
+	 * allows per GPU, up to the GPU's maximum (H100-class ranges assumed
+	 * from the first rack of the hall). */
+	long best = -1;
+	double best_cap = 0;
+	for (size_t h = 0; h < cfg->nhalls; h++) {
+		const struct pp_gpu_model *gm = NULL;
+		for (size_t i = 0; i < c->nracks && !gm; i++)
+			if (c->racks[i].hall == (int)h)
+				gm = c->racks[i].gpu;
+		if (!gm)
+			continue;
+		double cap = fmin(gm->cap_max_w, hall_room(c, h) * 1000 / (double)gpus);
+		if (cap >= gm->cap_min_w && (best < 0 || (long)h == want || cap > best_cap)) {
+			if (best >= 0 && best == want)
+				continue;
+			best = (long)h;
+			best_cap = cap;
+		}
+	}
+	if (best >= 0 && (want < 0 || best == want)) {
+		e = pp_buf_appendf(out, "{\"decision\":\"admit\",\"hall\":");
+		e = e ? e : jstr(out, cfg->halls[best].name);
+		e = e ? e : pp_buf_appendf(out, ",\"cap_w\":%.0f,\"reason\":\"fits under every limit "
+					   "now (binding: %s)\"}\n", best_cap,
+					   c->binding[0] ? c->binding : "none");
+	} else if (best >= 0) {
+		e = pp_buf_appendf(out, "{\"decision\":\"place\",\"hall\":");
+		e = e ? e : jstr(out, cfg->halls[best].name);
+		e = e ? e : pp_buf_appendf(out, ",\"cap_w\":%.0f,\"reason\":\"hall %s has no room "
+					   "for %lld GPUs at their floor\"}\n", best_cap,
+					   cfg->halls[want].name, gpus);
+	} else {
+		/* The earliest end of a limit event in force, if any. */
+		int64_t after = 0, now_s = now_ns / 1000000000;
+		for (size_t i = 0; i < cfg->site.nevents; i++) {
+			const struct pp_grid_event *ev = &cfg->site.events[i];
+			if (now_s >= ev->start_s && now_s < ev->end_s && (!after || ev->end_s < after))
+				after = ev->end_s;
+		}
+		if (after && df && json_is_true(df))
+			e = pp_buf_appendf(out, "{\"decision\":\"start_after\",\"start_after\":%lld,"
+					   "\"reason\":\"grid limit event in force until then; "
+					   "binding: %s\"}\n", (long long)after,
+					   c->binding[0] ? c->binding : "grid");
+		else
+			e = pp_buf_appendf(out, "{\"decision\":\"reject\",\"reason\":\"no hall has "
+					   "room for %lld GPUs at their floor (binding: %s)\"}\n",
+					   gpus, c->binding[0] ? c->binding : "none");
+	}
+	pthread_mutex_unlock(&c->mu);
+out:
+	json_decref(root);
+	return e;
+}
+
+enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out)
+{
+	pthread_mutex_lock(&c->mu);
+	const struct pp_ctl_stats *s = &c->st;
+	enum pp_err e = pp_buf_appendf(
+		out,
+		"# TYPE powerpark_cycles_total counter\npowerpark_cycles_total %llu\n"
+		"# TYPE powerpark_breaches_total counter\npowerpark_breaches_total %llu\n"
+		"# TYPE powerpark_solve_errors_total counter\npowerpark_solve_errors_total %llu\n"
+		"# TYPE powerpark_ingested_total counter\npowerpark_ingested_total %llu\n"
+		"# TYPE powerpark_leases_total counter\npowerpark_leases_total %llu\n"
+		"# TYPE powerpark_solve_seconds gauge\npowerpark_solve_seconds %.6f\n"
+		"# TYPE powerpark_stale_racks gauge\npowerpark_stale_racks %d\n"
+		"# TYPE powerpark_shedding gauge\npowerpark_shedding %d\n"
+		"# TYPE powerpark_grid_limit_kw gauge\npowerpark_grid_limit_kw %.3f\n"
+		"# TYPE powerpark_grid_allocated_kw gauge\npowerpark_grid_allocated_kw %.3f\n",
+		(unsigned long long)s->cycles, (unsigned long long)s->breaches,
+		(unsigned long long)s->solve_errors, (unsigned long long)s->ingested,
+		(unsigned long long)s->leases, s->solve_us / 1e6, c->stale_racks, s->shedding,
+		c->grid_limit_kw, c->grid_alloc_kw);
+	e = e ? e : pp_buf_appendf(out, "# TYPE powerpark_cap_watts gauge\n");
+	for (size_t i = 0; i < c->nracks && !e; i++)
+		e = pp_buf_appendf(out, "powerpark_cap_watts{rack=\"%s\"} %.1f\n",
+				   c->racks[i].cfg->name, c->racks[i].cap_w);
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
+void pp_ctl_samples_free(struct pp_sample *s, size_t n)
+{
+	if (!s)
+		return;
+	/* One block per sample: tags, fields and strings follow it (see dec()). */
+	for (size_t i = 0; i < n; i++)
+		free((void *)s[i].tags);
+	free(s);
+}
+
+/* One sample whose tags and fields live in one malloc'ed block. */
+static int dec(struct pp_sample *s, const char *meas, const char *site, const char *tk,
+	       const char *tv, int64_t ts, size_t nf, const char *const *keys, const double *vals,
+	       const char *str_key, const char *str_val)
+{
+	size_t nt = tk ? 2 : 1, tot = nf + (str_key ? 1 : 0);
+	size_t sz = nt * sizeof(struct pp_tag) + tot * sizeof(struct pp_field);
+	char *blk = malloc(sz);
+	if (!blk)
+		return -1;
+	struct pp_tag *t = (struct pp_tag *)blk;
+	struct pp_field *f = (struct pp_field *)(blk + nt * sizeof *t);
+	t[0] = (struct pp_tag){"site", site};
+	if (tk)
+		t[1] = (struct pp_tag){tk, tv};
+	for (size_t i = 0; i < nf; i++) {
+		f[i].key = keys[i];
+		f[i].type = PP_F_FLOAT;
+		f[i].v.f = isfinite(vals[i]) ? vals[i] : 0;
+	}
+	if (str_key) {
+		f[nf].key = str_key;
+		f[nf].type = PP_F_STRING;
+		f[nf].v.s = str_val;
+	}
+	*s = (struct pp_sample){meas, t, nt, f, tot, ts, 1};
+	return 0;
+}
+
+enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	pthread_mutex_lock(&c->mu);
+	const struct pp_config *cfg = c->cfg;
+	struct pp_sample *s = calloc(2 + c->nracks + cfg->nhalls, sizeof *s);
+	size_t k = 0;
+	int bad = !s;
+	if (!bad) {
+		static const char *const dk[] = {"solve_us", "stale_racks", "shedding", "cycles"};
+		double dv[] = {c->st.solve_us, c->stale_racks, c->st.shedding, (double)c->st.cycles};
+		bad |= dec(&s[k++], "decision", cfg->site.name, NULL, NULL, now_ns, 4, dk, dv,
+			   "binding", c->binding[0] ? c->binding : "none");
+		static const char *const sk[] = {"grid_kw", "limit_kw", "allocated_kw"};
+		double sv[] = {c->grid_meas_kw, c->grid_limit_kw, c->grid_alloc_kw};
+		bad |= dec(&s[k++], "site", cfg->site.name, NULL, NULL, now_ns, 3, sk, sv, NULL,
+			   NULL);
+	}
+	for (size_t i = 0; !bad && i < c->nracks; i++) {
+		static const char *const ck[] = {"cap_w", "target_w", "demand_w"};
+		double cv[] = {c->racks[i].cap_w, c->racks[i].target_w, c->racks[i].demand_w};
+		bad |= dec(&s[k++], "cap", cfg->site.name, "rack", c->racks[i].cfg->name, now_ns, 3,
+			   ck, cv, NULL, NULL);
+	}
+	for (size_t h = 0; !bad && h < cfg->nhalls; h++) {
+		static const char *const hk[] = {"headroom_kw", "allocated_kw", "limit_kw"};
+		int hn = c->hall_node[h];
+		double hv[] = {hall_room(c, h), c->ans_kw[hn], c->nodes[hn].limit_kw};
+		bad |= dec(&s[k++], "headroom", cfg->site.name, "hall", cfg->halls[h].name, now_ns,
+			   3, hk, hv, NULL, NULL);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (bad) {
+		pp_ctl_samples_free(s, k);
+		return PP_ERR_NOMEM;
+	}
+	*out = s;
+	*n = k;
+	return PP_OK;
+}
