@@ -171,6 +171,11 @@ enum pp_err tx_http_create(const struct pp_output_conf *c, const struct transpor
 	if (h->gzip)
 		h->hdrs = curl_slist_append(h->hdrs, "Content-Encoding: gzip");
 	h->hdrs = curl_slist_append(h->hdrs, "Expect:"); /* no 100-continue round trip */
+	if (c->token) {
+		char auth[512];
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token);
+		h->hdrs = curl_slist_append(h->hdrs, auth);
+	}
 	CURL *cu = h->curl;
 	curl_easy_setopt(cu, CURLOPT_URL, h->url);
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h->hdrs);

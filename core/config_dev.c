@@ -454,7 +454,7 @@ void config_load_outputs(struct loader *L, struct fy_node *root)
 	static const char *const keys[] = {"name", "type", "url", "path", "unsigned", "gzip",
 					   "batch_lines", "batch_bytes", "flush_ms", "timeout_ms",
 					   "retry_max_ms", "queue_batches", "spool_dir",
-					   "spool_max_mb", "rotate_mb", "keep", NULL};
+					   "spool_max_mb", "rotate_mb", "keep", "token", NULL};
 	static const char *const req[] = {"name", "type", NULL};
 	static const char *const types[] = {"influxdb", "victoriametrics", "file", NULL};
 	void *it = NULL;
@@ -484,6 +484,7 @@ void config_load_outputs(struct loader *L, struct fy_node *root)
 		o->unsigned_ok = o->type == PP_OUT_VICTORIA || o->type == PP_OUT_FILE;
 		ybool(w, on, "unsigned", &o->unsigned_ok);
 		ybool(w, on, "gzip", &o->gzip);
+		ystr(w, on, "token", &o->token);
 		long v;
 		v = 0;
 		if (!yint(w, on, "batch_lines", 1, 10000000, &v) && v)

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,10 @@ static enum MHD_Result fail(struct pp_api *a, struct MHD_Connection *con, unsign
 static int scopes_of(const struct pp_api *a, struct MHD_Connection *con)
 {
 	const char *h = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
-	if (!h || strncmp(h, "Bearer ", 7))
+	/* Bearer, or Token as InfluxDB clients send it. */
+	if (!h || (strncmp(h, "Bearer ", 7) && strncmp(h, "Token ", 6)))
 		return -1;
-	h += 7;
+	h += h[0] == 'T' ? 6 : 7;
 	size_t hl = strlen(h);
 	int found = -1;
 	for (size_t i = 0; i < a->conf->ntokens; i++) {
@@ -112,8 +114,60 @@ static enum MHD_Result send_buf(struct pp_api *a, struct MHD_Connection *con, en
 	return r;
 }
 
+/* A gzip body (Content-Encoding: gzip, what collectors and Telegraf send)
+ * inflated into out, up to PP_API_MAX_BODY. 0, 413 or 400. */
+static unsigned inflate_body(const struct pp_buf *in, struct pp_buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return 500;
+	z.next_in = (Bytef *)in->data;
+	z.avail_in = (uInt)in->len;
+	unsigned st = 0;
+	for (;;) {
+		if (pp_buf_reserve(out, 65536)) {
+			st = 500;
+			break;
+		}
+		z.next_out = (Bytef *)out->data + out->len;
+		z.avail_out = 65536;
+		int r = inflate(&z, Z_NO_FLUSH);
+		out->len += 65536 - z.avail_out;
+		if (out->len > PP_API_MAX_BODY) {
+			st = 413;
+			break;
+		}
+		if (r == Z_STREAM_END)
+			break;
+		if (r != Z_OK) {
+			st = 400;
+			break;
+		}
+	}
+	inflateEnd(&z);
+	return st;
+}
+
 static enum MHD_Result do_write(struct pp_api *a, struct MHD_Connection *con, struct req *rq)
 {
+	const char *enc = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Encoding");
+	if (enc && !strcmp(enc, "gzip")) {
+		struct pp_buf plain;
+		pp_buf_init(&plain);
+		unsigned st = inflate_body(&rq->body, &plain);
+		if (st) {
+			pp_buf_free(&plain);
+			return fail(a, con, st, st == 413 ? "body too large once inflated (limit 32 MiB)"
+						: st == 400 ? "body is not valid gzip"
+							    : "out of memory");
+		}
+		pp_buf_free(&rq->body);
+		rq->body = plain;
+	} else if (enc && strcmp(enc, "identity")) {
+		return fail(a, con, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+			    "Content-Encoding: expected gzip or identity");
+	}
 	const char *p = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "precision");
 	enum pp_lp_precision prec = PP_PREC_NS;
 	if (p && !strcmp(p, "s"))

@@ -116,6 +116,8 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 				}
 				cr->interval_ms = kc->device ? kc->device->interval_ms : 0;
 				cr->cap_w = cr->gpu->cap_min_w; /* until the first solve */
+				for (int q = 0; q < PP_CTL_CAP_HIST; q++)
+					cr->cap_hist[q] = cr->cap_w;
 				cr->target_w = cr->cap_w;
 				cr->demand_w = cr->gpu->cap_max_w;
 				c->nodes[c->nnodes++] =
@@ -314,7 +316,12 @@ static double estimate_demand(const struct pp_ctl *c, const struct crack *r, int
 		per = (r->meas_w - r->cfg->base_kw * 1000) / n;
 	else
 		return r->gpu->cap_max_w;
-	if (per >= 0.95 * r->cap_w)
+	/* The reading may predate the last rises: it shows a low demand only
+	 * when it is well under every cap of the last cycles. */
+	double ref = r->cap_w;
+	for (int k = 0; k < PP_CTL_CAP_HIST; k++)
+		ref = fmin(ref, r->cap_hist[k]);
+	if (per >= 0.9 * ref)
 		return r->gpu->cap_max_w;
 	return clampd(per * 1.05 + 10, r->gpu->cap_min_w, r->gpu->cap_max_w);
 }
@@ -438,6 +445,20 @@ enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errb
 		if (ip->nnodes)
 			in.nplants++;
 	}
+	/* What the meter sees beyond the model (cooling the model underrates,
+	 * loads nobody listed) is added to the other loads: measured beats
+	 * modelled, upwards only. */
+	if (c->grid_meas_ns && now_ns - c->grid_meas_ns < 10LL * 1000000000 && !stale) {
+		double it = 0;
+		for (size_t i = 0; i < c->nracks; i++)
+			it += c->racks[i].meas_w / 1000;
+		for (size_t h = 0; h < cfg->nhalls; h++)
+			it += cfg->halls[h].base_kw;
+		double extra = c->grid_meas_kw - (it * (1 + in.grid_cooling) + cfg->site.other_kw);
+		/* Up at once, down slowly: a low reading must not release caps. */
+		c->grid_extra_kw = fmax(fmax(0, extra), 0.9 * c->grid_extra_kw);
+	}
+	in.grid_other_kw += c->grid_extra_kw;
 	c->stale_racks = stale;
 	c->st.stale_racks = stale;
 	e = pp_solve(&in, PP_POLICY_OPTIMAL, &ans, eb);

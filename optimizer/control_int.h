@@ -12,6 +12,7 @@
 #include "powerpark/solve.h"
 
 #define PP_CTL_GPUS 72 /* GPUs per rack tracked one by one (NVL72) */
+#define PP_CTL_CAP_HIST 3 /* cycles of issued caps a reading may lag behind */
 
 struct cnode {
 	const char *name;
@@ -31,6 +32,7 @@ struct crack {
 	int64_t gpu_ns[PP_CTL_GPUS];
 	double demand_w;           /* per GPU, as estimated this cycle */
 	double cap_w;              /* per GPU, issued */
+	double cap_hist[PP_CTL_CAP_HIST]; /* issued in the cycles before */
 	double target_w, prev_target_w; /* the solver's, this and last cycle */
 	int stale;
 	int64_t lease_until_ns;    /* what the agent was told */
@@ -59,6 +61,7 @@ struct pp_ctl {
 	struct pp_curve_param curve_param;
 	double grid_meas_kw, grid_limit_kw, grid_alloc_kw, cooling_ratio;
 	int64_t grid_meas_ns;
+	double grid_extra_kw;      /* metered grid power the model does not explain */
 	double weather_db, weather_wb;
 	int64_t weather_ns;
 	double *hall_heat_kw;      /* during a cycle only */

@@ -22,6 +22,8 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 	double step = c->opt.rise_w_per_s * c->opt.period_ms / 1000.0;
 	for (size_t i = 0; i < c->nracks; i++) {
 		struct crack *r = &c->racks[i];
+		memmove(r->cap_hist + 1, r->cap_hist, (PP_CTL_CAP_HIST - 1) * sizeof *r->cap_hist);
+		r->cap_hist[0] = r->cap_w;
 		double t = a->jobs[i].action == PP_RUN ? a->jobs[i].cap_w : r->gpu->cap_min_w;
 		t = pp_gpu_clamp_cap(r->gpu, t);
 		if (t < r->cap_w)

@@ -233,7 +233,7 @@ static struct sim_rack *find_rack(struct pp_sim *s, const char *name)
 	return NULL;
 }
 
-/* cap RACK|* WATTS, demand RACK|* FRACTION, get RACK. */
+/* cap RACK|* WATTS, demand RACK|* FRACTION, get RACK, fault DEVICE KIND. */
 static void ctl_command(struct pp_sim *s, char *line, char *out, size_t len)
 {
 	char cmd[16], who[128];
@@ -246,6 +246,20 @@ static void ctl_command(struct pp_sim *s, char *line, char *out, size_t len)
 		else
 			snprintf(out, len, "ok power_w=%.1f cap_w=%.1f demand=%.3f\n", rack_w(s, r),
 				 r->cap_w, r->demand);
+		return;
+	}
+	if (n >= 2 && !strcmp(cmd, "fault")) {
+		/* fault DEVICE silent|none: a device that stops answering, for
+		 * tests of what stale readings do downstream. */
+		char kind[16] = "";
+		if (sscanf(line, "%*s %*s %15s", kind) != 1 ||
+		    (strcmp(kind, "silent") && strcmp(kind, "none")))
+			snprintf(out, len, "error: expected 'fault DEVICE silent|none'\n");
+		else if (pp_sim_fault(s, who, !strcmp(kind, "silent") ? PP_FAULT_SILENT
+									: PP_FAULT_NONE, 0))
+			snprintf(out, len, "error: no device '%s'\n", who);
+		else
+			snprintf(out, len, "ok fault %s %s\n", who, kind);
 		return;
 	}
 	if (n != 3 || (strcmp(cmd, "cap") && strcmp(cmd, "demand"))) {

@@ -164,6 +164,7 @@ struct pp_output_conf {
 	const char *name;
 	enum pp_out_type type;
 	const char *url;         /* HTTP: the full /write URL */
+	const char *token;       /* HTTP: sent as "Authorization: Bearer TOKEN"; NULL: none */
 	const char *path;        /* file: directory of .lp files */
 	int unsigned_ok;         /* write `u` fields (off for InfluxDB 1.x) */
 	int gzip;
