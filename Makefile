@@ -52,7 +52,7 @@ run: deps
 # Every test: unit tests and the powerpark binary under ASan+UBSan, then the
 # integration tests against real servers on 127.0.0.1.
 check: deps
-	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark
+	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark $(BUILD)/tests/libfake_nvml.so
 	@BUILD=$(BUILD) ./tests/run.sh
 
 test: check
@@ -103,6 +103,12 @@ $(BUILD)/tests/%: $(BUILD)/san/tests/%.o $(SAN_OBJ)
 # The optimizer's test and benchmark compare with GLPK (libglpk-dev, a test
 # dependency: powerpark itself never links it).
 $(BUILD)/tests/test_solve $(BUILD)/bench/bench_solve: LDLIBS += -lglpk
+
+# The NVML stand-in the agent's tests load with dlopen (no GPU here).
+$(BUILD)/tests/libfake_nvml.so: tests/fake_nvml.c
+	@mkdir -p $(dir $@)
+	@echo "  SO      $@"
+	@$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(OBJ)
 	@mkdir -p $(dir $@)
