@@ -64,6 +64,8 @@ static enum pp_err build_plants(struct pp_ctl *c, struct pp_errbuf *eb)
 	return PP_OK;
 }
 
+static int index_racks(struct pp_ctl *c);
+
 enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts *o,
 			  struct pp_ctl **out, struct pp_errbuf *eb)
 {
@@ -128,6 +130,19 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	}
 	if ((e = build_plants(c, eb)))
 		goto fail;
+	/* Base power under each node, for breach checks on readings. */
+	c->node_meas_kw = calloc(c->nnodes, sizeof *c->node_meas_kw);
+	c->node_base_kw = calloc(c->nnodes, sizeof *c->node_base_kw);
+	c->node_unread = calloc(c->nnodes, sizeof *c->node_unread);
+	if (!c->node_meas_kw || !c->node_base_kw || !c->node_unread || index_racks(c))
+		goto fail_nomem;
+	for (size_t i = 0; i < c->nracks; i++)
+		for (int n = c->racks[i].node; n >= 0; n = c->nodes[n].parent)
+			c->node_unread[n]++;
+	for (size_t k = 0; k < c->nnodes; k++)
+		if (c->nodes[k].rack < 0)
+			for (int n = (int)k; n >= 0; n = c->nodes[n].parent)
+				c->node_base_kw[n] += c->nodes[k].base_kw;
 	struct pp_curve_param cp;
 	pp_curve_class(PP_JOB_TRAINING, &cp);
 	c->curve_param = cp;
@@ -151,17 +166,56 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->nodes);
 	free(c->ans_kw);
 	free(c->plants);
+	free(c->slot);
+	free(c->node_meas_kw);
+	free(c->node_base_kw);
+	free(c->node_unread);
+	pp_buf_free(&c->budget);
 	free(c);
 }
 
 /* --- the live state --------------------------------------------------- */
 
+/* Racks by name: open addressing on FNV-1a, built once (ingest looks up
+ * every line, so a linear search would make a batch quadratic). */
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int index_racks(struct pp_ctl *c)
+{
+	c->nslot = 16;
+	while (c->nslot < 2 * c->nracks + 2)
+		c->nslot *= 2;
+	c->slot = malloc(c->nslot * sizeof *c->slot);
+	if (!c->slot)
+		return -1;
+	for (size_t i = 0; i < c->nslot; i++)
+		c->slot[i] = -1;
+	for (size_t i = 0; i < c->nracks; i++) {
+		size_t h = fnv(c->racks[i].cfg->name) & (c->nslot - 1);
+		while (c->slot[h] >= 0)
+			h = (h + 1) & (c->nslot - 1);
+		c->slot[h] = (int)i;
+	}
+	return 0;
+}
+
 static struct crack *rack_by_name(struct pp_ctl *c, const char *name)
 {
-	for (size_t i = 0; i < c->nracks; i++)
-		if (!strcmp(c->racks[i].cfg->name, name))
-			return &c->racks[i];
+	for (size_t h = fnv(name) & (c->nslot - 1); c->slot[h] >= 0; h = (h + 1) & (c->nslot - 1))
+		if (!strcmp(c->racks[c->slot[h]].cfg->name, name))
+			return &c->racks[c->slot[h]];
 	return NULL;
+}
+
+struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name)
+{
+	return rack_by_name(c, name);
 }
 
 static const char *tag(const struct pp_sample *s, const char *k)
@@ -191,24 +245,26 @@ static int field(const struct pp_sample *s, const char *k, double *v)
 	return 0;
 }
 
-/* Whether the rack's reading, taken alone, breaks its limit or its row's or
- * hall's (with the other racks at their last readings). */
-static int over_limit(struct pp_ctl *c, const struct crack *r)
+/* Moves the rack's reading to w: every node above it keeps the sum of
+ * the readings below it, so a breach check costs the depth of the tree. */
+static void set_reading(struct pp_ctl *c, struct crack *r, double w)
+{
+	double d = (w - r->meas_w) / 1000;
+	for (int n = r->node; n >= 0; n = c->nodes[n].parent) {
+		c->node_meas_kw[n] += d;
+		c->node_unread[n] -= !r->meas_ns;
+	}
+	r->meas_w = w;
+}
+
+/* Whether the reading puts the rack, or a node above it (with the others
+ * at their last readings), over its limit. */
+static int over_limit(const struct pp_ctl *c, const struct crack *r)
 {
 	double m = 1 - c->cfg->site.margin;
-	if (r->meas_w / 1000 > r->cfg->limit_kw * m)
-		return 1;
-	for (int n = c->nodes[r->node].parent; n > 0; n = c->nodes[n].parent) {
-		double sum = c->nodes[n].base_kw;
-		for (size_t i = 0; i < c->nracks; i++)
-			for (int a = c->racks[i].node; a >= 0; a = c->nodes[a].parent)
-				if (a == n) {
-					sum += c->racks[i].meas_w / 1000;
-					break;
-				}
-		if (sum > c->nodes[n].limit_kw * m)
+	for (int n = r->node; n > 0; n = c->nodes[n].parent)
+		if (c->node_meas_kw[n] + c->node_base_kw[n] > c->nodes[n].limit_kw * m)
 			return 1;
-	}
 	return 0;
 }
 
@@ -242,7 +298,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				continue;
 			if (r->meas_ns && v > r->meas_w)
 				r->max_rise_w = fmax(r->max_rise_w, v - r->meas_w);
-			r->meas_w = v;
+			set_reading(c, r, v);
 			r->meas_ns = ts;
 			used++;
 			if (over_limit(c, r)) {
@@ -475,7 +531,9 @@ enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errb
 		goto out;
 	}
 	pp_ctl_update_caps(c, &in, &ans, now_ns);
-	e = PP_OK;
+	e = pp_ctl_budget_build(c, now_ns);
+	if (e)
+		e = pp_errf(eb, e, "out of memory building the budget");
 	goto out;
 fail_nomem:
 	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");

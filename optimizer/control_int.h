@@ -57,6 +57,12 @@ struct pp_ctl {
 	size_t nnodes;
 	int hall_node[64];
 	double *ans_kw;            /* allocated power per node, last solve */
+	double *node_meas_kw;      /* per node: the rack readings below it */
+	double *node_base_kw;      /* per node: base power of the nodes above racks below it */
+	int *node_unread;          /* per node: racks below it never read */
+	int *slot;                 /* rack index by name hash, -1 empty */
+	size_t nslot;
+	struct pp_buf budget;      /* the budget as of the last cycle */
 	struct cplant *plants;
 	struct pp_curve_param curve_param;
 	double grid_meas_kw, grid_limit_kw, grid_alloc_kw, cooling_ratio;
@@ -76,6 +82,12 @@ double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
 
 /* pp_ctl_cycle with the mutex held. */
 PP_WUR enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
+
+/* The rack called name, or NULL. */
+struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);
+
+/* Rebuilds c->budget (control_out.c); mutex held. */
+PP_WUR enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns);
 
 /* Turns the solver's targets into issued caps (control_out.c). */
 void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
