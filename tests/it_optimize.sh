@@ -169,6 +169,11 @@ check "/v1/budget/forecast?hours=24: 24 hourly buckets" sh -c "curl -s '$U/v1/bu
 check "an unknown endpoint: 404" [ "$(code "$U/nope")" = 404 ]
 check "GET /write: 405" [ "$(code "$U/write")" = 405 ]
 
+/usr/bin/python3 "$(dirname "$0")/apidoc.py" docs/api.md "$U" $WT $LT $RT > "$TMP/apidoc.out"
+rc=$?
+check "every example of docs/api.md answers as documented ($(grep -c '^ok' "$TMP/apidoc.out") examples)" [ $rc -eq 0 ]
+grep '^not ok' "$TMP/apidoc.out" >&2
+
 # --- a PDU stops answering: its rack is planned at its worst case ---------------------
 simctl() { /usr/bin/python3 - "$CTL" "$1" <<'PY'
 import socket, sys
