@@ -219,8 +219,13 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 		return reply(a, con, MHD_HTTP_OK, "application/json", "{\"ok\":true}\n", 12);
 	if (!strcmp(url, "/metrics") && get)
 		return send_buf(a, con, pp_ctl_metrics(a->ctl, &b), &b, "text/plain; version=0.0.4");
-	if (!strcmp(url, "/v1/budget") && get)
-		return send_buf(a, con, pp_ctl_budget(a->ctl, now, &b), &b, "application/json");
+	if (!strcmp(url, "/v1/budget") && get) {
+		const char *lv = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "level");
+		if (lv && strcmp(lv, "hall") && strcmp(lv, "rack"))
+			return fail(a, con, MHD_HTTP_BAD_REQUEST, "level: expected hall or rack");
+		return send_buf(a, con, pp_ctl_budget(a->ctl, now, lv && !strcmp(lv, "hall"), &b),
+				&b, "application/json");
+	}
 	if (!strcmp(url, "/v1/budget/forecast") && get) {
 		const char *h = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "hours");
 		char *end = NULL;

@@ -171,6 +171,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->node_base_kw);
 	free(c->node_unread);
 	pp_buf_free(&c->budget);
+	pp_buf_free(&c->budget_halls);
 	free(c);
 }
 
@@ -412,11 +413,29 @@ static double cooling(struct pp_ctl *c, int64_t now_ns, double heat_kw, double *
 	return load > 0 ? cool / load : 0.25;
 }
 
+/* The highest cap issued for the rack during the control period before
+ * time t (an agent applies a cap up to one period late), so a reading is
+ * set against the caps that could have shaped it, and no older ones. */
+static double cap_in_force(const struct pp_ctl *c, const struct crack *r, int64_t t)
+{
+	int64_t t0 = t - (int64_t)c->opt.period_ms * 1000000;
+	double cap = r->cap_w;
+	int64_t until = r->cap_ns;
+	for (int q = 0; q < PP_CTL_CAP_HIST && until > t0; q++) {
+		cap = fmax(cap, r->cap_hist[q]);
+		until = r->cap_hist_ns[q];
+	}
+	return cap;
+}
+
 static int rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now_ns)
 {
-	if (!r->meas_ns || !r->interval_ms)
+	/* Racks read by agents or other writers, not by a configured device,
+	 * are expected every control period. */
+	int iv = r->interval_ms ? r->interval_ms : c->opt.period_ms;
+	if (!r->meas_ns)
 		return 0;
-	return now_ns - r->meas_ns <= (int64_t)c->opt.stale_polls * r->interval_ms * 1000000LL;
+	return now_ns - r->meas_ns <= (int64_t)c->opt.stale_polls * iv * 1000000LL;
 }
 
 enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
@@ -464,6 +483,15 @@ enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errb
 			 * rise seen, at least 5 % of the rack's limit. */
 			double worst = fmax(r->max_rise_w / 1000, 0.05 * r->cfg->limit_kw);
 			in.nodes[k].base_kw += worst;
+		}
+		if (fresh) {
+			/* A reading above what the rack's base and any recent cap
+			 * explain (a breach, a base load the config underrates) is
+			 * base load the solve must carry: up at once, down slowly. */
+			double cap = cap_in_force(c, r, r->meas_ns);
+			double extra = r->meas_w - (r->cfg->base_kw * 1000 + r->cfg->gpus * cap);
+			r->extra_w = fmax(fmax(0, extra), 0.9 * r->extra_w);
+			in.nodes[k].base_kw += r->extra_w / 1000;
 		}
 		r->demand_w = estimate_demand(c, r, now_ns, fresh);
 		struct pp_inst_job *j = &in.jobs[in.njobs++];

@@ -28,11 +28,13 @@ struct crack {
 	double meas_w;             /* last rack reading */
 	int64_t meas_ns;
 	double max_rise_w;         /* largest rise between two readings */
+	double extra_w;            /* reading beyond base + GPUs at cap, decaying */
 	double gpu_w[PP_CTL_GPUS]; /* agents' per-GPU readings */
 	int64_t gpu_ns[PP_CTL_GPUS];
 	double demand_w;           /* per GPU, as estimated this cycle */
 	double cap_w;              /* per GPU, issued */
 	double cap_hist[PP_CTL_CAP_HIST]; /* issued in the cycles before */
+	int64_t cap_ns, cap_hist_ns[PP_CTL_CAP_HIST]; /* when each was issued */
 	double target_w, prev_target_w; /* the solver's, this and last cycle */
 	int stale;
 	int64_t lease_until_ns;    /* what the agent was told */
@@ -63,6 +65,7 @@ struct pp_ctl {
 	int *slot;                 /* rack index by name hash, -1 empty */
 	size_t nslot;
 	struct pp_buf budget;      /* the budget as of the last cycle */
+	struct pp_buf budget_halls; /* the same without rows and racks */
 	struct cplant *plants;
 	struct pp_curve_param curve_param;
 	double grid_meas_kw, grid_limit_kw, grid_alloc_kw, cooling_ratio;

@@ -18,12 +18,15 @@
 void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
 		 int64_t now_ns)
 {
-	(void)now_ns;
 	double step = c->opt.rise_w_per_s * c->opt.period_ms / 1000.0;
 	for (size_t i = 0; i < c->nracks; i++) {
 		struct crack *r = &c->racks[i];
 		memmove(r->cap_hist + 1, r->cap_hist, (PP_CTL_CAP_HIST - 1) * sizeof *r->cap_hist);
+		memmove(r->cap_hist_ns + 1, r->cap_hist_ns,
+			(PP_CTL_CAP_HIST - 1) * sizeof *r->cap_hist_ns);
 		r->cap_hist[0] = r->cap_w;
+		r->cap_hist_ns[0] = r->cap_ns;
+		r->cap_ns = now_ns;
 		double t = a->jobs[i].action == PP_RUN ? a->jobs[i].cap_w : r->gpu->cap_min_w;
 		t = pp_gpu_clamp_cap(r->gpu, t);
 		if (t < r->cap_w)
@@ -142,11 +145,12 @@ static enum pp_err level(struct pp_buf *b, const char *name, double limit_kw, do
 /* The budget is built once a cycle and served from there: schedulers may
  * ask thousands of times a second, and on a park of 1,500 racks the text
  * is 300 kB. */
-enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
+enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, int halls_only, struct pp_buf *out)
 {
 	pthread_mutex_lock(&c->mu);
 	enum pp_err e = c->budget.len ? PP_OK : pp_ctl_budget_build(c, now_ns);
-	e = e ? e : pp_buf_append(out, c->budget.data, c->budget.len);
+	const struct pp_buf *b = halls_only ? &c->budget_halls : &c->budget;
+	e = e ? e : pp_buf_append(out, b->data, b->len);
 	pthread_mutex_unlock(&c->mu);
 	return e;
 }
@@ -168,7 +172,10 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	e = e ? e : pp_buf_appendf(out, ",\"stale_racks\":%d,\"grid\":", c->stale_racks);
 	e = e ? e : level(out, "grid", lim, grid_meas, c->grid_alloc_kw, m, 0);
 	const char *kinds[] = {"halls", "rows", "racks"};
+	size_t at_rows = 0;
 	for (int kind = 0; kind < 3 && !e; kind++) {
+		if (kind == 1)
+			at_rows = out->len;
 		e = pp_buf_appendf(out, ",\"%s\":[", kinds[kind]);
 		int first = 1;
 		for (size_t k = 1; k < c->nnodes && !e; k++) {
@@ -180,8 +187,10 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 			if (!e && kind == 2) {
 				const struct crack *r = &c->racks[n->rack];
 				out->len--; /* reopen the object for the rack's own fields */
-				e = pp_buf_appendf(out, ",\"cap_w\":%.1f,\"demand_w\":%.1f,\"stale\":%s}",
-						   r->cap_w, r->demand_w, r->stale ? "true" : "false");
+				e = pp_buf_appendf(out, ",\"cap_w\":%.1f,\"demand_w\":%.1f,"
+						   "\"unexplained_kw\":%.3f,\"stale\":%s}",
+						   r->cap_w, r->demand_w, r->extra_w / 1000,
+						   r->stale ? "true" : "false");
 			}
 			first = 0;
 		}
@@ -192,6 +201,13 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 		e = level(out, cfg->plants[p].name, c->plants[p].capacity_kw, NAN,
 			  c->plants[p].alloc_kw, m, p > 0);
 	e = e ? e : pp_buf_appendf(out, "]}\n");
+	/* The same without rows and racks, for schedulers that ask often. */
+	struct pp_buf *hb = &c->budget_halls;
+	hb->len = 0;
+	const char *plants = out->data ? strstr(out->data + at_rows, ",\"plants\":[") : NULL;
+	e = e ? e : pp_buf_append(hb, out->data, at_rows);
+	e = e ? e : plants ? pp_buf_append(hb, plants, out->len - (size_t)(plants - out->data))
+			   : PP_ERR_NOMEM;
 	return e;
 }
 

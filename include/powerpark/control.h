@@ -56,8 +56,10 @@ PP_WUR enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_
 				struct pp_buf *out, struct pp_errbuf *eb);
 
 /* Appends the budget (limits, measured, allocated and headroom per level,
- * the binding limit) as JSON to out. */
-PP_WUR enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out);
+ * the binding limit) as of the last cycle as JSON to out; with halls_only,
+ * without the rows and racks. */
+PP_WUR enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, int halls_only,
+				 struct pp_buf *out);
 
 /* Appends an hourly headroom forecast for the next hours (1..168) as JSON:
  * the grid limit in force each hour from the schedule, less other loads and
