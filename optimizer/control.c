@@ -269,6 +269,32 @@ static int over_limit(const struct pp_ctl *c, const struct crack *r)
 	return 0;
 }
 
+/* The highest cap issued for the rack during the control period before
+ * time t (an agent applies a cap up to one period late), so a reading is
+ * set against the caps that could have shaped it, and no older ones. */
+static double cap_in_force(const struct pp_ctl *c, const struct crack *r, int64_t t)
+{
+	int64_t t0 = t - (int64_t)c->opt.period_ms * 1000000;
+	double cap = r->cap_w;
+	int64_t until = r->cap_ns;
+	for (int q = 0; q < PP_CTL_CAP_HIST && until > t0; q++) {
+		cap = fmax(cap, r->cap_hist[q]);
+		until = r->cap_hist_ns[q];
+	}
+	return cap;
+}
+
+/* A reading above what the rack's base and its GPUs at the caps that
+ * could have shaped it explain (a breach, a base load the config
+ * underrates) is noted as it arrives, so a later reading cannot hide it
+ * from the next solve. */
+static void note_extra(const struct pp_ctl *c, struct crack *r)
+{
+	double cap = cap_in_force(c, r, r->meas_ns);
+	double extra = r->meas_w - (r->cfg->base_kw * 1000 + r->cfg->gpus * cap);
+	r->extra_w = fmax(r->extra_w, extra);
+}
+
 size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
 		     int *breach)
 {
@@ -301,6 +327,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				r->max_rise_w = fmax(r->max_rise_w, v - r->meas_w);
 			set_reading(c, r, v);
 			r->meas_ns = ts;
+			note_extra(c, r);
 			used++;
 			if (over_limit(c, r)) {
 				*breach = 1;
@@ -413,21 +440,6 @@ static double cooling(struct pp_ctl *c, int64_t now_ns, double heat_kw, double *
 	return load > 0 ? cool / load : 0.25;
 }
 
-/* The highest cap issued for the rack during the control period before
- * time t (an agent applies a cap up to one period late), so a reading is
- * set against the caps that could have shaped it, and no older ones. */
-static double cap_in_force(const struct pp_ctl *c, const struct crack *r, int64_t t)
-{
-	int64_t t0 = t - (int64_t)c->opt.period_ms * 1000000;
-	double cap = r->cap_w;
-	int64_t until = r->cap_ns;
-	for (int q = 0; q < PP_CTL_CAP_HIST && until > t0; q++) {
-		cap = fmax(cap, r->cap_hist[q]);
-		until = r->cap_hist_ns[q];
-	}
-	return cap;
-}
-
 static int rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now_ns)
 {
 	/* Racks read by agents or other writers, not by a configured device,
@@ -438,15 +450,20 @@ static int rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now
 	return now_ns - r->meas_ns <= (int64_t)c->opt.stale_polls * iv * 1000000LL;
 }
 
+static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
+
 enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
 {
 	pthread_mutex_lock(&c->mu);
-	enum pp_err e = pp_ctl_cycle_locked(c, now_ns, eb);
+	enum pp_err e = cycle_body(c, now_ns, eb);
 	pthread_mutex_unlock(&c->mu);
 	return e;
 }
 
-enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
+/* Called with the mutex held; lets go of it for the solve, so readings and
+ * leases are served meanwhile (only this thread writes what the instance
+ * points into: rack placements, plant node lists). */
+static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
 {
 	const struct pp_config *cfg = c->cfg;
 	enum pp_err e = PP_ERR_NOMEM;
@@ -485,13 +502,10 @@ enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errb
 			in.nodes[k].base_kw += worst;
 		}
 		if (fresh) {
-			/* A reading above what the rack's base and any recent cap
-			 * explain (a breach, a base load the config underrates) is
-			 * base load the solve must carry: up at once, down slowly. */
-			double cap = cap_in_force(c, r, r->meas_ns);
-			double extra = r->meas_w - (r->cfg->base_kw * 1000 + r->cfg->gpus * cap);
-			r->extra_w = fmax(fmax(0, extra), 0.9 * r->extra_w);
+			/* Unexplained power (see note_extra) is carried as base load:
+			 * it came at once, it leaves by 10 % a cycle. */
 			in.nodes[k].base_kw += r->extra_w / 1000;
+			r->extra_w *= 0.9;
 		}
 		r->demand_w = estimate_demand(c, r, now_ns, fresh);
 		struct pp_inst_job *j = &in.jobs[in.njobs++];
@@ -545,7 +559,10 @@ enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errb
 	in.grid_other_kw += c->grid_extra_kw;
 	c->stale_racks = stale;
 	c->st.stale_racks = stale;
+	c->hall_heat_kw = NULL;
+	pthread_mutex_unlock(&c->mu);
 	e = pp_solve(&in, PP_POLICY_OPTIMAL, &ans, eb);
+	pthread_mutex_lock(&c->mu);
 	c->st.cycles++;
 	if (e) {
 		/* The conservative answer: every GPU at its floor, loudly. */

@@ -83,9 +83,6 @@ struct pp_ctl {
  * scheduled event covering now. */
 double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
 
-/* pp_ctl_cycle with the mutex held. */
-PP_WUR enum pp_err pp_ctl_cycle_locked(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
-
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);
 
