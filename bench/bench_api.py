@@ -4,8 +4,8 @@
   park OUT.yaml TOKEN      writes a 102,400-GPU site (5 halls x 20 rows x 16
                            racks of 64 H100) with the bench's tokens
   lines OUT.lp N           N rack readings (the racks of the park, in turn)
-  latency URL TOKEN N      breach-to-cap: while every rack is read once a
-                           second, N times: write a reading that puts one
+  latency URL TOKEN N      breach-to-cap: while every rack is read twice a
+                           second (at what its cap allows), N times: write a reading that puts one
                            rack over its limit, poll /v1/caps until its cap
                            falls; prints p50 and p99 in ms
 """
@@ -54,7 +54,9 @@ def lines(out, n):
     names = [x[3] for x in racks()]
     with open(out, "w") as f:
         for i in range(n):
-            f.write(reading(names[i % len(names)], 30 + (i % 7)) + "\n")
+            # Under what base and GPUs at their floor draw (4 + 12.8 kW), so
+            # the readings are ones a real rack could send at any cap.
+            f.write(reading(names[i % len(names)], 8 + (i % 7)) + "\n")
 
 
 def post(conn, token, body):
@@ -76,15 +78,19 @@ def latency(url, token, n):
     stop = []
 
     def feed():
+        # Readings a real rack would send: base plus its GPUs at the lower
+        # of their cap and a demand of 450 W.
         c = http.client.HTTPConnection(host, int(port), timeout=10)
-        body = "\n".join(reading(x, 30) for x in names)
         while not stop:
+            c.request("GET", "/v1/budget")
+            caps = {r["name"]: r["cap_w"] for r in json.loads(c.getresponse().read())["racks"]}
+            body = "\n".join(reading(x, 4 + GPUS * min(caps[x], 450) / 1000) for x in names)
             post(c, token, body)
             time.sleep(0.5)
     t = threading.Thread(target=feed, daemon=True)
     t.start()
     c = http.client.HTTPConnection(host, int(port), timeout=10)
-    time.sleep(4)  # every rack fresh, caps settled once
+    time.sleep(6)  # every rack fresh, caps settled once
     out = []
     for i in range(n):
         name = names[(i * 37) % len(names)]
@@ -94,7 +100,7 @@ def latency(url, token, n):
         while cap(c, token, name) >= before and time.perf_counter() - t0 < 5:
             pass
         out.append((time.perf_counter() - t0) * 1000)
-        post(c, token, reading(name, 30))
+        post(c, token, reading(name, 4 + GPUS * min(before, 450) / 1000))
     stop.append(1)
     out.sort()
     print("breach_to_cap_ms p50 %.2f p99 %.2f n %d" %

@@ -2,7 +2,8 @@
 # run.sh - `make bench`: encoder lines/s, and end-to-end points/s into a local
 # victoria-metrics through powerpark's HTTP output next to curl posting the
 # same pre-encoded batches in the same run; polling a 2,500-device simulated
-# park next to collectd (bench_collect.sh). Appends to bench/RESULTS.md.
+# park next to collectd (bench_collect.sh); the optimizer's API and control
+# loop at 102,400 GPUs (bench_api.sh). Appends to bench/RESULTS.md.
 set -eu
 BUILD=${BUILD:-build}
 . "$(dirname "$0")/../tests/lib.sh"
@@ -65,6 +66,7 @@ solve=$(taskset -c 0 "$BUILD/bench/bench_solve" 3)
 echo "$solve"
 
 BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
+BUILD=$BUILD bench/bench_api.sh "$TMP/api_rows.md"
 
 cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 {
@@ -78,6 +80,7 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 	printf '| %d points into victoria-metrics via HTTP output (parse + encode + POST, %d-line batches) | %.0f points/s | curl --data-binary same batches: %.0f points/s | %.1f %% | >= 90 %% |\n' \
 		"$N" $BATCH "$pp" "$cu" "$ratio"
 	cat "$TMP/collect_rows.md"
+	cat "$TMP/api_rows.md"
 	echo "$solve" | while read -r name _ g _ nodes _ jobs _ ppms _ gs _ ppo _ go _ gap _ prop _ stat _ def _ shed; do
 		printf '| optimizer, %s GPUs (%s nodes, %s jobs), one core | %.3f ms (median of 5), objective %.6g | GLPK 5.0 exact MILP: %.6f s, objective %.6g | %.1fx faster, gap %s; proportional %.2f %%, static %.2f %% of the optimum | < 20 ms at 100,000 GPUs, >= 100x GLPK |\n' \
 			"$g" "$nodes" "$jobs" "$ppms" "$ppo" "$gs" "$go" "$(echo "$gs * 1000 / $ppms" | bc -l)" "$gap" "$(echo "$prop * 100" | bc -l)" "$(echo "$stat * 100" | bc -l)"

@@ -400,14 +400,18 @@ static double estimate_demand(const struct pp_ctl *c, const struct crack *r, int
 		per = (r->meas_w - r->cfg->base_kw * 1000) / n;
 	else
 		return r->gpu->cap_max_w;
-	/* The reading may predate the last rises: it shows a low demand only
-	 * when it is well under every cap of the last cycles. */
+	/* The reading may predate the last rises: it is set against the lowest
+	 * cap of the last cycles. */
 	double ref = r->cap_w;
 	for (int k = 0; k < PP_CTL_CAP_HIST; k++)
 		ref = fmin(ref, r->cap_hist[k]);
-	if (per >= 0.9 * ref)
+	/* Pinned at the cap (95 % or more): they may want more. The estimate
+	 * above a lower draw keeps that draw under 93 % of the cap it leads
+	 * to, so the next cycle reads the same and the loop does not flip
+	 * between the two. */
+	if (per >= 0.95 * ref)
 		return r->gpu->cap_max_w;
-	return clampd(per * 1.05 + 10, r->gpu->cap_min_w, r->gpu->cap_max_w);
+	return clampd(per * 1.08 + 10, r->gpu->cap_min_w, r->gpu->cap_max_w);
 }
 
 /* Cooling at the weather now: each plant's capacity keeping its reserve, and
