@@ -61,6 +61,7 @@ devices:
   - {name: pdu4, protocol: snmp, address: '127.0.7.4:$UP', profile: pdu-apc-rpdu2, interval_ms: 500, timeout_ms: 200, retries: 0}
   - {name: meter, protocol: modbus-tcp, address: '127.0.8.1:$GP', unit_id: 1, profile: meter-3ph, interval_ms: 500, timeout_ms: 200}
 outputs:
+  - {name: files, type: file, path: '$TMP/lp'}
   - {name: opt, type: influxdb, url: 'http://127.0.0.1:OPTPORT/write', token: $WT, flush_ms: 200, gzip: true}
 api:
   listen: 127.0.0.1:0
@@ -174,6 +175,19 @@ rc=$?
 check "every example of docs/api.md answers as documented ($(grep -c '^ok' "$TMP/apidoc.out") examples)" [ $rc -eq 0 ]
 grep '^not ok' "$TMP/apidoc.out" >&2
 
+# --- a reading that breaks a rack limit lowers that rack's caps ----------------------
+R2() { J "[r for r in d['racks'] if r['name']=='r2'][0]['$1']"; }
+cap2=$(R2 cap_w)
+check "a breaching reading is taken" [ "$(code -XPOST -H "Authorization: Bearer $WT" --data-binary 'pdu,site=t,rack=r2 power_w=40000' "$U/write")" = 204 ]
+lower2() { /usr/bin/python3 -c "import sys; sys.exit(0 if $(R2 cap_w) < $cap2 and $(R2 unexplained_kw) > 0 else 1)"; }
+check "... r2's cap falls below $cap2 W and its unexplained power shows" wait_for 10 lower2
+check "... counted as a breach" sh -c "curl -s $U/metrics | grep -q '^powerpark_breaches_total [1-9]'"
+
+# --- decisions go to the outputs -------------------------------------------------------
+decided() { cat "$TMP"/lp/*.lp 2>/dev/null | grep -q '^decision,site=t .*binding="'; }
+check "every cycle's decision reaches the file output" wait_for 10 decided
+check "... with caps per rack" sh -c "cat $TMP/lp/*.lp | grep -q '^cap,site=t,rack=r1 cap_w='"
+
 # --- a PDU stops answering: its rack is planned at its worst case ---------------------
 simctl() { /usr/bin/python3 - "$CTL" "$1" <<'PY'
 import socket, sys
@@ -201,5 +215,19 @@ check "with the optimizer gone, agents apply the safe cap when the lease ends" w
 check "optimize starts again on the same port" start_opt
 back() { [ "$(simcap r1)" != "250.0" ]; }
 check "agents lease again from the new optimizer" wait_for 20 back
+
+# --- TLS ---------------------------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
+	-days 2 -subj /CN=127.0.0.1 > /dev/null 2>&1
+TP=$(free_port)
+sed "s|listen: 127.0.0.1:0|listen: 127.0.0.1:$TP\n  tls_cert: $TMP/cert.pem\n  tls_key: $TMP/key.pem|" "$TMP/site.yaml" > "$TMP/tls.yaml"
+$PP optimize -c "$TMP/tls.yaml" > "$TMP/tls.out" 2> "$TMP/tls.err" &
+PIDS="$PIDS $!"
+tls_ok() { curl -sf --cacert "$TMP/cert.pem" -o /dev/null "https://127.0.0.1:$TP/healthz"; }
+check "with tls_cert and tls_key it serves HTTPS (verified against the cert)" wait_for 30 tls_ok
+check "... and not plain HTTP" sh -c "! curl -sf -o /dev/null --max-time 3 http://127.0.0.1:$TP/healthz"
+sed "s|  tls_key: .*||" "$TMP/tls.yaml" > "$TMP/tls-bad.yaml"
+$PP check -c "$TMP/tls-bad.yaml" > /dev/null 2> "$TMP/tlsbad.err"
+check "tls_cert without tls_key is a config error ($(head -1 $TMP/tlsbad.err))" grep -q "go together" "$TMP/tlsbad.err"
 
 done_tests it_optimize
