@@ -86,7 +86,8 @@ static void load_site(struct loader *L, struct fy_node *root)
 	struct ywalk *w = &L->w;
 	struct pp_site *s = &L->cfg->site;
 	struct fy_node *site = ymap(w, root, "site");
-	static const char *const keys[] = {"name", "region", "margin", "grid", "other_kw", NULL};
+	static const char *const keys[] = {"name", "region", "margin", "grid", "other_kw",
+					   "weather", NULL};
 	static const char *const req[] = {"name", "grid", NULL};
 	s->margin = 0.02;
 	if (!site || ykeys(w, site, "site", keys, req))
@@ -95,6 +96,18 @@ static void load_site(struct loader *L, struct fy_node *root)
 	ystr(w, site, "region", &s->region);
 	ynum(w, site, "margin", 0, 0.5, 0, &s->margin);
 	ynum(w, site, "other_kw", 0, 1e7, 0, &s->other_kw);
+	/* An EPW year for the forecast; relative to the config's folder. */
+	const char *epw = NULL;
+	if (!ystr(w, site, "weather", &epw) && epw) {
+		if (epw[0] == '/') {
+			s->weather_epw = epw;
+		} else {
+			char buf[4096];
+			int n = snprintf(buf, sizeof buf, "%s/%s", L->base_dir, epw);
+			s->weather_epw = ystrdup(w, buf, (size_t)n);
+		}
+		s->weather_pos = P(L, yget(site, "weather"));
+	}
 	struct fy_node *grid = ymap(w, site, "grid");
 	static const char *const gk[] = {"import_limit_kw", "ramp_kw_per_min", "events", NULL};
 	static const char *const gr[] = {"import_limit_kw", NULL};

@@ -130,6 +130,13 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	}
 	if ((e = build_plants(c, eb)))
 		goto fail;
+	if (cfg->site.weather_epw && (e = pp_weather_load(cfg->site.weather_epw, &c->epw, eb))) {
+		char why[PP_ERRLEN];
+		snprintf(why, sizeof why, "%s", eb->msg); /* eb is written below */
+		e = pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: site.weather: %s", cfg->site.weather_pos.file,
+			    cfg->site.weather_pos.line, cfg->site.weather_pos.col, why);
+		goto fail;
+	}
 	/* Base power under each node, for breach checks on readings. */
 	c->node_meas_kw = calloc(c->nnodes, sizeof *c->node_meas_kw);
 	c->node_base_kw = calloc(c->nnodes, sizeof *c->node_base_kw);
@@ -166,6 +173,8 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->nodes);
 	free(c->ans_kw);
 	free(c->plants);
+	if (c->epw.h)
+		pp_weather_free(&c->epw);
 	free(c->slot);
 	free(c->node_meas_kw);
 	free(c->node_base_kw);
@@ -424,6 +433,11 @@ static double cooling(struct pp_ctl *c, int64_t now_ns, double heat_kw, double *
 		db = c->weather_db;
 		wb = c->weather_wb;
 	}
+	return pp_ctl_plants_at(c, db, wb, heat_kw, cap_kw);
+}
+
+double pp_ctl_plants_at(struct pp_ctl *c, double db, double wb, double heat_kw, double *cap_kw)
+{
 	double cool = 0, load = 0;
 	for (size_t p = 0; p < c->cfg->nplants; p++) {
 		struct cplant *cp = &c->plants[p];

@@ -10,6 +10,7 @@
 #include "powerpark/gpu.h"
 #include "powerpark/plant.h"
 #include "powerpark/solve.h"
+#include "powerpark/weather.h"
 
 #define PP_CTL_GPUS 72 /* GPUs per rack tracked one by one (NVL72) */
 #define PP_CTL_CAP_HIST 3 /* cycles of issued caps a reading may lag behind */
@@ -72,6 +73,7 @@ struct pp_ctl {
 	int64_t grid_meas_ns;
 	double grid_extra_kw;      /* metered grid power the model does not explain */
 	double weather_db, weather_wb;
+	struct pp_weather epw;      /* site.weather, for the forecast; epw.h NULL if none */
 	int64_t weather_ns;
 	double *hall_heat_kw;      /* during a cycle only */
 	int stale_racks;
@@ -82,6 +84,11 @@ struct pp_ctl {
 /* The grid import limit in force at now_ns: the contract, or the lowest
  * scheduled event covering now. */
 double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
+
+/* The plants at dry bulb db and wet bulb wb carrying heat_kw: each
+ * plant's capacity (cap_kw, one per plant) and the cooling electricity per
+ * kW of heat (returned). */
+double pp_ctl_plants_at(struct pp_ctl *c, double db, double wb, double heat_kw, double *cap_kw);
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);

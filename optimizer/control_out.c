@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "control_int.h"
 #include "powerpark/log.h"
@@ -211,22 +212,35 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	return e;
 }
 
+/* Hourly headroom: the lowest grid limit in force in each hour, cooling
+ * from the plant models at that hour's weather (the site's EPW year when
+ * configured, else the last reading, else a hot design day), and the
+ * racks' current demand as the known jobs. */
 enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours, struct pp_buf *out)
 {
 	pthread_mutex_lock(&c->mu);
 	const struct pp_config *cfg = c->cfg;
-	double floor_kw = 0, base_kw = 0;
+	double m = 1 - cfg->site.margin;
+	double floor_kw = 0, base_kw = 0, demand_kw = 0, hall_heat[64] = {0};
 	for (size_t k = 0; k < c->nnodes; k++)
 		base_kw += c->nodes[k].base_kw;
-	for (size_t i = 0; i < c->nracks; i++)
-		floor_kw += c->racks[i].cfg->gpus * c->racks[i].gpu->cap_min_w / 1000;
-	double ratio = c->cooling_ratio > 0 ? c->cooling_ratio : 0.25;
+	for (size_t i = 0; i < c->nracks; i++) {
+		const struct crack *r = &c->racks[i];
+		floor_kw += r->cfg->gpus * r->gpu->cap_min_w / 1000;
+		demand_kw += r->cfg->gpus * r->demand_w / 1000;
+		if (r->hall < 64)
+			hall_heat[r->hall] += r->cfg->base_kw + r->cfg->gpus * r->demand_w / 1000;
+	}
+	double heat = 0;
+	for (size_t h = 0; h < cfg->nhalls && h < 64; h++)
+		heat += hall_heat[h] + cfg->halls[h].base_kw;
+	c->hall_heat_kw = hall_heat;
 	int64_t h0 = now_ns / 3600000000000LL * 3600000000000LL;
-	enum pp_err e = pp_buf_appendf(out, "{\"hours\":%d,\"cooling_kw_per_kw\":%.4f,\"buckets\":[",
-				       hours, ratio);
+	enum pp_err e = pp_buf_appendf(out, "{\"hours\":%d,\"weather\":\"%s\",\"buckets\":[",
+				       hours, c->epw.h ? "epw" : isfinite(c->weather_db) ? "reading"
+										    : "design-day");
 	for (int h = 0; h < hours && !e; h++) {
 		int64_t t0 = h0 + (int64_t)h * 3600000000000LL;
-		/* The lowest limit in force at any moment of the hour. */
 		double lim = pp_ctl_limit_now(cfg, t0);
 		for (size_t i = 0; i < cfg->site.nevents; i++) {
 			const struct pp_grid_event *ev = &cfg->site.events[i];
@@ -234,13 +248,39 @@ enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours, struct 
 			    ev->end_s * 1000000000LL > t0 && ev->limit_kw < lim)
 				lim = ev->limit_kw;
 		}
-		double it_room = (lim * (1 - cfg->site.margin) - cfg->site.other_kw) / (1 + ratio);
-		double gpu_room = it_room - base_kw - floor_kw;
+		double db = isfinite(c->weather_db) ? c->weather_db : 35;
+		double wb = isfinite(c->weather_db) ? c->weather_wb : 28;
+		if (c->epw.h) {
+			/* The EPW year is in local standard time. */
+			time_t lt = (time_t)(t0 / 1000000000) + (time_t)(c->epw.tz_h * 3600);
+			struct tm tm;
+			gmtime_r(&lt, &tm);
+			struct pp_weather_hour wh;
+			pp_weather_at(&c->epw, tm.tm_yday * 24.0 + tm.tm_hour + 0.5, &wh);
+			db = wh.db_c;
+			wb = wh.wb_c;
+		}
+		double pcap[64], cool_cap = 0;
+		double ratio = pp_ctl_plants_at(c, db, wb, heat, pcap);
+		int served = cfg->nplants > 0;
+		for (size_t p = 0; p < cfg->nplants && p < 64; p++)
+			served &= isfinite(pcap[p]);
+		for (size_t p = 0; p < cfg->nplants && p < 64; p++)
+			cool_cap += isfinite(pcap[p]) ? pcap[p] : 0;
+		double it_room = (lim * m - cfg->site.other_kw) / (1 + ratio);
+		if (served)
+			it_room = fmin(it_room, cool_cap * m);
 		e = pp_buf_appendf(out,
-				   "%s{\"start\":%lld,\"grid_limit_kw\":%.1f,\"it_kw\":%.1f,"
-				   "\"headroom_kw\":%.1f}",
-				   h ? "," : "", (long long)(t0 / 1000000000), lim, it_room, gpu_room);
+				   "%s{\"start\":%lld,\"grid_limit_kw\":%.1f,\"drybulb_c\":%.1f,"
+				   "\"wetbulb_c\":%.1f,\"cooling_kw_per_kw\":%.4f,"
+				   "\"cooling_capacity_kw\":",
+				   h ? "," : "", (long long)(t0 / 1000000000), lim, db, wb, ratio);
+		e = e ? e : jnum(out, served ? cool_cap : NAN);
+		e = e ? e : pp_buf_appendf(out, ",\"it_kw\":%.1f,\"headroom_kw\":%.1f,"
+					   "\"free_kw\":%.1f}", it_room, it_room - base_kw - floor_kw,
+					   it_room - base_kw - demand_kw);
 	}
+	c->hall_heat_kw = NULL;
 	e = e ? e : pp_buf_appendf(out, "]}\n");
 	pthread_mutex_unlock(&c->mu);
 	return e;

@@ -25,6 +25,7 @@ site:
   name: t
   margin: 0.02
   other_kw: 10
+  weather: '$(cd "$(dirname "$0")" && pwd)/data/weather/USA_IL_Chicago-OHare.Intl.AP.725300_TMY3.epw'
   grid:
     import_limit_kw: 140
     events:
@@ -167,6 +168,14 @@ check "/v1/admit of 8 GPUs: 200 with a decision" sh -c "[ \"\$(curl -s -o $TMP/b
 check "/v1/admit of 100000 GPUs: rejected with a reason" sh -c "curl -s -XPOST -H 'Authorization: Bearer $WT' --data-binary '{\"gpus\":100000}' $U/v1/admit | grep -q '\"reject\"'"
 check "/v1/budget/forecast?hours=0: 400" [ "$(code "$U/v1/budget/forecast?hours=0")" = 400 ]
 check "/v1/budget/forecast?hours=24: 24 hourly buckets" sh -c "curl -s '$U/v1/budget/forecast?hours=24' | /usr/bin/python3 -c 'import json,sys; exit(0 if len(json.load(sys.stdin)[\"buckets\"])==24 else 1)'"
+F() { curl -s "$U/v1/budget/forecast?hours=24" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); b=d['buckets']; print($1)"; }
+check "the forecast takes the weather from the site's EPW year" [ "$(F "d['weather']")" = epw ]
+check "... which changes over a day (dry bulb $(F "'%.1f..%.1f C' % (min(x['drybulb_c'] for x in b), max(x['drybulb_c'] for x in b))"))" \
+	[ "$(F "int(max(x['drybulb_c'] for x in b) - min(x['drybulb_c'] for x in b) > 1)")" = 1 ]
+check "... and so does the cooling per kW, higher when hotter" [ "$(F "int(sorted(b, key=lambda x: x['drybulb_c'])[-1]['cooling_kw_per_kw'] >= sorted(b, key=lambda x: x['drybulb_c'])[0]['cooling_kw_per_kw'])")" = 1 ]
+sed "s|weather: .*|weather: nowhere.epw|" "$TMP/site.yaml" > "$TMP/badw.yaml"
+$PP optimize -c "$TMP/badw.yaml" --listen 127.0.0.1:0 > /dev/null 2> "$TMP/badw.err"
+check "a missing EPW file stops optimize with file:line:col ($(head -1 "$TMP/badw.err"))" grep -q "badw.yaml:[0-9]*:[0-9]*: site.weather" "$TMP/badw.err"
 check "an unknown endpoint: 404" [ "$(code "$U/nope")" = 404 ]
 check "GET /write: 405" [ "$(code "$U/write")" = 405 ]
 

@@ -33,6 +33,8 @@ struct pp_site {
 	double import_limit_kw; /* contracted grid import limit */
 	double ramp_kw_per_min; /* 0 = none */
 	double other_kw;        /* loads that are neither IT nor cooling */
+	const char *weather_epw; /* an EPW year for forecasts (path), or NULL */
+	struct pp_pos weather_pos;
 	struct pp_grid_event *events;
 	size_t nevents;
 };
