@@ -138,34 +138,32 @@ static enum pp_err nv_set(void *ctx, int gpu, double w, struct pp_errbuf *eb)
 	return r ? nverr(v, r, "set power limit", eb) : PP_OK;
 }
 
-static enum pp_err nv_get(void *ctx, int gpu, double *w, struct pp_errbuf *eb)
+/* One milliwatt reading through fn (the enforced limit, or power drawn). */
+static enum pp_err nv_read(struct nv *v, int gpu, nvret (*fn)(nvdev, unsigned *),
+			   const char *what, double *w, struct pp_errbuf *eb)
 {
-	struct nv *v = ctx;
 	nvdev d = NULL;
 	unsigned mw;
 	enum pp_err e = nv_dev(v, gpu, &d, eb);
 	if (e)
 		return e;
-	nvret r = v->get_limit(d, &mw);
+	nvret r = fn(d, &mw);
 	if (r)
-		return nverr(v, r, "power limit", eb);
+		return nverr(v, r, what, eb);
 	*w = mw / 1000.0;
 	return PP_OK;
+}
+
+static enum pp_err nv_get(void *ctx, int gpu, double *w, struct pp_errbuf *eb)
+{
+	struct nv *v = ctx;
+	return nv_read(v, gpu, v->get_limit, "power limit", w, eb);
 }
 
 static enum pp_err nv_power(void *ctx, int gpu, double *w, struct pp_errbuf *eb)
 {
 	struct nv *v = ctx;
-	nvdev d = NULL;
-	unsigned mw;
-	enum pp_err e = nv_dev(v, gpu, &d, eb);
-	if (e)
-		return e;
-	nvret r = v->usage(d, &mw);
-	if (r)
-		return nverr(v, r, "power usage", eb);
-	*w = mw / 1000.0;
-	return PP_OK;
+	return nv_read(v, gpu, v->usage, "power usage", w, eb);
 }
 
 static int nv_count(void *ctx)

@@ -7,14 +7,6 @@
 #include "commands.h"
 #include "powerpark/agent.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: powerpark agent --url URL --node RACK --token TOKEN --safe-cap W\n"
@@ -65,13 +57,9 @@ int pp_cmd_agent(int argc, char **argv)
 		default: o.interval_ms = atoi(v); break;
 		}
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pp_cmd_catch_stop();
 	struct pp_errbuf eb;
-	if (pp_agent_run(&o, &stop_flag, &eb)) {
+	if (pp_agent_run(&o, &pp_cmd_stop, &eb)) {
 		fprintf(stderr, "powerpark agent: %s\n", eb.msg);
 		return 1;
 	}

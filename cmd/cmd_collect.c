@@ -15,14 +15,6 @@
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 struct stdout_sink {
 	pthread_mutex_t mu;
 	struct pp_buf buf;
@@ -104,11 +96,7 @@ int pp_cmd_collect(int argc, char **argv)
 		fprintf(stderr, "powerpark collect: %s\n", eb.msg);
 		goto out;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pp_cmd_catch_stop();
 	if (pp_collect_start(c, &eb)) {
 		fprintf(stderr, "powerpark collect: %s\n", eb.msg);
 		goto out;
@@ -128,7 +116,7 @@ int pp_cmd_collect(int argc, char **argv)
 	} else {
 		pp_log(PP_LOG_INFO, "collect", "polling %zu devices of site '%s'", n, cfg->site.name);
 		int64_t next_stats = pp_now_mono_ns();
-		while (!stop_flag) {
+		while (!pp_cmd_stop) {
 			struct timespec ts = {0, 200000000L};
 			nanosleep(&ts, NULL);
 			if (set && pp_now_mono_ns() >= next_stats) {

@@ -15,14 +15,6 @@
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 struct waker {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -90,11 +82,7 @@ int pp_cmd_optimize(int argc, char **argv)
 		fprintf(stderr, "powerpark optimize: %s\n", eb.msg);
 		goto out;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pp_cmd_catch_stop();
 	int period = o.period_ms > 0 ? o.period_ms : 1000;
 	printf("powerpark optimize: site %s, API on http%s://127.0.0.1:%d, period %d ms\n",
 	       cfg->site.name, cfg->api.tls_cert ? "s" : "", pp_api_port(api), period);
@@ -106,7 +94,7 @@ int pp_cmd_optimize(int argc, char **argv)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_destroy(&w.cv);
 	pthread_cond_init(&w.cv, &ca);
-	while (!stop_flag) {
+	while (!pp_cmd_stop) {
 		struct pp_errbuf ce;
 		if (pp_ctl_cycle(ctl, pp_now_wall_ns(), &ce))
 			pp_log(PP_LOG_ERROR, "optimize", "cycle: %s", ce.msg);
@@ -123,7 +111,7 @@ int pp_cmd_optimize(int argc, char **argv)
 		/* Sleep until the next period, or less: a breach solves now. The
 		 * wait is bounded so a signal is seen within 200 ms. */
 		pthread_mutex_lock(&w.mu);
-		while (!w.breach && !stop_flag) {
+		while (!w.breach && !pp_cmd_stop) {
 			struct timespec now, until = next;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			struct timespec cap = now;

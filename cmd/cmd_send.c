@@ -16,14 +16,6 @@
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 struct sendstate {
 	struct pp_outset *set;
 	struct pp_lp_result r;
@@ -57,7 +49,7 @@ static int pump(struct sendstate *st, int fd)
 	char *buf = malloc(cap);
 	if (!buf)
 		return -1;
-	while (!stop_flag) {
+	while (!pp_cmd_stop) {
 		if (have == cap) { /* a very long line: grow */
 			char *nb = realloc(buf, cap * 2);
 			if (!nb)
@@ -80,7 +72,7 @@ static int pump(struct sendstate *st, int fd)
 		memmove(buf, buf + whole, have - whole);
 		have -= whole;
 	}
-	if (have && !stop_flag)
+	if (have && !pp_cmd_stop)
 		feed(st, buf, have);
 	free(buf);
 	return 0;
@@ -144,16 +136,13 @@ int pp_cmd_send(int argc, char **argv)
 		pp_config_destroy(cfg);
 		return 1;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pp_cmd_catch_stop();
 	pp_lp_result_init(&st.r);
 	int rc = 0;
 	if (first_file >= argc) {
 		pump(&st, 0);
 	}
-	for (int i = first_file; i < argc && !stop_flag; i++) {
+	for (int i = first_file; i < argc && !pp_cmd_stop; i++) {
 		int fd = !strcmp(argv[i], "-") ? 0 : open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
@@ -170,7 +159,7 @@ int pp_cmd_send(int argc, char **argv)
 	pp_outset_flush(st.set);
 	/* at EOF wait up to drain_ms for delivery; on a signal not at all: the
 	 * spool keeps what is unsent for the next start */
-	pp_outset_stop(st.set, stop_flag ? 0 : drain_ms);
+	pp_outset_stop(st.set, pp_cmd_stop ? 0 : drain_ms);
 	for (size_t i = 0;; i++) {
 		struct pp_output_stats os;
 		const char *name = pp_outset_stats(st.set, i, &os);
@@ -185,7 +174,7 @@ int pp_cmd_send(int argc, char **argv)
 	}
 	pp_outset_destroy(st.set, 0);
 	fprintf(stderr, "powerpark send: %zu points read, %zu bad lines%s\n", st.points, st.bad,
-		stop_flag ? " (stopped by signal; unsent points are in the spool)" : "");
+		pp_cmd_stop ? " (stopped by signal; unsent points are in the spool)" : "");
 	pp_config_destroy(cfg);
 	return rc ? rc : st.bad ? 1 : 0;
 }

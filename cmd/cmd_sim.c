@@ -8,14 +8,6 @@
 #include "powerpark/config.h"
 #include "powerpark/sim.h"
 
-static volatile int sim_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	sim_stop = 1;
-}
-
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: powerpark sim -c FILE [--frozen] [--control HOST:PORT]\n"
@@ -109,13 +101,9 @@ int pp_cmd_sim(int argc, char **argv)
 			fprintf(stderr, "powerpark sim: --fault: no device '%s'\n", faults[i].dev);
 			goto out;
 		}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	pp_cmd_catch_stop();
 	pp_sim_describe(s, stdout);
-	pp_sim_run(s, &sim_stop);
+	pp_sim_run(s, &pp_cmd_stop);
 	rc = 0;
 out:
 	pp_sim_destroy(s);

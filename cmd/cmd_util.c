@@ -1,4 +1,5 @@
 /* cmd_util.c - what several subcommands do the same way. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,4 +16,21 @@ struct pp_config *pp_cmd_load(const char *file, const char *text, const char *na
 		fprintf(stderr, "%s\n", d.lines[i]);
 	pp_diags_free(&d);
 	return e ? NULL : cfg;
+}
+
+volatile sig_atomic_t pp_cmd_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	pp_cmd_stop = 1;
+}
+
+void pp_cmd_catch_stop(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }

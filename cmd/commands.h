@@ -4,6 +4,8 @@
 #ifndef PP_COMMANDS_H
 #define PP_COMMANDS_H
 
+#include <signal.h>
+
 #include "powerpark/config.h"
 
 struct pp_command {
@@ -21,6 +23,14 @@ int pp_cmd_weather(int argc, char **argv);
 int pp_cmd_solve(int argc, char **argv);
 int pp_cmd_optimize(int argc, char **argv);
 int pp_cmd_agent(int argc, char **argv);
+
+/* Set by SIGTERM or SIGINT once pp_cmd_catch_stop has run; the long-running
+ * commands poll it. */
+extern volatile sig_atomic_t pp_cmd_stop;
+
+/* Installs the SIGTERM/SIGINT handlers that set pp_cmd_stop, and ignores
+ * SIGPIPE (a peer closing a socket must not kill the process). */
+void pp_cmd_catch_stop(void);
 
 /* Loads the config at file, or (text non-NULL) the YAML text called name
  * (all borrowed), printing every problem to stderr as FILE:LINE:COL.
