@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "powerpark/net.h"
 
 /* --- command ----------------------------------------------------------- */
 
@@ -102,22 +103,13 @@ static enum pp_err sim_open(void **ctx, const char *arg, const char *node, int g
 			    struct pp_errbuf *eb)
 {
 	(void)gpus;
-	const char *colon = arg ? strrchr(arg, ':') : NULL;
 	struct simb *b = calloc(1, sizeof *b);
 	if (!b)
 		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-	char host[64];
-	if (!colon || (size_t)(colon - arg) >= sizeof host) {
+	enum pp_err e = pp_addr_parse("sim backend (the control HOST:PORT)", arg, &b->sa, eb);
+	if (e) {
 		free(b);
-		return pp_errf(eb, PP_ERR_ARG, "sim backend: expected the control HOST:PORT");
-	}
-	memcpy(host, arg, (size_t)(colon - arg));
-	host[colon - arg] = 0;
-	b->sa.sin_family = AF_INET;
-	b->sa.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &b->sa.sin_addr) != 1) {
-		free(b);
-		return pp_errf(eb, PP_ERR_ARG, "sim backend: '%s' is not an IPv4 address", host);
+		return e;
 	}
 	snprintf(b->rack, sizeof b->rack, "%s", node);
 	*ctx = b;

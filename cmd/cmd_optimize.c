@@ -94,9 +94,10 @@ int pp_cmd_optimize(int argc, char **argv)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_destroy(&w.cv);
 	pthread_cond_init(&w.cv, &ca);
+	int urgent = 0;
 	while (!pp_cmd_stop) {
 		struct pp_errbuf ce;
-		if (pp_ctl_cycle(ctl, pp_now_wall_ns(), &ce))
+		if (pp_ctl_cycle(ctl, pp_now_wall_ns(), urgent, &ce))
 			pp_log(PP_LOG_ERROR, "optimize", "cycle: %s", ce.msg);
 		struct pp_sample *s;
 		size_t n;
@@ -127,6 +128,7 @@ int pp_cmd_optimize(int argc, char **argv)
 		}
 		if (w.breach)
 			clock_gettime(CLOCK_MONOTONIC, &next); /* the period restarts */
+		urgent = w.breach;
 		w.breach = 0;
 		pthread_mutex_unlock(&w.mu);
 	}

@@ -16,6 +16,7 @@
 
 #include "collect_int.h"
 #include "powerpark/modbus.h"
+#include "powerpark/net.h"
 
 struct bus {
 	modbus_t *ctx;
@@ -73,13 +74,10 @@ static enum pp_err mb_configure(struct pp_collect *c, struct cdev *d, struct pp_
 	m->bus = b;
 	if (dv->proto == PP_PROTO_MODBUS_TCP) {
 		char host[256];
-		const char *colon = strrchr(dv->address, ':');
-		size_t hl = (size_t)(colon - dv->address);
-		if (hl >= sizeof host)
+		const char *port;
+		if (pp_hostport_split(dv->address, host, sizeof host, &port))
 			return pp_errf(eb, PP_ERR_CONFIG, "device '%s': address too long", dv->name);
-		memcpy(host, dv->address, hl);
-		host[hl] = '\0';
-		b->ctx = modbus_new_tcp_pi(host, colon + 1);
+		b->ctx = modbus_new_tcp_pi(host, port);
 	} else {
 		b->ctx = modbus_new_rtu(dv->address, dv->baud, 'N', 8, 1);
 	}

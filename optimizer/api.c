@@ -15,6 +15,7 @@
 #include "powerpark/buf.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
+#include "powerpark/net.h"
 
 struct pp_api {
 	struct MHD_Daemon *d;
@@ -217,8 +218,21 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 	int64_t now = pp_now_wall_ns();
 	if (!strcmp(url, "/healthz") && get)
 		return reply(a, con, MHD_HTTP_OK, "application/json", "{\"ok\":true}\n", 12);
-	if (!strcmp(url, "/metrics") && get)
-		return send_buf(a, con, pp_ctl_metrics(a->ctl, &b), &b, "text/plain; version=0.0.4");
+	if (!strcmp(url, "/metrics") && get) {
+		/* The controller's state, then what the API itself counted: bad
+		 * input is rejected with a reason and counted where it shows. */
+		enum pp_err e = pp_ctl_metrics(a->ctl, &b);
+		e = e ? e : pp_buf_appendf(&b,
+				"# TYPE powerpark_api_requests_total counter\n"
+				"powerpark_api_requests_total %llu\n"
+				"# TYPE powerpark_api_rejected_total counter\n"
+				"powerpark_api_rejected_total %llu\n"
+				"# TYPE powerpark_write_bad_lines_total counter\n"
+				"powerpark_write_bad_lines_total %llu\n",
+				atomic_load(&a->requests), atomic_load(&a->rejected),
+				atomic_load(&a->bad_lines));
+		return send_buf(a, con, e, &b, "text/plain; version=0.0.4");
+	}
 	if (!strcmp(url, "/v1/budget") && get) {
 		const char *lv = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "level");
 		if (lv && strcmp(lv, "hall") && strcmp(lv, "rack"))
@@ -342,22 +356,10 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 {
 	*out = NULL;
 	const char *hp = listen ? listen : conf->listen ? conf->listen : "127.0.0.1:8080";
-	const char *colon = strrchr(hp, ':');
-	char host[128];
-	if (!colon || (size_t)(colon - hp) >= sizeof host)
-		return pp_errf(eb, PP_ERR_ARG, "listen: expected host:port, got '%s'", hp);
-	memcpy(host, hp, (size_t)(colon - hp));
-	host[colon - hp] = 0;
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		return pp_errf(eb, PP_ERR_ARG, "listen: bad port in '%s'", hp);
 	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return pp_errf(eb, PP_ERR_ARG, "listen: '%s' is not an IPv4 address", host);
+	enum pp_err pe = pp_addr_parse("listen", hp, &sa, eb);
+	if (pe)
+		return pe;
 	struct pp_api *a = calloc(1, sizeof *a);
 	if (!a)
 		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
@@ -387,7 +389,7 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 			       hp);
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);
-	a->port = di ? di->port : (int)port;
+	a->port = di ? di->port : ntohs(sa.sin_port);
 	*out = a;
 	return PP_OK;
 }
@@ -395,13 +397,6 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 int pp_api_port(const struct pp_api *a)
 {
 	return a->port;
-}
-
-void pp_api_stats(struct pp_api *a, struct pp_api_stats *st)
-{
-	st->requests = atomic_load(&a->requests);
-	st->rejected = atomic_load(&a->rejected);
-	st->bad_lines = atomic_load(&a->bad_lines);
 }
 
 void pp_api_stop(struct pp_api *a)

@@ -79,6 +79,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	c->opt.stale_polls = o && o->stale_polls > 0 ? o->stale_polls : 3;
 	c->opt.rise_w_per_s = o && o->rise_w_per_s > 0 ? o->rise_w_per_s : 50;
 	pthread_mutex_init(&c->mu, NULL);
+	pp_curve_class(PP_JOB_TRAINING, &c->curve_param);
 	enum pp_err e = PP_ERR_NOMEM;
 	size_t nr = 0, nrows = 0;
 	for (size_t h = 0; h < cfg->nhalls; h++)
@@ -122,6 +123,11 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 					cr->cap_hist[q] = cr->cap_w;
 				cr->target_w = cr->cap_w;
 				cr->demand_w = cr->gpu->cap_max_w;
+				if (!c->hall_gpu[h])
+					c->hall_gpu[h] = cr->gpu;
+				/* The class curve over the GPU's range, once. */
+				pp_curve_tabulate(&c->curve_param, cr->gpu->cap_min_w,
+						  cr->gpu->cap_max_w, PP_CURVE_POINTS, &cr->curve);
 				c->nodes[c->nnodes++] =
 					(struct cnode){kc->name, rn, kc->limit_kw, kc->base_kw, (int)c->nracks};
 				c->nracks++;
@@ -150,9 +156,6 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 		if (c->nodes[k].rack < 0)
 			for (int n = (int)k; n >= 0; n = c->nodes[n].parent)
 				c->node_base_kw[n] += c->nodes[k].base_kw;
-	struct pp_curve_param cp;
-	pp_curve_class(PP_JOB_TRAINING, &cp);
-	c->curve_param = cp;
 	c->weather_db = NAN;
 	c->binding[0] = 0;
 	*out = c;
@@ -364,15 +367,6 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 	return used;
 }
 
-void pp_ctl_stats(struct pp_ctl *c, struct pp_ctl_stats *st)
-{
-	pthread_mutex_lock(&c->mu);
-	*st = c->st;
-	st->grid_kw = c->grid_meas_kw;
-	st->grid_limit_kw = c->grid_limit_kw;
-	snprintf(st->binding, sizeof st->binding, "%s", c->binding);
-	pthread_mutex_unlock(&c->mu);
-}
 
 /* --- one cycle --------------------------------------------------------- */
 
@@ -470,9 +464,10 @@ static int rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now
 
 static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
 
-enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb)
+enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, int urgent, struct pp_errbuf *eb)
 {
 	pthread_mutex_lock(&c->mu);
+	c->st.breach_cycles += urgent != 0;
 	enum pp_err e = cycle_body(c, now_ns, eb);
 	pthread_mutex_unlock(&c->mu);
 	return e;
@@ -535,11 +530,9 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		j->place = &r->place;
 		r->place = (struct pp_inst_place){(int)k, r->cfg->gpus};
 		j->nplace = r->cfg->gpus > 0;
-		struct pp_curve_table t;
-		pp_curve_tabulate(&c->curve_param, j->p_min_w, j->p_max_w, PP_CURVE_POINTS, &t);
-		j->ncurve = t.n;
-		memcpy(j->curve_p, t.p_w, t.n * sizeof *t.p_w);
-		memcpy(j->curve_t, t.thr, t.n * sizeof *t.thr);
+		j->ncurve = r->curve.n;
+		memcpy(j->curve_p, r->curve.p_w, r->curve.n * sizeof *r->curve.p_w);
+		memcpy(j->curve_t, r->curve.thr, r->curve.n * sizeof *r->curve.thr);
 		if (r->hall < 64)
 			hall_heat[r->hall] += r->cfg->base_kw + r->cfg->gpus * r->demand_w / 1000;
 	}
@@ -575,7 +568,6 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		c->grid_extra_kw = fmax(fmax(0, extra), 0.9 * c->grid_extra_kw);
 	}
 	in.grid_other_kw += c->grid_extra_kw;
-	c->stale_racks = stale;
 	c->st.stale_racks = stale;
 	c->hall_heat_kw = NULL;
 	pthread_mutex_unlock(&c->mu);

@@ -15,6 +15,13 @@
 #define PP_CTL_GPUS 72 /* GPUs per rack tracked one by one (NVL72) */
 #define PP_CTL_CAP_HIST 3 /* cycles of issued caps a reading may lag behind */
 
+/* Counters and the last cycle's figures (/metrics, decisions). */
+struct ctl_stats {
+	uint64_t cycles, breach_cycles, breaches, solve_errors, ingested, leases;
+	double solve_us;
+	int stale_racks, shedding;
+};
+
 struct cnode {
 	const char *name;
 	int parent;
@@ -36,10 +43,11 @@ struct crack {
 	double cap_w;              /* per GPU, issued */
 	double cap_hist[PP_CTL_CAP_HIST]; /* issued in the cycles before */
 	int64_t cap_ns, cap_hist_ns[PP_CTL_CAP_HIST]; /* when each was issued */
-	double target_w, prev_target_w; /* the solver's, this and last cycle */
+	double target_w;           /* the solver's, last cycle (read before this one's) */
 	int stale;
 	int64_t lease_until_ns;    /* what the agent was told */
 	struct pp_inst_place place;
+	struct pp_curve_table curve; /* the class curve over its GPU's range */
 };
 
 struct cplant {
@@ -59,6 +67,7 @@ struct pp_ctl {
 	struct cnode *nodes;
 	size_t nnodes;
 	int hall_node[64];
+	const struct pp_gpu_model *hall_gpu[64]; /* its first rack's, for admission */
 	double *ans_kw;            /* allocated power per node, last solve */
 	double *node_meas_kw;      /* per node: the rack readings below it */
 	double *node_base_kw;      /* per node: base power of the nodes above racks below it */
@@ -76,9 +85,8 @@ struct pp_ctl {
 	struct pp_weather epw;      /* site.weather, for the forecast; epw.h NULL if none */
 	int64_t weather_ns;
 	double *hall_heat_kw;      /* during a cycle only */
-	int stale_racks;
 	char binding[96];
-	struct pp_ctl_stats st;
+	struct ctl_stats st;
 };
 
 /* The grid import limit in force at now_ns: the contract, or the lowest

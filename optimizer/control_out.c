@@ -32,10 +32,9 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		t = pp_gpu_clamp_cap(r->gpu, t);
 		if (t < r->cap_w)
 			r->cap_w = t;
-		else if (t > r->cap_w && r->prev_target_w > r->cap_w)
-			r->cap_w = fmin(fmin(t, r->prev_target_w), r->cap_w + step);
+		else if (t > r->cap_w && r->target_w > r->cap_w)
+			r->cap_w = fmin(fmin(t, r->target_w), r->cap_w + step);
 		r->cap_w = pp_gpu_clamp_cap(r->gpu, r->cap_w);
-		r->prev_target_w = t;
 		r->target_w = t;
 	}
 	/* The binding limit: the grid, then the highest node, then a plant. */
@@ -97,10 +96,7 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, str
 			 struct pp_errbuf *eb)
 {
 	pthread_mutex_lock(&c->mu);
-	struct crack *r = NULL;
-	for (size_t i = 0; i < c->nracks && !r; i++)
-		if (!strcmp(c->racks[i].cfg->name, node))
-			r = &c->racks[i];
+	struct crack *r = pp_ctl_rack(c, node);
 	if (!r) {
 		pthread_mutex_unlock(&c->mu);
 		return pp_errf(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per rack name",
@@ -170,7 +166,7 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 				   (long long)(now_ns / 1000000000),
 				   c->st.shedding ? "shedding" : c->st.cycles ? "ok" : "starting");
 	e = e ? e : jstr(out, c->binding);
-	e = e ? e : pp_buf_appendf(out, ",\"stale_racks\":%d,\"grid\":", c->stale_racks);
+	e = e ? e : pp_buf_appendf(out, ",\"stale_racks\":%d,\"grid\":", c->st.stale_racks);
 	e = e ? e : level(out, "grid", lim, grid_meas, c->grid_alloc_kw, m, 0);
 	const char *kinds[] = {"halls", "rows", "racks"};
 	size_t at_rows = 0;
@@ -346,10 +342,7 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 	long best = -1;
 	double best_cap = 0;
 	for (size_t h = 0; h < cfg->nhalls; h++) {
-		const struct pp_gpu_model *gm = NULL;
-		for (size_t i = 0; i < c->nracks && !gm; i++)
-			if (c->racks[i].hall == (int)h)
-				gm = c->racks[i].gpu;
+		const struct pp_gpu_model *gm = c->hall_gpu[h];
 		if (!gm)
 			continue;
 		double cap = fmin(gm->cap_max_w, hall_room(c, h) * 1000 / (double)gpus);
@@ -399,10 +392,11 @@ out:
 enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out)
 {
 	pthread_mutex_lock(&c->mu);
-	const struct pp_ctl_stats *s = &c->st;
+	const struct ctl_stats *s = &c->st;
 	enum pp_err e = pp_buf_appendf(
 		out,
 		"# TYPE powerpark_cycles_total counter\npowerpark_cycles_total %llu\n"
+		"# TYPE powerpark_breach_cycles_total counter\npowerpark_breach_cycles_total %llu\n"
 		"# TYPE powerpark_breaches_total counter\npowerpark_breaches_total %llu\n"
 		"# TYPE powerpark_solve_errors_total counter\npowerpark_solve_errors_total %llu\n"
 		"# TYPE powerpark_ingested_total counter\npowerpark_ingested_total %llu\n"
@@ -410,12 +404,14 @@ enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out)
 		"# TYPE powerpark_solve_seconds gauge\npowerpark_solve_seconds %.6f\n"
 		"# TYPE powerpark_stale_racks gauge\npowerpark_stale_racks %d\n"
 		"# TYPE powerpark_shedding gauge\npowerpark_shedding %d\n"
+		"# TYPE powerpark_grid_measured_kw gauge\npowerpark_grid_measured_kw %.3f\n"
 		"# TYPE powerpark_grid_limit_kw gauge\npowerpark_grid_limit_kw %.3f\n"
 		"# TYPE powerpark_grid_allocated_kw gauge\npowerpark_grid_allocated_kw %.3f\n",
-		(unsigned long long)s->cycles, (unsigned long long)s->breaches,
+		(unsigned long long)s->cycles, (unsigned long long)s->breach_cycles,
+		(unsigned long long)s->breaches,
 		(unsigned long long)s->solve_errors, (unsigned long long)s->ingested,
-		(unsigned long long)s->leases, s->solve_us / 1e6, c->stale_racks, s->shedding,
-		c->grid_limit_kw, c->grid_alloc_kw);
+		(unsigned long long)s->leases, s->solve_us / 1e6, c->st.stale_racks, s->shedding,
+		c->grid_meas_ns ? c->grid_meas_kw : NAN, c->grid_limit_kw, c->grid_alloc_kw);
 	e = e ? e : pp_buf_appendf(out, "# TYPE powerpark_cap_watts gauge\n");
 	for (size_t i = 0; i < c->nracks && !e; i++)
 		e = pp_buf_appendf(out, "powerpark_cap_watts{rack=\"%s\"} %.1f\n",
@@ -474,7 +470,7 @@ enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample 
 	int bad = !s;
 	if (!bad) {
 		static const char *const dk[] = {"solve_us", "stale_racks", "shedding", "cycles"};
-		double dv[] = {c->st.solve_us, c->stale_racks, c->st.shedding, (double)c->st.cycles};
+		double dv[] = {c->st.solve_us, c->st.stale_racks, c->st.shedding, (double)c->st.cycles};
 		bad |= dec(&s[k++], "decision", cfg->site.name, NULL, NULL, now_ns, 4, dk, dv,
 			   "binding", c->binding[0] ? c->binding : "none");
 		static const char *const sk[] = {"grid_kw", "limit_kw", "allocated_kw"};

@@ -12,6 +12,7 @@
 #include "powerpark/chiller.h"
 #include "powerpark/gpu.h"
 #include "powerpark/log.h"
+#include "powerpark/net.h"
 #include "sim_int.h"
 
 double sim_elapsed(struct pp_sim *s)
@@ -335,15 +336,10 @@ static void ctl_accept(struct pp_sim *s, struct sim_watch *w)
 static int ctl_open(struct pp_sim *s, struct pp_errbuf *eb)
 {
 	const char *addr = s->opts.control ? s->opts.control : "127.0.0.1:0";
-	char host[64];
-	const char *colon = strrchr(addr, ':');
-	if (!colon || (size_t)(colon - addr) >= sizeof host)
-		return pp_errf(eb, PP_ERR_ARG, "--control: expected host:port, got '%s'", addr);
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return pp_errf(eb, PP_ERR_ARG, "--control: '%s' is not an IPv4 address", host);
+	struct sockaddr_in sa;
+	enum pp_err pe = pp_addr_parse("--control", addr, &sa, eb);
+	if (pe)
+		return pe;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	socklen_t sl = sizeof sa;
@@ -354,6 +350,8 @@ static int ctl_open(struct pp_sim *s, struct pp_errbuf *eb)
 			close(fd);
 		return pp_errf(eb, PP_ERR_IO, "control socket %s: %s", addr, strerror(e));
 	}
+	char host[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
 	snprintf(s->ctl_addr, sizeof s->ctl_addr, "%s:%u", host, ntohs(sa.sin_port));
 	s->ctl.fd = fd;
 	s->ctl.on_ready = ctl_accept;

@@ -13,6 +13,7 @@
 #include "powerpark/buf.h"
 #include "powerpark/log.h"
 #include "sim_int.h"
+#include "powerpark/net.h"
 
 struct gateway;
 
@@ -202,13 +203,13 @@ enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb)
 			gw->w.fd = -1;
 			gw->units = calloc(s->ndevs, sizeof *gw->units);
 			char host[256];
-			const char *colon = strrchr(d->dev->address, ':');
-			size_t hl = (size_t)(colon - d->dev->address);
-			if (!gw->units || hl >= sizeof host)
+			const char *port;
+			if (!gw->units)
 				return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-			memcpy(host, d->dev->address, hl);
-			host[hl] = '\0';
-			gw->ctx = modbus_new_tcp_pi(host, colon + 1);
+			if (pp_hostport_split(d->dev->address, host, sizeof host, &port))
+				return pp_errf(eb, PP_ERR_CONFIG, "device '%s': bad address '%s'",
+					       d->dev->name, d->dev->address);
+			gw->ctx = modbus_new_tcp_pi(host, port);
 			int fd = gw->ctx ? modbus_tcp_pi_listen(gw->ctx, 64) : -1;
 			if (fd < 0)
 				return pp_errf(eb, PP_ERR_IO, "device '%s': cannot serve Modbus TCP on "

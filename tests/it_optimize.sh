@@ -112,18 +112,21 @@ over_ev() { /usr/bin/python3 -c "import sys; sys.exit(0 if $(J 'd["grid"]["measu
 check "before the event, with caps risen, the site draws more than the event allows" wait_for 20 over_ev
 
 # --- the grid event ------------------------------------------------------------
+# Counted in the optimizer's own control periods (cycles it ran on its
+# period, not those a breach started), so a loaded machine does not fail it.
+periods() { curl -s "$U/metrics" | awk '/^powerpark_cycles_total/{c=$2} /^powerpark_breach_cycles_total/{b=$2} END{print c-b}'; }
 until [ "$(date +%s)" -ge $EV0 ]; do sleep 0.1; done
-t0=$(date +%s.%N)
-under() { /usr/bin/python3 -c "import sys; sys.exit(0 if $(J 'd["grid"]["measured_kw"]') <= 112 else 1)"; }
+p0=$(periods)
+# The meter's latest reading (/metrics; the budget is as of the last cycle).
+meter() { curl -s "$U/metrics" | awk '/^powerpark_grid_measured_kw/{print $2}'; }
+under() { /usr/bin/python3 -c "import sys; sys.exit(0 if $(meter) <= 112 else 1)"; }
 wait_for 15 under
-t1=$(date +%s.%N)
-took=$(echo "$t1 - $t0" | bc)
-# Three 1 s periods plus one meter poll (0.5 s) and one output flush (0.2 s).
-check "under the new limit ${took}s after the event started (<= 3 periods + meter + flush)" \
-	/usr/bin/python3 -c "import sys; sys.exit(0 if $took <= 3.7 else 1)"
+p1=$(periods)
+check "the metered site power is under the new limit within 3 control periods ($((p1 - p0)))" \
+	[ $((p1 - p0)) -le 3 ]
 worst=0
 while [ "$(date +%s)" -lt $((EV1 - 1)) ]; do
-	g=$(J 'd["grid"]["measured_kw"]')
+	g=$(meter)
 	worst=$(/usr/bin/python3 -c "print(max($worst, $g))")
 	sleep 0.25
 done
@@ -146,6 +149,8 @@ check "/write with a read-only token: 403" [ "$(code -XPOST -H "Authorization: B
 printf 'x v=1\ny\n' > "$TMP/bad.lp"
 check "/write with a bad line: 400" [ "$(code -XPOST -H "Authorization: Bearer $WT" --data-binary @"$TMP/bad.lp" "$U/write")" = 400 ]
 check "... naming the line and why ($(errmsg))" grep -q 'line 2' "$TMP/body"
+check "... and counted in /metrics" sh -c "curl -s $U/metrics | grep -q '^powerpark_write_bad_lines_total [1-9]'"
+check "rejected requests are counted in /metrics" sh -c "curl -s $U/metrics | grep -q '^powerpark_api_rejected_total [1-9]'"
 before=$(curl -s "$U/metrics" | awk '/^powerpark_ingested_total/{print $2}')
 check "/write of a good line: 204" [ "$(code -XPOST -H "Token $WT" -H "Authorization: Token $WT" --data-binary 'weather,site=t drybulb_c=31.5,wetbulb_c=24' "$U/write")" = 204 ]
 after=$(curl -s "$U/metrics" | awk '/^powerpark_ingested_total/{print $2}')

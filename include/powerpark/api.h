@@ -29,12 +29,6 @@ PP_WUR enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *co
 /* The port actually bound. */
 int pp_api_port(const struct pp_api *a);
 
-/* Requests answered and rejected (4xx), and line-protocol lines rejected. */
-struct pp_api_stats {
-	uint64_t requests, rejected, bad_lines;
-};
-void pp_api_stats(struct pp_api *a, struct pp_api_stats *st);
-
 /* Stops the server and frees it; NULL is fine. */
 void pp_api_stop(struct pp_api *a);
 

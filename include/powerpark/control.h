@@ -42,12 +42,14 @@ void pp_ctl_destroy(struct pp_ctl *c);
 size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
 		     int *breach);
 
-/* One control cycle at wall time now_ns: builds the instance from the live
+/* One control cycle at wall time now_ns (urgent: started by a breach, not
+ * by the period; counted apart in /metrics): builds the instance from the live
  * state (stale readings at their worst case, limits in force now), solves,
  * and updates the caps (decreases at once, increases rate-limited and held
  * one period). On a solver error every cap goes to its floor and the error
  * is returned (the caps are still safe). */
-PP_WUR enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf *eb);
+PP_WUR enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, int urgent,
+				struct pp_errbuf *eb);
 
 /* Appends the caps of a rack (node, borrowed) as JSON to out, and records
  * that its agent holds a lease until now + lease_s. PP_ERR_ARG for an
@@ -86,13 +88,5 @@ PP_WUR enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_
 				    size_t *n);
 void pp_ctl_samples_free(struct pp_sample *s, size_t n);
 
-/* Counters, for tests and the progress line. */
-struct pp_ctl_stats {
-	uint64_t cycles, breaches, solve_errors, ingested, leases;
-	double grid_kw, grid_limit_kw, solve_us;
-	int stale_racks, shedding;
-	char binding[96];
-};
-void pp_ctl_stats(struct pp_ctl *c, struct pp_ctl_stats *st);
 
 #endif
