@@ -24,7 +24,14 @@ port=$(free_port)
 SIM=$!
 PIDS="$PIDS $SIM"
 ready() { grep -q '"control"' "$D/sim.json"; }
-wait_for 60 ready
+t_start=$(date +%s)
+if ! wait_for 60 ready; then
+	echo "bench_collect: waited $(($(date +%s) - t_start)) s; sim $(kill -0 $SIM 2>/dev/null && echo running || echo gone)" >&2
+	# The gateways take the ports after $port: one may be in use.
+	echo "bench_collect: the simulated park did not start:" >&2
+	cat "$D/sim.err" >&2
+	exit 1
+fi
 
 cpu_s() { awk -v t="$TCK" '{printf "%.3f", ($14 + $15) / t}' "/proc/$1/stat"; }
 # run_for SECONDS PID...: lets them run, then prints their summed CPU seconds
