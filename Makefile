@@ -26,10 +26,10 @@ CMD_SRC  := $(wildcard cmd/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC:= $(wildcard bench/bench_*.c)
 
-OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/demo_yaml.o
-SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
-SAN_CMD  := $(CMD_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/demo_yaml.o
+OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/dashboard_html.o
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/scenario_yaml.o
+SAN_OBJ  := $(LIB_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/dashboard_html.o
+SAN_CMD  := $(CMD_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/scenario_yaml.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -69,13 +69,16 @@ $(BUILD)/san/powerpark: $(SAN_CMD) $(SAN_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The demo configuration, compiled in as `powerpark run`'s embedded default.
-$(BUILD)/gen/demo_yaml.c: conf/demo.yaml
-	@mkdir -p $(dir $@)
-	@{ echo '/* generated from conf/demo.yaml */'; \
-	  echo 'const char pp_demo_yaml[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+# Text compiled in as C strings: the default scenario of `powerpark run`,
+# and the optimizer's built-in dashboard page ('?' escaped: C11 has trigraphs).
+EMBED = @mkdir -p $(dir $@); { echo '/* generated from $< */'; \
+	  echo 'const char $(1)[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
+$(BUILD)/gen/scenario_yaml.c: conf/scenarios/gwangju.yaml
+	$(call EMBED,pp_scenario_yaml)
+$(BUILD)/gen/dashboard_html.c: optimizer/dashboard.html
+	$(call EMBED,pp_dashboard_html)
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

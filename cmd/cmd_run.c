@@ -1,138 +1,339 @@
-/* cmd_run.c - `powerpark run`: a new user's first command. Loads the embedded
- * demo park, simulates an accelerated day of rack, hall and site power, and
- * writes it through the configured outputs (rotated .lp files by default).
- *
- * The collectors, optimizer and dashboard of later milestones plug into this
- * same loop; today it exercises configuration, metrics and outputs end to end. */
+/* cmd_run.c - `powerpark run [SCENARIO]`: a new user's first command. Plays
+ * a scenario day (the embedded Gwangju park by default) under proportional
+ * capping, then under powerpark's controller with the built-in dashboard
+ * and a progress line, and prints the two side by side (docs/run.md). */
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
-#include "powerpark/config.h"
+#include "powerpark/api.h"
+#include "powerpark/day.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
-extern const char pp_demo_yaml[];
+extern const char pp_scenario_yaml[];
 
-/* Fraction of peak GPU power the park draws at hour h: training runs all day,
- * inference follows people. */
-static double demand(double h, unsigned rack)
+struct run_opts {
+	const char *file, *influx, *listen;
+	double speed, hours;
+	int baseline, quiet;
+};
+
+static _Atomic int64_t sim_clock_ns;
+
+static int64_t sim_clock(void *ud)
 {
-	double diurnal = 0.5 - 0.5 * cos((h - 4.0) / 24.0 * 2 * M_PI);
-	double jitter = 0.03 * sin(h * 7.3 + rack * 1.7);
-	return 0.55 + 0.35 * diurnal + jitter;
+	(void)ud;
+	return atomic_load(&sim_clock_ns);
+}
+
+static void sleep_until(int64_t mono_ns)
+{
+	int64_t now = pp_now_mono_ns();
+	if (mono_ns <= now)
+		return;
+	struct timespec ts = {(time_t)((mono_ns - now) / 1000000000),
+			      (long)((mono_ns - now) % 1000000000)};
+	nanosleep(&ts, NULL);
+}
+
+static int usage(int rc)
+{
+	fprintf(rc ? stderr : stdout,
+		"usage: powerpark run [SCENARIO.yaml] [--speed X | --live | --fast] [--duration H]\n"
+		"                     [--influx URL] [--listen HOST:PORT] [--no-baseline] [--quiet]\n\n"
+		"Plays a scenario day on a simulated park: first under proportional capping\n"
+		"(the baseline), then under powerpark's controller with its dashboard on\n"
+		"http://HOST:PORT/ (127.0.0.1:8080 by default), and prints both side by side.\n"
+		"Without SCENARIO: the embedded Gwangju park (conf/scenarios/gwangju.yaml).\n\n"
+		"  --speed X     simulated seconds per second (default: the day in about 2 min)\n"
+		"  --live        real time (--speed 1);  --fast: as fast as the machine goes\n"
+		"  --duration H  play H hours instead of the scenario's own length\n"
+		"  --influx URL  also write metrics to InfluxDB 1.x (or VictoriaMetrics) at URL,\n"
+		"                e.g. http://127.0.0.1:8086/write?db=powerpark\n");
+	return rc;
+}
+
+static int parse(int argc, char **argv, struct run_opts *o)
+{
+	*o = (struct run_opts){.speed = -1, .baseline = 1};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return usage(0) - 1;
+		if ((!strcmp(a, "--speed") || !strcmp(a, "--duration")) && v) {
+			double x = strtod(v, &end);
+			if (*end || end == v || x < 0 || (a[2] == 'd' && x <= 0)) {
+				fprintf(stderr, "powerpark run: %s: expected a number %s, got '%s'\n", a,
+					a[2] == 'd' ? "of hours > 0" : ">= 0", v);
+				return 2;
+			}
+			*(a[2] == 's' ? &o->speed : &o->hours) = x;
+			i++;
+		} else if (!strcmp(a, "--live")) {
+			o->speed = 1;
+		} else if (!strcmp(a, "--fast")) {
+			o->speed = 0;
+		} else if (!strcmp(a, "--influx") && v) {
+			o->influx = argv[++i];
+		} else if (!strcmp(a, "--listen") && v) {
+			o->listen = argv[++i];
+		} else if (!strcmp(a, "--no-baseline")) {
+			o->baseline = 0;
+		} else if (!strcmp(a, "--quiet")) {
+			o->quiet = 1;
+		} else if (!strcmp(a, "-c") && v) {
+			o->file = argv[++i];
+		} else if (a[0] != '-' && !o->file) {
+			o->file = a;
+		} else {
+			fprintf(stderr, "powerpark run: unexpected argument '%s' (see --help)\n", a);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* The configured outputs, and one more for --influx. */
+static enum pp_err outputs(const struct pp_config *cfg, const struct run_opts *o,
+			   struct pp_output_conf *extra, struct pp_outset **set,
+			   struct pp_errbuf *eb)
+{
+	size_t n = cfg->noutputs;
+	struct pp_output_conf *all = calloc(n + 1, sizeof *all);
+	if (!all)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	memcpy(all, cfg->outputs, n * sizeof *all);
+	if (o->influx) {
+		pp_output_conf_defaults(extra);
+		extra->name = "influx";
+		extra->type = strstr(o->influx, "/api/v1/import") ? PP_OUT_VICTORIA : PP_OUT_INFLUXDB;
+		extra->url = o->influx;
+		extra->flush_ms = 200;
+		all[n++] = *extra;
+	}
+	enum pp_err e = pp_outset_create(all, n, cfg->site.name, set, eb);
+	free(all);
+	return e;
+}
+
+static void progress(struct pp_day *d, const struct pp_scenario *sc, int quiet)
+{
+	struct pp_day_now n;
+	pp_day_now(d, &n);
+	double local = fmod(n.t_h + 24 * 10, 24);
+	int hh = (int)local, mm = (int)((local - hh) * 60);
+	if (quiet)
+		return;
+	(void)sc;
+	printf("\r%02d:%02d  grid %6.2f / %6.2f MW  IT %6.2f MW  binding %-16.16s  caps %3.0f %%  "
+	       "held %2d jobs (%5d GPUs)%s ", hh, mm, n.grid_kw / 1000, n.limit_kw / 1000,
+	       n.it_kw / 1000, n.binding[0] ? n.binding : "none", 100 * n.cap_frac, n.held_jobs,
+	       n.held_gpus, n.tripped ? "  CHILLER TRIP" : "");
+	fflush(stdout);
+}
+
+static const char *mark(const struct pp_day_level *l)
+{
+	return l->over_steps ? "CROSSED" : "ok";
+}
+
+static void level_row(const char *what, const struct pp_day_level *a,
+		      const struct pp_day_level *b)
+{
+	char x[64], y[64];
+	snprintf(x, sizeof x, "%.0f / %.0f kW %s", a->peak_kw, a->limit_kw, mark(a));
+	if (b)
+		snprintf(y, sizeof y, "%.0f / %.0f kW %s", b->peak_kw, b->limit_kw, mark(b));
+	printf("  %-22s %-32s %s\n", what, x, b ? y : "");
+}
+
+/* How many levels (grid, site, each hall, worst row and rack, each plant)
+ * went over their limit at some step. */
+static int crossed_levels(const struct pp_day_result *r)
+{
+	int n = (r->grid.over_steps > 0) + (r->site.over_steps > 0) + (r->row.over_steps > 0) +
+		(r->rack.over_steps > 0);
+	for (size_t h = 0; h < r->nhalls; h++)
+		n += r->halls[h].over_steps > 0;
+	for (size_t q = 0; q < r->nplants; q++)
+		n += r->plants[q].over_steps > 0;
+	return n;
+}
+
+static void summary(const struct pp_scenario *sc, const struct pp_day_result *p,
+		    const struct pp_day_result *b)
+{
+	printf("\n\n%s: %s\n", sc->name, sc->description ? sc->description : "");
+	printf("  %-22s %-32s %s\n", "peak draw / limit", "powerpark", b ? "proportional capping" : "");
+	level_row("grid (limit in force)", &p->grid, b ? &b->grid : NULL);
+	level_row("site breaker", &p->site, b ? &b->site : NULL);
+	for (size_t h = 0; h < p->nhalls; h++) {
+		char w[40];
+		snprintf(w, sizeof w, "hall %s", p->halls[h].name);
+		level_row(w, &p->halls[h], b ? &b->halls[h] : NULL);
+	}
+	char w[64];
+	snprintf(w, sizeof w, "worst row");
+	level_row(w, &p->row, b ? &b->row : NULL);
+	level_row("worst rack", &p->rack, b ? &b->rack : NULL);
+	for (size_t q = 0; q < p->nplants; q++) {
+		snprintf(w, sizeof w, "cooling %s (N+1)", p->plants[q].name);
+		level_row(w, &p->plants[q], b ? &b->plants[q] : NULL);
+	}
+	const struct pp_day_result *r[2] = {p, b};
+	char col[2][6][64];
+	for (int k = 0; k < 2 && r[k]; k++) {
+		const struct pp_day_result *x = r[k];
+		snprintf(col[k][0], 64, "%.1f %% (%.0f of %.0f GPU-h)",
+			 x->want_gpu_h > 0 ? 100 * x->work_gpu_h / x->want_gpu_h : 0, x->work_gpu_h,
+			 x->want_gpu_h);
+		snprintf(col[k][1], 64, "%.1f / %.1f / %.1f %%",
+			 100 * x->by_class[1][0] / fmax(x->by_class[1][1], 1e-9),
+			 100 * x->by_class[0][0] / fmax(x->by_class[0][1], 1e-9),
+			 100 * x->by_class[2][0] / fmax(x->by_class[2][1], 1e-9));
+		if (x->jobs_deferred)
+			snprintf(col[k][2], 64, "%.0f GPU-h, %d jobs, ran by %02d:%02d", x->deferred_gpu_h,
+				 x->jobs_deferred, (int)x->last_start_h % 24,
+				 (int)((x->last_start_h - floor(x->last_start_h)) * 60));
+		else
+			snprintf(col[k][2], 64, "%.0f GPU-h, none held", x->deferred_gpu_h);
+		snprintf(col[k][3], 64, "%.1f MWh (IT %.1f, cooling %.1f)",
+			 (x->it_kwh + x->cooling_kwh + x->other_kwh) / 1000, x->it_kwh / 1000,
+			 x->cooling_kwh / 1000);
+		snprintf(col[k][4], 64, "%.3f", x->pue);
+		snprintf(col[k][5], 64, "%.0f m3 (%.2f L/kWh IT)%s", x->water_l / 1000,
+			 x->it_kwh > 0 ? x->water_l / x->it_kwh : 0,
+			 x->unmet_heat_kwh > 0.5 ? ", heat unmet" : "");
+	}
+	static const char *const names[] = {"throughput delivered", "  inference/training/batch",
+					    "deferred", "energy", "PUE", "water"};
+	for (int i = 0; i < 6; i++)
+		printf("  %-22s %-32s %s\n", names[i], col[0][i], b ? col[1][i] : "");
+	int crossed = crossed_levels(p);
+	printf("\n  powerpark: %s", crossed ? "a limit was CROSSED (see above)\n"
+					    : "no limit crossed all day\n");
+	if (b)
+		printf("  proportional capping: %d level(s) crossed; powerpark delivers %+.1f %% "
+		       "throughput\n", crossed_levels(b),
+		       b->work_gpu_h > 0 ? 100 * (p->work_gpu_h / b->work_gpu_h - 1) : 0);
+}
+
+/* Plays the day under policy; with an API and pacing for the live one. */
+static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_day_policy pol,
+		struct pp_outset *set, struct pp_day_result *res)
+{
+	struct pp_errbuf eb;
+	struct pp_day *d = NULL;
+	struct pp_api *api = NULL;
+	int rc = 1;
+	if (pp_day_create(cfg, pol, o->hours, &d, &eb)) {
+		fprintf(stderr, "powerpark run: %s\n", eb.msg);
+		return 1;
+	}
+	const struct pp_scenario *sc = cfg->scenario;
+	double hours = o->hours > 0 ? o->hours : sc->hours;
+	double speed = o->speed >= 0 ? o->speed : hours * 3600 / 120;
+	if (pol == PP_DAY_POWERPARK) {
+		const char *listen = o->listen ? o->listen : cfg->api.listen ? cfg->api.listen
+									    : "127.0.0.1:8080";
+		if (pp_api_start(pp_day_ctl(d), &cfg->api, listen, NULL, NULL, &api, &eb)) {
+			/* The demo must run where 8080 is taken: any free port will do. */
+			fprintf(stderr, "powerpark run: %s; trying another port\n", eb.msg);
+			if (pp_api_start(pp_day_ctl(d), &cfg->api, "127.0.0.1:0", NULL, NULL, &api,
+					 &eb)) {
+				fprintf(stderr, "powerpark run: %s\n", eb.msg);
+				goto out;
+			}
+		}
+		pp_api_set_clock(api, sim_clock, NULL);
+		printf("powerpark run: dashboard on http://127.0.0.1:%d/  (%s, %.0f h at %s)\n",
+		       pp_api_port(api), sc->name, hours,
+		       speed > 0 ? (speed == 1 ? "real time" : "accelerated") : "full speed");
+		fflush(stdout);
+	}
+	int64_t t0 = pp_now_mono_ns(), last = 0;
+	int r;
+	while ((r = pp_day_step(d, &eb)) != 0 && !pp_cmd_stop) {
+		if (r < 0)
+			pp_log(PP_LOG_ERROR, "run", "%s", eb.msg);
+		struct pp_day_now n;
+		pp_day_now(d, &n);
+		atomic_store(&sim_clock_ns, n.sim_ns);
+		if (set)
+			pp_day_write(d, set);
+		if (pol != PP_DAY_POWERPARK)
+			continue;
+		if (speed > 0)
+			sleep_until(t0 + (int64_t)(n.t_h * 3600 / speed * 1e9));
+		if (pp_now_mono_ns() - last >= 1000000000LL) {
+			last = pp_now_mono_ns();
+			progress(d, sc, o->quiet);
+		}
+	}
+	pp_day_result(d, res);
+	rc = pp_cmd_stop ? 130 : 0;
+out:
+	pp_api_stop(api);
+	pp_day_destroy(d);
+	return rc;
 }
 
 int pp_cmd_run(int argc, char **argv)
 {
-	const char *cfgfile = NULL;
-	int hours = 24, step_s = 60;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: powerpark run [-c FILE] [--hours N] [--step S]\n\n"
-			       "Simulates an accelerated day of a small GPU park (the embedded\n"
-			       "demo, or FILE) and writes rack, hall and site power as line\n"
-			       "protocol through the configured outputs.\n");
-			return 0;
-		} else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			cfgfile = argv[++i];
-		} else if (!strcmp(argv[i], "--hours") && i + 1 < argc) {
-			hours = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--step") && i + 1 < argc) {
-			step_s = atoi(argv[++i]);
-		} else {
-			fprintf(stderr, "powerpark run: unexpected argument '%s'\n", argv[i]);
-			return 2;
-		}
-	}
-	if (hours < 1 || hours > 24 * 366 || step_s < 1) {
-		fprintf(stderr, "powerpark run: --hours must be 1..8784 and --step >= 1\n");
-		return 2;
-	}
-	struct pp_config *cfg = pp_cmd_load(cfgfile, cfgfile ? NULL : pp_demo_yaml,
-					    "<embedded demo.yaml>");
+	struct run_opts o;
+	int rc = parse(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct pp_config *cfg = pp_cmd_load(o.file, o.file ? NULL : pp_scenario_yaml,
+					    "<embedded conf/scenarios/gwangju.yaml>");
 	if (!cfg)
 		return 1;
+	if (!cfg->scenario) {
+		fprintf(stderr, "powerpark run: %s has no 'scenario' section (see docs/run.md)\n",
+			cfg->file);
+		pp_config_destroy(cfg);
+		return 1;
+	}
+	pp_cmd_catch_stop();
 	struct pp_errbuf eb;
+	struct pp_output_conf extra;
+	memset(&extra, 0, sizeof extra);
 	struct pp_outset *set = NULL;
-	if (pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb)) {
+	if (outputs(cfg, &o, &extra, &set, &eb)) {
 		fprintf(stderr, "powerpark run: %s\n", eb.msg);
 		pp_config_destroy(cfg);
 		return 1;
 	}
-	printf("powerpark run: simulating %d h of site '%s' (%zu halls) at %d s steps\n", hours,
-	       cfg->site.name, cfg->nhalls, step_s);
-	int64_t t0 = (pp_now_wall_ns() / 86400000000000LL) * 86400000000000LL;
-	double peak = 0, energy_kwh = 0, limit = cfg->site.import_limit_kw;
-	size_t points = 0, over = 0;
-	long steps = (long)hours * 3600 / step_s;
-	for (long st = 0; st < steps; st++) {
-		double h = (double)st * step_s / 3600.0;
-		int64_t ts = t0 + (int64_t)st * step_s * 1000000000LL;
-		double site_kw = cfg->site.other_kw;
-		unsigned rk = 0;
-		for (size_t hi = 0; hi < cfg->nhalls; hi++) {
-			struct pp_hall *hall = &cfg->halls[hi];
-			double hall_kw = hall->base_kw;
-			for (size_t r = 0; r < hall->nrows; r++) {
-				struct pp_row *row = &hall->rows[r];
-				for (size_t k = 0; k < row->nracks; k++, rk++) {
-					struct pp_rack *rack = &row->racks[k];
-					double gpu_w = 700.0 * demand(h, rk);
-					double kw = rack->base_kw + rack->gpus * gpu_w / 1000.0;
-					if (kw > rack->limit_kw)
-						kw = rack->limit_kw;
-					hall_kw += kw;
-					struct pp_tag tags[] = {{"site", cfg->site.name}, {"hall", hall->name},
-								{"row", row->name}, {"rack", rack->name}};
-					struct pp_field f[] = {
-						{.key = "power_w", .type = PP_F_FLOAT, .v.f = round(kw * 1000)},
-						{.key = "limit_w", .type = PP_F_FLOAT, .v.f = rack->limit_kw * 1000}};
-					struct pp_sample s = {"rack", tags, 4, f, 2, ts, 1};
-					if (pp_outset_write(set, &s, 1) == PP_OK)
-						points++;
-				}
-			}
-			site_kw += hall_kw;
-		}
-		double cooling_kw = site_kw * 0.18;
-		double grid_kw = site_kw + cooling_kw;
-		struct pp_tag stags[] = {{"site", cfg->site.name}};
-		struct pp_field sf[] = {
-			{.key = "grid_kw", .type = PP_F_FLOAT, .v.f = round(grid_kw * 10) / 10},
-			{.key = "limit_kw", .type = PP_F_FLOAT, .v.f = limit},
-			{.key = "it_kw", .type = PP_F_FLOAT, .v.f = round(site_kw * 10) / 10},
-			{.key = "cooling_kw", .type = PP_F_FLOAT, .v.f = round(cooling_kw * 10) / 10},
-			{.key = "pue", .type = PP_F_FLOAT, .v.f = round(grid_kw / site_kw * 1000) / 1000}};
-		struct pp_sample ss = {"site", stags, 1, sf, 5, ts, 1};
-		if (pp_outset_write(set, &ss, 1) == PP_OK)
-			points++;
-		if (grid_kw > peak)
-			peak = grid_kw;
-		if (grid_kw > limit)
-			over++;
-		energy_kwh += grid_kw * step_s / 3600.0;
+	struct pp_day_result base, pp;
+	memset(&base, 0, sizeof base);
+	if (o.baseline) {
+		printf("powerpark run: the day under proportional capping first (the baseline)...\n");
+		fflush(stdout);
+		rc = play(cfg, &o, PP_DAY_PROPORTIONAL, NULL, &base);
 	}
+	if (!rc)
+		rc = play(cfg, &o, PP_DAY_POWERPARK, set, &pp);
+	if (!rc)
+		summary(cfg->scenario, &pp, o.baseline ? &base : NULL);
 	if (pp_outset_write_stats(set, pp_now_wall_ns()))
 		fprintf(stderr, "powerpark run: could not write output counters\n");
 	pp_outset_stop(set, 30000);
-	printf("  grid peak %.0f kW against a %.0f kW import limit (%zu steps above it: "
-	       "capping arrives with the optimizer)\n", peak, limit, over);
-	printf("  energy %.1f MWh over %d h\n", energy_kwh / 1000, hours);
 	for (size_t i = 0;; i++) {
 		struct pp_output_stats os;
 		const char *name = pp_outset_stats(set, i, &os);
 		if (!name)
 			break;
-		printf("  output %s (%s): %" PRIu64 " points sent, %" PRIu64 " dropped%s%s\n", name,
-		       cfg->outputs[i].type == PP_OUT_FILE ? cfg->outputs[i].path : cfg->outputs[i].url,
-		       os.sent, os.dropped, os.spooled ? ", some spooled" : "",
-		       os.sent + os.rejected >= points ? "" : " (not all delivered)");
+		printf("  metrics to %s: %" PRIu64 " points sent, %" PRIu64 " dropped%s\n", name,
+		       os.sent, os.dropped, os.spooled ? ", some spooled for later" : "");
 	}
 	pp_outset_destroy(set, 0);
 	pp_config_destroy(cfg);
-	return 0;
+	return rc;
 }

@@ -444,7 +444,7 @@ static void resolve_refs(struct loader *L, struct fy_node *root)
 }
 
 static const char *const top_keys[] = {"site",    "power",  "cooling", "devices",
-				       "profile_path", "outputs", "api", NULL};
+				       "profile_path", "outputs", "api", "scenario", NULL};
 static const char *const top_req[] = {"site", "power", NULL};
 
 static enum pp_err load_common(const char *name, const char *text, size_t len,
@@ -488,6 +488,7 @@ static enum pp_err load_common(const char *name, const char *text, size_t len,
 			config_load_devices(&L, root);
 			config_load_outputs(&L, root);
 			config_load_api(&L, root);
+			config_load_scenario(&L, root);
 			resolve_refs(&L, root);
 		}
 		fy_document_destroy(doc);

@@ -442,6 +442,20 @@ void config_load_devices(struct loader *L, struct fy_node *root)
 	}
 }
 
+void pp_output_conf_defaults(struct pp_output_conf *o)
+{
+	o->gzip = 1;
+	o->batch_lines = 5000;
+	o->batch_bytes = 1u << 20;
+	o->flush_ms = 1000;
+	o->timeout_ms = 5000;
+	o->retry_max_ms = 30000;
+	o->queue_batches = 64;
+	o->spool_max_bytes = 1024ull << 20;
+	o->rotate_bytes = 64ull << 20;
+	o->keep = 10;
+}
+
 void config_load_outputs(struct loader *L, struct fy_node *root)
 {
 	struct ywalk *w = &L->w;
@@ -463,16 +477,7 @@ void config_load_outputs(struct loader *L, struct fy_node *root)
 	while ((on = fy_node_sequence_iterate(outs, &it))) {
 		struct pp_output_conf *o = &c->outputs[i++];
 		o->pos = P(L, on);
-		o->gzip = 1;
-		o->batch_lines = 5000;
-		o->batch_bytes = 1u << 20;
-		o->flush_ms = 1000;
-		o->timeout_ms = 5000;
-		o->retry_max_ms = 30000;
-		o->queue_batches = 64;
-		o->spool_max_bytes = 1024ull << 20;
-		o->rotate_bytes = 64ull << 20;
-		o->keep = 10;
+		pp_output_conf_defaults(o);
 		if (ykeys(w, on, "output", keys, req))
 			continue;
 		if (!ystr(w, on, "name", &o->name) && o->name)

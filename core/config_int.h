@@ -38,6 +38,7 @@ static inline struct pp_pos P(struct loader *L, struct fy_node *n)
 void config_load_devices(struct loader *L, struct fy_node *root);
 void config_load_outputs(struct loader *L, struct fy_node *root);
 void config_load_api(struct loader *L, struct fy_node *root);
+void config_load_scenario(struct loader *L, struct fy_node *root);
 /* Loads (once) the profile called name; NULL (reported at pos) if missing. */
 struct pp_profile *config_profile(struct loader *L, const char *name, struct pp_pos pos,
 				  int want_snmp);

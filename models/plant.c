@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "powerpark/config.h"
 #include "powerpark/plant.h"
 
 int pp_plant_init(struct pp_plant_model *p, enum pp_plant_design d, const char *model, int n,
@@ -68,6 +69,39 @@ static void towers_mech(const struct pp_plant_model *p, double load_kw, double m
 		y = t->leave_c;
 	}
 	o->cond_c = y;
+}
+
+static enum pp_plant_design design_of(const struct pp_plant *pc)
+{
+	for (size_t e = 0; e < pc->nequip; e++) {
+		if (pc->equip[e].kind == PP_EQ_TOWER)
+			return PP_PLANT_WATER_TOWERS;
+		if (pc->equip[e].kind == PP_EQ_DRYCOOLER)
+			return PP_PLANT_LIQUID_DRY;
+	}
+	for (size_t e = 0; e < pc->nequip; e++)
+		if (pc->equip[e].kind == PP_EQ_CHILLER && pc->equip[e].model &&
+		    strstr(pc->equip[e].model, "air"))
+			return PP_PLANT_AIR_CHILLERS;
+	return PP_PLANT_WATER_TOWERS;
+}
+
+int pp_plant_of_config(const struct pp_plant *pc, struct pp_plant_model *p)
+{
+	int n = 0;
+	double kw = 0;
+	const char *model = NULL;
+	memset(p, 0, sizeof *p);
+	for (size_t e = 0; e < pc->nequip; e++)
+		if (pc->equip[e].kind == PP_EQ_CHILLER) {
+			n++;
+			kw = fmax(kw, pc->equip[e].capacity_kw);
+			model = model ? model : pc->equip[e].model;
+		}
+	double sup = pc->chw_supply_c > 0 ? pc->chw_supply_c : 18;
+	if (n && pp_plant_init(p, design_of(pc), model, n, kw, pc->reserve, sup, sup + 6))
+		return -1;
+	return n;
 }
 
 void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, double wb_c,

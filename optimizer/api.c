@@ -26,7 +26,22 @@ struct pp_api {
 	int port;
 	char *cert, *key;
 	atomic_ullong requests, rejected, bad_lines;
+	pp_api_clock_fn clock;
+	void *clock_ud;
 };
+
+extern const char pp_dashboard_html[]; /* optimizer/dashboard.html, compiled in */
+
+static int64_t now_of(const struct pp_api *a)
+{
+	return a->clock ? a->clock(a->clock_ud) : pp_now_wall_ns();
+}
+
+void pp_api_set_clock(struct pp_api *a, pp_api_clock_fn fn, void *ud)
+{
+	a->clock = fn;
+	a->clock_ud = ud;
+}
 
 struct req {
 	struct pp_buf body;
@@ -181,7 +196,7 @@ static enum MHD_Result do_write(struct pp_api *a, struct MHD_Connection *con, st
 		return fail(a, con, MHD_HTTP_BAD_REQUEST, "precision: expected ns, us, ms or s");
 	struct pp_lp_result res;
 	pp_lp_result_init(&res);
-	int64_t now = pp_now_wall_ns();
+	int64_t now = now_of(a);
 	enum pp_err e = pp_lineproto_parse(rq->body.data ? rq->body.data : "", rq->body.len, prec,
 					   now, &res);
 	enum MHD_Result r;
@@ -215,7 +230,7 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 	struct pp_buf b;
 	pp_buf_init(&b);
 	struct pp_errbuf eb;
-	int64_t now = pp_now_wall_ns();
+	int64_t now = now_of(a);
 	if (!strcmp(url, "/healthz") && get)
 		return reply(a, con, MHD_HTTP_OK, "application/json", "{\"ok\":true}\n", 12);
 	if (!strcmp(url, "/metrics") && get) {
@@ -233,6 +248,13 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 				atomic_load(&a->bad_lines));
 		return send_buf(a, con, e, &b, "text/plain; version=0.0.4");
 	}
+	if (!strcmp(url, "/") && get)
+		return reply(a, con, MHD_HTTP_OK, "text/html; charset=utf-8", pp_dashboard_html,
+			     strlen(pp_dashboard_html));
+	if (!strcmp(url, "/v1/history") && get)
+		return send_buf(a, con, pp_ctl_history(a->ctl, &b), &b, "application/json");
+	if (!strcmp(url, "/v1/jobs") && get)
+		return send_buf(a, con, pp_ctl_jobs(a->ctl, now, &b), &b, "application/json");
 	if (!strcmp(url, "/v1/budget") && get) {
 		const char *lv = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "level");
 		if (lv && strcmp(lv, "hall") && strcmp(lv, "rack"))
@@ -278,7 +300,8 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 			return ret;
 		return do_write(a, con, rq);
 	}
-	static const char *const known[] = {"/healthz", "/metrics", "/v1/budget",
+	static const char *const known[] = {"/", "/v1/history", "/v1/jobs", "/healthz",
+					    "/metrics", "/v1/budget",
 					    "/v1/budget/forecast", "/v1/caps", "/v1/admit",
 					    "/write", NULL};
 	for (int i = 0; known[i]; i++)

@@ -17,21 +17,6 @@ static double clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static enum pp_plant_design design_of(const struct pp_plant *pc)
-{
-	for (size_t e = 0; e < pc->nequip; e++) {
-		if (pc->equip[e].kind == PP_EQ_TOWER)
-			return PP_PLANT_WATER_TOWERS;
-		if (pc->equip[e].kind == PP_EQ_DRYCOOLER)
-			return PP_PLANT_LIQUID_DRY;
-	}
-	for (size_t e = 0; e < pc->nequip; e++)
-		if (pc->equip[e].kind == PP_EQ_CHILLER && pc->equip[e].model &&
-		    strstr(pc->equip[e].model, "air"))
-			return PP_PLANT_AIR_CHILLERS;
-	return PP_PLANT_WATER_TOWERS;
-}
-
 static enum pp_err build_plants(struct pp_ctl *c, struct pp_errbuf *eb)
 {
 	const struct pp_config *cfg = c->cfg;
@@ -41,21 +26,8 @@ static enum pp_err build_plants(struct pp_ctl *c, struct pp_errbuf *eb)
 	for (size_t p = 0; p < cfg->nplants; p++) {
 		const struct pp_plant *pc = &cfg->plants[p];
 		struct cplant *cp = &c->plants[p];
-		int n = 0;
-		double kw = 0;
-		const char *model = NULL;
-		for (size_t e = 0; e < pc->nequip; e++)
-			if (pc->equip[e].kind == PP_EQ_CHILLER) {
-				n++;
-				kw = fmax(kw, pc->equip[e].capacity_kw);
-				model = model ? model : pc->equip[e].model;
-			}
-		cp->chillers = n;
-		if (n && pp_plant_init(&cp->model, design_of(pc), model, n, kw, pc->reserve,
-				       pc->chw_supply_c > 0 ? pc->chw_supply_c : 18,
-				       (pc->chw_supply_c > 0 ? pc->chw_supply_c : 18) + 6))
-			return pp_errf(eb, PP_ERR_CONFIG, "plant %s: chiller model %s unknown",
-				       pc->name, model ? model : "(none)");
+		if ((cp->chillers = pp_plant_of_config(pc, &cp->model)) < 0)
+			return pp_errf(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown", pc->name);
 		for (size_t s = 0; s < pc->nserves; s++)
 			for (size_t h = 0; h < cfg->nhalls; h++)
 				if (!strcmp(cfg->halls[h].name, pc->serves[s]))
@@ -123,6 +95,8 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 					cr->cap_hist[q] = cr->cap_w;
 				cr->target_w = cr->cap_w;
 				cr->demand_w = cr->gpu->cap_max_w;
+				cr->weight = 1;
+				cr->cls = PP_JOB_TRAINING;
 				if (!c->hall_gpu[h])
 					c->hall_gpu[h] = cr->gpu;
 				/* The class curve over the GPU's range, once. */
@@ -184,6 +158,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->node_unread);
 	pp_buf_free(&c->budget);
 	pp_buf_free(&c->budget_halls);
+	pp_ctl_jobs_free(c);
 	free(c);
 }
 
@@ -307,6 +282,39 @@ static void note_extra(const struct pp_ctl *c, struct crack *r)
 	r->extra_w = fmax(r->extra_w, extra);
 }
 
+/* A chiller's alarm (its trip bit): a tripped chiller is out of the plant
+ * until its alarm clears. The plant keeps its reserve all the same (the
+ * conservative reading: after a trip the park runs as if another could
+ * follow), so a trip lowers the capacity the optimizer plans with. */
+static int note_chiller(struct pp_ctl *c, const char *plant, const char *name, int alarm)
+{
+	if (!plant || !name)
+		return 0;
+	for (size_t p = 0; p < c->cfg->nplants; p++) {
+		const struct pp_plant *pc = &c->cfg->plants[p];
+		if (strcmp(pc->name, plant))
+			continue;
+		for (size_t e = 0, k = 0; e < pc->nequip && k < 64; e++) {
+			if (pc->equip[e].kind != PP_EQ_CHILLER)
+				continue;
+			if (!strcmp(pc->equip[e].name, name)) {
+				uint64_t bit = 1ull << k, was = c->plants[p].tripped & bit;
+				if (alarm && !was)
+					pp_log(PP_LOG_WARN, "optimize", "chiller %s of plant %s tripped: "
+					       "planning without it", name, plant);
+				else if (!alarm && was)
+					pp_log(PP_LOG_INFO, "optimize", "chiller %s of plant %s is back",
+					       name, plant);
+				c->plants[p].tripped = alarm ? c->plants[p].tripped | bit
+							     : c->plants[p].tripped & ~bit;
+				return 1;
+			}
+			k++;
+		}
+	}
+	return 0;
+}
+
 size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
 		     int *breach)
 {
@@ -353,6 +361,8 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				*breach = 1;
 				c->st.breaches++;
 			}
+		} else if (!strcmp(x->measurement, "chiller") && field(x, "alarm", &v)) {
+			used += note_chiller(c, tag(x, "plant"), tag(x, "chiller"), v != 0);
 		} else if (!strcmp(x->measurement, "weather")) {
 			if (field(x, "drybulb_c", &v)) {
 				c->weather_db = v;
@@ -444,7 +454,11 @@ double pp_ctl_plants_at(struct pp_ctl *c, double db, double wb, double heat_kw, 
 			if (cp->hall_mask & (1ull << (h < 63 ? h : 63)))
 				share += c->hall_heat_kw ? c->hall_heat_kw[h] : 0;
 		struct pp_plant_out o;
-		pp_plant_eval(&cp->model, share > 0 ? share : heat_kw, db, wb, &o);
+		struct pp_plant_model m = cp->model;
+		m.n_chillers -= __builtin_popcountll(cp->tripped);
+		if (m.n_chillers < 0)
+			m.n_chillers = 0;
+		pp_plant_eval(&m, share > 0 ? share : heat_kw, db, wb, &o);
 		cap_kw[p] = o.capacity_kw;
 		cool += o.cooling_kw;
 		load += share > 0 ? share : heat_kw;
@@ -523,7 +537,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		r->demand_w = estimate_demand(c, r, now_ns, fresh);
 		struct pp_inst_job *j = &in.jobs[in.njobs++];
 		j->id = (char *)r->cfg->name;
-		j->weight = 1;
+		j->weight = r->weight;
 		j->p_min_w = r->gpu->cap_min_w;
 		j->p_max_w = r->gpu->cap_max_w;
 		j->demand_w = r->demand_w;
@@ -568,6 +582,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		c->grid_extra_kw = fmax(fmax(0, extra), 0.9 * c->grid_extra_kw);
 	}
 	in.grid_other_kw += c->grid_extra_kw;
+	c->it_meas_kw = c->node_meas_kw[0] + c->node_base_kw[0];
 	c->st.stale_racks = stale;
 	c->hall_heat_kw = NULL;
 	pthread_mutex_unlock(&c->mu);
@@ -586,6 +601,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		goto out;
 	}
 	pp_ctl_update_caps(c, &in, &ans, now_ns);
+	pp_ctl_hist_add(c, now_ns);
 	e = pp_ctl_budget_build(c, now_ns);
 	if (e)
 		e = pp_errf(eb, e, "out of memory building the budget");

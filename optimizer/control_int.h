@@ -48,11 +48,32 @@ struct crack {
 	int64_t lease_until_ns;    /* what the agent was told */
 	struct pp_inst_place place;
 	struct pp_curve_table curve; /* the class curve over its GPU's range */
+	char job[64];              /* the job running here ("" none: one job per rack) */
+	int cls;                   /* its class (enum pp_job_class) */
+	double weight;             /* its priority in the objective; 1 by default */
+};
+
+/* A job the scheduler holds back on powerpark's advice (pp_ctl_hold). */
+struct chold {
+	char id[64], reason[160];
+	int gpus;
+	int64_t since_ns;
+};
+
+/* One point of the history the dashboard draws (at most one a minute of
+ * the caller's clock). */
+#define PP_CTL_HIST 1440
+#define PP_CTL_HIST_HALLS 8
+struct chist {
+	int64_t t_s;
+	float grid_kw, limit_kw, it_kw, cool_kw, heat_kw, cool_cap_kw, held_gpus;
+	float hall_kw[PP_CTL_HIST_HALLS];
 };
 
 struct cplant {
 	struct pp_plant_model model;
 	int chillers;
+	uint64_t tripped;          /* chillers (by index) whose alarm is on */
 	uint64_t hall_mask;
 	int node_idx[64];
 	double capacity_kw, alloc_kw;
@@ -87,11 +108,12 @@ struct pp_ctl {
 	double *hall_heat_kw;      /* during a cycle only */
 	char binding[96];
 	struct ctl_stats st;
+	struct chold *held;        /* jobs held back (pp_ctl_hold) */
+	size_t nheld, capheld;
+	struct chist *hist;        /* ring of PP_CTL_HIST points */
+	size_t hist_n, hist_at;
+	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
 };
-
-/* The grid import limit in force at now_ns: the contract, or the lowest
- * scheduled event covering now. */
-double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
 
 /* The plants at dry bulb db and wet bulb wb carrying heat_kw: each
  * plant's capacity (cap_kw, one per plant) and the cooling electricity per
@@ -100,6 +122,12 @@ double pp_ctl_plants_at(struct pp_ctl *c, double db, double wb, double heat_kw, 
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);
+
+/* Records the cycle at now_ns in the history ring (control_jobs.c); mutex held. */
+void pp_ctl_hist_add(struct pp_ctl *c, int64_t now_ns);
+
+/* Frees what control_jobs.c allocated. */
+void pp_ctl_jobs_free(struct pp_ctl *c);
 
 /* Rebuilds c->budget (control_out.c); mutex held. */
 PP_WUR enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns);

@@ -26,6 +26,12 @@ PP_WUR enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *co
 				const char *listen, pp_api_breach_fn on_breach, void *ud,
 				struct pp_api **out, struct pp_errbuf *eb);
 
+/* Where the server's clock comes from: fn(ud) in Unix nanoseconds (a
+ * simulated day's time under `powerpark run`); the wall clock by default.
+ * Set before requests arrive. */
+typedef int64_t (*pp_api_clock_fn)(void *ud);
+void pp_api_set_clock(struct pp_api *a, pp_api_clock_fn fn, void *ud);
+
 /* The port actually bound. */
 int pp_api_port(const struct pp_api *a);
 

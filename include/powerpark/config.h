@@ -180,6 +180,11 @@ struct pp_output_conf {
 	struct pp_pos pos;
 };
 
+/* Fills o's batching, timing, spool and rotation settings with the
+ * defaults an `outputs` entry gets (docs/outputs.md); names, type and
+ * addresses are left alone. */
+void pp_output_conf_defaults(struct pp_output_conf *o);
+
 struct pp_api_token {
 	const char *name;
 	const char *token;
@@ -198,6 +203,45 @@ struct pp_api_conf {
 	size_t ntokens;
 };
 
+/* A job of a `powerpark run` scenario (expanded: one entry per job). */
+struct pp_scen_job {
+	const char *name;
+	int cls;                 /* enum pp_job_class */
+	double weight;           /* priority in the optimizer's objective */
+	const char *hall;        /* where it runs; NULL: any hall with free racks */
+	int racks;               /* whole racks it takes */
+	double demand_lo, demand_hi; /* fraction of the GPU's maximum it wants, over the day */
+	int deferrable;          /* the scheduler may hold it until powerpark says it fits */
+	double arrive_h;         /* hours after the scenario's start; 0 = running at start */
+	double run_h;            /* hours of work at full speed; 0 = all day */
+	struct pp_pos pos;
+};
+
+/* An equipment fault of a scenario: a chiller trips at at_h and is back at until_h. */
+struct pp_scen_fault {
+	const char *chiller;
+	double at_h, until_h;
+	struct pp_pos pos;
+};
+
+/* The `scenario` section: what `powerpark run` plays on the park above. */
+struct pp_scenario {
+	const char *name;
+	const char *description;
+	int64_t start_s;         /* Unix seconds of hour 0 */
+	double utc_offset_h;     /* local time = UTC + this, for the clock shown */
+	double hours;            /* length of the day played */
+	int step_s;              /* control period in simulated seconds */
+	const char *weather_source;
+	double (*weather)[3];    /* hourly: dry bulb C, dew point C, pressure Pa (hour-ending) */
+	size_t nweather;
+	struct pp_scen_job *jobs;
+	size_t njobs;
+	struct pp_scen_fault *faults;
+	size_t nfaults;
+	struct pp_pos pos;
+};
+
 struct pp_config {
 	const char *file;
 	struct pp_site site;
@@ -213,6 +257,7 @@ struct pp_config {
 	struct pp_output_conf *outputs;
 	size_t noutputs;
 	struct pp_api_conf api;
+	struct pp_scenario *scenario; /* NULL unless the file has a `scenario` section */
 	void *priv_;             /* allocations, freed by pp_config_destroy */
 };
 

@@ -30,6 +30,10 @@ struct pp_ctl_opts {
 PP_WUR enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts *o,
 				 struct pp_ctl **out, struct pp_errbuf *eb);
 
+/* The grid import limit in force at now_ns under cfg (borrowed): the
+ * contract, or the lowest scheduled event covering now. */
+double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
+
 /* Frees the controller; NULL is fine. */
 void pp_ctl_destroy(struct pp_ctl *c);
 
@@ -87,6 +91,40 @@ PP_WUR enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out);
 PP_WUR enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample **out,
 				    size_t *n);
 void pp_ctl_samples_free(struct pp_sample *s, size_t n);
+
+/* Puts job (copied; NULL or "" for none) of class cls (enum pp_job_class)
+ * and priority weight (> 0) on rack (borrowed): from the next cycle the
+ * rack's GPUs are valued by that class's curve times weight, so racks of
+ * one job share its cap and a high-priority job is capped last. Without a
+ * job a rack counts as training work of weight 1. PP_ERR_ARG with a reason
+ * for an unknown rack, class or weight. */
+PP_WUR enum pp_err pp_ctl_assign(struct pp_ctl *c, const char *rack, const char *job, int cls,
+				 double weight, struct pp_errbuf *eb);
+
+/* Records that the scheduler holds job id (copied) of gpus GPUs back on
+ * powerpark's advice, with the reason (copied) it shows; again for the same
+ * id updates it. Shown by /v1/jobs and the dashboard. PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_hold(struct pp_ctl *c, const char *id, int gpus, const char *reason,
+			       int64_t now_ns);
+
+/* Forgets a held job (started or cancelled); an unknown id is ignored. */
+void pp_ctl_release(struct pp_ctl *c, const char *id);
+
+/* Appends the racks' jobs with their caps, and the held jobs, as JSON. */
+PP_WUR enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out);
+
+/* The cap (W per GPU) issued for rack (borrowed) now: what its agent
+ * leases. NAN for an unknown rack. */
+double pp_ctl_rack_cap(struct pp_ctl *c, const char *rack);
+
+/* The limit that bound in the last cycle ("grid", "hall:a", "plant:p1", ""
+ * when none), copied into out (len bytes, borrowed). */
+void pp_ctl_binding(struct pp_ctl *c, char *out, size_t len);
+
+/* Appends the recent history (one point a minute at most, up to a day):
+ * time, grid measured and limit, IT, cooling power, heat against cooling
+ * capacity, held GPUs, and each hall's power against its limit, as JSON. */
+PP_WUR enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out);
 
 
 #endif

@@ -50,6 +50,13 @@ int pp_plant_init(struct pp_plant_model *p, enum pp_plant_design d, const char *
 /* Evaluates p (borrowed) carrying load_kw at dry-bulb db_c and wet-bulb
  * wb_c; o written. Free cooling first, then chillers staged one by one
  * (the reserve ones only when the others cannot carry the load). */
+struct pp_plant;
+/* Builds the model of a configured plant (borrowed) into p: the design from
+ * its equipment (towers: water-cooled; air-cooled chiller models: air), its
+ * chillers (the largest rating for each) and reserve. Returns the number of
+ * chillers (0: the model is left zeroed), or -1 for an unknown model. */
+int pp_plant_of_config(const struct pp_plant *pc, struct pp_plant_model *p);
+
 void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, double wb_c,
 		   struct pp_plant_out *o);
 

@@ -1,0 +1,95 @@
+/* day.h - a scenario played on a simulated park in simulated time: the
+ * physics of racks, halls and cooling plants, the scenario's jobs, weather
+ * and faults, and a policy in the loop. `powerpark run` plays the same day
+ * twice, under powerpark's controller and under proportional capping, and
+ * prints them side by side (docs/run.md).
+ *
+ * Under PP_DAY_POWERPARK the controller is the one `powerpark optimize`
+ * runs (control.h): every step the park's readings (rack power, the site
+ * meter, weather, chiller alarms) are ingested as a collector would send
+ * them, a cycle runs, and each rack applies the cap its agent leased, one
+ * step late. Deferrable jobs wait until /v1/admit's logic says they fit. */
+#ifndef PP_DAY_H
+#define PP_DAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "powerpark/config.h"
+#include "powerpark/control.h"
+#include "powerpark/err.h"
+#include "powerpark/output.h"
+
+enum pp_day_policy {
+	PP_DAY_POWERPARK,    /* the controller, with admission of deferrable jobs */
+	PP_DAY_PROPORTIONAL  /* every GPU capped by one factor to keep the grid meter
+				under its limit; jobs start when they arrive */
+};
+
+struct pp_day; /* opaque */
+
+/* A level's worst moment over the day. */
+struct pp_day_level {
+	char name[48];
+	double peak_kw, limit_kw;  /* highest draw and the limit in force then */
+	double worst_ratio;        /* highest draw / limit in force */
+	double over_kwh;           /* energy above the limit */
+	int over_steps;
+};
+
+#define PP_DAY_MAX_HALLS 16
+#define PP_DAY_MAX_PLANTS 16
+
+struct pp_day_result {
+	struct pp_day_level grid, site, halls[PP_DAY_MAX_HALLS], plants[PP_DAY_MAX_PLANTS];
+	struct pp_day_level row, rack; /* the worst row and the worst rack */
+	size_t nhalls, nplants;
+	double work_gpu_h;          /* GPU-hours of throughput delivered */
+	double want_gpu_h;          /* what the same running GPUs would give uncapped */
+	double by_class[3][2];      /* delivered, wanted, per job class */
+	double deferred_gpu_h;      /* GPUs x hours that jobs waited */
+	int jobs, jobs_deferred, jobs_done, jobs_unfinished;
+	double first_held_h, last_start_h, max_wait_h;
+	double it_kwh, cooling_kwh, other_kwh, water_l, unmet_heat_kwh;
+	double pue;
+	double solve_us_max, solve_us_sum;
+	long steps;
+};
+
+/* What a progress line shows. */
+struct pp_day_now {
+	double t_h;                 /* simulated hours since the start */
+	int64_t sim_ns;             /* simulated wall time */
+	double grid_kw, limit_kw, it_kw, cooling_kw;
+	double cap_frac;            /* mean cap / maximum over running GPUs */
+	int held_jobs, held_gpus, running_jobs, tripped;
+	char binding[96];
+};
+
+/* Builds the day for cfg (borrowed; must hold a scenario and outlive the
+ * day) under policy; hours > 0 shortens or lengthens the scenario's own.
+ * PP_ERR_CONFIG with a reason when the scenario cannot be placed (a hall
+ * without room for its fixed jobs). */
+PP_WUR enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy,
+				 double hours, struct pp_day **out, struct pp_errbuf *eb);
+
+/* Frees the day; NULL is fine. */
+void pp_day_destroy(struct pp_day *d);
+
+/* The controller (borrowed; NULL under the baseline), for an API to serve. */
+struct pp_ctl *pp_day_ctl(struct pp_day *d);
+
+/* Plays one step. Returns 1 while there are more, 0 at the end; a
+ * controller error is returned through eb (the caps are then at their
+ * floors and the day goes on) as -1. */
+int pp_day_step(struct pp_day *d, struct pp_errbuf *eb);
+
+/* Writes this step's metrics (site, halls, plants, weather, jobs each
+ * simulated minute; racks and the controller's decisions every five) to
+ * set (borrowed). Returns the number of samples written. */
+size_t pp_day_write(struct pp_day *d, struct pp_outset *set);
+
+void pp_day_now(struct pp_day *d, struct pp_day_now *now);
+void pp_day_result(const struct pp_day *d, struct pp_day_result *r);
+
+#endif

@@ -1,0 +1,317 @@
+/* day.c - a scenario day in simulated time (see day.h): the park's physics
+ * and the policy in the loop. The scheduler side (arrivals, holds, starts,
+ * completions) is in day_jobs.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "day_int.h"
+#include "powerpark/psychro.h"
+
+enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy, double hours,
+			  struct pp_day **out, struct pp_errbuf *eb)
+{
+	*out = NULL;
+	const struct pp_scenario *sc = cfg->scenario;
+	if (!sc)
+		return pp_errf(eb, PP_ERR_CONFIG, "%s has no 'scenario' section to play", cfg->file);
+	if (cfg->nhalls > PP_DAY_MAX_HALLS || cfg->nplants > PP_DAY_MAX_PLANTS)
+		return pp_errf(eb, PP_ERR_CONFIG, "a scenario plays up to %d halls and %d plants",
+			       PP_DAY_MAX_HALLS, PP_DAY_MAX_PLANTS);
+	struct pp_day *d = calloc(1, sizeof *d);
+	if (!d)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	d->cfg = cfg;
+	d->sc = sc;
+	d->policy = policy;
+	d->dt = sc->step_s;
+	d->steps = (long)llround((hours > 0 ? hours : sc->hours) * 3600 / d->dt);
+	enum pp_err e = PP_ERR_NOMEM;
+	size_t nr = 0, nrows = 0;
+	for (size_t h = 0; h < cfg->nhalls; h++)
+		for (size_t r = 0; r < cfg->halls[h].nrows; r++, nrows++)
+			nr += cfg->halls[h].rows[r].nracks;
+	d->racks = calloc(nr + 1, sizeof *d->racks);
+	d->row_kw = calloc(nrows + 1, sizeof *d->row_kw);
+	d->rows = calloc(nrows + 1, sizeof *d->rows);
+	if (!d->racks || !d->row_kw || !d->rows)
+		goto fail_nomem;
+	for (size_t h = 0; h < cfg->nhalls; h++)
+		for (size_t r = 0; r < cfg->halls[h].nrows; r++) {
+			const struct pp_row *row = &cfg->halls[h].rows[r];
+			d->rows[d->nrows++] = row;
+			for (size_t k = 0; k < row->nracks; k++) {
+				struct drack *x = &d->racks[d->nracks++];
+				x->r = &row->racks[k];
+				x->hall = (int)h;
+				x->row = (int)d->nrows - 1;
+				x->job = -1;
+				x->gpu = pp_gpu_find(x->r->gpu_model ? x->r->gpu_model : "H100-SXM");
+				if (!x->gpu) {
+					e = pp_errf(eb, PP_ERR_CONFIG, "rack %s: GPU model unknown",
+						    x->r->name);
+					goto fail;
+				}
+				/* Agents start from the GPU's default limit: its maximum. */
+				x->cap_w = x->next_cap_w = x->gpu->cap_max_w;
+			}
+		}
+	for (size_t p = 0; p < cfg->nplants; p++)
+		if (pp_plant_of_config(&cfg->plants[p], &d->plants[p]) < 0) {
+			e = pp_errf(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown",
+				    cfg->plants[p].name);
+			goto fail;
+		}
+	for (int k = 0; k < 3; k++)
+		pp_curve_class((enum pp_job_class)k, &d->curve[k]);
+	d->cool_ratio = 0.25;
+	d->alpha = 1;
+	if (policy == PP_DAY_POWERPARK) {
+		struct pp_ctl_opts o = {.period_ms = d->dt * 1000, .lease_s = 3 * d->dt};
+		if ((e = pp_ctl_create(cfg, &o, &d->ctl, eb)))
+			goto fail;
+	}
+	if ((e = pp_day_jobs_init(d, eb)))
+		goto fail;
+	result_init(d);
+	*out = d;
+	return PP_OK;
+fail_nomem:
+	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+fail:
+	pp_day_destroy(d);
+	return e;
+}
+
+void pp_day_destroy(struct pp_day *d)
+{
+	if (!d)
+		return;
+	pp_ctl_destroy(d->ctl);
+	pp_day_jobs_free(d);
+	free(d->racks);
+	free(d->row_kw);
+	free(d->rows);
+	free(d);
+}
+
+struct pp_ctl *pp_day_ctl(struct pp_day *d)
+{
+	return d->ctl;
+}
+
+/* Weather at t_h hours: linear between the hourly readings (hour-ending,
+ * so reading i stands for hour i + 1), held at the ends. */
+static void weather_at(struct pp_day *d, double t_h)
+{
+	const struct pp_scenario *sc = d->sc;
+	double x = fmod(t_h, (double)sc->nweather) - 1;
+	size_t i = x < 0 ? sc->nweather - 1 : (size_t)x;
+	size_t j = (i + 1) % sc->nweather;
+	double f = x < 0 ? x + 1 : x - (double)i;
+	double v[3];
+	for (int k = 0; k < 3; k++)
+		v[k] = sc->weather[i][k] + f * (sc->weather[j][k] - sc->weather[i][k]);
+	d->db = v[0];
+	d->wb = pp_psychro_wetbulb(v[0], fmin(v[1], v[0]), v[2]);
+}
+
+/* The draw of a rack's GPU: what its work wants, within the cap, never
+ * below idle. */
+static double gpu_draw(const struct pp_day *d, const struct drack *x)
+{
+	double want = x->job >= 0 ? d->jobs[x->job].want_w : x->gpu->idle_w;
+	return fmax(x->gpu->idle_w, fmin(want, x->cap_w));
+}
+
+/* The park's power at this step's caps: racks, rows, halls, plants, grid. */
+static void physics(struct pp_day *d)
+{
+	const struct pp_config *cfg = d->cfg;
+	memset(d->hall_kw, 0, sizeof d->hall_kw);
+	memset(d->row_kw, 0, d->nrows * sizeof *d->row_kw);
+	/* A little noise, as meters show, seeded by the step so both policies
+	 * see the same. */
+	unsigned rng = (unsigned)d->step * 2654435761u + 1;
+	for (size_t i = 0; i < d->nracks; i++) {
+		struct drack *x = &d->racks[i];
+		rng = rng * 1103515245u + 12345u;
+		double noise = 1 + 0.004 * ((double)((rng >> 8) & 0xffff) / 65535.0 - 0.5);
+		x->kw = (x->r->base_kw + x->r->gpus * gpu_draw(d, x) / 1000) * noise;
+		d->row_kw[x->row] += x->kw;
+		d->hall_kw[x->hall] += x->kw;
+	}
+	d->it_kw = 0;
+	for (size_t h = 0; h < cfg->nhalls; h++) {
+		d->hall_kw[h] += cfg->halls[h].base_kw;
+		d->it_kw += d->hall_kw[h];
+	}
+	d->cooling_kw = d->water_lph = d->unmet_kw = 0;
+	for (size_t p = 0; p < cfg->nplants; p++) {
+		const struct pp_plant *pc = &cfg->plants[p];
+		double heat = 0;
+		for (size_t s = 0; s < pc->nserves; s++)
+			for (size_t h = 0; h < cfg->nhalls; h++)
+				if (!strcmp(cfg->halls[h].name, pc->serves[s]))
+					heat += d->hall_kw[h];
+		struct pp_plant_model m = d->plants[p];
+		int out = __builtin_popcountll(d->tripped[p]);
+		m.n_chillers = m.n_chillers > out ? m.n_chillers - out : 0;
+		struct pp_plant_out o;
+		/* Physically the reserve runs too: what no chiller can carry is unmet. */
+		struct pp_plant_model phys = m;
+		phys.reserve = 0;
+		pp_plant_eval(&phys, heat, d->db, d->wb, &o);
+		d->unmet_kw += o.unmet_kw + fmax(0, heat - o.capacity_kw);
+		d->plant_heat_kw[p] = heat;
+		d->plant_cool_kw[p] = o.cooling_kw;
+		d->plant_water_lph[p] = o.water_lph;
+		d->plant_free[p] = o.free_fraction;
+		d->plant_on[p] = o.chillers_on;
+		/* The limit is the capacity keeping the reserve (N+1): eating into
+		 * it is crossing the plant's limit. */
+		pp_plant_eval(&m, heat, d->db, d->wb, &o);
+		d->plant_cap_kw[p] = o.capacity_kw;
+		d->cooling_kw += d->plant_cool_kw[p];
+		d->water_lph += d->plant_water_lph[p];
+	}
+	if (!cfg->nplants)
+		d->cooling_kw = 0.25 * d->it_kw;
+	d->grid_kw = d->it_kw + d->cooling_kw + cfg->site.other_kw;
+	d->cool_ratio = d->it_kw > 0 ? d->cooling_kw / d->it_kw : 0.25;
+	d->limit_kw = pp_ctl_limit_now(cfg, d->now_ns);
+}
+
+/* What a collector would send this step: every rack, the site meter, the
+ * weather, each chiller's alarm. */
+static void feed(struct pp_day *d)
+{
+	const struct pp_config *cfg = d->cfg;
+	int breach = 0;
+	char site[] = "site";
+	for (size_t i = 0; i < d->nracks; i++) {
+		struct pp_tag t[] = {{site, cfg->site.name}, {"rack", d->racks[i].r->name}};
+		struct pp_field f = {.key = "power_w", .type = PP_F_FLOAT, .v.f = d->racks[i].kw * 1000};
+		struct pp_sample s = {"rack", t, 2, &f, 1, d->now_ns, 1};
+		pp_ctl_ingest(d->ctl, &s, 1, d->now_ns, &breach);
+	}
+	struct pp_tag st[] = {{site, cfg->site.name}};
+	struct pp_field mf = {.key = "power_kw", .type = PP_F_FLOAT, .v.f = d->grid_kw};
+	struct pp_field wf[] = {{.key = "drybulb_c", .type = PP_F_FLOAT, .v.f = d->db},
+				{.key = "wetbulb_c", .type = PP_F_FLOAT, .v.f = d->wb}};
+	struct pp_sample ms[] = {{"meter", st, 1, &mf, 1, d->now_ns, 1},
+				 {"weather", st, 1, wf, 2, d->now_ns, 1}};
+	pp_ctl_ingest(d->ctl, ms, 2, d->now_ns, &breach);
+	for (size_t p = 0; p < cfg->nplants; p++)
+		for (size_t e = 0, k = 0; e < cfg->plants[p].nequip; e++) {
+			const struct pp_equip *q = &cfg->plants[p].equip[e];
+			if (q->kind != PP_EQ_CHILLER)
+				continue;
+			struct pp_tag ct[] = {{site, cfg->site.name}, {"plant", cfg->plants[p].name},
+					      {"chiller", q->name}};
+			struct pp_field cf = {.key = "alarm", .type = PP_F_INT,
+					      .v.i = (int64_t)((d->tripped[p] >> k) & 1)};
+			struct pp_sample cs = {"chiller", ct, 3, &cf, 1, d->now_ns, 1};
+			pp_ctl_ingest(d->ctl, &cs, 1, d->now_ns, &breach);
+			k++;
+		}
+	d->breach = breach;
+}
+
+/* Proportional capping: one factor for every GPU, the largest that keeps
+ * the grid under its limit at last step's cooling ratio. It sees the grid
+ * meter, not the halls, rows or plants. */
+static void proportional(struct pp_day *d)
+{
+	const struct pp_config *cfg = d->cfg;
+	double target = d->limit_kw * (1 - cfg->site.margin) - cfg->site.other_kw;
+	double lo = 0, hi = 1;
+	for (int it = 0; it < 40; it++) {
+		double a = (lo + hi) / 2, it_kw = 0;
+		for (size_t h = 0; h < cfg->nhalls; h++)
+			it_kw += cfg->halls[h].base_kw;
+		for (size_t i = 0; i < d->nracks; i++) {
+			const struct drack *x = &d->racks[i];
+			double cap = pp_gpu_clamp_cap(x->gpu, a * x->gpu->cap_max_w);
+			double want = x->job >= 0 ? d->jobs[x->job].want_w : x->gpu->idle_w;
+			it_kw += x->r->base_kw + x->r->gpus * fmax(x->gpu->idle_w, fmin(want, cap)) / 1000;
+		}
+		if (it_kw * (1 + d->cool_ratio) <= target)
+			lo = a;
+		else
+			hi = a;
+	}
+	d->alpha = lo;
+	for (size_t i = 0; i < d->nracks; i++)
+		d->racks[i].next_cap_w =
+			pp_gpu_clamp_cap(d->racks[i].gpu, d->alpha * d->racks[i].gpu->cap_max_w);
+}
+
+int pp_day_step(struct pp_day *d, struct pp_errbuf *eb)
+{
+	if (d->step >= d->steps)
+		return 0;
+	int rc = 1;
+	d->t_h = (double)d->step * d->dt / 3600;
+	d->now_ns = (d->sc->start_s + (int64_t)d->step * d->dt) * 1000000000LL;
+	/* Agents apply what they leased last step. */
+	for (size_t i = 0; i < d->nracks; i++)
+		d->racks[i].cap_w = d->racks[i].next_cap_w;
+	weather_at(d, d->t_h);
+	for (size_t p = 0; p < PP_DAY_MAX_PLANTS; p++)
+		d->tripped[p] = 0;
+	for (size_t f = 0; f < d->sc->nfaults; f++) {
+		const struct pp_scen_fault *ft = &d->sc->faults[f];
+		if (d->t_h >= ft->at_h && d->t_h < ft->until_h)
+			day_trip(d, ft->chiller);
+	}
+	pp_day_jobs_tick(d);
+	physics(d);
+	if (d->ctl) {
+		feed(d);
+		if (pp_ctl_cycle(d->ctl, d->now_ns, d->breach, eb))
+			rc = -1;
+		for (size_t i = 0; i < d->nracks; i++) {
+			struct drack *x = &d->racks[i];
+			double cap = pp_ctl_rack_cap(d->ctl, x->r->name);
+			/* The agent clamps to the GPU's range, as on a real node. */
+			x->next_cap_w = pp_gpu_clamp_cap(x->gpu, isfinite(cap) ? cap : x->gpu->cap_min_w);
+		}
+	} else {
+		proportional(d);
+	}
+	result_add(d);
+	d->step++;
+	return rc;
+}
+
+void pp_day_now(struct pp_day *d, struct pp_day_now *n)
+{
+	memset(n, 0, sizeof *n);
+	n->t_h = d->t_h;
+	n->sim_ns = d->now_ns;
+	n->grid_kw = d->grid_kw;
+	n->limit_kw = d->limit_kw;
+	n->it_kw = d->it_kw;
+	n->cooling_kw = d->cooling_kw;
+	double cap = 0, max = 0;
+	for (size_t i = 0; i < d->nracks; i++)
+		if (d->racks[i].job >= 0) {
+			cap += d->racks[i].cap_w * d->racks[i].r->gpus;
+			max += d->racks[i].gpu->cap_max_w * d->racks[i].r->gpus;
+		}
+	n->cap_frac = max > 0 ? cap / max : 1;
+	for (size_t j = 0; j < d->njobs; j++) {
+		n->held_jobs += d->jobs[j].st == DJ_HELD;
+		n->held_gpus += d->jobs[j].st == DJ_HELD ? d->jobs[j].gpus : 0;
+		n->running_jobs += d->jobs[j].st == DJ_RUNNING;
+	}
+	for (size_t p = 0; p < PP_DAY_MAX_PLANTS; p++)
+		n->tripped += __builtin_popcountll(d->tripped[p]);
+	if (d->ctl)
+		pp_ctl_binding(d->ctl, n->binding, sizeof n->binding);
+	else
+		snprintf(n->binding, sizeof n->binding, "%s",
+			 d->alpha < 0.999 ? "grid (meter)" : "");
+}

@@ -1,0 +1,73 @@
+/* day_int.h - what the scenario day's files share (day.c physics and
+ * policies, day_jobs.c the scheduler, day_out.c results and metrics). */
+#ifndef PP_DAY_INT_H
+#define PP_DAY_INT_H
+
+#include "powerpark/day.h"
+#include "powerpark/gpu.h"
+#include "powerpark/plant.h"
+
+struct drack {
+	const struct pp_rack *r;
+	const struct pp_gpu_model *gpu;
+	int hall, row;
+	int job;              /* index in jobs[], -1 when idle */
+	double cap_w;         /* per GPU, applied */
+	double next_cap_w;    /* leased this step, applied the next */
+	double kw;
+};
+
+enum { DJ_WAIT, DJ_QUEUED, DJ_HELD, DJ_RUNNING, DJ_DONE };
+
+struct djob {
+	const struct pp_scen_job *j;
+	int st;
+	int hall, gpus;
+	double want_w;        /* per GPU, this step */
+	double work_h;        /* hours of work done at full speed */
+	double held_h;        /* hours spent held */
+	double start_h, ready_s; /* when it started; how long admission said yes */
+};
+
+struct pp_day {
+	const struct pp_config *cfg;
+	const struct pp_scenario *sc;
+	enum pp_day_policy policy;
+	struct pp_ctl *ctl;
+	int dt;
+	long step, steps;
+	double t_h;
+	int64_t now_ns;
+	struct drack *racks;
+	size_t nracks;
+	const struct pp_row **rows;
+	size_t nrows;
+	double *row_kw;
+	struct djob *jobs;
+	size_t njobs;
+	struct pp_plant_model plants[PP_DAY_MAX_PLANTS];
+	uint64_t tripped[PP_DAY_MAX_PLANTS];
+	struct pp_curve_param curve[3];
+	double db, wb;
+	double hall_kw[PP_DAY_MAX_HALLS];
+	double plant_heat_kw[PP_DAY_MAX_PLANTS], plant_cap_kw[PP_DAY_MAX_PLANTS];
+	double plant_cool_kw[PP_DAY_MAX_PLANTS], plant_water_lph[PP_DAY_MAX_PLANTS];
+	double plant_free[PP_DAY_MAX_PLANTS];
+	int plant_on[PP_DAY_MAX_PLANTS];
+	double it_kw, cooling_kw, grid_kw, limit_kw, water_lph, unmet_kw, cool_ratio;
+	double alpha;         /* the proportional baseline's factor */
+	int breach;
+	struct pp_day_result res;
+};
+
+/* day_jobs.c */
+PP_WUR enum pp_err pp_day_jobs_init(struct pp_day *d, struct pp_errbuf *eb);
+void pp_day_jobs_free(struct pp_day *d);
+void pp_day_jobs_tick(struct pp_day *d);
+void day_trip(struct pp_day *d, const char *chiller);
+
+/* day_out.c */
+void result_init(struct pp_day *d);
+void result_add(struct pp_day *d);
+
+#endif

@@ -1,0 +1,178 @@
+/* day_out.c - what a scenario day reports: the worst moment of each level,
+ * work delivered against work wanted, energy and water (the summary), and
+ * its metrics as line protocol. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "day_int.h"
+
+static void level_init(struct pp_day_level *l, const char *name)
+{
+	memset(l, 0, sizeof *l);
+	snprintf(l->name, sizeof l->name, "%s", name);
+}
+
+static void level_add(struct pp_day_level *l, const char *name, double kw, double limit,
+		      double dh)
+{
+	if (!(limit > 0))
+		return;
+	double ratio = kw / limit;
+	if (ratio > l->worst_ratio) {
+		l->worst_ratio = ratio;
+		l->peak_kw = kw;
+		l->limit_kw = limit;
+		if (name)
+			snprintf(l->name, sizeof l->name, "%s", name);
+	}
+	if (kw > limit) {
+		l->over_steps++;
+		l->over_kwh += (kw - limit) * dh;
+	}
+}
+
+void result_init(struct pp_day *d)
+{
+	struct pp_day_result *r = &d->res;
+	level_init(&r->grid, "grid");
+	level_init(&r->site, "site");
+	level_init(&r->row, "row");
+	level_init(&r->rack, "rack");
+	r->nhalls = d->cfg->nhalls;
+	r->nplants = d->cfg->nplants;
+	for (size_t h = 0; h < r->nhalls; h++)
+		level_init(&r->halls[h], d->cfg->halls[h].name);
+	for (size_t p = 0; p < r->nplants; p++)
+		level_init(&r->plants[p], d->cfg->plants[p].name);
+	r->jobs = (int)d->njobs;
+}
+
+void result_add(struct pp_day *d)
+{
+	const struct pp_config *cfg = d->cfg;
+	struct pp_day_result *r = &d->res;
+	double dh = d->dt / 3600.0;
+	level_add(&r->grid, NULL, d->grid_kw, d->limit_kw, dh);
+	level_add(&r->site, NULL, d->it_kw, cfg->site_limit_kw, dh);
+	for (size_t h = 0; h < r->nhalls; h++)
+		level_add(&r->halls[h], NULL, d->hall_kw[h], cfg->halls[h].limit_kw, dh);
+	for (size_t k = 0; k < d->nrows; k++)
+		level_add(&r->row, d->rows[k]->name, d->row_kw[k], d->rows[k]->limit_kw, dh);
+	for (size_t p = 0; p < r->nplants; p++)
+		level_add(&r->plants[p], NULL, d->plant_heat_kw[p], d->plant_cap_kw[p], dh);
+	for (size_t i = 0; i < d->nracks; i++) {
+		const struct drack *x = &d->racks[i];
+		level_add(&r->rack, x->r->name, x->kw, x->r->limit_kw, dh);
+		if (x->job < 0)
+			continue;
+		/* Work: the class curve at the draw, against the draw it wanted. */
+		struct djob *jb = &d->jobs[x->job];
+		const struct pp_curve_param *cp = &d->curve[jb->j->cls];
+		double want = fmax(jb->want_w, x->gpu->idle_w);
+		double e = fmin(want, x->cap_w);
+		double rel = pp_curve_eval(cp, e, x->gpu->cap_max_w) /
+			     pp_curve_eval(cp, want, x->gpu->cap_max_w);
+		double g = x->r->gpus * dh;
+		r->work_gpu_h += g * rel;
+		r->want_gpu_h += g;
+		r->by_class[jb->j->cls][0] += g * rel;
+		r->by_class[jb->j->cls][1] += g;
+		if (jb->gpus > 0)
+			jb->work_h += rel * dh * x->r->gpus / jb->gpus;
+	}
+	for (size_t j = 0; j < d->njobs; j++)
+		if (d->jobs[j].st == DJ_HELD)
+			r->deferred_gpu_h += d->jobs[j].gpus * dh;
+	r->it_kwh += d->it_kw * dh;
+	r->cooling_kwh += d->cooling_kw * dh;
+	r->other_kwh += cfg->site.other_kw * dh;
+	r->water_l += d->water_lph * dh;
+	r->unmet_heat_kwh += d->unmet_kw * dh;
+	r->steps++;
+}
+
+void pp_day_result(const struct pp_day *d, struct pp_day_result *r)
+{
+	*r = d->res;
+	r->pue = r->it_kwh > 0 ? (r->it_kwh + r->cooling_kwh + r->other_kwh) / r->it_kwh : 0;
+	r->jobs_unfinished = 0;
+	for (size_t j = 0; j < d->njobs; j++)
+		r->jobs_unfinished += d->jobs[j].j->run_h > 0 && d->jobs[j].st != DJ_DONE &&
+				      d->jobs[j].st != DJ_WAIT;
+}
+
+/* --- metrics ----------------------------------------------------------- */
+
+static size_t put(struct pp_outset *set, const char *meas, const struct pp_tag *t, size_t nt,
+		  const char *const *keys, const double *vals, size_t nf, int64_t ts)
+{
+	struct pp_field f[12];
+	for (size_t i = 0; i < nf && i < 12; i++)
+		f[i] = (struct pp_field){.key = keys[i], .type = PP_F_FLOAT,
+					 .v.f = isfinite(vals[i]) ? round(vals[i] * 1000) / 1000 : 0};
+	struct pp_sample s = {meas, t, nt, f, nf, ts, 1};
+	return pp_outset_write(set, &s, 1) == PP_OK;
+}
+
+size_t pp_day_write(struct pp_day *d, struct pp_outset *set)
+{
+	long sec = (d->step - 1) * d->dt;
+	if (d->step < 1 || sec % 60)
+		return 0;
+	const struct pp_config *cfg = d->cfg;
+	int64_t ts = d->now_ns;
+	size_t n = 0;
+	const char *site = cfg->site.name;
+	struct pp_tag st[] = {{"site", site}};
+	static const char *const sk[] = {"grid_kw", "limit_kw", "it_kw", "cooling_kw", "other_kw",
+					 "pue", "water_lph", "unmet_kw"};
+	double sv[] = {d->grid_kw, d->limit_kw, d->it_kw, d->cooling_kw, cfg->site.other_kw,
+		       d->it_kw > 0 ? d->grid_kw / d->it_kw : 0, d->water_lph, d->unmet_kw};
+	n += put(set, "site", st, 1, sk, sv, 8, ts);
+	static const char *const wk[] = {"drybulb_c", "wetbulb_c"};
+	double wv[] = {d->db, d->wb};
+	n += put(set, "weather", st, 1, wk, wv, 2, ts);
+	for (size_t h = 0; h < cfg->nhalls; h++) {
+		struct pp_tag t[] = {{"site", site}, {"hall", cfg->halls[h].name}};
+		static const char *const hk[] = {"power_kw", "limit_kw"};
+		double hv[] = {d->hall_kw[h], cfg->halls[h].limit_kw};
+		n += put(set, "hall", t, 2, hk, hv, 2, ts);
+	}
+	for (size_t p = 0; p < cfg->nplants; p++) {
+		struct pp_tag t[] = {{"site", site}, {"plant", cfg->plants[p].name}};
+		static const char *const pk[] = {"heat_kw", "capacity_kw", "cooling_kw", "water_lph",
+						 "free_fraction", "chillers_on", "chillers_tripped"};
+		double pv[] = {d->plant_heat_kw[p], d->plant_cap_kw[p], d->plant_cool_kw[p],
+			       d->plant_water_lph[p], d->plant_free[p], d->plant_on[p],
+			       __builtin_popcountll(d->tripped[p])};
+		n += put(set, "plant", t, 2, pk, pv, 7, ts);
+	}
+	struct pp_day_now now;
+	pp_day_now(d, &now);
+	static const char *const jk[] = {"running", "held", "held_gpus", "cap_fraction"};
+	double jv[] = {now.running_jobs, now.held_jobs, now.held_gpus, now.cap_frac};
+	n += put(set, "jobs", st, 1, jk, jv, 4, ts);
+	if (sec % 300)
+		return n;
+	for (size_t i = 0; i < d->nracks; i++) {
+		const struct drack *x = &d->racks[i];
+		struct pp_tag t[] = {{"site", site}, {"hall", cfg->halls[x->hall].name},
+				     {"row", d->rows[x->row]->name}, {"rack", x->r->name}};
+		static const char *const rk[] = {"power_w", "limit_w", "cap_w"};
+		double rv[] = {x->kw * 1000, x->r->limit_kw * 1000, x->cap_w};
+		n += put(set, "rack", t, 4, rk, rv, 3, ts);
+	}
+	if (d->ctl) {
+		struct pp_sample *s = NULL;
+		size_t ns = 0;
+		if (pp_ctl_decisions(d->ctl, ts, &s, &ns) == PP_OK) {
+			/* The controller's own `site` sample repeats what is above. */
+			for (size_t i = 0; i < ns; i++)
+				if (strcmp(s[i].measurement, "site"))
+					n += pp_outset_write(set, &s[i], 1) == PP_OK;
+			pp_ctl_samples_free(s, ns);
+		}
+	}
+	return n;
+}
