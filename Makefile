@@ -44,15 +44,17 @@ deps:
 deps-build:
 	@./scripts/deps.sh build
 
-# The main job on its embedded default: a simulated park, end to end.
-run: deps
+# The main job on its embedded default: a simulated park, end to end. It
+# needs only the build's packages (the tests' servers and browser are not).
+run: deps-build
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/powerpark run
 
 # Every test: unit tests and the powerpark binary under ASan+UBSan, then the
 # integration tests against real servers on 127.0.0.1.
 check: deps
-	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark $(BUILD)/tests/libfake_nvml.so
+	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark $(BUILD)/powerpark \
+		$(BUILD)/tests/libfake_nvml.so
 	@BUILD=$(BUILD) ./tests/run.sh
 
 test: check

@@ -19,7 +19,7 @@
 extern const char pp_scenario_yaml[];
 
 struct run_opts {
-	const char *file, *influx, *listen;
+	const char *file, *influx, *listen, *json;
 	double speed, hours;
 	int baseline, quiet;
 };
@@ -55,7 +55,8 @@ static int usage(int rc)
 		"  --live        real time (--speed 1);  --fast: as fast as the machine goes\n"
 		"  --duration H  play H hours instead of the scenario's own length\n"
 		"  --influx URL  also write metrics to InfluxDB 1.x (or VictoriaMetrics) at URL,\n"
-		"                e.g. http://127.0.0.1:8086/write?db=powerpark\n");
+		"                e.g. http://127.0.0.1:8086/write?db=powerpark\n"
+		"  --summary-json FILE  also write the summary as JSON (for scripts and tests)\n");
 	return rc;
 }
 
@@ -82,6 +83,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			o->speed = 0;
 		} else if (!strcmp(a, "--influx") && v) {
 			o->influx = argv[++i];
+		} else if (!strcmp(a, "--summary-json") && v) {
+			o->json = argv[++i];
 		} else if (!strcmp(a, "--listen") && v) {
 			o->listen = argv[++i];
 		} else if (!strcmp(a, "--no-baseline")) {
@@ -184,16 +187,23 @@ static void summary(const struct pp_scenario *sc, const struct pp_day_result *p,
 	level_row(w, &p->row, b ? &b->row : NULL);
 	level_row("worst rack", &p->rack, b ? &b->rack : NULL);
 	for (size_t q = 0; q < p->nplants; q++) {
-		snprintf(w, sizeof w, "cooling %s (N+1)", p->plants[q].name);
+		snprintf(w, sizeof w, "cooling %s", p->plants[q].name);
 		level_row(w, &p->plants[q], b ? &b->plants[q] : NULL);
+		char x[64], y[64] = "";
+		snprintf(x, sizeof x, "%.0f min", p->reserve_h[q] * 60);
+		if (b)
+			snprintf(y, sizeof y, "%.0f min", b->reserve_h[q] * 60);
+		printf("  %-22s %-32s %s\n", "  into its N+1 reserve", x, y);
 	}
 	const struct pp_day_result *r[2] = {p, b};
-	char col[2][6][64];
+	char col[2][7][64];
 	for (int k = 0; k < 2 && r[k]; k++) {
 		const struct pp_day_result *x = r[k];
 		snprintf(col[k][0], 64, "%.1f %% (%.0f of %.0f GPU-h)",
 			 x->want_gpu_h > 0 ? 100 * x->work_gpu_h / x->want_gpu_h : 0, x->work_gpu_h,
 			 x->want_gpu_h);
+		snprintf(col[k][6], 64, "%.2f %%",
+			 x->value_want > 0 ? 100 * x->value / x->value_want : 0);
 		snprintf(col[k][1], 64, "%.1f / %.1f / %.1f %%",
 			 100 * x->by_class[1][0] / fmax(x->by_class[1][1], 1e-9),
 			 100 * x->by_class[0][0] / fmax(x->by_class[0][1], 1e-9),
@@ -213,16 +223,71 @@ static void summary(const struct pp_scenario *sc, const struct pp_day_result *p,
 			 x->unmet_heat_kwh > 0.5 ? ", heat unmet" : "");
 	}
 	static const char *const names[] = {"throughput delivered", "  inference/training/batch",
-					    "deferred", "energy", "PUE", "water"};
-	for (int i = 0; i < 6; i++)
+					    "deferred", "energy", "PUE", "water",
+					    "  priority-weighted"};
+	static const int order[] = {0, 6, 1, 2, 3, 4, 5};
+	for (int k = 0; k < 7; k++) {
+		int i = order[k];
 		printf("  %-22s %-32s %s\n", names[i], col[0][i], b ? col[1][i] : "");
+	}
 	int crossed = crossed_levels(p);
 	printf("\n  powerpark: %s", crossed ? "a limit was CROSSED (see above)\n"
 					    : "no limit crossed all day\n");
 	if (b)
-		printf("  proportional capping: %d level(s) crossed; powerpark delivers %+.1f %% "
-		       "throughput\n", crossed_levels(b),
-		       b->work_gpu_h > 0 ? 100 * (p->work_gpu_h / b->work_gpu_h - 1) : 0);
+		printf("  proportional capping: %d level(s) crossed; powerpark's priority-weighted "
+		       "throughput %+.2f %% against it\n", crossed_levels(b),
+		       b->value > 0 ? 100 * (p->value / b->value - 1) : 0);
+}
+
+static void json_level(FILE *f, const struct pp_day_level *l, const char *sep)
+{
+	fprintf(f, "{\"name\":\"%s\",\"peak_kw\":%.3f,\"limit_kw\":%.3f,\"worst_ratio\":%.6f,"
+		"\"over_steps\":%d,\"over_kwh\":%.3f}%s", l->name, l->peak_kw, l->limit_kw,
+		l->worst_ratio, l->over_steps, l->over_kwh, sep);
+}
+
+static void json_result(FILE *f, const struct pp_day_result *r)
+{
+	fprintf(f, "{\"crossed_levels\":%d,\"grid\":", crossed_levels(r));
+	json_level(f, &r->grid, ",\"site\":");
+	json_level(f, &r->site, ",\"row\":");
+	json_level(f, &r->row, ",\"rack\":");
+	json_level(f, &r->rack, ",\"halls\":[");
+	for (size_t h = 0; h < r->nhalls; h++)
+		json_level(f, &r->halls[h], h + 1 < r->nhalls ? "," : "");
+	fprintf(f, "],\"plants\":[");
+	for (size_t p = 0; p < r->nplants; p++) {
+		json_level(f, &r->plants[p], "");
+		fprintf(f, "%s", p + 1 < r->nplants ? "," : "");
+	}
+	fprintf(f, "],\"reserve_h\":[");
+	for (size_t p = 0; p < r->nplants; p++)
+		fprintf(f, "%s%.4f", p ? "," : "", r->reserve_h[p]);
+	fprintf(f, "],\"work_gpu_h\":%.3f,\"want_gpu_h\":%.3f,\"value\":%.3f,"
+		"\"value_want\":%.3f,\"deferred_gpu_h\":%.3f,\"jobs\":%d,\"jobs_deferred\":%d,"
+		"\"jobs_done\":%d,\"jobs_unfinished\":%d,\"first_held_h\":%.4f,"
+		"\"last_start_h\":%.4f,\"it_kwh\":%.3f,\"cooling_kwh\":%.3f,\"other_kwh\":%.3f,"
+		"\"water_l\":%.1f,\"unmet_heat_kwh\":%.3f,\"pue\":%.5f,\"steps\":%ld}",
+		r->work_gpu_h, r->want_gpu_h, r->value, r->value_want, r->deferred_gpu_h, r->jobs,
+		r->jobs_deferred, r->jobs_done, r->jobs_unfinished, r->first_held_h,
+		r->last_start_h, r->it_kwh, r->cooling_kwh, r->other_kwh, r->water_l,
+		r->unmet_heat_kwh, r->pue, r->steps);
+}
+
+static int write_json(const char *path, const struct pp_day_result *p,
+		      const struct pp_day_result *b)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "{\"powerpark\":");
+	json_result(f, p);
+	if (b) {
+		fprintf(f, ",\"proportional\":");
+		json_result(f, b);
+	}
+	fprintf(f, "}\n");
+	return fclose(f);
 }
 
 /* Plays the day under policy; with an API and pacing for the live one. */
@@ -266,8 +331,9 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 		struct pp_day_now n;
 		pp_day_now(d, &n);
 		atomic_store(&sim_clock_ns, n.sim_ns);
-		if (set)
-			pp_day_write(d, set);
+		if (set && pp_day_write(d, set) && (n.sim_ns / 1000000000) % 300 == 0 &&
+		    pp_outset_write_stats(set, n.sim_ns))
+			pp_log(PP_LOG_WARN, "run", "could not write the outputs' counters");
 		if (pol != PP_DAY_POWERPARK)
 			continue;
 		if (speed > 0)
@@ -322,7 +388,12 @@ int pp_cmd_run(int argc, char **argv)
 		rc = play(cfg, &o, PP_DAY_POWERPARK, set, &pp);
 	if (!rc)
 		summary(cfg->scenario, &pp, o.baseline ? &base : NULL);
-	if (pp_outset_write_stats(set, pp_now_wall_ns()))
+	if (!rc && o.json && write_json(o.json, &pp, o.baseline ? &base : NULL)) {
+		fprintf(stderr, "powerpark run: cannot write %s\n", o.json);
+		rc = 1;
+	}
+	/* The counters at the day's last simulated moment, with its metrics. */
+	if (pp_outset_write_stats(set, atomic_load(&sim_clock_ns)))
 		fprintf(stderr, "powerpark run: could not write output counters\n");
 	pp_outset_stop(set, 30000);
 	for (size_t i = 0;; i++) {

@@ -392,6 +392,29 @@ double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns)
 	return lim;
 }
 
+/* The limit to plan for now: the one in force, or a scheduled event's when
+ * it starts before the caps issued now could bring the draw under it (two
+ * periods for agents to apply them, and at the site's ramp rate, if any,
+ * the time to come down from the draw now). A known limit is never met
+ * late. */
+static double limit_ahead(const struct pp_ctl *c, int64_t now_ns)
+{
+	const struct pp_config *cfg = c->cfg;
+	double lim = pp_ctl_limit_now(cfg, now_ns);
+	int64_t now_s = now_ns / 1000000000;
+	double draw = c->grid_meas_ns ? c->grid_meas_kw : cfg->site.import_limit_kw;
+	for (size_t i = 0; i < cfg->site.nevents; i++) {
+		const struct pp_grid_event *ev = &cfg->site.events[i];
+		double lead = 3.0 * c->opt.period_ms / 1000;
+		if (cfg->site.ramp_kw_per_min > 0 && draw > ev->limit_kw)
+			lead += (draw - ev->limit_kw) / cfg->site.ramp_kw_per_min * 60;
+		if (now_s < ev->end_s && now_s + (int64_t)ceil(lead) >= ev->start_s &&
+		    ev->limit_kw < lim)
+			lim = ev->limit_kw;
+	}
+	return lim;
+}
+
 /* What the rack's GPUs want per GPU: the agents' readings when fresh, else
  * the rack's reading less its base; p_max when they draw at the cap (they
  * may want more) or when nothing fresh says otherwise. */
@@ -500,7 +523,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	memset(&ans, 0, sizeof ans);
 	double hall_heat[64] = {0}, pcap[64];
 	c->hall_heat_kw = hall_heat;
-	c->grid_limit_kw = pp_ctl_limit_now(cfg, now_ns);
+	c->grid_limit_kw = limit_ahead(c, now_ns);
 	in.margin = cfg->site.margin;
 	in.grid_limit_kw = c->grid_limit_kw;
 	in.grid_other_kw = cfg->site.other_kw;

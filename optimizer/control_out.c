@@ -284,13 +284,26 @@ enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours, struct 
 
 /* Headroom of a hall now, in kW of GPU power: the least slack over the hall
  * and every level above it, from the last solve's allocation. */
+/* Power in use at a level for admission: what the last solve allocated,
+ * but no more than the reading plus 2 % of the limit. Allocations count
+ * GPUs near their cap at their maximum, which would hold new work back for
+ * hours; the caps keep the limits whatever is admitted. */
+static double in_use(double alloc_kw, double meas_kw, double limit_kw)
+{
+	return isfinite(meas_kw) ? fmin(alloc_kw, meas_kw + 0.02 * limit_kw) : alloc_kw;
+}
+
 static double hall_room(const struct pp_ctl *c, size_t h)
 {
 	double m = 1 - c->cfg->site.margin;
 	int hn = c->hall_node[h];
-	double room = c->nodes[hn].limit_kw * m - c->ans_kw[hn];
-	room = fmin(room, c->nodes[0].limit_kw * m - c->ans_kw[0]);
-	double grid = (c->grid_limit_kw * m - c->grid_alloc_kw) / (1 + c->cooling_ratio);
+	double room = c->nodes[hn].limit_kw * m -
+		      in_use(c->ans_kw[hn], measured_kw(c, (size_t)hn), c->nodes[hn].limit_kw);
+	room = fmin(room, c->nodes[0].limit_kw * m -
+			  in_use(c->ans_kw[0], measured_kw(c, 0), c->nodes[0].limit_kw));
+	double gmeas = c->grid_meas_ns ? c->grid_meas_kw : NAN;
+	double grid = (c->grid_limit_kw * m - in_use(c->grid_alloc_kw, gmeas, c->grid_limit_kw)) /
+		      (1 + c->cooling_ratio);
 	room = fmin(room, grid);
 	for (size_t p = 0; p < c->cfg->nplants; p++)
 		if (c->plants[p].hall_mask & (1ull << h))

@@ -164,11 +164,13 @@ static void physics(struct pp_day *d)
 		phys.reserve = 0;
 		pp_plant_eval(&phys, heat, d->db, d->wb, &o);
 		d->unmet_kw += o.unmet_kw + fmax(0, heat - o.capacity_kw);
+		d->plant_phys_kw[p] = o.capacity_kw;
 		d->plant_heat_kw[p] = heat;
 		d->plant_cool_kw[p] = o.cooling_kw;
 		d->plant_water_lph[p] = o.water_lph;
 		d->plant_free[p] = o.free_fraction;
 		d->plant_on[p] = o.chillers_on;
+		d->plant_chiller_kw[p] = o.chiller_kw;
 		/* The limit is the capacity keeping the reserve (N+1): eating into
 		 * it is crossing the plant's limit. */
 		pp_plant_eval(&m, heat, d->db, d->wb, &o);

@@ -51,8 +51,9 @@ struct pp_day {
 	double db, wb;
 	double hall_kw[PP_DAY_MAX_HALLS];
 	double plant_heat_kw[PP_DAY_MAX_PLANTS], plant_cap_kw[PP_DAY_MAX_PLANTS];
+	double plant_phys_kw[PP_DAY_MAX_PLANTS]; /* every available chiller, the reserve too */
 	double plant_cool_kw[PP_DAY_MAX_PLANTS], plant_water_lph[PP_DAY_MAX_PLANTS];
-	double plant_free[PP_DAY_MAX_PLANTS];
+	double plant_free[PP_DAY_MAX_PLANTS], plant_chiller_kw[PP_DAY_MAX_PLANTS];
 	int plant_on[PP_DAY_MAX_PLANTS];
 	double it_kw, cooling_kw, grid_kw, limit_kw, water_lph, unmet_kw, cool_ratio;
 	double alpha;         /* the proportional baseline's factor */

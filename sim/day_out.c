@@ -59,8 +59,11 @@ void result_add(struct pp_day *d)
 		level_add(&r->halls[h], NULL, d->hall_kw[h], cfg->halls[h].limit_kw, dh);
 	for (size_t k = 0; k < d->nrows; k++)
 		level_add(&r->row, d->rows[k]->name, d->row_kw[k], d->rows[k]->limit_kw, dh);
-	for (size_t p = 0; p < r->nplants; p++)
-		level_add(&r->plants[p], NULL, d->plant_heat_kw[p], d->plant_cap_kw[p], dh);
+	for (size_t p = 0; p < r->nplants; p++) {
+		level_add(&r->plants[p], NULL, d->plant_heat_kw[p], d->plant_phys_kw[p], dh);
+		if (d->plant_heat_kw[p] > d->plant_cap_kw[p])
+			r->reserve_h[p] += dh;
+	}
 	for (size_t i = 0; i < d->nracks; i++) {
 		const struct drack *x = &d->racks[i];
 		level_add(&r->rack, x->r->name, x->kw, x->r->limit_kw, dh);
@@ -78,6 +81,8 @@ void result_add(struct pp_day *d)
 		r->want_gpu_h += g;
 		r->by_class[jb->j->cls][0] += g * rel;
 		r->by_class[jb->j->cls][1] += g;
+		r->value += g * rel * jb->j->weight;
+		r->value_want += g * jb->j->weight;
 		if (jb->gpus > 0)
 			jb->work_h += rel * dh * x->r->gpus / jb->gpus;
 	}
@@ -103,6 +108,33 @@ void pp_day_result(const struct pp_day *d, struct pp_day_result *r)
 }
 
 /* --- metrics ----------------------------------------------------------- */
+
+static size_t put(struct pp_outset *set, const char *meas, const struct pp_tag *t, size_t nt,
+		  const char *const *keys, const double *vals, size_t nf, int64_t ts);
+
+/* Each chiller of plant p: running or tripped, and its share of the load. */
+static size_t put_chillers(const struct pp_day *d, struct pp_outset *set, size_t p, int64_t ts)
+{
+	const struct pp_plant *pc = &d->cfg->plants[p];
+	size_t n = 0;
+	int on = d->plant_on[p];
+	for (size_t e = 0, k = 0; e < pc->nequip && k < 64; e++) {
+		if (pc->equip[e].kind != PP_EQ_CHILLER)
+			continue;
+		int tripped = (int)(d->tripped[p] >> k & 1);
+		int running = !tripped && on > 0;
+		on -= running;
+		struct pp_tag t[] = {{"site", d->cfg->site.name}, {"plant", pc->name},
+				     {"chiller", pc->equip[e].name}};
+		static const char *const ck[] = {"running", "alarm", "load_kw", "power_kw"};
+		double share = d->plant_on[p] > 0 ? 1.0 / d->plant_on[p] : 0;
+		double cv[] = {running, tripped, running ? d->plant_heat_kw[p] * share : 0,
+			       running ? d->plant_chiller_kw[p] * share : 0};
+		n += put(set, "chiller", t, 3, ck, cv, 4, ts);
+		k++;
+	}
+	return n;
+}
 
 static size_t put(struct pp_outset *set, const char *meas, const struct pp_tag *t, size_t nt,
 		  const char *const *keys, const double *vals, size_t nf, int64_t ts)
@@ -141,12 +173,14 @@ size_t pp_day_write(struct pp_day *d, struct pp_outset *set)
 	}
 	for (size_t p = 0; p < cfg->nplants; p++) {
 		struct pp_tag t[] = {{"site", site}, {"plant", cfg->plants[p].name}};
-		static const char *const pk[] = {"heat_kw", "capacity_kw", "cooling_kw", "water_lph",
-						 "free_fraction", "chillers_on", "chillers_tripped"};
-		double pv[] = {d->plant_heat_kw[p], d->plant_cap_kw[p], d->plant_cool_kw[p],
-			       d->plant_water_lph[p], d->plant_free[p], d->plant_on[p],
-			       __builtin_popcountll(d->tripped[p])};
-		n += put(set, "plant", t, 2, pk, pv, 7, ts);
+		static const char *const pk[] = {"heat_kw", "capacity_kw", "capacity_all_kw",
+						 "cooling_kw", "water_lph", "free_fraction",
+						 "chillers_on", "chillers_tripped"};
+		double pv[] = {d->plant_heat_kw[p], d->plant_cap_kw[p], d->plant_phys_kw[p],
+			       d->plant_cool_kw[p], d->plant_water_lph[p], d->plant_free[p],
+			       d->plant_on[p], __builtin_popcountll(d->tripped[p])};
+		n += put(set, "plant", t, 2, pk, pv, 8, ts);
+		n += put_chillers(d, set, p, ts);
 	}
 	struct pp_day_now now;
 	pp_day_now(d, &now);
@@ -157,11 +191,20 @@ size_t pp_day_write(struct pp_day *d, struct pp_outset *set)
 		return n;
 	for (size_t i = 0; i < d->nracks; i++) {
 		const struct drack *x = &d->racks[i];
+		char dev[80];
+		snprintf(dev, sizeof dev, "meter-%s", x->r->name);
 		struct pp_tag t[] = {{"site", site}, {"hall", cfg->halls[x->hall].name},
-				     {"row", d->rows[x->row]->name}, {"rack", x->r->name}};
+				     {"row", d->rows[x->row]->name}, {"rack", x->r->name},
+				     {"device", dev}, {"proto", "sim"}};
 		static const char *const rk[] = {"power_w", "limit_w", "cap_w"};
 		double rv[] = {x->kw * 1000, x->r->limit_kw * 1000, x->cap_w};
 		n += put(set, "rack", t, 4, rk, rv, 3, ts);
+		/* The in-process reading of each rack, as `collect` reports a
+		 * device's polls (every one succeeds: the sim does not fail). */
+		static const char *const dk[] = {"up", "polls", "errors", "timeouts", "late",
+						 "poll_ms"};
+		double dv[] = {1, (double)d->step, 0, 0, 0, 0};
+		n += put(set, "device", t, 6, dk, dv, 6, ts);
 	}
 	if (d->ctl) {
 		struct pp_sample *s = NULL;

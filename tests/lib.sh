@@ -39,6 +39,33 @@ wait_for() {
 
 http_ok() { curl -sf -o /dev/null "$1"; }
 
+# A real influxd (1.x) on 127.0.0.1:PORT with its files in DIR; SPID its pid.
+start_influx() { # dir port
+	mkdir -p "$1"
+	cat > "$1/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$(free_port)"
+[meta]
+  dir = "$1/meta"
+[data]
+  dir = "$1/data"
+  wal-dir = "$1/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$2"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+CONF
+	influxd -config "$1/influxdb.conf" > "$1/log" 2>&1 &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	wait_for 60 http_ok "http://127.0.0.1:$2/ping"
+}
+
+
 done_tests() {
 	echo "$1: $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

@@ -41,12 +41,15 @@ struct pp_day_level {
 #define PP_DAY_MAX_PLANTS 16
 
 struct pp_day_result {
-	struct pp_day_level grid, site, halls[PP_DAY_MAX_HALLS], plants[PP_DAY_MAX_PLANTS];
+	struct pp_day_level grid, site, halls[PP_DAY_MAX_HALLS];
+	struct pp_day_level plants[PP_DAY_MAX_PLANTS]; /* heat against the available chillers */
 	struct pp_day_level row, rack; /* the worst row and the worst rack */
 	size_t nhalls, nplants;
 	double work_gpu_h;          /* GPU-hours of throughput delivered */
 	double want_gpu_h;          /* what the same running GPUs would give uncapped */
 	double by_class[3][2];      /* delivered, wanted, per job class */
+	double value, value_want;   /* the same weighted by job priority (the objective) */
+	double reserve_h[PP_DAY_MAX_PLANTS]; /* hours a plant ran into its N+1 reserve */
 	double deferred_gpu_h;      /* GPUs x hours that jobs waited */
 	int jobs, jobs_deferred, jobs_done, jobs_unfinished;
 	double first_held_h, last_start_h, max_wait_h;

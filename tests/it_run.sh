@@ -1,0 +1,141 @@
+#!/bin/bash
+# it_run.sh - `powerpark run`: the small scenario (tests/data/scenario_tiny.yaml:
+# a demand-response event from 01:00 to 02:00 and a chiller trip in it) at
+# full speed, checked through its JSON summary and its metrics files; then
+# live, with the API on the simulated clock and the built-in dashboard
+# opened in headless Chromium (screenshot kept in build/artifacts/); then
+# into a real influxd; then bad input. The default scenario is checked by
+# it_run_default.sh.
+. "$(dirname "$0")/lib.sh"
+PP=${PP:-build/san/powerpark}
+ART=${BUILD:-build}/artifacts
+mkdir -p "$ART"
+sed "s#OUTDIR#$TMP/lp#" tests/data/scenario_tiny.yaml > "$TMP/tiny.yaml"
+START=$(date -u -d 2026-07-29T15:00:00Z +%s)
+
+# --- 1. the day at full speed --------------------------------------------
+$PP run "$TMP/tiny.yaml" --fast --quiet --listen 127.0.0.1:0 --summary-json "$TMP/sum.json" \
+	> "$TMP/out" 2>&1
+check "run exits 0" [ $? -eq 0 ]
+check "the summary says no limit was crossed" grep -q "powerpark: no limit crossed all day" "$TMP/out"
+check "the summary has the baseline beside it" grep -q "proportional capping" "$TMP/out"
+py() { /usr/bin/python3 - "$TMP/sum.json" "$@"; }
+check "powerpark crossed no level (grid, site, halls, rows, racks, cooling)" py <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["powerpark"]
+sys.exit(p["crossed_levels"] != 0 or p["grid"]["over_steps"] != 0)
+PY
+check "proportional capping crossed the event's grid limit (what powerpark prevents)" py <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))["proportional"]
+sys.exit(not (b["grid"]["over_steps"] > 0 and b["grid"]["limit_kw"] == 760))
+PY
+check "powerpark kept the N+1 reserve through the trip, the baseline did not" py <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(not (r["powerpark"]["reserve_h"][0] < 0.02 < r["proportional"]["reserve_h"][0]))
+PY
+check "deferrable jobs were held in the event and started after it ended" py <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["powerpark"]
+sys.exit(not (p["jobs_deferred"] >= 1 and p["deferred_gpu_h"] > 0
+              and p["first_held_h"] < 2.0 <= p["last_start_h"] < 3.0))
+PY
+check "work delivered is at most what was wanted, and most of it" py <<'PY'
+import json, sys
+for k, r in json.load(open(sys.argv[1])).items():
+    if not (0.9 * r["want_gpu_h"] < r["work_gpu_h"] <= r["want_gpu_h"] + 1e-6): sys.exit(1)
+    if r["steps"] != 1080 or not (1.05 < r["pue"] < 2): sys.exit(1)
+PY
+cat "$TMP"/lp/*.lp > "$TMP/all.lp" 2>/dev/null
+check "one site sample a simulated minute (180 in 3 h)" \
+	[ "$(grep -c '^site,site=tiny ' "$TMP/all.lp")" -eq 180 ]
+for m in "hall,site=tiny,hall=a " "plant,site=tiny,plant=p1 " "rack,site=tiny,hall=c,row=c01,rack=c01-r01 " \
+	 "decision,site=tiny " "cap,site=tiny,rack=a01-r01 " "weather,site=tiny " "jobs,site=tiny "; do
+	check "metrics have ${m% }" grep -q "^$m" "$TMP/all.lp"
+done
+check "every timestamp lies in the simulated day" /usr/bin/python3 - "$TMP/all.lp" "$START" <<'PY'
+import sys
+lo = int(sys.argv[2]) * 10**9; hi = lo + 3 * 3600 * 10**9
+ts = [int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1]) if l.startswith(("site,", "rack,"))]
+sys.exit(not ts or not all(lo <= t <= hi for t in ts))
+PY
+
+# --- 2. live: the API on the simulated clock, the dashboard in Chromium ---
+port=$(free_port)
+$PP run "$TMP/tiny.yaml" --speed 200 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &
+RPID=$!
+PIDS="$PIDS $RPID"
+U="http://127.0.0.1:$port"
+check "the dashboard's server comes up" wait_for 120 http_ok "$U/healthz"
+check "GET / serves the dashboard page" sh -c "curl -sf $U/ | grep -q '<canvas id=\"c-site\"'"
+held_by_powerpark() {
+	curl -sf "$U/v1/jobs" | /usr/bin/python3 -c 'import json,sys
+h = json.load(sys.stdin)["held"]
+sys.exit(not any("powerpark" in j["reason"] for j in h))'
+}
+check "in the event, /v1/jobs lists held jobs with powerpark's reason" wait_for 90 held_by_powerpark
+hist_ok() {
+	curl -sf "$U/v1/history" | /usr/bin/python3 -c 'import json,sys
+h = json.load(sys.stdin)
+sys.exit(not (len(h["t"]) >= 5 and 760 in h["limit_kw"] and h["utc_offset_s"] == 32400
+              and len(h["halls"]) == 2 and h["layout"] == [[6, 6], [4]]))'
+}
+check "/v1/history holds the day so far, the event's limit in it" wait_for 30 hist_ok
+check "the API's clock is the simulated one" sh -c "curl -sf $U/v1/budget | /usr/bin/python3 -c '
+import json,sys; t = json.load(sys.stdin)[\"time\"]; sys.exit(not ($START <= t <= $START + 3 * 3600))'"
+CHR=$(command -v chromium || true)
+if [ -z "$CHR" ]; then
+	not_ok "chromium is installed (scripts/deps.sh installs it)"
+else
+	CF="--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 --virtual-time-budget=4000"
+	# shellcheck disable=SC2086
+	$CHR $CF --enable-logging=stderr --v=0 --user-data-dir="$TMP/chr1" --dump-dom "$U/" \
+		> "$TMP/dom.html" 2> "$TMP/chr.err"
+	check "the page updated from the API" grep -q 'data-updates="[1-9]' "$TMP/dom.html"
+	check "the page counted no script errors" sh -c "! grep -q 'data-errors=' $TMP/dom.html"
+	check "the console logged no errors" sh -c "! grep -E 'CONSOLE.*(Uncaught|rror)' $TMP/chr.err"
+	check "all five charts hold data" /usr/bin/python3 - "$TMP/dom.html" <<'PY'
+import re, sys
+pts = re.findall(r'<canvas id="([^"]+)"[^>]*data-points="(\d+)"', open(sys.argv[1]).read())
+sys.exit(not (len(pts) == 5 and all(int(n) > 0 for _, n in pts)))
+PY
+	# shellcheck disable=SC2086
+	$CHR $CF --user-data-dir="$TMP/chr2" --screenshot="$ART/dashboard.png" "$U/" > /dev/null 2>&1
+	check "a screenshot is kept ($ART/dashboard.png)" [ -s "$ART/dashboard.png" ]
+fi
+kill -INT "$RPID" 2>/dev/null
+wait "$RPID" 2>/dev/null
+check "an interrupted run stops cleanly (no sanitizer report)" sh -c "! grep -q 'Sanitizer' $TMP/live"
+
+# --- 3. into a real influxd ----------------------------------------------
+iport=$(free_port)
+if start_influx "$TMP/influx" "$iport"; then
+	curl -sf "http://127.0.0.1:$iport/query" --data-urlencode "q=CREATE DATABASE powerpark" > /dev/null
+	$PP run "$TMP/tiny.yaml" --fast --quiet --no-baseline --duration 1 --listen 127.0.0.1:0 \
+		--influx "http://127.0.0.1:$iport/write?db=powerpark" > "$TMP/inf" 2>&1
+	check "run --influx exits 0" [ $? -eq 0 ]
+	check "influxd holds the hour's 60 site samples" sh -c "curl -sf http://127.0.0.1:$iport/query \
+		--data-urlencode db=powerpark --data-urlencode 'q=SELECT count(grid_kw) FROM site' |
+		grep -q '\"count\"\\],\"values\":\\[\\[\"[^\"]*\",60\\]'"
+	check "every Grafana panel query returns the series it expects" \
+		/usr/bin/python3 tests/grafana_check.py --influx "http://127.0.0.1:$iport" --db powerpark \
+		--start "$START" dashboards
+else
+	not_ok "influxd started"
+fi
+
+# --- 4. bad input ----------------------------------------------------------
+sed 's/hall: c, racks: 3/hall: zz, racks: 3/' "$TMP/tiny.yaml" > "$TMP/bad1.yaml"
+$PP run "$TMP/bad1.yaml" --fast > "$TMP/b1" 2>&1
+check "an unknown hall is named with file:line:column" \
+	sh -c "[ $? -eq 1 ] && grep -qE 'bad1.yaml:[0-9]+:[0-9]+: job pretrain: no hall named .zz.' $TMP/b1"
+sed 's/at: "01:20"/at: "25:99"/' "$TMP/tiny.yaml" > "$TMP/bad2.yaml"
+$PP run "$TMP/bad2.yaml" --fast > "$TMP/b2" 2>&1
+check "a bad time of day is named with what was expected" \
+	grep -qE 'bad2.yaml:[0-9]+:[0-9]+: .at.: expected a time of day like "14:30"' "$TMP/b2"
+$PP run conf/examples/small.yaml --fast > "$TMP/b3" 2>&1
+check "a config without a scenario is refused with a reason" grep -q "has no 'scenario' section" "$TMP/b3"
+$PP run --speed fast > "$TMP/b4" 2>&1
+check "a bad --speed is refused (exit 2)" sh -c "[ $? -eq 2 ] && grep -q 'expected a number' $TMP/b4"
+done_tests it_run
