@@ -1,5 +1,5 @@
 #!/bin/bash
-# it_run_default.sh - what `make run` plays: the embedded Gwangju day (560
+# it_run_default.sh - what `make run` plays: the embedded Gwangju day (600
 # racks, demand response 14:00-16:00, a chiller trip in it), at full speed
 # with the optimized build (the sanitizer build takes minutes for it).
 # powerpark must cross no limit; proportional capping, beside it, must show
