@@ -126,15 +126,14 @@ static enum pp_err outputs(const struct pp_config *cfg, const struct run_opts *o
 	return e;
 }
 
-static void progress(struct pp_day *d, const struct pp_scenario *sc, int quiet)
+/* One line a second, rewritten in place: the scenario's local clock (its
+ * hour 0 is local midnight), the grid against its limit, what binds. */
+static void progress(struct pp_day *d)
 {
 	struct pp_day_now n;
 	pp_day_now(d, &n);
-	double local = fmod(n.t_h + 24 * 10, 24);
+	double local = fmod(n.t_h, 24);
 	int hh = (int)local, mm = (int)((local - hh) * 60);
-	if (quiet)
-		return;
-	(void)sc;
 	printf("\r%02d:%02d  grid %6.2f / %6.2f MW  IT %6.2f MW  binding %-16.16s  caps %3.0f %%  "
 	       "held %2d jobs (%5d GPUs)%s ", hh, mm, n.grid_kw / 1000, n.limit_kw / 1000,
 	       n.it_kw / 1000, n.binding[0] ? n.binding : "none", 100 * n.cap_frac, n.held_jobs,
@@ -338,9 +337,9 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 			continue;
 		if (speed > 0)
 			sleep_until(t0 + (int64_t)(n.t_h * 3600 / speed * 1e9));
-		if (pp_now_mono_ns() - last >= 1000000000LL) {
+		if (!o->quiet && pp_now_mono_ns() - last >= 1000000000LL) {
 			last = pp_now_mono_ns();
-			progress(d, sc, o->quiet);
+			progress(d);
 		}
 	}
 	pp_day_result(d, res);
