@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "powerpark/api.h"
+#include "powerpark/buf.h"
 #include "powerpark/day.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
@@ -238,31 +239,32 @@ static void summary(const struct pp_scenario *sc, const struct pp_day_result *p,
 		       b->value > 0 ? 100 * (p->value / b->value - 1) : 0);
 }
 
-static void json_level(FILE *f, const struct pp_day_level *l, const char *sep)
+static enum pp_err json_level(struct pp_buf *b, const struct pp_day_level *l, const char *sep)
 {
-	fprintf(f, "{\"name\":\"%s\",\"peak_kw\":%.3f,\"limit_kw\":%.3f,\"worst_ratio\":%.6f,"
-		"\"over_steps\":%d,\"over_kwh\":%.3f}%s", l->name, l->peak_kw, l->limit_kw,
-		l->worst_ratio, l->over_steps, l->over_kwh, sep);
+	enum pp_err e = pp_buf_appendf(b, "{\"name\":");
+	e = e ? e : pp_buf_json_str(b, l->name);
+	return e ? e : pp_buf_appendf(b, ",\"peak_kw\":%.3f,\"limit_kw\":%.3f,\"worst_ratio\":%.6f,"
+				      "\"over_steps\":%d,\"over_kwh\":%.3f}%s", l->peak_kw,
+				      l->limit_kw, l->worst_ratio, l->over_steps, l->over_kwh, sep);
 }
 
-static void json_result(FILE *f, const struct pp_day_result *r)
+static enum pp_err json_result(struct pp_buf *b, const struct pp_day_result *r)
 {
-	fprintf(f, "{\"crossed_levels\":%d,\"grid\":", crossed_levels(r));
-	json_level(f, &r->grid, ",\"site\":");
-	json_level(f, &r->site, ",\"row\":");
-	json_level(f, &r->row, ",\"rack\":");
-	json_level(f, &r->rack, ",\"halls\":[");
-	for (size_t h = 0; h < r->nhalls; h++)
-		json_level(f, &r->halls[h], h + 1 < r->nhalls ? "," : "");
-	fprintf(f, "],\"plants\":[");
-	for (size_t p = 0; p < r->nplants; p++) {
-		json_level(f, &r->plants[p], "");
-		fprintf(f, "%s", p + 1 < r->nplants ? "," : "");
-	}
-	fprintf(f, "],\"reserve_h\":[");
-	for (size_t p = 0; p < r->nplants; p++)
-		fprintf(f, "%s%.4f", p ? "," : "", r->reserve_h[p]);
-	fprintf(f, "],\"work_gpu_h\":%.3f,\"want_gpu_h\":%.3f,\"value\":%.3f,"
+	enum pp_err e = pp_buf_appendf(b, "{\"crossed_levels\":%d,\"grid\":", crossed_levels(r));
+	e = e ? e : json_level(b, &r->grid, ",\"site\":");
+	e = e ? e : json_level(b, &r->site, ",\"row\":");
+	e = e ? e : json_level(b, &r->row, ",\"rack\":");
+	e = e ? e : json_level(b, &r->rack, ",\"halls\":[");
+	for (size_t h = 0; h < r->nhalls && !e; h++)
+		e = json_level(b, &r->halls[h], h + 1 < r->nhalls ? "," : "");
+	e = e ? e : pp_buf_appendf(b, "],\"plants\":[");
+	for (size_t p = 0; p < r->nplants && !e; p++)
+		e = json_level(b, &r->plants[p], p + 1 < r->nplants ? "," : "");
+	e = e ? e : pp_buf_appendf(b, "],\"reserve_h\":[");
+	for (size_t p = 0; p < r->nplants && !e; p++)
+		e = pp_buf_appendf(b, "%s%.4f", p ? "," : "", r->reserve_h[p]);
+	return e ? e : pp_buf_appendf(b,
+		"],\"work_gpu_h\":%.3f,\"want_gpu_h\":%.3f,\"value\":%.3f,"
 		"\"value_want\":%.3f,\"deferred_gpu_h\":%.3f,\"jobs\":%d,\"jobs_deferred\":%d,"
 		"\"jobs_done\":%d,\"jobs_unfinished\":%d,\"first_held_h\":%.4f,"
 		"\"last_start_h\":%.4f,\"it_kwh\":%.3f,\"cooling_kwh\":%.3f,\"other_kwh\":%.3f,"
@@ -276,17 +278,21 @@ static void json_result(FILE *f, const struct pp_day_result *r)
 static int write_json(const char *path, const struct pp_day_result *p,
 		      const struct pp_day_result *b)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "{\"powerpark\":");
-	json_result(f, p);
+	struct pp_buf out;
+	pp_buf_init(&out);
+	enum pp_err e = pp_buf_appendf(&out, "{\"powerpark\":");
+	e = e ? e : json_result(&out, p);
 	if (b) {
-		fprintf(f, ",\"proportional\":");
-		json_result(f, b);
+		e = e ? e : pp_buf_appendf(&out, ",\"proportional\":");
+		e = e ? e : json_result(&out, b);
 	}
-	fprintf(f, "}\n");
-	return fclose(f);
+	e = e ? e : pp_buf_appendf(&out, "}\n");
+	FILE *f = e ? NULL : fopen(path, "w");
+	int rc = f && fwrite(out.data, 1, out.len, f) == out.len ? 0 : -1;
+	if (f && fclose(f))
+		rc = -1;
+	pp_buf_free(&out);
+	return rc;
 }
 
 /* Plays the day under policy; with an API and pacing for the live one. */
@@ -322,21 +328,20 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 		       speed > 0 ? (speed == 1 ? "real time" : "accelerated") : "full speed");
 		fflush(stdout);
 	}
-	int64_t t0 = pp_now_mono_ns(), last = 0;
+	int64_t t0 = pp_now_mono_ns(), last = 0, day0 = sc->start_s * 1000000000LL;
 	int r;
 	while ((r = pp_day_step(d, &eb)) != 0 && !pp_cmd_stop) {
 		if (r < 0)
 			pp_log(PP_LOG_ERROR, "run", "%s", eb.msg);
-		struct pp_day_now n;
-		pp_day_now(d, &n);
-		atomic_store(&sim_clock_ns, n.sim_ns);
-		if (set && pp_day_write(d, set) && (n.sim_ns / 1000000000) % 300 == 0 &&
-		    pp_outset_write_stats(set, n.sim_ns))
+		int64_t now = pp_day_clock_ns(d);
+		atomic_store(&sim_clock_ns, now);
+		if (set && pp_day_write(d, set) && (now / 1000000000) % 300 == 0 &&
+		    pp_outset_write_stats(set, now))
 			pp_log(PP_LOG_WARN, "run", "could not write the outputs' counters");
 		if (pol != PP_DAY_POWERPARK)
 			continue;
 		if (speed > 0)
-			sleep_until(t0 + (int64_t)(n.t_h * 3600 / speed * 1e9));
+			sleep_until(t0 + (int64_t)((double)(now - day0) / speed));
 		if (!o->quiet && pp_now_mono_ns() - last >= 1000000000LL) {
 			last = pp_now_mono_ns();
 			progress(d);

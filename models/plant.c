@@ -104,6 +104,18 @@ int pp_plant_of_config(const struct pp_plant *pc, struct pp_plant_model *p)
 	return n;
 }
 
+int pp_plant_chiller_index(const struct pp_plant *pc, const char *name)
+{
+	for (size_t e = 0, k = 0; e < pc->nequip; e++) {
+		if (pc->equip[e].kind != PP_EQ_CHILLER)
+			continue;
+		if (!strcmp(pc->equip[e].name, name))
+			return (int)k;
+		k++;
+	}
+	return -1;
+}
+
 void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, double wb_c,
 		   struct pp_plant_out *o)
 {

@@ -69,12 +69,9 @@ static enum MHD_Result fail(struct pp_api *a, struct MHD_Connection *con, unsign
 {
 	struct pp_buf b;
 	pp_buf_init(&b);
-	enum pp_err e = pp_buf_appendf(&b, "{\"error\":\"");
-	for (const char *s = msg; !e && *s; s++)
-		e = (*s == '"' || *s == '\\')	? pp_buf_appendf(&b, "\\%c", *s)
-		    : (unsigned char)*s < 0x20 ? pp_buf_appendf(&b, "\\u%04x", (unsigned char)*s)
-						: pp_buf_append(&b, s, 1);
-	e = e ? e : pp_buf_appendf(&b, "\"}\n");
+	enum pp_err e = pp_buf_appendf(&b, "{\"error\":");
+	e = e ? e : pp_buf_json_str(&b, msg);
+	e = e ? e : pp_buf_appendf(&b, "}\n");
 	enum MHD_Result r = e ? MHD_NO : reply(a, con, status, "application/json", b.data, b.len);
 	pp_buf_free(&b);
 	return r;

@@ -291,26 +291,19 @@ static int note_chiller(struct pp_ctl *c, const char *plant, const char *name, i
 	if (!plant || !name)
 		return 0;
 	for (size_t p = 0; p < c->cfg->nplants; p++) {
-		const struct pp_plant *pc = &c->cfg->plants[p];
-		if (strcmp(pc->name, plant))
+		int k = strcmp(c->cfg->plants[p].name, plant)
+				? -1 : pp_plant_chiller_index(&c->cfg->plants[p], name);
+		if (k < 0 || k > 63)
 			continue;
-		for (size_t e = 0, k = 0; e < pc->nequip && k < 64; e++) {
-			if (pc->equip[e].kind != PP_EQ_CHILLER)
-				continue;
-			if (!strcmp(pc->equip[e].name, name)) {
-				uint64_t bit = 1ull << k, was = c->plants[p].tripped & bit;
-				if (alarm && !was)
-					pp_log(PP_LOG_WARN, "optimize", "chiller %s of plant %s tripped: "
-					       "planning without it", name, plant);
-				else if (!alarm && was)
-					pp_log(PP_LOG_INFO, "optimize", "chiller %s of plant %s is back",
-					       name, plant);
-				c->plants[p].tripped = alarm ? c->plants[p].tripped | bit
-							     : c->plants[p].tripped & ~bit;
-				return 1;
-			}
-			k++;
-		}
+		uint64_t bit = 1ull << k, was = c->plants[p].tripped & bit;
+		if (alarm && !was)
+			pp_log(PP_LOG_WARN, "optimize", "chiller %s of plant %s tripped: planning "
+			       "without it", name, plant);
+		else if (!alarm && was)
+			pp_log(PP_LOG_INFO, "optimize", "chiller %s of plant %s is back", name, plant);
+		c->plants[p].tripped = alarm ? c->plants[p].tripped | bit
+					     : c->plants[p].tripped & ~bit;
+		return 1;
 	}
 	return 0;
 }

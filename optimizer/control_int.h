@@ -66,7 +66,7 @@ struct chold {
 #define PP_CTL_HIST_HALLS 8
 struct chist {
 	int64_t t_s;
-	float grid_kw, limit_kw, it_kw, cool_kw, heat_kw, cool_cap_kw, held_gpus;
+	float grid_kw, limit_kw, it_kw, cool_kw, cool_cap_kw, held_gpus; /* heat = IT */
 	float hall_kw[PP_CTL_HIST_HALLS];
 };
 

@@ -46,15 +46,9 @@ enum pp_err pp_ctl_hold(struct pp_ctl *c, const char *id, int gpus, const char *
 		if (!strncmp(c->held[i].id, id, sizeof h->id - 1))
 			h = &c->held[i];
 	if (!h) {
-		if (c->nheld == c->capheld) {
-			size_t cap = c->capheld ? 2 * c->capheld : 16;
-			struct chold *n = realloc(c->held, cap * sizeof *n);
-			if (!n) {
-				pthread_mutex_unlock(&c->mu);
-				return PP_ERR_NOMEM;
-			}
-			c->held = n;
-			c->capheld = cap;
+		if (pp_array_grow(&c->held, &c->capheld, c->nheld + 1, sizeof *c->held)) {
+			pthread_mutex_unlock(&c->mu);
+			return PP_ERR_NOMEM;
 		}
 		h = &c->held[c->nheld++];
 		snprintf(h->id, sizeof h->id, "%s", id);
@@ -83,16 +77,6 @@ void pp_ctl_jobs_free(struct pp_ctl *c)
 	free(c->hist);
 }
 
-static enum pp_err jesc(struct pp_buf *b, const char *s)
-{
-	enum pp_err e = pp_buf_append(b, "\"", 1);
-	for (; !e && *s; s++)
-		e = (*s == '"' || *s == '\\')	? pp_buf_appendf(b, "\\%c", *s)
-		    : (unsigned char)*s < 0x20 ? pp_buf_appendf(b, "\\u%04x", (unsigned char)*s)
-						: pp_buf_append(b, s, 1);
-	return e ? e : pp_buf_append(b, "\"", 1);
-}
-
 enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
 {
 	static const char *const cls[] = {"training", "inference", "batch"};
@@ -104,9 +88,9 @@ enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
 		if (!r->job[0])
 			continue;
 		e = pp_buf_appendf(out, "%s{\"job\":", first ? "" : ",");
-		e = e ? e : jesc(out, r->job);
+		e = e ? e : pp_buf_json_str(out, r->job);
 		e = e ? e : pp_buf_appendf(out, ",\"rack\":");
-		e = e ? e : jesc(out, r->cfg->name);
+		e = e ? e : pp_buf_json_str(out, r->cfg->name);
 		e = e ? e : pp_buf_appendf(out, ",\"class\":\"%s\",\"weight\":%g,\"gpus\":%d,"
 					   "\"cap_w\":%.0f,\"cap_max_w\":%.0f}",
 					   cls[r->cls], r->weight, r->cfg->gpus, r->cap_w,
@@ -117,10 +101,10 @@ enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
 	for (size_t i = 0; i < c->nheld && !e; i++) {
 		const struct chold *h = &c->held[i];
 		e = pp_buf_appendf(out, "%s{\"job\":", i ? "," : "");
-		e = e ? e : jesc(out, h->id);
+		e = e ? e : pp_buf_json_str(out, h->id);
 		e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"waiting_s\":%lld,\"reason\":", h->gpus,
 					   (long long)((now_ns - h->since_ns) / 1000000000));
-		e = e ? e : jesc(out, h->reason);
+		e = e ? e : pp_buf_json_str(out, h->reason);
 		e = e ? e : pp_buf_append(out, "}", 1);
 	}
 	e = e ? e : pp_buf_appendf(out, "]}\n");
@@ -141,7 +125,6 @@ void pp_ctl_hist_add(struct pp_ctl *c, int64_t now_ns)
 	h->grid_kw = c->grid_meas_ns ? (float)c->grid_meas_kw : NAN;
 	h->limit_kw = (float)c->grid_limit_kw;
 	h->it_kw = (float)c->it_meas_kw;
-	h->heat_kw = (float)c->it_meas_kw;
 	h->cool_kw = (float)(c->it_meas_kw * c->cooling_ratio);
 	double cap = 0;
 	for (size_t p = 0; p < c->cfg->nplants; p++)
@@ -194,7 +177,6 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 		    {"limit_kw", offsetof(struct chist, limit_kw)},
 		    {"it_kw", offsetof(struct chist, it_kw)},
 		    {"cooling_kw", offsetof(struct chist, cool_kw)},
-		    {"heat_kw", offsetof(struct chist, heat_kw)},
 		    {"cooling_capacity_kw", offsetof(struct chist, cool_cap_kw)},
 		    {"held_gpus", offsetof(struct chist, held_gpus)}};
 	for (size_t k = 0; k < sizeof cols / sizeof *cols && !e; k++)
@@ -202,7 +184,7 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 	e = e ? e : pp_buf_appendf(out, ",\"halls\":[");
 	for (size_t h = 0; h < cfg->nhalls && h < PP_CTL_HIST_HALLS && !e; h++) {
 		e = pp_buf_appendf(out, "%s{\"name\":", h ? "," : "");
-		e = e ? e : jesc(out, cfg->halls[h].name);
+		e = e ? e : pp_buf_json_str(out, cfg->halls[h].name);
 		e = e ? e : pp_buf_appendf(out, ",\"limit_kw\":%.1f", cfg->halls[h].limit_kw);
 		e = e ? e : series(c, out, "kw", offsetof(struct chist, hall_kw) + h * sizeof(float));
 		e = e ? e : pp_buf_append(out, "}", 1);
@@ -219,7 +201,7 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 	e = e ? e : pp_buf_appendf(out, "],\"plants\":[");
 	for (size_t p = 0; p < cfg->nplants && !e; p++) {
 		e = pp_buf_appendf(out, "%s{\"name\":", p ? "," : "");
-		e = e ? e : jesc(out, cfg->plants[p].name);
+		e = e ? e : pp_buf_json_str(out, cfg->plants[p].name);
 		e = e ? e : pp_buf_appendf(out, ",\"capacity_kw\":%.1f,\"tripped\":[",
 					   isfinite(c->plants[p].capacity_kw) ? c->plants[p].capacity_kw : -1);
 		int first = 1;
@@ -228,7 +210,7 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 				continue;
 			if (c->plants[p].tripped >> k & 1) {
 				e = first ? PP_OK : pp_buf_append(out, ",", 1);
-				e = e ? e : jesc(out, cfg->plants[p].equip[q].name);
+				e = e ? e : pp_buf_json_str(out, cfg->plants[p].equip[q].name);
 				first = 0;
 			}
 			k++;

@@ -64,21 +64,6 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 
 /* --- JSON helpers ------------------------------------------------------ */
 
-static enum pp_err jstr(struct pp_buf *b, const char *s)
-{
-	enum pp_err e = pp_buf_append(b, "\"", 1);
-	for (; !e && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			e = pp_buf_appendf(b, "\\%c", ch);
-		else if (ch < 0x20)
-			e = pp_buf_appendf(b, "\\u%04x", ch);
-		else
-			e = pp_buf_append(b, s, 1);
-	}
-	return e ? e : pp_buf_append(b, "\"", 1);
-}
-
 /* JSON has no NaN: unknown measurements are null. */
 static enum pp_err jnum(struct pp_buf *b, double v)
 {
@@ -105,15 +90,15 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, str
 	r->lease_until_ns = now_ns + (int64_t)c->opt.lease_s * 1000000000;
 	c->st.leases++;
 	enum pp_err e = pp_buf_appendf(out, "{\"node\":");
-	e = e ? e : jstr(out, node);
+	e = e ? e : pp_buf_json_str(out, node);
 	e = e ? e : pp_buf_appendf(out,
 				   ",\"lease_expires\":%lld,\"ttl_s\":%d,\"gpus\":%d,\"gpu_model\":",
 				   (long long)(r->lease_until_ns / 1000000000), c->opt.lease_s,
 				   r->cfg->gpus);
-	e = e ? e : jstr(out, r->gpu->name);
+	e = e ? e : pp_buf_json_str(out, r->gpu->name);
 	e = e ? e : pp_buf_appendf(out, ",\"cap_min_w\":%.0f,\"cap_max_w\":%.0f,\"caps\":[{\"job\":",
 				   r->gpu->cap_min_w, r->gpu->cap_max_w);
-	e = e ? e : jstr(out, r->cfg->name);
+	e = e ? e : pp_buf_json_str(out, r->cfg->name);
 	e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"cap_w\":%.1f,\"action\":\"run\"}]}\n",
 				   r->cfg->gpus, r->cap_w);
 	pthread_mutex_unlock(&c->mu);
@@ -125,7 +110,7 @@ static enum pp_err level(struct pp_buf *b, const char *name, double limit_kw, do
 {
 	double usable = limit_kw * (1 - margin);
 	enum pp_err e = pp_buf_appendf(b, "%s{\"name\":", comma ? "," : "");
-	e = e ? e : jstr(b, name);
+	e = e ? e : pp_buf_json_str(b, name);
 	e = e ? e : pp_buf_appendf(b, ",\"limit_kw\":");
 	e = e ? e : jnum(b, limit_kw);
 	e = e ? e : pp_buf_appendf(b, ",\"usable_kw\":");
@@ -161,11 +146,11 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	double grid_meas = c->grid_meas_ns ? c->grid_meas_kw : NAN;
 	double lim = pp_ctl_limit_now(cfg, now_ns);
 	enum pp_err e = pp_buf_appendf(out, "{\"site\":");
-	e = e ? e : jstr(out, cfg->site.name);
+	e = e ? e : pp_buf_json_str(out, cfg->site.name);
 	e = e ? e : pp_buf_appendf(out, ",\"time\":%lld,\"status\":\"%s\",\"binding\":",
 				   (long long)(now_ns / 1000000000),
 				   c->st.shedding ? "shedding" : c->st.cycles ? "ok" : "starting");
-	e = e ? e : jstr(out, c->binding);
+	e = e ? e : pp_buf_json_str(out, c->binding);
 	e = e ? e : pp_buf_appendf(out, ",\"stale_racks\":%d,\"grid\":", c->st.stale_racks);
 	e = e ? e : level(out, "grid", lim, grid_meas, c->grid_alloc_kw, m, 0);
 	const char *kinds[] = {"halls", "rows", "racks"};
@@ -368,13 +353,13 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 	}
 	if (best >= 0 && (want < 0 || best == want)) {
 		e = pp_buf_appendf(out, "{\"decision\":\"admit\",\"hall\":");
-		e = e ? e : jstr(out, cfg->halls[best].name);
+		e = e ? e : pp_buf_json_str(out, cfg->halls[best].name);
 		e = e ? e : pp_buf_appendf(out, ",\"cap_w\":%.0f,\"reason\":\"fits under every limit "
 					   "now (binding: %s)\"}\n", best_cap,
 					   c->binding[0] ? c->binding : "none");
 	} else if (best >= 0) {
 		e = pp_buf_appendf(out, "{\"decision\":\"place\",\"hall\":");
-		e = e ? e : jstr(out, cfg->halls[best].name);
+		e = e ? e : pp_buf_json_str(out, cfg->halls[best].name);
 		e = e ? e : pp_buf_appendf(out, ",\"cap_w\":%.0f,\"reason\":\"hall %s has no room "
 					   "for %lld GPUs at their floor\"}\n", best_cap,
 					   cfg->halls[want].name, gpus);

@@ -33,16 +33,32 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy
 		for (size_t r = 0; r < cfg->halls[h].nrows; r++, nrows++)
 			nr += cfg->halls[h].rows[r].nracks;
 	d->racks = calloc(nr + 1, sizeof *d->racks);
+	d->reads = calloc(nr + 1, sizeof *d->reads);
+	d->read_tags = calloc(2 * nr + 2, sizeof *d->read_tags);
+	d->read_fields = calloc(nr + 1, sizeof *d->read_fields);
 	d->row_kw = calloc(nrows + 1, sizeof *d->row_kw);
 	d->rows = calloc(nrows + 1, sizeof *d->rows);
-	if (!d->racks || !d->row_kw || !d->rows)
+	if (!d->racks || !d->row_kw || !d->rows || !d->reads || !d->read_tags || !d->read_fields)
 		goto fail_nomem;
 	for (size_t h = 0; h < cfg->nhalls; h++)
 		for (size_t r = 0; r < cfg->halls[h].nrows; r++) {
 			const struct pp_row *row = &cfg->halls[h].rows[r];
 			d->rows[d->nrows++] = row;
 			for (size_t k = 0; k < row->nracks; k++) {
-				struct drack *x = &d->racks[d->nracks++];
+				if (!d->hall_free[h]++)
+					d->hall_first[h] = (int)d->nracks;
+				struct drack *x = &d->racks[d->nracks];
+				/* The rack's reading as a collector sends it; value and
+				 * time are filled in each step (see feed()). */
+				struct pp_tag *t = &d->read_tags[2 * d->nracks];
+				t[0] = (struct pp_tag){"site", cfg->site.name};
+				t[1] = (struct pp_tag){"rack", row->racks[k].name};
+				d->read_fields[d->nracks] =
+					(struct pp_field){.key = "power_w", .type = PP_F_FLOAT};
+				d->reads[d->nracks] = (struct pp_sample){"rack", t, 2,
+									 &d->read_fields[d->nracks],
+									 1, 0, 1};
+				d->nracks++;
 				x->r = &row->racks[k];
 				x->hall = (int)h;
 				x->row = (int)d->nrows - 1;
@@ -91,6 +107,9 @@ void pp_day_destroy(struct pp_day *d)
 	pp_ctl_destroy(d->ctl);
 	pp_day_jobs_free(d);
 	free(d->racks);
+	free(d->reads);
+	free(d->read_tags);
+	free(d->read_fields);
 	free(d->row_kw);
 	free(d->rows);
 	free(d);
@@ -193,11 +212,10 @@ static void feed(struct pp_day *d)
 	int breach = 0;
 	char site[] = "site";
 	for (size_t i = 0; i < d->nracks; i++) {
-		struct pp_tag t[] = {{site, cfg->site.name}, {"rack", d->racks[i].r->name}};
-		struct pp_field f = {.key = "power_w", .type = PP_F_FLOAT, .v.f = d->racks[i].kw * 1000};
-		struct pp_sample s = {"rack", t, 2, &f, 1, d->now_ns, 1};
-		pp_ctl_ingest(d->ctl, &s, 1, d->now_ns, &breach);
+		d->read_fields[i].v.f = d->racks[i].kw * 1000;
+		d->reads[i].ts_ns = d->now_ns;
 	}
+	pp_ctl_ingest(d->ctl, d->reads, d->nracks, d->now_ns, &breach);
 	struct pp_tag st[] = {{site, cfg->site.name}};
 	struct pp_field mf = {.key = "power_kw", .type = PP_F_FLOAT, .v.f = d->grid_kw};
 	struct pp_field wf[] = {{.key = "drybulb_c", .type = PP_F_FLOAT, .v.f = d->db},
@@ -286,6 +304,11 @@ int pp_day_step(struct pp_day *d, struct pp_errbuf *eb)
 	result_add(d);
 	d->step++;
 	return rc;
+}
+
+int64_t pp_day_clock_ns(const struct pp_day *d)
+{
+	return d->now_ns;
 }
 
 void pp_day_now(struct pp_day *d, struct pp_day_now *n)

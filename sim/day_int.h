@@ -4,6 +4,7 @@
 #define PP_DAY_INT_H
 
 #include "powerpark/day.h"
+#include "powerpark/metric.h"
 #include "powerpark/gpu.h"
 #include "powerpark/plant.h"
 
@@ -45,6 +46,11 @@ struct pp_day {
 	double *row_kw;
 	struct djob *jobs;
 	size_t njobs;
+	int hall_first[PP_DAY_MAX_HALLS]; /* index of each hall's first rack */
+	int hall_free[PP_DAY_MAX_HALLS];  /* its racks without a job */
+	struct pp_sample *reads;   /* one `rack` reading per rack, refilled each step */
+	struct pp_tag *read_tags;
+	struct pp_field *read_fields;
 	struct pp_plant_model plants[PP_DAY_MAX_PLANTS];
 	uint64_t tripped[PP_DAY_MAX_PLANTS];
 	struct pp_curve_param curve[3];

@@ -15,23 +15,11 @@
 
 void day_trip(struct pp_day *d, const char *chiller)
 {
-	for (size_t p = 0; p < d->cfg->nplants && p < PP_DAY_MAX_PLANTS; p++)
-		for (size_t e = 0, k = 0; e < d->cfg->plants[p].nequip && k < 64; e++) {
-			const struct pp_equip *q = &d->cfg->plants[p].equip[e];
-			if (q->kind != PP_EQ_CHILLER)
-				continue;
-			if (!strcmp(q->name, chiller))
-				d->tripped[p] |= 1ull << k;
-			k++;
-		}
-}
-
-static int free_racks(const struct pp_day *d, int hall)
-{
-	int n = 0;
-	for (size_t i = 0; i < d->nracks; i++)
-		n += d->racks[i].hall == hall && d->racks[i].job < 0;
-	return n;
+	for (size_t p = 0; p < d->cfg->nplants && p < PP_DAY_MAX_PLANTS; p++) {
+		int k = pp_plant_chiller_index(&d->cfg->plants[p], chiller);
+		if (k >= 0 && k < 64)
+			d->tripped[p] |= 1ull << k;
+	}
 }
 
 /* The job's hall: its own, else the one with the most free racks. -1 when
@@ -42,7 +30,7 @@ static int pick_hall(const struct pp_day *d, const struct djob *jb)
 	for (size_t h = 0; h < d->cfg->nhalls; h++) {
 		if (jb->j->hall && strcmp(jb->j->hall, d->cfg->halls[h].name))
 			continue;
-		int n = free_racks(d, (int)h);
+		int n = d->hall_free[h];
 		if (n >= jb->j->racks && n > most) {
 			most = n;
 			best = (int)h;
@@ -51,13 +39,10 @@ static int pick_hall(const struct pp_day *d, const struct djob *jb)
 	return best;
 }
 
-/* The GPU of a hall (its first rack's) and the GPUs per rack there. */
+/* A hall's first rack: its GPU model and GPUs per rack stand for the hall's. */
 static const struct drack *hall_rack(const struct pp_day *d, int hall)
 {
-	for (size_t i = 0; i < d->nracks; i++)
-		if (d->racks[i].hall == hall)
-			return &d->racks[i];
-	return NULL;
+	return &d->racks[d->hall_first[hall]];
 }
 
 static void start(struct pp_day *d, size_t idx, int hall)
@@ -70,6 +55,7 @@ static void start(struct pp_day *d, size_t idx, int hall)
 		if (x->hall != hall || x->job >= 0)
 			continue;
 		x->job = (int)idx;
+		d->hall_free[hall]--;
 		jb->gpus += x->r->gpus;
 		need--;
 		if (d->ctl) {
@@ -99,6 +85,7 @@ static void finish(struct pp_day *d, size_t idx)
 		if (x->job != (int)idx)
 			continue;
 		x->job = -1;
+		d->hall_free[x->hall]++;
 		struct pp_errbuf eb;
 		if (d->ctl && pp_ctl_assign(d->ctl, x->r->name, NULL, 0, 1, &eb))
 			pp_log(PP_LOG_WARN, "run", "rack %s: %s", x->r->name, eb.msg);
@@ -136,8 +123,8 @@ static int admitted(struct pp_day *d, const struct djob *jb, int hall, int gpus,
 	const char *dec = json_string_value(json_object_get(a, "decision"));
 	const char *rsn = json_string_value(json_object_get(a, "reason"));
 	double cap = json_number_value(json_object_get(a, "cap_w"));
-	const struct drack *x = hall_rack(d, hall);
-	if (dec && !strcmp(dec, "admit") && x && cap >= ADMIT_FRAC * x->gpu->cap_max_w) {
+	double max_w = hall_rack(d, hall)->gpu->cap_max_w;
+	if (dec && !strcmp(dec, "admit") && cap >= ADMIT_FRAC * max_w) {
 		ok = 1;
 	} else if (dec && !strcmp(dec, "admit")) {
 		char b[96];
@@ -164,8 +151,7 @@ static void try_start(struct pp_day *d, size_t idx)
 		hold(d, jb, jb->gpus, why);
 		return;
 	}
-	const struct drack *x = hall_rack(d, hall);
-	int gpus = jb->j->racks * (x ? x->r->gpus : 0);
+	int gpus = jb->j->racks * hall_rack(d, hall)->r->gpus;
 	jb->gpus = gpus;
 	if (d->ctl && jb->j->deferrable) {
 		char why[160];

@@ -55,7 +55,6 @@ struct pp_day_result {
 	double first_held_h, last_start_h, max_wait_h;
 	double it_kwh, cooling_kwh, other_kwh, water_l, unmet_heat_kwh;
 	double pue;
-	double solve_us_max, solve_us_sum;
 	long steps;
 };
 
@@ -91,6 +90,10 @@ int pp_day_step(struct pp_day *d, struct pp_errbuf *eb);
  * simulated minute; racks and the controller's decisions every five) to
  * set (borrowed). Returns the number of samples written. */
 size_t pp_day_write(struct pp_day *d, struct pp_outset *set);
+
+/* The simulated time of the step played last (Unix ns): cheap, unlike
+ * pp_day_now, which sums the park. */
+int64_t pp_day_clock_ns(const struct pp_day *d);
 
 void pp_day_now(struct pp_day *d, struct pp_day_now *now);
 void pp_day_result(const struct pp_day *d, struct pp_day_result *r);

@@ -57,6 +57,11 @@ struct pp_plant;
  * chillers (0: the model is left zeroed), or -1 for an unknown model. */
 int pp_plant_of_config(const struct pp_plant *pc, struct pp_plant_model *p);
 
+/* The place of chiller name (borrowed) among the chillers of pc, 0-based
+ * in configuration order (the bit a trip mask uses); -1 when pc has no
+ * chiller of that name. */
+int pp_plant_chiller_index(const struct pp_plant *pc, const char *name);
+
 void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, double wb_c,
 		   struct pp_plant_out *o);
 
