@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "powerpark/agent.h"
 #include "powerpark/buf.h"
+#include "powerpark/httpc.h"
 #include "powerpark/log.h"
 
 #define MAX_GPUS 72
@@ -33,34 +34,11 @@ struct agent {
 	unsigned long reapplied;
 };
 
-static size_t collect(char *p, size_t sz, size_t n, void *ud)
-{
-	return pp_buf_append(ud, p, sz * n) ? 0 : sz * n;
-}
-
-/* One HTTP exchange; the body lands in a->resp. Returns the status or -1. */
+/* One exchange with the optimizer; the body lands in a->resp. */
 static long http(struct agent *a, const char *url, const char *post, size_t len)
 {
-	char auth[300];
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", a->o->token ? a->o->token : "");
-	struct curl_slist *h = curl_slist_append(NULL, auth);
-	a->resp.len = 0;
-	curl_easy_reset(a->curl);
-	curl_easy_setopt(a->curl, CURLOPT_URL, url);
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, 2000L);
-	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, &a->resp);
-	if (post) {
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, post);
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	}
-	long code = -1;
-	if (curl_easy_perform(a->curl) == CURLE_OK)
-		curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_slist_free_all(h);
-	return code;
+	return pp_http_call(a->curl, url, a->o->token ? a->o->token : "", post, len, 2000,
+			    &a->resp);
 }
 
 static double clamp_gpu(struct agent *a, int g, double w)

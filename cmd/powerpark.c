@@ -16,6 +16,8 @@ static const struct pp_command commands[] = {
 	{"solve", "optimize one instance: caps and run/defer/pause per job (JSON)", pp_cmd_solve},
 	{"optimize", "the control loop and budget API of a site (caps, leases, admission)", pp_cmd_optimize},
 	{"agent", "lease a node's GPU caps from optimize and apply them (NVML, command, sim)", pp_cmd_agent},
+	{"slurm", "make Slurm hold deferrable jobs until they fit and tell optimize what runs where",
+	 pp_cmd_slurm},
 	{"help", "show help for powerpark or a command", NULL},
 };
 #define NCMD (sizeof commands / sizeof commands[0])

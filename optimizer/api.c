@@ -127,6 +127,17 @@ static enum MHD_Result send_buf(struct pp_api *a, struct MHD_Connection *con, en
 	return r;
 }
 
+/* A JSON request's answer: 400 with the reason for bad input. */
+static enum MHD_Result parse_reply(struct pp_api *a, struct MHD_Connection *con, enum pp_err e,
+				   struct pp_buf *b, const struct pp_errbuf *eb)
+{
+	if (e == PP_ERR_PARSE) {
+		pp_buf_free(b);
+		return fail(a, con, MHD_HTTP_BAD_REQUEST, eb->msg);
+	}
+	return send_buf(a, con, e, b, "application/json");
+}
+
 /* A gzip body (Content-Encoding: gzip, what collectors and Telegraf send)
  * inflated into out, up to PP_API_MAX_BODY. 0, 413 or 400. */
 static unsigned inflate_body(const struct pp_buf *in, struct pp_buf *out)
@@ -284,13 +295,21 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 	if (!strcmp(url, "/v1/admit") && post) {
 		if (denied(a, con, PP_SCOPE_WRITE, &ret))
 			return ret;
-		enum pp_err e = pp_ctl_admit(a->ctl, rq->body.data ? rq->body.data : "",
-					     rq->body.len, now, &b, &eb);
-		if (e == PP_ERR_PARSE) {
-			pp_buf_free(&b);
-			return fail(a, con, MHD_HTTP_BAD_REQUEST, eb.msg);
-		}
-		return send_buf(a, con, e, &b, "application/json");
+		return parse_reply(a, con, pp_ctl_admit(a->ctl, rq->body.data ? rq->body.data : "",
+							rq->body.len, now, &b, &eb), &b, &eb);
+	}
+	if (!strcmp(url, "/v1/scheduler/sync") && post) {
+		if (denied(a, con, PP_SCOPE_WRITE, &ret))
+			return ret;
+		return parse_reply(a, con, pp_ctl_sync(a->ctl, rq->body.data ? rq->body.data : "",
+						       rq->body.len, now, &b, &eb), &b, &eb);
+	}
+	if (!strcmp(url, "/v1/grid/event") && post) {
+		if (denied(a, con, PP_SCOPE_ADMIN, &ret))
+			return ret;
+		return parse_reply(a, con, pp_ctl_grid_event(a->ctl, rq->body.data ? rq->body.data
+											: "",
+							     rq->body.len, now, &b, &eb), &b, &eb);
 	}
 	if (!strcmp(url, "/write") && post) {
 		if (denied(a, con, PP_SCOPE_WRITE, &ret))
@@ -300,6 +319,7 @@ static enum MHD_Result route(struct pp_api *a, struct MHD_Connection *con, const
 	static const char *const known[] = {"/", "/v1/history", "/v1/jobs", "/healthz",
 					    "/metrics", "/v1/budget",
 					    "/v1/budget/forecast", "/v1/caps", "/v1/admit",
+					    "/v1/scheduler/sync", "/v1/grid/event",
 					    "/write", NULL};
 	for (int i = 0; known[i]; i++)
 		if (!strcmp(url, known[i]))

@@ -6,6 +6,7 @@
  * rise only after two cycles agree, by a bounded step. */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,16 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	pthread_mutex_init(&c->mu, NULL);
 	pp_curve_class(PP_JOB_TRAINING, &c->curve_param);
 	enum pp_err e = PP_ERR_NOMEM;
+	if (pp_array_grow(&c->ev, &c->capev, cfg->site.nevents + 1, sizeof *c->ev))
+		goto fail_nomem;
+	for (size_t i = 0; i < cfg->site.nevents; i++) {
+		const struct pp_grid_event *ev = &cfg->site.events[i];
+		struct cevent *ce = &c->ev[c->nev++];
+		snprintf(ce->id, sizeof ce->id, "%s", ev->name ? ev->name : "");
+		ce->start_s = ev->start_s;
+		ce->end_s = ev->end_s;
+		ce->limit_kw = ev->limit_kw;
+	}
 	size_t nr = 0, nrows = 0;
 	for (size_t h = 0; h < cfg->nhalls; h++)
 		for (size_t r = 0; r < cfg->halls[h].nrows; r++, nrows++)
@@ -156,6 +167,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->node_meas_kw);
 	free(c->node_base_kw);
 	free(c->node_unread);
+	free(c->ev);
 	pp_buf_free(&c->budget);
 	pp_buf_free(&c->budget_halls);
 	pp_ctl_jobs_free(c);
@@ -385,6 +397,24 @@ double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns)
 	return lim;
 }
 
+double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns)
+{
+	double lim = c->cfg->site.import_limit_kw;
+	int64_t now_s = now_ns / 1000000000;
+	for (size_t i = 0; i < c->nev; i++)
+		if (now_s >= c->ev[i].start_s && now_s < c->ev[i].end_s && c->ev[i].limit_kw < lim)
+			lim = c->ev[i].limit_kw;
+	return lim;
+}
+
+double pp_ctl_grid_limit(struct pp_ctl *c, int64_t now_ns)
+{
+	pthread_mutex_lock(&c->mu);
+	double lim = pp_ctl_limit_at(c, now_ns);
+	pthread_mutex_unlock(&c->mu);
+	return lim;
+}
+
 /* The limit to plan for now: the one in force, or a scheduled event's when
  * it starts before the caps issued now could bring the draw under it (two
  * periods for agents to apply them, and at the site's ramp rate, if any,
@@ -393,11 +423,11 @@ double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns)
 static double limit_ahead(const struct pp_ctl *c, int64_t now_ns)
 {
 	const struct pp_config *cfg = c->cfg;
-	double lim = pp_ctl_limit_now(cfg, now_ns);
+	double lim = pp_ctl_limit_at(c, now_ns);
 	int64_t now_s = now_ns / 1000000000;
 	double draw = c->grid_meas_ns ? c->grid_meas_kw : cfg->site.import_limit_kw;
-	for (size_t i = 0; i < cfg->site.nevents; i++) {
-		const struct pp_grid_event *ev = &cfg->site.events[i];
+	for (size_t i = 0; i < c->nev; i++) {
+		const struct cevent *ev = &c->ev[i];
 		double lead = 3.0 * c->opt.period_ms / 1000;
 		if (cfg->site.ramp_kw_per_min > 0 && draw > ev->limit_kw)
 			lead += (draw - ev->limit_kw) / cfg->site.ramp_kw_per_min * 60;
@@ -555,7 +585,10 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		j->id = (char *)r->cfg->name;
 		j->weight = r->weight;
 		j->p_min_w = r->gpu->cap_min_w;
-		j->p_max_w = r->gpu->cap_max_w;
+		/* An idle rack (the scheduler runs nothing there) stays at the
+		 * floor: a job that starts on it starts low and rises with the
+		 * loop, never above what was planned. */
+		j->p_max_w = r->idle ? r->gpu->cap_min_w : r->gpu->cap_max_w;
 		j->demand_w = r->demand_w;
 		j->place = &r->place;
 		r->place = (struct pp_inst_place){(int)k, r->cfg->gpus};

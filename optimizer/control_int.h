@@ -49,6 +49,7 @@ struct crack {
 	struct pp_inst_place place;
 	struct pp_curve_table curve; /* the class curve over its GPU's range */
 	char job[64];              /* the job running here ("" none: one job per rack) */
+	int idle;                  /* the scheduler runs nothing here: held at the floor */
 	int cls;                   /* its class (enum pp_job_class) */
 	double weight;             /* its priority in the objective; 1 by default */
 };
@@ -58,6 +59,15 @@ struct chold {
 	char id[64], reason[160];
 	int gpus;
 	int64_t since_ns;
+};
+
+/* A grid limit event: from the configuration, or signalled at run time
+ * (pp_ctl_grid_event), which may move or end one by its id. */
+struct cevent {
+	char id[64];
+	int64_t start_s, end_s;    /* Unix seconds, UTC */
+	double limit_kw;
+	int64_t signalled_ns;      /* when it was posted; 0 for configured ones */
 };
 
 /* One point of the history the dashboard draws (at most one a minute of
@@ -108,6 +118,8 @@ struct pp_ctl {
 	double *hall_heat_kw;      /* during a cycle only */
 	char binding[96];
 	struct ctl_stats st;
+	struct cevent *ev;         /* the grid limit events, configured then signalled */
+	size_t nev, capev;
 	struct chold *held;        /* jobs held back (pp_ctl_hold) */
 	size_t nheld, capheld;
 	struct chist *hist;        /* ring of PP_CTL_HIST points */
@@ -119,6 +131,16 @@ struct pp_ctl {
  * plant's capacity (cap_kw, one per plant) and the cooling electricity per
  * kW of heat (returned). */
 double pp_ctl_plants_at(struct pp_ctl *c, double db, double wb, double heat_kw, double *cap_kw);
+
+/* The grid limit in force at now_ns: the contract, or the lowest event
+ * covering now; mutex held. */
+double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns);
+
+/* Room in kW of GPU power for new work in hall h (index): the least slack
+ * over the hall and every level above it, from the last solve and the
+ * readings. The tightest level is described in why (len bytes, borrowed;
+ * NULL for none), e.g. "grid limit 32000.0 kW". Mutex held. */
+double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len);
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);

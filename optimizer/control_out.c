@@ -98,9 +98,9 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, str
 	e = e ? e : pp_buf_json_str(out, r->gpu->name);
 	e = e ? e : pp_buf_appendf(out, ",\"cap_min_w\":%.0f,\"cap_max_w\":%.0f,\"caps\":[{\"job\":",
 				   r->gpu->cap_min_w, r->gpu->cap_max_w);
-	e = e ? e : pp_buf_json_str(out, r->cfg->name);
-	e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"cap_w\":%.1f,\"action\":\"run\"}]}\n",
-				   r->cfg->gpus, r->cap_w);
+	e = e ? e : pp_buf_json_str(out, r->job[0] ? r->job : r->cfg->name);
+	e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"cap_w\":%.1f,\"action\":\"%s\"}]}\n",
+				   r->cfg->gpus, r->cap_w, r->idle ? "idle" : "run");
 	pthread_mutex_unlock(&c->mu);
 	return e;
 }
@@ -144,7 +144,7 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	const struct pp_config *cfg = c->cfg;
 	double m = cfg->site.margin;
 	double grid_meas = c->grid_meas_ns ? c->grid_meas_kw : NAN;
-	double lim = pp_ctl_limit_now(cfg, now_ns);
+	double lim = pp_ctl_limit_at(c, now_ns);
 	enum pp_err e = pp_buf_appendf(out, "{\"site\":");
 	e = e ? e : pp_buf_json_str(out, cfg->site.name);
 	e = e ? e : pp_buf_appendf(out, ",\"time\":%lld,\"status\":\"%s\",\"binding\":",
@@ -222,9 +222,9 @@ enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours, struct 
 										    : "design-day");
 	for (int h = 0; h < hours && !e; h++) {
 		int64_t t0 = h0 + (int64_t)h * 3600000000000LL;
-		double lim = pp_ctl_limit_now(cfg, t0);
-		for (size_t i = 0; i < cfg->site.nevents; i++) {
-			const struct pp_grid_event *ev = &cfg->site.events[i];
+		double lim = pp_ctl_limit_at(c, t0);
+		for (size_t i = 0; i < c->nev; i++) {
+			const struct cevent *ev = &c->ev[i];
 			if (ev->start_s * 1000000000LL < t0 + 3600000000000LL &&
 			    ev->end_s * 1000000000LL > t0 && ev->limit_kw < lim)
 				lim = ev->limit_kw;
@@ -267,8 +267,6 @@ enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours, struct 
 	return e;
 }
 
-/* Headroom of a hall now, in kW of GPU power: the least slack over the hall
- * and every level above it, from the last solve's allocation. */
 /* Power in use at a level for admission: what the last solve allocated,
  * but no more than the reading plus 2 % of the limit. Allocations count
  * GPUs near their cap at their maximum, which would hold new work back for
@@ -278,21 +276,40 @@ static double in_use(double alloc_kw, double meas_kw, double limit_kw)
 	return isfinite(meas_kw) ? fmin(alloc_kw, meas_kw + 0.02 * limit_kw) : alloc_kw;
 }
 
-static double hall_room(const struct pp_ctl *c, size_t h)
+/* The tightest level keeps its name and limit in why (when not NULL). */
+static void tighter(double *room, double r, char *why, size_t len, const char *level,
+		    double limit_kw)
+{
+	if (r >= *room)
+		return;
+	*room = r;
+	if (why)
+		snprintf(why, len, "%s limit %.1f kW", level, limit_kw);
+}
+
+double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len)
 {
 	double m = 1 - c->cfg->site.margin;
 	int hn = c->hall_node[h];
-	double room = c->nodes[hn].limit_kw * m -
-		      in_use(c->ans_kw[hn], measured_kw(c, (size_t)hn), c->nodes[hn].limit_kw);
-	room = fmin(room, c->nodes[0].limit_kw * m -
-			  in_use(c->ans_kw[0], measured_kw(c, 0), c->nodes[0].limit_kw));
+	double room = INFINITY;
+	char name[96];
+	snprintf(name, sizeof name, "hall %s", c->nodes[hn].name);
+	tighter(&room, c->nodes[hn].limit_kw * m -
+		       in_use(c->ans_kw[hn], measured_kw(c, (size_t)hn), c->nodes[hn].limit_kw),
+		why, len, name, c->nodes[hn].limit_kw);
+	tighter(&room, c->nodes[0].limit_kw * m -
+		       in_use(c->ans_kw[0], measured_kw(c, 0), c->nodes[0].limit_kw),
+		why, len, "site breaker", c->nodes[0].limit_kw);
 	double gmeas = c->grid_meas_ns ? c->grid_meas_kw : NAN;
-	double grid = (c->grid_limit_kw * m - in_use(c->grid_alloc_kw, gmeas, c->grid_limit_kw)) /
-		      (1 + c->cooling_ratio);
-	room = fmin(room, grid);
+	tighter(&room, (c->grid_limit_kw * m - in_use(c->grid_alloc_kw, gmeas, c->grid_limit_kw)) /
+		       (1 + c->cooling_ratio),
+		why, len, "grid", c->grid_limit_kw);
 	for (size_t p = 0; p < c->cfg->nplants; p++)
-		if (c->plants[p].hall_mask & (1ull << h))
-			room = fmin(room, c->plants[p].capacity_kw * m - c->plants[p].alloc_kw);
+		if (c->plants[p].hall_mask & (1ull << h)) {
+			snprintf(name, sizeof name, "cooling plant %s", c->cfg->plants[p].name);
+			tighter(&room, c->plants[p].capacity_kw * m - c->plants[p].alloc_kw, why, len,
+				name, c->plants[p].capacity_kw);
+		}
 	return room;
 }
 
@@ -343,7 +360,7 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 		const struct pp_gpu_model *gm = c->hall_gpu[h];
 		if (!gm)
 			continue;
-		double cap = fmin(gm->cap_max_w, hall_room(c, h) * 1000 / (double)gpus);
+		double cap = fmin(gm->cap_max_w, pp_ctl_hall_room(c, h, NULL, 0) * 1000 / (double)gpus);
 		if (cap >= gm->cap_min_w && (best < 0 || (long)h == want || cap > best_cap)) {
 			if (best >= 0 && best == want)
 				continue;
@@ -366,8 +383,8 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 	} else {
 		/* The earliest end of a limit event in force, if any. */
 		int64_t after = 0, now_s = now_ns / 1000000000;
-		for (size_t i = 0; i < cfg->site.nevents; i++) {
-			const struct pp_grid_event *ev = &cfg->site.events[i];
+		for (size_t i = 0; i < c->nev; i++) {
+			const struct cevent *ev = &c->ev[i];
 			if (now_s >= ev->start_s && now_s < ev->end_s && (!after || ev->end_s < after))
 				after = ev->end_s;
 		}
@@ -485,7 +502,7 @@ enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample 
 	for (size_t h = 0; !bad && h < cfg->nhalls; h++) {
 		static const char *const hk[] = {"headroom_kw", "allocated_kw", "limit_kw"};
 		int hn = c->hall_node[h];
-		double hv[] = {hall_room(c, h), c->ans_kw[hn], c->nodes[hn].limit_kw};
+		double hv[] = {pp_ctl_hall_room(c, h, NULL, 0), c->ans_kw[hn], c->nodes[hn].limit_kw};
 		bad |= dec(&s[k++], "headroom", cfg->site.name, "hall", cfg->halls[h].name, now_ns,
 			   3, hk, hv, NULL, NULL);
 	}

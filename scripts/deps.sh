@@ -6,12 +6,12 @@ set -eu
 
 # Build: compiler, pkg-config and the libraries' -dev packages.
 BUILD="build-essential pkg-config libmodbus-dev libsnmp-dev libgsl-dev
-libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev"
+libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev libslurm-dev"
 # Tests and benchmarks: the real servers and third-party peers they start,
 # and the headless browser that opens the built-in dashboard.
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
 python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux
-wrk gzip chromium"
+wrk gzip chromium slurmctld slurmd slurm-client munge"
 
 want="$BUILD"
 case "${1:-all}" in

@@ -4,7 +4,8 @@
  * 700 W default; every limit set is appended to FAKE_NVML_LOG as
  * "set GPU MW". FAKE_NVML_FAIL=init|set makes that call fail the way the
  * driver does; FAKE_NVML_REVERT=1 makes each limit revert to the default
- * after it is read back once (a driver reload between leases). */
+ * after it is read back once (a driver reload between leases);
+ * FAKE_NVML_DRAW=P draws P % of the limit (default 90). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,10 @@ nvmlReturn_t nvmlDeviceSetPowerManagementLimit(nvmlDevice_t d, unsigned mw)
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned *mw);
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned *mw)
 {
-	*mw = limit_mw[idx(d)] * 9 / 10;
+	/* FAKE_NVML_DRAW: the draw in percent of the limit (90 by default;
+	 * 100 is a GPU pinned at its cap that would take more). */
+	const char *p = getenv("FAKE_NVML_DRAW");
+	unsigned pct = p ? (unsigned)atoi(p) : 90;
+	*mw = limit_mw[idx(d)] / 100 * (pct > 100 ? 100 : pct);
 	return NVML_SUCCESS;
 }

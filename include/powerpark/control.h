@@ -121,6 +121,34 @@ double pp_ctl_rack_cap(struct pp_ctl *c, const char *rack);
  * when none), copied into out (len bytes, borrowed). */
 void pp_ctl_binding(struct pp_ctl *c, char *out, size_t len);
 
+/* The grid import limit in force at now_ns: the contract, or the lowest
+ * configured or signalled event covering now. */
+double pp_ctl_grid_limit(struct pp_ctl *c, int64_t now_ns);
+
+/* Takes a grid signal (JSON text, borrowed): {"id": name, "limit_kw": kW,
+ * "start": Unix s (now when left out), "end": Unix s}. A new id adds an
+ * event; a known one is moved (an end of now ends it). Planned like a
+ * scheduled event from the next cycle. Appends the event and the limit in
+ * force to out. PP_ERR_PARSE with a reason when malformed; nothing changes
+ * then. */
+PP_WUR enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len,
+				     int64_t now_ns, struct pp_buf *out, struct pp_errbuf *eb);
+
+/* Takes the scheduler's whole view (JSON text, borrowed):
+ *   {"racks": [rack...],   the racks it runs jobs on: idle unless named below
+ *    "running": [{"id", "class", "weight", "placement": [{"rack", "gpus"}]}],
+ *    "pending": [{"id", "gpus"}]}  jobs it holds until powerpark says start,
+ *                                  in its priority order.
+ * Idle racks are held at their GPUs' floor; running jobs value their racks
+ * (the highest weight where several share one). Each pending job gets
+ * "start" when its GPUs fit at their floor after those started before it,
+ * else "hold" with the limit that binds (recorded for /v1/jobs). Appends
+ * {"binding", "grid_limit_kw", "pending": [{"id", "decision", "reason"}],
+ * "running": [{"id", "cap_w"}], "ignored_racks": [...]} to out.
+ * PP_ERR_PARSE with a reason when malformed; nothing changes then. */
+PP_WUR enum pp_err pp_ctl_sync(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
+			       struct pp_buf *out, struct pp_errbuf *eb);
+
 /* Appends the recent history (one point a minute at most, up to a day):
  * time, grid measured and limit, IT, cooling power, heat against cooling
  * capacity, held GPUs, and each hall's power against its limit, as JSON. */

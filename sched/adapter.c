@@ -1,0 +1,507 @@
+/* adapter.c - `powerpark slurm`'s loop (see slurm.h): each interval it
+ * reads Slurm's jobs, sends powerpark the whole view in one sync, and acts
+ * on the answer: held jobs that fit (for the dwell) are released, the
+ * others get powerpark's reason in their comment. When powerpark cannot be
+ * reached, held jobs follow the configured fail-open or fail-closed rule;
+ * nothing is cancelled either way. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <slurm/slurm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "powerpark/buf.h"
+#include "powerpark/gpu.h"
+#include "powerpark/httpc.h"
+#include "powerpark/log.h"
+#include "powerpark/slurm.h"
+#include "slurm_int.h"
+
+
+/* --- what jobs declare ------------------------------------------------- */
+
+void pp_slurm_decl_parse(const char *comment, const char *partition, struct pp_slurm_decl *d)
+{
+	memset(d, 0, sizeof *d);
+	d->cls = -1;
+	d->weight = 1;
+	const char *p = comment ? comment : "", *end = strstr(p, PP_SLURM_SEP);
+	if (!end)
+		end = p + strlen(p);
+	while (p < end) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		const char *q = p;
+		while (q < end && !isspace((unsigned char)*q))
+			q++;
+		char tok[64];
+		snprintf(tok, sizeof tok, "%.*s", (int)(q - p), p);
+		p = q;
+		if (!tok[0] || strncmp(tok, "pp:", 3))
+			continue; /* the rest of the comment is the user's */
+		char *stop = NULL;
+		double w;
+		if (!strcmp(tok, "pp:defer"))
+			d->deferrable = 1;
+		else if (!strncmp(tok, "pp:class=", 9) && pp_job_class_find(tok + 9) >= 0)
+			d->cls = pp_job_class_find(tok + 9);
+		else if (!strncmp(tok, "pp:weight=", 10) && (w = strtod(tok + 10, &stop)) > 0 &&
+			 w < 1e6 && stop != tok + 10 && !*stop)
+			d->weight = w;
+		else if (!d->bad[0])
+			snprintf(d->bad, sizeof d->bad, "%s", tok);
+	}
+	if (d->cls < 0)
+		d->cls = partition && pp_job_class_find(partition) >= 0 ? pp_job_class_find(partition)
+									 : PP_JOB_TRAINING;
+}
+
+/* GPUs in one GRES item (without its "gres:" or "gres/" prefix). */
+static int item_gpus(const char *it, size_t len)
+{
+	if (len < 3 || strncmp(it, "gpu", 3) || (len > 3 && !strchr(":(=", it[3])))
+		return 0;
+	const char *end = it + len, *par = memchr(it, '(', len);
+	const char *head_end = par ? par : end;
+	/* gpu[:type]:N or gpu=N: the count is the last field, when numeric. */
+	const char *c = head_end;
+	while (c > it && isdigit((unsigned char)c[-1]))
+		c--;
+	if (c < head_end && c > it + 3 && (c[-1] == ':' || c[-1] == '='))
+		return atoi(c);
+	if (par && !strncmp(par, "(IDX:", 5)) {
+		/* Only indices ("0-3,5"): the count is what they cover. */
+		int n = 0;
+		const char *r = par + 5;
+		while (r < end && *r != ')') {
+			char *e1;
+			long lo = strtol(r, &e1, 10), hi = lo;
+			if (e1 == r)
+				break;
+			if (*e1 == '-')
+				hi = strtol(e1 + 1, &e1, 10);
+			n += (int)(hi - lo + 1);
+			r = *e1 == ',' ? e1 + 1 : e1;
+		}
+		return n;
+	}
+	return 1; /* "gpu" or "gpu:type" alone asks for one */
+}
+
+int pp_slurm_gpus(const char *gres)
+{
+	int total = 0;
+	const char *p = gres ? gres : "";
+	while (*p) {
+		/* Items are split by commas outside parentheses. */
+		const char *q = p;
+		int depth = 0;
+		while (*q && (depth || *q != ',')) {
+			depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+			q++;
+		}
+		const char *it = p;
+		if (!strncmp(it, "gres:", 5) || !strncmp(it, "gres/", 5))
+			it += 5;
+		total += item_gpus(it, (size_t)(q - it));
+		p = *q ? q + 1 : q;
+	}
+	return total;
+}
+
+/* --- the adapter ------------------------------------------------------- */
+
+struct nmap {
+	char *node, *rack;
+};
+
+struct pend {
+	uint32_t id;
+	int64_t fits_since_ns;     /* powerpark has said start since then; 0 when it says hold */
+	int seen;
+};
+
+struct adapter {
+	const struct pp_slurm_opts *o;
+	CURL *curl;
+	struct pp_buf resp;
+	struct nmap *map;          /* sorted by node */
+	size_t nmap;
+	char **racks;              /* the racks Slurm runs jobs on */
+	size_t nracks;
+	int64_t racks_ns;          /* when they were read (identity map: from Slurm) */
+	struct pend *pend;
+	size_t npend, cappend;
+	int64_t down_since_ns;     /* powerpark unreachable since; 0 when it answers */
+	struct pp_logbackoff bo_http, bo_slurm;
+	unsigned long released, held_now;
+};
+
+static int map_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nmap *)a)->node, ((const struct nmap *)b)->node);
+}
+
+static const char *rack_of(const struct adapter *ad, const char *node)
+{
+	if (!ad->o->map)
+		return node;
+	struct nmap key = {(char *)node, NULL};
+	const struct nmap *m = bsearch(&key, ad->map, ad->nmap, sizeof *ad->map, map_cmp);
+	return m ? m->rack : NULL;
+}
+
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
+/* Reads "NODES RACK" lines; errors name FILE:LINE:COLUMN. */
+static enum pp_err map_load(struct adapter *ad, const char *file, struct pp_errbuf *eb)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return pp_errf(eb, PP_ERR_IO, "%s: %s", file, strerror(errno));
+	char line[1024];
+	int ln = 0;
+	size_t cap = 0, rcap = 0;
+	enum pp_err e = PP_OK;
+	while (!e && fgets(line, sizeof line, f)) {
+		ln++;
+		char *h = strchr(line, '#');
+		if (h)
+			*h = 0;
+		char nodes[512], rack[128], extra[8];
+		int col = 1;
+		while (line[col - 1] == ' ' || line[col - 1] == '\t')
+			col++;
+		int k = sscanf(line, "%511s %127s %7s", nodes, rack, extra);
+		if (k <= 0)
+			continue;
+		if (k != 2) {
+			e = pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: expected \"NODES RACK\" (a Slurm "
+				    "host list and one rack name)", file, ln, col);
+			break;
+		}
+		char **names;
+		size_t n;
+		if (pp_sj_hostlist(nodes, &names, &n, eb)) {
+			e = pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: '%s' is not a Slurm host list", file,
+				    ln, col, nodes);
+			break;
+		}
+		for (size_t i = 0; i < n && !e; i++) {
+			if (pp_array_grow(&ad->map, &cap, ad->nmap + 1, sizeof *ad->map)) {
+				e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+				break;
+			}
+			ad->map[ad->nmap].node = names[i];
+			ad->map[ad->nmap].rack = strdup(rack);
+			names[i] = NULL;
+			if (!ad->map[ad->nmap++].rack)
+				e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		}
+		strings_free(names, n);
+		if (!e && !has(ad->racks, ad->nracks, rack)) {
+			if (pp_array_grow(&ad->racks, &rcap, ad->nracks + 1, sizeof *ad->racks) ||
+			    !(ad->racks[ad->nracks] = strdup(rack)))
+				e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			else
+				ad->nracks++;
+		}
+	}
+	fclose(f);
+	if (e)
+		return e;
+	if (!ad->nmap)
+		return pp_errf(eb, PP_ERR_CONFIG, "%s: no \"NODES RACK\" line", file);
+	qsort(ad->map, ad->nmap, sizeof *ad->map, map_cmp);
+	for (size_t i = 1; i < ad->nmap; i++)
+		if (!strcmp(ad->map[i].node, ad->map[i - 1].node))
+			return pp_errf(eb, PP_ERR_CONFIG, "%s: node %s is mapped twice", file,
+				       ad->map[i].node);
+	return PP_OK;
+}
+
+static struct pend *pend_of(struct adapter *ad, uint32_t id)
+{
+	for (size_t i = 0; i < ad->npend; i++)
+		if (ad->pend[i].id == id)
+			return &ad->pend[i];
+	if (pp_array_grow(&ad->pend, &ad->cappend, ad->npend + 1, sizeof *ad->pend))
+		return NULL;
+	ad->pend[ad->npend] = (struct pend){id, 0, 0};
+	return &ad->pend[ad->npend++];
+}
+
+/* The job's comment with text after its declaration; written only when it
+ * changes (every update is a write to slurmctld's state). */
+static void say(struct adapter *ad, const struct sjob *s, const char *text, int release)
+{
+	const char *sep = strstr(s->comment, PP_SLURM_SEP);
+	size_t dl = sep ? (size_t)(sep - s->comment) : strlen(s->comment);
+	char c[512];
+	snprintf(c, sizeof c, "%.*s%s%s", (int)dl, s->comment, PP_SLURM_SEP, text);
+	if (!release && !strcmp(c, s->comment))
+		return;
+	struct pp_errbuf eb;
+	if (pp_sj_update(s->id, c, release, &eb)) {
+		if (pp_logbackoff_hit(&ad->bo_slurm, pp_now_mono_ns()))
+			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
+		return;
+	}
+	if (release) {
+		ad->released++;
+		pp_log(PP_LOG_INFO, "slurm", "job %u released: %s", s->id, text);
+	}
+}
+
+/* The sync request: the racks, the running jobs by rack, the held jobs in
+ * submit order (Slurm's job ids grow with submission). */
+static char *sync_body(struct adapter *ad, const struct sjobs *js)
+{
+	json_t *root = json_object(), *racks = json_array(), *run = json_array();
+	json_t *pend = json_array();
+	json_object_set_new(root, "racks", racks);
+	json_object_set_new(root, "running", run);
+	json_object_set_new(root, "pending", pend);
+	for (size_t i = 0; i < ad->nracks; i++)
+		json_array_append_new(racks, json_string(ad->racks[i]));
+	for (size_t i = 0; i < js->n; i++) {
+		const struct sjob *s = &js->v[i];
+		struct pp_slurm_decl d;
+		pp_slurm_decl_parse(s->comment, s->partition, &d);
+		char id[16];
+		snprintf(id, sizeof id, "%u", s->id);
+		if (!s->running) {
+			if (s->pp_held && s->gpus > 0)
+				json_array_append_new(pend, json_pack("{s:s, s:i}", "id", id, "gpus",
+								      s->gpus));
+			continue;
+		}
+		if (s->gpus <= 0)
+			continue;
+		json_t *pl = json_array();
+		for (size_t k = 0; k < s->nnodes; k++) {
+			const char *r = rack_of(ad, s->node[k]);
+			if (r && s->node_gpus[k] > 0)
+				json_array_append_new(pl, json_pack("{s:s, s:i}", "rack", r, "gpus",
+								    s->node_gpus[k]));
+		}
+		static const char *const cls[] = {"training", "inference", "batch"};
+		json_array_append_new(run, json_pack("{s:s, s:s, s:f, s:o}", "id", id, "class",
+						     cls[d.cls], "weight", d.weight, "placement",
+						     pl));
+	}
+	char *txt = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return txt;
+}
+
+/* Acts on powerpark's answer for the held jobs. */
+static void decide(struct adapter *ad, const struct sjobs *js, json_t *ans, int64_t now_ns)
+{
+	json_t *v;
+	size_t i;
+	ad->held_now = 0;
+	json_array_foreach(json_object_get(ans, "pending"), i, v) {
+		const char *sid = json_string_value(json_object_get(v, "id"));
+		const char *dec = json_string_value(json_object_get(v, "decision"));
+		const char *why = json_string_value(json_object_get(v, "reason"));
+		uint32_t id = sid ? (uint32_t)strtoul(sid, NULL, 10) : 0;
+		const struct sjob *s = NULL;
+		for (size_t k = 0; k < js->n && !s; k++)
+			if (js->v[k].id == id)
+				s = &js->v[k];
+		struct pend *p = s ? pend_of(ad, id) : NULL;
+		if (!p || !dec)
+			continue;
+		p->seen = 1;
+		if (strcmp(dec, "start")) {
+			p->fits_since_ns = 0;
+			ad->held_now++;
+			say(ad, s, why ? why : "powerpark holds it", 0);
+			continue;
+		}
+		if (!p->fits_since_ns)
+			p->fits_since_ns = now_ns;
+		int64_t waited = (now_ns - p->fits_since_ns) / 1000000000;
+		char text[200];
+		if (waited >= ad->o->dwell_s) {
+			snprintf(text, sizeof text, PP_SLURM_STARTED ", it fits under every limit "
+				 "(checked for %lld s)", (long long)waited);
+			say(ad, s, text, 1);
+		} else {
+			ad->held_now++;
+			snprintf(text, sizeof text, "powerpark: fits now; starts if it still fits "
+				 "after %d s", ad->o->dwell_s);
+			say(ad, s, text, 0);
+		}
+	}
+}
+
+/* powerpark is unreachable: after fail_after_s, the held jobs follow the
+ * fail rule, and their comment says so. */
+static void fail_mode(struct adapter *ad, const struct sjobs *js, int64_t now_ns)
+{
+	if (now_ns - ad->down_since_ns < (int64_t)ad->o->fail_after_s * 1000000000)
+		return;
+	time_t t = (time_t)(pp_now_wall_ns() / 1000000000 -
+			    (now_ns - ad->down_since_ns) / 1000000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char text[160];
+	snprintf(text, sizeof text, "powerpark unreachable since %02d:%02d:%02dZ: %s", tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, ad->o->fail_open ? PP_SLURM_FAIL_OPEN
+							: "held (fail-closed)");
+	for (size_t i = 0; i < js->n; i++)
+		if (!js->v[i].running && js->v[i].pp_held)
+			say(ad, &js->v[i], text, ad->o->fail_open);
+}
+
+static void refresh_racks(struct adapter *ad, int64_t now_ns)
+{
+	if (ad->o->map || (ad->racks_ns && now_ns - ad->racks_ns < 60LL * 1000000000))
+		return;
+	char **names;
+	size_t n;
+	struct pp_errbuf eb;
+	if (pp_sj_nodes(&names, &n, &eb)) {
+		if (pp_logbackoff_hit(&ad->bo_slurm, now_ns))
+			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
+		return;
+	}
+	strings_free(ad->racks, ad->nracks);
+	ad->racks = names;
+	ad->nracks = n;
+	ad->racks_ns = now_ns;
+}
+
+static void step(struct adapter *ad)
+{
+	int64_t now = pp_now_mono_ns();
+	struct sjobs js;
+	struct pp_errbuf eb;
+	refresh_racks(ad, now);
+	if (pp_sj_load(&js, &eb)) {
+		if (pp_logbackoff_hit(&ad->bo_slurm, now))
+			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
+		return;
+	}
+	char *body = sync_body(ad, &js);
+	char url[512];
+	snprintf(url, sizeof url, "%s/v1/scheduler/sync", ad->o->url);
+	long code = body ? pp_http_call(ad->curl, url, ad->o->token, body, strlen(body), 2000,
+					&ad->resp)
+			 : -1;
+	free(body);
+	json_t *ans = code == 200 ? json_loadb(ad->resp.data ? ad->resp.data : "", ad->resp.len,
+					       0, NULL)
+				  : NULL;
+	for (size_t i = 0; i < ad->npend; i++)
+		ad->pend[i].seen = 0;
+	if (ans) {
+		uint64_t n = pp_logbackoff_reset(&ad->bo_http);
+		if (ad->down_since_ns || n)
+			pp_log(PP_LOG_INFO, "slurm", "powerpark answers again");
+		ad->down_since_ns = 0;
+		decide(ad, &js, ans, now);
+		json_decref(ans);
+	} else {
+		if (!ad->down_since_ns)
+			ad->down_since_ns = now;
+		if (pp_logbackoff_hit(&ad->bo_http, now))
+			pp_log(PP_LOG_WARN, "slurm", "powerpark at %s: %s%.*s", url,
+			       code < 0 ? "no answer" : "HTTP error ",
+			       code < 0 ? 0 : (int)(ad->resp.len > 200 ? 200 : ad->resp.len),
+			       ad->resp.data ? ad->resp.data : "");
+		fail_mode(ad, &js, now);
+		for (size_t i = 0; i < ad->npend; i++)
+			ad->pend[i].seen = 1; /* keep the dwell clocks through an outage */
+	}
+	/* Forget jobs that started or left. */
+	for (size_t i = 0; i < ad->npend;)
+		if (!ad->pend[i].seen)
+			ad->pend[i] = ad->pend[--ad->npend];
+		else
+			i++;
+	pp_sj_free(&js);
+}
+
+enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *stop,
+			 struct pp_errbuf *eb)
+{
+	if (!o->url || strncmp(o->url, "http", 4))
+		return pp_errf(eb, PP_ERR_ARG, "--url: expected http://HOST:PORT of powerpark "
+			       "optimize");
+	if (o->interval_ms < 100 || o->interval_ms > 600000)
+		return pp_errf(eb, PP_ERR_ARG, "--interval-ms: expected 100 to 600000");
+	if (o->dwell_s < 0 || o->dwell_s > 86400)
+		return pp_errf(eb, PP_ERR_ARG, "--dwell-s: expected 0 to 86400");
+	if (o->fail_after_s < 0 || o->fail_after_s > 86400)
+		return pp_errf(eb, PP_ERR_ARG, "--fail-after-s: expected 0 to 86400");
+	/* libslurm retries a missing slurm.conf for a minute, then exits the
+	 * process: say so at once instead. */
+	const char *conf = getenv("SLURM_CONF") ? getenv("SLURM_CONF") : "/etc/slurm/slurm.conf";
+	if (access(conf, R_OK))
+		return pp_errf(eb, PP_ERR_ARG, "%s: %s (SLURM_CONF names the cluster's slurm.conf)",
+			       conf, strerror(errno));
+	struct adapter ad;
+	memset(&ad, 0, sizeof ad);
+	ad.o = o;
+	pp_buf_init(&ad.resp);
+	slurm_init(conf);
+	enum pp_err e = PP_OK;
+	if (o->map && (e = map_load(&ad, o->map, eb)))
+		goto out;
+	if (!(ad.curl = curl_easy_init())) {
+		e = pp_errf(eb, PP_ERR_NOMEM, "curl_easy_init failed");
+		goto out;
+	}
+	/* Slurm must answer once before the loop: a wrong SLURM_CONF is an
+	 * error to see now, not a log line. */
+	struct sjobs js;
+	if ((e = pp_sj_load(&js, eb)))
+		goto out;
+	pp_sj_free(&js);
+	pp_log(PP_LOG_INFO, "slurm", "adapter for %s: every %d ms, dwell %d s, fail-%s after %d s",
+	       o->url, o->interval_ms, o->dwell_s, o->fail_open ? "open" : "closed",
+	       o->fail_after_s);
+	ad.down_since_ns = pp_now_mono_ns();
+	while (!*stop) {
+		step(&ad);
+		if (o->once)
+			break;
+		struct timespec ts = {o->interval_ms / 1000, (long)(o->interval_ms % 1000) * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	pp_log(PP_LOG_INFO, "slurm", "adapter stops: %lu jobs released", ad.released);
+out:
+	for (size_t i = 0; i < ad.nmap; i++) {
+		free(ad.map[i].node);
+		free(ad.map[i].rack);
+	}
+	free(ad.map);
+	strings_free(ad.racks, ad.nracks);
+	free(ad.pend);
+	pp_buf_free(&ad.resp);
+	if (ad.curl)
+		curl_easy_cleanup(ad.curl);
+	slurm_fini();
+	return e;
+}
