@@ -138,6 +138,8 @@ struct adapter {
 	struct pend *pend;
 	size_t npend, cappend;
 	int64_t down_since_ns;     /* powerpark unreachable since; 0 when it answers */
+	uint32_t warned[256];      /* jobs whose bad declaration was logged (a ring) */
+	size_t nwarned;
 	struct pp_logbackoff bo_http, bo_slurm;
 	unsigned long released, held_now;
 };
@@ -271,6 +273,20 @@ static void say(struct adapter *ad, const struct sjob *s, const char *text, int 
 	}
 }
 
+/* Logs a declaration it does not understand, once per job. */
+static void warn_decl(struct adapter *ad, const struct sjob *s, const struct pp_slurm_decl *d)
+{
+	size_t n = ad->nwarned < 256 ? ad->nwarned : 256;
+	for (size_t i = 0; i < n; i++)
+		if (ad->warned[i] == s->id)
+			return;
+	ad->warned[ad->nwarned++ % 256] = s->id;
+	static const char *const cls[] = {"training", "inference", "batch"};
+	pp_log(PP_LOG_WARN, "slurm", "job %u: '%s' is not understood (pp:defer, pp:class="
+	       "training|inference|batch, pp:weight=W); taken as %s, weight %g%s", s->id, d->bad,
+	       cls[d->cls], d->weight, d->deferrable ? ", deferrable" : "");
+}
+
 /* The sync request: the racks, the running jobs by rack, the held jobs in
  * submit order (Slurm's job ids grow with submission). */
 static char *sync_body(struct adapter *ad, const struct sjobs *js)
@@ -286,6 +302,8 @@ static char *sync_body(struct adapter *ad, const struct sjobs *js)
 		const struct sjob *s = &js->v[i];
 		struct pp_slurm_decl d;
 		pp_slurm_decl_parse(s->comment, s->partition, &d);
+		if (d.bad[0])
+			warn_decl(ad, s, &d);
 		char id[16];
 		snprintf(id, sizeof id, "%u", s->id);
 		if (!s->running) {

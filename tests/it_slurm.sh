@@ -137,8 +137,15 @@ C1=$(cap_of_job)
 cap_on_gpus() { nv_all_at "$(cap_of_job)000"; }
 check "the agent applies the job's cap ($C1 W) to the node's GPUs" wait_for 20 cap_on_gpus
 
+J5=$(sbatch --parsable --gres=gpu:1 --comment "pp:class=gaming" --wrap "sleep 3")
+warned() { grep -q "job $J5: 'pp:class=gaming' is not understood" "$TMP/ad1.err"; }
+check "a declaration it does not understand is logged" wait_for 20 warned
+done5() { is_state "$J5" COMPLETED; }
+wait_for 20 done5
+check "... once per job" [ "$(grep -c "job $J5: " "$TMP/ad1.err")" = 1 ]
+
 # --- a grid signal, and deferrable jobs that wait for its end -------------
-NOW=$(date +%s)
+NOW=$(($(date +%s) - 60)) # the signal began a minute ago: ending it "now" comes after its start
 post_ev() { curl -s -o "$TMP/ev.json" -w '%{http_code}' -H "Authorization: Bearer $1" -d "$2" "$U/v1/grid/event"; }
 check "a grid signal without the admin scope is refused (403)" [ "$(post_ev $WT '{"id":"dr","limit_kw":4,"end":'$((NOW + 3600))'}')" = 403 ]
 check "a grid signal without an end is refused with the reason" sh -c "[ \"\$(curl -s -o $TMP/bad.json -w '%{http_code}' -H 'Authorization: Bearer $GT' -d '{\"id\":\"dr\",\"limit_kw\":4}' $U/v1/grid/event)\" = 400 ] && grep -q 'end' $TMP/bad.json"
@@ -186,7 +193,7 @@ check "the adapter stops cleanly on SIGTERM" [ $? -eq 0 ]
 start_adapter "$TMP/ad2.err" --fail open --fail-after-s 1
 opened() { ran "$J4" && comment_has "$J4" "released (fail-open)"; }
 check "fail-open: the held job is released and runs" wait_for 30 opened
-for j in $J1 $J2 $J3 $J4; do
+for j in $J1 $J2 $J3 $J4 $J5; do
 	s=$(job_state "$j")
 	case "$s" in COMPLETED|RUNNING|CANCELLED) ;; *) lost="$lost $j:$s" ;; esac
 done
@@ -206,4 +213,4 @@ SLURM_CONF=/nonexistent.conf $PP slurm --url "$U" --token $WT --once 2> "$TMP/e3
 check "no slurm.conf: said at once, by name" grep -q "/nonexistent.conf: No such file" "$TMP/e3"
 check "a malformed sync is refused (400) with the element named" sh -c "[ \"\$(curl -s -o $TMP/s.json -w '%{http_code}' -H 'Authorization: Bearer $WT' -d '{\"running\":[{\"id\":\"7\",\"placement\":[{\"rack\":\"n1\"}]}]}' $U/v1/scheduler/sync)\" = 400 ] && grep -q 'running\[0\].placement\[0\]' $TMP/s.json"
 check "an unknown rack in a sync is reported, not fatal" sh -c "[ \"\$(curl -s -o $TMP/s.json -w '%{http_code}' -H 'Authorization: Bearer $WT' -d '{\"racks\":[\"zz9\"]}' $U/v1/scheduler/sync)\" = 200 ] && grep -q '\"ignored_racks\":\[\"zz9\"\]' $TMP/s.json"
-done_tests it_slurm.sh
+done_tests it_slurm
