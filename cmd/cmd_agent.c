@@ -24,39 +24,22 @@ static int usage(FILE *f)
 int pp_cmd_agent(int argc, char **argv)
 {
 	struct pp_agent_opts o = {0};
+	const char *gpus = NULL, *safe = NULL, *interval = NULL;
 	o.token = getenv("POWERPARK_TOKEN");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(stdout);
-		if (!strcmp(a, "--once")) {
-			o.once = 1;
-			continue;
-		}
-		static const char *const opt[] = {"--url",  "--node", "--token",    "--site",
-						  "--backend", "--arg", "--gpus", "--safe-cap",
-						  "--interval-ms", NULL};
-		int k = 0;
-		while (opt[k] && strcmp(a, opt[k]))
-			k++;
-		if (!opt[k] || i + 1 >= argc) {
-			fprintf(stderr, "powerpark agent: %s '%s'\n",
-				opt[k] ? "a value is needed after" : "unexpected argument", a);
-			return usage(stderr);
-		}
-		const char *v = argv[++i];
-		switch (k) {
-		case 0: o.url = v; break;
-		case 1: o.node = v; break;
-		case 2: o.token = v; break;
-		case 3: o.site = v; break;
-		case 4: o.backend = v; break;
-		case 5: o.arg = v; break;
-		case 6: o.gpus = atoi(v); break;
-		case 7: o.safe_cap_w = atof(v); break;
-		default: o.interval_ms = atoi(v); break;
-		}
-	}
+	const struct pp_cmd_opt opts[] = {
+		{"--url", &o.url, NULL},         {"--node", &o.node, NULL},
+		{"--token", &o.token, NULL},     {"--site", &o.site, NULL},
+		{"--backend", &o.backend, NULL}, {"--arg", &o.arg, NULL},
+		{"--gpus", &gpus, NULL},         {"--safe-cap", &safe, NULL},
+		{"--interval-ms", &interval, NULL}, {"--once", NULL, &o.once},
+		{NULL, NULL, NULL}};
+	int rc = pp_cmd_options(argc, argv, opts, usage);
+	if (rc >= 0)
+		return rc;
+	if (pp_cmd_int("agent", "--gpus", gpus, 1, 72, &o.gpus) ||
+	    pp_cmd_int("agent", "--interval-ms", interval, 100, 600000, &o.interval_ms))
+		return 2;
+	o.safe_cap_w = safe ? atof(safe) : 0;
 	pp_cmd_catch_stop();
 	struct pp_errbuf eb;
 	if (pp_agent_run(&o, &pp_cmd_stop, &eb)) {

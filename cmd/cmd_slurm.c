@@ -24,62 +24,29 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/* A whole number in [lo, hi], or -1 with a message. */
-static long whole(const char *opt, const char *v, long lo, long hi)
-{
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (!*v || *end || n < lo || n > hi) {
-		fprintf(stderr, "powerpark slurm: %s: expected a whole number from %ld to %ld, "
-			"not '%s'\n", opt, lo, hi, v);
-		return -1;
-	}
-	return n;
-}
-
 int pp_cmd_slurm(int argc, char **argv)
 {
 	struct pp_slurm_opts o = {.interval_ms = 1000, .dwell_s = 30, .fail_after_s = 30};
+	const char *interval = NULL, *dwell = NULL, *fail = NULL, *fail_after = NULL;
 	o.token = getenv("POWERPARK_TOKEN");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(stdout);
-		if (!strcmp(a, "--once")) {
-			o.once = 1;
-			continue;
-		}
-		static const char *const opt[] = {"--url",  "--token", "--map", "--interval-ms",
-						  "--dwell-s", "--fail", "--fail-after-s", NULL};
-		int k = 0;
-		while (opt[k] && strcmp(a, opt[k]))
-			k++;
-		if (!opt[k] || i + 1 >= argc) {
-			fprintf(stderr, "powerpark slurm: %s '%s'\n",
-				opt[k] ? "a value is needed after" : "unexpected argument", a);
-			return usage(stderr);
-		}
-		const char *v = argv[++i];
-		long n = 0;
-		switch (k) {
-		case 0: o.url = v; break;
-		case 1: o.token = v; break;
-		case 2: o.map = v; break;
-		case 3: n = o.interval_ms = (int)whole(a, v, 100, 600000); break;
-		case 4: n = o.dwell_s = (int)whole(a, v, 0, 86400); break;
-		case 5:
-			if (strcmp(v, "open") && strcmp(v, "closed")) {
-				fprintf(stderr, "powerpark slurm: --fail: expected open or closed, "
-					"not '%s'\n", v);
-				return 2;
-			}
-			o.fail_open = !strcmp(v, "open");
-			break;
-		default: n = o.fail_after_s = (int)whole(a, v, 0, 86400); break;
-		}
-		if (n < 0)
-			return 2;
+	const struct pp_cmd_opt opts[] = {
+		{"--url", &o.url, NULL},          {"--token", &o.token, NULL},
+		{"--map", &o.map, NULL},          {"--interval-ms", &interval, NULL},
+		{"--dwell-s", &dwell, NULL},      {"--fail", &fail, NULL},
+		{"--fail-after-s", &fail_after, NULL}, {"--once", NULL, &o.once},
+		{NULL, NULL, NULL}};
+	int rc = pp_cmd_options(argc, argv, opts, usage);
+	if (rc >= 0)
+		return rc;
+	if (pp_cmd_int("slurm", "--interval-ms", interval, 100, 600000, &o.interval_ms) ||
+	    pp_cmd_int("slurm", "--dwell-s", dwell, 0, 86400, &o.dwell_s) ||
+	    pp_cmd_int("slurm", "--fail-after-s", fail_after, 0, 86400, &o.fail_after_s))
+		return 2;
+	if (fail && strcmp(fail, "open") && strcmp(fail, "closed")) {
+		fprintf(stderr, "powerpark slurm: --fail: expected open or closed, not '%s'\n", fail);
+		return 2;
 	}
+	o.fail_open = fail && !strcmp(fail, "open");
 	if (!o.url || !o.token) {
 		fprintf(stderr, "powerpark slurm: --url and --token are required\n");
 		return usage(stderr);

@@ -1,6 +1,7 @@
 /* cmd_util.c - what several subcommands do the same way. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -33,4 +34,42 @@ void pp_cmd_catch_stop(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int pp_cmd_options(int argc, char **argv, const struct pp_cmd_opt *opts, int (*usage)(FILE *))
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return usage(stdout);
+		const struct pp_cmd_opt *o = opts;
+		while (o->name && strcmp(a, o->name))
+			o++;
+		if (o->name && o->flag) {
+			*o->flag = 1;
+			continue;
+		}
+		if (!o->name || i + 1 >= argc) {
+			fprintf(stderr, "powerpark %s: %s '%s'\n", argv[0],
+				o->name ? "a value is needed after" : "unexpected argument", a);
+			return usage(stderr);
+		}
+		*o->val = argv[++i];
+	}
+	return -1;
+}
+
+int pp_cmd_int(const char *cmd, const char *opt, const char *v, long lo, long hi, int *out)
+{
+	char *end;
+	long n = v ? strtol(v, &end, 10) : 0;
+	if (!v)
+		return 0;
+	if (!*v || *end || n < lo || n > hi) {
+		fprintf(stderr, "powerpark %s: %s: expected a whole number from %ld to %ld, not "
+			"'%s'\n", cmd, opt, lo, hi, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
 }

@@ -5,6 +5,7 @@
 #define PP_COMMANDS_H
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "powerpark/config.h"
 
@@ -37,5 +38,25 @@ void pp_cmd_catch_stop(void);
  * (all borrowed), printing every problem to stderr as FILE:LINE:COL.
  * Returns the config (taken; pp_config_destroy) or NULL. */
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name);
+
+/* One option of a command: "--name VALUE" sets *val (borrowed from argv),
+ * or, with flag, a bare "--name" sets *flag to 1. The table ends with a
+ * NULL name. */
+struct pp_cmd_opt {
+	const char *name;
+	const char **val;
+	int *flag;
+};
+
+/* Reads argv (argv[0] the command's name) against opts. Returns -1 when
+ * every argument was understood; otherwise the exit status to return, after
+ * usage (stdout for --help, stderr for an unknown option or a missing
+ * value) has run. */
+int pp_cmd_options(int argc, char **argv, const struct pp_cmd_opt *opts, int (*usage)(FILE *));
+
+/* Sets *out from v (borrowed; NULL leaves it) when v is a whole number in
+ * [lo, hi]; otherwise prints "powerpark CMD: OPT: expected ..." and
+ * returns -1. */
+int pp_cmd_int(const char *cmd, const char *opt, const char *v, long lo, long hi, int *out);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef PP_CONTROL_INT_H
 #define PP_CONTROL_INT_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -141,6 +142,12 @@ double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns);
  * readings. The tightest level is described in why (len bytes, borrowed;
  * NULL for none), e.g. "grid limit 32000.0 kW". Mutex held. */
 double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len);
+
+/* Parses a request body (json, len bytes, borrowed) that must be a JSON
+ * object into *root (taken: json_decref). PP_ERR_PARSE with the line and
+ * column, or "expected a JSON object", in eb. */
+PP_WUR enum pp_err pp_ctl_json_load(const char *json, size_t len, json_t **root,
+				    struct pp_errbuf *eb);
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);

@@ -316,17 +316,13 @@ double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len)
 enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
 			 struct pp_buf *out, struct pp_errbuf *eb)
 {
-	json_error_t je;
-	json_t *root = json_loadb(json, len, 0, &je);
-	if (!root)
-		return pp_errf(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
-			       je.text);
+	json_t *root = NULL;
+	if (pp_ctl_json_load(json, len, &root, eb))
+		return PP_ERR_PARSE;
 	enum pp_err e = PP_OK;
 	json_t *g = json_object_get(root, "gpus"), *hl = json_object_get(root, "hall");
 	json_t *df = json_object_get(root, "deferrable"), *cl = json_object_get(root, "class");
-	if (!json_is_object(root))
-		e = pp_errf(eb, PP_ERR_PARSE, "expected a JSON object");
-	else if (!json_is_integer(g) || json_integer_value(g) < 1 || json_integer_value(g) > 1000000)
+	if (!json_is_integer(g) || json_integer_value(g) < 1 || json_integer_value(g) > 1000000)
 		e = pp_errf(eb, PP_ERR_PARSE, "\"gpus\": expected an integer from 1 to 1000000");
 	else if (hl && !json_is_string(hl))
 		e = pp_errf(eb, PP_ERR_PARSE, "\"hall\": expected a string");

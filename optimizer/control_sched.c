@@ -13,23 +13,34 @@
 
 #define PP_CTL_MAX_EVENTS 1024
 
+enum pp_err pp_ctl_json_load(const char *json, size_t len, json_t **root, struct pp_errbuf *eb)
+{
+	json_error_t je;
+	*root = json_loadb(json, len, 0, &je);
+	if (!*root)
+		return pp_errf(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
+			       je.text);
+	if (!json_is_object(*root)) {
+		json_decref(*root);
+		*root = NULL;
+		return pp_errf(eb, PP_ERR_PARSE, "expected a JSON object");
+	}
+	return PP_OK;
+}
+
 /* --- grid signals ------------------------------------------------------ */
 
 enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
 			      struct pp_buf *out, struct pp_errbuf *eb)
 {
-	json_error_t je;
-	json_t *root = json_loadb(json, len, 0, &je);
-	if (!root)
-		return pp_errf(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
-			       je.text);
+	json_t *root = NULL;
+	if (pp_ctl_json_load(json, len, &root, eb))
+		return PP_ERR_PARSE;
 	enum pp_err e = PP_OK;
 	int64_t now_s = now_ns / 1000000000;
 	json_t *id = json_object_get(root, "id"), *lim = json_object_get(root, "limit_kw");
 	json_t *st = json_object_get(root, "start"), *en = json_object_get(root, "end");
-	if (!json_is_object(root))
-		e = pp_errf(eb, PP_ERR_PARSE, "expected a JSON object");
-	else if (!json_is_string(id) || !*json_string_value(id) ||
+	if (!json_is_string(id) || !*json_string_value(id) ||
 		 strlen(json_string_value(id)) >= sizeof c->ev->id)
 		e = pp_errf(eb, PP_ERR_PARSE, "\"id\": expected a name of 1 to 63 characters");
 	else if (!json_is_number(lim) || !(json_number_value(lim) > 0) ||
@@ -92,8 +103,6 @@ static enum pp_err sync_check(json_t *root, struct pp_errbuf *eb)
 	json_t *racks = json_object_get(root, "racks"), *run = json_object_get(root, "running");
 	json_t *pend = json_object_get(root, "pending"), *v;
 	size_t i, k;
-	if (!json_is_object(root))
-		return pp_errf(eb, PP_ERR_PARSE, "expected a JSON object");
 	if (racks && !json_is_array(racks))
 		return pp_errf(eb, PP_ERR_PARSE, "\"racks\": expected an array of rack names");
 	json_array_foreach(racks, i, v)
@@ -247,11 +256,9 @@ static enum pp_err sync_pending(struct pp_ctl *c, json_t *pend, int64_t now_ns,
 enum pp_err pp_ctl_sync(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
 			struct pp_buf *out, struct pp_errbuf *eb)
 {
-	json_error_t je;
-	json_t *root = json_loadb(json, len, 0, &je);
-	if (!root)
-		return pp_errf(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
-			       je.text);
+	json_t *root = NULL;
+	if (pp_ctl_json_load(json, len, &root, eb))
+		return PP_ERR_PARSE;
 	enum pp_err e = sync_check(root, eb);
 	if (e)
 		goto out;
