@@ -119,6 +119,27 @@ static int renew(struct agent *a)
 	return ok ? 0 : -1;
 }
 
+/* Without persistence mode the driver may unload when no process holds a
+ * GPU, and the limit set on it is lost: said once, at start. The cap is
+ * still re-applied when it drifts. */
+static void warn_persistence(struct agent *a)
+{
+	char list[256] = "";
+	size_t len = 0;
+	int off = 0;
+	for (int g = 0; g < a->n && a->be->persistent; g++)
+		if (a->be->persistent(a->ctx, g) == 0) {
+			off++;
+			if (len < sizeof list - 8)
+				len += (size_t)snprintf(list + len, sizeof list - len, "%s%d",
+							len ? "," : "", g);
+		}
+	if (off)
+		pp_log(PP_LOG_WARN, "agent", "persistence mode is off on %d GPU(s) (%s): caps may "
+		       "be lost when the driver unloads between jobs; the agent re-applies them "
+		       "each lease, but enable it (nvidia-smi -pm 1)", off, list);
+}
+
 static void report(struct agent *a)
 {
 	struct pp_buf b;
@@ -137,8 +158,7 @@ static void report(struct agent *a)
 	if (!e && b.len) {
 		char url[512];
 		snprintf(url, sizeof url, "%s/write", a->o->url);
-		if (http(a, url, b.data, b.len) != 204)
-			if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+		if (http(a, url, b.data, b.len) != 204 && pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "power report not accepted");
 	}
 	pp_buf_free(&b);
@@ -176,6 +196,7 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 		a.has_range[g] = a.be->range(a.ctx, g, &a.lo[g], &a.hi[g], &ge) == PP_OK;
 		a.has_dflt[g] = a.be->get_cap(a.ctx, g, &a.dflt[g], &ge) == PP_OK;
 	}
+	warn_persistence(&a);
 	a.curl = curl_easy_init();
 	pp_buf_init(&a.resp);
 	pp_logbackoff_reset(&a.bo);

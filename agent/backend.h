@@ -22,6 +22,9 @@ struct pp_backend {
 	/* How many GPUs it sees; -1 when it takes the count it was given. */
 	int (*count)(void *ctx);
 	void (*close)(void *ctx);
+	/* Whether the driver stays loaded between jobs (NVML persistence
+	 * mode): 1 on, 0 off, -1 unknown. NULL when the backend cannot tell. */
+	int (*persistent)(void *ctx, int gpu);
 };
 
 extern const struct pp_backend pp_backend_nvml, pp_backend_command, pp_backend_sim;

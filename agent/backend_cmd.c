@@ -90,7 +90,7 @@ static void cmd_close(void *ctx)
 }
 
 const struct pp_backend pp_backend_command = {"command", cmd_open, no_range, cmd_set,
-					      unknown,	 unknown,  given_count, cmd_close};
+					      unknown,	 unknown,  given_count, cmd_close, NULL};
 
 /* --- the simulated park ------------------------------------------------ */
 
@@ -177,4 +177,4 @@ static void sim_close(void *ctx)
 }
 
 const struct pp_backend pp_backend_sim = {"sim",   sim_open, no_range,	  sim_set,
-					  sim_get, unknown,  given_count, sim_close};
+					  sim_get, unknown,  given_count, sim_close, NULL};

@@ -21,6 +21,7 @@ struct nv {
 	nvret (*get_limit)(nvdev, unsigned *);
 	nvret (*set_limit)(nvdev, unsigned);
 	nvret (*usage)(nvdev, unsigned *);
+	nvret (*persistence)(nvdev, int *); /* optional */
 	unsigned n;
 	nvdev *dev;
 };
@@ -76,6 +77,7 @@ static enum pp_err nv_open(void **ctx, const char *arg, const char *node, int gp
 	SYM(get_limit, "nvmlDeviceGetPowerManagementLimit");
 	SYM(set_limit, "nvmlDeviceSetPowerManagementLimit");
 	SYM(usage, "nvmlDeviceGetPowerUsage");
+	*(void **)&v->persistence = dlsym(v->lib, "nvmlDeviceGetPersistenceMode");
 	nvret r = v->init();
 	if (r) {
 		v->shutdown = NULL; /* not initialised: nothing to shut down */
@@ -171,5 +173,15 @@ static int nv_count(void *ctx)
 	return (int)((struct nv *)ctx)->n;
 }
 
-const struct pp_backend pp_backend_nvml = {"nvml",  nv_open,  nv_range, nv_set,
-					   nv_get,  nv_power, nv_count, nv_close};
+static int nv_persistent(void *ctx, int gpu)
+{
+	struct nv *v = ctx;
+	int on = 0;
+	if (!v->persistence || gpu < 0 || (unsigned)gpu >= v->n ||
+	    v->persistence(v->dev[gpu], &on))
+		return -1;
+	return on != 0;
+}
+
+const struct pp_backend pp_backend_nvml = {"nvml",  nv_open,  nv_range, nv_set,	 nv_get,
+					   nv_power, nv_count, nv_close, nv_persistent};

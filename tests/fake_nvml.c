@@ -5,7 +5,8 @@
  * "set GPU MW". FAKE_NVML_FAIL=init|set makes that call fail the way the
  * driver does; FAKE_NVML_REVERT=1 makes each limit revert to the default
  * after it is read back once (a driver reload between leases);
- * FAKE_NVML_DRAW=P draws P % of the limit (default 90). */
+ * FAKE_NVML_DRAW=P draws P % of the limit (default 90);
+ * FAKE_NVML_PERSIST=0 reports persistence mode off (on by default). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,5 +133,14 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned *mw)
 	const char *p = getenv("FAKE_NVML_DRAW");
 	unsigned pct = p ? (unsigned)atoi(p) : 90;
 	*mw = limit_mw[idx(d)] / 100 * (pct > 100 ? 100 : pct);
+	return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t d, int *mode);
+nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t d, int *mode)
+{
+	(void)d;
+	const char *p = getenv("FAKE_NVML_PERSIST");
+	*mode = !(p && !strcmp(p, "0"));
 	return NVML_SUCCESS;
 }

@@ -63,6 +63,10 @@ wait $AG
 check "the agent stops cleanly on SIGTERM" [ $? -eq 0 ]
 check "on an orderly stop each GPU gets its default back (700 W)" [ "$(tail -2 "$TMP/nv2.log" | awk '{print $3}' | sort -u)" = 700000 ]
 
+FAKE_NVML_PERSIST=0 agent --backend nvml --arg "$NV" --once 2> "$TMP/e9"
+check "persistence mode off is warned about, naming the GPUs" grep -q 'persistence mode is off on 2 GPU(s) (0,1)' "$TMP/e9"
+check "... and not when it is on" sh -c "! grep -q 'persistence mode is off' $TMP/e3"
+
 : > "$TMP/cmd.log"
 agent --backend command --arg "echo {gpu} {cap} >> $TMP/cmd.log" --gpus 2 --once 2> "$TMP/e6"
 check "the command backend runs the command per GPU with the cap" [ "$(wc -l < "$TMP/cmd.log")" = 2 ]
