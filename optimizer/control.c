@@ -361,6 +361,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 		} else if (!rk && !strcmp(x->measurement, "meter") && field(x, "power_kw", &v)) {
 			c->grid_meas_kw = v;
 			c->grid_meas_ns = ts;
+			pp_ctl_signal_reading(c, v, ts);
 			used++;
 			if (v > c->grid_limit_kw * (1 - c->cfg->site.margin) && c->grid_limit_kw > 0) {
 				*breach = 1;
@@ -651,6 +652,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	}
 	pp_ctl_update_caps(c, &in, &ans, now_ns);
 	pp_ctl_hist_add(c, now_ns);
+	pp_ctl_signal_cycle(c, now_ns);
 	e = pp_ctl_budget_build(c, now_ns);
 	if (e)
 		e = pp_errf(eb, e, "out of memory building the budget");

@@ -69,6 +69,12 @@ struct cevent {
 	int64_t start_s, end_s;    /* Unix seconds, UTC */
 	double limit_kw;
 	int64_t signalled_ns;      /* when it was posted; 0 for configured ones */
+	/* How the site answered a signalled event (/metrics): */
+	double response_s;         /* from its start (or posting, if later) to the first
+				    * meter reading under its limit; NAN until then */
+	double held_max_kw;        /* the highest reading after that, to its end */
+	double deferred_gpu_s;     /* GPUs held back by powerpark, times seconds, while on */
+	int64_t deferred_ns;       /* when deferred_gpu_s was last counted */
 };
 
 /* One point of the history the dashboard draws (at most one a minute of
@@ -142,6 +148,18 @@ double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns);
  * readings. The tightest level is described in why (len bytes, borrowed;
  * NULL for none), e.g. "grid limit 32000.0 kW". Mutex held. */
 double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len);
+
+/* Notes a site meter reading of kw at now_ns against the signalled events
+ * in force (control_sched.c); mutex held. */
+void pp_ctl_signal_reading(struct pp_ctl *c, double kw, int64_t now_ns);
+
+/* Adds the held GPUs' time to the signalled events in force
+ * (control_sched.c); mutex held. */
+void pp_ctl_signal_cycle(struct pp_ctl *c, int64_t now_ns);
+
+/* Appends the signalled events' response as Prometheus text
+ * (control_sched.c); mutex held. */
+PP_WUR enum pp_err pp_ctl_signal_metrics(struct pp_ctl *c, struct pp_buf *out);
 
 /* Parses a request body (json, len bytes, borrowed) that must be a JSON
  * object into *root (taken: json_decref). PP_ERR_PARSE with the line and

@@ -423,6 +423,7 @@ enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out)
 		(unsigned long long)s->solve_errors, (unsigned long long)s->ingested,
 		(unsigned long long)s->leases, s->solve_us / 1e6, c->st.stale_racks, s->shedding,
 		c->grid_meas_ns ? c->grid_meas_kw : NAN, c->grid_limit_kw, c->grid_alloc_kw);
+	e = e ? e : pp_ctl_signal_metrics(c, out);
 	e = e ? e : pp_buf_appendf(out, "# TYPE powerpark_cap_watts gauge\n");
 	for (size_t i = 0; i < c->nracks && !e; i++)
 		e = pp_buf_appendf(out, "powerpark_cap_watts{rack=\"%s\"} %.1f\n",

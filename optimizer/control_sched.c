@@ -74,6 +74,14 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len, in
 		ev = &c->ev[c->nev++];
 		snprintf(ev->id, sizeof ev->id, "%s", json_string_value(id));
 	}
+	if (ev->signalled_ns == 0 || json_number_value(lim) != ev->limit_kw ||
+	    start != ev->start_s) {
+		/* A new or changed limit: its response is measured afresh. */
+		ev->response_s = NAN;
+		ev->held_max_kw = NAN;
+		ev->deferred_gpu_s = 0;
+		ev->deferred_ns = 0;
+	}
 	ev->start_s = start;
 	ev->end_s = end;
 	ev->limit_kw = json_number_value(lim);
@@ -91,6 +99,78 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len, in
 	pthread_mutex_unlock(&c->mu);
 out:
 	json_decref(root);
+	return e;
+}
+
+static int signal_on(const struct cevent *ev, int64_t now_ns)
+{
+	int64_t s = now_ns / 1000000000;
+	return ev->signalled_ns && s >= ev->start_s && s < ev->end_s;
+}
+
+void pp_ctl_signal_reading(struct pp_ctl *c, double kw, int64_t now_ns)
+{
+	for (size_t i = 0; i < c->nev; i++) {
+		struct cevent *ev = &c->ev[i];
+		if (!signal_on(ev, now_ns))
+			continue;
+		if (isnan(ev->response_s)) {
+			if (kw <= ev->limit_kw) {
+				int64_t from = ev->start_s * 1000000000;
+				from = from > ev->signalled_ns ? from : ev->signalled_ns;
+				ev->response_s = fmax(0, (double)(now_ns - from) / 1e9);
+				pp_log(PP_LOG_INFO, "optimize", "grid signal %s: site at %.1f kW, under "
+				       "its %.1f kW limit %.1f s after it began", ev->id, kw,
+				       ev->limit_kw, ev->response_s);
+			}
+		} else if (isnan(ev->held_max_kw) || kw > ev->held_max_kw) {
+			ev->held_max_kw = kw;
+		}
+	}
+}
+
+void pp_ctl_signal_cycle(struct pp_ctl *c, int64_t now_ns)
+{
+	int gpus = 0;
+	for (size_t i = 0; i < c->nheld; i++)
+		gpus += c->held[i].gpus;
+	for (size_t i = 0; i < c->nev; i++) {
+		struct cevent *ev = &c->ev[i];
+		if (!signal_on(ev, now_ns))
+			continue;
+		if (ev->deferred_ns)
+			ev->deferred_gpu_s += gpus * (double)(now_ns - ev->deferred_ns) / 1e9;
+		ev->deferred_ns = now_ns;
+	}
+}
+
+enum pp_err pp_ctl_signal_metrics(struct pp_ctl *c, struct pp_buf *out)
+{
+	static const struct {
+		const char *name, *help;
+	} m[] = {{"powerpark_grid_signal_limit_kw", "the limit a grid signal asked for"},
+		 {"powerpark_grid_signal_response_seconds",
+		  "from the signal's start to the site meter under its limit (NaN: not yet)"},
+		 {"powerpark_grid_signal_held_max_kw",
+		  "the highest site reading after the response, to the signal's end"},
+		 {"powerpark_grid_signal_deferred_gpu_seconds",
+		  "GPUs held back by powerpark, times seconds, while the signal was on"}};
+	enum pp_err e = PP_OK;
+	for (size_t k = 0; k < 4 && !e; k++) {
+		e = pp_buf_appendf(out, "# HELP %s %s\n# TYPE %s gauge\n", m[k].name, m[k].help,
+				   m[k].name);
+		for (size_t i = 0; i < c->nev && !e; i++) {
+			const struct cevent *ev = &c->ev[i];
+			if (!ev->signalled_ns)
+				continue;
+			double v[] = {ev->limit_kw, ev->response_s, ev->held_max_kw,
+				      ev->deferred_gpu_s};
+			e = pp_buf_appendf(out, "%s{event=", m[k].name);
+			e = e ? e : pp_buf_json_str(out, ev->id);
+			e = e ? e : isnan(v[k]) ? pp_buf_appendf(out, "} NaN\n")
+						: pp_buf_appendf(out, "} %.3f\n", v[k]);
+		}
+	}
 	return e;
 }
 

@@ -20,6 +20,7 @@ EV1=$((NOW + 45))
 WT=write-token-0123456789
 LT=lease-token-0123456789
 RT=read-token-01234567890
+GT=grid-token-012345678901
 cat > "$TMP/site.yaml" <<YAML
 site:
   name: t
@@ -70,6 +71,7 @@ api:
     - {name: collectors, token: $WT, scopes: [write]}
     - {name: agents, token: $LT, scopes: [lease, write]}
     - {name: reader, token: $RT, scopes: [read]}
+    - {name: grid, token: $GT, scopes: [admin]}
 YAML
 
 # --- the park and the optimizer -------------------------------------------
@@ -135,6 +137,35 @@ check "it stayed under for the rest of the event (highest reading $worst kW)" \
 evcap=$(simcap r1)
 risen() { /usr/bin/python3 -c "import sys; sys.exit(0 if $(simcap r1) > $evcap + 20 else 1)"; }
 check "after the event the caps rise again (r1 from $evcap W)" wait_for 20 risen
+
+# --- a grid signal posted at run time ---------------------------------------------
+check "before the signal the site again draws more than it will allow" wait_for 30 over_ev
+S0=$(date +%s)
+p0=$(periods)
+check "a grid signal (112 kW for 12 s) is taken" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $GT" -d '{"id":"sig-1","limit_kw":112,"start":'$S0',"end":'$((S0 + 12))'}' "$U/v1/grid/event")" = 200 ]
+wait_for 30 under
+p1=$(periods)
+check "the metered site power is under the signalled limit within 3 control periods ($((p1 - p0)))" \
+	[ $((p1 - p0)) -le 3 ]
+sigm() { curl -s "$U/metrics" | awk -v m="$1" '$1 ~ "^"m"{event=\"sig-1\"}" {print $2}'; }
+resp=$(sigm powerpark_grid_signal_response_seconds)
+check "its response is recorded as a metric, within the 30 s asked ($resp s)" \
+	/usr/bin/python3 -c "import sys; sys.exit(0 if 0 <= float('$resp') <= 30 else 1)"
+worst=0
+while [ "$(date +%s)" -lt $((S0 + 11)) ]; do
+	g=$(meter)
+	worst=$(/usr/bin/python3 -c "print(max($worst, $g))")
+	sleep 0.25
+done
+check "it stayed under to the signal's end (highest reading $worst kW)" \
+	/usr/bin/python3 -c "import sys; sys.exit(0 if $worst <= 112 else 1)"
+held=$(sigm powerpark_grid_signal_held_max_kw)
+check "the level held is recorded ($held kW, at most the limit)" \
+	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$held') <= 112 else 1)"
+check "the work deferred is recorded ($(sigm powerpark_grid_signal_deferred_gpu_seconds) GPU-s)" \
+	[ -n "$(sigm powerpark_grid_signal_deferred_gpu_seconds)" ]
+evcap=$(simcap r1)
+check "after the signal the caps rise again (r1 from $evcap W)" wait_for 20 risen
 
 # --- what the decisions look like -----------------------------------------------
 check "/metrics counts cycles" wait_for 5 sh -c "curl -s $U/metrics | grep -q '^powerpark_cycles_total [1-9]'"
