@@ -65,6 +65,9 @@ pv() { echo "$plant" | sed -nE "s/^$1 ([0-9.]+)/\1/p"; }
 solve=$(taskset -c 0 "$BUILD/bench/bench_solve" 3)
 echo "$solve"
 
+osc=$(taskset -c 0 "$BUILD/bench/bench_oscill")
+echo "$osc"
+
 BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
 BUILD=$BUILD bench/bench_api.sh "$TMP/api_rows.md"
 
@@ -89,5 +92,12 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 		printf '| plant model, %s, 8 x 3,000 kW chillers, 8,760 hours of Chicago TMY3, one core | %.2f ms per year, %.2f M evaluations/s | - | - | < 10 ms per year |\n' \
 			"$d" "$(pv plant_${d}_year_ms)" "$(echo "$(pv plant_${d}_evals_per_s) / 1000000" | bc -l)"
 	done
+	echo "$osc" | while read -r tag hz fl sw swf cost pct; do
+		[ "$tag" = osc ] || continue
+		printf '| swing of a 4,000-GPU training job at %s Hz (0.1-3 Hz band, peak to peak), power floor at %.0f %% of the cap | %s kW with the floor | %s kW without | %.2fx smaller, energy cost %s kW (%s %% of the job) | detected and damped |\n' \
+			"$hz" "$(echo "$fl * 100" | bc -l)" "$swf" "$sw" "$(echo "$sw / $swf" | bc -l)" "$cost" "$pct"
+	done
+	printf '| band power of one meter, one minute at 10 Hz (GSL FFT), one core | %s us | - | - | - |\n' \
+		"$(echo "$osc" | sed -nE 's/^osc_fft_us ([0-9.]+)/\1/p')"
 } >> bench/RESULTS.md
 echo "recorded in bench/RESULTS.md"

@@ -93,3 +93,12 @@ double pp_osc_floor(double w, double cap_w, double floor_frac)
 	double f = floor_frac > 0 ? floor_frac * cap_w : 0;
 	return w > f ? w : f;
 }
+
+void pp_osc_job_trace(const struct pp_osc_job *j, double fs_hz, double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double ph = fmod(j->hz * (double)i / fs_hz, 1.0);
+		double w = ph < j->duty ? j->cap_w : j->lo_w;
+		x[i] = j->base_kw + j->gpus * pp_osc_floor(w, j->cap_w, j->floor_frac) / 1000;
+	}
+}

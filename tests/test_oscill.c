@@ -47,17 +47,13 @@ static void slow_change_out_of_band(void)
 	PT_CHECK(o.total_ms > 100 * o.band_ms, "most of it is outside the band");
 }
 
-/* A synchronous training job of gpus GPUs at hz: compute (cap) for duty of
- * each period, communication (lo) for the rest, each GPU a little jittered;
- * the site sees base + the job. With a floor, the low phase is lifted. */
 static void job_trace(double *x, double hz, double floor_frac, double cap, double lo,
 		      int gpus, double duty)
 {
-	for (int i = 0; i < N; i++) {
-		double ph = fmod(hz * i / FS, 1.0);
-		double w = ph < duty ? cap : lo;
-		x[i] = 8000 + gpus * pp_osc_floor(w, cap, floor_frac) / 1000 + 5 * noise();
-	}
+	struct pp_osc_job j = {gpus, hz, duty, cap, lo, floor_frac, 8000};
+	pp_osc_job_trace(&j, FS, x, N);
+	for (int i = 0; i < N; i++)
+		x[i] += 5 * noise();
 }
 
 static void floor_damps_swing(void)

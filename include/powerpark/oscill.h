@@ -30,4 +30,16 @@ PP_WUR enum pp_err pp_osc_analyze(const double *x, size_t n, double fs_hz, doubl
  * power-smoothing firmware keeps it by burning the difference. */
 double pp_osc_floor(double w, double cap_w, double floor_frac);
 
+/* A synchronous training job as a site meter sees it: every GPU at its cap
+ * while computing (duty of each period), at lo_w while communicating, all
+ * in step, on top of base_kw; with floor_frac > 0 the low phase is lifted
+ * to the floor. */
+struct pp_osc_job {
+	int gpus;
+	double hz, duty, cap_w, lo_w, floor_frac, base_kw;
+};
+
+/* Fills x (n samples at fs_hz, borrowed) with the job's site draw in kW. */
+void pp_osc_job_trace(const struct pp_osc_job *j, double fs_hz, double *x, size_t n);
+
 #endif
