@@ -452,6 +452,11 @@ static void step(struct adapter *ad)
 		for (size_t i = 0; i < ad->npend; i++)
 			ad->pend[i].seen = 1; /* keep the dwell clocks through an outage */
 	}
+	/* A held job that asks for no GPUs draws nothing powerpark plans:
+	 * it is let go at once. */
+	for (size_t i = 0; i < js.n; i++)
+		if (!js.v[i].running && js.v[i].pp_held && js.v[i].gpus <= 0)
+			say(ad, &js.v[i], PP_SLURM_STARTED ": it asks for no GPUs", 1);
 	/* Forget jobs that started or left. */
 	for (size_t i = 0; i < ad->npend;)
 		if (!ad->pend[i].seen)

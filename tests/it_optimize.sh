@@ -126,12 +126,16 @@ wait_for 15 under
 p1=$(periods)
 check "the metered site power is under the new limit within 3 control periods ($((p1 - p0)))" \
 	[ $((p1 - p0)) -le 3 ]
-worst=0
-while [ "$(date +%s)" -lt $((EV1 - 1)) ]; do
-	g=$(meter)
-	worst=$(/usr/bin/python3 -c "print(max($worst, $g))")
-	sleep 0.25
-done
+# The highest meter reading, sampled every 0.25 s until Unix time $1.
+highest_until() {
+	w=0
+	while [ "$(date +%s)" -lt "$1" ]; do
+		w=$(/usr/bin/python3 -c "print(max($w, $(meter)))")
+		sleep 0.25
+	done
+	echo "$w"
+}
+worst=$(highest_until $((EV1 - 1)))
 check "it stayed under for the rest of the event (highest reading $worst kW)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if $worst <= 112 else 1)"
 evcap=$(simcap r1)
@@ -151,12 +155,7 @@ sigm() { curl -s "$U/metrics" | awk -v m="$1" '$1 ~ "^"m"{event=\"sig-1\"}" {pri
 resp=$(sigm powerpark_grid_signal_response_seconds)
 check "its response is recorded as a metric, within the 30 s asked ($resp s)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if 0 <= float('$resp') <= 30 else 1)"
-worst=0
-while [ "$(date +%s)" -lt $((S0 + 11)) ]; do
-	g=$(meter)
-	worst=$(/usr/bin/python3 -c "print(max($worst, $g))")
-	sleep 0.25
-done
+worst=$(highest_until $((S0 + 11)))
 check "it stayed under to the signal's end (highest reading $worst kW)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if $worst <= 112 else 1)"
 held=$(sigm powerpark_grid_signal_held_max_kw)

@@ -118,6 +118,7 @@ jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 job_state() { scontrol -o show job "$1" | sed -n 's/.*JobState=\([A-Z]*\) .*/\1/p'; }
 comment() { scontrol -o show job "$1" | sed -n 's/.* Comment=\(.*\) StdErr=.*/\1/p'; }
 is_state() { [ "$(job_state "$1")" = "$2" ]; }
+ran() { s=$(job_state "$1"); [ "$s" = RUNNING ] || [ "$s" = COMPLETED ]; }
 comment_has() { comment "$1" | grep -q -- "$2"; }
 nv_last8() { tail -8 "$TMP/nv.log" | awk '{print $3}' | sort -u; }
 nv_all_at() { [ "$(wc -l < "$TMP/nv.log")" -ge 8 ] && [ "$(nv_last8)" = "$1" ]; }
@@ -164,9 +165,12 @@ held_listed() { jobs_show | jq_ "h={j['job'] for j in d['held']}; sys.exit(0 if 
 check "powerpark lists both held jobs with their reason" wait_for 10 held_listed
 check "held jobs are still pending while the signal lasts" sh -c "[ \"\$(squeue -h -j $J2,$J3 -o %T | sort -u)\" = PENDING ]"
 
+J6=$(sbatch --parsable --comment "pp:defer" --wrap "sleep 1")
+cpu_only() { ran "$J6" && comment_has "$J6" "it asks for no GPUs"; }
+check "a deferrable job without GPUs is let go at once, even during a signal" wait_for 30 cpu_only
+
 END=$(date +%s)
 check "the signal is ended by posting its end" [ "$(post_ev $GT '{"id":"dr","limit_kw":4,"start":'$NOW',"end":'$END'}')" = 200 ]
-ran() { s=$(job_state "$1"); [ "$s" = RUNNING ] || [ "$s" = COMPLETED ]; }
 both_ran() { ran "$J2" && ran "$J3"; }
 check "deferrable jobs start once the signal has ended" wait_for 60 both_ran
 start_of() { date -d "$(scontrol -o show job "$1" | sed -n 's/.*StartTime=\([^ ]*\).*/\1/p')" +%s; }
@@ -193,7 +197,7 @@ check "the adapter stops cleanly on SIGTERM" [ $? -eq 0 ]
 start_adapter "$TMP/ad2.err" --fail open --fail-after-s 1
 opened() { ran "$J4" && comment_has "$J4" "released (fail-open)"; }
 check "fail-open: the held job is released and runs" wait_for 30 opened
-for j in $J1 $J2 $J3 $J4 $J5; do
+for j in $J1 $J2 $J3 $J4 $J5 $J6; do
 	s=$(job_state "$j")
 	case "$s" in COMPLETED|RUNNING|CANCELLED) ;; *) lost="$lost $j:$s" ;; esac
 done
