@@ -55,25 +55,20 @@ static int usage(FILE *f)
 
 int pp_cmd_collect(int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *workers = NULL;
 	struct pp_collect_opts opts = {0};
-	int to_out = 1;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout);
-		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			file = argv[++i];
-		else if (!strcmp(argv[i], "--once"))
-			opts.once = 1;
-		else if (!strcmp(argv[i], "--stdout"))
-			to_out = 0;
-		else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
-			opts.modbus_workers = atoi(argv[++i]);
-		else {
-			fprintf(stderr, "powerpark collect: unexpected argument '%s'\n", argv[i]);
-			return usage(stderr);
-		}
-	}
+	int stdout_only = 0;
+	const struct pp_cmd_opt o[] = {{"-c", &file, NULL},
+				       {"--once", NULL, &opts.once},
+				       {"--stdout", NULL, &stdout_only},
+				       {"--workers", &workers, NULL},
+				       {NULL, NULL, NULL}};
+	int prc = pp_cmd_options(argc, argv, o, usage);
+	if (prc >= 0)
+		return prc;
+	if (pp_cmd_int("collect", "--workers", workers, 1, 256, &opts.modbus_workers))
+		return 2;
+	int to_out = !stdout_only;
 	if (!file) {
 		fprintf(stderr, "powerpark collect: -c FILE is required\n");
 		return usage(stderr);

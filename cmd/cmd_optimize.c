@@ -45,24 +45,19 @@ static int usage(FILE *f)
 
 int pp_cmd_optimize(int argc, char **argv)
 {
-	const char *file = NULL, *listen = NULL;
+	const char *file = NULL, *listen = NULL, *period_s = NULL, *lease = NULL;
 	struct pp_ctl_opts o = {0};
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout);
-		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			file = argv[++i];
-		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
-			listen = argv[++i];
-		else if (!strcmp(argv[i], "--period-ms") && i + 1 < argc)
-			o.period_ms = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--lease-s") && i + 1 < argc)
-			o.lease_s = atoi(argv[++i]);
-		else {
-			fprintf(stderr, "powerpark optimize: unexpected argument '%s'\n", argv[i]);
-			return usage(stderr);
-		}
-	}
+	const struct pp_cmd_opt opts[] = {{"-c", &file, NULL},
+					  {"--listen", &listen, NULL},
+					  {"--period-ms", &period_s, NULL},
+					  {"--lease-s", &lease, NULL},
+					  {NULL, NULL, NULL}};
+	int prc = pp_cmd_options(argc, argv, opts, usage);
+	if (prc >= 0)
+		return prc;
+	if (pp_cmd_int("optimize", "--period-ms", period_s, 10, 3600000, &o.period_ms) ||
+	    pp_cmd_int("optimize", "--lease-s", lease, 1, 86400, &o.lease_s))
+		return 2;
 	if (!file) {
 		fprintf(stderr, "powerpark optimize: -c FILE is required\n");
 		return usage(stderr);

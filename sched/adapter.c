@@ -331,6 +331,12 @@ static char *sync_body(struct adapter *ad, const struct sjobs *js)
 	return txt;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sjob *)a)->id, y = ((const struct sjob *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
 /* Acts on powerpark's answer for the held jobs. */
 static void decide(struct adapter *ad, const struct sjobs *js, json_t *ans, int64_t now_ns)
 {
@@ -342,10 +348,8 @@ static void decide(struct adapter *ad, const struct sjobs *js, json_t *ans, int6
 		const char *dec = json_string_value(json_object_get(v, "decision"));
 		const char *why = json_string_value(json_object_get(v, "reason"));
 		uint32_t id = sid ? (uint32_t)strtoul(sid, NULL, 10) : 0;
-		const struct sjob *s = NULL;
-		for (size_t k = 0; k < js->n && !s; k++)
-			if (js->v[k].id == id)
-				s = &js->v[k];
+		struct sjob key = {.id = id};
+		const struct sjob *s = bsearch(&key, js->v, js->n, sizeof *js->v, by_id);
 		struct pend *p = s ? pend_of(ad, id) : NULL;
 		if (!p || !dec)
 			continue;
@@ -421,6 +425,9 @@ static void step(struct adapter *ad)
 			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
 		return;
 	}
+	/* By id: held jobs go to powerpark in submit order, and answers are
+	 * matched by binary search. */
+	qsort(js.v, js.n, sizeof *js.v, by_id);
 	char *body = sync_body(ad, &js);
 	char url[512];
 	snprintf(url, sizeof url, "%s/v1/scheduler/sync", ad->o->url);

@@ -201,7 +201,10 @@ static void physics(struct pp_day *d)
 		d->cooling_kw = 0.25 * d->it_kw;
 	d->grid_kw = d->it_kw + d->cooling_kw + cfg->site.other_kw;
 	d->cool_ratio = d->it_kw > 0 ? d->cooling_kw / d->it_kw : 0.25;
-	d->limit_kw = pp_ctl_limit_now(cfg, d->now_ns);
+	/* Under powerpark the controller's list also holds grid signals
+	 * posted to a live run's API; the baseline knows the schedule only. */
+	d->limit_kw = d->ctl ? pp_ctl_grid_limit(d->ctl, d->now_ns)
+			     : pp_ctl_limit_now(cfg, d->now_ns);
 }
 
 /* What a collector would send this step: every rack, the site meter, the

@@ -161,8 +161,8 @@ check "it stayed under to the signal's end (highest reading $worst kW)" \
 held=$(sigm powerpark_grid_signal_held_max_kw)
 check "the level held is recorded ($held kW, at most the limit)" \
 	/usr/bin/python3 -c "import sys; sys.exit(0 if float('$held') <= 112 else 1)"
-check "the work deferred is recorded ($(sigm powerpark_grid_signal_deferred_gpu_seconds) GPU-s)" \
-	[ -n "$(sigm powerpark_grid_signal_deferred_gpu_seconds)" ]
+check "the work deferred is recorded: none here, no scheduler holds jobs ($(sigm powerpark_grid_signal_deferred_gpu_seconds) GPU-s)" \
+	[ "$(sigm powerpark_grid_signal_deferred_gpu_seconds)" = 0.000 ]
 evcap=$(simcap r1)
 check "after the signal the caps rise again (r1 from $evcap W)" wait_for 20 risen
 
@@ -211,6 +211,8 @@ check "... and so does the cooling per kW, higher when hotter" [ "$(F "int(sorte
 sed "s|weather: .*|weather: nowhere.epw|" "$TMP/site.yaml" > "$TMP/badw.yaml"
 $PP optimize -c "$TMP/badw.yaml" --listen 127.0.0.1:0 > /dev/null 2> "$TMP/badw.err"
 check "a missing EPW file stops optimize with file:line:col ($(head -1 "$TMP/badw.err"))" grep -q "badw.yaml:[0-9]*:[0-9]*: site.weather" "$TMP/badw.err"
+$PP optimize -c "$TMP/site.yaml" --period-ms abc > /dev/null 2> "$TMP/badp.err"
+check "a bad --period-ms is refused by name ($(head -1 "$TMP/badp.err"))" grep -q -- "--period-ms: expected a whole number" "$TMP/badp.err"
 check "an unknown endpoint: 404" [ "$(code "$U/nope")" = 404 ]
 check "GET /write: 405" [ "$(code "$U/write")" = 405 ]
 

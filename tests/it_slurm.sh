@@ -170,6 +170,9 @@ cpu_only() { ran "$J6" && comment_has "$J6" "it asks for no GPUs"; }
 check "a deferrable job without GPUs is let go at once, even during a signal" wait_for 30 cpu_only
 
 END=$(date +%s)
+deferred() { curl -s "$U/metrics" | awk '$1 ~ /^powerpark_grid_signal_deferred_gpu_seconds\{event="dr"\}/ {print $2}'; }
+some_deferred() { /usr/bin/python3 -c "import sys; sys.exit(0 if float('$(deferred)') > 0 else 1)"; }
+check "the held GPUs are counted as work deferred by the signal" wait_for 10 some_deferred
 check "the signal is ended by posting its end" [ "$(post_ev $GT '{"id":"dr","limit_kw":4,"start":'$NOW',"end":'$END'}')" = 200 ]
 both_ran() { ran "$J2" && ran "$J3"; }
 check "deferrable jobs start once the signal has ended" wait_for 60 both_ran
