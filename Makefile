@@ -54,7 +54,7 @@ run: deps-build
 # integration tests against real servers on 127.0.0.1.
 check: deps
 	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark $(BUILD)/powerpark \
-		$(BUILD)/tests/libfake_nvml.so
+		$(BUILD)/tests/libfake_nvml.so $(BUILD)/tests/libfake_nvml_old.so
 	@BUILD=$(BUILD) ./tests/run.sh
 
 test: check
@@ -114,6 +114,12 @@ $(BUILD)/tests/libfake_nvml.so: tests/fake_nvml.c
 	@mkdir -p $(dir $@)
 	@echo "  SO      $@"
 	@$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
+
+# ... as a driver before R570: no power-smoothing symbols.
+$(BUILD)/tests/libfake_nvml_old.so: tests/fake_nvml.c
+	@mkdir -p $(dir $@)
+	@echo "  SO      $@"
+	@$(CC) $(CFLAGS) -DFAKE_NVML_NO_SMOOTHING -fPIC -shared -o $@ $<
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(OBJ)
 	@mkdir -p $(dir $@)

@@ -32,6 +32,8 @@ struct agent {
 	struct pp_buf resp;
 	struct pp_logbackoff bo;
 	unsigned long reapplied;
+	double sm_floor, sm_ramp; /* power smoothing as last applied (NAN: never) */
+	int sm_missing;           /* the backend cannot smooth: said once */
 };
 
 /* One exchange with the optimizer; the body lands in a->resp. */
@@ -80,6 +82,42 @@ static void apply_all(struct agent *a, double w, const char *why)
 	}
 }
 
+/* Power smoothing as the lease asks: the floor of the job's class and the
+ * hold-down rate, set again only when they change. A backend or driver
+ * without the feature is said once; the caps still hold every limit, only
+ * the swing and the fall at a job's end are not damped. */
+static void apply_smooth(struct agent *a, double floor_w, double ramp)
+{
+	int asked = floor_w > 0 || ramp > 0;
+	if ((floor_w == a->sm_floor && ramp == a->sm_ramp) || (!asked && isnan(a->sm_floor)))
+		return;
+	if (!a->be->smooth) {
+		if (!a->sm_missing++)
+			pp_log(PP_LOG_WARN, "agent", "backend %s cannot smooth power: floor %.0f W "
+			       "and hold-down %.2f W/s not applied", a->be->name, floor_w, ramp);
+		return;
+	}
+	int ok = 1;
+	for (int g = 0; g < a->n; g++) {
+		/* A floor is a draw, not a limit: below the cap range is fine. */
+		double f = a->has_range[g] ? fmin(floor_w, a->hi[g]) : floor_w;
+		struct pp_errbuf eb;
+		if (a->be->smooth(a->ctx, g, f, ramp, &eb)) {
+			ok = 0;
+			if (!a->sm_missing++)
+				pp_log(PP_LOG_WARN, "agent", "GPU %d: power smoothing not applied (floor "
+				       "%.0f W, hold-down %.2f W/s): %s", g, floor_w, ramp, eb.msg);
+			break;
+		}
+	}
+	if (ok) {
+		pp_log(PP_LOG_DEBUG, "agent", "power smoothing: floor %.0f W, hold-down %.2f W/s",
+		       floor_w, ramp);
+		a->sm_floor = floor_w;
+		a->sm_ramp = ramp;
+	}
+}
+
 static int renew(struct agent *a)
 {
 	char url[512];
@@ -111,6 +149,9 @@ static int renew(struct agent *a)
 			pp_log(PP_LOG_INFO, "agent", "lease renewed: leaving the safe cap");
 		a->on_safe = 0;
 		apply_all(a, json_number_value(cw), "lease");
+		json_t *fl = json_object_get(c0, "floor_w"), *rd = json_object_get(c0, "ramp_down_w_per_s");
+		if (json_is_number(fl) && json_is_number(rd))
+			apply_smooth(a, json_number_value(fl), json_number_value(rd));
 	} else {
 		if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "lease answer not understood");
@@ -197,6 +238,7 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 		a.has_dflt[g] = a.be->get_cap(a.ctx, g, &a.dflt[g], &ge) == PP_OK;
 	}
 	warn_persistence(&a);
+	a.sm_floor = a.sm_ramp = NAN;
 	a.curl = curl_easy_init();
 	pp_buf_init(&a.resp);
 	pp_logbackoff_reset(&a.bo);
@@ -223,7 +265,10 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 			nanosleep(&ts, NULL);
 		}
 	}
-	/* An orderly stop gives each GPU back the limit it had. */
+	/* An orderly stop gives each GPU back the limit it had, and turns off
+	 * the smoothing it set. */
+	if (!o->once && isfinite(a.sm_floor) && (a.sm_floor > 0 || a.sm_ramp > 0))
+		apply_smooth(&a, 0, 0);
 	for (int g = 0; g < a.n && !o->once; g++)
 		if (a.has_dflt[g]) {
 			struct pp_errbuf ge;

@@ -25,6 +25,13 @@ struct pp_backend {
 	/* Whether the driver stays loaded between jobs (NVML persistence
 	 * mode): 1 on, 0 off, -1 unknown. NULL when the backend cannot tell. */
 	int (*persistent)(void *ctx, int gpu);
+	/* Power smoothing: keeps the GPU's draw at least floor_w (damping a
+	 * synchronous job's swing) and lets it fall no faster than
+	 * ramp_down_w_per_s when work stops; both 0 turns it off.
+	 * PP_ERR_ARG when this device or driver has no such feature (NULL
+	 * when the backend never has). */
+	PP_WUR enum pp_err (*smooth)(void *ctx, int gpu, double floor_w, double ramp_down_w_per_s,
+				     struct pp_errbuf *eb);
 };
 
 extern const struct pp_backend pp_backend_nvml, pp_backend_command, pp_backend_sim;

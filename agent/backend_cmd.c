@@ -89,8 +89,9 @@ static void cmd_close(void *ctx)
 	free(b);
 }
 
-const struct pp_backend pp_backend_command = {"command", cmd_open, no_range, cmd_set,
-					      unknown,	 unknown,  given_count, cmd_close, NULL};
+const struct pp_backend pp_backend_command = {"command", cmd_open,    no_range, cmd_set,
+					      unknown,	 unknown,     given_count, cmd_close,
+					      NULL,	 NULL};
 
 /* --- the simulated park ------------------------------------------------ */
 
@@ -171,10 +172,25 @@ static enum pp_err sim_get(void *ctx, int gpu, double *w, struct pp_errbuf *eb)
 	return PP_OK;
 }
 
+/* The sim keeps the floor per rack; its draw never falls at a rate (a
+ * rack's job does not end in it), so only the floor is sent. */
+static enum pp_err sim_smooth(void *ctx, int gpu, double floor_w, double ramp_w_per_s,
+			      struct pp_errbuf *eb)
+{
+	(void)ramp_w_per_s;
+	if (gpu != 0)
+		return PP_OK; /* one floor for the rack's GPUs */
+	const struct simb *b = ctx;
+	char cmd[200], ans[256];
+	snprintf(cmd, sizeof cmd, "floor %s %.1f\n", b->rack, floor_w);
+	return sim_ask(b, cmd, ans, sizeof ans, eb);
+}
+
 static void sim_close(void *ctx)
 {
 	free(ctx);
 }
 
-const struct pp_backend pp_backend_sim = {"sim",   sim_open, no_range,	  sim_set,
-					  sim_get, unknown,  given_count, sim_close, NULL};
+const struct pp_backend pp_backend_sim = {"sim",   sim_open,    no_range,  sim_set,
+					  sim_get, unknown,     given_count, sim_close,
+					  NULL,    sim_smooth};

@@ -10,6 +10,20 @@
 typedef int nvret;
 typedef struct nvmlDevice *nvdev;
 
+/* nvml.h's nvmlPowerSmoothingProfile_v1_t and nvmlPowerSmoothingState_v1_t;
+ * a version word is the struct's size with the version in the top byte. */
+struct nvps_profile {
+	unsigned version, profile, param;
+	double value;
+};
+struct nvps_state {
+	unsigned version;
+	int state; /* nvmlEnableState_t */
+};
+#define NVPS_VER(t) ((unsigned)sizeof(t) | 1u << 24)
+#define NVPS_FLOOR_PCT 0  /* NVML_POWER_SMOOTHING_PROFILE_PARAM_PERCENT_TMP_FLOOR */
+#define NVPS_RAMP_DOWN 2  /* ..._RAMP_DOWN_RATE, W/s */
+
 struct nv {
 	void *lib;
 	nvret (*init)(void);
@@ -22,6 +36,10 @@ struct nv {
 	nvret (*set_limit)(nvdev, unsigned);
 	nvret (*usage)(nvdev, unsigned *);
 	nvret (*persistence)(nvdev, int *); /* optional */
+	/* Power smoothing (drivers from R570, Blackwell): optional too. */
+	nvret (*ps_param)(nvdev, struct nvps_profile *);
+	nvret (*ps_activate)(nvdev, struct nvps_profile *);
+	nvret (*ps_state)(nvdev, struct nvps_state *);
 	unsigned n;
 	nvdev *dev;
 };
@@ -78,6 +96,9 @@ static enum pp_err nv_open(void **ctx, const char *arg, const char *node, int gp
 	SYM(set_limit, "nvmlDeviceSetPowerManagementLimit");
 	SYM(usage, "nvmlDeviceGetPowerUsage");
 	*(void **)&v->persistence = dlsym(v->lib, "nvmlDeviceGetPersistenceMode");
+	*(void **)&v->ps_param = dlsym(v->lib, "nvmlDevicePowerSmoothingUpdatePresetProfileParam");
+	*(void **)&v->ps_activate = dlsym(v->lib, "nvmlDevicePowerSmoothingActivatePresetProfile");
+	*(void **)&v->ps_state = dlsym(v->lib, "nvmlDevicePowerSmoothingSetState");
 	nvret r = v->init();
 	if (r) {
 		v->shutdown = NULL; /* not initialised: nothing to shut down */
@@ -183,5 +204,41 @@ static int nv_persistent(void *ctx, int gpu)
 	return on != 0;
 }
 
-const struct pp_backend pp_backend_nvml = {"nvml",  nv_open,  nv_range, nv_set,	 nv_get,
-					   nv_power, nv_count, nv_close, nv_persistent};
+/* Power smoothing through preset profile 0: its floor (percent of the
+ * GPU's maximum limit, NVML's "TMP") and its ramp-down rate, then the
+ * profile activated and the feature switched on (off when both are 0). */
+static enum pp_err nv_smooth(void *ctx, int gpu, double floor_w, double ramp_w_per_s,
+			     struct pp_errbuf *eb)
+{
+	struct nv *v = ctx;
+	nvdev d = NULL;
+	if (!v->ps_param || !v->ps_activate || !v->ps_state)
+		return pp_errf(eb, PP_ERR_ARG, "this NVML has no power smoothing (a driver "
+					       "before R570)");
+	enum pp_err e = nv_dev(v, gpu, &d, eb);
+	unsigned lo, hi;
+	nvret r;
+	if (e)
+		return e;
+	if ((r = v->constraints(d, &lo, &hi)) || !hi)
+		return nverr(v, r, "power limit constraints", eb);
+	int on = floor_w > 0 || ramp_w_per_s > 0;
+	struct nvps_profile p = {NVPS_VER(struct nvps_profile), 0, NVPS_FLOOR_PCT,
+				 100.0 * floor_w * 1000 / hi};
+	if (on && (r = v->ps_param(d, &p)))
+		return nverr(v, r, "power smoothing floor", eb);
+	p.param = NVPS_RAMP_DOWN;
+	p.value = ramp_w_per_s;
+	if (on && (r = v->ps_param(d, &p)))
+		return nverr(v, r, "power smoothing ramp-down rate", eb);
+	if (on && (r = v->ps_activate(d, &p)))
+		return nverr(v, r, "power smoothing profile", eb);
+	struct nvps_state st = {NVPS_VER(struct nvps_state), on};
+	if ((r = v->ps_state(d, &st)))
+		return nverr(v, r, "power smoothing state", eb);
+	return PP_OK;
+}
+
+const struct pp_backend pp_backend_nvml = {"nvml",  nv_open,  nv_range, nv_set,
+					   nv_get,  nv_power, nv_count, nv_close,
+					   nv_persistent, nv_smooth};

@@ -109,12 +109,23 @@ static void load_site(struct loader *L, struct fy_node *root)
 		s->weather_pos = P(L, yget(site, "weather"));
 	}
 	struct fy_node *grid = ymap(w, site, "grid");
-	static const char *const gk[] = {"import_limit_kw", "ramp_kw_per_min", "events", NULL};
+	static const char *const gk[] = {"import_limit_kw", "ramp_kw_per_min", "events",
+					 "oscillation", NULL};
 	static const char *const gr[] = {"import_limit_kw", NULL};
 	if (!grid || ykeys(w, grid, "grid", gk, gr))
 		return;
 	ynum(w, grid, "import_limit_kw", 0, 1e7, 1, &s->import_limit_kw);
 	ynum(w, grid, "ramp_kw_per_min", 0, 1e7, 1, &s->ramp_kw_per_min);
+	struct fy_node *osc = ymap(w, grid, "oscillation");
+	static const char *const ok[] = {"alert_kw", "floor", NULL};
+	if (osc && !ykeys(w, osc, "oscillation", ok, NULL)) {
+		ynum(w, osc, "alert_kw", 0, 1e7, 1, &s->osc_alert_kw);
+		struct fy_node *fl = ymap(w, osc, "floor");
+		static const char *const fk[] = {"training", "inference", "batch", NULL};
+		if (fl && !ykeys(w, fl, "floor", fk, NULL))
+			for (int k = 0; fk[k]; k++)
+				ynum(w, fl, fk[k], 0, 0.95, 0, &s->osc_floor[k]);
+	}
 	struct fy_node *ev = yseq(w, grid, "events");
 	if (!ev)
 		return;

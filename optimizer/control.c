@@ -132,7 +132,8 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	c->node_meas_kw = calloc(c->nnodes, sizeof *c->node_meas_kw);
 	c->node_base_kw = calloc(c->nnodes, sizeof *c->node_base_kw);
 	c->node_unread = calloc(c->nnodes, sizeof *c->node_unread);
-	if (!c->node_meas_kw || !c->node_base_kw || !c->node_unread || index_racks(c))
+	if (!c->node_meas_kw || !c->node_base_kw || !c->node_unread || index_racks(c) ||
+	    pp_ctl_osc_init(c))
 		goto fail_nomem;
 	for (size_t i = 0; i < c->nracks; i++)
 		for (int n = c->racks[i].node; n >= 0; n = c->nodes[n].parent)
@@ -171,6 +172,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	pp_buf_free(&c->budget);
 	pp_buf_free(&c->budget_halls);
 	pp_ctl_jobs_free(c);
+	pp_ctl_osc_free(c);
 	free(c);
 }
 
@@ -352,6 +354,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				r->max_rise_w = fmax(r->max_rise_w, v - r->meas_w);
 			set_reading(c, r, v);
 			r->meas_ns = ts;
+			pp_ctl_osc_note(c, (int)(r - c->racks), ts, v / 1000);
 			note_extra(c, r);
 			used++;
 			if (over_limit(c, r)) {
@@ -362,8 +365,11 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 			c->grid_meas_kw = v;
 			c->grid_meas_ns = ts;
 			pp_ctl_signal_reading(c, v, ts);
+			pp_ctl_osc_note(c, -1, ts, v);
 			used++;
-			if (v > c->grid_limit_kw * (1 - c->cfg->site.margin) && c->grid_limit_kw > 0) {
+			/* Over the limit in force, not the one a ramp plans for. */
+			double lim = pp_ctl_limit_at(c, ts);
+			if (v > lim * (1 - c->cfg->site.margin) && lim > 0) {
 				*breach = 1;
 				c->st.breaches++;
 			}
@@ -417,24 +423,28 @@ double pp_ctl_grid_limit(struct pp_ctl *c, int64_t now_ns)
 }
 
 /* The limit to plan for now: the one in force, or a scheduled event's when
- * it starts before the caps issued now could bring the draw under it (two
- * periods for agents to apply them, and at the site's ramp rate, if any,
- * the time to come down from the draw now). A known limit is never met
- * late. */
+ * it starts before the caps issued now could bring the draw under it. With
+ * a site ramp rate the planned limit glides down to the event's along that
+ * rate, reaching it three periods (for agents to apply caps) before the
+ * start, so the draw falls no faster than the grid allows; without one it
+ * steps down three periods ahead. A known limit is never met late. */
 static double limit_ahead(const struct pp_ctl *c, int64_t now_ns)
 {
 	const struct pp_config *cfg = c->cfg;
 	double lim = pp_ctl_limit_at(c, now_ns);
-	int64_t now_s = now_ns / 1000000000;
-	double draw = c->grid_meas_ns ? c->grid_meas_kw : cfg->site.import_limit_kw;
+	double now_s = (double)now_ns / 1e9;
+	double lead = 3.0 * c->opt.period_ms / 1000;
+	double ramp = cfg->site.ramp_kw_per_min / 60; /* kW per second */
 	for (size_t i = 0; i < c->nev; i++) {
 		const struct cevent *ev = &c->ev[i];
-		double lead = 3.0 * c->opt.period_ms / 1000;
-		if (cfg->site.ramp_kw_per_min > 0 && draw > ev->limit_kw)
-			lead += (draw - ev->limit_kw) / cfg->site.ramp_kw_per_min * 60;
-		if (now_s < ev->end_s && now_s + (int64_t)ceil(lead) >= ev->start_s &&
-		    ev->limit_kw < lim)
-			lim = ev->limit_kw;
+		double to_start = (double)ev->start_s - now_s - lead;
+		if (now_s >= (double)ev->end_s)
+			continue;
+		double l = ev->limit_kw;
+		if (to_start > 0)
+			l = ramp > 0 ? ev->limit_kw + ramp * to_start : INFINITY;
+		if (l < lim)
+			lim = l;
 	}
 	return lim;
 }
@@ -653,6 +663,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	pp_ctl_update_caps(c, &in, &ans, now_ns);
 	pp_ctl_hist_add(c, now_ns);
 	pp_ctl_signal_cycle(c, now_ns);
+	pp_ctl_osc_cycle(c, now_ns);
 	e = pp_ctl_budget_build(c, now_ns);
 	if (e)
 		e = pp_errf(eb, e, "out of memory building the budget");

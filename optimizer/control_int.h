@@ -9,16 +9,30 @@
 
 #include "powerpark/control.h"
 #include "powerpark/gpu.h"
+#include "powerpark/log.h"
 #include "powerpark/plant.h"
 #include "powerpark/solve.h"
 #include "powerpark/weather.h"
 
 #define PP_CTL_GPUS 72 /* GPUs per rack tracked one by one (NVL72) */
 #define PP_CTL_CAP_HIST 3 /* cycles of issued caps a reading may lag behind */
+#define PP_CTL_OSC_RING 512 /* fast readings kept per meter (51 s at 10 Hz) */
+
+/* The oscillation of one level's power in the 0.1-3 Hz band, as of the
+ * last cycle (control_osc.c). */
+struct pp_ctl_osc {
+	int valid;                 /* its readings came fast enough to tell */
+	int alert;                 /* amp_kw above site.grid.oscillation.alert_kw */
+	int racks;                 /* fast meters summed */
+	double amp_kw, peak_hz, mean_kw;
+};
+struct osc_ring;
 
 /* Counters and the last cycle's figures (/metrics, decisions). */
 struct ctl_stats {
 	uint64_t cycles, breach_cycles, breaches, solve_errors, ingested, leases;
+	uint64_t ramp_limited;     /* cycles whose cap rises the site ramp cut */
+	uint64_t osc_alerts;       /* oscillation alerts raised */
 	double solve_us;
 	int stale_racks, shedding;
 };
@@ -132,6 +146,12 @@ struct pp_ctl {
 	struct chist *hist;        /* ring of PP_CTL_HIST points */
 	size_t hist_n, hist_at;
 	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
+	int64_t ramp_ns;           /* the last cycle, for the site ramp */
+	double holddown_w_per_s;   /* each GPU's share of the site ramp (leases) */
+	struct osc_ring *osc_site, **osc_rack, **osc_scratch; /* fast readings (lazily) */
+	double osc_site_last, *osc_rack_last; /* the last reading's time, until fast */
+	struct pp_ctl_osc osc_site_res, osc_hall_res[64], *osc_rack_res;
+	struct pp_logbackoff osc_bo;
 };
 
 /* The plants at dry bulb db and wet bulb wb carrying heat_kw: each
@@ -169,6 +189,15 @@ PP_WUR enum pp_err pp_ctl_json_load(const char *json, size_t len, json_t **root,
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);
+
+/* Oscillation (control_osc.c), mutex held: note a reading of kw at ts_ns
+ * from rack (index; -1 for the site meter); analyse every level once a
+ * cycle; append /metrics; allocate and free. */
+void pp_ctl_osc_note(struct pp_ctl *c, int rack, int64_t ts_ns, double kw);
+void pp_ctl_osc_cycle(struct pp_ctl *c, int64_t now_ns);
+PP_WUR enum pp_err pp_ctl_osc_metrics(struct pp_ctl *c, struct pp_buf *out);
+PP_WUR enum pp_err pp_ctl_osc_init(struct pp_ctl *c);
+void pp_ctl_osc_free(struct pp_ctl *c);
 
 /* Records the cycle at now_ns in the history ring (control_jobs.c); mutex held. */
 void pp_ctl_hist_add(struct pp_ctl *c, int64_t now_ns);

@@ -16,6 +16,45 @@
  * the two, and by at most rise_w_per_s per second. Every issued cap is
  * within the GPU's range and at or under this cycle's target, so the set of
  * issued caps keeps every limit the solve kept. */
+/* The site's ramp rate upwards: when the caps raised this cycle would add
+ * more draw (at what the racks want) than the rate allows since the last
+ * cycle, every rise is cut by one factor, so caps climb along the ramp
+ * after a limit event ends or a large job starts. Cuts are never delayed
+ * here: the planned limit glides down instead (limit_ahead), and a limit
+ * in force wins over the ramp. Also sets the hold-down rate the leases
+ * carry: each GPU's share of the ramp, so that every job ending at once
+ * still falls no faster than the grid allows. */
+static void ramp_up(struct pp_ctl *c, double cooling, int64_t now_ns)
+{
+	double ramp = c->cfg->site.ramp_kw_per_min / 60; /* grid kW per second */
+	double dt = c->ramp_ns ? (double)(now_ns - c->ramp_ns) / 1e9 : 0;
+	c->ramp_ns = now_ns;
+	c->holddown_w_per_s = 0;
+	if (!(ramp > 0))
+		return;
+	double gpus = 0, rise_kw = 0;
+	for (size_t i = 0; i < c->nracks; i++) {
+		const struct crack *r = &c->racks[i];
+		gpus += r->cfg->gpus;
+		double was = r->cap_hist[0], d = r->demand_w;
+		if (r->cap_w > was)
+			rise_kw += r->cfg->gpus * (fmin(r->cap_w, d) - fmin(was, d)) / 1000;
+	}
+	c->holddown_w_per_s = gpus > 0 ? ramp * 1000 / (1 + cooling) / gpus : 0;
+	double allow_kw = ramp * fmax(0, dt) / (1 + cooling);
+	if (rise_kw <= allow_kw || rise_kw <= 0)
+		return;
+	double f = allow_kw / rise_kw;
+	c->st.ramp_limited++;
+	for (size_t i = 0; i < c->nracks; i++) {
+		struct crack *r = &c->racks[i];
+		double was = r->cap_hist[0], d = r->demand_w;
+		if (r->cap_w <= was || was >= d)
+			continue;
+		r->cap_w = pp_gpu_clamp_cap(r->gpu, was + f * (fmin(r->cap_w, d) - was));
+	}
+}
+
 void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
 		 int64_t now_ns)
 {
@@ -37,6 +76,7 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		r->cap_w = pp_gpu_clamp_cap(r->gpu, r->cap_w);
 		r->target_w = t;
 	}
+	ramp_up(c, in->grid_cooling, now_ns);
 	/* The binding limit: the grid, then the highest node, then a plant. */
 	c->binding[0] = 0;
 	if (a->grid.binding)
@@ -99,8 +139,14 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, str
 	e = e ? e : pp_buf_appendf(out, ",\"cap_min_w\":%.0f,\"cap_max_w\":%.0f,\"caps\":[{\"job\":",
 				   r->gpu->cap_min_w, r->gpu->cap_max_w);
 	e = e ? e : pp_buf_json_str(out, r->job[0] ? r->job : r->cfg->name);
-	e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"cap_w\":%.1f,\"action\":\"%s\"}]}\n",
-				   r->cfg->gpus, r->cap_w, r->idle ? "idle" : "run");
+	/* The power floor of the job's class damps a synchronous job's swing;
+	 * the hold-down rate keeps its end from dropping the site faster than
+	 * its ramp. Agents apply both through GPU power smoothing. */
+	double floor_w = r->idle ? 0 : c->cfg->site.osc_floor[r->cls] * r->cap_w;
+	e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"cap_w\":%.1f,\"action\":\"%s\","
+				   "\"floor_w\":%.1f,\"ramp_down_w_per_s\":%.3f}]}\n",
+				   r->cfg->gpus, r->cap_w, r->idle ? "idle" : "run", floor_w,
+				   c->holddown_w_per_s);
 	pthread_mutex_unlock(&c->mu);
 	return e;
 }
@@ -424,6 +470,12 @@ enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out)
 		(unsigned long long)s->leases, s->solve_us / 1e6, c->st.stale_racks, s->shedding,
 		c->grid_meas_ns ? c->grid_meas_kw : NAN, c->grid_limit_kw, c->grid_alloc_kw);
 	e = e ? e : pp_ctl_signal_metrics(c, out);
+	e = e ? e : pp_ctl_osc_metrics(c, out);
+	e = e ? e : pp_buf_appendf(out, "# TYPE powerpark_ramp_limited_cycles_total counter\n"
+				   "powerpark_ramp_limited_cycles_total %llu\n"
+				   "# TYPE powerpark_holddown_watts_per_second gauge\n"
+				   "powerpark_holddown_watts_per_second %.3f\n",
+				   (unsigned long long)s->ramp_limited, c->holddown_w_per_s);
 	e = e ? e : pp_buf_appendf(out, "# TYPE powerpark_cap_watts gauge\n");
 	for (size_t i = 0; i < c->nracks && !e; i++)
 		e = pp_buf_appendf(out, "powerpark_cap_watts{rack=\"%s\"} %.1f\n",

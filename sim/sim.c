@@ -29,12 +29,19 @@ double sim_noise(struct pp_sim *s, double rel)
 	return 1 + rel * (2 * u - 1);
 }
 
-/* Rack power in W: base load plus each GPU at min(cap, demand). */
+/* Rack power in W: base load plus each GPU at min(cap, demand). A
+ * swinging job wants its demand for the compute part (60 %) of each
+ * period and swing_lo of TDP for the rest, all GPUs in step; a floor set
+ * through power smoothing lifts the low phase (never above the cap). */
 static double rack_w(struct pp_sim *s, const struct sim_rack *r)
 {
 	double want = r->demand * r->tdp_w;
+	if (r->swing_hz > 0 && fmod(sim_elapsed(s) * r->swing_hz, 1.0) >= 0.6)
+		want = r->swing_lo * r->tdp_w;
 	double idle = r->idle_w;
 	double g = want < r->cap_w ? want : r->cap_w;
+	if (g < r->floor_w)
+		g = r->floor_w < r->cap_w ? r->floor_w : r->cap_w;
 	if (g < idle)
 		g = idle;
 	return (r->r->base_kw * 1000 + r->r->gpus * g) * sim_noise(s, 0.005);
@@ -234,7 +241,8 @@ static struct sim_rack *find_rack(struct pp_sim *s, const char *name)
 	return NULL;
 }
 
-/* cap RACK|* WATTS, demand RACK|* FRACTION, get RACK, fault DEVICE KIND. */
+/* cap RACK|* WATTS, demand RACK|* FRACTION, floor RACK|* WATTS, swing RACK|* HZ
+ * LOW, get RACK, fault DEVICE KIND. */
 static void ctl_command(struct pp_sim *s, char *line, char *out, size_t len)
 {
 	char cmd[16], who[128];
@@ -245,8 +253,8 @@ static void ctl_command(struct pp_sim *s, char *line, char *out, size_t len)
 		if (!r)
 			snprintf(out, len, "error: no rack '%s'\n", who);
 		else
-			snprintf(out, len, "ok power_w=%.1f cap_w=%.1f demand=%.3f\n", rack_w(s, r),
-				 r->cap_w, r->demand);
+			snprintf(out, len, "ok power_w=%.1f cap_w=%.1f demand=%.3f floor_w=%.1f\n",
+				 rack_w(s, r), r->cap_w, r->demand, r->floor_w);
 		return;
 	}
 	if (n >= 2 && !strcmp(cmd, "fault")) {
@@ -263,24 +271,43 @@ static void ctl_command(struct pp_sim *s, char *line, char *out, size_t len)
 			snprintf(out, len, "ok fault %s %s\n", who, kind);
 		return;
 	}
-	if (n != 3 || (strcmp(cmd, "cap") && strcmp(cmd, "demand"))) {
-		snprintf(out, len, "error: expected 'cap RACK|* WATTS', 'demand RACK|* FRACTION' "
-				   "or 'get RACK'\n");
+	/* Each setter: its name, its valid range, the second value's (swing). */
+	static const struct {
+		const char *name, *what;
+		double lo, hi, lo2, hi2;
+	} set[] = {{"cap", "cap (0-5000 W)", 0, 5000, 0, 0},
+		   {"demand", "demand (0-1.5)", 0, 1.5, 0, 0},
+		   {"floor", "floor (0-5000 W)", 0, 5000, 0, 0},
+		   {"swing", "swing (0-20 Hz, low phase 0-1.5 of TDP)", 0, 20, 0, 1.5}};
+	size_t k = 0;
+	while (k < sizeof set / sizeof *set && strcmp(set[k].name, cmd))
+		k++;
+	double v2 = 0;
+	int two = k == 3;
+	if (k == sizeof set / sizeof *set || n != 3 ||
+	    (two && sscanf(line, "%*s %*s %*f %lf", &v2) != 1)) {
+		snprintf(out, len, "error: expected 'cap RACK|* WATTS', 'demand RACK|* FRACTION', "
+				   "'floor RACK|* WATTS', 'swing RACK|* HZ LOW' or 'get RACK'\n");
 		return;
 	}
-	int is_cap = !strcmp(cmd, "cap");
-	if ((is_cap && (v < 0 || v > 5000)) || (!is_cap && (v < 0 || v > 1.5))) {
-		snprintf(out, len, "error: %s out of range\n", is_cap ? "cap (0-5000 W)"
-								   : "demand (0-1.5)");
+	if (v < set[k].lo || v > set[k].hi || (two && (v2 < set[k].lo2 || v2 > set[k].hi2))) {
+		snprintf(out, len, "error: %s out of range\n", set[k].what);
 		return;
 	}
 	size_t hit = 0;
 	for (size_t i = 0; i < s->nracks; i++)
 		if (!strcmp(who, "*") || !strcmp(s->racks[i].r->name, who)) {
-			if (is_cap)
-				s->racks[i].cap_w = v;
-			else
-				s->racks[i].demand = v;
+			struct sim_rack *r = &s->racks[i];
+			if (k == 0)
+				r->cap_w = v;
+			else if (k == 1)
+				r->demand = v;
+			else if (k == 2)
+				r->floor_w = v;
+			else {
+				r->swing_hz = v;
+				r->swing_lo = v2;
+			}
 			hit++;
 		}
 	if (hit)

@@ -13,6 +13,9 @@ struct sim_rack {
 	double idle_w;          /* per GPU, from models/ */
 	double demand;          /* fraction of TDP the work wants */
 	double cap_w;           /* per-GPU cap in force */
+	double swing_hz;        /* a synchronous job: compute and communication phases */
+	double swing_lo;        /* ... the fraction of TDP it wants while communicating */
+	double floor_w;         /* per-GPU power floor (power smoothing), 0 = none */
 };
 
 /* One served device. */

@@ -6,7 +6,10 @@
  * driver does; FAKE_NVML_REVERT=1 makes each limit revert to the default
  * after it is read back once (a driver reload between leases);
  * FAKE_NVML_DRAW=P draws P % of the limit (default 90);
- * FAKE_NVML_PERSIST=0 reports persistence mode off (on by default). */
+ * FAKE_NVML_PERSIST=0 reports persistence mode off (on by default).
+ * Power smoothing (profile parameters, activation, state) is logged as
+ * "smooth GPU floor=PCT ramp_down=W/S state=ON"; built with
+ * FAKE_NVML_NO_SMOOTHING it has none of those symbols, as before R570. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,3 +147,62 @@ nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t d, int *mode)
 	*mode = !(p && !strcmp(p, "0"));
 	return NVML_SUCCESS;
 }
+
+#ifndef FAKE_NVML_NO_SMOOTHING
+/* nvml.h's v1 structs; the version word is checked as the driver does. */
+typedef struct {
+	unsigned version, profileId, paramId;
+	double value;
+} nvmlPowerSmoothingProfile_t;
+typedef struct {
+	unsigned version;
+	int state;
+} nvmlPowerSmoothingState_t;
+
+static double ps_floor[16], ps_ramp[16];
+
+static int bad_version(unsigned v, size_t size)
+{
+	return v != ((unsigned)size | 1u << 24);
+}
+
+nvmlReturn_t nvmlDevicePowerSmoothingUpdatePresetProfileParam(nvmlDevice_t d,
+							       nvmlPowerSmoothingProfile_t *p);
+nvmlReturn_t nvmlDevicePowerSmoothingUpdatePresetProfileParam(nvmlDevice_t d,
+							       nvmlPowerSmoothingProfile_t *p)
+{
+	if (bad_version(p->version, sizeof *p) || p->profileId > 4 || p->paramId > 3)
+		return NVML_ERROR_INVALID_ARGUMENT;
+	if (p->paramId == 0 && (p->value < 0 || p->value > 90))
+		return NVML_ERROR_INVALID_ARGUMENT; /* the floor is 0-90 % */
+	if (p->paramId == 0)
+		ps_floor[idx(d)] = p->value;
+	if (p->paramId == 2)
+		ps_ramp[idx(d)] = p->value;
+	return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDevicePowerSmoothingActivatePresetProfile(nvmlDevice_t d,
+							    nvmlPowerSmoothingProfile_t *p);
+nvmlReturn_t nvmlDevicePowerSmoothingActivatePresetProfile(nvmlDevice_t d,
+							    nvmlPowerSmoothingProfile_t *p)
+{
+	(void)d;
+	return bad_version(p->version, sizeof *p) ? NVML_ERROR_INVALID_ARGUMENT : NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDevicePowerSmoothingSetState(nvmlDevice_t d, nvmlPowerSmoothingState_t *s);
+nvmlReturn_t nvmlDevicePowerSmoothingSetState(nvmlDevice_t d, nvmlPowerSmoothingState_t *s)
+{
+	if (bad_version(s->version, sizeof *s))
+		return NVML_ERROR_INVALID_ARGUMENT;
+	const char *log = getenv("FAKE_NVML_LOG");
+	FILE *f = log ? fopen(log, "a") : NULL;
+	if (f) {
+		fprintf(f, "smooth %d floor=%.1f ramp_down=%.3f state=%d\n", idx(d), ps_floor[idx(d)],
+			ps_ramp[idx(d)], s->state);
+		fclose(f);
+	}
+	return NVML_SUCCESS;
+}
+#endif

@@ -9,10 +9,14 @@
 PP=${PP:-build/san/powerpark}
 BUILD=${BUILD:-build}
 NV=$(cd "$(dirname "$BUILD/tests/libfake_nvml.so")" && pwd)/libfake_nvml.so
+NVOLD=${NV%.so}_old.so
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 LT=lease-token-0123456789
 cat > "$TMP/site.yaml" <<YAML
-site: {name: t, margin: 0.02, grid: {import_limit_kw: 100}}
+site:
+  name: t
+  margin: 0.02
+  grid: {import_limit_kw: 100, ramp_kw_per_min: 6, oscillation: {floor: {training: 0.5}}}
 power:
   limit_kw: 100
   halls:
@@ -45,8 +49,24 @@ cap=$(curl -s -H "Authorization: Bearer $LT" "$U/v1/caps?node=n1" | /usr/bin/pyt
 check "both GPUs got a cap through NVML" [ "$(grep -c '^set [01] ' "$TMP/nv.log")" = 2 ]
 check "every limit set was in the device's range (200-700 W)" /usr/bin/python3 -c "
 import sys
-v=[int(l.split()[2]) for l in open('$TMP/nv.log')]
+v=[int(l.split()[2]) for l in open('$TMP/nv.log') if l.startswith('set ')]
 sys.exit(0 if v and all(200000 <= x <= 700000 for x in v) else 1)"
+lease=$(curl -s -H "Authorization: Bearer $LT" "$U/v1/caps?node=n1")
+check "the lease carries the training floor (half the cap) and a hold-down rate ($lease)" \
+	/usr/bin/python3 -c "
+import json,sys
+c=json.loads('$lease')['caps'][0]
+sys.exit(0 if abs(c['floor_w'] - 0.5*c['cap_w']) < 0.11 and c['ramp_down_w_per_s'] > 0 else 1)"
+check "power smoothing set through NVML on both GPUs: floor in % of 700 W, the hold-down, on" \
+	/usr/bin/python3 -c "
+import re,sys
+s=[l for l in open('$TMP/nv.log') if l.startswith('smooth ')]
+ok=len(s)==2 and all(re.search(r'floor=(\d+\.\d) ramp_down=(\d+\.\d+) state=1',l) for l in s)
+f=[float(re.search(r'floor=([\d.]+)',l).group(1)) for l in s] if ok else []
+sys.exit(0 if ok and all(10 < x < 60 for x in f) else 1)"
+FAKE_NVML_LOG="$TMP/nvold.log" agent --backend nvml --arg "$NVOLD" --once 2> "$TMP/e10"
+check "an NVML without power smoothing (before R570): said once, caps still applied" \
+	sh -c "[ \$(grep -c 'has no power smoothing' $TMP/e10) = 1 ] && [ \$(grep -c '^set ' $TMP/nvold.log) = 2 ]"
 FAKE_NVML_FAIL=set agent --backend nvml --arg "$NV" --once 2> "$TMP/e4"
 check "a refused set is reported by NVML's name for it" grep -q 'Insufficient Permissions' "$TMP/e4"
 
@@ -62,6 +82,7 @@ kill -TERM $AG
 wait $AG
 check "the agent stops cleanly on SIGTERM" [ $? -eq 0 ]
 check "on an orderly stop each GPU gets its default back (700 W)" [ "$(tail -2 "$TMP/nv2.log" | awk '{print $3}' | sort -u)" = 700000 ]
+check "... and power smoothing turned off" [ "$(grep '^smooth' "$TMP/nv2.log" | tail -2 | grep -c 'state=0')" = 2 ]
 
 FAKE_NVML_PERSIST=0 agent --backend nvml --arg "$NV" --once 2> "$TMP/e9"
 check "persistence mode off is warned about, naming the GPUs" grep -q 'persistence mode is off on 2 GPU(s) (0,1)' "$TMP/e9"
