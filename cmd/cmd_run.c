@@ -230,6 +230,16 @@ static void summary(const struct pp_scenario *sc, const struct pp_day_result *p,
 		int i = order[k];
 		printf("  %-22s %-32s %s\n", names[i], col[0][i], b ? col[1][i] : "");
 	}
+	char rp[2][96] = {"", ""};
+	for (int k = 0; k < 2 && r[k]; k++)
+		snprintf(rp[k], sizeof rp[k], "+%.0f / -%.0f kW/min, %d over %.0f",
+			 r[k]->ramp_up_max, r[k]->ramp_down_max, r[k]->ramp_over_steps,
+			 r[k]->ramp_limit);
+	if (p->ramp_limit > 0) {
+		printf("  %-22s %-32s %s\n", "ramp (every step)", rp[0], rp[1]);
+		printf("  %-22s %.2f MWh drawn by GPUs held down after their work stopped\n",
+		       "  hold-down", p->holddown_kwh / 1000);
+	}
 	int crossed = crossed_levels(p);
 	printf("\n  powerpark: %s", crossed ? "a limit was CROSSED (see above)\n"
 					    : "no limit crossed all day\n");
@@ -268,11 +278,15 @@ static enum pp_err json_result(struct pp_buf *b, const struct pp_day_result *r)
 		"\"value_want\":%.3f,\"deferred_gpu_h\":%.3f,\"jobs\":%d,\"jobs_deferred\":%d,"
 		"\"jobs_done\":%d,\"jobs_unfinished\":%d,\"first_held_h\":%.4f,"
 		"\"last_start_h\":%.4f,\"it_kwh\":%.3f,\"cooling_kwh\":%.3f,\"other_kwh\":%.3f,"
-		"\"water_l\":%.1f,\"unmet_heat_kwh\":%.3f,\"pue\":%.5f,\"steps\":%ld}",
+		"\"water_l\":%.1f,\"unmet_heat_kwh\":%.3f,\"pue\":%.5f,\"steps\":%ld,"
+		"\"ramp_up_max_kw_per_min\":%.1f,\"ramp_up_at_h\":%.4f,"
+		"\"ramp_down_max_kw_per_min\":%.1f,\"ramp_down_at_h\":%.4f,"
+		"\"ramp_over_steps\":%d,\"holddown_kwh\":%.3f}",
 		r->work_gpu_h, r->want_gpu_h, r->value, r->value_want, r->deferred_gpu_h, r->jobs,
 		r->jobs_deferred, r->jobs_done, r->jobs_unfinished, r->first_held_h,
 		r->last_start_h, r->it_kwh, r->cooling_kwh, r->other_kwh, r->water_l,
-		r->unmet_heat_kwh, r->pue, r->steps);
+		r->unmet_heat_kwh, r->pue, r->steps, r->ramp_up_max, r->ramp_up_at_h,
+		r->ramp_down_max, r->ramp_down_at_h, r->ramp_over_steps, r->holddown_kwh);
 }
 
 static int write_json(const char *path, const struct pp_day_result *p,

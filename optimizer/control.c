@@ -279,10 +279,13 @@ static double cap_in_force(const struct pp_ctl *c, const struct crack *r, int64_
 	double cap = r->cap_w;
 	int64_t until = r->cap_ns;
 	for (int q = 0; q < PP_CTL_CAP_HIST && until > t0; q++) {
+		/* Before the first cap the GPUs ran at their default limit. */
+		if (!r->cap_hist_ns[q])
+			return r->gpu->cap_max_w;
 		cap = fmax(cap, r->cap_hist[q]);
 		until = r->cap_hist_ns[q];
 	}
-	return cap;
+	return r->cap_ns ? cap : r->gpu->cap_max_w;
 }
 
 /* A reading above what the rack's base and its GPUs at the caps that
@@ -434,7 +437,8 @@ static double limit_ahead(const struct pp_ctl *c, int64_t now_ns)
 	double lim = pp_ctl_limit_at(c, now_ns);
 	double now_s = (double)now_ns / 1e9;
 	double lead = 3.0 * c->opt.period_ms / 1000;
-	double ramp = cfg->site.ramp_kw_per_min / 60; /* kW per second */
+	/* kW per second, 10 % kept for what the plan misses (see ramp_up) */
+	double ramp = 0.9 * cfg->site.ramp_kw_per_min / 60;
 	for (size_t i = 0; i < c->nev; i++) {
 		const struct cevent *ev = &c->ev[i];
 		double to_start = (double)ev->start_s - now_s - lead;

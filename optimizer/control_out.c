@@ -28,6 +28,7 @@ static void ramp_up(struct pp_ctl *c, double cooling, int64_t now_ns)
 {
 	double ramp = c->cfg->site.ramp_kw_per_min / 60; /* grid kW per second */
 	double dt = c->ramp_ns ? (double)(now_ns - c->ramp_ns) / 1e9 : 0;
+	int first = !c->ramp_ns;
 	c->ramp_ns = now_ns;
 	c->holddown_w_per_s = 0;
 	if (!(ramp > 0))
@@ -41,8 +42,10 @@ static void ramp_up(struct pp_ctl *c, double cooling, int64_t now_ns)
 			rise_kw += r->cfg->gpus * (fmin(r->cap_w, d) - fmin(was, d)) / 1000;
 	}
 	c->holddown_w_per_s = gpus > 0 ? ramp * 1000 / (1 + cooling) / gpus : 0;
-	double allow_kw = ramp * fmax(0, dt) / (1 + cooling);
-	if (rise_kw <= allow_kw || rise_kw <= 0)
+	/* 10 % of the ramp is kept for what the plan does not see: meter
+	 * noise, cooling that follows the heat with its own steps. */
+	double allow_kw = 0.9 * ramp * fmax(0, dt) / (1 + cooling);
+	if (first || rise_kw <= allow_kw || rise_kw <= 0)
 		return;
 	double f = allow_kw / rise_kw;
 	c->st.ramp_limited++;
@@ -69,7 +72,12 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		r->cap_ns = now_ns;
 		double t = a->jobs[i].action == PP_RUN ? a->jobs[i].cap_w : r->gpu->cap_min_w;
 		t = pp_gpu_clamp_cap(r->gpu, t);
-		if (t < r->cap_w)
+		/* The first plan is issued as solved: until then the GPUs run at
+		 * their default limit, above it, so it is a cut; starting from
+		 * the floor would drop the site and climb back for minutes. */
+		if (!c->ramp_ns)
+			r->cap_w = t;
+		else if (t < r->cap_w)
 			r->cap_w = t;
 		else if (t > r->cap_w && r->target_w > r->cap_w)
 			r->cap_w = fmin(fmin(t, r->target_w), r->cap_w + step);
@@ -100,6 +108,14 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 	c->cooling_ratio = in->grid_cooling;
 	c->st.solve_us = a->solve_us;
 	c->st.shedding = a->shedding;
+}
+
+double pp_ctl_holddown(struct pp_ctl *c)
+{
+	pthread_mutex_lock(&c->mu);
+	double v = c->holddown_w_per_s;
+	pthread_mutex_unlock(&c->mu);
+	return v;
 }
 
 /* --- JSON helpers ------------------------------------------------------ */

@@ -144,6 +144,24 @@ static double gpu_draw(const struct pp_day *d, const struct drack *x)
 	return fmax(x->gpu->idle_w, fmin(want, x->cap_w));
 }
 
+/* The draw with the hold-down agents set through power smoothing: when
+ * work stops or drops, the GPU's draw falls at most holddown_w_per_s (the
+ * firmware burns the difference), never above the cap. The extra energy
+ * is counted. */
+static double held_draw(struct pp_day *d, struct drack *x)
+{
+	double w = gpu_draw(d, x);
+	if (d->holddown_w_per_s > 0) {
+		double held = fmin(x->hold_w, x->cap_w);
+		if (held > w) {
+			d->res.holddown_kwh += x->r->gpus * (held - w) / 1000 * d->dt / 3600;
+			w = held;
+		}
+		x->hold_w = w - d->holddown_w_per_s * d->dt;
+	}
+	return w;
+}
+
 /* The park's power at this step's caps: racks, rows, halls, plants, grid. */
 static void physics(struct pp_day *d)
 {
@@ -157,7 +175,7 @@ static void physics(struct pp_day *d)
 		struct drack *x = &d->racks[i];
 		rng = rng * 1103515245u + 12345u;
 		double noise = 1 + 0.004 * ((double)((rng >> 8) & 0xffff) / 65535.0 - 0.5);
-		x->kw = (x->r->base_kw + x->r->gpus * gpu_draw(d, x) / 1000) * noise;
+		x->kw = (x->r->base_kw + x->r->gpus * held_draw(d, x) / 1000) * noise;
 		d->row_kw[x->row] += x->kw;
 		d->hall_kw[x->hall] += x->kw;
 	}
@@ -295,6 +313,7 @@ int pp_day_step(struct pp_day *d, struct pp_errbuf *eb)
 		feed(d);
 		if (pp_ctl_cycle(d->ctl, d->now_ns, d->breach, eb))
 			rc = -1;
+		d->holddown_w_per_s = pp_ctl_holddown(d->ctl);
 		for (size_t i = 0; i < d->nracks; i++) {
 			struct drack *x = &d->racks[i];
 			double cap = pp_ctl_rack_cap(d->ctl, x->r->name);

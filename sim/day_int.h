@@ -15,6 +15,7 @@ struct drack {
 	int job;              /* index in jobs[], -1 when idle */
 	double cap_w;         /* per GPU, applied */
 	double next_cap_w;    /* leased this step, applied the next */
+	double hold_w;        /* per GPU: the draw smoothing keeps this step (hold-down) */
 	double kw;
 };
 
@@ -63,6 +64,8 @@ struct pp_day {
 	int plant_on[PP_DAY_MAX_PLANTS];
 	double it_kw, cooling_kw, grid_kw, limit_kw, water_lph, unmet_kw, cool_ratio;
 	double alpha;         /* the proportional baseline's factor */
+	double holddown_w_per_s; /* the rate agents set (the controller's), 0 = none */
+	double prev_grid_kw;     /* last step's, for the ramp */
 	int breach;
 	struct pp_day_result res;
 };

@@ -46,6 +46,7 @@ void result_init(struct pp_day *d)
 	for (size_t p = 0; p < r->nplants; p++)
 		level_init(&r->plants[p], d->cfg->plants[p].name);
 	r->jobs = (int)d->njobs;
+	r->ramp_limit = d->cfg->site.ramp_kw_per_min;
 }
 
 void result_add(struct pp_day *d)
@@ -89,6 +90,21 @@ void result_add(struct pp_day *d)
 	for (size_t j = 0; j < d->njobs; j++)
 		if (d->jobs[j].st == DJ_HELD)
 			r->deferred_gpu_h += d->jobs[j].gpus * dh;
+	/* The ramp, measured at every step (the first has nothing before it). */
+	if (d->step > 0) {
+		double rate = (d->grid_kw - d->prev_grid_kw) * 60 / d->dt;
+		if (rate > r->ramp_up_max) {
+			r->ramp_up_max = rate;
+			r->ramp_up_at_h = d->t_h;
+		}
+		if (-rate > r->ramp_down_max) {
+			r->ramp_down_max = -rate;
+			r->ramp_down_at_h = d->t_h;
+		}
+		r->ramp_over_steps += cfg->site.ramp_kw_per_min > 0 &&
+				      fabs(rate) > cfg->site.ramp_kw_per_min;
+	}
+	d->prev_grid_kw = d->grid_kw;
 	r->it_kwh += d->it_kw * dh;
 	r->cooling_kwh += d->cooling_kw * dh;
 	r->other_kwh += cfg->site.other_kw * dh;

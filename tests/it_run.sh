@@ -61,6 +61,32 @@ ts = [int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1]) if l.startswith(("site
 sys.exit(not ts or not all(lo <= t <= hi for t in ts))
 PY
 
+# --- 1b. the ramp (issue 10): an event ending, a 4,032-GPU job ending ----
+sed "s#OUTDIR#$TMP/lp-ramp#" tests/data/scenario_ramp.yaml > "$TMP/ramp.yaml"
+$PP run "$TMP/ramp.yaml" --fast --quiet --summary-json "$TMP/ramp.json" > "$TMP/ramp.out" 2>&1
+check "the ramp scenario runs" [ $? -eq 0 ]
+rpy() { /usr/bin/python3 - "$TMP/ramp.json" "$@"; }
+check "ramp: the event was met and the 4,032-GPU job ended within the day" rpy <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["powerpark"]
+sys.exit(not (p["crossed_levels"] == 0 and p["jobs_done"] == 1))
+PY
+check "ramp: under powerpark no step changed the site's draw faster than 1,000 kW/min (event start and end, job end)" rpy <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["powerpark"]
+print("powerpark: +%.0f / -%.0f kW/min" % (p["ramp_up_max_kw_per_min"], p["ramp_down_max_kw_per_min"]))
+sys.exit(not (p["ramp_over_steps"] == 0 and p["ramp_up_max_kw_per_min"] <= 1000
+              and p["ramp_down_max_kw_per_min"] <= 1000 and p["steps"] == 540))
+PY
+check "ramp: the hold-down's energy is reported, and proportional capping broke the ramp at the job's end" rpy <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+p, b = r["powerpark"], r["proportional"]
+print("hold-down %.0f kWh; baseline -%.0f kW/min at %.2f h" % (p["holddown_kwh"], b["ramp_down_max_kw_per_min"], b["ramp_down_at_h"]))
+sys.exit(not (p["holddown_kwh"] > 0 and b["ramp_down_max_kw_per_min"] > 5000 and b["ramp_down_at_h"] > 0.6))
+PY
+check "ramp: the summary shows the ramp row" grep -q "ramp (every step)" "$TMP/ramp.out"
+
 # --- 2. live: the API on the simulated clock, the dashboard in Chromium ---
 port=$(free_port)
 $PP run "$TMP/tiny.yaml" --speed 200 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &

@@ -117,6 +117,10 @@ PP_WUR enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *
  * leases. NAN for an unknown rack. */
 double pp_ctl_rack_cap(struct pp_ctl *c, const char *rack);
 
+/* Each GPU's share of the site's ramp rate as of the last cycle, in W per
+ * second: the hold-down leases carry (0 without a ramp rate). */
+double pp_ctl_holddown(struct pp_ctl *c);
+
 /* The limit that bound in the last cycle ("grid", "hall:a", "plant:p1", ""
  * when none), copied into out (len bytes, borrowed). */
 void pp_ctl_binding(struct pp_ctl *c, char *out, size_t len);

@@ -56,6 +56,13 @@ struct pp_day_result {
 	double it_kwh, cooling_kwh, other_kwh, water_l, unmet_heat_kwh;
 	double pue;
 	long steps;
+	/* The site's draw from one step to the next (every sample), in kW per
+	 * minute, against the configured ramp rate. */
+	double ramp_limit;                   /* site.grid.ramp_kw_per_min (0 = none) */
+	double ramp_up_max, ramp_down_max;  /* the largest rise and fall */
+	double ramp_up_at_h, ramp_down_at_h; /* when */
+	int ramp_over_steps;                 /* steps that changed faster than the ramp */
+	double holddown_kwh;                 /* drawn by GPUs held down after their work stopped */
 };
 
 /* What a progress line shows. */
