@@ -175,6 +175,11 @@ static void t_bad_limits(void)
 	expect(edit(9, "      limit_kw: 0\n"), "site.yaml", "9:17: 'limit_kw': must be > 0, got 0");
 	expect(edit(4, "    import_limit_kw: -1\n"), "site.yaml",
 	       "4:22: 'import_limit_kw': must be > 0");
+	/* The power floor is a fraction of the cap: smoothing firmware stops at 90 %. */
+	expect(edit(4, "    import_limit_kw: 1000\n    oscillation: {floor: {training: 1.2}}\n"),
+	       "site.yaml", "5:37: 'training': must be <= 0.95, got 1.2");
+	expect(edit(4, "    import_limit_kw: 1000\n    oscillation: {flor: {training: 0.5}}\n"),
+	       "site.yaml", "5:19: oscillation: unknown key 'flor' (did you mean 'floor'?)");
 }
 
 static void t_duplicates(void)
