@@ -120,14 +120,7 @@ $PP collect -c "$TMP/sim.yaml" --once --stdout > "$TMP/sim.lp" 2>/dev/null
 raw=$(snmpget -v2c -c public -Oqv 127.0.7.1:$UP 1.3.6.1.4.1.318.1.1.26.4.3.1.5.1)
 check "snmpget reads the sim's PDU power; collector = 10 x raw" near "$($LPG $TMP/sim.lp pdu device=pdu-r1 power_w)" $((raw * 10))
 CTL=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['control'])" "$TMP/sim.json")
-ctl() { /usr/bin/python3 - "$CTL" "$1" <<'PY'
-import socket, sys
-h, p = sys.argv[1].rsplit(":", 1)
-s = socket.create_connection((h, int(p)), timeout=5)
-s.sendall((sys.argv[2] + "\n").encode())
-print(s.makefile().readline().strip())
-PY
-}
+ctl() { simctl "$1"; }
 simw=$(ctl "get r1" | sed -n 's/.*power_w=\([0-9.]*\).*/\1/p')
 check "the sim serves what its state says (control 'get' = snmpget x 10)" /usr/bin/python3 -c "import sys; sys.exit(0 if abs(round(float('$simw')/10)-$raw)<=0 else 1)"
 walked=$(snmpbulkwalk -v2c -c public -Oqn 127.0.7.1:$UP 1.3.6.1.4.1.318.1.1.26.9.4.3.1.7 | awk '$1 ~ /^.1.3.6.1.4.1.318.1.1.26.9.4.3.1.7./' | awk '{print $1}' | sort -u | wc -l)

@@ -99,15 +99,7 @@ done
 J() { curl -s "$U/v1/budget" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 fresh() { [ "$(J 'd["stale_racks"]')" = 0 ] && [ "$(J 'd["grid"]["measured_kw"] is not None')" = True ]; }
 check "every rack and the site meter are read through collect -> /write" wait_for 30 fresh
-simcap() { /usr/bin/python3 - "$CTL" "get $1" <<'PY'
-import socket, sys
-h, p = sys.argv[1].rsplit(":", 1)
-s = socket.create_connection((h, int(p)), timeout=5)
-s.sendall((sys.argv[2] + "\n").encode())
-line = s.makefile().readline()
-print(line.split("cap_w=")[1].split()[0])
-PY
-}
+simcap() { simctl get "$1" | sed 's/.*cap_w=\([^ ]*\).*/\1/'; }
 leased() { [ "$(simcap r1)" = "$(J '"%.1f" % [r for r in d["racks"] if r["name"]=="r1"][0]["cap_w"]')" ]; }
 check "agents apply the leased caps to the sim" wait_for 20 leased
 over_ev() { /usr/bin/python3 -c "import sys; sys.exit(0 if $(J 'd["grid"]["measured_kw"]') > 112 else 1)"; }
@@ -235,14 +227,6 @@ check "every cycle's decision reaches the file output" wait_for 10 decided
 check "... with caps per rack" sh -c "cat $TMP/lp/*.lp | grep -q '^cap,site=t,rack=r1 cap_w='"
 
 # --- a PDU stops answering: its rack is planned at its worst case ---------------------
-simctl() { /usr/bin/python3 - "$CTL" "$1" <<'PY'
-import socket, sys
-h, p = sys.argv[1].rsplit(":", 1)
-s = socket.create_connection((h, int(p)), timeout=5)
-s.sendall((sys.argv[2] + "\n").encode())
-print(s.makefile().readline().strip())
-PY
-}
 R4() { J "[r for r in d['racks'] if r['name']=='r4'][0]['$1']"; }
 check "the sim silences pdu4" [ "$(simctl 'fault pdu4 silent' | cut -c1-2)" = ok ]
 stale4() { [ "$(R4 stale)" = True ]; }

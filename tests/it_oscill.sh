@@ -49,14 +49,6 @@ $PP sim -c "$TMP/site.yaml" > "$TMP/sim.json" 2> "$TMP/sim.err" &
 PIDS="$PIDS $!"
 check "sim is up" wait_for 30 has_line "$TMP/sim.json" '"control"'
 CTL=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['control'])" "$TMP/sim.json")
-simctl() { /usr/bin/python3 - "$CTL" "$*" <<'PY'
-import socket, sys
-h, p = sys.argv[1].rsplit(":", 1)
-s = socket.create_connection((h, int(p)), timeout=5)
-s.sendall((sys.argv[2] + "\n").encode())
-print(s.makefile().readline().strip())
-PY
-}
 a1=$(simctl demand '*' 0.95)
 a2=$(simctl swing r1 1.3 0.2)
 check "the sim takes a swing (1.3 Hz, low phase at 20 % of TDP): $a1, $a2" [ "${a1%% *}${a2%% *}" = okok ]

@@ -65,6 +65,16 @@ CONF
 	wait_for 60 http_ok "http://127.0.0.1:$2/ping"
 }
 
+# One command to `powerpark sim`'s control socket ($CTL, HOST:PORT), its
+# answer line on stdout.
+simctl() { /usr/bin/python3 - "$CTL" "$*" <<'PY'
+import socket, sys
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)), timeout=5)
+s.sendall((sys.argv[2] + "\n").encode())
+print(s.makefile().readline().strip())
+PY
+}
 
 done_tests() {
 	echo "$1: $PASS passed, $FAIL failed"
