@@ -92,9 +92,10 @@ static void apply_smooth(struct agent *a, double floor_w, double ramp)
 	if ((floor_w == a->sm_floor && ramp == a->sm_ramp) || (!asked && isnan(a->sm_floor)))
 		return;
 	if (!a->be->smooth) {
-		if (!a->sm_missing++)
+		if (!a->sm_missing)
 			pp_log(PP_LOG_WARN, "agent", "backend %s cannot smooth power: floor %.0f W "
 			       "and hold-down %.2f W/s not applied", a->be->name, floor_w, ramp);
+		a->sm_missing = 1;
 		return;
 	}
 	int ok = 1;
@@ -104,9 +105,10 @@ static void apply_smooth(struct agent *a, double floor_w, double ramp)
 		struct pp_errbuf eb;
 		if (a->be->smooth(a->ctx, g, f, ramp, &eb)) {
 			ok = 0;
-			if (!a->sm_missing++)
+			if (!a->sm_missing)
 				pp_log(PP_LOG_WARN, "agent", "GPU %d: power smoothing not applied (floor "
 				       "%.0f W, hold-down %.2f W/s): %s", g, floor_w, ramp, eb.msg);
+			a->sm_missing = 1;
 			break;
 		}
 	}

@@ -23,7 +23,6 @@
 struct pp_ctl_osc {
 	int valid;                 /* its readings came fast enough to tell */
 	int alert;                 /* amp_kw above site.grid.oscillation.alert_kw */
-	int racks;                 /* fast meters summed */
 	double amp_kw, peak_hz, mean_kw;
 };
 struct osc_ring;

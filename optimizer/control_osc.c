@@ -129,7 +129,6 @@ static int analyse(struct osc_ring **rings, size_t n, double now, struct pp_ctl_
 	o->amp_kw = a.band_amp;
 	o->peak_hz = a.peak_hz;
 	o->mean_kw = a.mean;
-	o->racks = (int)fast;
 	return 1;
 }
 

@@ -72,10 +72,12 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		r->cap_ns = now_ns;
 		double t = a->jobs[i].action == PP_RUN ? a->jobs[i].cap_w : r->gpu->cap_min_w;
 		t = pp_gpu_clamp_cap(r->gpu, t);
-		/* The first plan is issued as solved: until then the GPUs run at
-		 * their default limit, above it, so it is a cut; starting from
-		 * the floor would drop the site and climb back for minutes. */
-		if (!c->ramp_ns)
+		/* The first cap of a rack is issued as solved: until then its GPUs
+		 * run at their default limit, above it, so it is a cut; starting
+		 * from the floor would drop the site and climb back for minutes.
+		 * (No issue time before this one is what cap_in_force reads as
+		 * "the default limit" too.) */
+		if (!r->cap_hist_ns[0])
 			r->cap_w = t;
 		else if (t < r->cap_w)
 			r->cap_w = t;

@@ -17,16 +17,7 @@ site:
   name: t
   margin: 0.02
   grid: {import_limit_kw: 100, ramp_kw_per_min: 6, oscillation: {floor: {training: 0.5}}}
-power:
-  limit_kw: 100
-  halls:
-    - name: a
-      limit_kw: 90
-      rows:
-        - name: a1
-          limit_kw: 90
-          racks:
-            - {name: n1, limit_kw: 10, base_kw: 0.5, gpus: 2, gpu_model: H100-SXM}
+$(one_rack_power n1 2)
 api:
   tokens:
     - {name: agents, token: $LT, scopes: [lease, write]}

@@ -78,16 +78,7 @@ LT=lease-token-0123456789
 GT=grid-token-0123456789
 cat > "$TMP/site.yaml" <<YAML
 site: {name: t, margin: 0.02, grid: {import_limit_kw: 100}}
-power:
-  limit_kw: 100
-  halls:
-    - name: a
-      limit_kw: 90
-      rows:
-        - name: a1
-          limit_kw: 90
-          racks:
-            - {name: n1, limit_kw: 10, base_kw: 0.5, gpus: 8, gpu_model: H100-SXM}
+$(one_rack_power n1 8)
 api:
   tokens:
     - {name: scheduler, token: $WT, scopes: [write]}

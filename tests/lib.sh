@@ -65,6 +65,23 @@ CONF
 	wait_for 60 http_ok "http://127.0.0.1:$2/ping"
 }
 
+# The power tree of a one-rack site (rack $1 with $2 H100 GPUs, 100 kW),
+# for a config's heredoc: $(one_rack_power n1 8).
+one_rack_power() {
+	cat <<YAML
+power:
+  limit_kw: 100
+  halls:
+    - name: a
+      limit_kw: 90
+      rows:
+        - name: a1
+          limit_kw: 90
+          racks:
+            - {name: $1, limit_kw: 10, base_kw: 0.5, gpus: $2, gpu_model: H100-SXM}
+YAML
+}
+
 # One command to `powerpark sim`'s control socket ($CTL, HOST:PORT), its
 # answer line on stdout.
 simctl() { /usr/bin/python3 - "$CTL" "$*" <<'PY'
