@@ -25,6 +25,7 @@ int pp_cmd_solve(int argc, char **argv);
 int pp_cmd_optimize(int argc, char **argv);
 int pp_cmd_agent(int argc, char **argv);
 int pp_cmd_slurm(int argc, char **argv);
+int pp_cmd_plan(int argc, char **argv);
 
 /* Set by SIGTERM or SIGINT once pp_cmd_catch_stop has run; the long-running
  * commands poll it. */

@@ -12,6 +12,8 @@ static const struct pp_command commands[] = {
 	{"collect", "poll every Modbus and SNMP device and send its metrics", pp_cmd_collect},
 	{"sim", "serve a simulated park (SNMP agents, Modbus gateways) for a config",
 	 pp_cmd_sim},
+	{"plan", "simulate candidate sites over a year of weather; rank them in a report",
+	 pp_cmd_plan},
 	{"weather", "summarize an EPW weather file: wet-bulb hours, free cooling", pp_cmd_weather},
 	{"solve", "optimize one instance: caps and run/defer/pause per job (JSON)", pp_cmd_solve},
 	{"optimize", "the control loop and budget API of a site (caps, leases, admission)", pp_cmd_optimize},

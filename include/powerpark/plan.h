@@ -1,0 +1,120 @@
+/* plan.h - the regional planner's input: candidate sites (weather, grid
+ * connection and its limit events), cooling designs, the GPU fleet, the job
+ * mix and the policies to compare (docs/plan.md). `powerpark plan` reads
+ * it; year.h simulates one site x design x policy over it. */
+#ifndef PP_PLAN_H
+#define PP_PLAN_H
+
+#include <stddef.h>
+
+#include "powerpark/config.h"
+#include "powerpark/err.h"
+#include "powerpark/gpu.h"
+#include "powerpark/plant.h"
+
+enum pp_plan_policy {
+	PP_PLAN_STATIC,       /* one cap all year, sized for every GPU at its cap in the worst hour */
+	PP_PLAN_PROPORTIONAL, /* every GPU capped by one factor each step; nothing deferred */
+	PP_PLAN_OPTIMIZER,    /* powerpark's solver each step: caps, deferral, shedding */
+	PP_PLAN_NPOLICIES
+};
+
+/* "static", "proportional", "optimizer". */
+const char *pp_plan_policy_name(enum pp_plan_policy p);
+
+enum pp_plan_pattern {
+	PP_PATTERN_FLAT,      /* the same arrival rate all year */
+	PP_PATTERN_DIURNAL,   /* busiest mid-afternoon, quietest before dawn (mean 1) */
+	PP_PATTERN_WEEKDAY    /* office hours on weekdays (mean 1) */
+};
+
+/* One class of the job mix. Its share is of the fleet's offered GPU-hours. */
+struct pp_plan_class {
+	enum pp_job_class cls;
+	double share, weight;
+	double demand;        /* a GPU's draw at full speed, fraction of its maximum cap */
+	double deferrable;    /* fraction of its jobs that may wait for power */
+	double max_delay_h;   /* how long such a job may wait before it must run */
+	double run_h;         /* mean run time at full speed */
+	int gpus;             /* GPUs per job */
+	enum pp_plan_pattern pattern;
+	struct pp_pos pos;
+};
+
+/* One hall type of a cooling design; count identical halls share it. */
+struct pp_plan_hall {
+	enum pp_plant_design cooling;
+	const char *chiller;  /* model name; NULL: the design's default */
+	double share;         /* of the fleet's GPUs, over all count halls */
+	int count, reserve;
+	double chiller_kw, supply_c;
+};
+
+struct pp_plan_design {
+	const char *name;
+	struct pp_plan_hall *halls;
+	size_t nhalls;
+	double oversize;      /* plant capacity over the hall's nameplate heat at the design hour */
+	struct pp_pos pos;
+};
+
+/* A utility limit event, every year: the months it applies (bit m-1), the
+ * days (0 all, 1 weekdays, 2 weekends) and local hours [from_h, to_h). */
+struct pp_plan_event {
+	const char *name;
+	unsigned months;
+	int days;
+	double from_h, to_h, limit_kw;
+};
+
+struct pp_plan_site {
+	const char *name;
+	const char *weather;  /* EPW path, resolved against the plan's folder */
+	struct pp_pos weather_pos;
+	double limit_kw;      /* grid import limit; INFINITY for "unlimited" */
+	double other_kw;      /* offices, lighting, security: constant */
+	double loss_frac;     /* transformer and UPS losses, per kW of IT */
+	struct pp_plan_event *events;
+	size_t nevents;
+	unsigned designs;     /* bit d: design d is built here */
+	struct pp_pos pos;
+};
+
+#define PP_PLAN_MAX_CLASSES 8
+#define PP_PLAN_MAX_DESIGNS 16
+
+/* A loaded plan. Everything it points to is owned by it. */
+struct pp_plan {
+	const char *file, *name, *description;
+	double step_s, hours, loss_budget, margin;
+	int runs;
+	unsigned long seed;
+	unsigned policies;    /* bit p: enum pp_plan_policy p is compared */
+	const struct pp_gpu_model *gpu;
+	int gpus, search_step;   /* fleet size; granularity of the GPU-count search */
+	double host_w;        /* per GPU: CPUs, memory, network, fans of its server */
+	double utilization;   /* offered GPU-hours / fleet GPU-hours */
+	struct pp_plan_class classes[PP_PLAN_MAX_CLASSES];
+	size_t nclasses;
+	struct pp_plan_design *designs;
+	size_t ndesigns;
+	struct pp_plan_site *sites;
+	size_t nsites;
+	void *priv_;
+};
+
+/* Loads the plan at path (borrowed). On success *out receives it (taken;
+ * pp_plan_destroy). Otherwise every problem is appended to diags as
+ * FILE:LINE:COL: what was expected, and PP_ERR_CONFIG returned. Weather
+ * files are checked to exist, not read. */
+PP_WUR enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags *diags);
+
+/* Frees a plan; NULL is fine. */
+void pp_plan_destroy(struct pp_plan *p);
+
+/* The grid limit of site s (borrowed) at local standard time t_h hours
+ * after 1 January 00:00 of a year whose 1 January is weekday wday0
+ * (0 Sunday): the lowest of the events in force, else the connection. */
+double pp_plan_limit_at(const struct pp_plan_site *s, double t_h, int wday0);
+
+#endif

@@ -1,0 +1,726 @@
+/* year.c - a planned year (year.h): the fleet in halls with their plants,
+ * the jobs arriving, and each step the policy choosing caps, then the
+ * physics (IT heat to the plants, cooling and losses to the grid meter). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "powerpark/solve.h"
+#include "powerpark/year.h"
+#include "year_int.h"
+
+struct yhall {
+	int gpus, free;
+	double base_kw, limit_kw;         /* idle fleet; electrical limit (nameplate) */
+	struct pp_plant_model pm;
+	double it_kw, cap_kw, cool_kw, water_lph, free_frac, unmet_kw; /* this step */
+};
+
+struct yjob {
+	int cls, hall, gpus, flex, deferred_ever;
+	double left_h, arrive_h, waited_h;
+	enum pp_action act;
+	double e_w;                       /* per-GPU draw this step */
+};
+
+struct year {
+	const struct pp_year_spec *s;
+	const struct pp_plan *p;
+	const struct pp_gpu_model *g;
+	struct pp_year_result *r;
+	struct yhall *h;
+	size_t nh;
+	struct pp_curve_table curve[PP_PLAN_MAX_CLASSES];
+	double want_w[PP_PLAN_MAX_CLASSES], want_thr[PP_PLAN_MAX_CLASSES];
+	struct yarrival *arr;
+	size_t narr, next;
+	struct yjob *j;
+	size_t nj, capj;
+	double static_w, margin, dt;
+	int min_gpus;                     /* the smallest job */
+	struct pp_inst in;
+	size_t *inst_job;                 /* job (index in j) -> its instance job */
+	size_t *group;                    /* (hall, class) -> instance job + 1, 0: none */
+	struct pp_inst_place *pl;         /* one per instance job */
+	double *caps;                     /* per hall: plant capacity the solver sees */
+	double delay_sum;
+	long delay_n;
+};
+
+static const double big_kw = 1e12; /* "no limit" for the solver */
+
+/* Value of the fraction-exceeded design point of the year's dry-bulb. */
+static double db_exceeded(const struct pp_weather *w, double fraction)
+{
+	double hi = -100, lo = 100;
+	for (size_t i = 0; i < w->n; i++) {
+		hi = fmax(hi, w->h[i].db_c);
+		lo = fmin(lo, w->h[i].db_c);
+	}
+	/* Bisection on the count above: no copy, no sort. */
+	for (int it = 0; it < 40; it++) {
+		double mid = 0.5 * (lo + hi);
+		size_t above = 0;
+		for (size_t i = 0; i < w->n; i++)
+			above += w->h[i].db_c > mid;
+		if ((double)above > fraction * (double)w->n)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+static enum pp_err build_halls(struct year *y, struct pp_errbuf *eb)
+{
+	const struct pp_plan_design *d = y->s->design;
+	const struct pp_weather *wx = y->s->wx;
+	size_t n = 0;
+	for (size_t k = 0; k < d->nhalls; k++)
+		n += (size_t)d->halls[k].count;
+	y->h = calloc(n, sizeof *y->h);
+	if (!y->h)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	double db04 = db_exceeded(wx, 0.004), wb04 = pp_weather_wb_exceeded(wx, 0.004);
+	int left = y->s->gpus;
+	for (size_t k = 0; k < d->nhalls; k++) {
+		const struct pp_plan_hall *t = &d->halls[k];
+		int type = k + 1 == d->nhalls ? left : (int)lround(t->share * y->s->gpus);
+		left -= type;
+		for (int c = 0; c < t->count; c++) {
+			struct yhall *h = &y->h[y->nh++];
+			h->gpus = type / t->count + (c < type % t->count);
+			h->free = h->gpus;
+			h->base_kw = h->gpus * (y->p->host_w + y->g->idle_w) / 1000;
+			double name_kw = h->gpus * (y->p->host_w + y->g->cap_max_w) / 1000;
+			/* The hall's feeders carry its nameplate: the margin is on top. */
+			h->limit_kw = fmax(name_kw, 1) / (1 - y->margin);
+			/* Chillers for the nameplate heat at the 0.4 % design hour, each
+			 * derated by its curve there, plus the reserve. */
+			struct pp_plant_model one;
+			if (pp_plant_init(&one, t->cooling, t->chiller, 1, t->chiller_kw, 0,
+					  t->supply_c, t->supply_c + 6))
+				return pp_errf(eb, PP_ERR_CONFIG, "design '%s': unknown chiller '%s'",
+					       d->name, t->chiller);
+			struct pp_plant_out o;
+			pp_plant_eval(&one, 1, db04, wb04, &o);
+			double each = fmax(o.capacity_kw - o.free_fraction, t->chiller_kw * 0.3);
+			int nch = (int)ceil(name_kw * d->oversize / each - 1e-9);
+			if (nch < 1)
+				nch = 1;
+			if (pp_plant_init(&h->pm, t->cooling, t->chiller, nch + t->reserve, t->chiller_kw,
+					  t->reserve, t->supply_c, t->supply_c + 6))
+				return pp_errf(eb, PP_ERR_CONFIG, "design '%s': unknown chiller",
+					       d->name);
+		}
+	}
+	return PP_OK;
+}
+
+/* Heat a plant can carry at this weather when loaded with load_kw: its
+ * chillers (reserve kept) over the share the economizer does not carry. */
+static double heat_capacity(const struct pp_plant_out *o, double load_kw)
+{
+	double chillers = o->capacity_kw - o->free_fraction * load_kw;
+	return o->free_fraction >= 0.999 ? big_kw : fmax(chillers, 0) / (1 - o->free_fraction);
+}
+
+struct stepwx {
+	double t, db, wb, grid_eff, limit;
+};
+
+/* Plants at the halls' it_kw; returns the grid draw. */
+static double physics(struct year *y, const struct stepwx *w)
+{
+	double it = 0, cool = 0;
+	for (size_t i = 0; i < y->nh; i++) {
+		struct yhall *h = &y->h[i];
+		struct pp_plant_out o;
+		pp_plant_eval(&h->pm, h->it_kw, w->db, w->wb, &o);
+		h->cool_kw = o.cooling_kw;
+		h->water_lph = o.water_lph;
+		h->free_frac = o.free_fraction;
+		h->unmet_kw = o.unmet_kw;
+		h->cap_kw = heat_capacity(&o, h->it_kw);
+		it += h->it_kw;
+		cool += h->cool_kw;
+	}
+	return it + cool + y->s->site->other_kw + y->s->site->loss_frac * it;
+}
+
+/* Halls' IT from the jobs' actions and draws. */
+static void hall_it(struct year *y)
+{
+	for (size_t i = 0; i < y->nh; i++)
+		y->h[i].it_kw = y->h[i].base_kw;
+	for (size_t k = 0; k < y->nj; k++) {
+		const struct yjob *j = &y->j[k];
+		if (j->hall >= 0 && j->act == PP_RUN)
+			y->h[j->hall].it_kw += j->gpus * (j->e_w - y->g->idle_w) / 1000;
+	}
+}
+
+/* 1 when no limit is above its margin (tolerance: rounding). */
+static int within(const struct year *y, double grid, const struct stepwx *w)
+{
+	if (grid > w->grid_eff * (1 + 1e-9) + 1e-6)
+		return 0;
+	for (size_t i = 0; i < y->nh; i++) {
+		const struct yhall *h = &y->h[i];
+		if (h->it_kw > h->cap_kw * (1 - y->margin) * (1 + 1e-9) + 1e-6 ||
+		    h->it_kw > h->limit_kw * (1 - y->margin) * (1 + 1e-9) + 1e-6)
+			return 0;
+	}
+	return 1;
+}
+
+/* The static cap: the highest that keeps every limit with every GPU at it,
+ * at every step of the year (nameplate provisioning). */
+static double fits_all_at(struct year *y, double cap_w, const struct stepwx *w)
+{
+	for (size_t i = 0; i < y->nh; i++)
+		y->h[i].it_kw = y->h[i].gpus * (y->p->host_w + cap_w) / 1000;
+	return within(y, physics(y, w), w);
+}
+
+static void weather_at(struct year *y, double t, struct stepwx *w)
+{
+	struct pp_weather_hour wh;
+	pp_weather_at(y->s->wx, t + y->dt / 2, &wh);
+	w->t = t;
+	w->db = wh.db_c;
+	w->wb = wh.wb_c;
+	/* An event starting inside the step counts for all of it. */
+	w->limit = fmin(pp_plan_limit_at(y->s->site, t, 1),
+			pp_plan_limit_at(y->s->site, t + y->dt * (1 - 1e-9), 1));
+	w->grid_eff = isfinite(w->limit) ? w->limit * (1 - y->margin) : INFINITY;
+}
+
+static void static_cap(struct year *y)
+{
+	double c = y->g->cap_max_w, lo_w = y->g->cap_min_w;
+	long steps = (long)llround(y->s->hours / y->dt);
+	for (long k = 0; k < steps; k++) {
+		struct stepwx w;
+		weather_at(y, (double)k * y->dt, &w);
+		if (fits_all_at(y, c, &w))
+			continue;
+		if (!fits_all_at(y, lo_w, &w)) {
+			c = lo_w; /* not even the floor: the steps shed jobs */
+			break;
+		}
+		double lo = lo_w, hi = c;
+		for (int it = 0; it < 30 && hi - lo > 0.01; it++) {
+			double m = 0.5 * (lo + hi);
+			if (fits_all_at(y, m, &w))
+				lo = m;
+			else
+				hi = m;
+		}
+		c = lo;
+	}
+	y->static_w = c;
+}
+
+static int add_job(struct year *y, const struct yjob *j)
+{
+	if (y->nj == y->capj) {
+		size_t nc = y->capj ? 2 * y->capj : 256;
+		struct yjob *n = realloc(y->j, nc * sizeof *n);
+		if (!n)
+			return -1;
+		y->j = n;
+		y->capj = nc;
+	}
+	y->j[y->nj++] = *j;
+	return 0;
+}
+
+/* Queued jobs (in arrival order) to the hall with the most free GPUs; a
+ * job too big for any hall now waits without holding back smaller ones. */
+static void place(struct year *y)
+{
+	int maxfree = 0;
+	for (size_t i = 0; i < y->nh; i++)
+		maxfree = y->h[i].free > maxfree ? y->h[i].free : maxfree;
+	for (size_t k = 0; k < y->nj && maxfree >= y->min_gpus; k++) {
+		struct yjob *j = &y->j[k];
+		if (j->hall >= 0 || j->gpus > maxfree)
+			continue;
+		size_t best = 0;
+		for (size_t i = 1; i < y->nh; i++)
+			if (y->h[i].free > y->h[best].free)
+				best = i;
+		y->h[best].free -= j->gpus;
+		j->hall = (int)best;
+		maxfree = 0;
+		for (size_t i = 0; i < y->nh; i++)
+			maxfree = y->h[i].free > maxfree ? y->h[i].free : maxfree;
+	}
+}
+
+static int arrive(struct year *y, double t)
+{
+	for (; y->next < y->narr && y->arr[y->next].t_h <= t; y->next++) {
+		const struct yarrival *a = &y->arr[y->next];
+		struct yjob j = {.cls = a->cls, .hall = -1, .gpus = a->gpus, .flex = a->flex,
+				 .left_h = a->run_h, .arrive_h = a->t_h, .act = PP_RUN};
+		if (a->t_h < 0) {
+			/* Warm-up: what would still run at the start, as if uncapped. */
+			j.left_h = a->t_h + a->run_h;
+			j.arrive_h = 0;
+			if (j.left_h <= 0)
+				continue;
+		}
+		if (add_job(y, &j))
+			return -1;
+		y->r->jobs += a->t_h >= 0;
+	}
+	place(y);
+	return 0;
+}
+
+/* Room in the instance for every job (grown with the jobs' array). */
+static int inst_grow(struct year *y)
+{
+	size_t n = y->capj + 1;
+	void *a = realloc(y->in.jobs, n * sizeof *y->in.jobs);
+	if (a)
+		y->in.jobs = a;
+	void *b = realloc(y->inst_job, n * sizeof *y->inst_job);
+	if (b)
+		y->inst_job = b;
+	void *c = realloc(y->pl, n * sizeof *y->pl);
+	if (c)
+		y->pl = c;
+	return a && b && c ? 0 : -1;
+}
+
+static enum pp_err build_inst(struct year *y, struct pp_errbuf *eb)
+{
+	size_t nn = y->nh + 1;
+	y->in.nodes = calloc(nn, sizeof *y->in.nodes);
+	y->in.plants = calloc(y->nh + 1, sizeof *y->in.plants);
+	int *pn = calloc(y->nh + 1, sizeof *pn);
+	y->caps = calloc(y->nh + 1, sizeof *y->caps);
+	y->group = calloc(y->nh * y->p->nclasses + 1, sizeof *y->group);
+	if (!y->in.nodes || !y->in.plants || !pn || !y->caps || !y->group) {
+		free(pn);
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	}
+	y->in.nnodes = nn;
+	y->in.nplants = y->nh;
+	y->in.margin = y->margin;
+	y->in.nodes[0] = (struct pp_inst_node){(char *)"site", -1, big_kw, 0};
+	for (size_t i = 0; i < y->nh; i++) {
+		y->in.nodes[i + 1] = (struct pp_inst_node){(char *)"hall", 0, y->h[i].limit_kw,
+							   y->h[i].base_kw};
+		pn[i] = (int)i + 1;
+		y->in.plants[i] = (struct pp_inst_plant){(char *)"plant", &pn[i], 1, 1};
+	}
+	return PP_OK;
+}
+
+/* The instance of this step, power above idle (the idle draw of every GPU
+ * is in its hall's base). Jobs that must run are interchangeable within a
+ * hall and class (same curve, demand and weight), so they are one instance
+ * job: the same optimum, and far fewer jobs for the solver. A job that may
+ * wait stays on its own: deferring it is a decision about it alone. */
+static void fill_inst(struct year *y, const struct stepwx *w, double coef)
+{
+	const struct pp_gpu_model *g = y->g;
+	size_t n = 0, nc = y->p->nclasses;
+	memset(y->group, 0, y->nh * nc * sizeof *y->group);
+	for (size_t k = 0; k < y->nj; k++) {
+		struct yjob *j = &y->j[k];
+		if (j->hall < 0)
+			continue;
+		const struct pp_plan_class *c = &y->p->classes[j->cls];
+		int flex = y->s->policy == PP_PLAN_OPTIMIZER && j->flex &&
+			   j->waited_h < c->max_delay_h;
+		size_t *grp = &y->group[(size_t)j->hall * nc + (size_t)j->cls];
+		if (!flex && *grp) {
+			y->inst_job[k] = *grp - 1;
+			y->pl[*grp - 1].gpus += j->gpus;
+			continue;
+		}
+		struct pp_inst_job *ij = &y->in.jobs[n];
+		ij->id = (char *)"job";
+		ij->weight = c->weight;
+		ij->p_min_w = g->cap_min_w - g->idle_w;
+		ij->p_max_w = g->cap_max_w - g->idle_w;
+		ij->demand_w = y->want_w[j->cls] - g->idle_w;
+		y->pl[n] = (struct pp_inst_place){j->hall + 1, j->gpus};
+		ij->place = &y->pl[n];
+		ij->nplace = 1;
+		ij->ncurve = y->curve[j->cls].n;
+		for (size_t q = 0; q < ij->ncurve; q++) {
+			ij->curve_p[q] = y->curve[j->cls].p_w[q] - g->idle_w;
+			ij->curve_t[q] = y->curve[j->cls].thr[q];
+		}
+		ij->flexible = flex;
+		if (!flex)
+			*grp = n + 1;
+		y->inst_job[k] = n++;
+	}
+	y->in.njobs = n;
+	y->in.grid_limit_kw = isfinite(w->limit) ? w->limit : big_kw;
+	y->in.grid_other_kw = y->s->site->other_kw;
+	y->in.grid_cooling = coef;
+}
+
+/* Caps by the solver under the optimizer or proportional policy, re-solved
+ * while the real cooling (not linear in load) or a plant's capacity at the
+ * load it got says a limit would be crossed. */
+static void policy_solve(struct year *y, const struct stepwx *w)
+{
+	const struct pp_gpu_model *g = y->g;
+	double want_it = 0, want_cool = 0;
+	for (size_t i = 0; i < y->nh; i++)
+		y->h[i].it_kw = y->h[i].base_kw;
+	for (size_t k = 0; k < y->nj; k++) {
+		const struct yjob *j = &y->j[k];
+		if (j->hall >= 0)
+			y->h[j->hall].it_kw += j->gpus * (y->want_w[j->cls] - g->idle_w) / 1000;
+	}
+	double grid = physics(y, w);
+	if (within(y, grid, w)) {
+		/* Everything fits at full demand: every policy runs it all so
+		 * (deferring or capping would only lose work). No solve needed. */
+		for (size_t k = 0; k < y->nj; k++) {
+			y->j[k].act = PP_RUN;
+			y->j[k].e_w = y->want_w[y->j[k].cls];
+		}
+		return;
+	}
+	double *caps = y->caps;
+	for (size_t i = 0; i < y->nh; i++) {
+		want_it += y->h[i].it_kw;
+		want_cool += y->h[i].cool_kw;
+		caps[i] = y->h[i].cap_kw;
+	}
+	double coef = (want_it > 0 ? want_cool / want_it : 0) + y->s->site->loss_frac;
+	enum pp_policy pol = y->s->policy == PP_PLAN_OPTIMIZER ? PP_POLICY_OPTIMAL
+							       : PP_POLICY_PROPORTIONAL;
+	for (int iter = 0; iter < 6; iter++) {
+		fill_inst(y, w, coef);
+		for (size_t i = 0; i < y->nh; i++)
+			y->in.plants[i].capacity_kw = fmax(caps[i], 1e-3);
+		struct pp_ans a;
+		struct pp_errbuf eb;
+		if (pp_solve(&y->in, pol, &a, &eb)) {
+			/* Not even the idle fleet fits: everything waits, counted as over. */
+			for (size_t k = 0; k < y->nj; k++)
+				y->j[k].act = y->j[k].hall >= 0 ? PP_PAUSE : PP_RUN;
+			hall_it(y);
+			return;
+		}
+		for (size_t k = 0; k < y->nj; k++) {
+			struct yjob *j = &y->j[k];
+			if (j->hall < 0)
+				continue;
+			j->act = a.jobs[y->inst_job[k]].action;
+			j->e_w = a.jobs[y->inst_job[k]].power_w + g->idle_w;
+		}
+		pp_ans_free(&a);
+		hall_it(y);
+		grid = physics(y, w);
+		if (within(y, grid, w))
+			return;
+		double it = 0;
+		for (size_t i = 0; i < y->nh; i++) {
+			it += y->h[i].it_kw;
+			if (y->h[i].it_kw > y->h[i].cap_kw * (1 - y->margin))
+				caps[i] = fmin(caps[i], y->h[i].cap_kw) * 0.999;
+		}
+		if (grid > w->grid_eff && it > 0)
+			coef += (grid - w->grid_eff) / it * 1.02 + 1e-5;
+	}
+}
+
+/* Fixed caps; when even those cross a limit (a floor that does not fit),
+ * jobs pause, lowest weight first. */
+static void policy_static(struct year *y, const struct stepwx *w)
+{
+	for (size_t k = 0; k < y->nj; k++) {
+		struct yjob *j = &y->j[k];
+		j->act = PP_RUN;
+		j->e_w = fmin(y->static_w, y->want_w[j->cls]);
+	}
+	hall_it(y);
+	while (!within(y, physics(y, w), w)) {
+		struct yjob *low = NULL;
+		for (size_t k = 0; k < y->nj; k++) {
+			struct yjob *j = &y->j[k];
+			if (j->hall >= 0 && j->act == PP_RUN &&
+			    (!low || y->p->classes[j->cls].weight < y->p->classes[low->cls].weight))
+				low = j;
+		}
+		if (!low)
+			return;
+		low->act = PP_PAUSE;
+		hall_it(y);
+	}
+}
+
+static void month_day(double t_h, int *month, int *day)
+{
+	static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int d = (int)fmod(floor(t_h / 24), 365), m = 0;
+	while (m < 11 && d >= md[m])
+		d -= md[m++];
+	*month = m + 1;
+	*day = d + 1;
+}
+
+/* Books the step: energies, limits, work; then the jobs move on. */
+static void account(struct year *y, const struct stepwx *w, double grid)
+{
+	struct pp_year_result *r = y->r;
+	double dt = y->dt, it = 0, cool = 0, water = 0, unmet = 0, free_w = 0;
+	int at_cool = 0, at_hall = 0;
+	for (size_t i = 0; i < y->nh; i++) {
+		const struct yhall *h = &y->h[i];
+		it += h->it_kw;
+		cool += h->cool_kw;
+		water += h->water_lph;
+		unmet += h->unmet_kw;
+		free_w += h->free_frac * h->it_kw;
+		at_cool |= h->it_kw >= h->cap_kw * (1 - y->margin) * (1 - 1e-3);
+		at_hall |= h->it_kw >= h->limit_kw * (1 - y->margin) * (1 - 1e-3);
+	}
+	double other = y->s->site->other_kw + y->s->site->loss_frac * it;
+	/* The meter against its parts, from the jobs' draws up. */
+	double from_jobs = 0;
+	for (size_t i = 0; i < y->nh; i++)
+		from_jobs += y->h[i].base_kw;
+	double delivered = 0, lost = 0, running = 0, waiting = 0, paused = 0, draw = 0;
+	for (size_t k = 0; k < y->nj; k++) {
+		struct yjob *j = &y->j[k];
+		if (j->hall < 0) {
+			r->queued_gpu_h += j->gpus * dt;
+			continue;
+		}
+		if (j->act == PP_RUN) {
+			from_jobs += j->gpus * (j->e_w - y->g->idle_w) / 1000;
+			double ratio = pp_curve_table_eval(&y->curve[j->cls], j->e_w) /
+				       y->want_thr[j->cls];
+			ratio = fmin(fmax(ratio, 1e-6), 1);
+			double used = fmin(dt, j->left_h / ratio);
+			delivered += j->gpus * ratio * used;
+			lost += j->gpus * (1 - ratio) * used;
+			j->left_h -= ratio * used;
+			running += j->gpus;
+			draw += j->gpus * j->e_w;
+		} else if (j->act == PP_DEFER) {
+			waiting += j->gpus;
+			j->waited_h += dt;
+			j->deferred_ever = 1;
+		} else {
+			paused += j->gpus;
+			lost += j->gpus * dt;
+		}
+	}
+	double bal = fabs(grid - (from_jobs + cool + other));
+	r->balance_max_kw = fmax(r->balance_max_kw, bal);
+	int at_grid = isfinite(w->grid_eff) && grid >= w->grid_eff * (1 - 1e-3);
+	if (!within(y, grid, w))
+		r->over_steps++;
+	r->grid_kwh += grid * dt;
+	r->it_kwh += it * dt;
+	r->cooling_kwh += cool * dt;
+	r->other_kwh += other * dt;
+	r->water_l += water * dt;
+	r->unmet_heat_kwh += unmet * dt;
+	r->peak_kw = fmax(r->peak_kw, grid);
+	r->at_grid_h += at_grid * dt;
+	r->at_cooling_h += at_cool * dt;
+	r->at_hall_h += at_hall * dt;
+	r->delivered_gpu_h += delivered;
+	r->lost_gpu_h += lost;
+	r->waiting_gpu_h += waiting * dt;
+	int month, day;
+	month_day(w->t, &month, &day);
+	r->month_grid_kwh[month - 1] += grid * dt;
+	r->month_it_kwh[month - 1] += it * dt;
+	r->month_water_l[month - 1] += water * dt;
+	if (r->hours) {
+		size_t hi = (size_t)floor(w->t + 1e-9);
+		struct pp_year_hour *o = &r->hours[hi < r->nhours ? hi : r->nhours - 1];
+		if (!o->month) {
+			o->month = month;
+			o->day = day;
+			o->hod = (int)fmod(floor(w->t + 1e-9), 24);
+			o->limit_kw = INFINITY;
+			o->headroom_kw = INFINITY;
+		}
+		o->db_c += w->db * dt;
+		o->wb_c += w->wb * dt;
+		o->limit_kw = fmin(o->limit_kw, w->limit);
+		o->grid_kwh += grid * dt;
+		o->it_kwh += it * dt;
+		o->cooling_kwh += cool * dt;
+		o->other_kwh += other * dt;
+		o->water_l += water * dt;
+		o->grid_peak_kw = fmax(o->grid_peak_kw, grid);
+		o->headroom_kw = fmin(o->headroom_kw, w->grid_eff - grid);
+		o->free_frac += (it > 0 ? free_w / it : 0) * dt;
+		o->at_grid_h += at_grid * dt;
+		o->at_cooling_h += at_cool * dt;
+		o->at_hall_h += at_hall * dt;
+		o->gpus_running += running * dt;
+		o->gpus_waiting += waiting * dt;
+		o->gpus_paused += paused * dt;
+		o->delivered_gpu_h += delivered;
+		o->lost_gpu_h += lost;
+		o->cap_w += (running > 0 ? draw / running : 0) * dt;
+	}
+}
+
+/* Finished jobs leave (the order of the rest is kept: it is the queue). */
+static void retire(struct year *y)
+{
+	size_t o = 0;
+	for (size_t k = 0; k < y->nj; k++) {
+		struct yjob *j = &y->j[k];
+		if (j->hall >= 0 && j->left_h <= 1e-9) {
+			y->h[j->hall].free += j->gpus;
+			y->r->jobs_done++;
+			if (j->deferred_ever) {
+				y->r->jobs_deferred++;
+				y->delay_sum += j->waited_h;
+				y->delay_n++;
+				y->r->delay_max_h = fmax(y->r->delay_max_h, j->waited_h);
+			}
+			continue;
+		}
+		y->j[o++] = *j;
+	}
+	y->nj = o;
+}
+
+static enum pp_err setup(struct year *y, struct pp_errbuf *eb)
+{
+	const struct pp_plan *p = y->p;
+	enum pp_err e = build_halls(y, eb);
+	if (e)
+		return e;
+	int max_gpus = 0;
+	for (size_t i = 0; i < y->nh; i++)
+		max_gpus = y->h[i].gpus > max_gpus ? y->h[i].gpus : max_gpus;
+	double warm = 0;
+	y->min_gpus = max_gpus;
+	for (size_t c = 0; c < p->nclasses; c++) {
+		if (p->classes[c].gpus < y->min_gpus)
+			y->min_gpus = p->classes[c].gpus;
+		struct pp_curve_param cp;
+		pp_curve_class(p->classes[c].cls, &cp);
+		pp_curve_tabulate(&cp, y->g->cap_min_w, y->g->cap_max_w, 6, &y->curve[c]);
+		y->want_w[c] = fmax(p->classes[c].demand * y->g->cap_max_w, y->g->cap_min_w);
+		y->want_thr[c] = pp_curve_table_eval(&y->curve[c], y->want_w[c]);
+		warm = fmax(warm, 3 * p->classes[c].run_h);
+		if (p->classes[c].gpus > max_gpus && p->classes[c].share > 0 && max_gpus < 1)
+			return pp_errf(eb, PP_ERR_CONFIG, "no hall has GPUs");
+	}
+	size_t n = pp_year_arrivals(p, y->s->gpus, max_gpus, y->s->seed, fmin(warm, 720),
+				    y->s->hours, &y->arr);
+	if (n == (size_t)-1)
+		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	y->narr = n;
+	return build_inst(y, eb);
+}
+
+enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
+			struct pp_errbuf *eb)
+{
+	memset(r, 0, sizeof *r);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct year y = {.s = s, .p = s->plan, .g = s->plan->gpu, .r = r,
+			 .margin = s->plan->margin, .dt = s->step_s / 3600};
+	enum pp_err e = PP_OK;
+	if (s->keep_hours) {
+		r->nhours = (size_t)ceil(s->hours - 1e-9);
+		r->hours = calloc(r->nhours, sizeof *r->hours);
+		if (!r->hours) {
+			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((e = setup(&y, eb)))
+		goto out;
+	if (s->policy == PP_PLAN_STATIC) {
+		static_cap(&y);
+		r->static_cap_w = y.static_w;
+	}
+	long steps = (long)llround(s->hours / y.dt), week = (long)llround(168 / y.dt);
+	for (long k = 0; k < steps; k++) {
+		struct stepwx w;
+		weather_at(&y, (double)k * y.dt, &w);
+		if (arrive(&y, w.t) || inst_grow(&y)) {
+			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (s->policy == PP_PLAN_STATIC)
+			policy_static(&y, &w);
+		else
+			policy_solve(&y, &w);
+		hall_it(&y);
+		double grid = physics(&y, &w);
+		account(&y, &w, grid);
+		retire(&y);
+		r->steps++;
+		if (s->progress && week && k % week == week - 1)
+			s->progress(s->arg, (double)(k + 1) * y.dt);
+	}
+	for (size_t k = 0; k < y.nj; k++) {
+		r->jobs_unfinished += y.j[k].arrive_h > 0 || y.j[k].hall < 0;
+		if (y.j[k].deferred_ever) {
+			y.delay_sum += y.j[k].waited_h;
+			y.delay_n++;
+			r->jobs_deferred++;
+			r->delay_max_h = fmax(r->delay_max_h, y.j[k].waited_h);
+		}
+	}
+	r->delay_mean_h = y.delay_n ? y.delay_sum / (double)y.delay_n : 0;
+	r->pue = r->it_kwh > 0 ? r->grid_kwh / r->it_kwh : 0;
+	r->wue = r->it_kwh > 0 ? r->water_l / r->it_kwh : 0;
+	r->loss = r->delivered_gpu_h + r->lost_gpu_h > 0
+			  ? r->lost_gpu_h / (r->delivered_gpu_h + r->lost_gpu_h)
+			  : 0;
+	for (size_t i = 0; i < r->nhours; i++) {
+		struct pp_year_hour *o = &r->hours[i];
+		double span = fmin(1, s->hours - (double)i);
+		o->db_c /= span;
+		o->wb_c /= span;
+		o->free_frac /= span;
+		o->gpus_running /= span;
+		o->gpus_waiting /= span;
+		o->gpus_paused /= span;
+		o->cap_w /= span;
+	}
+out:
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	free(y.h);
+	free(y.arr);
+	free(y.j);
+	free(y.in.jobs);
+	free(y.inst_job);
+	free(y.pl);
+	free(y.caps);
+	free(y.group);
+	if (y.in.plants && y.in.nplants)
+		free(y.in.plants[0].nodes);
+	free(y.in.plants);
+	free(y.in.nodes);
+	return e;
+}
+
+void pp_year_result_free(struct pp_year_result *r)
+{
+	free(r->hours);
+	r->hours = NULL;
+	r->nhours = 0;
+}
