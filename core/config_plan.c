@@ -338,7 +338,7 @@ static void load_events(struct ploader *L, struct fy_node *grid, struct pp_plan_
 		if (o->to_h <= o->from_h)
 			yproblem(w, yget(e, "to") ? yget(e, "to") : e,
 				 "grid event: 'to' must be after 'from'");
-		mw_key(w, e, "limit_mw", 0, &o->limit_kw);
+		mw_key(w, e, "limit_mw", 1, &o->limit_kw);
 	}
 }
 

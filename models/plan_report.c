@@ -475,12 +475,12 @@ static void summary_csv(FILE *f, const struct pp_plan_report *rep)
 	      "water_m3,wue_l_per_kwh,hours_at_grid,hours_at_cooling,hours_at_hall,"
 	      "delivered_gpu_h,lost_gpu_h,loss_pct,jobs,jobs_done,jobs_deferred,delay_mean_h,"
 	      "delay_max_h,jobs_unfinished,static_cap_w,over_steps,balance_max_kw,"
-	      "unmet_heat_kwh,wall_s,csv\n", f);
+	      "unmet_heat_kwh,value_delivered,value_lost_pct,wall_s,csv\n", f);
 	for (size_t i = 0; i < rep->nruns; i++) {
 		const struct pp_plan_run *u = &rep->runs[i];
 		const struct pp_year_result *r = &u->r;
 		fprintf(f, "%s,%s,%s,%lu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.3f,%.4f,%.2f,%.2f,%.2f,"
-			   "%.1f,%.1f,%.4f,%ld,%ld,%ld,%.2f,%.2f,%ld,%.1f,%ld,%.6f,%.3f,%.3f,%s\n",
+			   "%.1f,%.1f,%.4f,%ld,%ld,%ld,%.2f,%.2f,%ld,%.1f,%ld,%.6f,%.3f,%.1f,%.4f,%.3f,%s\n",
 			p->sites[u->site].name, p->designs[u->design].name,
 			pp_plan_policy_name(u->policy), u->seed, p->gpus, r->grid_kwh / 1e3,
 			r->peak_kw / 1e3, r->it_kwh / 1e3, r->cooling_kwh / 1e3, r->other_kwh / 1e3,
@@ -488,7 +488,25 @@ static void summary_csv(FILE *f, const struct pp_plan_report *rep)
 			r->delivered_gpu_h, r->lost_gpu_h, 100 * r->loss, r->jobs, r->jobs_done,
 			r->jobs_deferred, r->delay_mean_h, r->delay_max_h, r->jobs_unfinished,
 			r->static_cap_w, r->over_steps, r->balance_max_kw, r->unmet_heat_kwh,
+			r->value_delivered,
+			r->value_delivered + r->value_lost > 0
+				? 100 * r->value_lost / (r->value_delivered + r->value_lost)
+				: 0,
 			r->wall_s, u->csv);
+	}
+}
+
+static void search_csv(FILE *f, const struct pp_plan_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	fputs("site,design,policy,gpus,loss_pct,within_budget,best,unbounded\n", f);
+	for (size_t i = 0; i < rep->nsearch; i++) {
+		const struct pp_plan_search *q = &rep->search[i];
+		for (size_t k = 0; k < q->npts; k++)
+			fprintf(f, "%s,%s,%s,%d,%.4f,%d,%d,%d\n", p->sites[q->site].name,
+				p->designs[q->design].name, pp_plan_policy_name(q->policy),
+				q->pts[k].gpus, 100 * q->pts[k].loss, q->pts[k].loss <= rep->loss_budget,
+				q->best, q->unbounded);
 	}
 }
 
@@ -795,8 +813,10 @@ static enum pp_err write_file(const char *dir, const char *name, const struct do
 		write_md(f, d);
 	else if (kind == 1)
 		write_html(f, d, rep->plan->name);
-	else
+	else if (kind == 2)
 		summary_csv(f, rep);
+	else
+		search_csv(f, rep);
 	if (fclose(f))
 		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
 	return PP_OK;
@@ -820,7 +840,8 @@ enum pp_err pp_plan_write_report(const char *dir, const struct pp_plan_report *r
 	}
 	if ((e = write_file(dir, "summary.md", &d, rep, 0, eb)) ||
 	    (e = write_file(dir, "summary.html", &d, rep, 1, eb)) ||
-	    (e = write_file(dir, "summary.csv", &d, rep, 2, eb)))
+	    (e = write_file(dir, "summary.csv", &d, rep, 2, eb)) ||
+	    (rep->nsearch && (e = write_file(dir, "search.csv", &d, rep, 3, eb))))
 		goto out;
 out:
 	doc_free(&d);

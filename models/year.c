@@ -43,6 +43,8 @@ struct year {
 	size_t *inst_job;                 /* job (index in j) -> its instance job */
 	size_t *group;                    /* (hall, class) -> instance job + 1, 0: none */
 	struct pp_inst_place *pl;         /* one per instance job */
+	struct pp_ans_job *best;          /* per job: the best answer that kept the limits */
+	size_t cap_inst;                  /* room in the four arrays above */
 	double *caps;                     /* per hall: plant capacity the solver sees */
 	double delay_sum;
 	long delay_n;
@@ -285,6 +287,8 @@ static int arrive(struct year *y, double t)
 static int inst_grow(struct year *y)
 {
 	size_t n = y->capj + 1;
+	if (n <= y->cap_inst)
+		return 0;
 	void *a = realloc(y->in.jobs, n * sizeof *y->in.jobs);
 	if (a)
 		y->in.jobs = a;
@@ -294,7 +298,13 @@ static int inst_grow(struct year *y)
 	void *c = realloc(y->pl, n * sizeof *y->pl);
 	if (c)
 		y->pl = c;
-	return a && b && c ? 0 : -1;
+	void *d = realloc(y->best, n * sizeof *y->best);
+	if (d)
+		y->best = d;
+	if (!a || !b || !c || !d)
+		return -1;
+	y->cap_inst = n;
+	return 0;
 }
 
 static enum pp_err build_inst(struct year *y, struct pp_errbuf *eb)
@@ -403,19 +413,19 @@ static void policy_solve(struct year *y, const struct stepwx *w)
 	double coef = (want_it > 0 ? want_cool / want_it : 0) + y->s->site->loss_frac;
 	enum pp_policy pol = y->s->policy == PP_PLAN_OPTIMIZER ? PP_POLICY_OPTIMAL
 							       : PP_POLICY_PROPORTIONAL;
-	for (int iter = 0; iter < 6; iter++) {
+	/* The solver sees cooling as linear in IT; the plant is not. Bisect the
+	 * coefficient between one that crossed a limit and one that kept them,
+	 * keeping the best answer that kept them. */
+	double ok_coef = NAN, bad_coef = NAN;
+	int have = 0;
+	for (int iter = 0; iter < 8; iter++) {
 		fill_inst(y, w, coef);
 		for (size_t i = 0; i < y->nh; i++)
 			y->in.plants[i].capacity_kw = fmax(caps[i], 1e-3);
 		struct pp_ans a;
 		struct pp_errbuf eb;
-		if (pp_solve(&y->in, pol, &a, &eb)) {
-			/* Not even the idle fleet fits: everything waits, counted as over. */
-			for (size_t k = 0; k < y->nj; k++)
-				y->j[k].act = y->j[k].hall >= 0 ? PP_PAUSE : PP_RUN;
-			hall_it(y);
-			return;
-		}
+		if (pp_solve(&y->in, pol, &a, &eb))
+			break;
 		for (size_t k = 0; k < y->nj; k++) {
 			struct yjob *j = &y->j[k];
 			if (j->hall < 0)
@@ -423,20 +433,47 @@ static void policy_solve(struct year *y, const struct stepwx *w)
 			j->act = a.jobs[y->inst_job[k]].action;
 			j->e_w = a.jobs[y->inst_job[k]].power_w + g->idle_w;
 		}
+		int binding = a.grid.binding;
 		pp_ans_free(&a);
 		hall_it(y);
 		grid = physics(y, w);
-		if (within(y, grid, w))
-			return;
 		double it = 0;
-		for (size_t i = 0; i < y->nh; i++) {
+		for (size_t i = 0; i < y->nh; i++)
 			it += y->h[i].it_kw;
+		if (within(y, grid, w)) {
+			for (size_t k = 0; k < y->nj; k++) {
+				y->best[k].action = y->j[k].act;
+				y->best[k].power_w = y->j[k].e_w;
+			}
+			have = 1;
+			ok_coef = coef;
+			if (!binding || grid >= w->grid_eff * (1 - 1e-3) || it <= 0)
+				return;
+			/* Kept the grid with room to spare: the plant needed less. */
+			double actual = (grid - it - y->s->site->other_kw) / it;
+			coef = isnan(bad_coef) ? actual : 0.5 * (ok_coef + bad_coef);
+			continue;
+		}
+		for (size_t i = 0; i < y->nh; i++)
 			if (y->h[i].it_kw > y->h[i].cap_kw * (1 - y->margin))
 				caps[i] = fmin(caps[i], y->h[i].cap_kw) * 0.999;
-		}
-		if (grid > w->grid_eff && it > 0)
+		bad_coef = coef;
+		if (!isnan(ok_coef))
+			coef = 0.5 * (ok_coef + bad_coef);
+		else if (grid > w->grid_eff && it > 0)
 			coef += (grid - w->grid_eff) / it * 1.02 + 1e-5;
 	}
+	if (have) {
+		for (size_t k = 0; k < y->nj; k++) {
+			y->j[k].act = y->best[k].action;
+			y->j[k].e_w = y->best[k].power_w;
+		}
+	} else {
+		/* Not even the idle fleet fits: everything waits, counted as over. */
+		for (size_t k = 0; k < y->nj; k++)
+			y->j[k].act = y->j[k].hall >= 0 ? PP_PAUSE : PP_RUN;
+	}
+	hall_it(y);
 }
 
 /* Fixed caps; when even those cross a limit (a floor that does not fit),
@@ -508,8 +545,11 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 				       y->want_thr[j->cls];
 			ratio = fmin(fmax(ratio, 1e-6), 1);
 			double used = fmin(dt, j->left_h / ratio);
+			double wt = y->p->classes[j->cls].weight;
 			delivered += j->gpus * ratio * used;
 			lost += j->gpus * (1 - ratio) * used;
+			r->value_delivered += wt * j->gpus * ratio * used;
+			r->value_lost += wt * j->gpus * (1 - ratio) * used;
 			j->left_h -= ratio * used;
 			running += j->gpus;
 			draw += j->gpus * j->e_w;
@@ -520,6 +560,7 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 		} else {
 			paused += j->gpus;
 			lost += j->gpus * dt;
+			r->value_lost += y->p->classes[j->cls].weight * j->gpus * dt;
 		}
 	}
 	double bal = fabs(grid - (from_jobs + cool + other));
@@ -578,12 +619,19 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 	}
 }
 
-/* Finished jobs leave (the order of the rest is kept: it is the queue). */
+/* Finished jobs leave (the order of the rest is kept: it is the queue).
+ * A job deferred for power gives its GPUs back, as a held Slurm job does,
+ * and keeps its place in the queue. */
 static void retire(struct year *y)
 {
 	size_t o = 0;
 	for (size_t k = 0; k < y->nj; k++) {
 		struct yjob *j = &y->j[k];
+		if (j->hall >= 0 && j->act == PP_DEFER) {
+			y->h[j->hall].free += j->gpus;
+			j->hall = -1;
+			j->act = PP_RUN;
+		}
 		if (j->hall >= 0 && j->left_h <= 1e-9) {
 			y->h[j->hall].free += j->gpus;
 			y->r->jobs_done++;
@@ -709,6 +757,7 @@ out:
 	free(y.in.jobs);
 	free(y.inst_job);
 	free(y.pl);
+	free(y.best);
 	free(y.caps);
 	free(y.group);
 	if (y.in.plants && y.in.nplants)

@@ -35,6 +35,7 @@ struct pp_year_result {
 	double month_grid_kwh[12], month_it_kwh[12], month_water_l[12];
 	double at_grid_h, at_cooling_h, at_hall_h;
 	double delivered_gpu_h, lost_gpu_h, waiting_gpu_h, queued_gpu_h;
+	double value_delivered, value_lost; /* the same weighted by job priority */
 	long jobs, jobs_done, jobs_deferred, jobs_unfinished;
 	double delay_mean_h, delay_max_h;   /* of the jobs that waited for power */
 	double static_cap_w;                /* the static policy's cap (0 otherwise) */

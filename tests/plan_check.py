@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""plan_check.py - checks of `powerpark plan` output for it_plan.sh.
+
+plan_check.py CHECK DIR [ARGS]: prints what it found and exits 1 when the
+check fails. Reads only the files the planner wrote."""
+import csv
+import html.parser
+import math
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+
+def runs(d):
+    with open(os.path.join(d, "summary.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+def hours(d, rel):
+    with open(os.path.join(d, rel)) as f:
+        return list(csv.DictReader(f))
+
+
+def fail(msg):
+    print(msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def balance(d):
+    """grid = IT + cooling + other in every hourly row of every run."""
+    worst, rows = 0.0, 0
+    for r in runs(d):
+        if float(r["balance_max_kw"]) > 1e-6:
+            fail(f"{r['csv']}: a step is off balance by {r['balance_max_kw']} kW")
+        for h in hours(d, r["csv"]):
+            parts = float(h["it_kwh"]) + float(h["cooling_kwh"]) + float(h["other_kwh"])
+            worst = max(worst, abs(float(h["grid_kwh"]) - parts))
+            rows += 1
+    print(f"{rows} hourly rows, worst |grid - parts| {worst:.4f} kWh", file=sys.stderr)
+    if rows == 0 or worst > 0.0025:  # four values rounded to 0.0005
+        fail("energy balance broken")
+
+
+def limits(d):
+    """No run crossed a limit; the hourly headroom never below zero."""
+    for r in runs(d):
+        if int(r["over_steps"]) != 0:
+            fail(f"{r['csv']}: {r['over_steps']} steps over a limit")
+        low = min(float(h["headroom_kw"]) for h in hours(d, r["csv"]))
+        if low < -0.05:
+            fail(f"{r['csv']}: headroom {low} kW")
+    print("no limit crossed", file=sys.stderr)
+
+
+def sums(d):
+    """summary.csv's totals are the sums of each run's CSV."""
+    cols = [("grid_mwh", "grid_kwh", 1e-3), ("it_mwh", "it_kwh", 1e-3),
+            ("cooling_mwh", "cooling_kwh", 1e-3), ("other_mwh", "other_kwh", 1e-3),
+            ("water_m3", "water_l", 1e-3), ("delivered_gpu_h", "delivered_gpu_h", 1),
+            ("lost_gpu_h", "lost_gpu_h", 1), ("hours_at_grid", "at_grid_h", 1),
+            ("hours_at_cooling", "at_cooling_h", 1)]
+    n = 0
+    for r in runs(d):
+        hs = hours(d, r["csv"])
+        for s, h, scale in cols:
+            total = sum(float(x[h]) for x in hs) * scale
+            want = float(r[s])
+            tol = 0.002 + 1e-6 * abs(want) + (0.05 * len(hs) * scale if h == "water_l" else 0)
+            if h in ("delivered_gpu_h", "lost_gpu_h"):
+                tol = 0.0005 * len(hs) + 0.1
+            if abs(total - want) > tol:
+                fail(f"{r['csv']}: {s} {want} but its rows sum to {total}")
+            n += 1
+        peak = max(float(x["grid_peak_kw"]) for x in hs) / 1000
+        if abs(peak - float(r["peak_mw"])) > 0.0006:
+            fail(f"{r['csv']}: peak {r['peak_mw']} MW but its rows say {peak}")
+        pue = sum(float(x["grid_kwh"]) for x in hs) / sum(float(x["it_kwh"]) for x in hs)
+        if abs(pue - float(r["pue"])) > 1e-4:
+            fail(f"{r['csv']}: PUE {r['pue']} but its rows give {pue}")
+    print(f"{n} totals agree with their CSVs", file=sys.stderr)
+
+
+class Tables(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables, self.cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.tables[-1][-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def md_tables(path):
+    out, cur = [], None
+    for line in open(path):
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if all(re.fullmatch(r"-+:?", c) for c in cells):
+                continue
+            if cur is None:
+                cur = []
+                out.append(cur)
+            cur.append(cells)
+        else:
+            cur = None
+    return out
+
+
+def summary(d):
+    """The Markdown and HTML summaries hold the same tables, and their runs
+    table and ranking are summary.csv's numbers."""
+    md = md_tables(os.path.join(d, "summary.md"))
+    p = Tables()
+    p.feed(open(os.path.join(d, "summary.html")).read())
+    if md != p.tables:
+        fail("summary.md and summary.html tables differ")
+    runs_t = [t for t in md if t[0][0] == "site" and "csv" in t[0]][0]
+    head = runs_t[0]
+    byc = {r["csv"]: r for r in runs(d)}
+    checks = [("grid MWh", "grid_mwh", 0.05), ("IT MWh", "it_mwh", 0.05),
+              ("cooling MWh", "cooling_mwh", 0.05), ("peak MW", "peak_mw", 0.0005),
+              ("PUE", "pue", 0.00005), ("delivered GPU-h", "delivered_gpu_h", 0.5),
+              ("lost GPU-h", "lost_gpu_h", 0.5)]
+    for row in runs_t[1:]:
+        r = byc[row[head.index("csv")]]
+        for col, key, tol in checks:
+            if abs(float(row[head.index(col)]) - float(r[key])) > tol + 1e-9:
+                fail(f"{r['csv']}: summary {col} {row[head.index(col)]} vs CSV {r[key]}")
+    if len(runs_t) - 1 != len(byc):
+        fail(f"runs table has {len(runs_t) - 1} rows, summary.csv {len(byc)}")
+    # The ranking's PUE is the median over seeds of the lead policy's runs.
+    rank = [t for t in md if t[0][0] == "rank"][0]
+    lead = "optimizer" if any(r["policy"] == "optimizer" for r in byc.values()) else None
+    for row in rank[1:]:
+        site, design = row[1], row[2]
+        v = sorted(float(r["pue"]) for r in byc.values()
+                   if r["site"] == site and r["design"] == design and
+                   (lead is None or r["policy"] == lead))
+        med = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+        if abs(float(row[rank[0].index("PUE")].split()[0]) - med) > 0.0005:
+            fail(f"ranking PUE of {site}/{design}: {row[6]} vs median {med}")
+    print(f"{len(runs_t) - 1} runs and {len(rank) - 1} ranked candidates agree",
+          file=sys.stderr)
+
+
+def search(d, step):
+    """Each search's best size keeps the budget and one step more does not;
+    the optimizer carries at least what static provisioning does; the
+    ranking puts the largest optimizer fleet first."""
+    step = int(step)
+    with open(os.path.join(d, "search.csv")) as f:
+        pts = list(csv.DictReader(f))
+    best = {}
+    for p in pts:
+        key = (p["site"], p["design"], p["policy"])
+        best[key] = (int(p["best"]), int(p["unbounded"]))
+        if (float(p["loss_pct"]) <= 100 * BUDGET) != (p["within_budget"] == "1"):
+            fail(f"{key}: within_budget wrong at {p['gpus']}")
+    for key, (b, unb) in best.items():
+        at = {int(p["gpus"]): float(p["loss_pct"]) for p in pts
+              if (p["site"], p["design"], p["policy"]) == key}
+        if b and at.get(b, 1e9) > 100 * BUDGET:
+            fail(f"{key}: best {b} not shown within the budget")
+        if not unb and at.get(b + step, -1) <= 100 * BUDGET:
+            fail(f"{key}: {b + step} GPUs not shown over the budget ({at.get(b + step)})")
+    for (s, dz, pol), (b, _) in best.items():
+        if pol == "optimizer" and ("static" in [k[2] for k in best]):
+            if b < best[(s, dz, "static")][0]:
+                fail(f"{s}/{dz}: optimizer {b} < static {best[(s, dz, 'static')][0]}")
+    md = md_tables(os.path.join(d, "summary.md"))
+    rank = [t for t in md if t[0][0] == "rank"][0]
+    top = max(b for (s, dz, pol), (b, _) in best.items() if pol == "optimizer")
+    first = int(rank[1][3].replace(">= ", ""))
+    if first != top:
+        fail(f"ranked first carries {first} GPUs; the best search found {top}")
+    print(f"{len(best)} searches: " + ", ".join(f"{k[1]}/{k[2]} {v[0]}" for k, v in
+                                                   sorted(best.items())), file=sys.stderr)
+
+
+def svgs(d):
+    """Every chart is well-formed SVG; the load-duration curves fall."""
+    names = [n for n in os.listdir(d) if n.endswith(".svg")]
+    for n in names:
+        ET.parse(os.path.join(d, n))
+    need = {"load-duration.svg", "monthly-pue.svg"}
+    if not need <= set(names) or not any(n.startswith("headroom-") for n in names):
+        fail(f"charts missing: {sorted(names)}")
+    root = ET.parse(os.path.join(d, "load-duration.svg")).getroot()
+    lines = [e for e in root.iter() if e.tag.endswith("polyline")
+             and "stroke-dasharray" not in e.attrib]
+    for e in lines:
+        ys = [float(p.split(",")[1]) for p in e.attrib["points"].split()]
+        if any(b < a - 0.05 for a, b in zip(ys, ys[1:])):  # SVG y grows downwards
+            fail("a load-duration curve rises")
+    print(f"{len(names)} charts parse; {len(lines)} load-duration curves fall",
+          file=sys.stderr)
+
+
+def same(d, a, b):
+    """Policies a and b gave the same year (grid, cooling, work)."""
+    rs = runs(d)
+    for r in rs:
+        if r["policy"] != a:
+            continue
+        o = [x for x in rs if x["policy"] == b and x["site"] == r["site"]
+             and x["design"] == r["design"] and x["seed"] == r["seed"]][0]
+        for k in ("grid_mwh", "cooling_mwh", "delivered_gpu_h", "lost_gpu_h", "peak_mw"):
+            if abs(float(r[k]) - float(o[k])) > 1e-6 * max(1, abs(float(r[k]))):
+                fail(f"{r['design']} seed {r['seed']}: {k} {a} {r[k]} vs {b} {o[k]}")
+    print(f"{a} and {b} agree on {sum(r['policy'] == a for r in rs)} runs", file=sys.stderr)
+
+
+def colder(d, warm, cold):
+    """Per design, the colder site's annual cooling energy is no higher."""
+    rs = runs(d)
+    out = []
+    for r in rs:
+        if r["site"] != warm:
+            continue
+        c = [x for x in rs if x["site"] == cold and x["design"] == r["design"]
+             and x["policy"] == r["policy"] and x["seed"] == r["seed"]][0]
+        if abs(float(c["it_mwh"]) - float(r["it_mwh"])) > 1e-3:
+            fail(f"{r['design']}: the loads differ ({r['it_mwh']} vs {c['it_mwh']})")
+        if float(c["cooling_mwh"]) > float(r["cooling_mwh"]):
+            fail(f"{r['design']}: colder {c['cooling_mwh']} > warmer {r['cooling_mwh']} MWh")
+        out.append(f"{r['design']} {r['cooling_mwh']} -> {c['cooling_mwh']}")
+    print("cooling MWh: " + ", ".join(out), file=sys.stderr)
+    if not out:
+        fail("no pairs")
+
+
+def monotone(*dirs):
+    """Delivered GPU-hours never fall as the deferrable fraction grows
+    (dirs in growing order), and deferral did happen."""
+    prev, deferred = None, []
+    for d in dirs:
+        rs = {(r["design"], r["seed"]): r for r in runs(d) if r["policy"] == "optimizer"}
+        deferred.append(sum(int(r["jobs_deferred"]) for r in rs.values()))
+        if prev:
+            for k, r in rs.items():
+                if float(r["delivered_gpu_h"]) < float(prev[k]["delivered_gpu_h"]) - 0.05:
+                    fail(f"{k}: delivered {r['delivered_gpu_h']} < {prev[k]['delivered_gpu_h']}")
+        prev = rs
+    print(f"jobs deferred {deferred}", file=sys.stderr)
+    if not deferred[-1] > deferred[0]:
+        fail("no more deferral with more deferrable work: the check would be empty")
+
+
+BUDGET = float(os.environ.get("BUDGET", "0.02"))
+if __name__ == "__main__":
+    globals()[sys.argv[1]](*sys.argv[2:])
