@@ -35,8 +35,11 @@ struct year {
 	double want_w[PP_PLAN_MAX_CLASSES], want_thr[PP_PLAN_MAX_CLASSES];
 	struct yarrival *arr;
 	size_t narr, next;
-	struct yjob *j;
+	struct yjob *j;                   /* placed, or held back for power */
 	size_t nj, capj;
+	struct yjob *q;                   /* waiting for GPUs, in arrival order; gpus 0: gone */
+	size_t nq, capq, qgone;
+	double queued_gpus;
 	double static_w, margin, dt;
 	int min_gpus;                     /* the smallest job */
 	struct pp_inst in;
@@ -225,41 +228,72 @@ static void static_cap(struct year *y)
 	y->static_w = c;
 }
 
-static int add_job(struct year *y, const struct yjob *j)
+static int push(struct yjob **a, size_t *n, size_t *cap, const struct yjob *j)
 {
-	if (y->nj == y->capj) {
-		size_t nc = y->capj ? 2 * y->capj : 256;
-		struct yjob *n = realloc(y->j, nc * sizeof *n);
-		if (!n)
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 256;
+		struct yjob *na = realloc(*a, nc * sizeof *na);
+		if (!na)
 			return -1;
-		y->j = n;
-		y->capj = nc;
+		*a = na;
+		*cap = nc;
 	}
-	y->j[y->nj++] = *j;
+	(*a)[(*n)++] = *j;
 	return 0;
 }
 
-/* Queued jobs (in arrival order) to the hall with the most free GPUs; a
- * job too big for any hall now waits without holding back smaller ones. */
-static void place(struct year *y)
+static int max_free(const struct year *y)
 {
-	int maxfree = 0;
+	int m = 0;
 	for (size_t i = 0; i < y->nh; i++)
-		maxfree = y->h[i].free > maxfree ? y->h[i].free : maxfree;
-	for (size_t k = 0; k < y->nj && maxfree >= y->min_gpus; k++) {
-		struct yjob *j = &y->j[k];
-		if (j->hall >= 0 || j->gpus > maxfree)
+		m = y->h[i].free > m ? y->h[i].free : m;
+	return m;
+}
+
+/* j (not placed) to the hall with the most free GPUs, if it fits. */
+static int fit(struct year *y, struct yjob *j, int *maxfree)
+{
+	if (j->gpus > *maxfree)
+		return 0;
+	size_t best = 0;
+	for (size_t i = 1; i < y->nh; i++)
+		if (y->h[i].free > y->h[best].free)
+			best = i;
+	y->h[best].free -= j->gpus;
+	j->hall = (int)best;
+	*maxfree = max_free(y);
+	return 1;
+}
+
+/* Jobs held back for power first (they are the oldest), then the queue in
+ * arrival order; a job too big for any hall now waits without holding
+ * back smaller ones. */
+static int place(struct year *y)
+{
+	int maxfree = max_free(y);
+	for (size_t k = 0; k < y->nj && maxfree >= y->min_gpus; k++)
+		if (y->j[k].hall < 0)
+			fit(y, &y->j[k], &maxfree);
+	for (size_t k = 0; k < y->nq && maxfree >= y->min_gpus; k++) {
+		struct yjob *j = &y->q[k];
+		if (!j->gpus || !fit(y, j, &maxfree))
 			continue;
-		size_t best = 0;
-		for (size_t i = 1; i < y->nh; i++)
-			if (y->h[i].free > y->h[best].free)
-				best = i;
-		y->h[best].free -= j->gpus;
-		j->hall = (int)best;
-		maxfree = 0;
-		for (size_t i = 0; i < y->nh; i++)
-			maxfree = y->h[i].free > maxfree ? y->h[i].free : maxfree;
+		if (push(&y->j, &y->nj, &y->capj, j))
+			return -1;
+		y->queued_gpus -= j->gpus;
+		j->gpus = 0;
+		y->qgone++;
 	}
+	/* Compact when half the queue is gone: amortized, the order kept. */
+	if (y->qgone > y->nq / 2) {
+		size_t o = 0;
+		for (size_t k = 0; k < y->nq; k++)
+			if (y->q[k].gpus)
+				y->q[o++] = y->q[k];
+		y->nq = o;
+		y->qgone = 0;
+	}
+	return 0;
 }
 
 static int arrive(struct year *y, double t)
@@ -275,12 +309,12 @@ static int arrive(struct year *y, double t)
 			if (j.left_h <= 0)
 				continue;
 		}
-		if (add_job(y, &j))
+		if (push(&y->q, &y->nq, &y->capq, &j))
 			return -1;
+		y->queued_gpus += j.gpus;
 		y->r->jobs += a->t_h >= 0;
 	}
-	place(y);
-	return 0;
+	return place(y);
 }
 
 /* Room in the instance for every job (grown with the jobs' array). */
@@ -533,6 +567,7 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 	for (size_t i = 0; i < y->nh; i++)
 		from_jobs += y->h[i].base_kw;
 	double delivered = 0, lost = 0, running = 0, waiting = 0, paused = 0, draw = 0;
+	r->queued_gpu_h += y->queued_gpus * dt;
 	for (size_t k = 0; k < y->nj; k++) {
 		struct yjob *j = &y->j[k];
 		if (j->hall < 0) {
@@ -624,8 +659,13 @@ static void account(struct year *y, const struct stepwx *w, double grid)
  * and keeps its place in the queue. */
 static void retire(struct year *y)
 {
-	size_t o = 0;
-	for (size_t k = 0; k < y->nj; k++) {
+	size_t o = 0, k = 0;
+	/* Nothing moves in most steps: skip the copy then (a long queue would
+	 * make it the cost of the whole year). */
+	while (k < y->nj && !(y->j[k].hall >= 0 && (y->j[k].act == PP_DEFER || y->j[k].left_h <= 1e-9)))
+		k++;
+	o = k;
+	for (; k < y->nj; k++) {
 		struct yjob *j = &y->j[k];
 		if (j->hall >= 0 && j->act == PP_DEFER) {
 			y->h[j->hall].free += j->gpus;
@@ -722,6 +762,8 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 		if (s->progress && week && k % week == week - 1)
 			s->progress(s->arg, (double)(k + 1) * y.dt);
 	}
+	for (size_t k = 0; k < y.nq; k++)
+		r->jobs_unfinished += y.q[k].gpus > 0;
 	for (size_t k = 0; k < y.nj; k++) {
 		r->jobs_unfinished += y.j[k].arrive_h > 0 || y.j[k].hall < 0;
 		if (y.j[k].deferred_ever) {
@@ -754,6 +796,7 @@ out:
 	free(y.h);
 	free(y.arr);
 	free(y.j);
+	free(y.q);
 	free(y.in.jobs);
 	free(y.inst_job);
 	free(y.pl);
