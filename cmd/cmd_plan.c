@@ -140,7 +140,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int pp_cmd_plan(int argc, char **argv)
 {
-	struct opts o = {.out = "plan-out", .search = 1, .seed = -1};
+	struct opts o = {.out = "plan-out", .search = 1, .seed = -1, .loss = -1};
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -157,7 +157,7 @@ int pp_cmd_plan(int argc, char **argv)
 	}
 	pp_diags_free(&dg);
 	double step = o.step_s ? o.step_s : p->step_s, hours = o.hours ? o.hours : p->hours;
-	double loss = o.step_s >= 0 && o.loss ? o.loss : p->loss_budget;
+	double loss = o.loss >= 0 ? o.loss : p->loss_budget;
 	int runs = o.runs ? o.runs : p->runs;
 	unsigned long seed = o.seed >= 0 ? (unsigned long)o.seed : p->seed;
 	struct pp_weather *wx = calloc(p->nsites, sizeof *wx);

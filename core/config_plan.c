@@ -363,6 +363,10 @@ static void load_sites(struct ploader *L, struct fy_node *root)
 	if (!ss)
 		return;
 	size_t n = (size_t)fy_node_sequence_item_count(ss);
+	if (n > PP_PLAN_MAX_SITES) {
+		yproblem(w, ss, "sites: at most %d", PP_PLAN_MAX_SITES);
+		n = PP_PLAN_MAX_SITES;
+	}
 	p->sites = yalloc(w, (n + 1) * sizeof *p->sites);
 	static const char *const k[] = {"name", "weather", "grid", "designs", NULL};
 	static const char *const req[] = {"name", "weather", "grid", NULL};
@@ -370,7 +374,7 @@ static void load_sites(struct ploader *L, struct fy_node *root)
 	static const char *const greq[] = {"limit_mw", NULL};
 	void *it = NULL;
 	struct fy_node *sn;
-	while ((sn = fy_node_sequence_iterate(ss, &it))) {
+	while ((sn = fy_node_sequence_iterate(ss, &it)) && p->nsites < n) {
 		if (ykeys(w, sn, "site", k, req))
 			continue;
 		struct pp_plan_site *s = &p->sites[p->nsites++];

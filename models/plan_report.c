@@ -697,8 +697,8 @@ static void build(struct doc *d, const struct pp_plan_report *rep)
 	     rep->nseeds, rep->nseeds == 1 ? "" : "s", p->seed, 100 * rep->loss_budget,
 	     100 * p->margin);
 
-	struct cand cs[PP_PLAN_MAX_DESIGNS * 64];
-	size_t nc = p->nsites * p->ndesigns <= sizeof cs / sizeof cs[0] ? candidates(rep, cs) : 0;
+	struct cand cs[PP_PLAN_MAX_DESIGNS * PP_PLAN_MAX_SITES];
+	size_t nc = candidates(rep, cs);
 	heading(d, 2, "Ranking");
 	char gh[96];
 	snprintf(gh, sizeof gh, "GPUs within %.1f %% loss (%s)", 100 * rep->loss_budget,

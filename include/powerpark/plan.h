@@ -82,6 +82,7 @@ struct pp_plan_site {
 
 #define PP_PLAN_MAX_CLASSES 8
 #define PP_PLAN_MAX_DESIGNS 16
+#define PP_PLAN_MAX_SITES 64
 
 /* A loaded plan. Everything it points to is owned by it. */
 struct pp_plan {
