@@ -28,16 +28,17 @@ t() { awk -F, -v d="$2" -v p="$3" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i
 l() { awk -F, -v d="$2" -v p="$3" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	$2 == d && $3 == p { print $c["loss_pct"] }' "$1/summary.csv" | median; }
 : > "$OUT"
+# row DIR DESIGN STEPS-TEXT TIME-TEXT GOAL
+row() {
+	printf '| plan: a year of a 50,000-GPU site (Chicago TMY3, %s), %s, optimizer in the loop, one core | %.2f s%s, %.2f %% GPU-h lost | proportional: %.2f s (%.2f %% lost); static: %.2f s (%.2f %% lost) | %.1fx proportional time | %s |\n' \
+		"$2" "$3" "$(t "$1" $2 optimizer)" "$4" "$(l "$1" $2 optimizer)" "$(t "$1" $2 proportional)" \
+		"$(l "$1" $2 proportional)" "$(t "$1" $2 static)" "$(l "$1" $2 static)" \
+		"$(echo "$(t "$1" $2 optimizer) / $(t "$1" $2 proportional)" | bc -l)" "$5" >> "$OUT"
+}
 for d in towers liquid-mix air; do
-	printf '| plan: a year of a 50,000-GPU site (Chicago TMY3, %s), 8,760 hourly steps, optimizer in the loop, one core | %.2f s (median of 3 seeds), %.2f %% GPU-h lost | proportional: %.2f s (%.2f %% lost); static: %.2f s (%.2f %% lost) | %.1fx proportional time | < 2 s |\n' \
-		"$d" "$(t "$TMP/h" $d optimizer)" "$(l "$TMP/h" $d optimizer)" "$(t "$TMP/h" $d proportional)" \
-		"$(l "$TMP/h" $d proportional)" "$(t "$TMP/h" $d static)" "$(l "$TMP/h" $d static)" \
-		"$(echo "$(t "$TMP/h" $d optimizer) / $(t "$TMP/h" $d proportional)" | bc -l)" >> "$OUT"
+	row "$TMP/h" $d "8,760 hourly steps" " (median of 3 seeds)" "< 2 s"
 done
 for d in towers liquid-mix air; do
-	printf '| plan: a year of a 50,000-GPU site (Chicago TMY3, %s), 525,600 one-minute steps, optimizer in the loop, one core | %.1f s, %.2f %% GPU-h lost | proportional: %.1f s (%.2f %% lost); static: %.1f s (%.2f %% lost) | %.1fx proportional time | < 60 s |\n' \
-		"$d" "$(t "$TMP/m" $d optimizer)" "$(l "$TMP/m" $d optimizer)" "$(t "$TMP/m" $d proportional)" \
-		"$(l "$TMP/m" $d proportional)" "$(t "$TMP/m" $d static)" "$(l "$TMP/m" $d static)" \
-		"$(echo "$(t "$TMP/m" $d optimizer) / $(t "$TMP/m" $d proportional)" | bc -l)" >> "$OUT"
+	row "$TMP/m" $d "525,600 one-minute steps" "" "< 60 s"
 done
 cat "$OUT"

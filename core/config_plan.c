@@ -248,18 +248,38 @@ static void load_hall(struct ploader *L, struct fy_node *h, struct pp_plan_hall 
 	}
 }
 
+/* The list under key with its length capped at max (reported beyond). */
+static struct fy_node *bounded_seq(struct ywalk *w, struct fy_node *root, const char *key,
+				   size_t max, size_t *n)
+{
+	struct fy_node *seq = yseq(w, root, key);
+	*n = seq ? (size_t)fy_node_sequence_item_count(seq) : 0;
+	if (*n > max) {
+		yproblem(w, seq, "%s: at most %zu", key, max);
+		*n = max;
+	}
+	return seq;
+}
+
+/* Reports name when one of the first count names is the same. */
+static void unique_name(struct ywalk *w, struct fy_node *map, const char *what, const char *name,
+			const char *const *names, size_t stride, size_t count)
+{
+	for (size_t i = 0; name && i < count; i++) {
+		const char *o = *(const char *const *)((const char *)names + i * stride);
+		if (o && !strcmp(o, name))
+			yproblem(w, yget(map, "name"), "%s '%s' is defined twice", what, name);
+	}
+}
+
 static void load_designs(struct ploader *L, struct fy_node *root)
 {
 	struct ywalk *w = &L->w;
 	struct pp_plan *p = L->p;
-	struct fy_node *ds = yseq(w, root, "designs");
+	size_t n;
+	struct fy_node *ds = bounded_seq(w, root, "designs", PP_PLAN_MAX_DESIGNS, &n);
 	if (!ds)
 		return;
-	size_t n = (size_t)fy_node_sequence_item_count(ds);
-	if (n > PP_PLAN_MAX_DESIGNS) {
-		yproblem(w, ds, "designs: at most %d", PP_PLAN_MAX_DESIGNS);
-		n = PP_PLAN_MAX_DESIGNS;
-	}
 	p->designs = yalloc(w, (n + 1) * sizeof *p->designs);
 	static const char *const k[] = {"name", "oversize", "halls", NULL};
 	static const char *const req[] = {"name", "halls", NULL};
@@ -273,9 +293,8 @@ static void load_designs(struct ploader *L, struct fy_node *root)
 		o->pos = ypos(w, d, (struct pp_pos){w->file, 1, 1});
 		o->oversize = 1.1;
 		ystr(w, d, "name", &o->name);
-		for (size_t i = 0; o->name && i + 1 < p->ndesigns; i++)
-			if (p->designs[i].name && !strcmp(p->designs[i].name, o->name))
-				yproblem(w, yget(d, "name"), "design '%s' is defined twice", o->name);
+		unique_name(w, d, "design", o->name, &p->designs[0].name, sizeof *p->designs,
+			    p->ndesigns - 1);
 		ynum(w, d, "oversize", 0.5, 5, 0, &o->oversize);
 		struct fy_node *hs = yseq(w, d, "halls");
 		if (!hs)
@@ -359,14 +378,10 @@ static void load_sites(struct ploader *L, struct fy_node *root)
 {
 	struct ywalk *w = &L->w;
 	struct pp_plan *p = L->p;
-	struct fy_node *ss = yseq(w, root, "sites");
+	size_t n;
+	struct fy_node *ss = bounded_seq(w, root, "sites", PP_PLAN_MAX_SITES, &n);
 	if (!ss)
 		return;
-	size_t n = (size_t)fy_node_sequence_item_count(ss);
-	if (n > PP_PLAN_MAX_SITES) {
-		yproblem(w, ss, "sites: at most %d", PP_PLAN_MAX_SITES);
-		n = PP_PLAN_MAX_SITES;
-	}
 	p->sites = yalloc(w, (n + 1) * sizeof *p->sites);
 	static const char *const k[] = {"name", "weather", "grid", "designs", NULL};
 	static const char *const req[] = {"name", "weather", "grid", NULL};
@@ -382,9 +397,8 @@ static void load_sites(struct ploader *L, struct fy_node *root)
 		s->loss_frac = 0.03;
 		s->designs = (1u << p->ndesigns) - 1;
 		ystr(w, sn, "name", &s->name);
-		for (size_t i = 0; s->name && i + 1 < p->nsites; i++)
-			if (p->sites[i].name && !strcmp(p->sites[i].name, s->name))
-				yproblem(w, yget(sn, "name"), "site '%s' is defined twice", s->name);
+		unique_name(w, sn, "site", s->name, &p->sites[0].name, sizeof *p->sites,
+			    p->nsites - 1);
 		const char *wx = NULL;
 		if (!ystr(w, sn, "weather", &wx) && wx) {
 			s->weather_pos = ypos(w, yget(sn, "weather"), s->pos);
@@ -483,21 +497,27 @@ void pp_plan_destroy(struct pp_plan *p)
 	free(p);
 }
 
-double pp_plan_limit_at(const struct pp_plan_site *s, double t_h, int wday0)
+void pp_plan_calendar(double t_h, int *month, int *day, int *hod, int *weekend)
 {
-	double lim = s->limit_kw;
-	double day = floor(t_h / 24);
-	double hod = t_h - day * 24;
-	int wday = (int)fmod(day + wday0, 7);
-	int weekend = wday == 0 || wday == 6;
-	/* Month from the day of a 365-day year (EPW years have no 29 February). */
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int d = (int)fmod(day, 365), m = 0;
+	double days = floor(t_h / 24);
+	int d = (int)fmod(days, 365), m = 0;
 	while (m < 11 && d >= mdays[m])
 		d -= mdays[m++];
+	*month = m + 1;
+	*day = d + 1;
+	*hod = (int)floor(t_h - days * 24);
+	*weekend = fmod(days, 7) >= 5; /* day 0 is a Monday */
+}
+
+double pp_plan_limit_at(const struct pp_plan_site *s, double t_h)
+{
+	double lim = s->limit_kw, hod = t_h - floor(t_h / 24) * 24;
+	int month, day, h, weekend;
+	pp_plan_calendar(t_h, &month, &day, &h, &weekend);
 	for (size_t i = 0; i < s->nevents; i++) {
 		const struct pp_plan_event *e = &s->events[i];
-		if (!(e->months & (1u << m)) || (e->days == 1 && weekend) ||
+		if (!(e->months & (1u << (month - 1))) || (e->days == 1 && weekend) ||
 		    (e->days == 2 && !weekend) || hod < e->from_h || hod >= e->to_h)
 			continue;
 		if (e->limit_kw < lim)

@@ -37,60 +37,34 @@ enum pp_err pp_plan_search(const struct pp_year_spec *spec, double budget,
 	memset(out, 0, sizeof *out);
 	out->policy = spec->policy;
 	int step = spec->plan->search_step;
-	int lo = 0, hi = 0, n = round_to(spec->gpus, step), top = 8 * n;
-	double l = loss_at(spec, n, out, eb);
-	if (isnan(l))
-		return PP_ERR_ARG;
-	if (l <= budget) {
-		lo = n;
-		while (!hi) {
-			if (lo >= top) {
-				out->unbounded = 1;
-				out->best = lo;
-				return PP_OK;
-			}
-			int m = round_to(fmin(lo * 1.5, top), step);
-			if (m <= lo)
-				m = lo + step;
-			l = loss_at(spec, m, out, eb);
-			if (isnan(l))
-				return PP_ERR_ARG;
-			if (l <= budget)
-				lo = m;
-			else
-				hi = m;
-		}
-	} else {
-		hi = n;
-		while (!lo) {
-			int m = (int)floor(hi / 1.5 / step) * step;
-			if (m < step) {
-				out->best = 0;
-				/* Only step itself is left to try. */
-				if (hi > step && !isnan(l = loss_at(spec, step, out, eb)) && l <= budget)
-					out->best = step;
-				return isnan(l) ? PP_ERR_ARG : PP_OK;
-			}
-			l = loss_at(spec, m, out, eb);
-			if (isnan(l))
-				return PP_ERR_ARG;
-			if (l <= budget)
-				lo = m;
-			else
-				hi = m;
-		}
-	}
-	while (hi - lo > step) {
-		int m = lo + (hi - lo) / 2 / step * step;
-		if (m <= lo)
-			m = lo + step;
-		l = loss_at(spec, m, out, eb);
+	int n = round_to(spec->gpus, step), top = 8 * n;
+	int lo = 0, hi = 0; /* largest size within the budget, smallest over it; 0: none yet */
+	for (int m = n;;) {
+		double l = loss_at(spec, m, out, eb);
 		if (isnan(l))
 			return PP_ERR_ARG;
 		if (l <= budget)
 			lo = m;
 		else
 			hi = m;
+		if (!hi) {            /* growing: 1.5x until over, or unbounded */
+			if (lo >= top) {
+				out->unbounded = 1;
+				break;
+			}
+			m = round_to(fmin(lo * 1.5, top), step);
+			m = m > lo ? m : lo + step;
+		} else if (!lo) {     /* shrinking: down to a single step */
+			if (hi <= step)
+				break;
+			m = (int)floor(hi / 1.5 / step) * step;
+			m = m >= step ? m : step;
+		} else if (hi - lo > step) {
+			m = lo + (hi - lo) / 2 / step * step;
+			m = m > lo ? m : lo + step;
+		} else {
+			break;
+		}
 	}
 	out->best = lo;
 	return PP_OK;

@@ -3,6 +3,7 @@
  * of each row the date, minute, dry-bulb, dew point, RH and pressure. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,7 +265,9 @@ static int cmp_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction)
+/* The value of a row's field (offset into the row) exceeded in fraction of
+ * the hours. */
+static double exceeded(const struct pp_weather *w, size_t field, double fraction)
 {
 	if (!w->n)
 		return NAN;
@@ -272,7 +275,7 @@ double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction)
 	if (!v)
 		return NAN;
 	for (size_t i = 0; i < w->n; i++)
-		v[i] = w->h[i].wb_c;
+		v[i] = *(const double *)((const char *)&w->h[i] + field);
 	qsort(v, w->n, sizeof *v, cmp_desc);
 	size_t k = (size_t)floor(fraction * (double)w->n);
 	if (k >= w->n)
@@ -280,4 +283,14 @@ double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction)
 	double r = v[k];
 	free(v);
 	return r;
+}
+
+double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction)
+{
+	return exceeded(w, offsetof(struct pp_weather_hour, wb_c), fraction);
+}
+
+double pp_weather_db_exceeded(const struct pp_weather *w, double fraction)
+{
+	return exceeded(w, offsetof(struct pp_weather_hour, db_c), fraction);
 }

@@ -32,6 +32,7 @@ struct year {
 	struct yhall *h;
 	size_t nh;
 	struct pp_curve_table curve[PP_PLAN_MAX_CLASSES];
+	struct pp_inst_job tmpl[PP_PLAN_MAX_CLASSES]; /* a class's solver job, power above idle */
 	double want_w[PP_PLAN_MAX_CLASSES], want_thr[PP_PLAN_MAX_CLASSES];
 	struct yarrival *arr;
 	size_t narr, next;
@@ -55,28 +56,6 @@ struct year {
 
 static const double big_kw = 1e12; /* "no limit" for the solver */
 
-/* Value of the fraction-exceeded design point of the year's dry-bulb. */
-static double db_exceeded(const struct pp_weather *w, double fraction)
-{
-	double hi = -100, lo = 100;
-	for (size_t i = 0; i < w->n; i++) {
-		hi = fmax(hi, w->h[i].db_c);
-		lo = fmin(lo, w->h[i].db_c);
-	}
-	/* Bisection on the count above: no copy, no sort. */
-	for (int it = 0; it < 40; it++) {
-		double mid = 0.5 * (lo + hi);
-		size_t above = 0;
-		for (size_t i = 0; i < w->n; i++)
-			above += w->h[i].db_c > mid;
-		if ((double)above > fraction * (double)w->n)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return hi;
-}
-
 static enum pp_err build_halls(struct year *y, struct pp_errbuf *eb)
 {
 	const struct pp_plan_design *d = y->s->design;
@@ -87,7 +66,7 @@ static enum pp_err build_halls(struct year *y, struct pp_errbuf *eb)
 	y->h = calloc(n, sizeof *y->h);
 	if (!y->h)
 		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-	double db04 = db_exceeded(wx, 0.004), wb04 = pp_weather_wb_exceeded(wx, 0.004);
+	double db04 = pp_weather_db_exceeded(wx, 0.004), wb04 = pp_weather_wb_exceeded(wx, 0.004);
 	int left = y->s->gpus;
 	for (size_t k = 0; k < d->nhalls; k++) {
 		const struct pp_plan_hall *t = &d->halls[k];
@@ -197,8 +176,8 @@ static void weather_at(struct year *y, double t, struct stepwx *w)
 	w->db = wh.db_c;
 	w->wb = wh.wb_c;
 	/* An event starting inside the step counts for all of it. */
-	w->limit = fmin(pp_plan_limit_at(y->s->site, t, 1),
-			pp_plan_limit_at(y->s->site, t + y->dt * (1 - 1e-9), 1));
+	w->limit = fmin(pp_plan_limit_at(y->s->site, t),
+			pp_plan_limit_at(y->s->site, t + y->dt * (1 - 1e-9)));
 	w->grid_eff = isfinite(w->limit) ? w->limit * (1 - y->margin) : INFINITY;
 }
 
@@ -373,7 +352,6 @@ static enum pp_err build_inst(struct year *y, struct pp_errbuf *eb)
  * wait stays on its own: deferring it is a decision about it alone. */
 static void fill_inst(struct year *y, const struct stepwx *w, double coef)
 {
-	const struct pp_gpu_model *g = y->g;
 	size_t n = 0, nc = y->p->nclasses;
 	memset(y->group, 0, y->nh * nc * sizeof *y->group);
 	for (size_t k = 0; k < y->nj; k++) {
@@ -390,19 +368,9 @@ static void fill_inst(struct year *y, const struct stepwx *w, double coef)
 			continue;
 		}
 		struct pp_inst_job *ij = &y->in.jobs[n];
-		ij->id = (char *)"job";
-		ij->weight = c->weight;
-		ij->p_min_w = g->cap_min_w - g->idle_w;
-		ij->p_max_w = g->cap_max_w - g->idle_w;
-		ij->demand_w = y->want_w[j->cls] - g->idle_w;
+		*ij = y->tmpl[j->cls];
 		y->pl[n] = (struct pp_inst_place){j->hall + 1, j->gpus};
 		ij->place = &y->pl[n];
-		ij->nplace = 1;
-		ij->ncurve = y->curve[j->cls].n;
-		for (size_t q = 0; q < ij->ncurve; q++) {
-			ij->curve_p[q] = y->curve[j->cls].p_w[q] - g->idle_w;
-			ij->curve_t[q] = y->curve[j->cls].thr[q];
-		}
 		ij->flexible = flex;
 		if (!flex)
 			*grp = n + 1;
@@ -416,8 +384,9 @@ static void fill_inst(struct year *y, const struct stepwx *w, double coef)
 
 /* Caps by the solver under the optimizer or proportional policy, re-solved
  * while the real cooling (not linear in load) or a plant's capacity at the
- * load it got says a limit would be crossed. */
-static void policy_solve(struct year *y, const struct stepwx *w)
+ * load it got says a limit would be crossed. Returns the grid draw, the
+ * halls and plants left at the chosen caps. */
+static double policy_solve(struct year *y, const struct stepwx *w)
 {
 	const struct pp_gpu_model *g = y->g;
 	double want_it = 0, want_cool = 0;
@@ -436,7 +405,7 @@ static void policy_solve(struct year *y, const struct stepwx *w)
 			y->j[k].act = PP_RUN;
 			y->j[k].e_w = y->want_w[y->j[k].cls];
 		}
-		return;
+		return grid;
 	}
 	double *caps = y->caps;
 	for (size_t i = 0; i < y->nh; i++) {
@@ -482,7 +451,7 @@ static void policy_solve(struct year *y, const struct stepwx *w)
 			have = 1;
 			ok_coef = coef;
 			if (!binding || grid >= w->grid_eff * (1 - 1e-3) || it <= 0)
-				return;
+				return grid;
 			/* Kept the grid with room to spare: the plant needed less. */
 			double actual = (grid - it - y->s->site->other_kw) / it;
 			coef = isnan(bad_coef) ? actual : 0.5 * (ok_coef + bad_coef);
@@ -508,19 +477,21 @@ static void policy_solve(struct year *y, const struct stepwx *w)
 			y->j[k].act = y->j[k].hall >= 0 ? PP_PAUSE : PP_RUN;
 	}
 	hall_it(y);
+	return physics(y, w);
 }
 
 /* Fixed caps; when even those cross a limit (a floor that does not fit),
- * jobs pause, lowest weight first. */
-static void policy_static(struct year *y, const struct stepwx *w)
+ * jobs pause, lowest weight first. Returns the grid draw. */
+static double policy_static(struct year *y, const struct stepwx *w)
 {
+	double grid;
 	for (size_t k = 0; k < y->nj; k++) {
 		struct yjob *j = &y->j[k];
 		j->act = PP_RUN;
 		j->e_w = fmin(y->static_w, y->want_w[j->cls]);
 	}
 	hall_it(y);
-	while (!within(y, physics(y, w), w)) {
+	while (!within(y, grid = physics(y, w), w)) {
 		struct yjob *low = NULL;
 		for (size_t k = 0; k < y->nj; k++) {
 			struct yjob *j = &y->j[k];
@@ -529,20 +500,11 @@ static void policy_static(struct year *y, const struct stepwx *w)
 				low = j;
 		}
 		if (!low)
-			return;
+			break;
 		low->act = PP_PAUSE;
 		hall_it(y);
 	}
-}
-
-static void month_day(double t_h, int *month, int *day)
-{
-	static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int d = (int)fmod(floor(t_h / 24), 365), m = 0;
-	while (m < 11 && d >= md[m])
-		d -= md[m++];
-	*month = m + 1;
-	*day = d + 1;
+	return grid;
 }
 
 /* Books the step: energies, limits, work; then the jobs move on. */
@@ -598,60 +560,69 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 			r->value_lost += y->p->classes[j->cls].weight * j->gpus * dt;
 		}
 	}
-	double bal = fabs(grid - (from_jobs + cool + other));
-	r->balance_max_kw = fmax(r->balance_max_kw, bal);
-	int at_grid = isfinite(w->grid_eff) && grid >= w->grid_eff * (1 - 1e-3);
+	r->balance_max_kw = fmax(r->balance_max_kw, fabs(grid - (from_jobs + cool + other)));
 	if (!within(y, grid, w))
 		r->over_steps++;
-	r->grid_kwh += grid * dt;
-	r->it_kwh += it * dt;
-	r->cooling_kwh += cool * dt;
-	r->other_kwh += other * dt;
-	r->water_l += water * dt;
 	r->unmet_heat_kwh += unmet * dt;
-	r->peak_kw = fmax(r->peak_kw, grid);
-	r->at_grid_h += at_grid * dt;
-	r->at_cooling_h += at_cool * dt;
-	r->at_hall_h += at_hall * dt;
-	r->delivered_gpu_h += delivered;
-	r->lost_gpu_h += lost;
-	r->waiting_gpu_h += waiting * dt;
-	int month, day;
-	month_day(w->t, &month, &day);
-	r->month_grid_kwh[month - 1] += grid * dt;
-	r->month_it_kwh[month - 1] += it * dt;
-	r->month_water_l[month - 1] += water * dt;
-	if (r->hours) {
-		size_t hi = (size_t)floor(w->t + 1e-9);
-		struct pp_year_hour *o = &r->hours[hi < r->nhours ? hi : r->nhours - 1];
-		if (!o->month) {
-			o->month = month;
-			o->day = day;
-			o->hod = (int)fmod(floor(w->t + 1e-9), 24);
-			o->limit_kw = INFINITY;
-			o->headroom_kw = INFINITY;
-		}
-		o->db_c += w->db * dt;
-		o->wb_c += w->wb * dt;
-		o->limit_kw = fmin(o->limit_kw, w->limit);
-		o->grid_kwh += grid * dt;
-		o->it_kwh += it * dt;
-		o->cooling_kwh += cool * dt;
-		o->other_kwh += other * dt;
-		o->water_l += water * dt;
-		o->grid_peak_kw = fmax(o->grid_peak_kw, grid);
-		o->headroom_kw = fmin(o->headroom_kw, w->grid_eff - grid);
-		o->free_frac += (it > 0 ? free_w / it : 0) * dt;
-		o->at_grid_h += at_grid * dt;
-		o->at_cooling_h += at_cool * dt;
-		o->at_hall_h += at_hall * dt;
-		o->gpus_running += running * dt;
-		o->gpus_waiting += waiting * dt;
-		o->gpus_paused += paused * dt;
-		o->delivered_gpu_h += delivered;
-		o->lost_gpu_h += lost;
-		o->cap_w += (running > 0 ? draw / running : 0) * dt;
+	int at_grid = isfinite(w->grid_eff) && grid >= w->grid_eff * (1 - 1e-3);
+	size_t hi = (size_t)floor(w->t + 1e-9);
+	struct pp_year_hour *o = &r->hours[hi < r->nhours ? hi : r->nhours - 1];
+	if (!o->limit_kw) {
+		int weekend;
+		pp_plan_calendar(w->t, &o->month, &o->day, &o->hod, &weekend);
+		o->limit_kw = INFINITY;
+		o->headroom_kw = INFINITY;
 	}
+	o->db_c += w->db * dt;
+	o->wb_c += w->wb * dt;
+	o->limit_kw = fmin(o->limit_kw, w->limit);
+	o->grid_kwh += grid * dt;
+	o->it_kwh += it * dt;
+	o->cooling_kwh += cool * dt;
+	o->other_kwh += other * dt;
+	o->water_l += water * dt;
+	o->grid_peak_kw = fmax(o->grid_peak_kw, grid);
+	o->headroom_kw = fmin(o->headroom_kw, w->grid_eff - grid);
+	o->free_frac += (it > 0 ? free_w / it : 0) * dt;
+	o->at_grid_h += at_grid * dt;
+	o->at_cooling_h += at_cool * dt;
+	o->at_hall_h += at_hall * dt;
+	o->gpus_running += running * dt;
+	o->gpus_waiting += waiting * dt;
+	o->gpus_paused += paused * dt;
+	o->delivered_gpu_h += delivered;
+	o->lost_gpu_h += lost;
+	o->cap_w += (running > 0 ? draw / running : 0) * dt;
+}
+
+/* The year's totals are its hours' (before the hours' averages are taken). */
+static void totals(struct pp_year_result *r)
+{
+	for (size_t i = 0; i < r->nhours; i++) {
+		const struct pp_year_hour *o = &r->hours[i];
+		r->grid_kwh += o->grid_kwh;
+		r->it_kwh += o->it_kwh;
+		r->cooling_kwh += o->cooling_kwh;
+		r->other_kwh += o->other_kwh;
+		r->water_l += o->water_l;
+		r->peak_kw = fmax(r->peak_kw, o->grid_peak_kw);
+		r->at_grid_h += o->at_grid_h;
+		r->at_cooling_h += o->at_cooling_h;
+		r->at_hall_h += o->at_hall_h;
+		r->delivered_gpu_h += o->delivered_gpu_h;
+		r->lost_gpu_h += o->lost_gpu_h;
+		r->waiting_gpu_h += o->gpus_waiting;
+		if (o->month) {
+			r->month_grid_kwh[o->month - 1] += o->grid_kwh;
+			r->month_it_kwh[o->month - 1] += o->it_kwh;
+			r->month_water_l[o->month - 1] += o->water_l;
+		}
+	}
+	r->pue = r->it_kwh > 0 ? r->grid_kwh / r->it_kwh : 0;
+	r->wue = r->it_kwh > 0 ? r->water_l / r->it_kwh : 0;
+	r->loss = r->delivered_gpu_h + r->lost_gpu_h > 0
+			  ? r->lost_gpu_h / (r->delivered_gpu_h + r->lost_gpu_h)
+			  : 0;
 }
 
 /* Finished jobs leave (the order of the rest is kept: it is the queue).
@@ -707,6 +678,19 @@ static enum pp_err setup(struct year *y, struct pp_errbuf *eb)
 		pp_curve_tabulate(&cp, y->g->cap_min_w, y->g->cap_max_w, 6, &y->curve[c]);
 		y->want_w[c] = fmax(p->classes[c].demand * y->g->cap_max_w, y->g->cap_min_w);
 		y->want_thr[c] = pp_curve_table_eval(&y->curve[c], y->want_w[c]);
+		struct pp_inst_job *t = &y->tmpl[c];
+		const struct pp_gpu_model *g = y->g;
+		t->id = (char *)"job";
+		t->weight = p->classes[c].weight;
+		t->p_min_w = g->cap_min_w - g->idle_w;
+		t->p_max_w = g->cap_max_w - g->idle_w;
+		t->demand_w = y->want_w[c] - g->idle_w;
+		t->nplace = 1;
+		t->ncurve = y->curve[c].n;
+		for (size_t q = 0; q < t->ncurve; q++) {
+			t->curve_p[q] = y->curve[c].p_w[q] - g->idle_w;
+			t->curve_t[q] = y->curve[c].thr[q];
+		}
 		warm = fmax(warm, 3 * p->classes[c].run_h);
 		if (p->classes[c].gpus > max_gpus && p->classes[c].share > 0 && max_gpus < 1)
 			return pp_errf(eb, PP_ERR_CONFIG, "no hall has GPUs");
@@ -728,13 +712,12 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 	struct year y = {.s = s, .p = s->plan, .g = s->plan->gpu, .r = r,
 			 .margin = s->plan->margin, .dt = s->step_s / 3600};
 	enum pp_err e = PP_OK;
-	if (s->keep_hours) {
-		r->nhours = (size_t)ceil(s->hours - 1e-9);
-		r->hours = calloc(r->nhours, sizeof *r->hours);
-		if (!r->hours) {
-			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-			goto out;
-		}
+	/* The hours hold the year; its totals are summed from them. */
+	r->nhours = (size_t)ceil(s->hours - 1e-9);
+	r->hours = calloc(r->nhours, sizeof *r->hours);
+	if (!r->hours) {
+		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		goto out;
 	}
 	if ((e = setup(&y, eb)))
 		goto out;
@@ -750,12 +733,8 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		if (s->policy == PP_PLAN_STATIC)
-			policy_static(&y, &w);
-		else
-			policy_solve(&y, &w);
-		hall_it(&y);
-		double grid = physics(&y, &w);
+		double grid = s->policy == PP_PLAN_STATIC ? policy_static(&y, &w)
+							  : policy_solve(&y, &w);
 		account(&y, &w, grid);
 		retire(&y);
 		r->steps++;
@@ -774,11 +753,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 		}
 	}
 	r->delay_mean_h = y.delay_n ? y.delay_sum / (double)y.delay_n : 0;
-	r->pue = r->it_kwh > 0 ? r->grid_kwh / r->it_kwh : 0;
-	r->wue = r->it_kwh > 0 ? r->water_l / r->it_kwh : 0;
-	r->loss = r->delivered_gpu_h + r->lost_gpu_h > 0
-			  ? r->lost_gpu_h / (r->delivered_gpu_h + r->lost_gpu_h)
-			  : 0;
+	totals(r);
 	for (size_t i = 0; i < r->nhours; i++) {
 		struct pp_year_hour *o = &r->hours[i];
 		double span = fmin(1, s->hours - (double)i);
@@ -790,6 +765,8 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 		o->gpus_paused /= span;
 		o->cap_w /= span;
 	}
+	if (!s->keep_hours)
+		pp_year_result_free(r);
 out:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -21,7 +21,8 @@ plan() {
 
 # ---- errors ----
 plan bad -e 's/DEFERRABLE/1.5/' -e 's/OVERSIZE/1.1/' -e 's/LIMIT/1.35/' -e 's/DR/1.15/' \
-	-e 's/water-towers/water-tower/' -e 's/USA_IL_Chicago/nowhere/' -e 's/step_s: 3600/step_s: 700/'
+	-e 's/water-towers/water-tower/' -e 's/USA_IL_Chicago/nowhere/' -e 's/step_s: 3600/step_s: 700/' \
+	-e 's/name: air$/name: towers/'
 $PP plan "$TMP/bad.yaml" --out "$TMP/bad" > /dev/null 2> "$TMP/bad.err"
 rc=$?
 check "a bad plan exits 1 (got $rc) and writes nothing" [ "$rc" -eq 1 ] && [ ! -e "$TMP/bad" ]
@@ -32,7 +33,8 @@ check "a fraction out of range: file:line:column and the range" \
 check "a weather file that is not there names the path it tried" \
 	grep -q "bad.yaml:40:14: weather 'weather/nowhere-OHare.*: cannot read .*/weather/nowhere" "$TMP/bad.err"
 check "a step that does not divide an hour" grep -q "bad.yaml:7:11: 'step_s': expected a divisor of 3600" "$TMP/bad.err"
-check "every problem is listed with their count" grep -q "powerpark plan: 4 problems in" "$TMP/bad.err"
+check "a design named twice" grep -q "bad.yaml:29:11: design 'towers' is defined twice" "$TMP/bad.err"
+check "every problem is listed with their count" grep -q "powerpark plan: 5 problems in" "$TMP/bad.err"
 $PP plan "$TMP/bad.yaml" --step 7min > /dev/null 2> "$TMP/opt.err"
 check "--step 7min is refused (not a divisor of an hour)" grep -q -- "--step: cannot use '7min'" "$TMP/opt.err"
 

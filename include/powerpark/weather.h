@@ -50,6 +50,9 @@ void pp_weather_at(const struct pp_weather *w, double t_h, struct pp_weather_hou
  * for the 0.4 % design wet-bulb). */
 double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction);
 
+/* The same for the dry-bulb (the air-cooled design hour). */
+double pp_weather_db_exceeded(const struct pp_weather *w, double fraction);
+
 /* A year at a glance, as `powerpark weather` prints it. */
 struct pp_weather_summary {
 	double db_min, db_mean, db_max, wb_max;
