@@ -80,58 +80,31 @@ static int mkdirs(const char *dir)
 
 struct opts {
 	const char *file, *out;
-	double step_s, hours, loss;
-	int runs, search;
+	double step_s, loss;
+	int runs, hours, no_search;
 	long seed;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int bad = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(stdout);
-		if (!strcmp(a, "--no-search")) {
-			o->search = 0;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (o->file)
-				bad = 1;
-			o->file = a;
-			if (!bad)
-				continue;
-		} else if (!v) {
-			fprintf(stderr, "powerpark plan: %s: expected a value\n", a);
-			return usage(stderr);
-		} else if (!strcmp(a, "--out")) {
-			o->out = v;
-		} else if (!strcmp(a, "--step")) {
-			bad = parse_step(v, &o->step_s);
-		} else if (!strcmp(a, "--loss")) {
-			bad = parse_loss(v, &o->loss);
-		} else if (!strcmp(a, "--runs") || !strcmp(a, "--seed") || !strcmp(a, "--hours")) {
-			char *end;
-			double d = strtod(v, &end);
-			bad = end == v || *end || d != floor(d) || d < (a[2] == 's' ? 0 : 1) ||
-			      d > (a[2] == 'h' ? 8760 : a[2] == 'r' ? 1000 : 2147483647.0);
-			if (!bad && a[2] == 'r')
-				o->runs = (int)d;
-			else if (!bad && a[2] == 's')
-				o->seed = (long)d;
-			else if (!bad)
-				o->hours = d;
-		} else {
-			fprintf(stderr, "powerpark plan: unknown option '%s'\n", a);
-			return usage(stderr);
-		}
-		if (bad) {
-			fprintf(stderr, "powerpark plan: %s: cannot use '%s' (see --help)\n", a,
-				a[0] == '-' ? v : a);
-			return 2;
-		}
-		i++;
+	const char *step = NULL, *loss = NULL, *runs = NULL, *seed = NULL, *hours = NULL;
+	const struct pp_cmd_opt opts[] = {
+		{"", &o->file, NULL},	  {"--out", &o->out, NULL}, {"--step", &step, NULL},
+		{"--loss", &loss, NULL},  {"--runs", &runs, NULL},  {"--seed", &seed, NULL},
+		{"--hours", &hours, NULL}, {"--no-search", NULL, &o->no_search}, {NULL, NULL, NULL}};
+	int rc = pp_cmd_options(argc, argv, opts, usage);
+	if (rc >= 0)
+		return rc;
+	int s = -1;
+	if (pp_cmd_int("plan", "--runs", runs, 1, 1000, &o->runs) ||
+	    pp_cmd_int("plan", "--hours", hours, 1, 8760, &o->hours) ||
+	    pp_cmd_int("plan", "--seed", seed, 0, 2147483647, &s))
+		return 2;
+	o->seed = seed ? s : -1;
+	if ((step && parse_step(step, &o->step_s)) || (loss && parse_loss(loss, &o->loss))) {
+		fprintf(stderr, "powerpark plan: %s: cannot use '%s' (see --help)\n",
+			step && !o->step_s ? "--step" : "--loss", step && !o->step_s ? step : loss);
+		return 2;
 	}
 	if (!o->file)
 		return usage(stderr);
@@ -140,7 +113,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int pp_cmd_plan(int argc, char **argv)
 {
-	struct opts o = {.out = "plan-out", .search = 1, .seed = -1, .loss = -1};
+	struct opts o = {.out = "plan-out", .loss = -1};
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -229,7 +202,7 @@ int pp_cmd_plan(int argc, char **argv)
 					if (k) /* charts need one seed's hours; the CSV has the rest */
 						pp_year_result_free(&u->r);
 				}
-	if (o.search)
+	if (!o.no_search)
 		for (size_t s = 0; s < p->nsites; s++)
 			for (size_t d = 0; d < p->ndesigns; d++)
 				for (int q = 0; q < PP_PLAN_NPOLICIES; q++) {

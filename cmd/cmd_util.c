@@ -43,6 +43,14 @@ int pp_cmd_options(int argc, char **argv, const struct pp_cmd_opt *opts, int (*u
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return usage(stdout);
 		const struct pp_cmd_opt *o = opts;
+		if (a[0] != '-') { /* the one positional argument, when the table has "" */
+			while (o->name && (*o->name || *o->val))
+				o++;
+			if (o->name) {
+				*o->val = a;
+				continue;
+			}
+		}
 		while (o->name && strcmp(a, o->name))
 			o++;
 		if (o->name && o->flag) {

@@ -41,8 +41,9 @@ void pp_cmd_catch_stop(void);
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name);
 
 /* One option of a command: "--name VALUE" sets *val (borrowed from argv),
- * or, with flag, a bare "--name" sets *flag to 1. The table ends with a
- * NULL name. */
+ * or, with flag, a bare "--name" sets *flag to 1. An entry named "" takes
+ * the one argument that is not an option (a second is unexpected). The
+ * table ends with a NULL name. */
 struct pp_cmd_opt {
 	const char *name;
 	const char **val;
