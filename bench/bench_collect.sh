@@ -17,25 +17,7 @@ RUNS=${BENCH_COLLECT_RUNS:-3}
 TCK=$(getconf CLK_TCK)
 D=$TMP/collect
 
-# The gateways take the 50 ports after the base; below the ephemeral range
-# (32768-60999) no outgoing connection holds one, and a base whose range
-# is taken after all is tried again with another.
-for attempt in 1 2 3; do
-	port=$((20000 + RANDOM % 10000))
-	/usr/bin/python3 "$HERE/../tests/park_gen.py" --out "$D" --pdus 2000 --gateways 50 \
-		--units 10 --port "$port" --read-threads 64 --timeout-ms 400
-	"$PP" sim -c "$D/park.yaml" --frozen > "$D/sim.json" 2> "$D/sim.err" &
-	SIM=$!
-	PIDS="$PIDS $SIM"
-	settled() { grep -q '"control"' "$D/sim.json" || ! kill -0 $SIM 2>/dev/null; }
-	wait_for 60 settled || true
-	grep -q '"control"' "$D/sim.json" && break
-	echo "bench_collect: the simulated park did not start (attempt $attempt, ports from $port):" >&2
-	cat "$D/sim.err" >&2
-	kill $SIM 2>/dev/null || true
-	wait $SIM 2>/dev/null || true
-	[ "$attempt" = 3 ] && exit 1
-done
+start_park "$D" --pdus 2000 --gateways 50 --units 10 --read-threads 64 --timeout-ms 400 || exit 1
 
 cpu_s() { awk -v t="$TCK" '{printf "%.3f", ($14 + $15) / t}' "/proc/$1/stat"; }
 # run_for SECONDS PID...: lets them run, then prints their summed CPU seconds

@@ -8,11 +8,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 has_line() { grep -q "$2" "$1" 2>/dev/null; }
 
-BP=$(free_port)
-/usr/bin/python3 "$HERE/park_gen.py" --out "$TMP/park" --pdus 4 --gateways 2 --units 3 --port "$BP"
-$PP sim -c "$TMP/park/park.yaml" --frozen > "$TMP/sim.json" 2> "$TMP/sim.err" &
-PIDS="$PIDS $!"
-check "the simulated park is up" wait_for 30 has_line "$TMP/sim.json" '"control"'
+start_park "$TMP/park" --pdus 4 --gateways 2 --units 3
+check "the simulated park is up" has_line "$TMP/park/sim.json" '"control"'
 
 $PP collect -c "$TMP/park/park.yaml" --once --stdout > "$TMP/pp.lp" 2> "$TMP/pp.err"
 check "powerpark read every device once" [ $? -eq 0 ]

@@ -93,6 +93,30 @@ print(s.makefile().readline().strip())
 PY
 }
 
+# start_park DIR [park_gen.py options]: a generated park served by
+# `$PP sim --frozen` (pid in SIM, its JSON in DIR/sim.json). Its gateways
+# take the ports after a random base below the ephemeral range (32768-60999),
+# where no outgoing connection holds one; a base whose range is taken after
+# all is tried again with another (three times).
+start_park() {
+	d=$1; shift
+	for attempt in 1 2 3; do
+		port=$((20000 + RANDOM % 10000))
+		/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/park_gen.py" --out "$d" --port "$port" "$@" || return 1
+		$PP sim -c "$d/park.yaml" --frozen > "$d/sim.json" 2> "$d/sim.err" &
+		SIM=$!
+		PIDS="$PIDS $SIM"
+		settled() { grep -q '"control"' "$d/sim.json" || ! kill -0 $SIM 2>/dev/null; }
+		wait_for 60 settled || true
+		grep -q '"control"' "$d/sim.json" && return 0
+		echo "the simulated park did not start (attempt $attempt, ports from $port):" >&2
+		cat "$d/sim.err" >&2
+		kill $SIM 2>/dev/null || true
+		wait $SIM 2>/dev/null || true
+	done
+	return 1
+}
+
 done_tests() {
 	echo "$1: $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
