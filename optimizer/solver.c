@@ -21,8 +21,8 @@
 
 #include "powerpark/log.h"
 #include "powerpark/solve.h"
+#include "solver_int.h"
 
-#define SEG_MAX (PP_SOLVE_CURVE_MAX + 1)
 #ifndef PP_EXTRA
 #define PP_EXTRA 3 /* sweeps between extrapolations */
 #endif
@@ -32,52 +32,13 @@
 #ifndef PP_WARM_STAGE
 #define PP_WARM_STAGE 4 /* first smoothing stage of a warm re-solve */
 #endif
-#ifndef PP_NET_TOL
-#define PP_NET_TOL 1e-3 /* net value (share of value) above which a job is not tried deferred */
+#ifndef PP_EXACT_CELLS
+#define PP_EXACT_CELLS 1000000 /* largest tableau of the exact finish: 8 MB */
 #endif
 #ifndef PP_TOL
 #define PP_TOL 1e-7 /* relative primal gap that ends the sweeps: 7 W at 70 MW;
 		      * tighter, coupled limits cycle on rounding for hundreds of sweeps */
 #endif
-
-struct seg {
-	double a, b, s; /* [a, b] per-GPU watts, value per watt per GPU-job (w G f') */
-	double pa, pb;  /* prices at which the answer reaches a and b (set_mu) */
-};
-
-struct sjob {
-	double lo, hi, G, mu;
-	double img;       /* 1 / (mu G) */
-	struct seg seg[SEG_MAX];
-	int nseg;
-	size_t ce, nce;   /* its entries in the transposed list (constraint, g) */
-	double pi;        /* current price per watt of its power */
-	double e;         /* current power per GPU */
-	int run;          /* 1 running, 0 deferred or paused */
-	enum pp_action act;
-};
-
-struct ent {
-	int i;            /* job (row lists) or constraint (job lists) */
-	double g;         /* GPUs of the job under the constraint */
-};
-
-struct con {
-	double b;         /* watts of GPU power allowed */
-	double lam;
-	size_t start, n;  /* entries in ent[] */
-};
-
-struct solver {
-	const struct pp_inst *in;
-	struct sjob *j;
-	size_t nj;
-	struct con *c;    /* nodes, then plants, then the grid */
-	size_t nc;
-	struct ent *ent, *jent;
-	double *bases;    /* per constraint: base kW under it */
-	int sweeps;
-};
 
 /* --- per job: the answer to a price --------------------------------- */
 
@@ -97,26 +58,10 @@ static double respond(const struct sjob *j, double pi)
 	return j->hi;
 }
 
-static double value(const struct pp_inst_job *ij, const struct sjob *j, double e)
+double pp_solver_value(const struct solver *S, size_t i, double e)
 {
-	return ij->weight * j->G * pp_inst_curve(ij, e);
-}
-
-/* Right-hand slope of the job's value at e (0 at the top). */
-static double slope_right(const struct sjob *j, double e)
-{
-	for (int k = 0; k < j->nseg; k++)
-		if (e < j->seg[k].b - 1e-12 * (1 + fabs(j->seg[k].b)))
-			return j->seg[k].s;
-	return 0;
-}
-
-static double slope_left(const struct sjob *j, double e)
-{
-	for (int k = j->nseg - 1; k >= 0; k--)
-		if (e > j->seg[k].a + 1e-12 * (1 + fabs(j->seg[k].a)))
-			return j->seg[k].s;
-	return INFINITY;
+	const struct pp_inst_job *ij = &S->in->jobs[i];
+	return ij->weight * S->j[i].G * pp_inst_curve(ij, e);
 }
 
 /* --- building ----------------------------------------------------------- */
@@ -292,7 +237,7 @@ out:
 
 /* --- loads and feasibility ------------------------------------------------ */
 
-static double load_of(const struct solver *S, size_t k, int at_lo)
+double pp_solver_load(const struct solver *S, size_t k, int at_lo)
 {
 	const struct con *c = &S->c[k];
 	double l = 0;
@@ -304,7 +249,7 @@ static double load_of(const struct solver *S, size_t k, int at_lo)
 	return l;
 }
 
-static int over(double load, double b)
+int pp_solver_over(double load, double b)
 {
 	return load > b + 1e-9 * fabs(b) + 1e-9;
 }
@@ -317,8 +262,8 @@ static int make_floor_feasible(struct solver *S)
 	int shedding = 0;
 	for (size_t k = 0; k < S->nc; k++) {
 		const struct con *c = &S->c[k];
-		double l = load_of(S, k, 1);
-		while (over(l, c->b)) {
+		double l = pp_solver_load(S, k, 1);
+		while (pp_solver_over(l, c->b)) {
 			long best = -1;
 			int best_flex = 0;
 			double best_key = INFINITY;
@@ -328,7 +273,7 @@ static int make_floor_feasible(struct solver *S)
 				const struct pp_inst_job *ij = &S->in->jobs[i];
 				if (!j->run || j->lo * S->ent[t].g <= 0)
 					continue;
-				double lost = value(ij, j, j->lo) / (S->ent[t].g * j->lo);
+				double lost = pp_solver_value(S, (size_t)i, j->lo) / (S->ent[t].g * j->lo);
 				double key = ij->flexible ? lost : ij->weight;
 				/* Flexible jobs go before any job is paused. */
 				if ((ij->flexible && !best_flex) ||
@@ -345,7 +290,7 @@ static int make_floor_feasible(struct solver *S)
 			j->e = 0;
 			j->act = best_flex ? PP_DEFER : PP_PAUSE;
 			shedding |= !best_flex;
-			l = load_of(S, k, 1);
+			l = pp_solver_load(S, k, 1);
 		}
 	}
 	return shedding;
@@ -470,7 +415,7 @@ static double primal_gap(const struct solver *S)
 		const struct con *c = &S->c[k];
 		if (!c->n || !isfinite(c->b))
 			continue;
-		double l = load_of(S, k, 0), r = (l - c->b) / (fabs(c->b) + 1e-9);
+		double l = pp_solver_load(S, k, 0), r = (l - c->b) / (fabs(c->b) + 1e-9);
 		if (c->lam > 0 && r < 0)
 			r = -r;
 		worst = r > worst ? r : worst;
@@ -479,7 +424,7 @@ static double primal_gap(const struct solver *S)
 }
 
 /* Sets every job's price from the multipliers and answers it. */
-static void reprice(struct solver *S)
+void pp_solver_reprice(struct solver *S)
 {
 	for (size_t i = 0; i < S->nj; i++) {
 		struct sjob *j = &S->j[i];
@@ -502,7 +447,7 @@ static double dual_value(struct solver *S)
 		const struct sjob *j = &S->j[i];
 		if (!j->run)
 			continue;
-		D += value(&S->in->jobs[i], j, j->e) - j->pi * j->e - 0.5 * j->mu * j->G * j->e * j->e;
+		D += pp_solver_value(S, i, j->e) - j->pi * j->e - 0.5 * j->mu * j->G * j->e * j->e;
 	}
 	return D;
 }
@@ -520,7 +465,7 @@ static void extrapolate(struct solver *S, const double *prev, double *save)
 	for (double t = 1; t < 1e6; t *= 2) {
 		for (size_t k = 0; k < S->nc; k++)
 			S->c[k].lam = fmax(0, save[k] + t * (save[k] - prev[k]));
-		reprice(S);
+		pp_solver_reprice(S);
 		double d = dual_value(S);
 		if (!(d < best))
 			break;
@@ -529,7 +474,7 @@ static void extrapolate(struct solver *S, const double *prev, double *save)
 	}
 	for (size_t k = 0; k < S->nc; k++)
 		S->c[k].lam = fmax(0, save[k] + best_t * (save[k] - prev[k]));
-	reprice(S);
+	pp_solver_reprice(S);
 }
 
 static void set_mu(struct solver *S, double eps)
@@ -601,7 +546,7 @@ static void newton(struct solver *S, double *w)
 		size_t na = 0;
 		for (size_t k = 0; k < nc; k++) {
 			const struct con *c = &S->c[k];
-			double l = c->n && isfinite(c->b) ? load_of(S, k, 0) : 0;
+			double l = c->n && isfinite(c->b) ? pp_solver_load(S, k, 0) : 0;
 			act[k] = c->n && isfinite(c->b) && (c->lam > 0 || l > c->b);
 			r[k] = act[k] ? l - c->b : 0;
 			x[k] = 0;
@@ -642,7 +587,7 @@ static void newton(struct solver *S, double *w)
 		for (double t = 1; t > 1e-6; t *= 0.5) {
 			for (size_t k = 0; k < nc; k++)
 				S->c[k].lam = act[k] ? fmax(0, save[k] + t * x[k]) : save[k];
-			reprice(S);
+			pp_solver_reprice(S);
 			if (dual_value(S) < d0) {
 				ok = 1;
 				break;
@@ -651,7 +596,7 @@ static void newton(struct solver *S, double *w)
 		if (!ok) {
 			for (size_t k = 0; k < nc; k++)
 				S->c[k].lam = save[k];
-			reprice(S);
+			pp_solver_reprice(S);
 			break;
 		}
 	}
@@ -672,7 +617,7 @@ static void solve_dual(struct solver *S, size_t first)
 		goto out;
 	for (size_t st = first; st < sizeof eps / sizeof eps[0]; st++) {
 		set_mu(S, eps[st]);
-		reprice(S);
+		pp_solver_reprice(S);
 		for (int sweep = 0; sweep < 300; sweep++) {
 			if (sweep % PP_EXTRA == 0)
 				for (size_t k = 0; k < S->nc; k++)
@@ -708,7 +653,7 @@ static void repair(struct solver *S)
 		int any = 0;
 		for (size_t k = 0; k < S->nc; k++) {
 			const struct con *c = &S->c[k];
-			double ex = load_of(S, k, 0) - c->b;
+			double ex = pp_solver_load(S, k, 0) - c->b;
 			while (ex > 0) {
 				long best = -1;
 				double key = INFINITY;
@@ -716,7 +661,7 @@ static void repair(struct solver *S)
 					const struct sjob *j = &S->j[S->ent[t].i];
 					if (!j->run || j->e <= j->lo)
 						continue;
-					double v = slope_left(j, j->e) / S->ent[t].g;
+					double v = pp_sjob_slope_left(j, j->e) / S->ent[t].g;
 					if (v < key) {
 						key = v;
 						best = (long)t;
@@ -736,7 +681,7 @@ static void repair(struct solver *S)
 	}
 }
 
-static int cmp_key(const void *a, const void *b)
+int pp_solver_cmp_key(const void *a, const void *b)
 {
 	const double *x = a, *y = b;
 	return (x[0] < y[0]) - (x[0] > y[0]);
@@ -753,13 +698,13 @@ static void fill(struct solver *S)
 		goto out;
 	for (int pass = 0; pass < 8; pass++) {
 		for (size_t k = 0; k < S->nc; k++)
-			slack[k] = S->c[k].b - load_of(S, k, 0);
+			slack[k] = S->c[k].b - pp_solver_load(S, k, 0);
 		size_t n = 0;
 		for (size_t i = 0; i < S->nj; i++) {
 			const struct sjob *j = &S->j[i];
 			if (!j->run || j->e >= j->hi)
 				continue;
-			double s = slope_right(j, j->e);
+			double s = pp_sjob_slope_right(j, j->e);
 			if (s <= 0)
 				continue;
 			/* Value per watt of the constraint that would stop it first. */
@@ -779,7 +724,7 @@ static void fill(struct solver *S)
 		}
 		if (!n)
 			break;
-		qsort(key, n, 2 * sizeof *key, cmp_key);
+		qsort(key, n, 2 * sizeof *key, pp_solver_cmp_key);
 		int moved = 0;
 		for (size_t q = 0; q < n; q++) {
 			struct sjob *j = &S->j[(size_t)key[2 * q + 1]];
@@ -806,190 +751,31 @@ out:
 	free(key);
 }
 
-static double objective(const struct solver *S)
+double pp_solver_objective(const struct solver *S)
 {
 	double v = 0;
 	for (size_t i = 0; i < S->nj; i++)
 		if (S->j[i].run)
-			v += value(&S->in->jobs[i], &S->j[i], S->j[i].e);
+			v += pp_solver_value(S, i, S->j[i].e);
 	return v;
 }
 
 /* The continuous part for the running jobs. A warm start (the local
  * searches: one job more or less, the prices already near) skips the
  * coarse smoothing stages, which would only move the prices away. */
-static void continuous(struct solver *S, int warm)
+int pp_solver_continuous(struct solver *S, int warm)
 {
 	solve_dual(S, warm ? PP_WARM_STAGE : 0);
-
 	repair(S);
 	fill(S);
-}
-
-/* Whether every running job at its floor fits every limit. */
-static int floors_fit(const struct solver *S)
-{
-	for (size_t k = 0; k < S->nc; k++)
-		if (over(load_of(S, k, 1), S->c[k].b))
-			return 0;
-	return 1;
-}
-
-struct snap {
-	double *lam, *e;
-	int *run;
-	enum pp_action *act;
-};
-
-static int snap_init(struct snap *z, const struct solver *S)
-{
-	z->lam = malloc(S->nc * sizeof *z->lam);
-	z->e = malloc((S->nj + 1) * sizeof *z->e);
-	z->run = malloc((S->nj + 1) * sizeof *z->run);
-	z->act = malloc((S->nj + 1) * sizeof *z->act);
-	return z->lam && z->e && z->run && z->act ? 0 : -1;
-}
-
-static void snap_free(struct snap *z)
-{
-	free(z->lam);
-	free(z->e);
-	free(z->run);
-	free(z->act);
-}
-
-static void snap_take(struct snap *z, const struct solver *S)
-{
-	for (size_t k = 0; k < S->nc; k++)
-		z->lam[k] = S->c[k].lam;
-	for (size_t i = 0; i < S->nj; i++) {
-		z->e[i] = S->j[i].e;
-		z->run[i] = S->j[i].run;
-		z->act[i] = S->j[i].act;
+	/* The sweeps approach the vertex; the finish lands on it and proves
+	 * it, or changes nothing. Rounding of its pivots is repaired. */
+	int proven = pp_exact_finish(S, PP_EXACT_CELLS, 0);
+	if (proven) {
+		repair(S);
+		fill(S);
 	}
-}
-
-static void snap_back(const struct snap *z, struct solver *S)
-{
-	for (size_t k = 0; k < S->nc; k++)
-		S->c[k].lam = z->lam[k];
-	for (size_t i = 0; i < S->nj; i++) {
-		S->j[i].run = z->run[i];
-		S->j[i].act = z->act[i];
-	}
-	reprice(S);
-	for (size_t i = 0; i < S->nj; i++)
-		S->j[i].e = z->run[i] ? z->e[i] : 0;
-}
-
-static void continuous(struct solver *S, int warm);
-
-/* Phase A chose its deferrals one limit at a time. A deferred flexible job
- * is tried again: alone when its floor fits, or in place of a running
- * flexible job under the same limits; kept when the re-solve is better. */
-static void try_readmit(struct solver *S)
-{
-	enum { MAX_TRIES = 48 };
-	struct snap z;
-	if (snap_init(&z, S)) {
-		snap_free(&z);
-		return;
-	}
-	int tries = 0;
-	for (size_t d = 0; d < S->nj && tries < MAX_TRIES; d++) {
-		if (S->j[d].run || S->j[d].act != PP_DEFER)
-			continue;
-		double before = objective(S);
-		snap_take(&z, S);
-		S->j[d].run = 1;
-		S->j[d].act = PP_RUN;
-		S->j[d].e = S->j[d].lo;
-		int improved = 0;
-		if (floors_fit(S)) {
-			tries++;
-			continuous(S, 1);
-			improved = objective(S) > before * (1 + 1e-9);
-		} else {
-			/* Swap with a running flexible job that shares a limit. */
-			for (size_t r = 0; r < S->nj && !improved && tries < MAX_TRIES; r++) {
-				if (r == d || !S->j[r].run || !S->in->jobs[r].flexible)
-					continue;
-				int share = 0;
-				for (size_t a = S->j[d].ce; a < S->j[d].ce + S->j[d].nce && !share; a++)
-					for (size_t b = S->j[r].ce; b < S->j[r].ce + S->j[r].nce; b++)
-						if (S->jent[a].i == S->jent[b].i && S->jent[a].i != (int)S->nc - 1)
-							share = 1;
-				if (!share)
-					continue;
-				S->j[r].run = 0;
-				S->j[r].act = PP_DEFER;
-				if (floors_fit(S)) {
-					tries++;
-					continuous(S, 1);
-					improved = objective(S) > before * (1 + 1e-9);
-				}
-				if (!improved) {
-					S->j[r].run = 1;
-					S->j[r].act = PP_RUN;
-					S->j[r].e = z.e[r];
-				}
-			}
-		}
-		if (!improved)
-			snap_back(&z, S);
-	}
-	snap_free(&z);
-}
-
-/* Phase C: deferring a flexible job frees at least its floor, a step the
- * prices only estimate. Candidates are tried in order of their value minus
- * their power at the prices, per watt (lowest first, a few per round); one
- * is kept when re-solving confirms the objective rises. */
-static void try_deferrals(struct solver *S)
-{
-	enum { TRIES = 6, ROUNDS = 32 };
-	struct snap z;
-	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
-	if (snap_init(&z, S) || !key)
-		goto out;
-	for (int round = 0; round < ROUNDS; round++) {
-		size_t n = 0;
-		for (size_t i = 0; i < S->nj; i++) {
-			const struct sjob *j = &S->j[i];
-			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
-				continue;
-			double v = value(&S->in->jobs[i], j, j->e), net = v - j->pi * j->e;
-			/* The optimum is concave in the limits with the prices as a
-			 * supergradient, so freeing e watts gains at most pi e:
-			 * a job worth more than that at the prices stays. */
-			if (net > PP_NET_TOL * v)
-				continue;
-			key[2 * n] = -net / (j->G * j->e); /* sorted descending: lowest net first */
-			key[2 * n + 1] = (double)i;
-			n++;
-		}
-		if (!n)
-			break;
-		qsort(key, n, 2 * sizeof *key, cmp_key);
-		double before = objective(S);
-		snap_take(&z, S);
-		int kept = 0;
-		for (size_t q = 0; q < n && q < TRIES && !kept; q++) {
-			size_t i = (size_t)key[2 * q + 1];
-			S->j[i].run = 0;
-			S->j[i].e = 0;
-			S->j[i].act = PP_DEFER;
-			continuous(S, 1);
-			kept = objective(S) > before * (1 + 1e-9);
-			if (!kept)
-				snap_back(&z, S);
-		}
-		if (!kept)
-			break;
-	}
-out:
-	snap_free(&z);
-	free(key);
+	return proven;
 }
 
 /* Baselines: one factor alpha of p_max for every running GPU, the largest
@@ -1008,7 +794,7 @@ static void baseline(struct solver *S, int worst_case)
 			j->e = worst_case ? cap : fmin(cap, ij->demand_w);
 		}
 		for (size_t k = 0; ok && k < S->nc; k++)
-			ok = !over(load_of(S, k, 0), S->c[k].b);
+			ok = !pp_solver_over(pp_solver_load(S, k, 0), S->c[k].b);
 		if (!it && ok) {
 			lo = 1;
 			break;
@@ -1043,10 +829,10 @@ static void report(const struct solver *S, struct pp_ans *a)
 		struct pp_ans_limit *l = k < in->nnodes	 ? &a->nodes[k]
 					 : k < S->nc - 1 ? &a->plants[k - in->nnodes]
 							 : &a->grid;
-		double gpu_kw = load_of(S, k, 0) / 1000;
+		double gpu_kw = pp_solver_load(S, k, 0) / 1000;
 		const struct con *c = &S->c[k];
 		l->price = c->lam * 1000;
-		double slack = c->b - load_of(S, k, 0);
+		double slack = c->b - pp_solver_load(S, k, 0);
 		l->binding = isfinite(c->b) && (slack <= 1e-7 * fabs(c->b) + 1e-6);
 		if (k < in->nnodes) {
 			l->power_kw = S->bases[k] + gpu_kw;
@@ -1059,7 +845,7 @@ static void report(const struct solver *S, struct pp_ans *a)
 			l->limit_kw = in->grid_limit_kw;
 		}
 	}
-	a->objective = objective(S);
+	a->objective = pp_solver_objective(S);
 	a->iterations = S->sweeps;
 }
 
@@ -1086,9 +872,11 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 		if (S.j[i].run)
 			S.j[i].e = S.j[i].lo;
 	if (pol == PP_POLICY_OPTIMAL) {
-		continuous(&S, 0);
-		try_readmit(&S);
-		try_deferrals(&S);
+		pp_solver_continuous(&S, 0);
+		pp_defer_search(&S);
+		/* The answer's prices: the vertex's, which prove it optimal. */
+		if (pp_exact_finish(&S, PP_EXACT_CELLS, 1))
+			repair(&S);
 	} else {
 		baseline(&S, pol == PP_POLICY_STATIC);
 		repair(&S);
@@ -1096,7 +884,7 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 	report(&S, a);
 	/* The promise: no limit is exceeded. Checked, never assumed. */
 	for (size_t k = 0; k < S.nc; k++)
-		if (over(load_of(&S, k, 0), S.c[k].b)) {
+		if (pp_solver_over(pp_solver_load(&S, k, 0), S.c[k].b)) {
 			free_solver(&S);
 			pp_ans_free(a);
 			return pp_errf(eb, PP_ERR_ARG, "internal: limit %zu exceeded after solving", k);

@@ -1,0 +1,369 @@
+/* defer.c - which flexible jobs run (docs/optimizer.md, "Deferral").
+ *
+ * Deferring a flexible job frees at least its floor: a step, so this part
+ * is a mixed-integer program. Two local searches find a good set quickly
+ * (re-admitting jobs phase A deferred, deferring jobs the prices say are
+ * worth less than their power); a branch and bound then improves on it or
+ * proves it optimal. Its relaxation gives each undecided flexible job the
+ * concave envelope of "off" and its curve, a problem of the same form as
+ * the continuous part, so the same sweeps and exact finish solve it, and
+ * the dual value at their multipliers bounds every completion from above. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver_int.h"
+
+#ifndef PP_BB_NODES
+#define PP_BB_NODES 64 /* relaxations the branch and bound may solve */
+#endif
+#ifndef PP_NET_TOL
+#define PP_NET_TOL 1e-3 /* net value (share of value) above which a job is not tried deferred */
+#endif
+
+/* Whether every running job at its floor fits every limit. */
+static int floors_fit(const struct solver *S)
+{
+	for (size_t k = 0; k < S->nc; k++)
+		if (pp_solver_over(pp_solver_load(S, k, 1), S->c[k].b))
+			return 0;
+	return 1;
+}
+
+struct snap {
+	double *lam, *e;
+	int *run;
+	enum pp_action *act;
+};
+
+static int snap_init(struct snap *z, const struct solver *S)
+{
+	z->lam = malloc(S->nc * sizeof *z->lam);
+	z->e = malloc((S->nj + 1) * sizeof *z->e);
+	z->run = malloc((S->nj + 1) * sizeof *z->run);
+	z->act = malloc((S->nj + 1) * sizeof *z->act);
+	return z->lam && z->e && z->run && z->act ? 0 : -1;
+}
+
+static void snap_free(struct snap *z)
+{
+	free(z->lam);
+	free(z->e);
+	free(z->run);
+	free(z->act);
+}
+
+static void snap_take(struct snap *z, const struct solver *S)
+{
+	for (size_t k = 0; k < S->nc; k++)
+		z->lam[k] = S->c[k].lam;
+	for (size_t i = 0; i < S->nj; i++) {
+		z->e[i] = S->j[i].e;
+		z->run[i] = S->j[i].run;
+		z->act[i] = S->j[i].act;
+	}
+}
+
+static void snap_back(const struct snap *z, struct solver *S)
+{
+	for (size_t k = 0; k < S->nc; k++)
+		S->c[k].lam = z->lam[k];
+	for (size_t i = 0; i < S->nj; i++) {
+		S->j[i].run = z->run[i];
+		S->j[i].act = z->act[i];
+	}
+	pp_solver_reprice(S);
+	for (size_t i = 0; i < S->nj; i++)
+		S->j[i].e = z->run[i] ? z->e[i] : 0;
+}
+
+/* Phase A chose its deferrals one limit at a time. A deferred flexible job
+ * is tried again: alone when its floor fits, or in place of a running
+ * flexible job under the same limits; kept when the re-solve is better. */
+static void try_readmit(struct solver *S)
+{
+	enum { MAX_TRIES = 48 };
+	struct snap z;
+	if (snap_init(&z, S)) {
+		snap_free(&z);
+		return;
+	}
+	int tries = 0;
+	for (size_t d = 0; d < S->nj && tries < MAX_TRIES; d++) {
+		if (S->j[d].run || S->j[d].act != PP_DEFER)
+			continue;
+		double before = pp_solver_objective(S);
+		snap_take(&z, S);
+		S->j[d].run = 1;
+		S->j[d].act = PP_RUN;
+		S->j[d].e = S->j[d].lo;
+		int improved = 0;
+		if (floors_fit(S)) {
+			tries++;
+			pp_solver_continuous(S, 1);
+			improved = pp_solver_objective(S) > before * (1 + 1e-9);
+		} else {
+			/* Swap with a running flexible job that shares a limit. */
+			for (size_t r = 0; r < S->nj && !improved && tries < MAX_TRIES; r++) {
+				if (r == d || !S->j[r].run || !S->in->jobs[r].flexible)
+					continue;
+				int share = 0;
+				for (size_t a = S->j[d].ce; a < S->j[d].ce + S->j[d].nce && !share; a++)
+					for (size_t b = S->j[r].ce; b < S->j[r].ce + S->j[r].nce; b++)
+						if (S->jent[a].i == S->jent[b].i && S->jent[a].i != (int)S->nc - 1)
+							share = 1;
+				if (!share)
+					continue;
+				S->j[r].run = 0;
+				S->j[r].act = PP_DEFER;
+				if (floors_fit(S)) {
+					tries++;
+					pp_solver_continuous(S, 1);
+					improved = pp_solver_objective(S) > before * (1 + 1e-9);
+				}
+				if (!improved) {
+					S->j[r].run = 1;
+					S->j[r].act = PP_RUN;
+					S->j[r].e = z.e[r];
+				}
+			}
+		}
+		if (!improved)
+			snap_back(&z, S);
+	}
+	snap_free(&z);
+}
+
+/* Phase C: deferring a flexible job frees at least its floor, a step the
+ * prices only estimate. Candidates are tried in order of their value minus
+ * their power at the prices, per watt (lowest first, a few per round); one
+ * is kept when re-solving confirms the objective rises. */
+static void try_deferrals(struct solver *S)
+{
+	enum { TRIES = 6, ROUNDS = 32 };
+	struct snap z;
+	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
+	if (snap_init(&z, S) || !key)
+		goto out;
+	for (int round = 0; round < ROUNDS; round++) {
+		size_t n = 0;
+		for (size_t i = 0; i < S->nj; i++) {
+			const struct sjob *j = &S->j[i];
+			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
+				continue;
+			double v = pp_solver_value(S, i, j->e), net = v - j->pi * j->e;
+			/* The optimum is concave in the limits with the prices as a
+			 * supergradient, so freeing e watts gains at most pi e:
+			 * a job worth more than that at the prices stays. */
+			if (net > PP_NET_TOL * v)
+				continue;
+			key[2 * n] = -net / (j->G * j->e); /* sorted descending: lowest net first */
+			key[2 * n + 1] = (double)i;
+			n++;
+		}
+		if (!n)
+			break;
+		qsort(key, n, 2 * sizeof *key, pp_solver_cmp_key);
+		double before = pp_solver_objective(S);
+		snap_take(&z, S);
+		int kept = 0;
+		for (size_t q = 0; q < n && q < TRIES && !kept; q++) {
+			size_t i = (size_t)key[2 * q + 1];
+			S->j[i].run = 0;
+			S->j[i].e = 0;
+			S->j[i].act = PP_DEFER;
+			pp_solver_continuous(S, 1);
+			kept = pp_solver_objective(S) > before * (1 + 1e-9);
+			if (!kept)
+				snap_back(&z, S);
+		}
+		if (!kept)
+			break;
+	}
+out:
+	snap_free(&z);
+	free(key);
+}
+
+/* --- branch and bound --------------------------------------------------- */
+
+/* Relaxes flexible job i: floor 0, value the concave envelope of 0 and its
+ * curve. The envelope's first piece runs from 0 to the breakpoint pstar
+ * with the best value per watt; from there on it is the curve. */
+static void relax(struct solver *S, size_t i)
+{
+	struct sjob *j = &S->j[i];
+	j->tlo = j->lo;
+	j->tnseg = j->nseg;
+	memcpy(j->tseg, j->seg, sizeof j->seg);
+	double v = pp_solver_value(S, i, j->lo), best = v / j->lo;
+	int from = 0; /* first segment kept */
+	j->pstar = j->lo;
+	for (int k = 0; k < j->nseg; k++) {
+		v += j->seg[k].s * (j->seg[k].b - j->seg[k].a);
+		if (v / j->seg[k].b >= best) {
+			best = v / j->seg[k].b;
+			j->pstar = j->seg[k].b;
+			from = k + 1;
+		}
+	}
+	j->seg[0] = (struct seg){0, j->pstar, best, 0, 0};
+	for (int k = from; k < j->tnseg; k++)
+		j->seg[k - from + 1] = j->tseg[k];
+	j->nseg = j->tnseg - from + 1;
+	j->lo = 0;
+	j->relaxed = 1;
+	j->run = 1;
+	j->act = PP_RUN;
+}
+
+/* Gives job i back its own floor and curve, running or deferred. */
+static void unrelax(struct solver *S, size_t i, int run)
+{
+	struct sjob *j = &S->j[i];
+	j->lo = j->tlo;
+	j->nseg = j->tnseg;
+	memcpy(j->seg, j->tseg, sizeof j->seg);
+	j->relaxed = 0;
+	j->run = run;
+	j->act = run ? PP_RUN : PP_DEFER;
+	j->e = run ? fmax(j->e, j->lo) : 0;
+}
+
+/* The dual value at the current multipliers: an upper bound on every
+ * answer of the relaxed problem, so on every completion of this node. */
+static double dual_bound(const struct solver *S)
+{
+	double D = 0;
+	for (size_t k = 0; k < S->nc; k++)
+		if (isfinite(S->c[k].b))
+			D += S->c[k].lam * S->c[k].b;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		if (!j->run)
+			continue;
+		double pi = 0;
+		for (size_t t = j->ce; t < j->ce + j->nce; t++)
+			if (isfinite(S->c[S->jent[t].i].b))
+				pi += S->c[S->jent[t].i].lam * S->jent[t].g;
+		double v = j->relaxed ? 0 : pp_solver_value(S, i, j->lo), best = v - pi * j->lo;
+		for (int k = 0; k < j->nseg; k++) {
+			v += j->seg[k].s * (j->seg[k].b - j->seg[k].a);
+			best = fmax(best, v - pi * j->seg[k].b);
+		}
+		D += best;
+	}
+	return D;
+}
+
+struct bb {
+	int nodes;
+	double best;       /* the incumbent's objective */
+	struct snap inc;   /* the incumbent */
+	int complete;      /* 0 once the node budget cut the search */
+};
+
+/* A relaxed answer with every relaxed job off or at pstar and above is an
+ * answer of the problem itself: those off are deferred, the others run on
+ * a curve the envelope equals there. */
+static void take_if_better(struct solver *S, struct bb *B)
+{
+	double v = 0;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		if (j->run && !(j->relaxed && j->e <= 0))
+			v += pp_solver_value(S, i, j->e);
+	}
+	if (!(v > B->best * (1 + 1e-12)))
+		return;
+	B->best = v;
+	snap_take(&B->inc, S);
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].relaxed && S->j[i].e <= 0) {
+			B->inc.run[i] = 0;
+			B->inc.act[i] = PP_DEFER;
+			B->inc.e[i] = 0;
+		}
+}
+
+static void bb_node(struct solver *S, struct bb *B)
+{
+	if (B->nodes >= PP_BB_NODES) {
+		B->complete = 0;
+		return;
+	}
+	if (!floors_fit(S))
+		return;
+	B->nodes++;
+	pp_solver_continuous(S, 1);
+	if (dual_bound(S) <= B->best * (1 + 1e-9))
+		return;
+	/* Branch on the relaxed job furthest inside its envelope's first
+	 * piece (between off and pstar, where the envelope is above the
+	 * curve); a tiny remainder counts as off. */
+	long f = -1;
+	double frac = 0;
+	for (size_t i = 0; i < S->nj; i++) {
+		struct sjob *j = &S->j[i];
+		if (!j->relaxed)
+			continue;
+		if (j->e <= 1e-9 * j->pstar)
+			j->e = 0;
+		double x = j->e / j->pstar;
+		if (x > 0 && x < 1 - 1e-9 && fmin(x, 1 - x) >= frac) {
+			frac = fmin(x, 1 - x);
+			f = (long)i;
+		}
+	}
+	if (f < 0) {
+		take_if_better(S, B);
+		return;
+	}
+	struct snap z;
+	if (snap_init(&z, S)) {
+		snap_free(&z);
+		B->complete = 0;
+		return;
+	}
+	snap_take(&z, S);
+	int first = S->j[f].e >= 0.5 * S->j[f].pstar;
+	for (int b = 0; b < 2; b++) {
+		unrelax(S, (size_t)f, b ? !first : first);
+		bb_node(S, B);
+		snap_back(&z, S);
+		relax(S, (size_t)f);
+		S->j[f].e = z.e[f];
+	}
+	snap_free(&z);
+}
+
+/* Branch and bound from the local searches' answer: it is the incumbent,
+ * replaced only by a better answer the relaxation proves feasible. */
+static void branch_and_bound(struct solver *S)
+{
+	size_t nflex = 0;
+	for (size_t i = 0; i < S->nj; i++)
+		nflex += S->in->jobs[i].flexible && S->j[i].act != PP_PAUSE && S->j[i].lo > 0;
+	if (!nflex)
+		return;
+	struct bb B = {0, pp_solver_objective(S), {0}, 1};
+	if (snap_init(&B.inc, S))
+		goto out;
+	snap_take(&B.inc, S);
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->in->jobs[i].flexible && S->j[i].act != PP_PAUSE && S->j[i].lo > 0)
+			relax(S, i);
+	bb_node(S, &B);
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].relaxed)
+			unrelax(S, i, 1);
+	snap_back(&B.inc, S);
+out:
+	snap_free(&B.inc);
+}
+
+void pp_defer_search(struct solver *S)
+{
+	try_readmit(S);
+	try_deferrals(S);
+	branch_and_bound(S);
+}

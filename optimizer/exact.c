@@ -1,0 +1,218 @@
+/* exact.c - the exact finish of the continuous part (solver_int.h).
+ *
+ * The continuous problem is a linear program (the curves are piecewise
+ * linear), and the dual sweeps only approach its optimum: where coupled
+ * limits make them creep, they stop short. Most jobs are settled by then:
+ * their price lies clearly between the slopes on either side of their
+ * power, so they sit on a breakpoint and stay there. The rest, and the
+ * limits that bind, form a small linear program of their own, which a
+ * dense simplex (lpdense.c) solves exactly. Its multipliers then price
+ * every job and limit; when every settled job is still settled at those
+ * prices and no dropped limit is exceeded, the KKT conditions of the whole
+ * problem hold and the answer is the optimum. Otherwise the jobs and limits
+ * that broke them join the small problem and it is solved again. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lpdense.h"
+#include "solver_int.h"
+
+#define PP_EXACT_ROUNDS 8
+#define PP_EXACT_NEAR 0.05 /* price within 5 % of a slope: the job may move */
+
+struct work {
+	char *inC, *fr;        /* per constraint: in the small problem; per job: free */
+	int *row;              /* per constraint: its row, or -1 */
+	size_t *col0;          /* per job: its first column */
+	double *x, *lam, *pi, *load;
+};
+
+static void loads(const struct solver *S, const double *x, double *load)
+{
+	memset(load, 0, S->nc * sizeof *load);
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].run)
+			for (size_t t = S->j[i].ce; t < S->j[i].ce + S->j[i].nce; t++)
+				load[S->jent[t].i] += S->jent[t].g * x[i];
+}
+
+static int limited(const struct con *c)
+{
+	return c->n && isfinite(c->b);
+}
+
+/* Whether job j at power e and price pi is not clearly settled on a
+ * breakpoint: inside a segment, or its price near (or past) a slope. */
+static int unsettled(const struct sjob *j, double e, double pi, double near)
+{
+	double sr = pp_sjob_slope_right(j, e), sl = pp_sjob_slope_left(j, e);
+	double s0 = j->seg[0].s, tol = near * (s0 > 0 ? s0 : 1);
+	return sr > pi - tol || sl < pi + tol;
+}
+
+/* One small problem: rows the limits in inC, columns the segments of the
+ * free jobs, the other jobs fixed at x. Returns 0 with x and lam updated. */
+static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
+{
+	size_t m = 0, n = 0;
+	for (size_t k = 0; k < S->nc; k++)
+		w->row[k] = w->inC[k] ? (int)m++ : -1;
+	for (size_t i = 0; i < S->nj; i++) {
+		w->col0[i] = n;
+		if (w->fr[i])
+			n += (size_t)S->j[i].nseg;
+	}
+	if (m * (n + m) > max_cells)
+		return -1;
+	double *A = calloc(m * n + 1, sizeof *A), *r = calloc(m + 1, sizeof *r);
+	double *c = malloc((n + 1) * sizeof *c), *u = malloc((n + 1) * sizeof *u);
+	double *y = malloc((n + 1) * sizeof *y), *lam = calloc(m + 1, sizeof *lam);
+	int rc = -1;
+	if (!A || !r || !c || !u || !y || !lam)
+		goto out;
+	for (size_t k = 0; k < S->nc; k++)
+		if (w->row[k] >= 0)
+			r[w->row[k]] = S->c[k].b;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		if (!j->run)
+			continue;
+		/* Free jobs start at their breakpoint below x: lower power keeps
+		 * every limit, so the start is feasible. */
+		double fixed = w->fr[i] ? j->lo : w->x[i];
+		for (size_t t = j->ce; t < j->ce + j->nce; t++) {
+			int rw = w->row[S->jent[t].i];
+			if (rw < 0)
+				continue;
+			r[rw] -= S->jent[t].g * fixed;
+			for (int s = 0; w->fr[i] && s < j->nseg; s++)
+				A[(size_t)rw * n + w->col0[i] + (size_t)s] = S->jent[t].g;
+		}
+		for (int s = 0; w->fr[i] && s < j->nseg; s++) {
+			const struct seg *sg = &j->seg[s];
+			size_t col = w->col0[i] + (size_t)s;
+			c[col] = sg->s;
+			u[col] = sg->b - sg->a;
+			y[col] = w->x[i] >= sg->b - 1e-9 * u[col] ? u[col] : 0;
+		}
+	}
+	struct pp_lpd lp = {m, n, A, r, c, u, y, lam, 0};
+	if (pp_lpd_solve(&lp, (int)(50 * (m + n) + 100)))
+		goto out;
+	for (size_t i = 0; i < S->nj; i++) {
+		if (!w->fr[i] || !S->j[i].run)
+			continue;
+		double e = S->j[i].lo;
+		for (int s = 0; s < S->j[i].nseg; s++)
+			e += y[w->col0[i] + (size_t)s];
+		w->x[i] = fmin(e, S->j[i].hi);
+	}
+	for (size_t k = 0; k < S->nc; k++)
+		w->lam[k] = w->row[k] >= 0 ? lam[w->row[k]] : 0;
+	rc = 0;
+out:
+	free(A);
+	free(r);
+	free(c);
+	free(u);
+	free(y);
+	free(lam);
+	return rc;
+}
+
+/* The proof: no limit over, and at the prices every running job's power
+ * lies where its slopes bracket its price. Jobs and limits that fail it
+ * join the small problem; returns how many did. */
+static int check(const struct solver *S, struct work *w, double tol)
+{
+	int bad = 0;
+	loads(S, w->x, w->load);
+	for (size_t k = 0; k < S->nc; k++)
+		if (limited(&S->c[k]) && !w->inC[k] &&
+		    w->load[k] > S->c[k].b + 1e-9 * fabs(S->c[k].b)) {
+			w->inC[k] = 1;
+			bad++;
+		}
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sjob *j = &S->j[i];
+		if (!j->run || !j->nseg)
+			continue;
+		double pi = 0;
+		for (size_t t = j->ce; t < j->ce + j->nce; t++)
+			pi += w->lam[S->jent[t].i] * S->jent[t].g;
+		w->pi[i] = pi;
+		if (w->fr[i])
+			continue;
+		if (pp_sjob_slope_right(j, w->x[i]) > pi + tol ||
+		    pp_sjob_slope_left(j, w->x[i]) < pi - tol) {
+			w->fr[i] = 1;
+			bad++;
+			/* Its limits too, so it meets what holds it. */
+			for (size_t t = j->ce; t < j->ce + j->nce; t++)
+				if (limited(&S->c[S->jent[t].i]) && !w->inC[S->jent[t].i]) {
+					w->inC[S->jent[t].i] = 1;
+				}
+		}
+	}
+	return bad;
+}
+
+int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
+{
+	size_t nc = S->nc, nj = S->nj;
+	struct work w = {calloc(nc + 1, 1), calloc(nj + 1, 1), malloc((nc + 1) * sizeof(int)),
+			 malloc((nj + 1) * sizeof(size_t)), calloc(nj + 1, sizeof(double)),
+			 calloc(nc + 1, sizeof(double)), calloc(nj + 1, sizeof(double)),
+			 malloc((nc + 1) * sizeof(double))};
+	int done = 0;
+	if (!w.inC || !w.fr || !w.row || !w.col0 || !w.x || !w.lam || !w.pi || !w.load)
+		goto out;
+	double smax = 0;
+	for (size_t i = 0; i < nj; i++) {
+		w.x[i] = S->j[i].run ? S->j[i].e : 0;
+		if (S->j[i].run && S->j[i].nseg)
+			smax = fmax(smax, S->j[i].seg[0].s);
+	}
+	loads(S, w.x, w.load);
+	/* Start: the limits priced or nearly met, the jobs not settled. */
+	for (size_t k = 0; k < nc; k++) {
+		const struct con *c = &S->c[k];
+		w.inC[k] = limited(c) && (c->lam > 0 || w.load[k] >= c->b - 1e-4 * (fabs(c->b) + 1));
+	}
+	for (size_t i = 0; i < nj; i++) {
+		const struct sjob *j = &S->j[i];
+		if (!j->run || !j->nseg)
+			continue;
+		int held = 0;
+		for (size_t t = j->ce; t < j->ce + j->nce; t++)
+			held |= w.inC[S->jent[t].i];
+		w.fr[i] = held ? unsettled(j, w.x[i], j->pi, PP_EXACT_NEAR)
+			       : pp_sjob_slope_right(j, w.x[i]) > 0; /* unheld: to its top */
+	}
+	double tol = 1e-9 * (smax > 0 ? smax : 1);
+	for (int round = 0; round < PP_EXACT_ROUNDS && !done; round++) {
+		if (solve_small(S, &w, max_cells))
+			goto out;
+		done = check(S, &w, tol) == 0;
+	}
+	if (!done)
+		goto out;
+	for (size_t i = 0; i < nj; i++)
+		if (S->j[i].run) {
+			S->j[i].e = w.x[i];
+			if (set_prices)
+				S->j[i].pi = w.pi[i];
+		}
+	for (size_t k = 0; set_prices && k < nc; k++)
+		S->c[k].lam = w.lam[k];
+out:
+	free(w.inC);
+	free(w.fr);
+	free(w.row);
+	free(w.col0);
+	free(w.x);
+	free(w.lam);
+	free(w.pi);
+	free(w.load);
+	return done;
+}
