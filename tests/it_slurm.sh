@@ -117,7 +117,7 @@ nv_all_at() { [ "$(wc -l < "$TMP/nv.log")" -ge 8 ] && [ "$(nv_last8)" = "$1" ]; 
 check "an idle node's GPUs sit at the idle cap (the floor, 200 W)" wait_for 20 nv_all_at 200000
 
 # --- an urgent job starts at once, with its cap ---------------------------
-J1=$(sbatch --parsable --gres=gpu:4 --comment "pp:class=inference pp:weight=3" --wrap "sleep 600")
+J1=$(sbatch --parsable --output "$S/slurm-%j.out" --gres=gpu:4 --comment "pp:class=inference pp:weight=3" --wrap "sleep 600")
 check "an urgent job is not held: it runs" wait_for 20 is_state "$J1" RUNNING
 jobs_show() { curl -s "$U/v1/jobs"; }
 on_rack() { jobs_show | jq_ "r=[j for j in d['running'] if j['job']=='$J1']; sys.exit(0 if r and r[0]['rack']=='n1' and r[0]['class']=='inference' and r[0]['weight']==3 else 1)"; }
@@ -129,7 +129,7 @@ C1=$(cap_of_job)
 cap_on_gpus() { nv_all_at "$(cap_of_job)000"; }
 check "the agent applies the job's cap ($C1 W) to the node's GPUs" wait_for 20 cap_on_gpus
 
-J5=$(sbatch --parsable --gres=gpu:1 --comment "pp:class=gaming" --wrap "sleep 3")
+J5=$(sbatch --parsable --output "$S/slurm-%j.out" --gres=gpu:1 --comment "pp:class=gaming" --wrap "sleep 3")
 warned() { grep -q "job $J5: 'pp:class=gaming' is not understood" "$TMP/ad1.err"; }
 check "a declaration it does not understand is logged" wait_for 20 warned
 done5() { is_state "$J5" COMPLETED; }
@@ -145,8 +145,8 @@ check "a grid signal (4 kW from now) is taken" [ "$(post_ev $GT '{"id":"dr","lim
 check "... and is in force" jq_ "sys.exit(0 if d['in_force'] and d['limit_in_force_kw']==4 else 1)" < "$TMP/ev.json"
 cap_down() { [ "$(cap_of_job)" -le 270 ]; }
 check "the job's cap falls under the signalled limit" wait_for 20 cap_down
-J2=$(sbatch --parsable --gres=gpu:2 --comment "pp:defer pp:class=batch" --wrap "sleep 1")
-J3=$(sbatch --parsable --gres=gpu:2 --comment "pp:defer" --wrap "sleep 1")
+J2=$(sbatch --parsable --output "$S/slurm-%j.out" --gres=gpu:2 --comment "pp:defer pp:class=batch" --wrap "sleep 1")
+J3=$(sbatch --parsable --output "$S/slurm-%j.out" --gres=gpu:2 --comment "pp:defer" --wrap "sleep 1")
 check "a deferrable job is held at submission by job_submit.lua" is_state "$J2" PENDING
 why_held() { comment_has "$J2" "powerpark holds it: the grid limit 4.0 kW binds" && comment_has "$J3" "powerpark holds it"; }
 check "squeue shows why: powerpark and the limit that binds" wait_for 20 why_held
@@ -156,7 +156,7 @@ held_listed() { jobs_show | jq_ "h={j['job'] for j in d['held']}; sys.exit(0 if 
 check "powerpark lists both held jobs with their reason" wait_for 10 held_listed
 check "held jobs are still pending while the signal lasts" sh -c "[ \"\$(squeue -h -j $J2,$J3 -o %T | sort -u)\" = PENDING ]"
 
-J6=$(sbatch --parsable --comment "pp:defer" --wrap "sleep 1")
+J6=$(sbatch --parsable --output "$S/slurm-%j.out" --comment "pp:defer" --wrap "sleep 1")
 cpu_only() { ran "$J6" && comment_has "$J6" "it asks for no GPUs"; }
 check "a deferrable job without GPUs is let go at once, even during a signal" wait_for 30 cpu_only
 
@@ -181,7 +181,7 @@ check "... and the node's GPUs return to the idle cap (200 W)" wait_for 20 nv_al
 # --- powerpark down: fail-closed, then fail-open ---------------------------
 kill -9 $OPT
 wait $OPT 2>/dev/null
-J4=$(sbatch --parsable --gres=gpu:2 --comment "pp:defer" --wrap "sleep 1")
+J4=$(sbatch --parsable --output "$S/slurm-%j.out" --gres=gpu:2 --comment "pp:defer" --wrap "sleep 1")
 closed() { comment_has "$J4" "powerpark unreachable since .*: held (fail-closed)"; }
 check "powerpark down, fail-closed: the held job says so and stays held" wait_for 20 closed
 check "... still pending" is_state "$J4" PENDING
