@@ -186,26 +186,36 @@ out:
 
 /* --- branch and bound --------------------------------------------------- */
 
-/* Relaxes flexible job i: floor 0, value the concave envelope of 0 and its
- * curve. The envelope's first piece runs from 0 to the breakpoint pstar
- * with the best value per watt; from there on it is the curve. */
-static void relax(struct solver *S, size_t i)
+/* The envelope of job i: its first piece runs from 0 to the breakpoint
+ * *pstar with the best value per watt (returned); from there on it is the
+ * curve, from segment *from. */
+static double envelope(const struct solver *S, size_t i, double *pstar, int *from)
 {
-	struct sjob *j = &S->j[i];
-	j->tlo = j->lo;
-	j->tnseg = j->nseg;
-	memcpy(j->tseg, j->seg, sizeof j->seg);
+	const struct sjob *j = &S->j[i];
 	double v = pp_solver_value(S, i, j->lo), best = v / j->lo;
-	int from = 0; /* first segment kept */
-	j->pstar = j->lo;
+	*pstar = j->lo;
+	*from = 0;
 	for (int k = 0; k < j->nseg; k++) {
 		v += j->seg[k].s * (j->seg[k].b - j->seg[k].a);
 		if (v / j->seg[k].b >= best) {
 			best = v / j->seg[k].b;
-			j->pstar = j->seg[k].b;
-			from = k + 1;
+			*pstar = j->seg[k].b;
+			*from = k + 1;
 		}
 	}
+	return best;
+}
+
+/* Relaxes flexible job i: floor 0, value the concave envelope of 0 and its
+ * curve. */
+static void relax(struct solver *S, size_t i)
+{
+	struct sjob *j = &S->j[i];
+	int from;
+	double best = envelope(S, i, &j->pstar, &from);
+	j->tlo = j->lo;
+	j->tnseg = j->nseg;
+	memcpy(j->tseg, j->seg, sizeof j->seg);
 	j->seg[0] = (struct seg){0, j->pstar, best, 0, 0};
 	for (int k = from; k < j->tnseg; k++)
 		j->seg[k - from + 1] = j->tseg[k];
@@ -336,21 +346,51 @@ static void bb_node(struct solver *S, struct bb *B)
 	snap_free(&z);
 }
 
+static int branchable(const struct solver *S, size_t i)
+{
+	return S->in->jobs[i].flexible && S->j[i].act != PP_PAUSE && S->j[i].lo > 0;
+}
+
+/* Whether the answer, with the vertex's prices (proven for the running
+ * set), also solves the root relaxation: every flexible job running at or
+ * above its pstar with the envelope's slope there at least its price, and
+ * every deferred one worth at most its price per watt from 0. Then no
+ * completion can do better and the branch and bound has nothing to do. */
+static int root_proven(const struct solver *S)
+{
+	double smax = 0;
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].run && S->j[i].nseg)
+			smax = fmax(smax, S->j[i].seg[0].s);
+	double tol = 1e-9 * (smax > 0 ? smax : 1);
+	for (size_t i = 0; i < S->nj; i++) {
+		if (!branchable(S, i))
+			continue;
+		const struct sjob *j = &S->j[i];
+		double pstar, pi = 0;
+		int from;
+		double slope = envelope(S, i, &pstar, &from);
+		for (size_t t = j->ce; t < j->ce + j->nce; t++)
+			if (isfinite(S->c[S->jent[t].i].b))
+				pi += S->c[S->jent[t].i].lam * S->jent[t].g;
+		if (j->run ? j->e < pstar * (1 - 1e-12) ||
+				     (j->e <= pstar * (1 + 1e-12) && slope < pi - tol)
+			   : slope > pi + tol)
+			return 0;
+	}
+	return 1;
+}
+
 /* Branch and bound from the local searches' answer: it is the incumbent,
  * replaced only by a better answer the relaxation proves feasible. */
 static void branch_and_bound(struct solver *S)
 {
-	size_t nflex = 0;
-	for (size_t i = 0; i < S->nj; i++)
-		nflex += S->in->jobs[i].flexible && S->j[i].act != PP_PAUSE && S->j[i].lo > 0;
-	if (!nflex)
-		return;
 	struct bb B = {0, pp_solver_objective(S), {0}, 1};
 	if (snap_init(&B.inc, S))
 		goto out;
 	snap_take(&B.inc, S);
 	for (size_t i = 0; i < S->nj; i++)
-		if (S->in->jobs[i].flexible && S->j[i].act != PP_PAUSE && S->j[i].lo > 0)
+		if (branchable(S, i))
 			relax(S, i);
 	bb_node(S, &B);
 	for (size_t i = 0; i < S->nj; i++)
@@ -361,9 +401,16 @@ out:
 	snap_free(&B.inc);
 }
 
-void pp_defer_search(struct solver *S)
+int pp_defer_search(struct solver *S, size_t max_cells)
 {
 	try_readmit(S);
 	try_deferrals(S);
+	size_t n = 0;
+	for (size_t i = 0; i < S->nj; i++)
+		n += branchable(S, i);
+	int proven = pp_exact_finish(S, max_cells, 1);
+	if (!n || (proven && root_proven(S)))
+		return proven;
 	branch_and_bound(S);
+	return pp_exact_finish(S, max_cells, 1);
 }

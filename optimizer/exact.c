@@ -18,7 +18,7 @@
 #include "solver_int.h"
 
 #define PP_EXACT_ROUNDS 8
-#define PP_EXACT_NEAR 0.05 /* price within 5 % of a slope: the job may move */
+#define PP_EXACT_NEAR 1e-3 /* price within 0.1 % of a slope: the job may move */
 
 struct work {
 	char *inC, *fr;        /* per constraint: in the small problem; per job: free */

@@ -32,6 +32,10 @@
 #ifndef PP_WARM_STAGE
 #define PP_WARM_STAGE 4 /* first smoothing stage of a warm re-solve */
 #endif
+#define PP_STAGES 5 /* smoothing stages of the dual sweeps */
+#ifndef PP_EXACT_STAGE
+#define PP_EXACT_STAGE 1 /* stages before the first try of the exact finish */
+#endif
 #ifndef PP_EXACT_CELLS
 #define PP_EXACT_CELLS 1000000 /* largest tableau of the exact finish: 8 MB */
 #endif
@@ -605,17 +609,17 @@ out:
 	free(tmp);
 }
 
-static void solve_dual(struct solver *S, size_t first)
+static void solve_dual(struct solver *S, size_t first, size_t last)
 {
 	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
 	if (!rs)
 		return;
-	static const double eps[] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
+	static const double eps[PP_STAGES] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
 	double *prev = malloc(S->nc * sizeof *prev), *save = malloc(S->nc * sizeof *save);
 	double *work = malloc(5 * S->nc * sizeof *work);
 	if (!prev || !save || !work)
 		goto out;
-	for (size_t st = first; st < sizeof eps / sizeof eps[0]; st++) {
+	for (size_t st = first; st < last && st < sizeof eps / sizeof eps[0]; st++) {
 		set_mu(S, eps[st]);
 		pp_solver_reprice(S);
 		for (int sweep = 0; sweep < 300; sweep++) {
@@ -765,17 +769,27 @@ double pp_solver_objective(const struct solver *S)
  * coarse smoothing stages, which would only move the prices away. */
 int pp_solver_continuous(struct solver *S, int warm)
 {
-	solve_dual(S, warm ? PP_WARM_STAGE : 0);
-	repair(S);
-	fill(S);
 	/* The sweeps approach the vertex; the finish lands on it and proves
-	 * it, or changes nothing. Rounding of its pivots is repaired. */
-	int proven = pp_exact_finish(S, PP_EXACT_CELLS, 0);
-	if (proven) {
+	 * it (its pivots' rounding repaired), or changes nothing. It is tried
+	 * first after the coarser smoothing stages, where the sweeps are
+	 * cheap and the prices already pick out the jobs that move; only if
+	 * it cannot prove the answer do the finer stages run. */
+	size_t first = warm ? PP_WARM_STAGE : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t last = pass || first >= PP_EXACT_STAGE ? PP_STAGES : PP_EXACT_STAGE;
+		solve_dual(S, first, last);
 		repair(S);
-		fill(S);
+		if (pp_exact_finish(S, PP_EXACT_CELLS, 0)) {
+			repair(S);
+			return 1;
+		}
+		if (last == PP_STAGES)
+			break;
+		first = last;
 	}
-	return proven;
+	/* Not proven: hand out the slack the smoothing left. */
+	fill(S);
+	return 0;
 }
 
 /* Baselines: one factor alpha of p_max for every running GPU, the largest
@@ -873,9 +887,8 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 			S.j[i].e = S.j[i].lo;
 	if (pol == PP_POLICY_OPTIMAL) {
 		pp_solver_continuous(&S, 0);
-		pp_defer_search(&S);
-		/* The answer's prices: the vertex's, which prove it optimal. */
-		if (pp_exact_finish(&S, PP_EXACT_CELLS, 1))
+		/* The answer's prices are the vertex's where they prove it. */
+		if (pp_defer_search(&S, PP_EXACT_CELLS))
 			repair(&S);
 	} else {
 		baseline(&S, pol == PP_POLICY_STATIC);

@@ -97,8 +97,9 @@ int pp_solver_cmp_key(const void *a, const void *b);
 int pp_solver_continuous(struct solver *S, int warm);
 
 /* The deferral search (defer.c): which flexible jobs run. Leaves S at the
- * best set found, its continuous part solved. */
-void pp_defer_search(struct solver *S);
+ * best set found, its continuous part solved, and returns 1 when the exact
+ * finish (max_cells) proved that part and set the vertex's prices. */
+int pp_defer_search(struct solver *S, size_t max_cells);
 
 /* Finishes the continuous part exactly (exact.c): on the limits that bind
  * and the jobs whose prices sit near a slope, a dense simplex finds the
