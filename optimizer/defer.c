@@ -243,18 +243,12 @@ static void unrelax(struct solver *S, size_t i, int run)
  * answer of the relaxed problem, so on every completion of this node. */
 static double dual_bound(const struct solver *S)
 {
-	double D = 0;
-	for (size_t k = 0; k < S->nc; k++)
-		if (isfinite(S->c[k].b))
-			D += S->c[k].lam * S->c[k].b;
+	double D = pp_solver_limits_value(S);
 	for (size_t i = 0; i < S->nj; i++) {
 		const struct sjob *j = &S->j[i];
 		if (!j->run)
 			continue;
-		double pi = 0;
-		for (size_t t = j->ce; t < j->ce + j->nce; t++)
-			if (isfinite(S->c[S->jent[t].i].b))
-				pi += S->c[S->jent[t].i].lam * S->jent[t].g;
+		double pi = pp_solver_price(S, i);
 		double v = j->relaxed ? 0 : pp_solver_value(S, i, j->lo), best = v - pi * j->lo;
 		for (int k = 0; k < j->nseg; k++) {
 			v += j->seg[k].s * (j->seg[k].b - j->seg[k].a);
@@ -367,12 +361,9 @@ static int root_proven(const struct solver *S)
 		if (!branchable(S, i))
 			continue;
 		const struct sjob *j = &S->j[i];
-		double pstar, pi = 0;
+		double pstar, pi = pp_solver_price(S, i);
 		int from;
 		double slope = envelope(S, i, &pstar, &from);
-		for (size_t t = j->ce; t < j->ce + j->nce; t++)
-			if (isfinite(S->c[S->jent[t].i].b))
-				pi += S->c[S->jent[t].i].lam * S->jent[t].g;
 		if (j->run ? j->e < pstar * (1 - 1e-12) ||
 				     (j->e <= pstar * (1 + 1e-12) && slope < pi - tol)
 			   : slope > pi + tol)

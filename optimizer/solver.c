@@ -9,8 +9,10 @@
  * the prices, so each multiplier can be set exactly by GSL root finding on
  * its constraint's load ("water-filling"), sweeping the constraints leaves
  * first until the prices settle; the term is then shrunk (continuation).
- * A repair pass makes the result feasible to rounding and a greedy pass
- * hands out what slack the smoothing left. */
+ * A repair pass makes the result feasible to rounding; the exact finish
+ * (exact.c) then lands on the LP's vertex and proves it, or, where it
+ * cannot, a greedy pass hands out what slack the smoothing left. Which
+ * flexible jobs run is defer.c's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,13 +430,30 @@ static double primal_gap(const struct solver *S)
 }
 
 /* Sets every job's price from the multipliers and answers it. */
+double pp_solver_price(const struct solver *S, size_t i)
+{
+	const struct sjob *j = &S->j[i];
+	double pi = 0;
+	for (size_t t = j->ce; t < j->ce + j->nce; t++)
+		if (isfinite(S->c[S->jent[t].i].b)) /* an unlimited one is never priced */
+			pi += S->c[S->jent[t].i].lam * S->jent[t].g;
+	return pi;
+}
+
+double pp_solver_limits_value(const struct solver *S)
+{
+	double D = 0;
+	for (size_t k = 0; k < S->nc; k++)
+		if (isfinite(S->c[k].b))
+			D += S->c[k].lam * S->c[k].b;
+	return D;
+}
+
 void pp_solver_reprice(struct solver *S)
 {
 	for (size_t i = 0; i < S->nj; i++) {
 		struct sjob *j = &S->j[i];
-		j->pi = 0;
-		for (size_t t = j->ce; t < j->ce + j->nce; t++)
-			j->pi += S->c[S->jent[t].i].lam * S->jent[t].g;
+		j->pi = pp_solver_price(S, i);
 		if (j->run)
 			j->e = respond(j, j->pi);
 	}
@@ -443,10 +462,7 @@ void pp_solver_reprice(struct solver *S)
 /* The smoothed dual at the current multipliers (what the sweeps lower). */
 static double dual_value(struct solver *S)
 {
-	double D = 0;
-	for (size_t k = 0; k < S->nc; k++)
-		if (isfinite(S->c[k].b))
-			D += S->c[k].lam * S->c[k].b;
+	double D = pp_solver_limits_value(S);
 	for (size_t i = 0; i < S->nj; i++) {
 		const struct sjob *j = &S->j[i];
 		if (!j->run)

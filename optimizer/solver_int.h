@@ -82,6 +82,11 @@ static inline double pp_sjob_slope_left(const struct sjob *j, double e)
 double pp_solver_load(const struct solver *S, size_t k, int at_lo);
 /* Whether a load exceeds a bound beyond rounding (1e-9 relative). */
 int pp_solver_over(double load, double b);
+/* Job i's price per watt: its GPUs under each limit times the limit's
+ * multiplier. */
+double pp_solver_price(const struct solver *S, size_t i);
+/* The multipliers times the limits' bounds (the dual's first term). */
+double pp_solver_limits_value(const struct solver *S);
 /* Sets every job's price from the multipliers and its power from that. */
 void pp_solver_reprice(struct solver *S);
 /* The objective of the running jobs on their true curves. */
