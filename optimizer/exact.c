@@ -135,13 +135,13 @@ static int check(const struct solver *S, struct work *w, double tol)
 		}
 	for (size_t i = 0; i < S->nj; i++) {
 		const struct sjob *j = &S->j[i];
-		if (!j->run || !j->nseg)
+		if (!j->run)
 			continue;
 		double pi = 0;
 		for (size_t t = j->ce; t < j->ce + j->nce; t++)
 			pi += w->lam[S->jent[t].i] * S->jent[t].g;
 		w->pi[i] = pi;
-		if (w->fr[i])
+		if (w->fr[i] || !j->nseg) /* one fixed power: nothing to settle */
 			continue;
 		if (pp_sjob_slope_right(j, w->x[i]) > pi + tol ||
 		    pp_sjob_slope_left(j, w->x[i]) < pi - tol) {
@@ -149,9 +149,8 @@ static int check(const struct solver *S, struct work *w, double tol)
 			bad++;
 			/* Its limits too, so it meets what holds it. */
 			for (size_t t = j->ce; t < j->ce + j->nce; t++)
-				if (limited(&S->c[S->jent[t].i]) && !w->inC[S->jent[t].i]) {
+				if (limited(&S->c[S->jent[t].i]))
 					w->inC[S->jent[t].i] = 1;
-				}
 		}
 	}
 	return bad;
