@@ -263,7 +263,6 @@ struct bb {
 	int nodes;
 	double best;       /* the incumbent's objective */
 	struct snap inc;   /* the incumbent */
-	int complete;      /* 0 once the node budget cut the search */
 };
 
 /* A relaxed answer with every relaxed job off or at pstar and above is an
@@ -291,10 +290,8 @@ static void take_if_better(struct solver *S, struct bb *B)
 
 static void bb_node(struct solver *S, struct bb *B)
 {
-	if (B->nodes >= PP_BB_NODES) {
-		B->complete = 0;
+	if (B->nodes >= PP_BB_NODES)
 		return;
-	}
 	if (!floors_fit(S))
 		return;
 	B->nodes++;
@@ -325,7 +322,6 @@ static void bb_node(struct solver *S, struct bb *B)
 	struct snap z;
 	if (snap_init(&z, S)) {
 		snap_free(&z);
-		B->complete = 0;
 		return;
 	}
 	snap_take(&z, S);
@@ -376,7 +372,7 @@ static int root_proven(const struct solver *S)
  * replaced only by a better answer the relaxation proves feasible. */
 static void branch_and_bound(struct solver *S)
 {
-	struct bb B = {0, pp_solver_objective(S), {0}, 1};
+	struct bb B = {0, pp_solver_objective(S), {0}};
 	if (snap_init(&B.inc, S))
 		goto out;
 	snap_take(&B.inc, S);

@@ -128,8 +128,7 @@ static int check(const struct solver *S, struct work *w, double tol)
 	int bad = 0;
 	loads(S, w->x, w->load);
 	for (size_t k = 0; k < S->nc; k++)
-		if (limited(&S->c[k]) && !w->inC[k] &&
-		    w->load[k] > S->c[k].b + 1e-9 * fabs(S->c[k].b)) {
+		if (limited(&S->c[k]) && !w->inC[k] && pp_solver_over(w->load[k], S->c[k].b)) {
 			w->inC[k] = 1;
 			bad++;
 		}
