@@ -21,7 +21,9 @@ LDLIBS   += $(PKG_LIBS) -lslurm -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Library sources: everything but the command dispatcher.
-LIB_SRC  := $(wildcard core/*.c collector/*.c optimizer/*.c models/*.c sim/*.c agent/*.c sched/*.c)
+# The rooms, bottom layer first (docs/architecture.md).
+ROOMS    := core config models collector optimizer planner sim scenario agent sched
+LIB_SRC  := $(sort $(shell find $(ROOMS) -name '*.c'))
 CMD_SRC  := $(wildcard cmd/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC:= $(wildcard bench/bench_*.c)
@@ -79,7 +81,7 @@ EMBED = @mkdir -p $(dir $@); { echo '/* generated from $< */'; \
 	  echo ';'; } > $@
 $(BUILD)/gen/scenario_yaml.c: conf/scenarios/gwangju.yaml
 	$(call EMBED,pp_scenario_yaml)
-$(BUILD)/gen/dashboard_html.c: optimizer/dashboard.html
+$(BUILD)/gen/dashboard_html.c: optimizer/api/dashboard.html
 	$(call EMBED,pp_dashboard_html)
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c

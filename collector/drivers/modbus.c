@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collect_int.h"
+#include "../collect_int.h"
 #include "powerpark/modbus.h"
 #include "powerpark/net.h"
 

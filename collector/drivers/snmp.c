@@ -17,7 +17,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "collect_int.h"
+#include "../collect_int.h"
 #include "powerpark/buf.h"
 #include "powerpark/fd.h"
 #include "powerpark/snmp.h"
