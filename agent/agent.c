@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "powerpark/agent.h"
 #include "powerpark/buf.h"
+#include "powerpark/clock.h"
 #include "powerpark/httpc.h"
 #include "powerpark/log.h"
 
@@ -30,7 +31,7 @@ struct agent {
 	int on_safe;
 	CURL *curl;
 	struct pp_buf resp;
-	struct pp_logbackoff bo;
+	struct pp_log_backoff bo;
 	unsigned long reapplied;
 	double sm_floor, sm_ramp; /* power smoothing as last applied (NAN: never) */
 	int sm_missing;           /* the backend cannot smooth: said once */
@@ -39,7 +40,7 @@ struct agent {
 /* One exchange with the optimizer; the body lands in a->resp. */
 static long http(struct agent *a, const char *url, const char *post, size_t len)
 {
-	return pp_http_call(a->curl, url, a->o->token ? a->o->token : "", post, len, 2000,
+	return pp_httpc_call(a->curl, url, a->o->token ? a->o->token : "", post, len, 2000,
 			    &a->resp);
 }
 
@@ -72,7 +73,7 @@ static void apply_all(struct agent *a, double w, const char *why)
 			       "again", g, now_w, c);
 		}
 		if (a->be->set_cap(a->ctx, g, c, &eb)) {
-			if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+			if (pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_ERROR, "agent", "GPU %d: %s", g, eb.msg);
 			a->applied[g] = NAN;
 			continue;
@@ -126,7 +127,7 @@ static int renew(struct agent *a)
 	snprintf(url, sizeof url, "%s/v1/caps?node=%s", a->o->url, a->o->node);
 	long code = http(a, url, NULL, 0);
 	if (code != 200) {
-		if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+		if (pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "lease from %s: %s", a->o->url,
 			       code < 0 ? "unreachable" : "refused");
 		return -1;
@@ -146,7 +147,7 @@ static int renew(struct agent *a)
 				a->hi[g] = json_number_value(mx);
 				a->has_range[g] = 1;
 			}
-		a->lease_until = pp_now_mono_ns() + json_integer_value(ttl) * 1000000000LL;
+		a->lease_until = pp_clock_mono_ns() + json_integer_value(ttl) * 1000000000LL;
 		if (a->on_safe)
 			pp_log(PP_LOG_INFO, "agent", "lease renewed: leaving the safe cap");
 		a->on_safe = 0;
@@ -155,7 +156,7 @@ static int renew(struct agent *a)
 		if (json_is_number(fl) && json_is_number(rd))
 			apply_smooth(a, json_number_value(fl), json_number_value(rd));
 	} else {
-		if (pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+		if (pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "lease answer not understood");
 	}
 	json_decref(j);
@@ -196,12 +197,12 @@ static void report(struct agent *a)
 		e = pp_buf_appendf(&b, "gpu,site=%s,rack=%s,gpu=%d power_w=%.1f,cap_w=%.1f %lld\n",
 				   a->o->site ? a->o->site : "site", a->o->node, g, w,
 				   isnan(a->applied[g]) ? 0 : a->applied[g],
-				   (long long)pp_now_wall_ns());
+				   (long long)pp_clock_wall_ns());
 	}
 	if (!e && b.len) {
 		char url[512];
 		snprintf(url, sizeof url, "%s/write", a->o->url);
-		if (http(a, url, b.data, b.len) != 204 && pp_logbackoff_hit(&a->bo, pp_now_mono_ns()))
+		if (http(a, url, b.data, b.len) != 204 && pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "power report not accepted");
 	}
 	pp_buf_free(&b);
@@ -218,11 +219,11 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 		if (o->backend && !strcmp(o->backend, bes[i]->name))
 			a.be = bes[i];
 	if (!a.be)
-		return pp_errf(eb, PP_ERR_ARG, "backend: expected nvml, command or sim");
+		return pp_err_set(eb, PP_ERR_ARG, "backend: expected nvml, command or sim");
 	if (!o->url || !o->node)
-		return pp_errf(eb, PP_ERR_ARG, "--url and --node are required");
+		return pp_err_set(eb, PP_ERR_ARG, "--url and --node are required");
 	if (!(o->safe_cap_w > 0))
-		return pp_errf(eb, PP_ERR_ARG, "--safe-cap W is required (the cap held when the "
+		return pp_err_set(eb, PP_ERR_ARG, "--safe-cap W is required (the cap held when the "
 					       "optimizer cannot be reached)");
 	enum pp_err e = a.be->open(&a.ctx, o->arg, o->node, o->gpus, eb);
 	if (e)
@@ -231,7 +232,7 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 	a.n = n >= 0 ? n : o->gpus;
 	if (a.n < 1 || a.n > MAX_GPUS) {
 		a.be->close(a.ctx);
-		return pp_errf(eb, PP_ERR_ARG, "%d GPUs: expected 1..%d (--gpus)", a.n, MAX_GPUS);
+		return pp_err_set(eb, PP_ERR_ARG, "%d GPUs: expected 1..%d (--gpus)", a.n, MAX_GPUS);
 	}
 	for (int g = 0; g < a.n; g++) {
 		struct pp_errbuf ge;
@@ -243,16 +244,16 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 	a.sm_floor = a.sm_ramp = NAN;
 	a.curl = curl_easy_init();
 	pp_buf_init(&a.resp);
-	pp_logbackoff_reset(&a.bo);
+	pp_log_backoff_reset(&a.bo);
 	if (!a.curl) {
 		a.be->close(a.ctx);
-		return pp_errf(eb, PP_ERR_NOMEM, "curl: cannot start");
+		return pp_err_set(eb, PP_ERR_NOMEM, "curl: cannot start");
 	}
 	int iv = o->interval_ms > 0 ? o->interval_ms : 1000;
 	pp_log(PP_LOG_INFO, "agent", "node %s: %d GPUs through %s, lease from %s every %d ms",
 	       o->node, a.n, a.be->name, o->url, iv);
 	while (!*stop) {
-		if (renew(&a) && pp_now_mono_ns() >= a.lease_until) {
+		if (renew(&a) && pp_clock_mono_ns() >= a.lease_until) {
 			if (!a.on_safe)
 				pp_log(PP_LOG_WARN, "agent", "no lease: applying the safe cap %.0f W",
 				       o->safe_cap_w);

@@ -25,13 +25,13 @@ static enum pp_err cmd_open(void **ctx, const char *arg, const char *node, int g
 	(void)node;
 	(void)gpus;
 	if (!arg || !strstr(arg, "{cap}"))
-		return pp_errf(eb, PP_ERR_ARG, "command backend: the command must contain {cap} "
+		return pp_err_set(eb, PP_ERR_ARG, "command backend: the command must contain {cap} "
 					       "(and may contain {gpu}), e.g. "
 					       "'nvidia-smi -i {gpu} -pl {cap}'");
 	struct cmdb *b = calloc(1, sizeof *b);
 	if (!b || !(b->tmpl = strdup(arg))) {
 		free(b);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	*ctx = b;
 	return PP_OK;
@@ -56,7 +56,7 @@ static enum pp_err cmd_set(void *ctx, int gpu, double w, struct pp_errbuf *eb)
 	line[o] = 0;
 	int st = system(line);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		return pp_errf(eb, PP_ERR_IO, "command '%s' failed (status %d)", line,
+		return pp_err_set(eb, PP_ERR_IO, "command '%s' failed (status %d)", line,
 			       st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	return PP_OK;
 }
@@ -66,7 +66,7 @@ static enum pp_err unknown(void *ctx, int gpu, double *w, struct pp_errbuf *eb)
 	(void)ctx;
 	(void)gpu;
 	(void)w;
-	return pp_errf(eb, PP_ERR_ARG, "not readable through this backend");
+	return pp_err_set(eb, PP_ERR_ARG, "not readable through this backend");
 }
 
 static enum pp_err no_range(void *ctx, int gpu, double *lo, double *hi, struct pp_errbuf *eb)
@@ -106,8 +106,8 @@ static enum pp_err sim_open(void **ctx, const char *arg, const char *node, int g
 	(void)gpus;
 	struct simb *b = calloc(1, sizeof *b);
 	if (!b)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-	enum pp_err e = pp_addr_parse("sim backend (the control HOST:PORT)", arg, &b->sa, eb);
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+	enum pp_err e = pp_net_addr_parse("sim backend (the control HOST:PORT)", arg, &b->sa, eb);
 	if (e) {
 		free(b);
 		return e;
@@ -125,12 +125,12 @@ static enum pp_err sim_ask(const struct simb *b, const char *cmd, char *ans, siz
 	if (fd < 0 || connect(fd, (const struct sockaddr *)&b->sa, sizeof b->sa)) {
 		if (fd >= 0)
 			close(fd);
-		return pp_errf(eb, PP_ERR_NET, "sim control socket unreachable");
+		return pp_err_set(eb, PP_ERR_NET, "sim control socket unreachable");
 	}
 	size_t n = strlen(cmd), got = 0;
 	if (write(fd, cmd, n) != (ssize_t)n) {
 		close(fd);
-		return pp_errf(eb, PP_ERR_NET, "sim control socket: write failed");
+		return pp_err_set(eb, PP_ERR_NET, "sim control socket: write failed");
 	}
 	while (got + 1 < len) {
 		ssize_t k = read(fd, ans + got, len - 1 - got);
@@ -143,7 +143,7 @@ static enum pp_err sim_ask(const struct simb *b, const char *cmd, char *ans, siz
 	close(fd);
 	ans[got] = 0;
 	if (strncmp(ans, "ok", 2))
-		return pp_errf(eb, PP_ERR_IO, "sim: %s", got ? ans : "no answer");
+		return pp_err_set(eb, PP_ERR_IO, "sim: %s", got ? ans : "no answer");
 	return PP_OK;
 }
 
@@ -167,7 +167,7 @@ static enum pp_err sim_get(void *ctx, int gpu, double *w, struct pp_errbuf *eb)
 		return e;
 	const char *p = strstr(ans, "cap_w=");
 	if (!p)
-		return pp_errf(eb, PP_ERR_IO, "sim: no cap in '%s'", ans);
+		return pp_err_set(eb, PP_ERR_IO, "sim: no cap in '%s'", ans);
 	*w = atof(p + 6);
 	return PP_OK;
 }

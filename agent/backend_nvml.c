@@ -46,7 +46,7 @@ struct nv {
 
 static enum pp_err nverr(struct nv *v, nvret r, const char *what, struct pp_errbuf *eb)
 {
-	return pp_errf(eb, PP_ERR_IO, "NVML %s: %s (%d)", what, v->errstr ? v->errstr(r) : "?", r);
+	return pp_err_set(eb, PP_ERR_IO, "NVML %s: %s (%d)", what, v->errstr ? v->errstr(r) : "?", r);
 }
 
 static void nv_close(void *ctx)
@@ -66,7 +66,7 @@ static void nv_close(void *ctx)
 	do {                                                                                  \
 		*(void **)&v->field = dlsym(v->lib, name);                                    \
 		if (!v->field) {                                                              \
-			e = pp_errf(eb, PP_ERR_IO, "NVML: %s has no %s", lib, name);          \
+			e = pp_err_set(eb, PP_ERR_IO, "NVML: %s has no %s", lib, name);          \
 			goto fail;                                                            \
 		}                                                                             \
 	} while (0)
@@ -80,10 +80,10 @@ static enum pp_err nv_open(void **ctx, const char *arg, const char *node, int gp
 	enum pp_err e;
 	struct nv *v = calloc(1, sizeof *v);
 	if (!v)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	v->lib = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!v->lib) {
-		e = pp_errf(eb, PP_ERR_IO, "NVML: cannot load %s: %s", lib, dlerror());
+		e = pp_err_set(eb, PP_ERR_IO, "NVML: cannot load %s: %s", lib, dlerror());
 		goto fail;
 	}
 	SYM(errstr, "nvmlErrorString");
@@ -111,7 +111,7 @@ static enum pp_err nv_open(void **ctx, const char *arg, const char *node, int gp
 	}
 	v->dev = calloc(v->n + 1, sizeof *v->dev);
 	if (!v->dev) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (unsigned i = 0; i < v->n; i++)
@@ -129,7 +129,7 @@ fail:
 static enum pp_err nv_dev(struct nv *v, int gpu, nvdev *d, struct pp_errbuf *eb)
 {
 	if (gpu < 0 || (unsigned)gpu >= v->n)
-		return pp_errf(eb, PP_ERR_ARG, "NVML: no GPU %d (%u present)", gpu, v->n);
+		return pp_err_set(eb, PP_ERR_ARG, "NVML: no GPU %d (%u present)", gpu, v->n);
 	*d = v->dev[gpu];
 	return PP_OK;
 }
@@ -213,7 +213,7 @@ static enum pp_err nv_smooth(void *ctx, int gpu, double floor_w, double ramp_w_p
 	struct nv *v = ctx;
 	nvdev d = NULL;
 	if (!v->ps_param || !v->ps_activate || !v->ps_state)
-		return pp_errf(eb, PP_ERR_ARG, "this NVML has no power smoothing (a driver "
+		return pp_err_set(eb, PP_ERR_ARG, "this NVML has no power smoothing (a driver "
 					       "before R570)");
 	enum pp_err e = nv_dev(v, gpu, &d, eb);
 	unsigned lo, hi;

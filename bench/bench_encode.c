@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "powerpark/clock.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
 
@@ -23,7 +24,7 @@ int main(void)
 	double rates[RUNS];
 	size_t bytes = 0;
 	for (int run = 0; run < RUNS; run++) {
-		int64_t t0 = pp_now_mono_ns();
+		int64_t t0 = pp_clock_mono_ns();
 		bytes = 0;
 		for (int i = 0; i < LINES; i++) {
 			struct pp_tag t[] = {{"site", "gj"}, {"hall", "a"}, {"row", "a01"},
@@ -41,7 +42,7 @@ int main(void)
 		}
 		bytes += b.len;
 		pp_buf_reset(&b);
-		rates[run] = LINES / ((pp_now_mono_ns() - t0) / 1e9);
+		rates[run] = LINES / ((pp_clock_mono_ns() - t0) / 1e9);
 	}
 	qsort(rates, RUNS, sizeof rates[0], cmp);
 	printf("encode_lines_per_s %.0f\nencode_bytes_per_line %.1f\n", rates[RUNS / 2],

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "powerpark/oscill.h"
+#include "powerpark/osc.h"
 
 #define FS 10.0
 #define N 600

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "powerpark/clock.h"
 #include "powerpark/log.h"
 #include "powerpark/plant.h"
 #include "powerpark/weather.h"
@@ -43,14 +44,14 @@ int main(int argc, char **argv)
 			return 1;
 		double ms[RUNS], sink = 0;
 		for (int r = 0; r < RUNS; r++) {
-			int64_t t0 = pp_now_mono_ns();
+			int64_t t0 = pp_clock_mono_ns();
 			for (size_t i = 0; i < w.n; i++) {
 				struct pp_plant_out o;
 				double load = 15000 + 3000 * sin(2 * M_PI * (double)i / 24.0);
 				pp_plant_eval(&p, load, w.h[i].db_c, w.h[i].wb_c, &o);
 				sink += o.cooling_kw;
 			}
-			ms[r] = (double)(pp_now_mono_ns() - t0) / 1e6;
+			ms[r] = (double)(pp_clock_mono_ns() - t0) / 1e6;
 		}
 		qsort(ms, RUNS, sizeof ms[0], cmp);
 		printf("plant_%s_year_ms %.3f\nplant_%s_evals_per_s %.0f\n", designs[k].name,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "powerpark/inst.h"
 #include "powerpark/log.h"
 #include "powerpark/solve.h"
 #include "../tests/glpk_ref.h"
@@ -176,14 +177,14 @@ int main(int argc, char **argv)
 			deferred = 0;
 			for (size_t i = 0; i < in.njobs; i++)
 				deferred += a.jobs[i].action != PP_RUN;
-			pp_ans_free(&a);
+			pp_solve_free(&a);
 		}
 		qsort(t, 5, sizeof t[0], cmp);
 		for (int p = 0; p < 2; p++) {
 			struct pp_ans a;
 			if (!pp_solve(&in, p ? PP_POLICY_STATIC : PP_POLICY_PROPORTIONAL, &a, &eb)) {
 				base[p] = a.objective;
-				pp_ans_free(&a);
+				pp_solve_free(&a);
 			}
 		}
 		double gs;

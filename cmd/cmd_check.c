@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "powerpark/config.h"
+#include "powerpark/diag.h"
 
 int pp_cmd_check(int argc, char **argv)
 {
@@ -30,19 +31,19 @@ int pp_cmd_check(int argc, char **argv)
 		return 2;
 	}
 	struct pp_diags d;
-	pp_diags_init(&d);
+	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
 	enum pp_err e = pp_config_load(file, &cfg, &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "%s\n", d.lines[i]);
 	if (e) {
 		fprintf(stderr, "%zu problem%s found\n", d.n, d.n == 1 ? "" : "s");
-		pp_diags_free(&d);
+		pp_diag_free(&d);
 		return 1;
 	}
 	if (!quiet)
 		pp_config_summary(cfg, stdout);
 	pp_config_destroy(cfg);
-	pp_diags_free(&d);
+	pp_diag_free(&d);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "powerpark/clock.h"
 #include "powerpark/collect.h"
 #include "powerpark/config.h"
 #include "powerpark/lineproto.h"
@@ -37,7 +38,7 @@ static void to_stdout(void *ud, const struct pp_sample *s, size_t n)
 
 static void to_outputs(void *ud, const struct pp_sample *s, size_t n)
 {
-	if (pp_outset_write(ud, s, n))
+	if (pp_output_write(ud, s, n))
 		pp_log(PP_LOG_WARN, "collect", "a sample could not be encoded (counted as dropped)");
 }
 
@@ -78,11 +79,11 @@ int pp_cmd_collect(int argc, char **argv)
 		return 1;
 	int rc = 1;
 	struct pp_errbuf eb;
-	struct pp_outset *set = NULL;
+	struct pp_output *set = NULL;
 	struct pp_collect *c = NULL;
 	struct stdout_sink so = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	pp_buf_init(&so.buf);
-	if (to_out && pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb)) {
+	if (to_out && pp_output_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb)) {
 		fprintf(stderr, "powerpark collect: %s\n", eb.msg);
 		goto out;
 	}
@@ -110,13 +111,13 @@ int pp_cmd_collect(int argc, char **argv)
 		rc = up == n ? 0 : 3;
 	} else {
 		pp_log(PP_LOG_INFO, "collect", "polling %zu devices of site '%s'", n, cfg->site.name);
-		int64_t next_stats = pp_now_mono_ns();
+		int64_t next_stats = pp_clock_mono_ns();
 		while (!pp_cmd_stop) {
 			struct timespec ts = {0, 200000000L};
 			nanosleep(&ts, NULL);
-			if (set && pp_now_mono_ns() >= next_stats) {
+			if (set && pp_clock_mono_ns() >= next_stats) {
 				next_stats += 10LL * 1000000000LL;
-				if (pp_outset_write_stats(set, pp_now_wall_ns()))
+				if (pp_output_write_stats(set, pp_clock_wall_ns()))
 					pp_log(PP_LOG_WARN, "collect", "output stats not written");
 			}
 		}
@@ -127,7 +128,7 @@ int pp_cmd_collect(int argc, char **argv)
 out:
 	pp_collect_destroy(c);
 	if (set)
-		pp_outset_destroy(set, 10000);
+		pp_output_destroy(set, 10000);
 	fflush(stdout);
 	pp_buf_free(&so.buf);
 	pp_config_destroy(cfg);

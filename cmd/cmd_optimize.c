@@ -11,7 +11,8 @@
 
 #include "commands.h"
 #include "powerpark/api.h"
-#include "powerpark/control.h"
+#include "powerpark/clock.h"
+#include "powerpark/ctl.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
@@ -69,10 +70,10 @@ int pp_cmd_optimize(int argc, char **argv)
 	struct pp_errbuf eb;
 	struct pp_ctl *ctl = NULL;
 	struct pp_api *api = NULL;
-	struct pp_outset *set = NULL;
+	struct pp_output *set = NULL;
 	struct waker w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 	if (pp_ctl_create(cfg, &o, &ctl, &eb) ||
-	    pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb) ||
+	    pp_output_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, &eb) ||
 	    pp_api_start(ctl, &cfg->api, listen, on_breach, &w, &api, &eb)) {
 		fprintf(stderr, "powerpark optimize: %s\n", eb.msg);
 		goto out;
@@ -92,12 +93,12 @@ int pp_cmd_optimize(int argc, char **argv)
 	int urgent = 0;
 	while (!pp_cmd_stop) {
 		struct pp_errbuf ce;
-		if (pp_ctl_cycle(ctl, pp_now_wall_ns(), urgent, &ce))
+		if (pp_ctl_cycle(ctl, pp_clock_wall_ns(), urgent, &ce))
 			pp_log(PP_LOG_ERROR, "optimize", "cycle: %s", ce.msg);
 		struct pp_sample *s;
 		size_t n;
-		if (!pp_ctl_decisions(ctl, pp_now_wall_ns(), &s, &n)) {
-			if (pp_outset_write(set, s, n))
+		if (!pp_ctl_decisions(ctl, pp_clock_wall_ns(), &s, &n)) {
+			if (pp_output_write(set, s, n))
 				pp_log(PP_LOG_WARN, "optimize", "a decision sample was not encoded");
 			pp_ctl_samples_free(s, n);
 		}
@@ -132,7 +133,7 @@ int pp_cmd_optimize(int argc, char **argv)
 out:
 	pp_api_stop(api);
 	if (set)
-		pp_outset_destroy(set, 5000);
+		pp_output_destroy(set, 5000);
 	pp_ctl_destroy(ctl);
 	pp_config_destroy(cfg);
 	return rc;

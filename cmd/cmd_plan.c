@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "powerpark/planrep.h"
+#include "powerpark/diag.h"
+#include "powerpark/report.h"
 
 static int usage(FILE *f)
 {
@@ -118,25 +119,25 @@ int pp_cmd_plan(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct pp_diags dg;
-	pp_diags_init(&dg);
+	pp_diag_init(&dg);
 	struct pp_plan *p = NULL;
 	if (pp_plan_load(o.file, &p, &dg)) {
 		for (size_t i = 0; i < dg.n; i++)
 			fprintf(stderr, "%s\n", dg.lines[i]);
 		fprintf(stderr, "powerpark plan: %zu problem%s in %s\n", dg.n, dg.n == 1 ? "" : "s",
 			o.file);
-		pp_diags_free(&dg);
+		pp_diag_free(&dg);
 		return 1;
 	}
-	pp_diags_free(&dg);
+	pp_diag_free(&dg);
 	double step = o.step_s ? o.step_s : p->step_s, hours = o.hours ? o.hours : p->hours;
 	double loss = o.loss >= 0 ? o.loss : p->loss_budget;
 	int runs = o.runs ? o.runs : p->runs;
 	unsigned long seed = o.seed >= 0 ? (unsigned long)o.seed : p->seed;
 	struct pp_weather *wx = calloc(p->nsites, sizeof *wx);
 	size_t maxruns = p->nsites * p->ndesigns * PP_PLAN_NPOLICIES * (size_t)runs;
-	struct pp_plan_run *rs = calloc(maxruns + 1, sizeof *rs);
-	struct pp_plan_search *ss = calloc(p->nsites * p->ndesigns * PP_PLAN_NPOLICIES + 1,
+	struct pp_report_run *rs = calloc(maxruns + 1, sizeof *rs);
+	struct pp_search_result *ss = calloc(p->nsites * p->ndesigns * PP_PLAN_NPOLICIES + 1,
 					   sizeof *ss);
 	size_t nr = 0, ns = 0;
 	rc = 1;
@@ -168,7 +169,7 @@ int pp_cmd_plan(int argc, char **argv)
 				for (int k = 0; k < runs; k++) {
 					if (!(p->sites[s].designs >> d & 1) || !(p->policies >> q & 1))
 						continue;
-					struct pp_plan_run *u = &rs[nr];
+					struct pp_report_run *u = &rs[nr];
 					u->site = s;
 					u->design = d;
 					u->policy = (enum pp_plan_policy)q;
@@ -186,12 +187,12 @@ int pp_cmd_plan(int argc, char **argv)
 					}
 					nr++;
 					char a[64], b[64], path[1200];
-					pp_plan_slug(p->sites[s].name, a, sizeof a);
-					pp_plan_slug(p->designs[d].name, b, sizeof b);
+					pp_report_slug(p->sites[s].name, a, sizeof a);
+					pp_report_slug(p->designs[d].name, b, sizeof b);
 					snprintf(u->csv, sizeof u->csv, "runs/%s-%s-%s-s%lu.csv", a, b,
 						 pp_plan_policy_name(u->policy), u->seed);
 					snprintf(path, sizeof path, "%s/%s", o.out, u->csv);
-					if (pp_plan_write_csv(path, &u->r, &eb)) {
+					if (pp_report_csv(path, &u->r, &eb)) {
 						fprintf(stderr, "\npowerpark plan: %s\n", eb.msg);
 						goto out;
 					}
@@ -214,8 +215,8 @@ int pp_cmd_plan(int argc, char **argv)
 					struct pp_year_spec sp = {p, &p->sites[s], &p->designs[d], &wx[s],
 								  (enum pp_plan_policy)q, p->gpus, seed,
 								  step, hours, 0, NULL, NULL};
-					struct pp_plan_search *x = &ss[ns];
-					if (pp_plan_search(&sp, loss, x, &eb)) {
+					struct pp_search_result *x = &ss[ns];
+					if (pp_search_fleet(&sp, loss, x, &eb)) {
 						fprintf(stderr, "powerpark plan: %s: %s\n", pg.what, eb.msg);
 						goto out;
 					}
@@ -226,8 +227,8 @@ int pp_cmd_plan(int argc, char **argv)
 						"tried)\n", pg.what, x->unbounded ? ">= " : "", x->best,
 						100 * loss, x->npts);
 				}
-	struct pp_plan_report rep = {p, rs, nr, ss, ns, step, hours, loss, runs};
-	if (pp_plan_write_report(o.out, &rep, &eb)) {
+	struct pp_report rep = {p, rs, nr, ss, ns, step, hours, loss, runs};
+	if (pp_report_write(o.out, &rep, &eb)) {
 		fprintf(stderr, "powerpark plan: %s\n", eb.msg);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "powerpark/api.h"
 #include "powerpark/buf.h"
+#include "powerpark/clock.h"
 #include "powerpark/day.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
@@ -35,7 +36,7 @@ static int64_t sim_clock(void *ud)
 
 static void sleep_until(int64_t mono_ns)
 {
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	if (mono_ns <= now)
 		return;
 	struct timespec ts = {(time_t)((mono_ns - now) / 1000000000),
@@ -106,23 +107,23 @@ static int parse(int argc, char **argv, struct run_opts *o)
 
 /* The configured outputs, and one more for --influx. */
 static enum pp_err outputs(const struct pp_config *cfg, const struct run_opts *o,
-			   struct pp_output_conf *extra, struct pp_outset **set,
+			   struct pp_output_conf *extra, struct pp_output **set,
 			   struct pp_errbuf *eb)
 {
 	size_t n = cfg->noutputs;
 	struct pp_output_conf *all = calloc(n + 1, sizeof *all);
 	if (!all)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	memcpy(all, cfg->outputs, n * sizeof *all);
 	if (o->influx) {
-		pp_output_conf_defaults(extra);
+		pp_config_output_defaults(extra);
 		extra->name = "influx";
 		extra->type = strstr(o->influx, "/api/v1/import") ? PP_OUT_VICTORIA : PP_OUT_INFLUXDB;
 		extra->url = o->influx;
 		extra->flush_ms = 200;
 		all[n++] = *extra;
 	}
-	enum pp_err e = pp_outset_create(all, n, cfg->site.name, set, eb);
+	enum pp_err e = pp_output_create(all, n, cfg->site.name, set, eb);
 	free(all);
 	return e;
 }
@@ -311,7 +312,7 @@ static int write_json(const char *path, const struct pp_day_result *p,
 
 /* Plays the day under policy; with an API and pacing for the live one. */
 static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_day_policy pol,
-		struct pp_outset *set, struct pp_day_result *res)
+		struct pp_output *set, struct pp_day_result *res)
 {
 	struct pp_errbuf eb;
 	struct pp_day *d = NULL;
@@ -342,7 +343,7 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 		       speed > 0 ? (speed == 1 ? "real time" : "accelerated") : "full speed");
 		fflush(stdout);
 	}
-	int64_t t0 = pp_now_mono_ns(), last = 0, day0 = sc->start_s * 1000000000LL;
+	int64_t t0 = pp_clock_mono_ns(), last = 0, day0 = sc->start_s * 1000000000LL;
 	int r;
 	while ((r = pp_day_step(d, &eb)) != 0 && !pp_cmd_stop) {
 		if (r < 0)
@@ -350,14 +351,14 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 		int64_t now = pp_day_clock_ns(d);
 		atomic_store(&sim_clock_ns, now);
 		if (set && pp_day_write(d, set) && (now / 1000000000) % 300 == 0 &&
-		    pp_outset_write_stats(set, now))
+		    pp_output_write_stats(set, now))
 			pp_log(PP_LOG_WARN, "run", "could not write the outputs' counters");
 		if (pol != PP_DAY_POWERPARK)
 			continue;
 		if (speed > 0)
 			sleep_until(t0 + (int64_t)((double)(now - day0) / speed));
-		if (!o->quiet && pp_now_mono_ns() - last >= 1000000000LL) {
-			last = pp_now_mono_ns();
+		if (!o->quiet && pp_clock_mono_ns() - last >= 1000000000LL) {
+			last = pp_clock_mono_ns();
 			progress(d);
 		}
 	}
@@ -389,7 +390,7 @@ int pp_cmd_run(int argc, char **argv)
 	struct pp_errbuf eb;
 	struct pp_output_conf extra;
 	memset(&extra, 0, sizeof extra);
-	struct pp_outset *set = NULL;
+	struct pp_output *set = NULL;
 	if (outputs(cfg, &o, &extra, &set, &eb)) {
 		fprintf(stderr, "powerpark run: %s\n", eb.msg);
 		pp_config_destroy(cfg);
@@ -411,18 +412,18 @@ int pp_cmd_run(int argc, char **argv)
 		rc = 1;
 	}
 	/* The counters at the day's last simulated moment, with its metrics. */
-	if (pp_outset_write_stats(set, atomic_load(&sim_clock_ns)))
+	if (pp_output_write_stats(set, atomic_load(&sim_clock_ns)))
 		fprintf(stderr, "powerpark run: could not write output counters\n");
-	pp_outset_stop(set, 30000);
+	pp_output_stop(set, 30000);
 	for (size_t i = 0;; i++) {
 		struct pp_output_stats os;
-		const char *name = pp_outset_stats(set, i, &os);
+		const char *name = pp_output_get_stats(set, i, &os);
 		if (!name)
 			break;
 		printf("  metrics to %s: %" PRIu64 " points sent, %" PRIu64 " dropped%s\n", name,
 		       os.sent, os.dropped, os.spooled ? ", some spooled for later" : "");
 	}
-	pp_outset_destroy(set, 0);
+	pp_output_destroy(set, 0);
 	pp_config_destroy(cfg);
 	return rc;
 }

@@ -11,15 +11,17 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "powerpark/clock.h"
 #include "powerpark/config.h"
+#include "powerpark/diag.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
 struct sendstate {
-	struct pp_outset *set;
-	struct pp_lp_result r;
-	enum pp_lp_precision prec;
+	struct pp_output *set;
+	struct pp_lineproto_result r;
+	enum pp_lineproto_precision prec;
 	size_t line_base, bad, points;
 	const char *src;
 };
@@ -27,7 +29,7 @@ struct sendstate {
 /* Parses complete lines in [p, p+len) and writes them. */
 static int feed(struct sendstate *st, const char *p, size_t len)
 {
-	if (pp_lineproto_parse(p, len, st->prec, pp_now_wall_ns(), &st->r))
+	if (pp_lineproto_parse(p, len, st->prec, pp_clock_wall_ns(), &st->r))
 		return -1;
 	for (size_t i = 0; i < st->r.nerrors; i++)
 		fprintf(stderr, "%s:%zu: rejected: %s\n", st->src, st->line_base + st->r.errors[i].line,
@@ -38,7 +40,7 @@ static int feed(struct sendstate *st, const char *p, size_t len)
 		nl += p[i] == '\n';
 	st->line_base += nl;
 	st->points += st->r.nsamples;
-	if (st->r.nsamples && pp_outset_write(st->set, st->r.samples, st->r.nsamples))
+	if (st->r.nsamples && pp_output_write(st->set, st->r.samples, st->r.nsamples))
 		fprintf(stderr, "%s: some points could not be encoded for an output\n", st->src);
 	return 0;
 }
@@ -116,28 +118,28 @@ int pp_cmd_send(int argc, char **argv)
 		return 2;
 	}
 	struct pp_diags d;
-	pp_diags_init(&d);
+	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
 	if (pp_config_load(cfgfile, &cfg, &d)) {
 		for (size_t i = 0; i < d.n; i++)
 			fprintf(stderr, "%s\n", d.lines[i]);
-		pp_diags_free(&d);
+		pp_diag_free(&d);
 		return 1;
 	}
-	pp_diags_free(&d);
+	pp_diag_free(&d);
 	if (!cfg->noutputs) {
 		fprintf(stderr, "%s: no outputs configured\n", cfgfile);
 		pp_config_destroy(cfg);
 		return 1;
 	}
 	struct pp_errbuf eb;
-	if (pp_outset_create(cfg->outputs, cfg->noutputs, cfg->site.name, &st.set, &eb)) {
+	if (pp_output_create(cfg->outputs, cfg->noutputs, cfg->site.name, &st.set, &eb)) {
 		fprintf(stderr, "powerpark send: %s\n", eb.msg);
 		pp_config_destroy(cfg);
 		return 1;
 	}
 	pp_cmd_catch_stop();
-	pp_lp_result_init(&st.r);
+	pp_lineproto_result_init(&st.r);
 	int rc = 0;
 	if (first_file >= argc) {
 		pump(&st, 0);
@@ -155,14 +157,14 @@ int pp_cmd_send(int argc, char **argv)
 		if (fd)
 			close(fd);
 	}
-	pp_lp_result_free(&st.r);
-	pp_outset_flush(st.set);
+	pp_lineproto_result_free(&st.r);
+	pp_output_flush(st.set);
 	/* at EOF wait up to drain_ms for delivery; on a signal not at all: the
 	 * spool keeps what is unsent for the next start */
-	pp_outset_stop(st.set, pp_cmd_stop ? 0 : drain_ms);
+	pp_output_stop(st.set, pp_cmd_stop ? 0 : drain_ms);
 	for (size_t i = 0;; i++) {
 		struct pp_output_stats os;
-		const char *name = pp_outset_stats(st.set, i, &os);
+		const char *name = pp_output_get_stats(st.set, i, &os);
 		if (!name)
 			break;
 		fprintf(stderr,
@@ -172,7 +174,7 @@ int pp_cmd_send(int argc, char **argv)
 			name, os.queued, os.sent, os.retried, os.spooled, os.dropped, os.rejected,
 			os.spool_bytes);
 	}
-	pp_outset_destroy(st.set, 0);
+	pp_output_destroy(st.set, 0);
 	fprintf(stderr, "powerpark send: %zu points read, %zu bad lines%s\n", st.points, st.bad,
 		pp_cmd_stop ? " (stopped by signal; unsent points are in the spool)" : "");
 	pp_config_destroy(cfg);

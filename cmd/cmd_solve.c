@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "powerpark/buf.h"
+#include "powerpark/inst.h"
 #include "powerpark/solve.h"
 
 static int usage(FILE *f, int rc)
@@ -83,13 +84,13 @@ int pp_cmd_solve(int argc, char **argv)
 		fprintf(stderr, "powerpark solve: %s: %s\n", file, eb.msg);
 		goto out;
 	}
-	char *js = pp_ans_json(&in, &a);
+	char *js = pp_solve_json(&in, &a);
 	if (js) {
 		fputs(js, stdout);
 		rc = 0;
 	}
 	free(js);
-	pp_ans_free(&a);
+	pp_solve_free(&a);
 out:
 	pp_inst_free(&in);
 	pp_buf_free(&b);

@@ -5,17 +5,18 @@
 #include <string.h>
 
 #include "commands.h"
+#include "powerpark/diag.h"
 
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name)
 {
 	struct pp_diags d;
-	pp_diags_init(&d);
+	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
 	enum pp_err e = text ? pp_config_load_text(name, text, strlen(text), ".", &cfg, &d)
 			     : pp_config_load(file, &cfg, &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "%s\n", d.lines[i]);
-	pp_diags_free(&d);
+	pp_diag_free(&d);
 	return e ? NULL : cfg;
 }
 

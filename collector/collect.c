@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collect_int.h"
+#include "powerpark/clock.h"
 
 static const struct pp_driver *const drivers[] = {&pp_driver_modbus, &pp_driver_snmp};
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
@@ -59,7 +60,7 @@ enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_colle
 	*out = NULL;
 	struct pp_collect *c = calloc(1, sizeof *c);
 	if (!c)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	c->cfg = cfg;
 	if (opts)
 		c->opts = *opts;
@@ -71,7 +72,7 @@ enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_colle
 	c->devs = calloc(c->n ? c->n : 1, sizeof *c->devs);
 	if (!c->devs) {
 		pp_collect_destroy(c);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct cdev *d = &c->devs[i];
@@ -82,7 +83,7 @@ enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_colle
 				d->driver = drivers[k];
 		if (!d->driver || !d->dev->profile) {
 			pp_collect_destroy(c);
-			return pp_errf(eb, PP_ERR_ARG, "device '%s': no driver or profile",
+			return pp_err_set(eb, PP_ERR_ARG, "device '%s': no driver or profile",
 				       d->dev->name);
 		}
 		d->proto_name = d->driver->name;
@@ -100,7 +101,7 @@ enum pp_err pp_collect_start(struct pp_collect *c, struct pp_errbuf *eb)
 {
 	struct cdev **list = malloc((c->n ? c->n : 1) * sizeof *list);
 	if (!list)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < NDRIVERS; k++) {
 		size_t m = 0;
 		for (size_t i = 0; i < c->n; i++)
@@ -200,7 +201,7 @@ int64_t collect_next_due(struct pp_collect *c, struct cdev *d, int64_t due, int6
 	/* Late: started more than a tenth of the interval after its slot. */
 	uint64_t late = started_ns - due > iv / 10 ? 1 : 0;
 	int64_t next = due + iv;
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	if (next <= now) {
 		/* Keep the original phase: skip whole slots that are already gone. */
 		int64_t missed = (now - next) / iv + 1;
@@ -306,7 +307,7 @@ void collect_done(struct pp_collect *c, struct cdev *d, int64_t ts_ns, int64_t s
 {
 	if (n)
 		emit_values(c, d, ts_ns, vals, n);
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	pthread_mutex_lock(&c->mu);
 	d->polls++;
 	d->poll_ms = (double)(now - started_mono) / 1e6;
@@ -337,9 +338,9 @@ void collect_done(struct pp_collect *c, struct cdev *d, int64_t ts_ns, int64_t s
 	int log_it = 0;
 	if (ok) {
 		if (!was_up && !first)
-			suppressed = pp_logbackoff_reset(&d->lb);
+			suppressed = pp_log_backoff_reset(&d->lb);
 	} else {
-		log_it = pp_logbackoff_hit(&d->lb, now);
+		log_it = pp_log_backoff_hit(&d->lb, now);
 	}
 	if (!d->polled_once) {
 		d->polled_once = 1;

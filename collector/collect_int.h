@@ -21,7 +21,7 @@ struct cdev {
 	int64_t last_ok_ns;
 	double poll_ms;
 	char last_error[160];
-	struct pp_logbackoff lb;
+	struct pp_log_backoff lb;
 	int64_t due_ns;        /* monotonic time of the next scheduled poll */
 	void *drv;
 	const struct pp_driver *driver;

@@ -143,9 +143,9 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 	if (!special_ready)
 		special_init();
 	if (!s->measurement || check_name(s->measurement) < 0)
-		return pp_errf(eb, PP_ERR_ARG, "measurement is empty or holds a newline");
+		return pp_err_set(eb, PP_ERR_ARG, "measurement is empty or holds a newline");
 	if (s->measurement[0] == '#')
-		return pp_errf(eb, PP_ERR_ARG, "measurement '%s' starts with '#' (a comment line)",
+		return pp_err_set(eb, PP_ERR_ARG, "measurement '%s' starts with '#' (a comment line)",
 			       s->measurement);
 
 	/* Worst case: every byte escaped, numbers at most 32 bytes, separators. */
@@ -153,24 +153,24 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 	for (size_t i = 0; i < s->ntags; i++) {
 		long kn = check_name(s->tags[i].key);
 		if (kn < 0)
-			return pp_errf(eb, PP_ERR_ARG, "tag %zu: key is empty or holds a newline", i);
+			return pp_err_set(eb, PP_ERR_ARG, "tag %zu: key is empty or holds a newline", i);
 		const char *v = s->tags[i].val ? s->tags[i].val : "";
 		if (strchr(v, '\n') || strchr(v, '\r'))
-			return pp_errf(eb, PP_ERR_ARG, "tag '%s': value holds a newline",
+			return pp_err_set(eb, PP_ERR_ARG, "tag '%s': value holds a newline",
 				       s->tags[i].key);
 		need += 2 * ((size_t)kn + strlen(v)) + 2;
 	}
 	for (size_t i = 0; i < s->nfields; i++) {
 		long kn = check_name(s->fields[i].key);
 		if (kn < 0)
-			return pp_errf(eb, PP_ERR_ARG, "field %zu: key is empty or holds a newline", i);
+			return pp_err_set(eb, PP_ERR_ARG, "field %zu: key is empty or holds a newline", i);
 		need += 2 * (size_t)kn + 36;
 		if (s->fields[i].type == PP_F_STRING)
 			need += 2 * strlen(s->fields[i].v.s ? s->fields[i].v.s : "");
 	}
 	enum pp_err e = pp_buf_reserve(out, need);
 	if (e)
-		return pp_errf(eb, e, "out of memory encoding a line");
+		return pp_err_set(eb, e, "out of memory encoding a line");
 
 	char *start = out->data + out->len;
 	char *p = start;
@@ -232,7 +232,7 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 	}
 	if (sep == ' ') {
 		out->data[out->len] = '\0';
-		return pp_errf(eb, PP_ERR_ARG, "measurement '%s': no field with a writable value",
+		return pp_err_set(eb, PP_ERR_ARG, "measurement '%s': no field with a writable value",
 			       s->measurement);
 	}
 	if (s->has_ts) {

@@ -18,19 +18,19 @@
 #define OFF2PTR(o) ((const char *)(uintptr_t)((o) + 1))
 #define PTR2OFF(p) ((size_t)(uintptr_t)(p) - 1)
 
-void pp_lp_result_init(struct pp_lp_result *r)
+void pp_lineproto_result_init(struct pp_lineproto_result *r)
 {
 	memset(r, 0, sizeof *r);
 	pp_buf_init(&r->arena_);
 }
 
-void pp_lp_result_free(struct pp_lp_result *r)
+void pp_lineproto_result_free(struct pp_lineproto_result *r)
 {
 	free(r->samples);
 	free(r->tags_);
 	free(r->fields_);
 	pp_buf_free(&r->arena_);
-	pp_lp_result_init(r);
+	pp_lineproto_result_init(r);
 }
 
 struct cur {
@@ -38,13 +38,13 @@ struct cur {
 	size_t line;
 };
 
-static void bad(struct pp_lp_result *r, size_t line, const char *fmt, ...) PP_PRINTF(3, 4);
-static void bad(struct pp_lp_result *r, size_t line, const char *fmt, ...)
+static void bad(struct pp_lineproto_result *r, size_t line, const char *fmt, ...) PP_PRINTF(3, 4);
+static void bad(struct pp_lineproto_result *r, size_t line, const char *fmt, ...)
 {
 	r->nbad++;
 	if (r->nerrors >= PP_LP_MAX_ERRORS)
 		return;
-	struct pp_lp_error *e = &r->errors[r->nerrors++];
+	struct pp_lineproto_error *e = &r->errors[r->nerrors++];
 	e->line = line;
 	va_list ap;
 	va_start(ap, fmt);
@@ -227,7 +227,7 @@ static void skip_line(struct cur *c)
 
 /* Parses one line starting at c->p (not blank, not a comment). Returns 0 and
  * appends a sample, 1 for a bad line (recorded), -1 for out of memory. */
-static int parse_line(struct cur *c, struct pp_lp_result *r, int64_t mult, int64_t dflt_ts)
+static int parse_line(struct cur *c, struct pp_lineproto_result *r, int64_t mult, int64_t dflt_ts)
 {
 	size_t line = c->line;
 	struct pp_buf *a = &r->arena_;
@@ -430,11 +430,11 @@ reject:
 	return 1;
 }
 
-enum pp_err pp_lineproto_parse(const char *buf, size_t len, enum pp_lp_precision prec,
-			       int64_t default_ts_ns, struct pp_lp_result *r)
+enum pp_err pp_lineproto_parse(const char *buf, size_t len, enum pp_lineproto_precision prec,
+			       int64_t default_ts_ns, struct pp_lineproto_result *r)
 {
 	static const int64_t mults[] = {1, 1000, 1000000, 1000000000};
-	pp_lp_result_free(r);
+	pp_lineproto_result_free(r);
 	struct cur c = {.p = buf, .end = buf + len, .line = 1};
 	int64_t mult = mults[prec];
 	while (c.p < c.end) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "powerpark/clock.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
@@ -44,12 +45,12 @@ struct output {
 	int stop;
 	int64_t drain_deadline;
 	struct pp_output_stats st;
-	struct pp_logbackoff lb;
+	struct pp_log_backoff lb;
 	int64_t backoff_ms, next_try;
 	uint64_t rng;
 };
 
-struct pp_outset {
+struct pp_output {
 	struct output *o;
 	size_t n;
 	char *site;
@@ -189,7 +190,7 @@ static uint64_t xorshift(uint64_t *s)
 static void after_send(struct output *o, enum tx_result r, size_t lines, size_t rejected,
 		       int retry_after_ms, const struct pp_errbuf *eb)
 {
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	if (r == TX_RETRY) {
 		o->st.retried++;
 		o->st.up = 0;
@@ -201,14 +202,14 @@ static void after_send(struct output *o, enum tx_result r, size_t lines, size_t 
 		if (retry_after_ms > d)
 			d = retry_after_ms;
 		o->next_try = now + d * MS;
-		if (pp_logbackoff_hit(&o->lb, now))
+		if (pp_log_backoff_hit(&o->lb, now))
 			pp_log(PP_LOG_WARN, "output", "%s: %s (failure %" PRIu64 "; retry in %" PRId64
 						      " ms%s)", o->name, eb->msg, o->lb.count, d,
 			       o->spool ? ", spooling" : "");
 		return;
 	}
 	if (o->lb.count) {
-		uint64_t n = pp_logbackoff_reset(&o->lb);
+		uint64_t n = pp_log_backoff_reset(&o->lb);
 		pp_log(PP_LOG_INFO, "output", "%s: store reachable again after %" PRIu64 " failures",
 		       o->name, n);
 	}
@@ -227,7 +228,7 @@ static void *sender(void *arg)
 	struct output *o = arg;
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
-		int64_t now = pp_now_mono_ns();
+		int64_t now = pp_clock_mono_ns();
 		if (o->cur_lines && (o->stop || now - o->cur_t0 >= o->conf.flush_ms * MS))
 			seal(o);
 		if (o->stop && now >= o->drain_deadline)
@@ -326,9 +327,9 @@ static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 	o->conf = *c;
 	o->name = strdup(c->name ? c->name : "output");
 	if (!o->name)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	o->flags = c->unsigned_ok ? 0 : PP_LP_NO_UINT;
-	o->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)pp_now_wall_ns();
+	o->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)pp_clock_wall_ns();
 	enum pp_err e = c->type == PP_OUT_FILE ? tx_file_create(c, &o->tx, &o->txctx, eb)
 					       : tx_http_create(c, &o->tx, &o->txctx, eb);
 	if (e)
@@ -336,12 +337,12 @@ static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 	if (c->spool_dir && (e = spool_open(c->spool_dir, c->spool_max_bytes, &o->spool, eb)))
 		return e;
 	if (pthread_create(&o->th, NULL, sender, o))
-		return pp_errf(eb, PP_ERR_NOMEM, "%s: cannot start sender thread", o->name);
+		return pp_err_set(eb, PP_ERR_NOMEM, "%s: cannot start sender thread", o->name);
 	o->started = 1;
 	return PP_OK;
 }
 
-/* Joins the sender (told to stop by pp_outset_stop, so all outputs drain in
+/* Joins the sender (told to stop by pp_output_stop, so all outputs drain in
  * parallel) and spools or drops what is left. */
 static void output_stop(struct output *o)
 {
@@ -385,23 +386,23 @@ static void output_fini(struct output *o)
 	free(o->name);
 }
 
-enum pp_err pp_outset_create(const struct pp_output_conf *confs, size_t n, const char *site,
-			     struct pp_outset **out, struct pp_errbuf *eb)
+enum pp_err pp_output_create(const struct pp_output_conf *confs, size_t n, const char *site,
+			     struct pp_output **out, struct pp_errbuf *eb)
 {
 	*out = NULL;
-	struct pp_outset *s = calloc(1, sizeof *s);
+	struct pp_output *s = calloc(1, sizeof *s);
 	if (!s || !(s->o = calloc(n ? n : 1, sizeof *s->o)) ||
 	    !(s->site = strdup(site ? site : "unknown"))) {
 		if (s)
 			free(s->o);
 		free(s);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		enum pp_err e = output_init(&s->o[i], &confs[i], eb);
 		s->n = i + 1;
 		if (e) {
-			pp_outset_destroy(s, 0);
+			pp_output_destroy(s, 0);
 			return e;
 		}
 	}
@@ -409,7 +410,7 @@ enum pp_err pp_outset_create(const struct pp_output_conf *confs, size_t n, const
 	return PP_OK;
 }
 
-enum pp_err pp_outset_write(struct pp_outset *set, const struct pp_sample *s, size_t n)
+enum pp_err pp_output_write(struct pp_output *set, const struct pp_sample *s, size_t n)
 {
 	enum pp_err worst = PP_OK;
 	for (size_t i = 0; i < set->n; i++) {
@@ -418,7 +419,7 @@ enum pp_err pp_outset_write(struct pp_outset *set, const struct pp_sample *s, si
 		for (size_t k = 0; k < n; k++) {
 			struct pp_errbuf eb;
 			if (!o->cur_lines)
-				o->cur_t0 = pp_now_mono_ns();
+				o->cur_t0 = pp_clock_mono_ns();
 			if (pp_lineproto_encode(&o->cur, &s[k], o->flags, &eb)) {
 				o->st.dropped++;
 				worst = PP_ERR_ARG;
@@ -434,7 +435,7 @@ enum pp_err pp_outset_write(struct pp_outset *set, const struct pp_sample *s, si
 	return worst;
 }
 
-void pp_outset_flush(struct pp_outset *set)
+void pp_output_flush(struct pp_output *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		pthread_mutex_lock(&set->o[i].mu);
@@ -443,7 +444,7 @@ void pp_outset_flush(struct pp_outset *set)
 	}
 }
 
-const char *pp_outset_stats(struct pp_outset *set, size_t i, struct pp_output_stats *st)
+const char *pp_output_get_stats(struct pp_output *set, size_t i, struct pp_output_stats *st)
 {
 	if (i >= set->n)
 		return NULL;
@@ -456,11 +457,11 @@ const char *pp_outset_stats(struct pp_outset *set, size_t i, struct pp_output_st
 	return o->name;
 }
 
-enum pp_err pp_outset_write_stats(struct pp_outset *set, int64_t ts_ns)
+enum pp_err pp_output_write_stats(struct pp_output *set, int64_t ts_ns)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct pp_output_stats st;
-		const char *name = pp_outset_stats(set, i, &st);
+		const char *name = pp_output_get_stats(set, i, &st);
 		struct pp_tag tags[] = {{"site", set->site}, {"output", name}};
 		struct pp_field f[] = {
 			{.key = "queued", .type = PP_F_INT, .v.i = (int64_t)st.queued},
@@ -474,14 +475,14 @@ enum pp_err pp_outset_write_stats(struct pp_outset *set, int64_t ts_ns)
 			{.key = "up", .type = PP_F_BOOL, .v.b = st.up},
 		};
 		struct pp_sample s = {"output", tags, 2, f, 9, ts_ns, 1};
-		enum pp_err e = pp_outset_write(set, &s, 1);
+		enum pp_err e = pp_output_write(set, &s, 1);
 		if (e)
 			return e;
 	}
 	return PP_OK;
 }
 
-int pp_outset_idle(struct pp_outset *set)
+int pp_output_idle(struct pp_output *set)
 {
 	int idle = 1;
 	for (size_t i = 0; i < set->n && idle; i++) {
@@ -494,12 +495,12 @@ int pp_outset_idle(struct pp_outset *set)
 	return idle;
 }
 
-void pp_outset_stop(struct pp_outset *set, int drain_ms)
+void pp_output_stop(struct pp_output *set, int drain_ms)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		pthread_mutex_lock(&set->o[i].mu);
 		set->o[i].stop = 1;
-		set->o[i].drain_deadline = pp_now_mono_ns() + (int64_t)drain_ms * MS;
+		set->o[i].drain_deadline = pp_clock_mono_ns() + (int64_t)drain_ms * MS;
 		pthread_cond_signal(&set->o[i].cv);
 		pthread_mutex_unlock(&set->o[i].mu);
 	}
@@ -507,11 +508,11 @@ void pp_outset_stop(struct pp_outset *set, int drain_ms)
 		output_stop(&set->o[i]);
 }
 
-void pp_outset_destroy(struct pp_outset *set, int drain_ms)
+void pp_output_destroy(struct pp_output *set, int drain_ms)
 {
 	if (!set)
 		return;
-	pp_outset_stop(set, drain_ms);
+	pp_output_stop(set, drain_ms);
 	for (size_t i = 0; i < set->n; i++)
 		output_fini(&set->o[i]);
 	free(set->o);

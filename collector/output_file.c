@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "powerpark/fd.h"
 #include "powerpark/log.h"
 #include "transport.h"
 
@@ -67,8 +68,8 @@ static int open_next(struct fileout *fo, struct pp_errbuf *eb)
 	if (fo->f)
 		fclose(fo->f);
 	fo->f = NULL;
-	if (pp_mkdirs(fo->dir, 0755)) {
-		pp_errf(eb, PP_ERR_IO, "%s: %s", fo->dir, strerror(errno));
+	if (pp_fd_mkdirs(fo->dir, 0755)) {
+		pp_err_set(eb, PP_ERR_IO, "%s: %s", fo->dir, strerror(errno));
 		return -1;
 	}
 	struct timespec ts;
@@ -81,7 +82,7 @@ static int open_next(struct fileout *fo, struct pp_errbuf *eb)
 		 fo->serial++ % 1000000);
 	fo->f = fopen(p, "a");
 	if (!fo->f) {
-		pp_errf(eb, PP_ERR_IO, "%s: %s", p, strerror(errno));
+		pp_err_set(eb, PP_ERR_IO, "%s: %s", p, strerror(errno));
 		return -1;
 	}
 	fo->size = 0;
@@ -99,7 +100,7 @@ static enum tx_result file_send(void *ctx, const char *data, size_t len, size_t 
 	if ((!fo->f || fo->size >= fo->rotate) && open_next(fo, eb))
 		return TX_RETRY;
 	if (fwrite(data, 1, len, fo->f) != len || fflush(fo->f)) {
-		pp_errf(eb, PP_ERR_IO, "%s: write failed: %s", fo->dir, strerror(errno));
+		pp_err_set(eb, PP_ERR_IO, "%s: write failed: %s", fo->dir, strerror(errno));
 		fclose(fo->f);
 		fo->f = NULL;
 		return TX_RETRY;
@@ -127,7 +128,7 @@ enum pp_err tx_file_create(const struct pp_output_conf *c, const struct transpor
 	struct fileout *fo = calloc(1, sizeof *fo);
 	if (!fo || !(fo->dir = strdup(c->path))) {
 		free(fo);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	fo->rotate = c->rotate_bytes;
 	fo->keep = c->keep;

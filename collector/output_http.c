@@ -98,7 +98,7 @@ static enum tx_result http_send(void *ctx, const char *data, size_t len, size_t 
 	size_t blen = len;
 	if (h->gzip) {
 		if (gzip_into(&h->body, data, len)) {
-			pp_errf(eb, PP_ERR_NOMEM, "gzip failed");
+			pp_err_set(eb, PP_ERR_NOMEM, "gzip failed");
 			return TX_RETRY;
 		}
 		body = h->body.data;
@@ -108,7 +108,7 @@ static enum tx_result http_send(void *ctx, const char *data, size_t len, size_t 
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
 	CURLcode cc = curl_easy_perform(h->curl);
 	if (cc != CURLE_OK) {
-		pp_errf(eb, PP_ERR_NET, "%s: %s", h->url, curl_easy_strerror(cc));
+		pp_err_set(eb, PP_ERR_NET, "%s: %s", h->url, curl_easy_strerror(cc));
 		return TX_RETRY;
 	}
 	long code = 0;
@@ -117,17 +117,17 @@ static enum tx_result http_send(void *ctx, const char *data, size_t len, size_t 
 		return TX_OK;
 	const char *msg = h->influx_err[0] ? h->influx_err : (h->resp.data ? h->resp.data : "");
 	if (code == 413) {
-		pp_errf(eb, PP_ERR_REJECTED, "%s: 413 request too large (%zu lines)", h->url, lines);
+		pp_err_set(eb, PP_ERR_REJECTED, "%s: 413 request too large (%zu lines)", h->url, lines);
 		return TX_TOO_LARGE;
 	}
 	if (code == 400) {
 		*rejected = rejected_lines(msg, lines);
-		pp_errf(eb, PP_ERR_REJECTED, "%s: 400: %.300s", h->url, msg);
+		pp_err_set(eb, PP_ERR_REJECTED, "%s: 400: %.300s", h->url, msg);
 		return TX_REJECTED;
 	}
 	if (retry_after_ms && h->retry_after_s > 0)
 		*retry_after_ms = h->retry_after_s * 1000;
-	pp_errf(eb, PP_ERR_NET, "%s: HTTP %ld: %.300s", h->url, code, msg);
+	pp_err_set(eb, PP_ERR_NET, "%s: HTTP %ld: %.300s", h->url, code, msg);
 	return TX_RETRY;
 }
 
@@ -157,7 +157,7 @@ enum pp_err tx_http_create(const struct pp_output_conf *c, const struct transpor
 	}
 	struct http *h = calloc(1, sizeof *h);
 	if (!h)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	pp_buf_init(&h->body);
 	pp_buf_init(&h->resp);
 	h->gzip = c->gzip;
@@ -165,7 +165,7 @@ enum pp_err tx_http_create(const struct pp_output_conf *c, const struct transpor
 	h->curl = curl_easy_init();
 	if (!h->url || !h->curl) {
 		http_destroy(h);
-		return pp_errf(eb, PP_ERR_NOMEM, "curl init failed");
+		return pp_err_set(eb, PP_ERR_NOMEM, "curl init failed");
 	}
 	h->hdrs = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
 	if (h->gzip)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "powerpark/fd.h"
 #include "powerpark/log.h"
 #include "spool.h"
 
@@ -67,16 +68,16 @@ enum pp_err spool_open(const char *dir, uint64_t max_bytes, struct spool **out,
 		       struct pp_errbuf *eb)
 {
 	*out = NULL;
-	if (pp_mkdirs(dir, 0750))
-		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
+	if (pp_fd_mkdirs(dir, 0750))
+		return pp_err_set(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
 	DIR *d = opendir(dir);
 	if (!d)
-		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "spool %s: %s", dir, strerror(errno));
 	struct spool *s = calloc(1, sizeof *s);
 	if (!s || !(s->dir = strdup(dir))) {
 		free(s);
 		closedir(d);
-		return pp_errf(eb, PP_ERR_NOMEM, "spool: out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "spool: out of memory");
 	}
 	s->max_bytes = max_bytes;
 	struct dirent *de;
@@ -140,11 +141,11 @@ enum pp_err spool_push(struct spool *s, const char *data, size_t len, size_t lin
 	if (len > s->max_bytes) {
 		if (dropped)
 			*dropped += lines;
-		return pp_errf(eb, PP_ERR_FULL, "spool %s: batch of %zu bytes exceeds the cap",
+		return pp_err_set(eb, PP_ERR_FULL, "spool %s: batch of %zu bytes exceeds the cap",
 			       s->dir, len);
 	}
 	if (grow(s))
-		return pp_errf(eb, PP_ERR_NOMEM, "spool: out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "spool: out of memory");
 	struct entry e = {.lines = lines, .bytes = len};
 	if (front)
 		e.seq = s->n ? at(s, 0)->seq - 1 : (1ull << 62);
@@ -155,7 +156,7 @@ enum pp_err spool_push(struct spool *s, const char *data, size_t len, size_t lin
 	snprintf(tmp, sizeof tmp, "%s.tmp", p);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", tmp, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "spool %s: %s", tmp, strerror(errno));
 	size_t off = 0;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
@@ -165,14 +166,14 @@ enum pp_err spool_push(struct spool *s, const char *data, size_t len, size_t lin
 			int err = errno;
 			close(fd);
 			unlink(tmp);
-			return pp_errf(eb, PP_ERR_IO, "spool %s: %s", tmp, strerror(err));
+			return pp_err_set(eb, PP_ERR_IO, "spool %s: %s", tmp, strerror(err));
 		}
 		off += (size_t)w;
 	}
 	if (fdatasync(fd) || close(fd) || rename(tmp, p)) {
 		int err = errno;
 		unlink(tmp);
-		return pp_errf(eb, PP_ERR_IO, "spool %s: %s", p, strerror(err));
+		return pp_err_set(eb, PP_ERR_IO, "spool %s: %s", p, strerror(err));
 	}
 	if (front) {
 		s->head = (s->head + s->cap - 1) % s->cap;
@@ -204,7 +205,7 @@ enum pp_err spool_peek(struct spool *s, char **data, size_t *len, size_t *lines,
 		char *buf = malloc(e->bytes + 1);
 		if (!buf) {
 			fclose(f);
-			return pp_errf(eb, PP_ERR_NOMEM, "spool: out of memory");
+			return pp_err_set(eb, PP_ERR_NOMEM, "spool: out of memory");
 		}
 		size_t got = fread(buf, 1, e->bytes, f);
 		fclose(f);

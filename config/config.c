@@ -43,44 +43,6 @@ static size_t model_names(int chillers, const char **out, char *list, size_t lis
 	return n;
 }
 
-int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char *name,
-	      struct pp_pos pos)
-{
-	long i = yname_find(ns, name);
-	if (i >= 0) {
-		yproblem_at(&L->w, pos, "duplicate %s name '%s' (first defined at %s:%d:%d)", kind,
-			    name, ns->pos[i].file, ns->pos[i].line, ns->pos[i].col);
-		return -1;
-	}
-	if (ns->n == ns->cap) {
-		size_t nc = ns->cap ? ns->cap * 2 : 64;
-		const char **nn = realloc(ns->names, nc * sizeof *nn);
-		struct pp_pos *np = nn ? realloc(ns->pos, nc * sizeof *np) : NULL;
-		if (!nn || !np)
-			abort();
-		ns->names = nn;
-		ns->pos = np;
-		ns->cap = nc;
-	}
-	ns->names[ns->n] = name;
-	ns->pos[ns->n++] = pos;
-	return 0;
-}
-
-long yname_find(const struct ynames *ns, const char *name)
-{
-	for (size_t i = 0; i < ns->n; i++)
-		if (!strcmp(ns->names[i], name))
-			return (long)i;
-	return -1;
-}
-
-static void ynames_free(struct ynames *ns)
-{
-	free(ns->names);
-	free(ns->pos);
-}
-
 static void load_site(struct loader *L, struct fy_node *root)
 {
 	struct ywalk *w = &L->w;

@@ -27,6 +27,8 @@ int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char 
 	      struct pp_pos pos);
 /* Index of name in ns or -1. */
 long yname_find(const struct ynames *ns, const char *name);
+/* Frees the namespace's arrays (the names are the pool's). */
+void ynames_free(struct ynames *ns);
 
 /* Position of node n in the file being loaded (1:1 when unknown). */
 static inline struct pp_pos P(struct loader *L, struct fy_node *n)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ywalk.h"
+#include "powerpark/diag.h"
 
 void *yalloc(struct ywalk *w, size_t n)
 {
@@ -43,37 +44,6 @@ void ypool_free(struct ypool *p)
 	p->n = p->cap = 0;
 }
 
-void pp_diags_init(struct pp_diags *d)
-{
-	d->lines = NULL;
-	d->n = d->cap = 0;
-}
-
-void pp_diags_free(struct pp_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->lines[i]);
-	free(d->lines);
-	pp_diags_init(d);
-}
-
-void ydiag_add(struct pp_diags *d, const char *line)
-{
-	if (!d)
-		return;
-	if (d->n == d->cap) {
-		size_t nc = d->cap ? d->cap * 2 : 16;
-		char **nl = realloc(d->lines, nc * sizeof *nl);
-		if (!nl)
-			return;
-		d->lines = nl;
-		d->cap = nc;
-	}
-	char *c = strdup(line);
-	if (c)
-		d->lines[d->n++] = c;
-}
-
 struct pp_pos ypos(struct ywalk *w, struct fy_node *n, struct pp_pos fallback)
 {
 	(void)w;
@@ -104,7 +74,7 @@ static void vproblem(struct ywalk *w, struct pp_pos pos, const char *fmt, va_lis
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	snprintf(line, sizeof line, "%s:%d:%d: %s", pos.file ? pos.file : w->file, pos.line,
 		 pos.col, msg);
-	ydiag_add(w->diags, line);
+	pp_diag_add(w->diags, line);
 	w->nproblems++;
 }
 

@@ -35,9 +35,6 @@ void yproblem_at(struct ywalk *w, struct pp_pos pos, const char *fmt, ...)
 void yproblem(struct ywalk *w, struct fy_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Appends a line to diags. */
-void ydiag_add(struct pp_diags *d, const char *line);
-
 /* Parses a YAML file (or text when text != NULL), reporting syntax errors.
  * Returns the document or NULL. */
 struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, size_t len);

@@ -84,7 +84,7 @@ char *pp_buf_steal(struct pp_buf *b, size_t *len)
 	return p;
 }
 
-enum pp_err pp_array_grow(void *arr, size_t *cap, size_t need, size_t size)
+enum pp_err pp_buf_array_grow(void *arr, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
 		return PP_OK;

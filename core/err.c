@@ -20,7 +20,7 @@ const char *pp_err_str(enum pp_err e)
 	return "unknown error";
 }
 
-enum pp_err pp_errf(struct pp_errbuf *eb, enum pp_err code, const char *fmt, ...)
+enum pp_err pp_err_set(struct pp_errbuf *eb, enum pp_err code, const char *fmt, ...)
 {
 	if (eb) {
 		va_list ap;

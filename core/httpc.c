@@ -9,7 +9,7 @@ static size_t collect(char *p, size_t sz, size_t n, void *ud)
 	return pp_buf_append(ud, p, sz * n) ? 0 : sz * n;
 }
 
-long pp_http_call(void *curl, const char *url, const char *token, const char *body, size_t len,
+long pp_httpc_call(void *curl, const char *url, const char *token, const char *body, size_t len,
 		  long timeout_ms, struct pp_buf *resp)
 {
 	char auth[300];

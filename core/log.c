@@ -59,7 +59,7 @@ void pp_log(enum pp_log_level lvl, const char *module, const char *fmt, ...)
 	pthread_mutex_unlock(&g_lock);
 }
 
-uint64_t pp_logbackoff_reset(struct pp_logbackoff *b)
+uint64_t pp_log_backoff_reset(struct pp_log_backoff *b)
 {
 	uint64_t n = b->count;
 	b->count = 0;
@@ -68,7 +68,7 @@ uint64_t pp_logbackoff_reset(struct pp_logbackoff *b)
 	return n;
 }
 
-int pp_logbackoff_hit(struct pp_logbackoff *b, int64_t now_ns)
+int pp_log_backoff_hit(struct pp_log_backoff *b, int64_t now_ns)
 {
 	b->count++;
 	if (b->count >= b->next || now_ns - b->last_ns >= 60LL * 1000000000LL) {
@@ -77,36 +77,4 @@ int pp_logbackoff_hit(struct pp_logbackoff *b, int64_t now_ns)
 		return 1;
 	}
 	return 0;
-}
-
-int pp_mkdirs(const char *dir, unsigned mode)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, (mode_t)mode) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	}
-	return mkdir(tmp, (mode_t)mode) && errno != EEXIST ? -1 : 0;
-}
-
-int64_t pp_now_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t pp_now_wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

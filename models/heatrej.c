@@ -21,7 +21,7 @@ static double clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-double pp_tower_approach(double twb, double tr, double lg)
+double pp_heatrej_tower_approach(double twb, double tr, double lg)
 {
 	twb = clamp(twb, -34.4, 26.7);
 	tr = clamp(tr, 1.1, 22.2);
@@ -35,7 +35,7 @@ double pp_tower_approach(double twb, double tr, double lg)
 	return clamp(a, 1.1, 40.0);
 }
 
-void pp_tower_init(struct pp_tower *t, double design_kw)
+void pp_heatrej_tower_init(struct pp_tower *t, double design_kw)
 {
 	t->design_kw = design_kw;
 	t->design_range = 5.6;
@@ -54,7 +54,7 @@ struct air_arg {
 static double air_f(double r, void *p)
 {
 	const struct air_arg *a = p;
-	return pp_tower_approach(a->twb, a->tr, 1.0 / r) - a->target;
+	return pp_heatrej_tower_approach(a->twb, a->tr, 1.0 / r) - a->target;
 }
 
 /* Smallest air ratio in [lo, 1] with f(r) <= 0; f decreasing in r. */
@@ -68,7 +68,7 @@ static double solve_air(double (*f)(double, void *), void *arg, double lo)
 	return pp_root(f, arg, lo, 1.0, 1e-4, 1);
 }
 
-void pp_tower_eval(const struct pp_tower *t, double q_kw, double twb, double setpoint_c,
+void pp_heatrej_tower_eval(const struct pp_tower *t, double q_kw, double twb, double setpoint_c,
 		   struct pp_tower_out *o)
 {
 	memset(o, 0, sizeof *o);
@@ -76,13 +76,13 @@ void pp_tower_eval(const struct pp_tower *t, double q_kw, double twb, double set
 	double load = t->design_kw > 0 ? q_kw / t->design_kw : 0;
 	double tr = t->design_range * load; /* design flow: range follows heat */
 	if (q_kw <= 0) {
-		o->leave_c = twb + pp_tower_approach(twb, 1.1, 8.0);
+		o->leave_c = twb + pp_heatrej_tower_approach(twb, 1.1, 8.0);
 		return;
 	}
 	struct air_arg a = {twb, tr, setpoint_c - twb};
 	double r = solve_air(air_f, &a, t->min_air);
 	o->air_ratio = r;
-	o->leave_c = twb + pp_tower_approach(twb, tr, 1.0 / r);
+	o->leave_c = twb + pp_heatrej_tower_approach(twb, tr, 1.0 / r);
 	o->fan_kw = t->fan_kw * r * r * r;
 	/* Circulating flow (kg/s) = heat / (cp x range) at design range. */
 	double flow = t->design_kw / (4.186 * t->design_range);
@@ -92,7 +92,7 @@ void pp_tower_eval(const struct pp_tower *t, double q_kw, double twb, double set
 	o->water_lph = o->evap_lph + o->drift_lph + o->blowdown_lph;
 }
 
-void pp_drycooler_init(struct pp_drycooler *d, double design_kw)
+void pp_heatrej_dry_init(struct pp_drycooler *d, double design_kw)
 {
 	d->design_kw = design_kw;
 	d->design_approach = 6.0;
@@ -111,7 +111,7 @@ static double dc_f(double r, void *p)
 	return a->d->design_approach * a->load / pow(r, 0.8) - a->target;
 }
 
-void pp_drycooler_eval(const struct pp_drycooler *d, double q_kw, double tdb, double setpoint_c,
+void pp_heatrej_dry_eval(const struct pp_drycooler *d, double q_kw, double tdb, double setpoint_c,
 		       struct pp_tower_out *o)
 {
 	memset(o, 0, sizeof *o);
@@ -127,7 +127,7 @@ void pp_drycooler_eval(const struct pp_drycooler *d, double q_kw, double tdb, do
 	o->fan_kw = d->fan_kw * r * r * r;
 }
 
-double pp_economizer_fraction(double cold_c, double hx_approach, double supply_c,
+double pp_heatrej_economizer(double cold_c, double hx_approach, double supply_c,
 			      double return_c)
 {
 	double t = cold_c + hx_approach;

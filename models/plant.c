@@ -22,8 +22,8 @@ int pp_plant_init(struct pp_plant_model *p, enum pp_plant_design d, const char *
 	p->return_c = return_c;
 	p->hx_approach = 1.5;
 	double rej = n * chiller_kw * 1.2; /* heat plus compressor work */
-	pp_tower_init(&p->tower, rej);
-	pp_drycooler_init(&p->dry, d == PP_PLANT_LIQUID_DRY ? rej : n * chiller_kw);
+	pp_heatrej_tower_init(&p->tower, rej);
+	pp_heatrej_dry_init(&p->dry, d == PP_PLANT_LIQUID_DRY ? rej : n * chiller_kw);
 	p->pump_kw_per_kw = 0.025;
 	p->air_kw_per_kw = d == PP_PLANT_LIQUID_DRY ? 0.01 : 0.035;
 	return 0;
@@ -65,7 +65,7 @@ static void towers_mech(const struct pp_plant_model *p, double load_kw, double m
 	double y = y0;
 	for (int it = 0; it < 2; it++) {
 		stage(p, mech_kw, p->supply_c, y, o);
-		pp_tower_eval(&p->tower, load_kw + o->chiller_kw, wb_c, set_c, t);
+		pp_heatrej_tower_eval(&p->tower, load_kw + o->chiller_kw, wb_c, set_c, t);
 		y = t->leave_c;
 	}
 	o->cond_c = y;
@@ -126,14 +126,14 @@ void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, 
 	switch (p->design) {
 	case PP_PLANT_WATER_TOWERS: {
 		/* Economizer: how cold can the towers make the load's water? */
-		pp_tower_eval(&p->tower, load_kw, wb_c, -100, &t);
-		o->free_fraction = pp_economizer_fraction(t.leave_c, p->hx_approach, p->supply_c,
+		pp_heatrej_tower_eval(&p->tower, load_kw, wb_c, -100, &t);
+		o->free_fraction = pp_heatrej_economizer(t.leave_c, p->hx_approach, p->supply_c,
 							  p->return_c);
 		free_kw = o->free_fraction * load_kw;
 		mech = load_kw - free_kw;
 		if (o->free_fraction >= 1) {
 			/* All free: the fans slow until the water is just cold enough. */
-			pp_tower_eval(&p->tower, load_kw, wb_c, p->supply_c - p->hx_approach, &t);
+			pp_heatrej_tower_eval(&p->tower, load_kw, wb_c, p->supply_c - p->hx_approach, &t);
 			stage(p, 0, p->supply_c, t.leave_c, o);
 		} else {
 			towers_mech(p, load_kw, mech, wb_c, o->free_fraction > 0 ? -100 : p->chiller->y_min,
@@ -160,8 +160,8 @@ void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, 
 		break;
 	}
 	case PP_PLANT_LIQUID_DRY: {
-		pp_drycooler_eval(&p->dry, load_kw, db_c, p->supply_c - p->hx_approach, &t);
-		o->free_fraction = pp_economizer_fraction(t.leave_c, p->hx_approach, p->supply_c,
+		pp_heatrej_dry_eval(&p->dry, load_kw, db_c, p->supply_c - p->hx_approach, &t);
+		o->free_fraction = pp_heatrej_economizer(t.leave_c, p->hx_approach, p->supply_c,
 							  p->return_c);
 		free_kw = o->free_fraction * load_kw;
 		mech = load_kw - free_kw;
@@ -184,12 +184,12 @@ void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, 
 	o->cooling_kw = o->chiller_kw + o->fan_kw + o->pump_kw + o->air_kw;
 }
 
-void pp_site_init(struct pp_site_acc *s)
+void pp_plant_acc_init(struct pp_plant_acc *s)
 {
 	memset(s, 0, sizeof *s);
 }
 
-void pp_site_add(struct pp_site_acc *s, double it_kw, double cooling_kw, double other_kw,
+void pp_plant_acc_add(struct pp_plant_acc *s, double it_kw, double cooling_kw, double other_kw,
 		 double water_lph, double dt_h)
 {
 	s->it_kwh += it_kw * dt_h;
@@ -202,12 +202,12 @@ void pp_site_add(struct pp_site_acc *s, double it_kw, double cooling_kw, double 
 		s->peak_kw = total;
 }
 
-double pp_site_pue(const struct pp_site_acc *s)
+double pp_plant_acc_pue(const struct pp_plant_acc *s)
 {
 	return s->it_kwh > 0 ? (s->it_kwh + s->cooling_kwh + s->other_kwh) / s->it_kwh : 0;
 }
 
-double pp_site_wue(const struct pp_site_acc *s)
+double pp_plant_acc_wue(const struct pp_plant_acc *s)
 {
 	return s->it_kwh > 0 ? s->water_l / s->it_kwh : 0;
 }

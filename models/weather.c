@@ -84,7 +84,7 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 	memset(w, 0, sizeof *w);
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
 	enum pp_err rc = PP_OK;
 	char *line = NULL;
 	size_t cap = 0;
@@ -98,7 +98,7 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 	rh = malloc(PP_WEATHER_HOURS * sizeof *rh);
 	pa = malloc(PP_WEATHER_HOURS * sizeof *pa);
 	if (!w->h || !db || !dp || !rh || !pa) {
-		rc = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		rc = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -111,7 +111,7 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 			if (!strcmp(fl[0], "LOCATION")) {
 				if (nf < 10 || !num(fl[6], &w->lat) || !num(fl[7], &w->lon) ||
 				    !num(fl[8], &w->tz_h) || !num(fl[9], &w->elev_m)) {
-					rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, "
+					rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, "
 						     "region, country, source, WMO, latitude, longitude, "
 						     "time zone and elevation", path, lineno);
 					goto fail;
@@ -126,14 +126,14 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 				double per, rec;
 				if (nf < 3 || !num(fl[1], &per) || !num(fl[2], &rec) || per != 1 ||
 				    rec != 1) {
-					rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: DATA PERIODS: expected one "
+					rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: DATA PERIODS: expected one "
 						     "period of hourly records (1,1,...)", path, lineno);
 					goto fail;
 				}
 				have_period = 1;
 			}
 			if (lineno == 8 && (!have_loc || !have_period)) {
-				rc = pp_errf(eb, PP_ERR_PARSE, "%s: not an EPW file: the 8 header "
+				rc = pp_err_set(eb, PP_ERR_PARSE, "%s: not an EPW file: the 8 header "
 					     "lines lack %s", path, have_loc ? "DATA PERIODS" : "LOCATION");
 				goto fail;
 			}
@@ -142,13 +142,13 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 		if (!len)
 			continue;
 		if (w->n >= PP_WEATHER_HOURS) {
-			rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: more than %d hourly rows", path,
+			rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: more than %d hourly rows", path,
 				     lineno, PP_WEATHER_HOURS);
 			goto fail;
 		}
 		double v[10];
 		if (nf < 10) {
-			rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: %d fields; an EPW row has 35 (date, "
+			rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: %d fields; an EPW row has 35 (date, "
 				     "time, flags, dry-bulb, dew point, RH, pressure, ...)", path,
 				     lineno, nf);
 			goto fail;
@@ -160,7 +160,7 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 			if (k == 5)
 				continue;
 			if (!num(fl[k], &v[k])) {
-				rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
+				rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
 					     "number, got '%.20s'", path, lineno, k + 1, what[k], fl[k]);
 				goto fail;
 			}
@@ -171,7 +171,7 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 		h->hour = (int)v[3];
 		if (h->month < 1 || h->month > 12 || h->day < 1 || h->day > mdays[h->month - 1] ||
 		    h->hour < 1 || h->hour > 24) {
-			rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected "
+			rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected "
 				     "a date of a 365-day year and an hour 1..24", path, lineno,
 				     h->month, h->day, h->hour);
 			goto fail;
@@ -185,11 +185,11 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 		w->n++;
 	}
 	if (ferror(f)) {
-		rc = pp_errf(eb, PP_ERR_IO, "%s: read error", path);
+		rc = pp_err_set(eb, PP_ERR_IO, "%s: read error", path);
 		goto fail;
 	}
 	if (w->n != PP_WEATHER_HOURS) {
-		rc = pp_errf(eb, PP_ERR_PARSE, "%s:%ld: %zu hourly rows; an EPW year has %d",
+		rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: %zu hourly rows; an EPW year has %d",
 			     path, lineno, w->n, PP_WEATHER_HOURS);
 		goto fail;
 	}
@@ -203,7 +203,7 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 		}
 	w->filled += fill(dp, w->n);
 	if (isnan(db[0]) || isnan(dp[0])) {
-		rc = pp_errf(eb, PP_ERR_PARSE, "%s: no valid %s in any row", path,
+		rc = pp_err_set(eb, PP_ERR_PARSE, "%s: no valid %s in any row", path,
 			     isnan(db[0]) ? "dry-bulb" : "dew point");
 		goto fail;
 	}

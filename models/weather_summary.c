@@ -28,8 +28,8 @@ void pp_weather_summarize(const struct pp_weather *w, double chw_supply, double 
 		s->wb_le10_h += h->wb_c <= 10;
 		s->wb_le15_h += h->wb_c <= 15;
 		s->wb_le20_h += h->wb_c <= 20;
-		double cold = h->wb_c + pp_tower_approach(h->wb_c, 5.6, 1.0);
-		double f = pp_economizer_fraction(cold, hx_approach, chw_supply, chw_return);
+		double cold = h->wb_c + pp_heatrej_tower_approach(h->wb_c, 5.6, 1.0);
+		double f = pp_heatrej_economizer(cold, hx_approach, chw_supply, chw_return);
 		s->free_full_h += f >= 1.0;
 		s->free_partial_h += f > 0 && f < 1.0;
 	}

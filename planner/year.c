@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "powerpark/curve.h"
+#include "powerpark/inst.h"
 #include "powerpark/solve.h"
 #include "powerpark/year.h"
 #include "year_int.h"
@@ -65,7 +67,7 @@ static enum pp_err build_halls(struct year *y, struct pp_errbuf *eb)
 		n += (size_t)d->halls[k].count;
 	y->h = calloc(n, sizeof *y->h);
 	if (!y->h)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	double db04 = pp_weather_db_exceeded(wx, 0.004), wb04 = pp_weather_wb_exceeded(wx, 0.004);
 	int left = y->s->gpus;
 	for (size_t k = 0; k < d->nhalls; k++) {
@@ -85,7 +87,7 @@ static enum pp_err build_halls(struct year *y, struct pp_errbuf *eb)
 			struct pp_plant_model one;
 			if (pp_plant_init(&one, t->cooling, t->chiller, 1, t->chiller_kw, 0,
 					  t->supply_c, t->supply_c + 6))
-				return pp_errf(eb, PP_ERR_CONFIG, "design '%s': unknown chiller '%s'",
+				return pp_err_set(eb, PP_ERR_CONFIG, "design '%s': unknown chiller '%s'",
 					       d->name, t->chiller);
 			struct pp_plant_out o;
 			pp_plant_eval(&one, 1, db04, wb04, &o);
@@ -95,7 +97,7 @@ static enum pp_err build_halls(struct year *y, struct pp_errbuf *eb)
 				nch = 1;
 			if (pp_plant_init(&h->pm, t->cooling, t->chiller, nch + t->reserve, t->chiller_kw,
 					  t->reserve, t->supply_c, t->supply_c + 6))
-				return pp_errf(eb, PP_ERR_CONFIG, "design '%s': unknown chiller",
+				return pp_err_set(eb, PP_ERR_CONFIG, "design '%s': unknown chiller",
 					       d->name);
 		}
 	}
@@ -176,8 +178,8 @@ static void weather_at(struct year *y, double t, struct stepwx *w)
 	w->db = wh.db_c;
 	w->wb = wh.wb_c;
 	/* An event starting inside the step counts for all of it. */
-	w->limit = fmin(pp_plan_limit_at(y->s->site, t),
-			pp_plan_limit_at(y->s->site, t + y->dt * (1 - 1e-9)));
+	w->limit = fmin(pp_year_limit_at(y->s->site, t),
+			pp_year_limit_at(y->s->site, t + y->dt * (1 - 1e-9)));
 	w->grid_eff = isfinite(w->limit) ? w->limit * (1 - y->margin) : INFINITY;
 }
 
@@ -330,7 +332,7 @@ static enum pp_err build_inst(struct year *y, struct pp_errbuf *eb)
 	y->group = calloc(y->nh * y->p->nclasses + 1, sizeof *y->group);
 	if (!y->in.nodes || !y->in.plants || !pn || !y->caps || !y->group) {
 		free(pn);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	y->in.nnodes = nn;
 	y->in.nplants = y->nh;
@@ -437,7 +439,7 @@ static double policy_solve(struct year *y, const struct stepwx *w)
 			j->e_w = a.jobs[y->inst_job[k]].power_w + g->idle_w;
 		}
 		int binding = a.grid.binding;
-		pp_ans_free(&a);
+		pp_solve_free(&a);
 		hall_it(y);
 		grid = physics(y, w);
 		double it = 0;
@@ -569,7 +571,7 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 	struct pp_year_hour *o = &r->hours[hi < r->nhours ? hi : r->nhours - 1];
 	if (!o->limit_kw) {
 		int weekend;
-		pp_plan_calendar(w->t, &o->month, &o->day, &o->hod, &weekend);
+		pp_year_calendar(w->t, &o->month, &o->day, &o->hod, &weekend);
 		o->limit_kw = INFINITY;
 		o->headroom_kw = INFINITY;
 	}
@@ -693,12 +695,12 @@ static enum pp_err setup(struct year *y, struct pp_errbuf *eb)
 		}
 		warm = fmax(warm, 3 * p->classes[c].run_h);
 		if (p->classes[c].gpus > max_gpus && p->classes[c].share > 0 && max_gpus < 1)
-			return pp_errf(eb, PP_ERR_CONFIG, "no hall has GPUs");
+			return pp_err_set(eb, PP_ERR_CONFIG, "no hall has GPUs");
 	}
 	size_t n = pp_year_arrivals(p, y->s->gpus, max_gpus, y->s->seed, fmin(warm, 720),
 				    y->s->hours, &y->arr);
 	if (n == (size_t)-1)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	y->narr = n;
 	return build_inst(y, eb);
 }
@@ -716,7 +718,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 	r->nhours = (size_t)ceil(s->hours - 1e-9);
 	r->hours = calloc(r->nhours, sizeof *r->hours);
 	if (!r->hours) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((e = setup(&y, eb)))
@@ -730,7 +732,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 		struct stepwx w;
 		weather_at(&y, (double)k * y.dt, &w);
 		if (arrive(&y, w.t) || inst_grow(&y)) {
-			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		double grid = s->policy == PP_PLAN_STATIC ? policy_static(&y, &w)

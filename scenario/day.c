@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "day_int.h"
+#include "powerpark/curve.h"
 #include "powerpark/psychro.h"
 
 enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy, double hours,
@@ -15,13 +16,13 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy
 	*out = NULL;
 	const struct pp_scenario *sc = cfg->scenario;
 	if (!sc)
-		return pp_errf(eb, PP_ERR_CONFIG, "%s has no 'scenario' section to play", cfg->file);
+		return pp_err_set(eb, PP_ERR_CONFIG, "%s has no 'scenario' section to play", cfg->file);
 	if (cfg->nhalls > PP_DAY_MAX_HALLS || cfg->nplants > PP_DAY_MAX_PLANTS)
-		return pp_errf(eb, PP_ERR_CONFIG, "a scenario plays up to %d halls and %d plants",
+		return pp_err_set(eb, PP_ERR_CONFIG, "a scenario plays up to %d halls and %d plants",
 			       PP_DAY_MAX_HALLS, PP_DAY_MAX_PLANTS);
 	struct pp_day *d = calloc(1, sizeof *d);
 	if (!d)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	d->cfg = cfg;
 	d->sc = sc;
 	d->policy = policy;
@@ -65,7 +66,7 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy
 				x->job = -1;
 				x->gpu = pp_gpu_find(x->r->gpu_model ? x->r->gpu_model : "H100-SXM");
 				if (!x->gpu) {
-					e = pp_errf(eb, PP_ERR_CONFIG, "rack %s: GPU model unknown",
+					e = pp_err_set(eb, PP_ERR_CONFIG, "rack %s: GPU model unknown",
 						    x->r->name);
 					goto fail;
 				}
@@ -75,7 +76,7 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy
 		}
 	for (size_t p = 0; p < cfg->nplants; p++)
 		if (pp_plant_of_config(&cfg->plants[p], &d->plants[p]) < 0) {
-			e = pp_errf(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown",
+			e = pp_err_set(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown",
 				    cfg->plants[p].name);
 			goto fail;
 		}
@@ -94,7 +95,7 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy
 	*out = d;
 	return PP_OK;
 fail_nomem:
-	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 fail:
 	pp_day_destroy(d);
 	return e;

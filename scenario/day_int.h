@@ -3,6 +3,7 @@
 #ifndef PP_DAY_INT_H
 #define PP_DAY_INT_H
 
+#include "powerpark/curve.h"
 #include "powerpark/day.h"
 #include "powerpark/metric.h"
 #include "powerpark/gpu.h"

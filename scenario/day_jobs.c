@@ -186,7 +186,7 @@ enum pp_err pp_day_jobs_init(struct pp_day *d, struct pp_errbuf *eb)
 	const struct pp_scenario *sc = d->sc;
 	d->jobs = calloc(sc->njobs + 1, sizeof *d->jobs);
 	if (!d->jobs)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	d->njobs = sc->njobs;
 	d->res.first_held_h = -1;
 	for (size_t i = 0; i < sc->njobs; i++) {
@@ -198,7 +198,7 @@ enum pp_err pp_day_jobs_init(struct pp_day *d, struct pp_errbuf *eb)
 		/* Work running when the day starts must fit at once. */
 		int hall = pick_hall(d, jb);
 		if (hall < 0)
-			return pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: job %s: no hall has %d free racks "
+			return pp_err_set(eb, PP_ERR_CONFIG, "%s:%d:%d: job %s: no hall has %d free racks "
 				       "for it at the start", jb->j->pos.file, jb->j->pos.line,
 				       jb->j->pos.col, jb->j->name, jb->j->racks);
 		jb->want_w = want_frac(jb->j, 0) * hall_rack(d, hall)->gpu->cap_max_w;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "day_int.h"
+#include "powerpark/curve.h"
 
 static void level_init(struct pp_day_level *l, const char *name)
 {
@@ -125,11 +126,11 @@ void pp_day_result(const struct pp_day *d, struct pp_day_result *r)
 
 /* --- metrics ----------------------------------------------------------- */
 
-static size_t put(struct pp_outset *set, const char *meas, const struct pp_tag *t, size_t nt,
+static size_t put(struct pp_output *set, const char *meas, const struct pp_tag *t, size_t nt,
 		  const char *const *keys, const double *vals, size_t nf, int64_t ts);
 
 /* Each chiller of plant p: running or tripped, and its share of the load. */
-static size_t put_chillers(const struct pp_day *d, struct pp_outset *set, size_t p, int64_t ts)
+static size_t put_chillers(const struct pp_day *d, struct pp_output *set, size_t p, int64_t ts)
 {
 	const struct pp_plant *pc = &d->cfg->plants[p];
 	size_t n = 0;
@@ -152,7 +153,7 @@ static size_t put_chillers(const struct pp_day *d, struct pp_outset *set, size_t
 	return n;
 }
 
-static size_t put(struct pp_outset *set, const char *meas, const struct pp_tag *t, size_t nt,
+static size_t put(struct pp_output *set, const char *meas, const struct pp_tag *t, size_t nt,
 		  const char *const *keys, const double *vals, size_t nf, int64_t ts)
 {
 	struct pp_field f[12];
@@ -160,10 +161,10 @@ static size_t put(struct pp_outset *set, const char *meas, const struct pp_tag *
 		f[i] = (struct pp_field){.key = keys[i], .type = PP_F_FLOAT,
 					 .v.f = isfinite(vals[i]) ? round(vals[i] * 1000) / 1000 : 0};
 	struct pp_sample s = {meas, t, nt, f, nf, ts, 1};
-	return pp_outset_write(set, &s, 1) == PP_OK;
+	return pp_output_write(set, &s, 1) == PP_OK;
 }
 
-size_t pp_day_write(struct pp_day *d, struct pp_outset *set)
+size_t pp_day_write(struct pp_day *d, struct pp_output *set)
 {
 	long sec = (d->step - 1) * d->dt;
 	if (d->step < 1 || sec % 60)
@@ -229,7 +230,7 @@ size_t pp_day_write(struct pp_day *d, struct pp_outset *set)
 			/* The controller's own `site` sample repeats what is above. */
 			for (size_t i = 0; i < ns; i++)
 				if (strcmp(s[i].measurement, "site"))
-					n += pp_outset_write(set, &s[i], 1) == PP_OK;
+					n += pp_output_write(set, &s[i], 1) == PP_OK;
 			pp_ctl_samples_free(s, ns);
 		}
 	}

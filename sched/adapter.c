@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/clock.h"
+#include "powerpark/config.h"
 #include "powerpark/gpu.h"
 #include "powerpark/httpc.h"
 #include "powerpark/log.h"
@@ -48,8 +50,8 @@ void pp_slurm_decl_parse(const char *comment, const char *partition, struct pp_s
 		double w;
 		if (!strcmp(tok, "pp:defer"))
 			d->deferrable = 1;
-		else if (!strncmp(tok, "pp:class=", 9) && pp_job_class_find(tok + 9) >= 0)
-			d->cls = pp_job_class_find(tok + 9);
+		else if (!strncmp(tok, "pp:class=", 9) && pp_config_job_class(tok + 9) >= 0)
+			d->cls = pp_config_job_class(tok + 9);
 		else if (!strncmp(tok, "pp:weight=", 10) && (w = strtod(tok + 10, &stop)) > 0 &&
 			 w < 1e6 && stop != tok + 10 && !*stop)
 			d->weight = w;
@@ -57,7 +59,7 @@ void pp_slurm_decl_parse(const char *comment, const char *partition, struct pp_s
 			snprintf(d->bad, sizeof d->bad, "%s", tok);
 	}
 	if (d->cls < 0)
-		d->cls = partition && pp_job_class_find(partition) >= 0 ? pp_job_class_find(partition)
+		d->cls = partition && pp_config_job_class(partition) >= 0 ? pp_config_job_class(partition)
 									 : PP_JOB_TRAINING;
 }
 
@@ -140,7 +142,7 @@ struct adapter {
 	int64_t down_since_ns;     /* powerpark unreachable since; 0 when it answers */
 	uint32_t warned[256];      /* jobs whose bad declaration was logged (a ring) */
 	size_t nwarned;
-	struct pp_logbackoff bo_http, bo_slurm;
+	struct pp_log_backoff bo_http, bo_slurm;
 	unsigned long released, held_now;
 };
 
@@ -178,7 +180,7 @@ static enum pp_err map_load(struct adapter *ad, const char *file, struct pp_errb
 {
 	FILE *f = fopen(file, "r");
 	if (!f)
-		return pp_errf(eb, PP_ERR_IO, "%s: %s", file, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "%s: %s", file, strerror(errno));
 	char line[1024];
 	int ln = 0;
 	size_t cap = 0, rcap = 0;
@@ -196,33 +198,33 @@ static enum pp_err map_load(struct adapter *ad, const char *file, struct pp_errb
 		if (k <= 0)
 			continue;
 		if (k != 2) {
-			e = pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: expected \"NODES RACK\" (a Slurm "
+			e = pp_err_set(eb, PP_ERR_CONFIG, "%s:%d:%d: expected \"NODES RACK\" (a Slurm "
 				    "host list and one rack name)", file, ln, col);
 			break;
 		}
 		char **names;
 		size_t n;
 		if (pp_sj_hostlist(nodes, &names, &n, eb)) {
-			e = pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: '%s' is not a Slurm host list", file,
+			e = pp_err_set(eb, PP_ERR_CONFIG, "%s:%d:%d: '%s' is not a Slurm host list", file,
 				    ln, col, nodes);
 			break;
 		}
 		for (size_t i = 0; i < n && !e; i++) {
-			if (pp_array_grow(&ad->map, &cap, ad->nmap + 1, sizeof *ad->map)) {
-				e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			if (pp_buf_array_grow(&ad->map, &cap, ad->nmap + 1, sizeof *ad->map)) {
+				e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 				break;
 			}
 			ad->map[ad->nmap].node = names[i];
 			ad->map[ad->nmap].rack = strdup(rack);
 			names[i] = NULL;
 			if (!ad->map[ad->nmap++].rack)
-				e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+				e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		}
 		strings_free(names, n);
 		if (!e && !has(ad->racks, ad->nracks, rack)) {
-			if (pp_array_grow(&ad->racks, &rcap, ad->nracks + 1, sizeof *ad->racks) ||
+			if (pp_buf_array_grow(&ad->racks, &rcap, ad->nracks + 1, sizeof *ad->racks) ||
 			    !(ad->racks[ad->nracks] = strdup(rack)))
-				e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+				e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 			else
 				ad->nracks++;
 		}
@@ -231,11 +233,11 @@ static enum pp_err map_load(struct adapter *ad, const char *file, struct pp_errb
 	if (e)
 		return e;
 	if (!ad->nmap)
-		return pp_errf(eb, PP_ERR_CONFIG, "%s: no \"NODES RACK\" line", file);
+		return pp_err_set(eb, PP_ERR_CONFIG, "%s: no \"NODES RACK\" line", file);
 	qsort(ad->map, ad->nmap, sizeof *ad->map, map_cmp);
 	for (size_t i = 1; i < ad->nmap; i++)
 		if (!strcmp(ad->map[i].node, ad->map[i - 1].node))
-			return pp_errf(eb, PP_ERR_CONFIG, "%s: node %s is mapped twice", file,
+			return pp_err_set(eb, PP_ERR_CONFIG, "%s: node %s is mapped twice", file,
 				       ad->map[i].node);
 	return PP_OK;
 }
@@ -245,7 +247,7 @@ static struct pend *pend_of(struct adapter *ad, uint32_t id)
 	for (size_t i = 0; i < ad->npend; i++)
 		if (ad->pend[i].id == id)
 			return &ad->pend[i];
-	if (pp_array_grow(&ad->pend, &ad->cappend, ad->npend + 1, sizeof *ad->pend))
+	if (pp_buf_array_grow(&ad->pend, &ad->cappend, ad->npend + 1, sizeof *ad->pend))
 		return NULL;
 	ad->pend[ad->npend] = (struct pend){id, 0, 0};
 	return &ad->pend[ad->npend++];
@@ -263,7 +265,7 @@ static void say(struct adapter *ad, const struct sjob *s, const char *text, int 
 		return;
 	struct pp_errbuf eb;
 	if (pp_sj_update(s->id, c, release, &eb)) {
-		if (pp_logbackoff_hit(&ad->bo_slurm, pp_now_mono_ns()))
+		if (pp_log_backoff_hit(&ad->bo_slurm, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
 		return;
 	}
@@ -383,7 +385,7 @@ static void fail_mode(struct adapter *ad, const struct sjobs *js, int64_t now_ns
 {
 	if (now_ns - ad->down_since_ns < (int64_t)ad->o->fail_after_s * 1000000000)
 		return;
-	time_t t = (time_t)(pp_now_wall_ns() / 1000000000 -
+	time_t t = (time_t)(pp_clock_wall_ns() / 1000000000 -
 			    (now_ns - ad->down_since_ns) / 1000000000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -404,7 +406,7 @@ static void refresh_racks(struct adapter *ad, int64_t now_ns)
 	size_t n;
 	struct pp_errbuf eb;
 	if (pp_sj_nodes(&names, &n, &eb)) {
-		if (pp_logbackoff_hit(&ad->bo_slurm, now_ns))
+		if (pp_log_backoff_hit(&ad->bo_slurm, now_ns))
 			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
 		return;
 	}
@@ -416,12 +418,12 @@ static void refresh_racks(struct adapter *ad, int64_t now_ns)
 
 static void step(struct adapter *ad)
 {
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	struct sjobs js;
 	struct pp_errbuf eb;
 	refresh_racks(ad, now);
 	if (pp_sj_load(&js, &eb)) {
-		if (pp_logbackoff_hit(&ad->bo_slurm, now))
+		if (pp_log_backoff_hit(&ad->bo_slurm, now))
 			pp_log(PP_LOG_WARN, "slurm", "%s", eb.msg);
 		return;
 	}
@@ -431,7 +433,7 @@ static void step(struct adapter *ad)
 	char *body = sync_body(ad, &js);
 	char url[512];
 	snprintf(url, sizeof url, "%s/v1/scheduler/sync", ad->o->url);
-	long code = body ? pp_http_call(ad->curl, url, ad->o->token, body, strlen(body), 2000,
+	long code = body ? pp_httpc_call(ad->curl, url, ad->o->token, body, strlen(body), 2000,
 					&ad->resp)
 			 : -1;
 	free(body);
@@ -441,7 +443,7 @@ static void step(struct adapter *ad)
 	for (size_t i = 0; i < ad->npend; i++)
 		ad->pend[i].seen = 0;
 	if (ans) {
-		uint64_t n = pp_logbackoff_reset(&ad->bo_http);
+		uint64_t n = pp_log_backoff_reset(&ad->bo_http);
 		if (ad->down_since_ns || n)
 			pp_log(PP_LOG_INFO, "slurm", "powerpark answers again");
 		ad->down_since_ns = 0;
@@ -450,7 +452,7 @@ static void step(struct adapter *ad)
 	} else {
 		if (!ad->down_since_ns)
 			ad->down_since_ns = now;
-		if (pp_logbackoff_hit(&ad->bo_http, now))
+		if (pp_log_backoff_hit(&ad->bo_http, now))
 			pp_log(PP_LOG_WARN, "slurm", "powerpark at %s: %s%.*s", url,
 			       code < 0 ? "no answer" : "HTTP error ",
 			       code < 0 ? 0 : (int)(ad->resp.len > 200 ? 200 : ad->resp.len),
@@ -477,19 +479,19 @@ enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *s
 			 struct pp_errbuf *eb)
 {
 	if (!o->url || strncmp(o->url, "http", 4))
-		return pp_errf(eb, PP_ERR_ARG, "--url: expected http://HOST:PORT of powerpark "
+		return pp_err_set(eb, PP_ERR_ARG, "--url: expected http://HOST:PORT of powerpark "
 			       "optimize");
 	if (o->interval_ms < 100 || o->interval_ms > 600000)
-		return pp_errf(eb, PP_ERR_ARG, "--interval-ms: expected 100 to 600000");
+		return pp_err_set(eb, PP_ERR_ARG, "--interval-ms: expected 100 to 600000");
 	if (o->dwell_s < 0 || o->dwell_s > 86400)
-		return pp_errf(eb, PP_ERR_ARG, "--dwell-s: expected 0 to 86400");
+		return pp_err_set(eb, PP_ERR_ARG, "--dwell-s: expected 0 to 86400");
 	if (o->fail_after_s < 0 || o->fail_after_s > 86400)
-		return pp_errf(eb, PP_ERR_ARG, "--fail-after-s: expected 0 to 86400");
+		return pp_err_set(eb, PP_ERR_ARG, "--fail-after-s: expected 0 to 86400");
 	/* libslurm retries a missing slurm.conf for a minute, then exits the
 	 * process: say so at once instead. */
 	const char *conf = getenv("SLURM_CONF") ? getenv("SLURM_CONF") : "/etc/slurm/slurm.conf";
 	if (access(conf, R_OK))
-		return pp_errf(eb, PP_ERR_ARG, "%s: %s (SLURM_CONF names the cluster's slurm.conf)",
+		return pp_err_set(eb, PP_ERR_ARG, "%s: %s (SLURM_CONF names the cluster's slurm.conf)",
 			       conf, strerror(errno));
 	struct adapter ad;
 	memset(&ad, 0, sizeof ad);
@@ -500,7 +502,7 @@ enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *s
 	if (o->map && (e = map_load(&ad, o->map, eb)))
 		goto out;
 	if (!(ad.curl = curl_easy_init())) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "curl_easy_init failed");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "curl_easy_init failed");
 		goto out;
 	}
 	/* Slurm must answer once before the loop: a wrong SLURM_CONF is an
@@ -512,7 +514,7 @@ enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *s
 	pp_log(PP_LOG_INFO, "slurm", "adapter for %s: every %d ms, dwell %d s, fail-%s after %d s",
 	       o->url, o->interval_ms, o->dwell_s, o->fail_open ? "open" : "closed",
 	       o->fail_after_s);
-	ad.down_since_ns = pp_now_mono_ns();
+	ad.down_since_ns = pp_clock_mono_ns();
 	while (!*stop) {
 		step(&ad);
 		if (o->once)

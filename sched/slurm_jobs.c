@@ -37,15 +37,15 @@ enum pp_err pp_sj_hostlist(const char *list, char ***names, size_t *n, struct pp
 	*n = 0;
 	hostlist_t hl = slurm_hostlist_create(list);
 	if (!hl)
-		return pp_errf(eb, PP_ERR_ARG, "'%s' is not a Slurm host list", list);
+		return pp_err_set(eb, PP_ERR_ARG, "'%s' is not a Slurm host list", list);
 	size_t cap = 0;
 	char *h;
 	enum pp_err e = PP_OK;
 	while ((h = slurm_hostlist_shift(hl))) {
-		if (pp_array_grow(names, &cap, *n + 1, sizeof **names) ||
+		if (pp_buf_array_grow(names, &cap, *n + 1, sizeof **names) ||
 		    !((*names)[*n] = strdup(h))) {
 			free(h);
-			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 			break;
 		}
 		(*n)++;
@@ -82,7 +82,7 @@ static enum pp_err running_nodes(const slurm_job_info_t *ji, struct sjob *s,
 		return e;
 	s->node_gpus = calloc(s->nnodes + 1, sizeof *s->node_gpus);
 	if (!s->node_gpus)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	int per = gpus_per_node(ji, (uint32_t)s->nnodes);
 	for (size_t k = 0; k < s->nnodes; k++) {
 		s->node_gpus[k] = per;
@@ -97,12 +97,12 @@ enum pp_err pp_sj_load(struct sjobs *out, struct pp_errbuf *eb)
 	out->v = NULL;
 	out->n = 0;
 	if (slurm_load_jobs(0, &m, SHOW_ALL))
-		return pp_errf(eb, PP_ERR_IO, "slurm_load_jobs: %s",
+		return pp_err_set(eb, PP_ERR_IO, "slurm_load_jobs: %s",
 			       slurm_strerror(slurm_get_errno()));
 	enum pp_err e = PP_OK;
 	out->v = calloc(m->record_count + 1, sizeof *out->v);
 	if (!out->v) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto done;
 	}
 	for (uint32_t i = 0; i < m->record_count && !e; i++) {
@@ -117,7 +117,7 @@ enum pp_err pp_sj_load(struct sjobs *out, struct pp_errbuf *eb)
 		s->comment = dup0(ji->comment);
 		s->partition = dup0(ji->partition);
 		if (!s->comment || !s->partition) {
-			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 			break;
 		}
 		if (s->running) {
@@ -143,17 +143,17 @@ enum pp_err pp_sj_nodes(char ***names, size_t *n, struct pp_errbuf *eb)
 	*names = NULL;
 	*n = 0;
 	if (slurm_load_node(0, &m, SHOW_ALL))
-		return pp_errf(eb, PP_ERR_IO, "slurm_load_node: %s",
+		return pp_err_set(eb, PP_ERR_IO, "slurm_load_node: %s",
 			       slurm_strerror(slurm_get_errno()));
 	enum pp_err e = PP_OK;
 	*names = calloc(m->record_count + 1, sizeof **names);
 	if (!*names)
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < m->record_count && !e; i++) {
 		if (!m->node_array[i].name)
 			continue;
 		if (!((*names)[*n] = strdup(m->node_array[i].name)))
-			e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		else
 			(*n)++;
 	}
@@ -172,6 +172,6 @@ enum pp_err pp_sj_update(uint32_t id, const char *comment, int release, struct p
 		d.priority = INFINITE;
 	}
 	if (slurm_update_job(&d))
-		return pp_errf(eb, PP_ERR_IO, "job %u: %s", id, slurm_strerror(slurm_get_errno()));
+		return pp_err_set(eb, PP_ERR_IO, "job %u: %s", id, slurm_strerror(slurm_get_errno()));
 	return PP_OK;
 }

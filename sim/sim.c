@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "powerpark/chiller.h"
+#include "powerpark/clock.h"
 #include "powerpark/gpu.h"
 #include "powerpark/log.h"
 #include "powerpark/net.h"
@@ -17,7 +18,7 @@
 
 double sim_elapsed(struct pp_sim *s)
 {
-	return s->opts.frozen ? 0 : (double)(pp_now_mono_ns() - s->t0_mono) / 1e9;
+	return s->opts.frozen ? 0 : (double)(pp_clock_mono_ns() - s->t0_mono) / 1e9;
 }
 
 double sim_noise(struct pp_sim *s, double rel)
@@ -364,7 +365,7 @@ static int ctl_open(struct pp_sim *s, struct pp_errbuf *eb)
 {
 	const char *addr = s->opts.control ? s->opts.control : "127.0.0.1:0";
 	struct sockaddr_in sa;
-	enum pp_err pe = pp_addr_parse("--control", addr, &sa, eb);
+	enum pp_err pe = pp_net_addr_parse("--control", addr, &sa, eb);
 	if (pe)
 		return pe;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
@@ -375,14 +376,14 @@ static int ctl_open(struct pp_sim *s, struct pp_errbuf *eb)
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return pp_errf(eb, PP_ERR_IO, "control socket %s: %s", addr, strerror(e));
+		return pp_err_set(eb, PP_ERR_IO, "control socket %s: %s", addr, strerror(e));
 	}
 	char host[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
 	snprintf(s->ctl_addr, sizeof s->ctl_addr, "%s:%u", host, ntohs(sa.sin_port));
 	s->ctl.fd = fd;
 	s->ctl.on_ready = ctl_accept;
-	return sim_watch_add(s, &s->ctl) ? pp_errf(eb, PP_ERR_IO, "epoll: %s", strerror(errno))
+	return sim_watch_add(s, &s->ctl) ? pp_err_set(eb, PP_ERR_IO, "epoll: %s", strerror(errno))
 					 : PP_OK;
 }
 
@@ -394,12 +395,12 @@ enum pp_err pp_sim_create(const struct pp_config *cfg, const struct pp_sim_opts 
 	*out = NULL;
 	struct pp_sim *s = calloc(1, sizeof *s);
 	if (!s)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	s->cfg = cfg;
 	if (opts)
 		s->opts = *opts;
 	s->rng = s->opts.seed ? s->opts.seed : 12345u;
-	s->t0_mono = pp_now_mono_ns();
+	s->t0_mono = pp_clock_mono_ns();
 	s->ctl.fd = -1;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	size_t nr = 0;
@@ -410,7 +411,7 @@ enum pp_err pp_sim_create(const struct pp_config *cfg, const struct pp_sim_opts 
 	s->devs = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof *s->devs);
 	enum pp_err e;
 	if (s->ep < 0 || !s->racks || !s->devs) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t h = 0; h < cfg->nhalls; h++)

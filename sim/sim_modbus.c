@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "powerpark/clock.h"
 #include "powerpark/modbus.h"
 #include "powerpark/buf.h"
 #include "powerpark/log.h"
@@ -124,14 +125,14 @@ static void on_client(struct pp_sim *s, struct sim_watch *w)
 		case PP_FAULT_SILENT: return;
 		case PP_FAULT_RESET: close_client(s, cl); return;
 		case PP_FAULT_DELAY:
-			if (pp_array_grow(&en->q, &en->capq, en->nq + 1, sizeof *en->q))
+			if (pp_buf_array_grow(&en->q, &en->capq, en->nq + 1, sizeof *en->q))
 				return;
 			struct pending *p = &en->q[en->nq++];
 			p->cl = cl;
 			p->u = u;
 			memcpy(p->q, q, (size_t)len);
 			p->len = len;
-			p->at = pp_now_mono_ns() + (int64_t)u->d->fault_arg * 1000000;
+			p->at = pp_clock_mono_ns() + (int64_t)u->d->fault_arg * 1000000;
 			return;
 		default: break;
 		}
@@ -180,11 +181,11 @@ enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb)
 {
 	struct mb_engine *en = calloc(1, sizeof *en);
 	if (!en)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	s->modbus = en;
 	en->gws = calloc(s->ndevs ? s->ndevs : 1, sizeof *en->gws);
 	if (!en->gws)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < s->ndevs; i++) {
 		struct sdev *d = &s->devs[i];
 		if (d->dev->proto == PP_PROTO_MODBUS_RTU) {
@@ -205,30 +206,30 @@ enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb)
 			char host[256];
 			const char *port;
 			if (!gw->units)
-				return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
-			if (pp_hostport_split(d->dev->address, host, sizeof host, &port))
-				return pp_errf(eb, PP_ERR_CONFIG, "device '%s': bad address '%s'",
+				return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+			if (pp_net_hostport_split(d->dev->address, host, sizeof host, &port))
+				return pp_err_set(eb, PP_ERR_CONFIG, "device '%s': bad address '%s'",
 					       d->dev->name, d->dev->address);
 			gw->ctx = modbus_new_tcp_pi(host, port);
 			int fd = gw->ctx ? modbus_tcp_pi_listen(gw->ctx, 64) : -1;
 			if (fd < 0)
-				return pp_errf(eb, PP_ERR_IO, "device '%s': cannot serve Modbus TCP on "
+				return pp_err_set(eb, PP_ERR_IO, "device '%s': cannot serve Modbus TCP on "
 							      "%s: %s", d->dev->name, d->dev->address,
 					       modbus_strerror(errno));
 			gw->w.fd = fd;
 			gw->w.on_ready = on_accept;
 			if (sim_watch_add(s, &gw->w))
-				return pp_errf(eb, PP_ERR_IO, "epoll add failed");
+				return pp_err_set(eb, PP_ERR_IO, "epoll add failed");
 		}
 		for (size_t k = 0; k < gw->nunits; k++)
 			if (gw->units[k].d->dev->unit_id == d->dev->unit_id)
-				return pp_errf(eb, PP_ERR_CONFIG, "devices '%s' and '%s' share %s unit %d",
+				return pp_err_set(eb, PP_ERR_CONFIG, "devices '%s' and '%s' share %s unit %d",
 					       gw->units[k].d->dev->name, d->dev->name, gw->address,
 					       d->dev->unit_id);
 		struct unit *u = &gw->units[gw->nunits++];
 		u->d = d;
 		if (map_unit(u))
-			return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		d->served = 1;
 		d->proto = u;
 	}
@@ -240,7 +241,7 @@ void sim_modbus_tick(struct pp_sim *s)
 	struct mb_engine *en = s->modbus;
 	if (!en || !en->nq)
 		return;
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	size_t k = 0;
 	for (size_t i = 0; i < en->nq; i++) {
 		struct pending *p = &en->q[i];

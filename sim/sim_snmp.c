@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/clock.h"
 #include "powerpark/fd.h"
 #include "powerpark/log.h"
 #include "powerpark/snmp.h"
@@ -110,7 +111,7 @@ static void add_value(struct sagent *a, netsnmp_pdu *r, const oid *name, size_t 
 	}
 	if (e->sys == 3) {
 		/* Real time even when frozen: counters' rates need a running clock. */
-		long ticks = (long)((pp_now_mono_ns() - s->t0_mono) / 10000000);
+		long ticks = (long)((pp_clock_mono_ns() - s->t0_mono) / 10000000);
 		snmp_pdu_add_variable(r, name, len, ASN_TIMETICKS, &ticks, sizeof ticks);
 		return;
 	}
@@ -243,11 +244,11 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 		r->errindex = 1;
 	}
 	if (a->d->fault == PP_FAULT_DELAY) {
-		if (pp_array_grow(&en->q, &en->capq, en->nq + 1, sizeof *en->q)) {
+		if (pp_buf_array_grow(&en->q, &en->capq, en->nq + 1, sizeof *en->q)) {
 			snmp_free_pdu(r);
 			return;
 		}
-		en->q[en->nq++] = (struct delayed){r, a, pp_now_mono_ns() +
+		en->q[en->nq++] = (struct delayed){r, a, pp_clock_mono_ns() +
 							     (int64_t)a->d->fault_arg * 1000000};
 		return;
 	}
@@ -278,12 +279,12 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 	pp_snmp_init();
 	struct snmp_engine *en = calloc(1, sizeof *en);
 	if (!en)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	s->snmp = en;
 	netsnmp_large_fd_set_init(&en->fds, 65536);
 	en->agents = calloc(s->ndevs ? s->ndevs : 1, sizeof *en->agents);
 	if (!en->agents)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < s->ndevs; i++) {
 		struct sdev *d = &s->devs[i];
 		if (d->dev->proto != PP_PROTO_SNMP)
@@ -296,7 +297,7 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 		a->s = s;
 		a->d = d;
 		if (build_table(a))
-			return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+			return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		if (!en->n)
 			pp_fd_raise_limit();
 		char spec[300];
@@ -305,7 +306,7 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 		if (!t) {
 			free(a->e);
 			memset(a, 0, sizeof *a);
-			return pp_errf(eb, PP_ERR_IO, "device '%s': cannot serve SNMP on %s (address "
+			return pp_err_set(eb, PP_ERR_IO, "device '%s': cannot serve SNMP on %s (address "
 						      "in use or not local?)", d->dev->name,
 				       d->dev->address);
 		}
@@ -319,7 +320,7 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 		if (!a->sess) {
 			free(a->e);
 			memset(a, 0, sizeof *a);
-			return pp_errf(eb, PP_ERR_IO, "device '%s': net-snmp session failed",
+			return pp_err_set(eb, PP_ERR_IO, "device '%s': net-snmp session failed",
 				       d->dev->name);
 		}
 		t->sock = pp_fd_move_high(t->sock); /* libmodbus needs the low ones */
@@ -327,7 +328,7 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 		a->w.on_ready = on_ready;
 		en->n++;
 		if (sim_watch_add(s, &a->w))
-			return pp_errf(eb, PP_ERR_IO, "epoll add failed");
+			return pp_err_set(eb, PP_ERR_IO, "epoll add failed");
 		d->served = 1;
 		d->proto = a;
 	}
@@ -339,7 +340,7 @@ void sim_snmp_tick(struct pp_sim *s)
 	struct snmp_engine *en = s->snmp;
 	if (!en || !en->nq)
 		return;
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	size_t k = 0;
 	for (size_t i = 0; i < en->nq; i++) {
 		struct delayed *q = &en->q[i];

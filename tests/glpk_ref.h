@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "powerpark/inst.h"
 #include "powerpark/solve.h"
 
 /* The test's own curve, apart from the solver's. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "powerpark/config.h"
+#include "powerpark/diag.h"
 #include "pp_test.h"
 
 static char dir[256];
@@ -97,7 +98,7 @@ static char *load(const char *text, int *ok)
 	char p[512];
 	snprintf(p, sizeof p, "%s/site.yaml", dir);
 	struct pp_diags d;
-	pp_diags_init(&d);
+	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
 	enum pp_err e = pp_config_load(p, &cfg, &d);
 	*ok = e == PP_OK && cfg != NULL;
@@ -107,7 +108,7 @@ static char *load(const char *text, int *ok)
 		strcat(all, "\n");
 	}
 	pp_config_destroy(cfg);
-	pp_diags_free(&d);
+	pp_diag_free(&d);
 	return all;
 }
 
@@ -251,7 +252,7 @@ static void t_examples_load(void)
 	const char *ex[] = {"conf/examples/small.yaml", "conf/examples/large.yaml"};
 	for (int i = 0; i < 2; i++) {
 		struct pp_diags d;
-		pp_diags_init(&d);
+		pp_diag_init(&d);
 		struct pp_config *cfg = NULL;
 		enum pp_err e = pp_config_load(ex[i], &cfg, &d);
 		PT_CHECK(e == PP_OK, "%s: %s", ex[i], d.n ? d.lines[0] : "?");
@@ -264,7 +265,7 @@ static void t_examples_load(void)
 			PT_CHECK(cfg->ndevices > 0 && cfg->devices[0].profile, "profiles resolved");
 		}
 		pp_config_destroy(cfg);
-		pp_diags_free(&d);
+		pp_diag_free(&d);
 	}
 }
 

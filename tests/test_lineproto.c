@@ -168,8 +168,8 @@ static void t_parse_good(void)
 			 "m\\ x,k\\=1=v\\,2 f\\ 1=1.5e3,u=7u\n"
 			 "s v=\"multi\nline\" 5\n"
 			 "last v=-2.5";
-	struct pp_lp_result r;
-	pp_lp_result_init(&r);
+	struct pp_lineproto_result r;
+	pp_lineproto_result_init(&r);
 	PT_CHECK(pp_lineproto_parse(in, strlen(in), PP_PREC_NS, 42, &r) == PP_OK, "parse");
 	PT_CHECK(r.nsamples == 4 && r.nbad == 0, "nsamples=%zu nbad=%zu (%s)", r.nsamples,
 		 r.nbad, r.nerrors ? r.errors[0].reason : "");
@@ -195,7 +195,7 @@ static void t_parse_good(void)
 	/* precision scales the timestamp */
 	PT_CHECK(pp_lineproto_parse("m v=1 17", 8, PP_PREC_S, 0, &r) == PP_OK &&
 		 r.nsamples == 1 && r.samples[0].ts_ns == 17000000000LL, "precision=s");
-	pp_lp_result_free(&r);
+	pp_lineproto_result_free(&r);
 }
 
 static void t_parse_errors(void)
@@ -223,8 +223,8 @@ static void t_parse_errors(void)
 		{"m v=1 1 extra", "unexpected text"},
 		{"m v=1,", "missing or bad field key"},
 	};
-	struct pp_lp_result r;
-	pp_lp_result_init(&r);
+	struct pp_lineproto_result r;
+	pp_lineproto_result_init(&r);
 	/* one buffer: a good line, then every bad case, then a good line */
 	struct pp_buf in;
 	pp_buf_init(&in);
@@ -251,7 +251,7 @@ static void t_parse_errors(void)
 		 strstr(r.errors[0].reason, "missing closing quote"),
 		 "unclosed quote: %zu samples %zu bad", r.nsamples, r.nbad);
 	pp_buf_free(&in);
-	pp_lp_result_free(&r);
+	pp_lineproto_result_free(&r);
 }
 
 /* A random name drawn from an alphabet rich in special bytes. */
@@ -348,8 +348,8 @@ static void t_roundtrip_random(void)
 		enum pp_err e = pp_lineproto_encode(&b, s, 0, &eb);
 		PT_CHECK(e == PP_OK, "sample %d: %s", i, eb.msg);
 	}
-	struct pp_lp_result r;
-	pp_lp_result_init(&r);
+	struct pp_lineproto_result r;
+	pp_lineproto_result_init(&r);
 	PT_CHECK(pp_lineproto_parse(b.data, b.len, PP_PREC_NS, 0, &r) == PP_OK, "parse");
 	PT_CHECK(r.nsamples == N && r.nbad == 0, "parsed %zu of %d, %zu bad (line %zu: %s)",
 		 r.nsamples, N, r.nbad, r.nerrors ? r.errors[0].line : 0,
@@ -359,12 +359,12 @@ static void t_roundtrip_random(void)
 		if (!sample_eq(&in[i], &r.samples[i]) && mism++ < 3)
 			PT_CHECK(0, "sample %zu differs after round trip", i);
 	PT_CHECK(mism == 0, "%d samples differ", mism);
-	pp_lp_result_free(&r);
+	pp_lineproto_result_free(&r);
 	pp_buf_free(&b);
 }
 
 /* Parses exactly-sized heap copies so ASan catches any read past the end. */
-static void parse_exact(const char *p, size_t n, struct pp_lp_result *r)
+static void parse_exact(const char *p, size_t n, struct pp_lineproto_result *r)
 {
 	char *copy = malloc(n ? n : 1);
 	if (n)
@@ -379,8 +379,8 @@ static void t_garbage_and_truncation(void)
 {
 	const char *valid = "rack,site=gj,rack=a\\ 1 p=1.5,q=2i,s=\"x\\\"y\",b=t 17\n"
 			    "m\\,x,k\\=1=v\\\\ u=3u\nz v=\"a\nb\" -1\n";
-	struct pp_lp_result r;
-	pp_lp_result_init(&r);
+	struct pp_lineproto_result r;
+	pp_lineproto_result_init(&r);
 	size_t n = strlen(valid);
 	for (size_t i = 0; i <= n; i++)
 		parse_exact(valid, i, &r);
@@ -407,7 +407,7 @@ static void t_garbage_and_truncation(void)
 			parse_exact(mut, n, &r);
 		}
 	}
-	pp_lp_result_free(&r);
+	pp_lineproto_result_free(&r);
 }
 
 int main(void)

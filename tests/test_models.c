@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "powerpark/chiller.h"
+#include "powerpark/config.h"
+#include "powerpark/curve.h"
 #include "powerpark/gpu.h"
 #include "powerpark/heatrej.h"
 #include "powerpark/plant.h"
@@ -99,34 +101,34 @@ static void t_chiller(void)
 
 static void t_tower(void)
 {
-	double ap = pp_tower_approach(25.6, 5.6, 1.0);
+	double ap = pp_heatrej_tower_approach(25.6, 5.6, 1.0);
 	PT_CHECK(NEAR(ap, 3.86, 0.05), "approach(25.6, 5.6, 1) = %.3f", ap);
 	for (double wb = -10; wb <= 26; wb += 2) {
-		PT_CHECK(pp_tower_approach(wb, 8, 1) > pp_tower_approach(wb, 4, 1),
+		PT_CHECK(pp_heatrej_tower_approach(wb, 8, 1) > pp_heatrej_tower_approach(wb, 4, 1),
 			 "approach not rising with range at wb %g", wb);
-		PT_CHECK(pp_tower_approach(wb, 5.6, 1.5) > pp_tower_approach(wb, 5.6, 1.0),
+		PT_CHECK(pp_heatrej_tower_approach(wb, 5.6, 1.5) > pp_heatrej_tower_approach(wb, 5.6, 1.0),
 			 "approach not rising with LG at wb %g", wb);
 	}
 	struct pp_tower t;
-	pp_tower_init(&t, 10000);
+	pp_heatrej_tower_init(&t, 10000);
 	struct pp_tower_out o, lo;
-	pp_tower_eval(&t, 10000, 24, -100, &o);
+	pp_heatrej_tower_eval(&t, 10000, 24, -100, &o);
 	double l_per_kwh = o.water_lph / 10000;
 	PT_CHECK(l_per_kwh > 1.3 && l_per_kwh < 2.2, "tower water %.2f L/kWh", l_per_kwh);
 	PT_CHECK(NEAR(o.blowdown_lph, o.evap_lph / 3 - o.drift_lph, 1e-6), "blowdown");
-	pp_tower_eval(&t, 5000, 10, 25, &lo);
+	pp_heatrej_tower_eval(&t, 5000, 10, 25, &lo);
 	PT_CHECK(lo.fan_kw < o.fan_kw && lo.leave_c <= 25 + 0.05 && lo.water_lph < o.water_lph,
 		 "part load: fan %g leave %g", lo.fan_kw, lo.leave_c);
-	pp_tower_eval(&t, 10000, 26, 20, &o); /* setpoint not reachable: fans flat out */
+	pp_heatrej_tower_eval(&t, 10000, 26, 20, &o); /* setpoint not reachable: fans flat out */
 	PT_CHECK(o.air_ratio == 1.0 && o.leave_c > 20, "unreachable setpoint");
 	struct pp_drycooler d;
-	pp_drycooler_init(&d, 1000);
-	pp_drycooler_eval(&d, 1000, 20, 30, &o);
+	pp_heatrej_dry_init(&d, 1000);
+	pp_heatrej_dry_eval(&d, 1000, 20, 30, &o);
 	PT_CHECK(o.water_lph == 0 && o.leave_c <= 30.05 && o.air_ratio < 1, "dry cooler %g %g",
 		 o.leave_c, o.air_ratio);
-	PT_CHECK(pp_economizer_fraction(10, 1.5, 18, 24) == 1 &&
-			 pp_economizer_fraction(30, 1.5, 18, 24) == 0 &&
-			 NEAR(pp_economizer_fraction(19.5, 1.5, 18, 24), 0.5, 1e-12),
+	PT_CHECK(pp_heatrej_economizer(10, 1.5, 18, 24) == 1 &&
+			 pp_heatrej_economizer(30, 1.5, 18, 24) == 0 &&
+			 NEAR(pp_heatrej_economizer(19.5, 1.5, 18, 24), 0.5, 1e-12),
 		 "economizer fractions");
 }
 
@@ -180,14 +182,14 @@ static void t_plant(void)
 	pp_plant_eval(&p, 3000, 25, 20, &o);
 	PT_CHECK(o.free_fraction == 1 && o.chiller_kw == 0 && o.cooling_kw / 3000 < 0.1,
 		 "liquid loop: free %g cooling %g", o.free_fraction, o.cooling_kw);
-	struct pp_site_acc s;
-	pp_site_init(&s);
-	pp_site_add(&s, 1000, 200, 50, 1500, 2);
-	pp_site_add(&s, 1000, 100, 50, 500, 2);
+	struct pp_plant_acc s;
+	pp_plant_acc_init(&s);
+	pp_plant_acc_add(&s, 1000, 200, 50, 1500, 2);
+	pp_plant_acc_add(&s, 1000, 100, 50, 500, 2);
 	/* IT 4,000 kWh, cooling 600, other 200; water 4,000 L. */
-	PT_CHECK(NEAR(pp_site_pue(&s), 4800.0 / 4000.0, 1e-12) && NEAR(pp_site_wue(&s), 1.0, 1e-12) &&
+	PT_CHECK(NEAR(pp_plant_acc_pue(&s), 4800.0 / 4000.0, 1e-12) && NEAR(pp_plant_acc_wue(&s), 1.0, 1e-12) &&
 			 s.peak_kw == 1250,
-		 "PUE %g WUE %g", pp_site_pue(&s), pp_site_wue(&s));
+		 "PUE %g WUE %g", pp_plant_acc_pue(&s), pp_plant_acc_wue(&s));
 }
 
 static void t_gpu(void)
@@ -227,7 +229,7 @@ static void t_gpu(void)
 				 pp_curve_table_eval(&t, 100) == t.thr[0],
 			 "table");
 	}
-	PT_CHECK(pp_job_class_find("inference") == PP_JOB_INFERENCE && pp_job_class_find("x") < 0,
+	PT_CHECK(pp_config_job_class("inference") == PP_JOB_INFERENCE && pp_config_job_class("x") < 0,
 		 "class names");
 	/* Inference keeps more throughput at a low cap than training does. */
 	struct pp_curve_param tr, inf;

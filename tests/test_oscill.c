@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "powerpark/oscill.h"
+#include "powerpark/osc.h"
 #include "pp_test.h"
 
 #define FS 10.0 /* Hz: a meter polled over Modbus every 100 ms */

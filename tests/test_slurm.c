@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "powerpark/config.h"
 #include "powerpark/gpu.h"
 #include "powerpark/slurm.h"
 #include "pp_test.h"

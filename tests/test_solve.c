@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "powerpark/inst.h"
 #include "powerpark/solve.h"
 #include "glpk_ref.h"
 #include "pp_test.h"
@@ -260,7 +261,7 @@ static void t_random(void)
 					}
 				}
 			}
-			pp_ans_free(&a);
+			pp_solve_free(&a);
 		}
 		pp_inst_free(&in);
 	}
@@ -353,7 +354,7 @@ static void t_small_cases(void)
 		PT_CHECK(fabs(a.jobs[0].power_w - 500) < 1e-6 && fabs(a.jobs[1].power_w - 375) < 1e-6,
 			 "a %g b %g", a.jobs[0].power_w, a.jobs[1].power_w);
 		PT_CHECK(a.nodes[1].binding && !a.shedding, "rack binding");
-		pp_ans_free(&a);
+		pp_solve_free(&a);
 	}
 	pp_inst_free(&in);
 }

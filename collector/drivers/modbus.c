@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../collect_int.h"
+#include "powerpark/clock.h"
 #include "powerpark/modbus.h"
 #include "powerpark/net.h"
 
@@ -57,32 +58,32 @@ static enum pp_err mb_configure(struct pp_collect *c, struct cdev *d, struct pp_
 	const struct pp_device *dv = d->dev;
 	struct mbdev *m = calloc(1, sizeof *m);
 	if (!m)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	d->drv = m;
 	m->vals = calloc(dv->profile->nfields, sizeof *m->vals);
 	if (!m->vals || pp_modbus_plan(dv->profile, dv->max_regs, dv->max_gap, &m->reqs, &m->nreqs))
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	if (dv->proto == PP_PROTO_MODBUS_RTU && (m->bus = shared_rtu_bus(c, d))) {
 		m->bus->refs++;
 		return PP_OK;
 	}
 	struct bus *b = calloc(1, sizeof *b);
 	if (!b)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&b->mu, NULL);
 	b->refs = 1;
 	m->bus = b;
 	if (dv->proto == PP_PROTO_MODBUS_TCP) {
 		char host[256];
 		const char *port;
-		if (pp_hostport_split(dv->address, host, sizeof host, &port))
-			return pp_errf(eb, PP_ERR_CONFIG, "device '%s': address too long", dv->name);
+		if (pp_net_hostport_split(dv->address, host, sizeof host, &port))
+			return pp_err_set(eb, PP_ERR_CONFIG, "device '%s': address too long", dv->name);
 		b->ctx = modbus_new_tcp_pi(host, port);
 	} else {
 		b->ctx = modbus_new_rtu(dv->address, dv->baud, 'N', 8, 1);
 	}
 	if (!b->ctx)
-		return pp_errf(eb, PP_ERR_ARG, "device '%s': libmodbus: %s", dv->name,
+		return pp_err_set(eb, PP_ERR_ARG, "device '%s': libmodbus: %s", dv->name,
 			       modbus_strerror(errno));
 	uint32_t s = (uint32_t)(dv->timeout_ms / 1000), us = (uint32_t)(dv->timeout_ms % 1000) * 1000;
 	modbus_set_response_timeout(b->ctx, s, us);
@@ -124,7 +125,7 @@ static int bus_connect(struct bus *b, const struct pp_device *dv, char *err, siz
 {
 	if (b->connected)
 		return 0;
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	if (now < b->reconnect_at) {
 		snprintf(err, errlen, "not connected (%s); next attempt in %.1f s", b->why,
 			 (double)(b->reconnect_at - now) / 1e9);
@@ -203,7 +204,7 @@ static void mb_poll(struct pp_collect *c, struct cdev *d)
 	struct mbdev *m = d->drv;
 	const struct pp_device *dv = d->dev;
 	const struct pp_profile *p = dv->profile;
-	int64_t ts = pp_now_wall_ns(), t0 = pp_now_mono_ns();
+	int64_t ts = pp_clock_wall_ns(), t0 = pp_clock_mono_ns();
 	size_t nv = 0;
 	int ok = 1, timeout = 0;
 	char err[160] = "";
@@ -305,7 +306,7 @@ static void *worker(void *arg)
 		}
 		leader = e->has_leader = 1;
 		struct cdev *d = e->heap[0];
-		int64_t now = pp_now_mono_ns();
+		int64_t now = pp_clock_mono_ns();
 		if (d->due_ns > now) {
 			struct timespec ts = {d->due_ns / 1000000000, d->due_ns % 1000000000};
 			pthread_cond_timedwait(&e->lead, &e->mu, &ts);
@@ -361,7 +362,7 @@ static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, 
 {
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	e->c = c;
 	e->n = n;
 	e->heap = malloc(n * sizeof *e->heap);
@@ -378,9 +379,9 @@ static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, 
 	if (!e->heap || !e->th) {
 		e->nth = 0;
 		mb_stop(e);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	for (size_t i = 0; i < n; i++) {
 		devs[i]->due_ns = collect_first_due(c, (size_t)(devs[i] - c->devs), now);
 		e->heap[e->nheap++] = devs[i];
@@ -394,7 +395,7 @@ static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, 
 			e->nth = i;
 			pthread_attr_destroy(&at);
 			mb_stop(e);
-			return pp_errf(eb, PP_ERR_NOMEM, "cannot start Modbus workers");
+			return pp_err_set(eb, PP_ERR_NOMEM, "cannot start Modbus workers");
 		}
 	pthread_attr_destroy(&at);
 	*engine = e;

@@ -19,6 +19,7 @@
 
 #include "../collect_int.h"
 #include "powerpark/buf.h"
+#include "powerpark/clock.h"
 #include "powerpark/fd.h"
 #include "powerpark/snmp.h"
 #include "snmp_usm.h"
@@ -141,7 +142,7 @@ static enum pp_err snmp_configure(struct pp_collect *c, struct cdev *d, struct p
 	const struct pp_profile *p = d->dev->profile;
 	struct agent *a = calloc(1, sizeof *a);
 	if (!a)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	d->drv = a;
 	a->d = d;
 	a->fd = -1;
@@ -149,13 +150,13 @@ static enum pp_err snmp_configure(struct pp_collect *c, struct cdev *d, struct p
 	a->scalars = calloc(p->nfields, sizeof *a->scalars);
 	a->cols = calloc(p->nfields, sizeof *a->cols);
 	if (!a->scalars || !a->cols)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < p->nfields; i++) {
 		const struct pp_pfield *f = &p->fields[i];
 		unsigned long o[PP_OID_MAX];
 		size_t n = pp_snmp_parse_oid(f->oid, o);
 		if (!n)
-			return pp_errf(eb, PP_ERR_CONFIG, "%s: field '%s': bad OID '%s'", p->file,
+			return pp_err_set(eb, PP_ERR_CONFIG, "%s: field '%s': bad OID '%s'", p->file,
 				       f->name, f->oid);
 		if (f->table) {
 			struct col *cl = &a->cols[a->ncols++];
@@ -345,7 +346,7 @@ static int send_next(struct agent *a, int first);
 
 static struct reading *new_reading(struct agent *a)
 {
-	if (pp_array_grow(&a->rd, &a->caprd, a->nrd + 1, sizeof *a->rd))
+	if (pp_buf_array_grow(&a->rd, &a->caprd, a->nrd + 1, sizeof *a->rd))
 		return NULL;
 	struct reading *r = &a->rd[a->nrd++];
 	memset(r, 0, sizeof *r);
@@ -355,7 +356,7 @@ static struct reading *new_reading(struct agent *a)
 
 static int new_slot(struct agent *a)
 {
-	if (pp_array_grow(&a->strs, &a->capstrs, a->nstrs + 1, sizeof *a->strs))
+	if (pp_buf_array_grow(&a->strs, &a->capstrs, a->nstrs + 1, sizeof *a->strs))
 		return -1;
 	return (int)a->nstrs++;
 }
@@ -391,7 +392,7 @@ static void counter_rate(struct agent *a, const struct pp_pfield *f, const char 
 		}
 	}
 	if (!p) {
-		if (pp_array_grow(&a->prev, &a->capprev, a->nprev + 1, sizeof *a->prev))
+		if (pp_buf_array_grow(&a->prev, &a->capprev, a->nprev + 1, sizeof *a->prev))
 			return;
 		p = &a->prev[a->nprev++];
 		p->f = f;
@@ -565,7 +566,7 @@ static int usm_check(struct agent *a, netsnmp_pdu *pdu)
 		 "keys%s%s; net-snmp holds one key per agent and user, so one of the two configs "
 		 "has a wrong auth_key or priv_key", cr->user, other ? " by device " : "",
 		 other ? other : "");
-	a->reopen_at = pp_now_mono_ns();
+	a->reopen_at = pp_clock_mono_ns();
 	finish(a, 0, 0, 1, err);
 	a->want_close = 1;
 	return 0;
@@ -619,7 +620,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 					  "priv_key)", snmp_api_errstring(rt));
 		/* A stale engine time or ID is not the operator's fault: learn it again. */
 		int resync = rt == SNMPERR_NOT_IN_TIME_WINDOW || rt == SNMPERR_UNKNOWN_ENG_ID;
-		a->reopen_at = resync ? 0 : pp_now_mono_ns();
+		a->reopen_at = resync ? 0 : pp_clock_mono_ns();
 		if (!resync)
 			pp_usm_forget(pdu, cr->user, &a->keys);
 		finish(a, 0, 0, !resync, err);
@@ -693,7 +694,7 @@ static int send_next(struct agent *a, int first)
 				snmp_add_null_var(p, a->cols[i].cur, a->cols[i].curlen);
 	/* v1 cannot mix GET and GETNEXT: its columns follow on the next step. */
 	a->asked_cols = p->command != SNMP_MSG_GET;
-	a->deadline = pp_now_mono_ns() + (int64_t)dv->timeout_ms * 1000000;
+	a->deadline = pp_clock_mono_ns() + (int64_t)dv->timeout_ms * 1000000;
 	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
 		snmp_free_pdu(p);
 		return -1;
@@ -711,7 +712,7 @@ static int send_diag(struct agent *a)
 	p->securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
 	a->diag = 0;
 	a->diag_inflight = 1;
-	a->deadline = pp_now_mono_ns() + (int64_t)a->d->dev->timeout_ms * 1000000;
+	a->deadline = pp_clock_mono_ns() + (int64_t)a->d->dev->timeout_ms * 1000000;
 	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
 		snmp_free_pdu(p);
 		return -1;
@@ -721,8 +722,8 @@ static int send_diag(struct agent *a)
 
 static void start_poll(struct agent *a)
 {
-	a->started = pp_now_mono_ns();
-	a->ts = pp_now_wall_ns();
+	a->started = pp_clock_mono_ns();
+	a->ts = pp_clock_wall_ns();
 	a->nrd = a->nstrs = 0;
 	a->have_uptime = 0;
 	for (size_t i = 0; i < a->ncols; i++) {
@@ -744,7 +745,7 @@ static void start_poll(struct agent *a)
 			a->reopen_ms = a->reopen_ms ? a->reopen_ms * 2 : a->d->dev->interval_ms;
 			if (a->reopen_ms > 60000)
 				a->reopen_ms = 60000;
-			a->reopen_at = pp_now_mono_ns() + (int64_t)a->reopen_ms * 1000000;
+			a->reopen_at = pp_clock_mono_ns() + (int64_t)a->reopen_ms * 1000000;
 			a->busy = 1;
 			finish(a, 0, strstr(err, "Timeout") != NULL, 0, err);
 			return;
@@ -769,8 +770,8 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 	struct engine *e = a->e;
 	struct cdev *d = a->d;
 	size_t n = ok ? a->nrd : 0;
-	if (pp_array_grow(&a->out, &a->capout, n, sizeof *a->out) ||
-	    pp_array_grow(&a->names, &a->capnames, n, sizeof *a->names))
+	if (pp_buf_array_grow(&a->out, &a->capout, n, sizeof *a->out) ||
+	    pp_buf_array_grow(&a->names, &a->capnames, n, sizeof *a->names))
 		n = 0;
 	struct cval *vals = a->out;
 	for (size_t i = 0; i < n; i++) {
@@ -809,7 +810,7 @@ static void *loop(void *arg)
 	struct engine *e = arg;
 	struct epoll_event evs[256];
 	while (!e->stop && !(e->c->opts.once && !e->once_left)) {
-		int64_t now = pp_now_mono_ns();
+		int64_t now = pp_clock_mono_ns();
 		if (now >= e->next_scan) {
 			int64_t next = now + 1000000000LL;
 			for (size_t i = 0; i < e->n; i++) {
@@ -873,7 +874,7 @@ static enum pp_err snmp_start(struct pp_collect *c, struct cdev **devs, size_t n
 	pp_fd_raise_limit(); /* one socket per agent: make room for thousands */
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	e->c = c;
 	e->n = n;
 	e->once_left = n;
@@ -884,10 +885,10 @@ static enum pp_err snmp_start(struct pp_collect *c, struct cdev **devs, size_t n
 			close(e->ep);
 		free(e->a);
 		free(e);
-		return pp_errf(eb, PP_ERR_NOMEM, "cannot set up the SNMP engine");
+		return pp_err_set(eb, PP_ERR_NOMEM, "cannot set up the SNMP engine");
 	}
 	netsnmp_large_fd_set_init(&e->fds, 65536);
-	int64_t now = pp_now_mono_ns();
+	int64_t now = pp_clock_mono_ns();
 	for (size_t i = 0; i < n; i++) {
 		struct agent *a = devs[i]->drv;
 		a->e = e;
@@ -900,7 +901,7 @@ static enum pp_err snmp_start(struct pp_collect *c, struct cdev **devs, size_t n
 		netsnmp_large_fd_set_cleanup(&e->fds);
 		free(e->a);
 		free(e);
-		return pp_errf(eb, PP_ERR_NOMEM, "cannot start the SNMP thread");
+		return pp_err_set(eb, PP_ERR_NOMEM, "cannot start the SNMP thread");
 	}
 	*engine = e;
 	return PP_OK;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "powerpark/config.h"
-#include "powerpark/control.h"
+#include "powerpark/ctl.h"
 #include "powerpark/err.h"
 
 struct pp_api; /* opaque */

@@ -39,6 +39,6 @@ char *pp_buf_steal(struct pp_buf *b, size_t *len);
 /* Grows the array *arr (taken and replaced; elements of size bytes, *cap of
  * them) so that it holds at least need elements, doubling from 16. Returns
  * PP_ERR_NOMEM, with *arr and *cap unchanged, when it cannot. */
-PP_WUR enum pp_err pp_array_grow(void *arr, size_t *cap, size_t need, size_t size);
+PP_WUR enum pp_err pp_buf_array_grow(void *arr, size_t *cap, size_t need, size_t size);
 
 #endif

@@ -11,13 +11,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "powerpark/diag.h"
 #include "powerpark/err.h"
 
-/* Where a value was written, for messages that point back into the file. */
-struct pp_pos {
-	const char *file;
-	int line, col; /* 1-based */
-};
+/* The kinds of work a park runs, as configs, plans and schedulers name
+ * them; each has its own power->throughput curve (curve.h). */
+enum pp_job_class { PP_JOB_TRAINING, PP_JOB_INFERENCE, PP_JOB_BATCH };
+#define PP_JOB_CLASSES 3
+
+/* The class named name (borrowed: "training", "inference", "batch"), or -1
+ * for an unknown name or NULL. */
+int pp_config_job_class(const char *name);
+
+/* The name of class c (static), or "?" for a value out of range. */
+const char *pp_config_job_class_name(int c);
 
 struct pp_grid_event {
 	const char *name;
@@ -186,7 +193,7 @@ struct pp_output_conf {
 /* Fills o's batching, timing, spool and rotation settings with the
  * defaults an `outputs` entry gets (docs/outputs.md); names, type and
  * addresses are left alone. */
-void pp_output_conf_defaults(struct pp_output_conf *o);
+void pp_config_output_defaults(struct pp_output_conf *o);
 
 struct pp_api_token {
 	const char *name;
@@ -263,17 +270,6 @@ struct pp_config {
 	struct pp_scenario *scenario; /* NULL unless the file has a `scenario` section */
 	void *priv_;             /* allocations, freed by pp_config_destroy */
 };
-
-/* A list of problem lines ("FILE:LINE:COL: message"), owned by the list. */
-struct pp_diags {
-	char **lines;
-	size_t n, cap;
-};
-
-/* Initialises an empty list. */
-void pp_diags_init(struct pp_diags *d);
-/* Frees the lines. */
-void pp_diags_free(struct pp_diags *d);
 
 /* Loads and validates the site configuration at path (borrowed). On success
  * *out receives the config (taken; free with pp_config_destroy) and PP_OK is

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "powerpark/config.h"
-#include "powerpark/control.h"
+#include "powerpark/ctl.h"
 #include "powerpark/err.h"
 #include "powerpark/output.h"
 
@@ -96,7 +96,7 @@ int pp_day_step(struct pp_day *d, struct pp_errbuf *eb);
 /* Writes this step's metrics (site, halls, plants, weather, jobs each
  * simulated minute; racks and the controller's decisions every five) to
  * set (borrowed). Returns the number of samples written. */
-size_t pp_day_write(struct pp_day *d, struct pp_outset *set);
+size_t pp_day_write(struct pp_day *d, struct pp_output *set);
 
 /* The simulated time of the step played last (Unix ns): cheap, unlike
  * pp_day_now, which sums the park. */

@@ -32,8 +32,8 @@ struct pp_errbuf {
 const char *pp_err_str(enum pp_err e);
 
 /* Formats a message into eb (borrowed; may be NULL, then nothing is written)
- * and returns code, so callers can write `return pp_errf(eb, PP_ERR_IO, ...)`. */
-enum pp_err pp_errf(struct pp_errbuf *eb, enum pp_err code, const char *fmt, ...)
+ * and returns code, so callers can write `return pp_err_set(eb, PP_ERR_IO, ...)`. */
+enum pp_err pp_err_set(struct pp_errbuf *eb, enum pp_err code, const char *fmt, ...)
 	PP_PRINTF(3, 4);
 
 #endif

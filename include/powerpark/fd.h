@@ -1,4 +1,5 @@
-/* fd.h - file descriptors for a process with thousands of sockets. */
+/* fd.h - file descriptors for a process with thousands of sockets, and
+ * folders. */
 #ifndef PP_FD_H
 #define PP_FD_H
 
@@ -12,5 +13,9 @@ void pp_fd_raise_limit(void);
  * (1024); sockets that are only ever polled with epoll (SNMP's) are moved
  * up so that the low numbers stay free for libmodbus. */
 int pp_fd_move_high(int fd);
+
+/* Creates dir and its missing parents with the given mode; 0 on success
+ * (errno set otherwise). dir is borrowed. */
+int pp_fd_mkdirs(const char *dir, unsigned mode);
 
 #endif

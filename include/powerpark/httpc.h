@@ -12,7 +12,7 @@
  * "Authorization: Bearer token" when token is not NULL, within timeout_ms.
  * The response body replaces resp's content (borrowed). Returns the HTTP
  * status, or -1 when no answer came (refused, timed out). */
-long pp_http_call(void *curl, const char *url, const char *token, const char *body, size_t len,
+long pp_httpc_call(void *curl, const char *url, const char *token, const char *body, size_t len,
 		  long timeout_ms, struct pp_buf *resp);
 
 #endif

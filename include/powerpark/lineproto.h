@@ -24,10 +24,10 @@ PP_WUR enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sampl
 				       unsigned flags, struct pp_errbuf *eb);
 
 /* Timestamp precision of the input, as in the /write?precision= parameter. */
-enum pp_lp_precision { PP_PREC_NS, PP_PREC_US, PP_PREC_MS, PP_PREC_S };
+enum pp_lineproto_precision { PP_PREC_NS, PP_PREC_US, PP_PREC_MS, PP_PREC_S };
 
 /* One rejected line: its 1-based number and why. */
-struct pp_lp_error {
+struct pp_lineproto_error {
 	size_t line;
 	char reason[160];
 };
@@ -35,10 +35,10 @@ struct pp_lp_error {
 #define PP_LP_MAX_ERRORS 100 /* reasons kept per parse; all are counted */
 
 /* Parse result. samples[] point into storage owned by the result. */
-struct pp_lp_result {
+struct pp_lineproto_result {
 	struct pp_sample *samples;
 	size_t nsamples;
-	struct pp_lp_error errors[PP_LP_MAX_ERRORS];
+	struct pp_lineproto_error errors[PP_LP_MAX_ERRORS];
 	size_t nerrors;       /* reasons kept, <= PP_LP_MAX_ERRORS */
 	size_t nbad;          /* every rejected line */
 	/* private storage */
@@ -51,18 +51,18 @@ struct pp_lp_result {
 };
 
 /* Initialises an empty result (no allocation). */
-void pp_lp_result_init(struct pp_lp_result *r);
+void pp_lineproto_result_init(struct pp_lineproto_result *r);
 
 /* Frees everything the result owns. */
-void pp_lp_result_free(struct pp_lp_result *r);
+void pp_lineproto_result_free(struct pp_lineproto_result *r);
 
 /* Parses len bytes at buf (borrowed; need not be NUL-terminated; any bytes are
  * safe) into r (borrowed; previous content is freed). Good lines become
  * samples, bad lines are skipped and recorded with their number and reason;
  * blank lines and '#' comments are ignored. A line without a timestamp gets
  * default_ts_ns. Returns PP_OK whatever the lines held, or PP_ERR_NOMEM. */
-PP_WUR enum pp_err pp_lineproto_parse(const char *buf, size_t len, enum pp_lp_precision prec,
-				      int64_t default_ts_ns, struct pp_lp_result *r);
+PP_WUR enum pp_err pp_lineproto_parse(const char *buf, size_t len, enum pp_lineproto_precision prec,
+				      int64_t default_ts_ns, struct pp_lineproto_result *r);
 
 /* Formats a double the way the encoder does (shortest exact decimal for most
  * telemetry values, %.17g otherwise) into out (borrowed, >= 32 bytes);

@@ -15,7 +15,7 @@ void pp_log(enum pp_log_level lvl, const char *module, const char *fmt, ...) PP_
 
 /* Back-off state for a repeated error: log the 1st, 2nd, 4th, 8th... occurrence
  * and at least once a minute, so a dead device does not flood the log. */
-struct pp_logbackoff {
+struct pp_log_backoff {
 	uint64_t count;    /* occurrences since the last success */
 	uint64_t next;     /* occurrence number that is logged next */
 	int64_t last_ns;   /* monotonic time of the last logged one */
@@ -23,17 +23,9 @@ struct pp_logbackoff {
 
 /* Resets the state (call on success). Returns the count of suppressed
  * occurrences so the caller can log a recovery line. */
-uint64_t pp_logbackoff_reset(struct pp_logbackoff *b);
+uint64_t pp_log_backoff_reset(struct pp_log_backoff *b);
 
 /* Counts one occurrence; returns 1 when this one should be logged. */
-int pp_logbackoff_hit(struct pp_logbackoff *b, int64_t now_ns);
-
-/* Creates dir and its missing parents with the given mode; 0 on success
- * (errno set otherwise). dir is borrowed. */
-int pp_mkdirs(const char *dir, unsigned mode);
-
-/* Monotonic and wall clocks in nanoseconds. */
-int64_t pp_now_mono_ns(void);
-int64_t pp_now_wall_ns(void);
+int pp_log_backoff_hit(struct pp_log_backoff *b, int64_t now_ns);
 
 #endif

@@ -10,11 +10,11 @@
 /* Splits hp (borrowed) at its last ':' into host (copied into host, hostlen
  * bytes with the NUL) and *port (pointing into hp). -1 when there is no
  * ':' or the host does not fit. */
-PP_WUR int pp_hostport_split(const char *hp, char *host, size_t hostlen, const char **port);
+PP_WUR int pp_net_hostport_split(const char *hp, char *host, size_t hostlen, const char **port);
 
 /* Parses hp, an IPv4 "a.b.c.d:port" (port 0..65535, 0: any), into *sa.
  * PP_ERR_ARG with what was wrong, naming what (borrowed, e.g. "listen"). */
-PP_WUR enum pp_err pp_addr_parse(const char *what, const char *hp, struct sockaddr_in *sa,
+PP_WUR enum pp_err pp_net_addr_parse(const char *what, const char *hp, struct sockaddr_in *sa,
 				 struct pp_errbuf *eb);
 
 #endif

@@ -12,11 +12,11 @@
 #include "powerpark/err.h"
 #include "powerpark/metric.h"
 
-struct pp_outset; /* opaque */
+struct pp_output; /* opaque */
 
 /* Counters of one output, in points (lines) unless named otherwise. */
 struct pp_output_stats {
-	uint64_t queued;      /* accepted by pp_outset_write */
+	uint64_t queued;      /* accepted by pp_output_write */
 	uint64_t sent;        /* acknowledged by the store */
 	uint64_t retried;     /* batch attempts that were repeated */
 	uint64_t spooled;     /* written to the disk spool */
@@ -29,35 +29,35 @@ struct pp_output_stats {
 
 /* Creates one output per conf (borrowed; copied) and starts their senders.
  * site (borrowed, copied) tags the outputs' own metrics. */
-PP_WUR enum pp_err pp_outset_create(const struct pp_output_conf *confs, size_t n,
-				    const char *site, struct pp_outset **out,
+PP_WUR enum pp_err pp_output_create(const struct pp_output_conf *confs, size_t n,
+				    const char *site, struct pp_output **out,
 				    struct pp_errbuf *eb);
 
 /* Encodes n samples (borrowed) into every output's current batch. Never
  * waits for the network: a full queue spills to the spool (or, without one,
  * drops its oldest batch, counted). Returns PP_ERR_ARG if a sample could not
  * be encoded (the others are still written). */
-PP_WUR enum pp_err pp_outset_write(struct pp_outset *set, const struct pp_sample *s, size_t n);
+PP_WUR enum pp_err pp_output_write(struct pp_output *set, const struct pp_sample *s, size_t n);
 
 /* Seals the current batches so they are sent without waiting for flush_ms. */
-void pp_outset_flush(struct pp_outset *set);
+void pp_output_flush(struct pp_output *set);
 
 /* Copies output i's counters into st; returns its name (borrowed) or NULL. */
-const char *pp_outset_stats(struct pp_outset *set, size_t i, struct pp_output_stats *st);
+const char *pp_output_get_stats(struct pp_output *set, size_t i, struct pp_output_stats *st);
 
 /* Writes each output's counters as an `output` sample into the set. */
-PP_WUR enum pp_err pp_outset_write_stats(struct pp_outset *set, int64_t ts_ns);
+PP_WUR enum pp_err pp_output_write_stats(struct pp_output *set, int64_t ts_ns);
 
 /* True when every output has nothing queued, in flight or spooled. */
-int pp_outset_idle(struct pp_outset *set);
+int pp_output_idle(struct pp_output *set);
 
 /* Stops the senders: tries for up to drain_ms to deliver what is queued (and
  * spooled), then spools what is left (or counts it dropped without a spool).
  * Writes after this are not sent. Counters stay readable until destroy. */
-void pp_outset_stop(struct pp_outset *set, int drain_ms);
+void pp_output_stop(struct pp_output *set, int drain_ms);
 
-/* Stops the senders (if pp_outset_stop was not called): tries for up to drain_ms to deliver what is queued,
+/* Stops the senders (if pp_output_stop was not called): tries for up to drain_ms to deliver what is queued,
  * spools what is left (or counts it dropped without a spool) and frees set. */
-void pp_outset_destroy(struct pp_outset *set, int drain_ms);
+void pp_output_destroy(struct pp_output *set, int drain_ms);
 
 #endif

@@ -113,14 +113,4 @@ PP_WUR enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct p
 /* Frees a plan; NULL is fine. */
 void pp_plan_destroy(struct pp_plan *p);
 
-/* The planner's calendar: t_h hours after 1 January 00:00 local standard
- * time of a 365-day year (EPW years have no 29 February) that starts on a
- * Monday. Writes month 1-12, day 1-31, hour of day 0-23, and whether it
- * is a Saturday or Sunday. */
-void pp_plan_calendar(double t_h, int *month, int *day, int *hod, int *weekend);
-
-/* The grid limit of site s (borrowed) at t_h (the calendar above): the
- * lowest of the events in force, else the connection. */
-double pp_plan_limit_at(const struct pp_plan_site *s, double t_h);
-
 #endif

@@ -66,22 +66,22 @@ void pp_plant_eval(const struct pp_plant_model *p, double load_kw, double db_c, 
 		   struct pp_plant_out *o);
 
 /* Site energy and water over a run. Embedded value type: zero it with
- * pp_site_init, add steps, read the ratios. */
-struct pp_site_acc {
+ * pp_plant_acc_init, add steps, read the ratios. */
+struct pp_plant_acc {
 	double it_kwh, cooling_kwh, other_kwh, water_l, hours;
 	double peak_kw;
 };
 
-void pp_site_init(struct pp_site_acc *s);
+void pp_plant_acc_init(struct pp_plant_acc *s);
 
 /* Adds a step of dt_h hours at constant powers (kW) and water (L/h). */
-void pp_site_add(struct pp_site_acc *s, double it_kw, double cooling_kw, double other_kw,
+void pp_plant_acc_add(struct pp_plant_acc *s, double it_kw, double cooling_kw, double other_kw,
 		 double water_lph, double dt_h);
 
 /* PUE = total / IT energy (0 with no IT energy). */
-double pp_site_pue(const struct pp_site_acc *s);
+double pp_plant_acc_pue(const struct pp_plant_acc *s);
 
 /* Site WUE = water (L) / IT energy (kWh). */
-double pp_site_wue(const struct pp_site_acc *s);
+double pp_plant_acc_wue(const struct pp_plant_acc *s);
 
 #endif

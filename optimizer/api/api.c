@@ -13,6 +13,7 @@
 
 #include "powerpark/api.h"
 #include "powerpark/buf.h"
+#include "powerpark/clock.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
 #include "powerpark/net.h"
@@ -34,7 +35,7 @@ extern const char pp_dashboard_html[]; /* optimizer/dashboard.html, compiled in 
 
 static int64_t now_of(const struct pp_api *a)
 {
-	return a->clock ? a->clock(a->clock_ud) : pp_now_wall_ns();
+	return a->clock ? a->clock(a->clock_ud) : pp_clock_wall_ns();
 }
 
 void pp_api_set_clock(struct pp_api *a, pp_api_clock_fn fn, void *ud)
@@ -193,7 +194,7 @@ static enum MHD_Result do_write(struct pp_api *a, struct MHD_Connection *con, st
 			    "Content-Encoding: expected gzip or identity");
 	}
 	const char *p = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "precision");
-	enum pp_lp_precision prec = PP_PREC_NS;
+	enum pp_lineproto_precision prec = PP_PREC_NS;
 	if (p && !strcmp(p, "s"))
 		prec = PP_PREC_S;
 	else if (p && !strcmp(p, "ms"))
@@ -202,8 +203,8 @@ static enum MHD_Result do_write(struct pp_api *a, struct MHD_Connection *con, st
 		prec = PP_PREC_US;
 	else if (p && strcmp(p, "ns") && strcmp(p, "n"))
 		return fail(a, con, MHD_HTTP_BAD_REQUEST, "precision: expected ns, us, ms or s");
-	struct pp_lp_result res;
-	pp_lp_result_init(&res);
+	struct pp_lineproto_result res;
+	pp_lineproto_result_init(&res);
 	int64_t now = now_of(a);
 	enum pp_err e = pp_lineproto_parse(rq->body.data ? rq->body.data : "", rq->body.len, prec,
 					   now, &res);
@@ -226,7 +227,7 @@ static enum MHD_Result do_write(struct pp_api *a, struct MHD_Connection *con, st
 			a->on_breach(a->ud);
 		r = reply(a, con, MHD_HTTP_NO_CONTENT, "text/plain", "", 0);
 	}
-	pp_lp_result_free(&res);
+	pp_lineproto_result_free(&res);
 	return r;
 }
 
@@ -397,12 +398,12 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 	*out = NULL;
 	const char *hp = listen ? listen : conf->listen ? conf->listen : "127.0.0.1:8080";
 	struct sockaddr_in sa;
-	enum pp_err pe = pp_addr_parse("listen", hp, &sa, eb);
+	enum pp_err pe = pp_net_addr_parse("listen", hp, &sa, eb);
 	if (pe)
 		return pe;
 	struct pp_api *a = calloc(1, sizeof *a);
 	if (!a)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	a->ctl = ctl;
 	a->conf = conf;
 	a->on_breach = on_breach;
@@ -413,7 +414,7 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 		a->key = slurp(conf->tls_key);
 		if (!a->cert || !a->key) {
 			pp_api_stop(a);
-			return pp_errf(eb, PP_ERR_IO, "api: cannot read %s or %s", conf->tls_cert,
+			return pp_err_set(eb, PP_ERR_IO, "api: cannot read %s or %s", conf->tls_cert,
 				       conf->tls_key);
 		}
 		flags |= MHD_USE_TLS;
@@ -425,7 +426,7 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 				MHD_OPTION_HTTPS_MEM_KEY, a->key, MHD_OPTION_END);
 	if (!a->d) {
 		pp_api_stop(a);
-		return pp_errf(eb, PP_ERR_IO, "api: cannot listen on %s (in use, or TLS files bad)",
+		return pp_err_set(eb, PP_ERR_IO, "api: cannot listen on %s (in use, or TLS files bad)",
 			       hp);
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);

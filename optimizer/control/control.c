@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/config.h"
+#include "powerpark/curve.h"
+#include "powerpark/inst.h"
 #include "powerpark/log.h"
 
 static double clampd(double v, double lo, double hi)
@@ -23,12 +26,12 @@ static enum pp_err build_plants(struct pp_ctl *c, struct pp_errbuf *eb)
 	const struct pp_config *cfg = c->cfg;
 	c->plants = calloc(cfg->nplants + 1, sizeof *c->plants);
 	if (!c->plants)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t p = 0; p < cfg->nplants; p++) {
 		const struct pp_plant *pc = &cfg->plants[p];
 		struct cplant *cp = &c->plants[p];
 		if ((cp->chillers = pp_plant_of_config(pc, &cp->model)) < 0)
-			return pp_errf(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown", pc->name);
+			return pp_err_set(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown", pc->name);
 		for (size_t s = 0; s < pc->nserves; s++)
 			for (size_t h = 0; h < cfg->nhalls; h++)
 				if (!strcmp(cfg->halls[h].name, pc->serves[s]))
@@ -45,7 +48,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	*out = NULL;
 	struct pp_ctl *c = calloc(1, sizeof *c);
 	if (!c)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	c->cfg = cfg;
 	c->opt.period_ms = o && o->period_ms > 0 ? o->period_ms : 1000;
 	c->opt.lease_s = o && o->lease_s > 0 ? o->lease_s : 10;
@@ -54,7 +57,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	pthread_mutex_init(&c->mu, NULL);
 	pp_curve_class(PP_JOB_TRAINING, &c->curve_param);
 	enum pp_err e = PP_ERR_NOMEM;
-	if (pp_array_grow(&c->ev, &c->capev, cfg->site.nevents + 1, sizeof *c->ev))
+	if (pp_buf_array_grow(&c->ev, &c->capev, cfg->site.nevents + 1, sizeof *c->ev))
 		goto fail_nomem;
 	for (size_t i = 0; i < cfg->site.nevents; i++) {
 		const struct pp_grid_event *ev = &cfg->site.events[i];
@@ -74,7 +77,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	if (!c->racks || !c->nodes || !c->ans_kw)
 		goto fail_nomem;
 	if (cfg->nhalls > 64 || cfg->nplants > 64) {
-		e = pp_errf(eb, PP_ERR_CONFIG, "optimize handles up to 64 halls and 64 plants");
+		e = pp_err_set(eb, PP_ERR_CONFIG, "optimize handles up to 64 halls and 64 plants");
 		goto fail;
 	}
 	c->nodes[c->nnodes++] = (struct cnode){cfg->site.name, -1, cfg->site_limit_kw, 0, -1};
@@ -96,7 +99,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 				cr->node = (int)c->nnodes;
 				cr->gpu = pp_gpu_find(kc->gpu_model ? kc->gpu_model : "H100-SXM");
 				if (!cr->gpu) {
-					e = pp_errf(eb, PP_ERR_CONFIG, "rack %s: GPU model %s unknown",
+					e = pp_err_set(eb, PP_ERR_CONFIG, "rack %s: GPU model %s unknown",
 						    kc->name, kc->gpu_model);
 					goto fail;
 				}
@@ -124,7 +127,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	if (cfg->site.weather_epw && (e = pp_weather_load(cfg->site.weather_epw, &c->epw, eb))) {
 		char why[PP_ERRLEN];
 		snprintf(why, sizeof why, "%s", eb->msg); /* eb is written below */
-		e = pp_errf(eb, PP_ERR_CONFIG, "%s:%d:%d: site.weather: %s", cfg->site.weather_pos.file,
+		e = pp_err_set(eb, PP_ERR_CONFIG, "%s:%d:%d: site.weather: %s", cfg->site.weather_pos.file,
 			    cfg->site.weather_pos.line, cfg->site.weather_pos.col, why);
 		goto fail;
 	}
@@ -147,7 +150,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	*out = c;
 	return PP_OK;
 fail_nomem:
-	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 fail:
 	pp_ctl_destroy(c);
 	return e;
@@ -670,12 +673,12 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	pp_ctl_osc_cycle(c, now_ns);
 	e = pp_ctl_budget_build(c, now_ns);
 	if (e)
-		e = pp_errf(eb, e, "out of memory building the budget");
+		e = pp_err_set(eb, e, "out of memory building the budget");
 	goto out;
 fail_nomem:
-	e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+	e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 out:
-	pp_ans_free(&ans);
+	pp_solve_free(&ans);
 	free(in.nodes);
 	free(in.jobs);
 	free(in.plants);

@@ -7,8 +7,10 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "powerpark/control.h"
+#include "powerpark/ctl.h"
+#include "powerpark/curve.h"
 #include "powerpark/gpu.h"
+#include "powerpark/inst.h"
 #include "powerpark/log.h"
 #include "powerpark/plant.h"
 #include "powerpark/solve.h"
@@ -150,7 +152,7 @@ struct pp_ctl {
 	struct osc_ring *osc_site, **osc_rack, **osc_scratch; /* fast readings (lazily) */
 	double osc_site_last, *osc_rack_last; /* the last reading's time, until fast */
 	struct pp_ctl_osc osc_site_res, osc_hall_res[64], *osc_rack_res;
-	struct pp_logbackoff osc_bo;
+	struct pp_log_backoff osc_bo;
 };
 
 /* The plants at dry bulb db and wet bulb wb carrying heat_kw: each

@@ -8,19 +8,21 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/config.h"
+#include "powerpark/curve.h"
 
 enum pp_err pp_ctl_assign(struct pp_ctl *c, const char *rack, const char *job, int cls,
 			  double weight, struct pp_errbuf *eb)
 {
 	if (cls < PP_JOB_TRAINING || cls > PP_JOB_BATCH)
-		return pp_errf(eb, PP_ERR_ARG, "job class %d unknown", cls);
+		return pp_err_set(eb, PP_ERR_ARG, "job class %d unknown", cls);
 	if (!(weight > 0 && weight < 1e6))
-		return pp_errf(eb, PP_ERR_ARG, "job weight must be in (0, 1e6), not %g", weight);
+		return pp_err_set(eb, PP_ERR_ARG, "job weight must be in (0, 1e6), not %g", weight);
 	pthread_mutex_lock(&c->mu);
 	struct crack *r = pp_ctl_rack(c, rack);
 	if (!r) {
 		pthread_mutex_unlock(&c->mu);
-		return pp_errf(eb, PP_ERR_ARG, "no rack named '%s'", rack);
+		return pp_err_set(eb, PP_ERR_ARG, "no rack named '%s'", rack);
 	}
 	int none = !job || !*job;
 	snprintf(r->job, sizeof r->job, "%s", none ? "" : job);
@@ -46,7 +48,7 @@ enum pp_err pp_ctl_hold(struct pp_ctl *c, const char *id, int gpus, const char *
 		if (!strncmp(c->held[i].id, id, sizeof h->id - 1))
 			h = &c->held[i];
 	if (!h) {
-		if (pp_array_grow(&c->held, &c->capheld, c->nheld + 1, sizeof *c->held)) {
+		if (pp_buf_array_grow(&c->held, &c->capheld, c->nheld + 1, sizeof *c->held)) {
 			pthread_mutex_unlock(&c->mu);
 			return PP_ERR_NOMEM;
 		}

@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/clock.h"
 #include "powerpark/log.h"
-#include "powerpark/oscill.h"
+#include "powerpark/osc.h"
 
 #define OSC_WINDOW_S 20.0 /* two periods of the band's lowest frequency */
 #define OSC_MIN_HZ 6.0    /* sampling below this cannot see 3 Hz */
@@ -141,7 +142,7 @@ static void judge(struct pp_ctl *c, struct pp_ctl_osc *o, int ok, const char *le
 	o->alert = ok && c->cfg->site.osc_alert_kw > 0 && o->amp_kw > c->cfg->site.osc_alert_kw;
 	if (o->alert && !was) {
 		c->st.osc_alerts++;
-		if (pp_logbackoff_hit(&c->osc_bo, pp_now_mono_ns()))
+		if (pp_log_backoff_hit(&c->osc_bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "optimize", "%s %s swings %.1f kW at %.2f Hz (alert at "
 			       "%.1f kW)", level, name, o->amp_kw, o->peak_hz,
 			       c->cfg->site.osc_alert_kw);
@@ -219,7 +220,7 @@ enum pp_err pp_ctl_osc_init(struct pp_ctl *c)
 	c->osc_rack_last = calloc(c->nracks + 1, sizeof *c->osc_rack_last);
 	c->osc_rack_res = calloc(c->nracks + 1, sizeof *c->osc_rack_res);
 	c->osc_scratch = calloc(c->nracks + 1, sizeof *c->osc_scratch);
-	pp_logbackoff_reset(&c->osc_bo);
+	pp_log_backoff_reset(&c->osc_bo);
 	return c->osc_rack && c->osc_rack_last && c->osc_rack_res && c->osc_scratch
 		       ? PP_OK : PP_ERR_NOMEM;
 }

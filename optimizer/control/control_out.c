@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "control_int.h"
+#include "powerpark/config.h"
+#include "powerpark/inst.h"
 #include "powerpark/log.h"
 
 /* Caps fall at once. A rise waits until two cycles in a row asked for it
@@ -142,7 +144,7 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, str
 	struct crack *r = pp_ctl_rack(c, node);
 	if (!r) {
 		pthread_mutex_unlock(&c->mu);
-		return pp_errf(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per rack name",
+		return pp_err_set(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per rack name",
 			       node);
 	}
 	r->lease_until_ns = now_ns + (int64_t)c->opt.lease_s * 1000000000;
@@ -387,13 +389,13 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 	json_t *g = json_object_get(root, "gpus"), *hl = json_object_get(root, "hall");
 	json_t *df = json_object_get(root, "deferrable"), *cl = json_object_get(root, "class");
 	if (!json_is_integer(g) || json_integer_value(g) < 1 || json_integer_value(g) > 1000000)
-		e = pp_errf(eb, PP_ERR_PARSE, "\"gpus\": expected an integer from 1 to 1000000");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"gpus\": expected an integer from 1 to 1000000");
 	else if (hl && !json_is_string(hl))
-		e = pp_errf(eb, PP_ERR_PARSE, "\"hall\": expected a string");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"hall\": expected a string");
 	else if (df && !json_is_boolean(df))
-		e = pp_errf(eb, PP_ERR_PARSE, "\"deferrable\": expected true or false");
-	else if (cl && (!json_is_string(cl) || pp_job_class_find(json_string_value(cl)) < 0))
-		e = pp_errf(eb, PP_ERR_PARSE, "\"class\": expected training, inference or batch");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"deferrable\": expected true or false");
+	else if (cl && (!json_is_string(cl) || pp_config_job_class(json_string_value(cl)) < 0))
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"class\": expected training, inference or batch");
 	if (e)
 		goto out;
 	pthread_mutex_lock(&c->mu);
@@ -406,7 +408,7 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 				want = (long)h;
 		if (want < 0) {
 			pthread_mutex_unlock(&c->mu);
-			e = pp_errf(eb, PP_ERR_PARSE, "\"hall\": no hall named '%s'",
+			e = pp_err_set(eb, PP_ERR_PARSE, "\"hall\": no hall named '%s'",
 				    json_string_value(hl));
 			goto out;
 		}

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/config.h"
+#include "powerpark/curve.h"
 #include "powerpark/log.h"
 
 #define PP_CTL_MAX_EVENTS 1024
@@ -18,12 +20,12 @@ enum pp_err pp_ctl_json_load(const char *json, size_t len, json_t **root, struct
 	json_error_t je;
 	*root = json_loadb(json, len, 0, &je);
 	if (!*root)
-		return pp_errf(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
+		return pp_err_set(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
 			       je.text);
 	if (!json_is_object(*root)) {
 		json_decref(*root);
 		*root = NULL;
-		return pp_errf(eb, PP_ERR_PARSE, "expected a JSON object");
+		return pp_err_set(eb, PP_ERR_PARSE, "expected a JSON object");
 	}
 	return PP_OK;
 }
@@ -42,19 +44,19 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len, in
 	json_t *st = json_object_get(root, "start"), *en = json_object_get(root, "end");
 	if (!json_is_string(id) || !*json_string_value(id) ||
 		 strlen(json_string_value(id)) >= sizeof c->ev->id)
-		e = pp_errf(eb, PP_ERR_PARSE, "\"id\": expected a name of 1 to 63 characters");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"id\": expected a name of 1 to 63 characters");
 	else if (!json_is_number(lim) || !(json_number_value(lim) > 0) ||
 		 !isfinite(json_number_value(lim)))
-		e = pp_errf(eb, PP_ERR_PARSE, "\"limit_kw\": expected a number above 0");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"limit_kw\": expected a number above 0");
 	else if (st && !json_is_integer(st))
-		e = pp_errf(eb, PP_ERR_PARSE, "\"start\": expected Unix seconds (integer)");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"start\": expected Unix seconds (integer)");
 	else if (!json_is_integer(en))
-		e = pp_errf(eb, PP_ERR_PARSE, "\"end\": expected Unix seconds (integer)");
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"end\": expected Unix seconds (integer)");
 	if (e)
 		goto out;
 	int64_t start = st ? json_integer_value(st) : now_s, end = json_integer_value(en);
 	if (end <= start) {
-		e = pp_errf(eb, PP_ERR_PARSE, "\"end\" (%lld) must come after \"start\" (%lld)",
+		e = pp_err_set(eb, PP_ERR_PARSE, "\"end\" (%lld) must come after \"start\" (%lld)",
 			    (long long)end, (long long)start);
 		goto out;
 	}
@@ -65,9 +67,9 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len, in
 			ev = &c->ev[i];
 	if (!ev) {
 		if (c->nev >= PP_CTL_MAX_EVENTS ||
-		    pp_array_grow(&c->ev, &c->capev, c->nev + 1, sizeof *c->ev)) {
+		    pp_buf_array_grow(&c->ev, &c->capev, c->nev + 1, sizeof *c->ev)) {
 			pthread_mutex_unlock(&c->mu);
-			e = pp_errf(eb, PP_ERR_PARSE, "too many events (at most %d)",
+			e = pp_err_set(eb, PP_ERR_PARSE, "too many events (at most %d)",
 				    PP_CTL_MAX_EVENTS);
 			goto out;
 		}
@@ -184,42 +186,42 @@ static enum pp_err sync_check(json_t *root, struct pp_errbuf *eb)
 	json_t *pend = json_object_get(root, "pending"), *v;
 	size_t i, k;
 	if (racks && !json_is_array(racks))
-		return pp_errf(eb, PP_ERR_PARSE, "\"racks\": expected an array of rack names");
+		return pp_err_set(eb, PP_ERR_PARSE, "\"racks\": expected an array of rack names");
 	json_array_foreach(racks, i, v)
 		if (!json_is_string(v))
-			return pp_errf(eb, PP_ERR_PARSE, "racks[%zu]: expected a rack name", i);
+			return pp_err_set(eb, PP_ERR_PARSE, "racks[%zu]: expected a rack name", i);
 	if (run && !json_is_array(run))
-		return pp_errf(eb, PP_ERR_PARSE, "\"running\": expected an array of jobs");
+		return pp_err_set(eb, PP_ERR_PARSE, "\"running\": expected an array of jobs");
 	json_array_foreach(run, i, v) {
 		json_t *id = json_object_get(v, "id"), *cl = json_object_get(v, "class");
 		json_t *w = json_object_get(v, "weight"), *pl = json_object_get(v, "placement"), *p;
 		if (!json_is_string(id) || !*json_string_value(id))
-			return pp_errf(eb, PP_ERR_PARSE, "running[%zu].id: expected a job id", i);
-		if (cl && (!json_is_string(cl) || pp_job_class_find(json_string_value(cl)) < 0))
-			return pp_errf(eb, PP_ERR_PARSE, "running[%zu].class: expected training, "
+			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].id: expected a job id", i);
+		if (cl && (!json_is_string(cl) || pp_config_job_class(json_string_value(cl)) < 0))
+			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].class: expected training, "
 				       "inference or batch", i);
 		if (w && (!json_is_number(w) || !(json_number_value(w) > 0) ||
 			  json_number_value(w) >= 1e6))
-			return pp_errf(eb, PP_ERR_PARSE, "running[%zu].weight: expected a number "
+			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].weight: expected a number "
 				       "in (0, 1e6)", i);
 		if (!json_is_array(pl))
-			return pp_errf(eb, PP_ERR_PARSE, "running[%zu].placement: expected an array "
+			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].placement: expected an array "
 				       "of {\"rack\", \"gpus\"}", i);
 		json_array_foreach(pl, k, p)
 			if (!json_is_string(json_object_get(p, "rack")) ||
 			    !json_is_integer(json_object_get(p, "gpus")))
-				return pp_errf(eb, PP_ERR_PARSE, "running[%zu].placement[%zu]: "
+				return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].placement[%zu]: "
 					       "expected {\"rack\": name, \"gpus\": integer}", i, k);
 	}
 	if (pend && !json_is_array(pend))
-		return pp_errf(eb, PP_ERR_PARSE, "\"pending\": expected an array of jobs");
+		return pp_err_set(eb, PP_ERR_PARSE, "\"pending\": expected an array of jobs");
 	json_array_foreach(pend, i, v) {
 		json_t *id = json_object_get(v, "id"), *g = json_object_get(v, "gpus");
 		if (!json_is_string(id) || !*json_string_value(id))
-			return pp_errf(eb, PP_ERR_PARSE, "pending[%zu].id: expected a job id", i);
+			return pp_err_set(eb, PP_ERR_PARSE, "pending[%zu].id: expected a job id", i);
 		if (!json_is_integer(g) || json_integer_value(g) < 1 ||
 		    json_integer_value(g) > 1000000)
-			return pp_errf(eb, PP_ERR_PARSE, "pending[%zu].gpus: expected an integer "
+			return pp_err_set(eb, PP_ERR_PARSE, "pending[%zu].gpus: expected an integer "
 				       "from 1 to 1000000", i);
 	}
 	return PP_OK;
@@ -231,7 +233,7 @@ static enum pp_err sync_running(struct pp_ctl *c, json_t *job, struct pp_buf *ig
 {
 	const char *id = json_string_value(json_object_get(job, "id"));
 	json_t *cl = json_object_get(job, "class"), *w = json_object_get(job, "weight"), *p;
-	int cls = cl ? pp_job_class_find(json_string_value(cl)) : PP_JOB_TRAINING;
+	int cls = cl ? pp_config_job_class(json_string_value(cl)) : PP_JOB_TRAINING;
 	double weight = w ? json_number_value(w) : 1;
 	size_t k;
 	enum pp_err e = PP_OK;

@@ -21,6 +21,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
+#include "powerpark/clock.h"
+#include "powerpark/inst.h"
 #include "powerpark/log.h"
 #include "powerpark/solve.h"
 #include "solver_int.h"
@@ -132,7 +134,7 @@ static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_e
 	size_t total = 0;
 	enum pp_err e = PP_OK;
 	if (!S->j || !S->c || !S->bases || !up || !nup || !acc || !touched || !seen) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t n = 0; n < in->nnodes; n++) {
@@ -166,7 +168,7 @@ static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_e
 			const char *what = k < in->nnodes	      ? in->nodes[k].id
 					   : k < S->nc - 1 ? in->plants[k - in->nnodes].id
 							   : "grid";
-			e = pp_errf(eb, PP_ERR_ARG, "'%s': the base load alone exceeds its limit "
+			e = pp_err_set(eb, PP_ERR_ARG, "'%s': the base load alone exceeds its limit "
 				    "(less the margin): no caps can hold it", what);
 			goto out;
 		}
@@ -179,7 +181,7 @@ static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_e
 	}
 	S->jent = malloc((cap + 1) * sizeof *S->jent);
 	if (!S->jent) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < S->nj; i++) {
@@ -214,7 +216,7 @@ static enum pp_err build(struct solver *S, const struct pp_inst *in, struct pp_e
 	/* The transposed lists: per constraint, its jobs. */
 	S->ent = malloc((total + 1) * sizeof *S->ent);
 	if (!S->ent) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t t = 0; t < total; t++)
@@ -883,7 +885,7 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 		     struct pp_errbuf *eb)
 {
 	memset(a, 0, sizeof *a);
-	int64_t t0 = pp_now_mono_ns();
+	int64_t t0 = pp_clock_mono_ns();
 	gsl_set_error_handler_off();
 	struct solver S;
 	enum pp_err e = build(&S, in, eb);
@@ -894,8 +896,8 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 	a->plants = calloc(in->nplants + 1, sizeof *a->plants);
 	if (!a->jobs || !a->nodes || !a->plants) {
 		free_solver(&S);
-		pp_ans_free(a);
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		pp_solve_free(a);
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	a->shedding = make_floor_feasible(&S);
 	for (size_t i = 0; i < S.nj; i++)
@@ -915,15 +917,15 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 	for (size_t k = 0; k < S.nc; k++)
 		if (pp_solver_over(pp_solver_load(&S, k, 0), S.c[k].b)) {
 			free_solver(&S);
-			pp_ans_free(a);
-			return pp_errf(eb, PP_ERR_ARG, "internal: limit %zu exceeded after solving", k);
+			pp_solve_free(a);
+			return pp_err_set(eb, PP_ERR_ARG, "internal: limit %zu exceeded after solving", k);
 		}
 	free_solver(&S);
-	a->solve_us = (double)(pp_now_mono_ns() - t0) / 1000.0;
+	a->solve_us = (double)(pp_clock_mono_ns() - t0) / 1000.0;
 	return PP_OK;
 }
 
-void pp_ans_free(struct pp_ans *a)
+void pp_solve_free(struct pp_ans *a)
 {
 	free(a->jobs);
 	free(a->nodes);

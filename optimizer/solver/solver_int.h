@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "powerpark/inst.h"
 #include "powerpark/solve.h"
 
 #define SEG_MAX (PP_SOLVE_CURVE_MAX + 1)

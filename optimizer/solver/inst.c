@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/inst.h"
 #include "powerpark/solve.h"
 
 void pp_inst_free(struct pp_inst *in)
@@ -55,21 +56,21 @@ static double num(struct rd *r, json_t *o, const char *key, int required, double
 	if (!v) {
 		if (required && !r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: missing \"%s\" (a number)", r->where, key);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: missing \"%s\" (a number)", r->where, key);
 		}
 		return def;
 	}
 	if (!json_is_number(v)) {
 		if (!r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be a number", r->where, key);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be a number", r->where, key);
 		}
 		return def;
 	}
 	double d = json_number_value(v);
 	if (!isfinite(d) && !r->bad) {
 		r->bad = 1;
-		pp_errf(r->eb, PP_ERR_PARSE, "%s: \"%s\" is not finite", r->where, key);
+		pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" is not finite", r->where, key);
 	}
 	return d;
 }
@@ -80,7 +81,7 @@ static char *str(struct rd *r, json_t *o, const char *key)
 	if (!json_is_string(v)) {
 		if (!r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be a string", r->where, key);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be a string", r->where, key);
 		}
 		return NULL;
 	}
@@ -95,7 +96,7 @@ static json_t *arr(struct rd *r, json_t *o, const char *key, int required)
 	if (!json_is_array(v)) {
 		if (!r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be an array", r->where, key);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be an array", r->where, key);
 		}
 		return NULL;
 	}
@@ -118,10 +119,10 @@ static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
 		return PP_ERR_PARSE;
 	in->nodes = calloc(json_array_size(a) + 1, sizeof *in->nodes);
 	if (!in->nodes)
-		return pp_errf(r->eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
 	char **parents = calloc(json_array_size(a) + 1, sizeof *parents);
 	if (!parents)
-		return pp_errf(r->eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
 	size_t i;
 	json_t *o;
 	json_array_foreach(a, i, o)
@@ -129,7 +130,7 @@ static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
 		snprintf(r->where, sizeof r->where, "nodes[%zu]", i);
 		if (!json_is_object(o)) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: expected an object", r->where);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: expected an object", r->where);
 			break;
 		}
 		struct pp_inst_node *n = &in->nodes[in->nnodes++];
@@ -141,7 +142,7 @@ static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
 			parents[i] = strdup(json_string_value(p));
 		else if (p && !json_is_null(p) && !r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: \"parent\" must be a node id or null", r->where);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"parent\" must be a node id or null", r->where);
 		}
 		n->limit_kw = num(r, o, "limit_kw", 1, 0);
 		n->base_kw = num(r, o, "base_kw", 0, 0);
@@ -152,12 +153,12 @@ static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(in->nodes[k].id, in->nodes[i].id)) {
 				r->bad = 1;
-				pp_errf(r->eb, PP_ERR_PARSE, "node '%s': id used twice", in->nodes[i].id);
+				pp_err_set(r->eb, PP_ERR_PARSE, "node '%s': id used twice", in->nodes[i].id);
 			}
 		in->nodes[i].parent = parents[i] ? node_index(in, parents[i]) : -1;
 		if (parents[i] && in->nodes[i].parent < 0 && !r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "node '%s': unknown parent '%s'", in->nodes[i].id,
+			pp_err_set(r->eb, PP_ERR_PARSE, "node '%s': unknown parent '%s'", in->nodes[i].id,
 				parents[i]);
 		}
 	}
@@ -175,7 +176,7 @@ static enum pp_err parse_plants(struct rd *r, json_t *root, struct pp_inst *in)
 		return r->bad ? PP_ERR_PARSE : PP_OK;
 	in->plants = calloc(json_array_size(a) + 1, sizeof *in->plants);
 	if (!in->plants)
-		return pp_errf(r->eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
 	size_t i;
 	json_t *o;
 	json_array_foreach(a, i, o)
@@ -191,7 +192,7 @@ static enum pp_err parse_plants(struct rd *r, json_t *root, struct pp_inst *in)
 			break;
 		p->nodes = calloc(json_array_size(ns) + 1, sizeof *p->nodes);
 		if (!p->nodes)
-			return pp_errf(r->eb, PP_ERR_NOMEM, "out of memory");
+			return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
 		size_t k;
 		json_t *v;
 		json_array_foreach(ns, k, v)
@@ -199,7 +200,7 @@ static enum pp_err parse_plants(struct rd *r, json_t *root, struct pp_inst *in)
 			int idx = json_is_string(v) ? node_index(in, json_string_value(v)) : -1;
 			if (idx < 0) {
 				r->bad = 1;
-				pp_errf(r->eb, PP_ERR_PARSE, "%s: nodes[%zu] is not a known node id",
+				pp_err_set(r->eb, PP_ERR_PARSE, "%s: nodes[%zu] is not a known node id",
 					r->where, k);
 				break;
 			}
@@ -219,7 +220,7 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 		return PP_ERR_PARSE;
 	in->jobs = calloc(json_array_size(a) + 1, sizeof *in->jobs);
 	if (!in->jobs)
-		return pp_errf(r->eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
 	size_t i;
 	json_t *o;
 	json_array_foreach(a, i, o)
@@ -236,7 +237,7 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 		json_t *fl = json_object_get(o, "flexible");
 		if (fl && !json_is_boolean(fl) && !r->bad) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: \"flexible\" must be true or false", r->where);
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"flexible\" must be true or false", r->where);
 		}
 		j->flexible = json_is_true(fl);
 		json_t *pl = arr(r, o, "placement", 1), *cv = arr(r, o, "curve", 1);
@@ -244,7 +245,7 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 			break;
 		j->place = calloc(json_array_size(pl) + 1, sizeof *j->place);
 		if (!j->place)
-			return pp_errf(r->eb, PP_ERR_NOMEM, "out of memory");
+			return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
 		size_t k;
 		json_t *v;
 		json_array_foreach(pl, k, v)
@@ -254,7 +255,7 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 			json_t *g = json_object_get(v, "gpus");
 			if (idx < 0 || !json_is_integer(g) || json_integer_value(g) <= 0) {
 				r->bad = 1;
-				pp_errf(r->eb, PP_ERR_PARSE, "%s: placement[%zu] needs a known \"node\" and "
+				pp_err_set(r->eb, PP_ERR_PARSE, "%s: placement[%zu] needs a known \"node\" and "
 					"\"gpus\" > 0", r->where, k);
 				break;
 			}
@@ -265,7 +266,7 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 			break;
 		if (json_array_size(cv) < 1 || json_array_size(cv) > PP_SOLVE_CURVE_MAX) {
 			r->bad = 1;
-			pp_errf(r->eb, PP_ERR_PARSE, "%s: \"curve\" needs 1 to %d [power_w, throughput] "
+			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"curve\" needs 1 to %d [power_w, throughput] "
 				"points", r->where, PP_SOLVE_CURVE_MAX);
 			break;
 		}
@@ -275,7 +276,7 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 			if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(x) ||
 			    !json_is_number(y)) {
 				r->bad = 1;
-				pp_errf(r->eb, PP_ERR_PARSE, "%s: curve[%zu] must be [power_w, throughput]",
+				pp_err_set(r->eb, PP_ERR_PARSE, "%s: curve[%zu] must be [power_w, throughput]",
 					r->where, k);
 				break;
 			}
@@ -295,11 +296,11 @@ enum pp_err pp_inst_parse(const char *text, size_t len, struct pp_inst *in, stru
 	json_error_t je;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return pp_errf(eb, PP_ERR_PARSE, "line %d, column %d: %s", je.line, je.column, je.text);
+		return pp_err_set(eb, PP_ERR_PARSE, "line %d, column %d: %s", je.line, je.column, je.text);
 	struct rd r = {eb, "instance", 0};
 	enum pp_err e = PP_OK;
 	if (!json_is_object(root)) {
-		e = pp_errf(eb, PP_ERR_PARSE, "the instance must be a JSON object");
+		e = pp_err_set(eb, PP_ERR_PARSE, "the instance must be a JSON object");
 		goto out;
 	}
 	in->margin = num(&r, root, "margin", 0, 0);
@@ -329,39 +330,39 @@ static enum pp_err check_job(const struct pp_inst *in, const struct pp_inst_job 
 enum pp_err pp_inst_check(const struct pp_inst *in, struct pp_errbuf *eb)
 {
 	if (!(in->margin >= 0 && in->margin < 1))
-		return pp_errf(eb, PP_ERR_PARSE, "margin %g: expected 0 <= margin < 1", in->margin);
+		return pp_err_set(eb, PP_ERR_PARSE, "margin %g: expected 0 <= margin < 1", in->margin);
 	if (!(in->grid_limit_kw > 0) || in->grid_other_kw < 0 || in->grid_cooling < 0)
-		return pp_errf(eb, PP_ERR_PARSE, "grid: limit_kw must be > 0, other_kw and "
+		return pp_err_set(eb, PP_ERR_PARSE, "grid: limit_kw must be > 0, other_kw and "
 			       "cooling_kw_per_kw >= 0");
 	if (!in->nnodes)
-		return pp_errf(eb, PP_ERR_PARSE, "instance: no nodes");
+		return pp_err_set(eb, PP_ERR_PARSE, "instance: no nodes");
 	int roots = 0;
 	for (size_t i = 0; i < in->nnodes; i++) {
 		const struct pp_inst_node *n = &in->nodes[i];
 		roots += n->parent < 0;
 		if (!(n->limit_kw > 0) || n->base_kw < 0)
-			return pp_errf(eb, PP_ERR_PARSE, "node '%s': limit_kw must be > 0 and base_kw "
+			return pp_err_set(eb, PP_ERR_PARSE, "node '%s': limit_kw must be > 0 and base_kw "
 				       ">= 0", n->id);
 		/* A walk up longer than the tree is a cycle. */
 		int p = n->parent;
 		for (size_t steps = 0; p >= 0; steps++) {
 			if (steps > in->nnodes || p == (int)i)
-				return pp_errf(eb, PP_ERR_PARSE, "node '%s': its parents form a cycle",
+				return pp_err_set(eb, PP_ERR_PARSE, "node '%s': its parents form a cycle",
 					       n->id);
 			p = in->nodes[p].parent;
 		}
 	}
 	if (roots != 1)
-		return pp_errf(eb, PP_ERR_PARSE, "instance: %d root nodes (parent null); expected "
+		return pp_err_set(eb, PP_ERR_PARSE, "instance: %d root nodes (parent null); expected "
 			       "exactly one", roots);
 	for (size_t i = 0; i < in->nplants; i++)
 		if (!(in->plants[i].capacity_kw > 0) || !in->plants[i].nnodes)
-			return pp_errf(eb, PP_ERR_PARSE, "plant '%s': needs capacity_kw > 0 and nodes",
+			return pp_err_set(eb, PP_ERR_PARSE, "plant '%s': needs capacity_kw > 0 and nodes",
 				       in->plants[i].id);
 	/* below[n]: a node that lies below n (so n is not a leaf), or -1. */
 	int *below = malloc(in->nnodes * sizeof *below);
 	if (!below)
-		return pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < in->nnodes; i++)
 		below[i] = -1;
 	for (size_t i = 0; i < in->nnodes; i++)
@@ -379,37 +380,37 @@ static enum pp_err check_job(const struct pp_inst *in, const struct pp_inst_job 
 {
 	{
 		if (!(j->p_min_w > 0) || j->p_min_w > j->p_max_w)
-			return pp_errf(eb, PP_ERR_PARSE, "job '%s': p_min_w %g > p_max_w %g (or not "
+			return pp_err_set(eb, PP_ERR_PARSE, "job '%s': p_min_w %g > p_max_w %g (or not "
 				       "positive)", j->id, j->p_min_w, j->p_max_w);
 		if (!(j->weight >= 0) || j->demand_w < 0)
-			return pp_errf(eb, PP_ERR_PARSE, "job '%s': weight and demand_w must be >= 0",
+			return pp_err_set(eb, PP_ERR_PARSE, "job '%s': weight and demand_w must be >= 0",
 				       j->id);
 		if (!j->nplace)
-			return pp_errf(eb, PP_ERR_PARSE, "job '%s': empty placement", j->id);
+			return pp_err_set(eb, PP_ERR_PARSE, "job '%s': empty placement", j->id);
 		for (size_t k = 0; k < j->nplace; k++)
 			if (below[j->place[k].node] >= 0)
-				return pp_errf(eb, PP_ERR_PARSE, "job '%s': node '%s' is not a leaf "
+				return pp_err_set(eb, PP_ERR_PARSE, "job '%s': node '%s' is not a leaf "
 					       "(node '%s' is below it)", j->id,
 					       in->nodes[j->place[k].node].id,
 					       in->nodes[below[j->place[k].node]].id);
 		double prev_slope = INFINITY;
 		for (size_t k = 0; k < j->ncurve; k++) {
 			if (j->curve_t[k] < 0)
-				return pp_errf(eb, PP_ERR_PARSE, "job '%s': curve[%zu] throughput < 0",
+				return pp_err_set(eb, PP_ERR_PARSE, "job '%s': curve[%zu] throughput < 0",
 					       j->id, k);
 			if (!k)
 				continue;
 			double dp = j->curve_p[k] - j->curve_p[k - 1];
 			double dt = j->curve_t[k] - j->curve_t[k - 1];
 			if (dp <= 0)
-				return pp_errf(eb, PP_ERR_PARSE, "job '%s': curve[%zu] power does not "
+				return pp_err_set(eb, PP_ERR_PARSE, "job '%s': curve[%zu] power does not "
 					       "increase", j->id, k);
 			if (dt <= 0)
-				return pp_errf(eb, PP_ERR_PARSE, "job '%s': curve is not increasing at "
+				return pp_err_set(eb, PP_ERR_PARSE, "job '%s': curve is not increasing at "
 					       "point %zu", j->id, k);
 			double s = dt / dp;
 			if (s > prev_slope * (1 + 1e-9))
-				return pp_errf(eb, PP_ERR_PARSE, "job '%s': curve is not concave at point "
+				return pp_err_set(eb, PP_ERR_PARSE, "job '%s': curve is not concave at point "
 					       "%zu (slope rises from %g to %g)", j->id, k, prev_slope, s);
 			prev_slope = s;
 		}
@@ -426,7 +427,7 @@ static int lim(struct pp_buf *b, const char *id, const struct pp_ans_limit *l, c
 			      l->binding ? "true" : "false", l->price) != PP_OK;
 }
 
-char *pp_ans_json(const struct pp_inst *in, const struct pp_ans *a)
+char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
 {
 	static const char *const act[] = {"run", "defer", "pause"};
 	struct pp_buf b;

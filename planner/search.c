@@ -1,12 +1,12 @@
 /* plan_search.c - the largest fleet a site carries within a loss budget
- * (planrep.h). */
+ * (search.h). */
 #include <math.h>
 #include <string.h>
 
-#include "powerpark/planrep.h"
+#include "powerpark/search.h"
 
 /* The year at gpus; its loss, or NAN (eb set) on failure. */
-static double loss_at(const struct pp_year_spec *spec, int gpus, struct pp_plan_search *out,
+static double loss_at(const struct pp_year_spec *spec, int gpus, struct pp_search_result *out,
 		      struct pp_errbuf *eb)
 {
 	for (size_t i = 0; i < out->npts; i++)
@@ -31,8 +31,8 @@ static int round_to(double n, int step)
 	return (k < 1 ? 1 : k) * step;
 }
 
-enum pp_err pp_plan_search(const struct pp_year_spec *spec, double budget,
-			   struct pp_plan_search *out, struct pp_errbuf *eb)
+enum pp_err pp_search_fleet(const struct pp_year_spec *spec, double budget,
+			   struct pp_search_result *out, struct pp_errbuf *eb)
 {
 	memset(out, 0, sizeof *out);
 	out->policy = spec->policy;

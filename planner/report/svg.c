@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan_int.h"
+#include "report_int.h"
 
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
 				      "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};

@@ -4,8 +4,8 @@
  *
  * One controller per site. Every function is safe to call from any thread
  * (one mutex inside); pp_ctl_cycle may run while the API answers. */
-#ifndef PP_CONTROL_H
-#define PP_CONTROL_H
+#ifndef PP_CTL_H
+#define PP_CTL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan_int.h"
-#include "powerpark/planrep.h"
+#include "report_int.h"
+#include "powerpark/report.h"
 
-void pp_plan_slug(const char *s, char *out, size_t len)
+void pp_report_slug(const char *s, char *out, size_t len)
 {
 	size_t o = 0;
 	for (; s && *s && o + 1 < len; s++)
@@ -20,12 +20,12 @@ void pp_plan_slug(const char *s, char *out, size_t len)
 	out[o] = 0;
 }
 
-enum pp_err pp_plan_write_csv(const char *path, const struct pp_year_result *r,
+enum pp_err pp_report_csv(const char *path, const struct pp_year_result *r,
 			      struct pp_errbuf *eb)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
-		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
 	fputs("hour,month,day,hod,db_c,wb_c,limit_kw,grid_kwh,it_kwh,cooling_kwh,other_kwh,"
 	      "water_l,grid_peak_kw,headroom_kw,free_frac,at_grid_h,at_cooling_h,at_hall_h,"
 	      "gpus_running,gpus_waiting,gpus_paused,delivered_gpu_h,lost_gpu_h,cap_w\n", f);
@@ -40,7 +40,7 @@ enum pp_err pp_plan_write_csv(const char *path, const struct pp_year_result *r,
 			o->lost_gpu_h, o->cap_w);
 	}
 	if (fclose(f))
-		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
 	return PP_OK;
 }
 
@@ -296,13 +296,13 @@ static int cmp_d(const void *a, const void *b)
 
 typedef double (*metric_fn)(const struct pp_year_result *r);
 
-static struct range over_seeds(const struct pp_plan_report *rep, size_t site, size_t design,
+static struct range over_seeds(const struct pp_report *rep, size_t site, size_t design,
 			       enum pp_plan_policy pol, metric_fn m)
 {
 	double v[1024];
 	int n = 0;
 	for (size_t i = 0; i < rep->nruns && n < 1024; i++) {
-		const struct pp_plan_run *u = &rep->runs[i];
+		const struct pp_report_run *u = &rep->runs[i];
 		if (u->site == site && u->design == design && u->policy == pol)
 			v[n++] = m(&u->r);
 	}
@@ -343,7 +343,7 @@ static const char *rng(char *buf, size_t len, struct range r, int dec)
 	return buf;
 }
 
-static const struct pp_plan_search *find_search(const struct pp_plan_report *rep, size_t s,
+static const struct pp_search_result *find_search(const struct pp_report *rep, size_t s,
 						size_t d, enum pp_plan_policy p)
 {
 	for (size_t i = 0; i < rep->nsearch; i++)
@@ -353,7 +353,7 @@ static const struct pp_plan_search *find_search(const struct pp_plan_report *rep
 	return NULL;
 }
 
-static const struct pp_plan_run *first_run(const struct pp_plan_report *rep, size_t s, size_t d,
+static const struct pp_report_run *first_run(const struct pp_report *rep, size_t s, size_t d,
 					   enum pp_plan_policy p)
 {
 	for (size_t i = 0; i < rep->nruns; i++)
@@ -395,7 +395,7 @@ static const char *gpus_text(char *buf, size_t len, const struct cand *c)
 	return buf;
 }
 
-static size_t candidates(const struct pp_plan_report *rep, struct cand *out)
+static size_t candidates(const struct pp_report *rep, struct cand *out)
 {
 	const struct pp_plan *p = rep->plan;
 	enum pp_plan_policy lead = lead_policy(p);
@@ -408,7 +408,7 @@ static size_t candidates(const struct pp_plan_report *rep, struct cand *out)
 			memset(c, 0, sizeof *c);
 			c->site = s;
 			c->design = d;
-			const struct pp_plan_search *se = find_search(rep, s, d, lead);
+			const struct pp_search_result *se = find_search(rep, s, d, lead);
 			c->gpus = se ? se->best : -1;
 			c->unbounded = se ? se->unbounded : 0;
 			c->pue = over_seeds(rep, s, d, lead, m_pue).med;
@@ -417,7 +417,7 @@ static size_t candidates(const struct pp_plan_report *rep, struct cand *out)
 			c->at_cool = over_seeds(rep, s, d, lead, m_at_cool).med;
 			c->loss = over_seeds(rep, s, d, lead, m_loss).med;
 			c->grid_gwh = over_seeds(rep, s, d, lead, m_grid_gwh).med;
-			const struct pp_plan_run *u = first_run(rep, s, d, lead);
+			const struct pp_report_run *u = first_run(rep, s, d, lead);
 			for (size_t h = 0; u && h < u->r.nhours; h++)
 				c->free_h += u->r.hours[h].free_frac;
 			/* More GPUs within the budget first; then less loss at the
@@ -468,7 +468,7 @@ static void why(struct doc *d, const struct pp_plan *p, const struct cand *a,
 	text(d, B_LI, "%s", s);
 }
 
-static void summary_csv(FILE *f, const struct pp_plan_report *rep)
+static void summary_csv(FILE *f, const struct pp_report *rep)
 {
 	const struct pp_plan *p = rep->plan;
 	fputs("site,design,policy,seed,gpus,grid_mwh,peak_mw,it_mwh,cooling_mwh,other_mwh,pue,"
@@ -477,7 +477,7 @@ static void summary_csv(FILE *f, const struct pp_plan_report *rep)
 	      "delay_max_h,jobs_unfinished,static_cap_w,over_steps,balance_max_kw,"
 	      "unmet_heat_kwh,value_delivered,value_lost_pct,wall_s,csv\n", f);
 	for (size_t i = 0; i < rep->nruns; i++) {
-		const struct pp_plan_run *u = &rep->runs[i];
+		const struct pp_report_run *u = &rep->runs[i];
 		const struct pp_year_result *r = &u->r;
 		fprintf(f, "%s,%s,%s,%lu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.3f,%.4f,%.2f,%.2f,%.2f,"
 			   "%.1f,%.1f,%.4f,%ld,%ld,%ld,%.2f,%.2f,%ld,%.1f,%ld,%.6f,%.3f,%.1f,%.4f,%.3f,%s\n",
@@ -496,12 +496,12 @@ static void summary_csv(FILE *f, const struct pp_plan_report *rep)
 	}
 }
 
-static void search_csv(FILE *f, const struct pp_plan_report *rep)
+static void search_csv(FILE *f, const struct pp_report *rep)
 {
 	const struct pp_plan *p = rep->plan;
 	fputs("site,design,policy,gpus,loss_pct,within_budget,best,unbounded\n", f);
 	for (size_t i = 0; i < rep->nsearch; i++) {
-		const struct pp_plan_search *q = &rep->search[i];
+		const struct pp_search_result *q = &rep->search[i];
 		for (size_t k = 0; k < q->npts; k++)
 			fprintf(f, "%s,%s,%s,%d,%.4f,%d,%d,%d\n", p->sites[q->site].name,
 				p->designs[q->design].name, pp_plan_policy_name(q->policy),
@@ -516,7 +516,7 @@ static int cmp_desc(const void *a, const void *b)
 }
 
 /* The charts; their file names go into the document. */
-static int charts(const char *dir, const struct pp_plan_report *rep, struct doc *d)
+static int charts(const char *dir, const struct pp_report *rep, struct doc *d)
 {
 	const struct pp_plan *p = rep->plan;
 	enum pp_plan_policy lead = lead_policy(p);
@@ -533,7 +533,7 @@ static int charts(const char *dir, const struct pp_plan_report *rep, struct doc 
 	double *bp = buf;
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t k = 0; k < p->ndesigns; k++) {
-			const struct pp_plan_run *u = first_run(rep, s, k, lead);
+			const struct pp_report_run *u = first_run(rep, s, k, lead);
 			if (!u)
 				continue;
 			struct pp_series *z = &se[c.nseries];
@@ -578,7 +578,7 @@ static int charts(const char *dir, const struct pp_plan_report *rep, struct doc 
 	bp = buf;
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t k = 0; k < p->ndesigns; k++) {
-			const struct pp_plan_run *u = first_run(rep, s, k, lead);
+			const struct pp_report_run *u = first_run(rep, s, k, lead);
 			if (!u)
 				continue;
 			struct pp_series *z = &se[m.nseries];
@@ -611,7 +611,7 @@ static int charts(const char *dir, const struct pp_plan_report *rep, struct doc 
 				     "GPU-hours lost (%)", 1e18, 0, 0, 1, se, 0};
 		bp = buf;
 		for (size_t i = 0; i < rep->nsearch; i++) {
-			const struct pp_plan_search *q = &rep->search[i];
+			const struct pp_search_result *q = &rep->search[i];
 			struct pp_series *z = &se[g.nseries];
 			snprintf(z->name, sizeof z->name, "%s / %s, %s", p->sites[q->site].name,
 				 p->designs[q->design].name, pp_plan_policy_name(q->policy));
@@ -661,12 +661,12 @@ static int charts(const char *dir, const struct pp_plan_report *rep, struct doc 
 	/* Headroom heat maps, one per candidate. */
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t k = 0; k < p->ndesigns; k++) {
-			const struct pp_plan_run *u = first_run(rep, s, k, lead);
+			const struct pp_report_run *u = first_run(rep, s, k, lead);
 			if (!u)
 				continue;
 			char a[64], b[64], title[256];
-			pp_plan_slug(p->sites[s].name, a, sizeof a);
-			pp_plan_slug(p->designs[k].name, b, sizeof b);
+			pp_report_slug(p->sites[s].name, a, sizeof a);
+			pp_report_slug(p->designs[k].name, b, sizeof b);
 			snprintf(path, sizeof path, "%s/headroom-%s-%s.svg", dir, a, b);
 			snprintf(title, sizeof title, "Grid headroom, %s / %s, %s policy",
 				 p->sites[s].name, p->designs[k].name, pp_plan_policy_name(lead));
@@ -681,7 +681,7 @@ out:
 	return rc;
 }
 
-static void build(struct doc *d, const struct pp_plan_report *rep)
+static void build(struct doc *d, const struct pp_report *rep)
 {
 	const struct pp_plan *p = rep->plan;
 	enum pp_plan_policy lead = lead_policy(p);
@@ -734,7 +734,7 @@ static void build(struct doc *d, const struct pp_plan_report *rep)
 				if (!(p->sites[s].designs & (1u << k)) || !(p->policies & (1u << q)))
 					continue;
 				enum pp_plan_policy pq = (enum pp_plan_policy)q;
-				const struct pp_plan_run *u = first_run(rep, s, k, pq);
+				const struct pp_report_run *u = first_run(rep, s, k, pq);
 				char sc[32] = "-";
 				if (pq == PP_PLAN_STATIC && u)
 					snprintf(sc, sizeof sc, "%.0f", u->r.static_cap_w);
@@ -753,7 +753,7 @@ static void build(struct doc *d, const struct pp_plan_report *rep)
 		const char *sh[] = {"site", "design", "policy", "GPUs", "sizes tried"};
 		tb = table(d, 5, sh);
 		for (size_t i = 0; i < rep->nsearch; i++) {
-			const struct pp_plan_search *q = &rep->search[i];
+			const struct pp_search_result *q = &rep->search[i];
 			char g[32];
 			struct cand tmp = {.gpus = q->best, .unbounded = q->unbounded};
 			row(d, tb, "%s|%s|%s|%s|%zu", p->sites[q->site].name,
@@ -767,7 +767,7 @@ static void build(struct doc *d, const struct pp_plan_report *rep)
 	tb = table(d, 13, mh);
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t k = 0; k < p->ndesigns; k++) {
-			const struct pp_plan_run *u = first_run(rep, s, k, lead);
+			const struct pp_report_run *u = first_run(rep, s, k, lead);
 			if (!u)
 				continue;
 			char cells[13][16];
@@ -782,7 +782,7 @@ static void build(struct doc *d, const struct pp_plan_report *rep)
 		}
 }
 
-static void runs_table(struct doc *d, const struct pp_plan_report *rep)
+static void runs_table(struct doc *d, const struct pp_report *rep)
 {
 	const struct pp_plan *p = rep->plan;
 	heading(d, 2, "Runs");
@@ -791,7 +791,7 @@ static void runs_table(struct doc *d, const struct pp_plan_report *rep)
 			   "peak MW", "PUE", "water m3", "delivered GPU-h", "lost GPU-h", "csv"};
 	struct block *tb = table(d, 13, h);
 	for (size_t i = 0; i < rep->nruns; i++) {
-		const struct pp_plan_run *u = &rep->runs[i];
+		const struct pp_report_run *u = &rep->runs[i];
 		const struct pp_year_result *r = &u->r;
 		row(d, tb, "%s|%s|%s|%lu|%.1f|%.1f|%.1f|%.3f|%.4f|%.1f|%.0f|%.0f|%s",
 		    p->sites[u->site].name, p->designs[u->design].name,
@@ -802,13 +802,13 @@ static void runs_table(struct doc *d, const struct pp_plan_report *rep)
 }
 
 static enum pp_err write_file(const char *dir, const char *name, const struct doc *d,
-			      const struct pp_plan_report *rep, int kind, struct pp_errbuf *eb)
+			      const struct pp_report *rep, int kind, struct pp_errbuf *eb)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	if (!f)
-		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
 	if (kind == 0)
 		write_md(f, d);
 	else if (kind == 1)
@@ -818,11 +818,11 @@ static enum pp_err write_file(const char *dir, const char *name, const struct do
 	else
 		search_csv(f, rep);
 	if (fclose(f))
-		return pp_errf(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
+		return pp_err_set(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
 	return PP_OK;
 }
 
-enum pp_err pp_plan_write_report(const char *dir, const struct pp_plan_report *rep,
+enum pp_err pp_report_write(const char *dir, const struct pp_report *rep,
 				 struct pp_errbuf *eb)
 {
 	struct doc d = {0};
@@ -830,12 +830,12 @@ enum pp_err pp_plan_write_report(const char *dir, const struct pp_plan_report *r
 	build(&d, rep);
 	heading(&d, 2, "Charts");
 	if (charts(dir, rep, &d)) {
-		e = pp_errf(eb, PP_ERR_IO, "%s: cannot write the charts: %s", dir, strerror(errno));
+		e = pp_err_set(eb, PP_ERR_IO, "%s: cannot write the charts: %s", dir, strerror(errno));
 		goto out;
 	}
 	runs_table(&d, rep);
 	if (d.oom) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((e = write_file(dir, "summary.md", &d, rep, 0, eb)) ||

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "powerpark/config.h"
 #include "powerpark/gpu.h"
 
 /* "HH:MM" local time of the scenario's day, as hours; -1 if malformed. */
@@ -110,7 +111,7 @@ static size_t load_job(struct loader *L, struct fy_node *n, struct pp_scen_job *
 	struct pp_scen_job j = {.weight = 1, .pos = P(L, n)};
 	const char *cls = NULL;
 	ystr(w, n, "name", &j.name);
-	if (!ystr(w, n, "class", &cls) && cls && (j.cls = pp_job_class_find(cls)) < 0)
+	if (!ystr(w, n, "class", &cls) && cls && (j.cls = pp_config_job_class(cls)) < 0)
 		yproblem(w, yget(n, "class"), "job class: expected training, inference or batch, "
 			 "got '%s'", cls);
 	ynum(w, n, "weight", 0, 1e6, 1, &j.weight);

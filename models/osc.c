@@ -5,23 +5,23 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "powerpark/oscill.h"
+#include "powerpark/osc.h"
 
 enum pp_err pp_osc_analyze(const double *x, size_t n, double fs_hz, double f_lo, double f_hi,
 			   struct pp_osc *out, struct pp_errbuf *eb)
 {
 	if (n < 16 || !(fs_hz > 0))
-		return pp_errf(eb, PP_ERR_ARG, "oscillation: need 16 samples or more at a rate "
+		return pp_err_set(eb, PP_ERR_ARG, "oscillation: need 16 samples or more at a rate "
 			       "above 0 (%zu at %g Hz)", n, fs_hz);
 	if (!(f_lo >= 0 && f_hi > f_lo && f_lo < fs_hz / 2))
-		return pp_errf(eb, PP_ERR_ARG, "oscillation: band %g-%g Hz is empty or above the "
+		return pp_err_set(eb, PP_ERR_ARG, "oscillation: band %g-%g Hz is empty or above the "
 			       "Nyquist frequency %g Hz", f_lo, f_hi, fs_hz / 2);
 	double *y = malloc(n * sizeof *y);
 	gsl_fft_real_wavetable *wt = gsl_fft_real_wavetable_alloc(n);
 	gsl_fft_real_workspace *ws = gsl_fft_real_workspace_alloc(n);
 	enum pp_err e = PP_OK;
 	if (!y || !wt || !ws) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	double mean = 0, ms = 0, w2 = 0;
@@ -38,7 +38,7 @@ enum pp_err pp_osc_analyze(const double *x, size_t n, double fs_hz, double f_lo,
 	out->total_ms = ms / (double)n;
 	int st = gsl_fft_real_transform(y, 1, n, wt, ws);
 	if (st) {
-		e = pp_errf(eb, PP_ERR_IO, "oscillation: FFT: %s", gsl_strerror(st));
+		e = pp_err_set(eb, PP_ERR_IO, "oscillation: FFT: %s", gsl_strerror(st));
 		goto out;
 	}
 	/* Halfcomplex: y[0] = X0, then (Re, Im) of X1..; one-sided power of
@@ -47,7 +47,7 @@ enum pp_err pp_osc_analyze(const double *x, size_t n, double fs_hz, double f_lo,
 	size_t kbest = 0, half = (n - 1) / 2;
 	double *p = malloc((half + 2) * sizeof *p);
 	if (!p) {
-		e = pp_errf(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t k = 1; k <= half; k++) {

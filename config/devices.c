@@ -442,7 +442,7 @@ void config_load_devices(struct loader *L, struct fy_node *root)
 	}
 }
 
-void pp_output_conf_defaults(struct pp_output_conf *o)
+void pp_config_output_defaults(struct pp_output_conf *o)
 {
 	o->gzip = 1;
 	o->batch_lines = 5000;
@@ -477,7 +477,7 @@ void config_load_outputs(struct loader *L, struct fy_node *root)
 	while ((on = fy_node_sequence_iterate(outs, &it))) {
 		struct pp_output_conf *o = &c->outputs[i++];
 		o->pos = P(L, on);
-		pp_output_conf_defaults(o);
+		pp_config_output_defaults(o);
 		if (ykeys(w, on, "output", keys, req))
 			continue;
 		if (!ystr(w, on, "name", &o->name) && o->name)

@@ -2,8 +2,8 @@
  * signal lies in a frequency band (0.1-3 Hz for synchronous training, whose
  * compute and communication phases swing the draw), found with GSL's FFT;
  * and the power floor that damps it (issue 10). */
-#ifndef PP_OSCILL_H
-#define PP_OSCILL_H
+#ifndef PP_OSC_H
+#define PP_OSC_H
 
 #include <stddef.h>
 

@@ -1,0 +1,62 @@
+/* names.c - the names a config may use: one namespace of unique names per
+ * kind (power nodes, plant equipment, devices, outputs, tokens), and the
+ * fixed vocabulary of job classes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+#include "powerpark/config.h"
+
+static const char *const job_classes[PP_JOB_CLASSES] = {"training", "inference", "batch"};
+
+int pp_config_job_class(const char *name)
+{
+	for (int i = 0; name && i < PP_JOB_CLASSES; i++)
+		if (!strcmp(job_classes[i], name))
+			return i;
+	return -1;
+}
+
+const char *pp_config_job_class_name(int c)
+{
+	return c >= 0 && c < PP_JOB_CLASSES ? job_classes[c] : "?";
+}
+
+int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char *name,
+	      struct pp_pos pos)
+{
+	long i = yname_find(ns, name);
+	if (i >= 0) {
+		yproblem_at(&L->w, pos, "duplicate %s name '%s' (first defined at %s:%d:%d)", kind,
+			    name, ns->pos[i].file, ns->pos[i].line, ns->pos[i].col);
+		return -1;
+	}
+	if (ns->n == ns->cap) {
+		size_t nc = ns->cap ? ns->cap * 2 : 64;
+		const char **nn = realloc(ns->names, nc * sizeof *nn);
+		struct pp_pos *np = nn ? realloc(ns->pos, nc * sizeof *np) : NULL;
+		if (!nn || !np)
+			abort();
+		ns->names = nn;
+		ns->pos = np;
+		ns->cap = nc;
+	}
+	ns->names[ns->n] = name;
+	ns->pos[ns->n++] = pos;
+	return 0;
+}
+
+long yname_find(const struct ynames *ns, const char *name)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (!strcmp(ns->names[i], name))
+			return (long)i;
+	return -1;
+}
+
+void ynames_free(struct ynames *ns)
+{
+	free(ns->names);
+	free(ns->pos);
+}
