@@ -135,9 +135,9 @@ int pp_cmd_plan(int argc, char **argv)
 	int runs = o.runs ? o.runs : p->runs;
 	unsigned long seed = o.seed >= 0 ? (unsigned long)o.seed : p->seed;
 	struct pp_weather *wx = calloc(p->nsites, sizeof *wx);
-	size_t maxruns = p->nsites * p->ndesigns * PP_PLAN_NPOLICIES * (size_t)runs;
+	size_t maxruns = p->nsites * p->ndesigns * PP_PLAN_POLICIES * (size_t)runs;
 	struct pp_report_run *rs = calloc(maxruns + 1, sizeof *rs);
-	struct pp_search_result *ss = calloc(p->nsites * p->ndesigns * PP_PLAN_NPOLICIES + 1,
+	struct pp_search_result *ss = calloc(p->nsites * p->ndesigns * PP_PLAN_POLICIES + 1,
 					   sizeof *ss);
 	size_t nr = 0, ns = 0;
 	rc = 1;
@@ -165,18 +165,18 @@ int pp_cmd_plan(int argc, char **argv)
 		p->name, total, total == 1 ? "" : "s", hours, step, p->gpus);
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t d = 0; d < p->ndesigns; d++)
-			for (int q = 0; q < PP_PLAN_NPOLICIES; q++)
+			for (int q = 0; q < PP_PLAN_POLICIES; q++)
 				for (int k = 0; k < runs; k++) {
 					if (!(p->sites[s].designs >> d & 1) || !(p->policies >> q & 1))
 						continue;
 					struct pp_report_run *u = &rs[nr];
 					u->site = s;
 					u->design = d;
-					u->policy = (enum pp_plan_policy)q;
+					u->policy = (enum pp_policy)q;
 					u->seed = seed + (unsigned long)k;
 					snprintf(pg.what, sizeof pg.what, "[%zu/%zu] %s / %s / %s / seed %lu",
 						 ++done, total, p->sites[s].name, p->designs[d].name,
-						 pp_plan_policy_name(u->policy), u->seed);
+						 pp_config_policy_name(u->policy), u->seed);
 					struct pp_year_spec sp = {p, &p->sites[s], &p->designs[d], &wx[s],
 								  u->policy, p->gpus, u->seed, step,
 								  hours, 1, on_progress, &pg};
@@ -190,7 +190,7 @@ int pp_cmd_plan(int argc, char **argv)
 					pp_report_slug(p->sites[s].name, a, sizeof a);
 					pp_report_slug(p->designs[d].name, b, sizeof b);
 					snprintf(u->csv, sizeof u->csv, "runs/%s-%s-%s-s%lu.csv", a, b,
-						 pp_plan_policy_name(u->policy), u->seed);
+						 pp_config_policy_name(u->policy), u->seed);
 					snprintf(path, sizeof path, "%s/%s", o.out, u->csv);
 					if (pp_report_csv(path, &u->r, &eb)) {
 						fprintf(stderr, "\npowerpark plan: %s\n", eb.msg);
@@ -206,14 +206,14 @@ int pp_cmd_plan(int argc, char **argv)
 	if (!o.no_search)
 		for (size_t s = 0; s < p->nsites; s++)
 			for (size_t d = 0; d < p->ndesigns; d++)
-				for (int q = 0; q < PP_PLAN_NPOLICIES; q++) {
+				for (int q = 0; q < PP_PLAN_POLICIES; q++) {
 					if (!(p->sites[s].designs >> d & 1) || !(p->policies >> q & 1))
 						continue;
 					snprintf(pg.what, sizeof pg.what, "search %s / %s / %s",
 						 p->sites[s].name, p->designs[d].name,
-						 pp_plan_policy_name((enum pp_plan_policy)q));
+						 pp_config_policy_name((enum pp_policy)q));
 					struct pp_year_spec sp = {p, &p->sites[s], &p->designs[d], &wx[s],
-								  (enum pp_plan_policy)q, p->gpus, seed,
+								  (enum pp_policy)q, p->gpus, seed,
 								  step, hours, 0, NULL, NULL};
 					struct pp_search_result *x = &ss[ns];
 					if (pp_search_fleet(&sp, loss, x, &eb)) {

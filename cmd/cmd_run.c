@@ -15,6 +15,7 @@
 #include "powerpark/buf.h"
 #include "powerpark/clock.h"
 #include "powerpark/day.h"
+#include "powerpark/json.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
@@ -253,7 +254,7 @@ static void summary(const struct pp_scenario *sc, const struct pp_day_result *p,
 static enum pp_err json_level(struct pp_buf *b, const struct pp_day_level *l, const char *sep)
 {
 	enum pp_err e = pp_buf_appendf(b, "{\"name\":");
-	e = e ? e : pp_buf_json_str(b, l->name);
+	e = e ? e : pp_json_quote(b, l->name, strlen(l->name));
 	return e ? e : pp_buf_appendf(b, ",\"peak_kw\":%.3f,\"limit_kw\":%.3f,\"worst_ratio\":%.6f,"
 				      "\"over_steps\":%d,\"over_kwh\":%.3f}%s", l->peak_kw,
 				      l->limit_kw, l->worst_ratio, l->over_steps, l->over_kwh, sep);
@@ -311,7 +312,7 @@ static int write_json(const char *path, const struct pp_day_result *p,
 }
 
 /* Plays the day under policy; with an API and pacing for the live one. */
-static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_day_policy pol,
+static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_policy pol,
 		struct pp_output *set, struct pp_day_result *res)
 {
 	struct pp_errbuf eb;
@@ -325,7 +326,7 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 	const struct pp_scenario *sc = cfg->scenario;
 	double hours = o->hours > 0 ? o->hours : sc->hours;
 	double speed = o->speed >= 0 ? o->speed : hours * 3600 / 120;
-	if (pol == PP_DAY_POWERPARK) {
+	if (pol == PP_POLICY_OPTIMAL) {
 		const char *listen = o->listen ? o->listen : cfg->api.listen ? cfg->api.listen
 									    : "127.0.0.1:8080";
 		if (pp_api_start(pp_day_ctl(d), &cfg->api, listen, NULL, NULL, &api, &eb)) {
@@ -353,7 +354,7 @@ static int play(const struct pp_config *cfg, const struct run_opts *o, enum pp_d
 		if (set && pp_day_write(d, set) && (now / 1000000000) % 300 == 0 &&
 		    pp_output_write_stats(set, now))
 			pp_log(PP_LOG_WARN, "run", "could not write the outputs' counters");
-		if (pol != PP_DAY_POWERPARK)
+		if (pol != PP_POLICY_OPTIMAL)
 			continue;
 		if (speed > 0)
 			sleep_until(t0 + (int64_t)((double)(now - day0) / speed));
@@ -401,10 +402,10 @@ int pp_cmd_run(int argc, char **argv)
 	if (o.baseline) {
 		printf("powerpark run: the day under proportional capping first (the baseline)...\n");
 		fflush(stdout);
-		rc = play(cfg, &o, PP_DAY_PROPORTIONAL, NULL, &base);
+		rc = play(cfg, &o, PP_POLICY_GRID_PROPORTIONAL, NULL, &base);
 	}
 	if (!rc)
-		rc = play(cfg, &o, PP_DAY_POWERPARK, set, &pp);
+		rc = play(cfg, &o, PP_POLICY_OPTIMAL, set, &pp);
 	if (!rc)
 		summary(cfg->scenario, &pp, o.baseline ? &base : NULL);
 	if (!rc && o.json && write_json(o.json, &pp, o.baseline ? &base : NULL)) {

@@ -46,13 +46,10 @@ int pp_cmd_solve(int argc, char **argv)
 			return usage(stdout, 0);
 		if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
 			const char *p = argv[++i];
-			if (!strcmp(p, "optimal"))
-				pol = PP_POLICY_OPTIMAL;
-			else if (!strcmp(p, "proportional"))
-				pol = PP_POLICY_PROPORTIONAL;
-			else if (!strcmp(p, "static"))
-				pol = PP_POLICY_STATIC;
-			else {
+			int k = pp_config_policy(p);
+			if (k >= 0 && k != PP_POLICY_GRID_PROPORTIONAL) {
+				pol = (enum pp_policy)k;
+			} else {
 				fprintf(stderr, "powerpark solve: --policy: expected optimal, "
 						"proportional or static, got '%s'\n", p);
 				return 2;

@@ -1,6 +1,6 @@
 /* names.c - the names a config may use: one namespace of unique names per
  * kind (power nodes, plant equipment, devices, outputs, tokens), and the
- * fixed vocabulary of job classes. */
+ * fixed vocabularies: job classes and policies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,24 @@
 #include "powerpark/config.h"
 
 static const char *const job_classes[PP_JOB_CLASSES] = {"training", "inference", "batch"};
+
+static const char *const policies[PP_POLICIES] = {"static", "proportional", "optimizer",
+						   "grid-proportional"};
+
+int pp_config_policy(const char *name)
+{
+	if (name && !strcmp(name, "optimal"))
+		return PP_POLICY_OPTIMAL; /* what `powerpark solve --policy` has always taken */
+	for (int i = 0; name && i < PP_POLICIES; i++)
+		if (!strcmp(policies[i], name))
+			return i;
+	return -1;
+}
+
+const char *pp_config_policy_name(int p)
+{
+	return p >= 0 && p < PP_POLICIES ? policies[p] : "?";
+}
 
 int pp_config_job_class(const char *name)
 {

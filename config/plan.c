@@ -17,13 +17,6 @@ struct ploader {
 	const char *dir;
 };
 
-static const char *const policy_names[] = {"static", "proportional", "optimizer"};
-
-const char *pp_plan_policy_name(enum pp_plan_policy p)
-{
-	return p < PP_PLAN_NPOLICIES ? policy_names[p] : "?";
-}
-
 /* A name from a fixed list; -1 and reported (with a suggestion) if not. */
 static int pick(struct ywalk *w, struct fy_node *n, const char *what, const char *const *names,
 		size_t count)
@@ -115,7 +108,10 @@ static void load_head(struct ploader *L, struct fy_node *root)
 		void *it = NULL;
 		struct fy_node *n;
 		while ((n = fy_node_sequence_iterate(pol, &it))) {
-			int i = pick(w, n, "policy", policy_names, PP_PLAN_NPOLICIES);
+			const char *names[PP_PLAN_POLICIES];
+			for (int q = 0; q < PP_PLAN_POLICIES; q++)
+				names[q] = pp_config_policy_name(q);
+			int i = pick(w, n, "policy", names, PP_PLAN_POLICIES);
 			if (i >= 0)
 				p->policies |= 1u << i;
 		}
@@ -459,7 +455,7 @@ enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags
 	p->seed = 1;
 	p->loss_budget = 0.02;
 	p->margin = 0.02;
-	p->policies = (1u << PP_PLAN_NPOLICIES) - 1;
+	p->policies = (1u << PP_PLAN_POLICIES) - 1;
 	p->host_w = 550;
 	p->search_step = 256;
 	p->utilization = 0.85;

@@ -99,18 +99,3 @@ enum pp_err pp_buf_array_grow(void *arr, size_t *cap, size_t need, size_t size)
 	*cap = nc;
 	return PP_OK;
 }
-
-enum pp_err pp_buf_json_str(struct pp_buf *b, const char *s)
-{
-	enum pp_err e = pp_buf_append(b, "\"", 1);
-	for (; !e && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			e = pp_buf_appendf(b, "\\%c", ch);
-		else if (ch < 0x20)
-			e = pp_buf_appendf(b, "\\u%04x", ch);
-		else
-			e = pp_buf_append(b, s, 1);
-	}
-	return e ? e : pp_buf_append(b, "\"", 1);
-}

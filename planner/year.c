@@ -361,7 +361,7 @@ static void fill_inst(struct year *y, const struct stepwx *w, double coef)
 		if (j->hall < 0)
 			continue;
 		const struct pp_plan_class *c = &y->p->classes[j->cls];
-		int flex = y->s->policy == PP_PLAN_OPTIMIZER && j->flex &&
+		int flex = y->s->policy == PP_POLICY_OPTIMAL && j->flex &&
 			   j->waited_h < c->max_delay_h;
 		size_t *grp = &y->group[(size_t)j->hall * nc + (size_t)j->cls];
 		if (!flex && *grp) {
@@ -416,7 +416,7 @@ static double policy_solve(struct year *y, const struct stepwx *w)
 		caps[i] = y->h[i].cap_kw;
 	}
 	double coef = (want_it > 0 ? want_cool / want_it : 0) + y->s->site->loss_frac;
-	enum pp_policy pol = y->s->policy == PP_PLAN_OPTIMIZER ? PP_POLICY_OPTIMAL
+	enum pp_policy pol = y->s->policy == PP_POLICY_OPTIMAL ? PP_POLICY_OPTIMAL
 							       : PP_POLICY_PROPORTIONAL;
 	/* The solver sees cooling as linear in IT; the plant is not. Bisect the
 	 * coefficient between one that crossed a limit and one that kept them,
@@ -723,7 +723,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 	}
 	if ((e = setup(&y, eb)))
 		goto out;
-	if (s->policy == PP_PLAN_STATIC) {
+	if (s->policy == PP_POLICY_STATIC) {
 		static_cap(&y);
 		r->static_cap_w = y.static_w;
 	}
@@ -735,7 +735,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 			e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		double grid = s->policy == PP_PLAN_STATIC ? policy_static(&y, &w)
+		double grid = s->policy == PP_POLICY_STATIC ? policy_static(&y, &w)
 							  : policy_solve(&y, &w);
 		account(&y, &w, grid);
 		retire(&y);

@@ -10,7 +10,7 @@
 #include "powerpark/curve.h"
 #include "powerpark/psychro.h"
 
-enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy, double hours,
+enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, double hours,
 			  struct pp_day **out, struct pp_errbuf *eb)
 {
 	*out = NULL;
@@ -84,7 +84,7 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy
 		pp_curve_class((enum pp_job_class)k, &d->curve[k]);
 	d->cool_ratio = 0.25;
 	d->alpha = 1;
-	if (policy == PP_DAY_POWERPARK) {
+	if (policy == PP_POLICY_OPTIMAL) {
 		struct pp_ctl_opts o = {.period_ms = d->dt * 1000, .lease_s = 3 * d->dt};
 		if ((e = pp_ctl_create(cfg, &o, &d->ctl, eb)))
 			goto fail;

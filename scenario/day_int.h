@@ -35,7 +35,7 @@ struct djob {
 struct pp_day {
 	const struct pp_config *cfg;
 	const struct pp_scenario *sc;
-	enum pp_day_policy policy;
+	enum pp_policy policy;
 	struct pp_ctl *ctl;
 	int dt;
 	long step, steps;

@@ -29,10 +29,6 @@ PP_WUR enum pp_err pp_buf_append(struct pp_buf *b, const void *p, size_t n);
 /* Appends printf-formatted text. */
 PP_WUR enum pp_err pp_buf_appendf(struct pp_buf *b, const char *fmt, ...) PP_PRINTF(2, 3);
 
-/* Appends s (borrowed) as a JSON string: quoted, with quotes, backslashes
- * and control characters escaped. */
-PP_WUR enum pp_err pp_buf_json_str(struct pp_buf *b, const char *s);
-
 /* Hands the storage to the caller (taken; free() it) and leaves b empty. */
 char *pp_buf_steal(struct pp_buf *b, size_t *len);
 

@@ -26,6 +26,28 @@ int pp_config_job_class(const char *name);
 /* The name of class c (static), or "?" for a value out of range. */
 const char *pp_config_job_class_name(int c);
 
+/* How GPU caps are chosen: powerpark's optimizer, or a baseline to compare
+ * it with. One list for the solver, the planner's years and the scenario
+ * day; "proportional" always keeps every limit. */
+enum pp_policy {
+	PP_POLICY_STATIC,       /* one cap fraction for every GPU, sized for all of
+				 * them at full demand; keeps every limit */
+	PP_POLICY_PROPORTIONAL, /* every running GPU capped by one common factor, the
+				 * highest that keeps every limit; nothing deferred */
+	PP_POLICY_OPTIMAL,      /* powerpark's optimizer: caps, deferral, shedding */
+	PP_POLICY_GRID_PROPORTIONAL, /* one common factor that keeps only the grid
+				 * meter under its limit, as a site without
+				 * powerpark does (the scenario day's baseline) */
+	PP_POLICIES
+};
+
+/* The policy called name (borrowed: "static", "proportional", "optimizer"
+ * or "optimal", "grid-proportional"), or -1. */
+int pp_config_policy(const char *name);
+
+/* The name of policy p (static), or "?" out of range. */
+const char *pp_config_policy_name(int p);
+
 struct pp_grid_event {
 	const char *name;
 	int64_t start_s, end_s; /* Unix seconds, UTC */

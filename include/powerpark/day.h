@@ -4,7 +4,7 @@
  * twice, under powerpark's controller and under proportional capping, and
  * prints them side by side (docs/run.md).
  *
- * Under PP_DAY_POWERPARK the controller is the one `powerpark optimize`
+ * Under PP_POLICY_OPTIMAL the controller is the one `powerpark optimize`
  * runs (control.h): every step the park's readings (rack power, the site
  * meter, weather, chiller alarms) are ingested as a collector would send
  * them, a cycle runs, and each rack applies the cap its agent leased, one
@@ -19,12 +19,6 @@
 #include "powerpark/ctl.h"
 #include "powerpark/err.h"
 #include "powerpark/output.h"
-
-enum pp_day_policy {
-	PP_DAY_POWERPARK,    /* the controller, with admission of deferrable jobs */
-	PP_DAY_PROPORTIONAL  /* every GPU capped by one factor to keep the grid meter
-				under its limit; jobs start when they arrive */
-};
 
 struct pp_day; /* opaque */
 
@@ -79,7 +73,7 @@ struct pp_day_now {
  * day) under policy; hours > 0 shortens or lengthens the scenario's own.
  * PP_ERR_CONFIG with a reason when the scenario cannot be placed (a hall
  * without room for its fixed jobs). */
-PP_WUR enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_day_policy policy,
+PP_WUR enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy,
 				 double hours, struct pp_day **out, struct pp_errbuf *eb);
 
 /* Frees the day; NULL is fine. */

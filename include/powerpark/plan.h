@@ -12,15 +12,9 @@
 #include "powerpark/gpu.h"
 #include "powerpark/plant.h"
 
-enum pp_plan_policy {
-	PP_PLAN_STATIC,       /* one cap all year, sized for every GPU at its cap in the worst hour */
-	PP_PLAN_PROPORTIONAL, /* every GPU capped by one factor each step; nothing deferred */
-	PP_PLAN_OPTIMIZER,    /* powerpark's solver each step: caps, deferral, shedding */
-	PP_PLAN_NPOLICIES
-};
-
-/* "static", "proportional", "optimizer". */
-const char *pp_plan_policy_name(enum pp_plan_policy p);
+/* The policies a plan compares: the first PP_PLAN_POLICIES of enum
+ * pp_policy (static, proportional, optimizer). */
+#define PP_PLAN_POLICIES (PP_POLICY_OPTIMAL + 1)
 
 enum pp_plan_pattern {
 	PP_PATTERN_FLAT,      /* the same arrival rate all year */
@@ -90,7 +84,7 @@ struct pp_plan {
 	double step_s, hours, loss_budget, margin;
 	int runs;
 	unsigned long seed;
-	unsigned policies;    /* bit p: enum pp_plan_policy p is compared */
+	unsigned policies;    /* bit p: enum pp_policy p is compared */
 	const struct pp_gpu_model *gpu;
 	int gpus, search_step;   /* fleet size; granularity of the GPU-count search */
 	double host_w;        /* per GPU: CPUs, memory, network, fans of its server */

@@ -14,7 +14,7 @@
 /* One simulated year of the report. */
 struct pp_report_run {
 	size_t site, design;
-	enum pp_plan_policy policy;
+	enum pp_policy policy;
 	unsigned long seed;
 	struct pp_year_result r;    /* hours kept for the first seed only */
 	char csv[128];              /* its CSV, relative to the output folder */

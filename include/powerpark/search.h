@@ -20,7 +20,7 @@ struct pp_search_point {
 /* The largest fleet within the loss budget for one site x design x policy. */
 struct pp_search_result {
 	size_t site, design;
-	enum pp_plan_policy policy;
+	enum pp_policy policy;
 	int best;                   /* 0: not even search_step GPUs fit */
 	int unbounded;              /* still within the budget at the largest size tried */
 	struct pp_search_point pts[PP_SEARCH_MAX_POINTS];

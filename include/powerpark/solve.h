@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "powerpark/config.h"
 #include "powerpark/err.h"
 #include "powerpark/inst.h"
 
@@ -35,18 +36,11 @@ struct pp_ans {
 	int iterations;        /* dual sweeps, for the curious */
 };
 
-/* The policy that chooses the caps: the optimizer, or a baseline for
- * comparison (both keep every limit too). */
-enum pp_policy {
-	PP_POLICY_OPTIMAL,
-	PP_POLICY_PROPORTIONAL, /* every running GPU capped by one common factor */
-	PP_POLICY_STATIC,       /* one uniform cap fraction sized for all at full demand */
-};
-
 /* Solves inst (borrowed, checked) with the policy into ans (written). Every
  * limit holds in the answer up to 1e-9 relative (checked after solving;
  * PP_ERR_ARG if the instance cannot be made feasible even by pausing every
- * job, i.e. base loads alone exceed a limit). */
+ * job, i.e. base loads alone exceed a limit). The solver plays static,
+ * proportional and optimal; PP_ERR_ARG for any other policy. */
 PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, struct pp_ans *ans,
 			    struct pp_errbuf *eb);
 

@@ -53,7 +53,7 @@ struct pp_year_spec {
 	const struct pp_plan_site *site;
 	const struct pp_plan_design *design;
 	const struct pp_weather *wx;
-	enum pp_plan_policy policy;
+	enum pp_policy policy;
 	int gpus;                           /* fleet size (the plan's, or a search's) */
 	unsigned long seed;                 /* job arrivals */
 	double step_s, hours;

@@ -14,6 +14,7 @@
 #include "powerpark/api.h"
 #include "powerpark/buf.h"
 #include "powerpark/clock.h"
+#include "powerpark/json.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
 #include "powerpark/net.h"
@@ -71,7 +72,7 @@ static enum MHD_Result fail(struct pp_api *a, struct MHD_Connection *con, unsign
 	struct pp_buf b;
 	pp_buf_init(&b);
 	enum pp_err e = pp_buf_appendf(&b, "{\"error\":");
-	e = e ? e : pp_buf_json_str(&b, msg);
+	e = e ? e : pp_json_quote(&b, msg, strlen(msg));
 	e = e ? e : pp_buf_appendf(&b, "}\n");
 	enum MHD_Result r = e ? MHD_NO : reply(a, con, status, "application/json", b.data, b.len);
 	pp_buf_free(&b);

@@ -10,6 +10,7 @@
 #include "control_int.h"
 #include "powerpark/config.h"
 #include "powerpark/curve.h"
+#include "powerpark/json.h"
 
 enum pp_err pp_ctl_assign(struct pp_ctl *c, const char *rack, const char *job, int cls,
 			  double weight, struct pp_errbuf *eb)
@@ -90,9 +91,9 @@ enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
 		if (!r->job[0])
 			continue;
 		e = pp_buf_appendf(out, "%s{\"job\":", first ? "" : ",");
-		e = e ? e : pp_buf_json_str(out, r->job);
+		e = e ? e : pp_json_quote(out, r->job, strlen(r->job));
 		e = e ? e : pp_buf_appendf(out, ",\"rack\":");
-		e = e ? e : pp_buf_json_str(out, r->cfg->name);
+		e = e ? e : pp_json_quote(out, r->cfg->name, strlen(r->cfg->name));
 		e = e ? e : pp_buf_appendf(out, ",\"class\":\"%s\",\"weight\":%g,\"gpus\":%d,"
 					   "\"cap_w\":%.0f,\"cap_max_w\":%.0f}",
 					   cls[r->cls], r->weight, r->cfg->gpus, r->cap_w,
@@ -103,10 +104,10 @@ enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out)
 	for (size_t i = 0; i < c->nheld && !e; i++) {
 		const struct chold *h = &c->held[i];
 		e = pp_buf_appendf(out, "%s{\"job\":", i ? "," : "");
-		e = e ? e : pp_buf_json_str(out, h->id);
+		e = e ? e : pp_json_quote(out, h->id, strlen(h->id));
 		e = e ? e : pp_buf_appendf(out, ",\"gpus\":%d,\"waiting_s\":%lld,\"reason\":", h->gpus,
 					   (long long)((now_ns - h->since_ns) / 1000000000));
-		e = e ? e : pp_buf_json_str(out, h->reason);
+		e = e ? e : pp_json_quote(out, h->reason, strlen(h->reason));
 		e = e ? e : pp_buf_append(out, "}", 1);
 	}
 	e = e ? e : pp_buf_appendf(out, "]}\n");
@@ -186,7 +187,7 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 	e = e ? e : pp_buf_appendf(out, ",\"halls\":[");
 	for (size_t h = 0; h < cfg->nhalls && h < PP_CTL_HIST_HALLS && !e; h++) {
 		e = pp_buf_appendf(out, "%s{\"name\":", h ? "," : "");
-		e = e ? e : pp_buf_json_str(out, cfg->halls[h].name);
+		e = e ? e : pp_json_quote(out, cfg->halls[h].name, strlen(cfg->halls[h].name));
 		e = e ? e : pp_buf_appendf(out, ",\"limit_kw\":%.1f", cfg->halls[h].limit_kw);
 		e = e ? e : series(c, out, "kw", offsetof(struct chist, hall_kw) + h * sizeof(float));
 		e = e ? e : pp_buf_append(out, "}", 1);
@@ -203,7 +204,7 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 	e = e ? e : pp_buf_appendf(out, "],\"plants\":[");
 	for (size_t p = 0; p < cfg->nplants && !e; p++) {
 		e = pp_buf_appendf(out, "%s{\"name\":", p ? "," : "");
-		e = e ? e : pp_buf_json_str(out, cfg->plants[p].name);
+		e = e ? e : pp_json_quote(out, cfg->plants[p].name, strlen(cfg->plants[p].name));
 		e = e ? e : pp_buf_appendf(out, ",\"capacity_kw\":%.1f,\"tripped\":[",
 					   isfinite(c->plants[p].capacity_kw) ? c->plants[p].capacity_kw : -1);
 		int first = 1;
@@ -212,7 +213,7 @@ enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out)
 				continue;
 			if (c->plants[p].tripped >> k & 1) {
 				e = first ? PP_OK : pp_buf_append(out, ",", 1);
-				e = e ? e : pp_buf_json_str(out, cfg->plants[p].equip[q].name);
+				e = e ? e : pp_json_quote(out, cfg->plants[p].equip[q].name, strlen(cfg->plants[p].equip[q].name));
 				first = 0;
 			}
 			k++;

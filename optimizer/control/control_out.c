@@ -11,6 +11,7 @@
 #include "control_int.h"
 #include "powerpark/config.h"
 #include "powerpark/inst.h"
+#include "powerpark/json.h"
 #include "powerpark/log.h"
 
 /* Caps fall at once. A rise waits until two cycles in a row asked for it
@@ -150,15 +151,15 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns, str
 	r->lease_until_ns = now_ns + (int64_t)c->opt.lease_s * 1000000000;
 	c->st.leases++;
 	enum pp_err e = pp_buf_appendf(out, "{\"node\":");
-	e = e ? e : pp_buf_json_str(out, node);
+	e = e ? e : pp_json_quote(out, node, strlen(node));
 	e = e ? e : pp_buf_appendf(out,
 				   ",\"lease_expires\":%lld,\"ttl_s\":%d,\"gpus\":%d,\"gpu_model\":",
 				   (long long)(r->lease_until_ns / 1000000000), c->opt.lease_s,
 				   r->cfg->gpus);
-	e = e ? e : pp_buf_json_str(out, r->gpu->name);
+	e = e ? e : pp_json_quote(out, r->gpu->name, strlen(r->gpu->name));
 	e = e ? e : pp_buf_appendf(out, ",\"cap_min_w\":%.0f,\"cap_max_w\":%.0f,\"caps\":[{\"job\":",
 				   r->gpu->cap_min_w, r->gpu->cap_max_w);
-	e = e ? e : pp_buf_json_str(out, r->job[0] ? r->job : r->cfg->name);
+	e = e ? e : pp_json_quote(out, r->job[0] ? r->job : r->cfg->name, strlen(r->job[0] ? r->job : r->cfg->name));
 	/* The power floor of the job's class damps a synchronous job's swing;
 	 * the hold-down rate keeps its end from dropping the site faster than
 	 * its ramp. Agents apply both through GPU power smoothing. */
@@ -176,7 +177,7 @@ static enum pp_err level(struct pp_buf *b, const char *name, double limit_kw, do
 {
 	double usable = limit_kw * (1 - margin);
 	enum pp_err e = pp_buf_appendf(b, "%s{\"name\":", comma ? "," : "");
-	e = e ? e : pp_buf_json_str(b, name);
+	e = e ? e : pp_json_quote(b, name, strlen(name));
 	e = e ? e : pp_buf_appendf(b, ",\"limit_kw\":");
 	e = e ? e : jnum(b, limit_kw);
 	e = e ? e : pp_buf_appendf(b, ",\"usable_kw\":");
@@ -212,11 +213,11 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	double grid_meas = c->grid_meas_ns ? c->grid_meas_kw : NAN;
 	double lim = pp_ctl_limit_at(c, now_ns);
 	enum pp_err e = pp_buf_appendf(out, "{\"site\":");
-	e = e ? e : pp_buf_json_str(out, cfg->site.name);
+	e = e ? e : pp_json_quote(out, cfg->site.name, strlen(cfg->site.name));
 	e = e ? e : pp_buf_appendf(out, ",\"time\":%lld,\"status\":\"%s\",\"binding\":",
 				   (long long)(now_ns / 1000000000),
 				   c->st.shedding ? "shedding" : c->st.cycles ? "ok" : "starting");
-	e = e ? e : pp_buf_json_str(out, c->binding);
+	e = e ? e : pp_json_quote(out, c->binding, strlen(c->binding));
 	e = e ? e : pp_buf_appendf(out, ",\"stale_racks\":%d,\"grid\":", c->st.stale_racks);
 	e = e ? e : level(out, "grid", lim, grid_meas, c->grid_alloc_kw, m, 0);
 	const char *kinds[] = {"halls", "rows", "racks"};
@@ -432,13 +433,13 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t
 	}
 	if (best >= 0 && (want < 0 || best == want)) {
 		e = pp_buf_appendf(out, "{\"decision\":\"admit\",\"hall\":");
-		e = e ? e : pp_buf_json_str(out, cfg->halls[best].name);
+		e = e ? e : pp_json_quote(out, cfg->halls[best].name, strlen(cfg->halls[best].name));
 		e = e ? e : pp_buf_appendf(out, ",\"cap_w\":%.0f,\"reason\":\"fits under every limit "
 					   "now (binding: %s)\"}\n", best_cap,
 					   c->binding[0] ? c->binding : "none");
 	} else if (best >= 0) {
 		e = pp_buf_appendf(out, "{\"decision\":\"place\",\"hall\":");
-		e = e ? e : pp_buf_json_str(out, cfg->halls[best].name);
+		e = e ? e : pp_json_quote(out, cfg->halls[best].name, strlen(cfg->halls[best].name));
 		e = e ? e : pp_buf_appendf(out, ",\"cap_w\":%.0f,\"reason\":\"hall %s has no room "
 					   "for %lld GPUs at their floor\"}\n", best_cap,
 					   cfg->halls[want].name, gpus);

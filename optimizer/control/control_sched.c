@@ -11,6 +11,7 @@
 #include "control_int.h"
 #include "powerpark/config.h"
 #include "powerpark/curve.h"
+#include "powerpark/json.h"
 #include "powerpark/log.h"
 
 #define PP_CTL_MAX_EVENTS 1024
@@ -93,7 +94,7 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len, in
 	       ev->id, ev->limit_kw, (long long)start, (long long)end,
 	       in_force ? " (in force now)" : "");
 	e = pp_buf_appendf(out, "{\"id\":");
-	e = e ? e : pp_buf_json_str(out, ev->id);
+	e = e ? e : pp_json_quote(out, ev->id, strlen(ev->id));
 	e = e ? e : pp_buf_appendf(out, ",\"limit_kw\":%.3f,\"start\":%lld,\"end\":%lld,"
 				   "\"in_force\":%s,\"limit_in_force_kw\":%.3f}\n", ev->limit_kw,
 				   (long long)start, (long long)end, in_force ? "true" : "false",
@@ -168,7 +169,7 @@ enum pp_err pp_ctl_signal_metrics(struct pp_ctl *c, struct pp_buf *out)
 			double v[] = {ev->limit_kw, ev->response_s, ev->held_max_kw,
 				      ev->deferred_gpu_s};
 			e = pp_buf_appendf(out, "%s{event=", m[k].name);
-			e = e ? e : pp_buf_json_str(out, ev->id);
+			e = e ? e : pp_json_quote(out, ev->id, strlen(ev->id));
 			e = e ? e : isnan(v[k]) ? pp_buf_appendf(out, "} NaN\n")
 						: pp_buf_appendf(out, "} %.3f\n", v[k]);
 		}
@@ -242,7 +243,7 @@ static enum pp_err sync_running(struct pp_ctl *c, json_t *job, struct pp_buf *ig
 		struct crack *r = pp_ctl_rack(c, name);
 		if (!r) {
 			e = pp_buf_appendf(ignored, "%s", ignored->len ? "," : "");
-			e = e ? e : pp_buf_json_str(ignored, name);
+			e = e ? e : pp_json_quote(ignored, name, strlen(name));
 			if (e)
 				return e;
 			continue;
@@ -316,10 +317,10 @@ static enum pp_err sync_pending(struct pp_ctl *c, json_t *pend, int64_t now_ns,
 					h->since_ns = c->held[k].since_ns;
 		}
 		e = pp_buf_appendf(out, "%s{\"id\":", i ? "," : "");
-		e = e ? e : pp_buf_json_str(out, id);
+		e = e ? e : pp_json_quote(out, id, strlen(id));
 		e = e ? e : pp_buf_appendf(out, ",\"decision\":\"%s\",\"reason\":",
 					   start ? "start" : "hold");
-		e = e ? e : pp_buf_json_str(out, reason);
+		e = e ? e : pp_json_quote(out, reason, strlen(reason));
 		e = e ? e : pp_buf_append(out, "}", 1);
 		if (e)
 			break;
@@ -354,7 +355,7 @@ enum pp_err pp_ctl_sync(struct pp_ctl *c, const char *json, size_t len, int64_t 
 		struct crack *r = pp_ctl_rack(c, json_string_value(v));
 		if (!r) {
 			e = pp_buf_appendf(&ignored, "%s", ignored.len ? "," : "");
-			e = e ? e : pp_buf_json_str(&ignored, json_string_value(v));
+			e = e ? e : pp_json_quote(&ignored, json_string_value(v), strlen(json_string_value(v)));
 		} else {
 			r->job[0] = 0;
 			r->idle = 1;
@@ -367,7 +368,7 @@ enum pp_err pp_ctl_sync(struct pp_ctl *c, const char *json, size_t len, int64_t 
 		if (!e)
 			e = sync_running(c, v, &ignored);
 	e = e ? e : pp_buf_appendf(out, "{\"binding\":");
-	e = e ? e : pp_buf_json_str(out, c->binding);
+	e = e ? e : pp_json_quote(out, c->binding, strlen(c->binding));
 	e = e ? e : pp_buf_appendf(out, ",\"grid_limit_kw\":%.3f,\"pending\":[",
 				   pp_ctl_limit_at(c, now_ns));
 	e = e ? e : sync_pending(c, json_object_get(root, "pending"), now_ns, out);
@@ -384,7 +385,8 @@ enum pp_err pp_ctl_sync(struct pp_ctl *c, const char *json, size_t len, int64_t 
 				cap = fmin(cap, r->cap_w);
 		}
 		e = e ? e : pp_buf_appendf(out, "%s{\"id\":", i ? "," : "");
-		e = e ? e : pp_buf_json_str(out, json_string_value(json_object_get(v, "id")));
+		const char *jid = json_string_value(json_object_get(v, "id"));
+		e = e ? e : pp_json_quote(out, jid, strlen(jid));
 		e = e ? e : isfinite(cap) ? pp_buf_appendf(out, ",\"cap_w\":%.1f}", cap)
 					  : pp_buf_appendf(out, ",\"cap_w\":null}");
 	}

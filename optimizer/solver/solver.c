@@ -885,6 +885,9 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 		     struct pp_errbuf *eb)
 {
 	memset(a, 0, sizeof *a);
+	if (pol != PP_POLICY_OPTIMAL && pol != PP_POLICY_PROPORTIONAL && pol != PP_POLICY_STATIC)
+		return pp_err_set(eb, PP_ERR_ARG, "policy '%s' is not one the solver plays",
+				  pp_config_policy_name((int)pol));
 	int64_t t0 = pp_clock_mono_ns();
 	gsl_set_error_handler_off();
 	struct solver S;

@@ -297,7 +297,7 @@ static int cmp_d(const void *a, const void *b)
 typedef double (*metric_fn)(const struct pp_year_result *r);
 
 static struct range over_seeds(const struct pp_report *rep, size_t site, size_t design,
-			       enum pp_plan_policy pol, metric_fn m)
+			       enum pp_policy pol, metric_fn m)
 {
 	double v[1024];
 	int n = 0;
@@ -344,7 +344,7 @@ static const char *rng(char *buf, size_t len, struct range r, int dec)
 }
 
 static const struct pp_search_result *find_search(const struct pp_report *rep, size_t s,
-						size_t d, enum pp_plan_policy p)
+						size_t d, enum pp_policy p)
 {
 	for (size_t i = 0; i < rep->nsearch; i++)
 		if (rep->search[i].site == s && rep->search[i].design == d &&
@@ -354,7 +354,7 @@ static const struct pp_search_result *find_search(const struct pp_report *rep, s
 }
 
 static const struct pp_report_run *first_run(const struct pp_report *rep, size_t s, size_t d,
-					   enum pp_plan_policy p)
+					   enum pp_policy p)
 {
 	for (size_t i = 0; i < rep->nruns; i++)
 		if (rep->runs[i].site == s && rep->runs[i].design == d &&
@@ -364,12 +364,12 @@ static const struct pp_report_run *first_run(const struct pp_report *rep, size_t
 }
 
 /* The policy a candidate is judged by: the optimizer when compared. */
-static enum pp_plan_policy lead_policy(const struct pp_plan *p)
+static enum pp_policy lead_policy(const struct pp_plan *p)
 {
-	for (int k = PP_PLAN_NPOLICIES - 1; k >= 0; k--)
+	for (int k = PP_PLAN_POLICIES - 1; k >= 0; k--)
 		if (p->policies & (1u << k))
-			return (enum pp_plan_policy)k;
-	return PP_PLAN_OPTIMIZER;
+			return (enum pp_policy)k;
+	return PP_POLICY_OPTIMAL;
 }
 
 struct cand {
@@ -398,7 +398,7 @@ static const char *gpus_text(char *buf, size_t len, const struct cand *c)
 static size_t candidates(const struct pp_report *rep, struct cand *out)
 {
 	const struct pp_plan *p = rep->plan;
-	enum pp_plan_policy lead = lead_policy(p);
+	enum pp_policy lead = lead_policy(p);
 	size_t n = 0;
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t d = 0; d < p->ndesigns; d++) {
@@ -482,7 +482,7 @@ static void summary_csv(FILE *f, const struct pp_report *rep)
 		fprintf(f, "%s,%s,%s,%lu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.3f,%.4f,%.2f,%.2f,%.2f,"
 			   "%.1f,%.1f,%.4f,%ld,%ld,%ld,%.2f,%.2f,%ld,%.1f,%ld,%.6f,%.3f,%.1f,%.4f,%.3f,%s\n",
 			p->sites[u->site].name, p->designs[u->design].name,
-			pp_plan_policy_name(u->policy), u->seed, p->gpus, r->grid_kwh / 1e3,
+			pp_config_policy_name(u->policy), u->seed, p->gpus, r->grid_kwh / 1e3,
 			r->peak_kw / 1e3, r->it_kwh / 1e3, r->cooling_kwh / 1e3, r->other_kwh / 1e3,
 			r->pue, r->water_l / 1e3, r->wue, r->at_grid_h, r->at_cooling_h, r->at_hall_h,
 			r->delivered_gpu_h, r->lost_gpu_h, 100 * r->loss, r->jobs, r->jobs_done,
@@ -504,7 +504,7 @@ static void search_csv(FILE *f, const struct pp_report *rep)
 		const struct pp_search_result *q = &rep->search[i];
 		for (size_t k = 0; k < q->npts; k++)
 			fprintf(f, "%s,%s,%s,%d,%.4f,%d,%d,%d\n", p->sites[q->site].name,
-				p->designs[q->design].name, pp_plan_policy_name(q->policy),
+				p->designs[q->design].name, pp_config_policy_name(q->policy),
 				q->pts[k].gpus, 100 * q->pts[k].loss, q->pts[k].loss <= rep->loss_budget,
 				q->best, q->unbounded);
 	}
@@ -519,10 +519,10 @@ static int cmp_desc(const void *a, const void *b)
 static int charts(const char *dir, const struct pp_report *rep, struct doc *d)
 {
 	const struct pp_plan *p = rep->plan;
-	enum pp_plan_policy lead = lead_policy(p);
+	enum pp_policy lead = lead_policy(p);
 	char path[1024];
 	size_t ncand = p->nsites * p->ndesigns;
-	struct pp_series *se = calloc(ncand * PP_PLAN_NPOLICIES + p->nsites + 1, sizeof *se);
+	struct pp_series *se = calloc(ncand * PP_PLAN_POLICIES + p->nsites + 1, sizeof *se);
 	double *buf = calloc((ncand + p->nsites + 1) * 2 * 8784, sizeof *buf);
 	int rc = -1;
 	if (!se || !buf)
@@ -614,7 +614,7 @@ static int charts(const char *dir, const struct pp_report *rep, struct doc *d)
 			const struct pp_search_result *q = &rep->search[i];
 			struct pp_series *z = &se[g.nseries];
 			snprintf(z->name, sizeof z->name, "%s / %s, %s", p->sites[q->site].name,
-				 p->designs[q->design].name, pp_plan_policy_name(q->policy));
+				 p->designs[q->design].name, pp_config_policy_name(q->policy));
 			z->color = pp_svg_color(g.nseries++);
 			z->markers = 1;
 			z->dashed = q->policy != lead;
@@ -669,7 +669,7 @@ static int charts(const char *dir, const struct pp_report *rep, struct doc *d)
 			pp_report_slug(p->designs[k].name, b, sizeof b);
 			snprintf(path, sizeof path, "%s/headroom-%s-%s.svg", dir, a, b);
 			snprintf(title, sizeof title, "Grid headroom, %s / %s, %s policy",
-				 p->sites[s].name, p->designs[k].name, pp_plan_policy_name(lead));
+				 p->sites[s].name, p->designs[k].name, pp_config_policy_name(lead));
 			if (pp_svg_headroom(path, title, &u->r))
 				goto out;
 			text(d, B_IMG, "headroom-%s-%s.svg", a, b);
@@ -684,7 +684,7 @@ out:
 static void build(struct doc *d, const struct pp_report *rep)
 {
 	const struct pp_plan *p = rep->plan;
-	enum pp_plan_policy lead = lead_policy(p);
+	enum pp_policy lead = lead_policy(p);
 	char t[256], b1[64], b2[64], b3[64], b4[64], b5[64];
 	snprintf(t, sizeof t, "Plan: %s", p->name);
 	heading(d, 1, t);
@@ -702,7 +702,7 @@ static void build(struct doc *d, const struct pp_report *rep)
 	heading(d, 2, "Ranking");
 	char gh[96];
 	snprintf(gh, sizeof gh, "GPUs within %.1f %% loss (%s)", 100 * rep->loss_budget,
-		 pp_plan_policy_name(lead));
+		 pp_config_policy_name(lead));
 	const char *rh[] = {"rank", "site", "design", gh, "grid GWh", "peak MW", "PUE",
 			    "WUE L/kWh", "h at grid limit", "h at cooling limit", "GPU-h lost %"};
 	struct block *tb = table(d, 11, rh);
@@ -730,16 +730,16 @@ static void build(struct doc *d, const struct pp_report *rep)
 	tb = table(d, 11, ph);
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t k = 0; k < p->ndesigns; k++)
-			for (int q = 0; q < PP_PLAN_NPOLICIES; q++) {
+			for (int q = 0; q < PP_PLAN_POLICIES; q++) {
 				if (!(p->sites[s].designs & (1u << k)) || !(p->policies & (1u << q)))
 					continue;
-				enum pp_plan_policy pq = (enum pp_plan_policy)q;
+				enum pp_policy pq = (enum pp_policy)q;
 				const struct pp_report_run *u = first_run(rep, s, k, pq);
 				char sc[32] = "-";
-				if (pq == PP_PLAN_STATIC && u)
+				if (pq == PP_POLICY_STATIC && u)
 					snprintf(sc, sizeof sc, "%.0f", u->r.static_cap_w);
 				row(d, tb, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", p->sites[s].name,
-				    p->designs[k].name, pp_plan_policy_name(pq),
+				    p->designs[k].name, pp_config_policy_name(pq),
 				    rng(b1, sizeof b1, over_seeds(rep, s, k, pq, m_grid_gwh), 1),
 				    rng(b2, sizeof b2, over_seeds(rep, s, k, pq, m_cool_gwh), 2),
 				    rng(b3, sizeof b3, over_seeds(rep, s, k, pq, m_pue), 3),
@@ -757,7 +757,7 @@ static void build(struct doc *d, const struct pp_report *rep)
 			char g[32];
 			struct cand tmp = {.gpus = q->best, .unbounded = q->unbounded};
 			row(d, tb, "%s|%s|%s|%s|%zu", p->sites[q->site].name,
-			    p->designs[q->design].name, pp_plan_policy_name(q->policy),
+			    p->designs[q->design].name, pp_config_policy_name(q->policy),
 			    gpus_text(g, sizeof g, &tmp), q->npts);
 		}
 	}
@@ -795,7 +795,7 @@ static void runs_table(struct doc *d, const struct pp_report *rep)
 		const struct pp_year_result *r = &u->r;
 		row(d, tb, "%s|%s|%s|%lu|%.1f|%.1f|%.1f|%.3f|%.4f|%.1f|%.0f|%.0f|%s",
 		    p->sites[u->site].name, p->designs[u->design].name,
-		    pp_plan_policy_name(u->policy), u->seed, r->grid_kwh / 1e3, r->it_kwh / 1e3,
+		    pp_config_policy_name(u->policy), u->seed, r->grid_kwh / 1e3, r->it_kwh / 1e3,
 		    r->cooling_kwh / 1e3, r->peak_kw / 1e3, r->pue, r->water_l / 1e3,
 		    r->delivered_gpu_h, r->lost_gpu_h, u->csv);
 	}
