@@ -55,9 +55,10 @@ HEADERS = {
 HEADER_ROOM = {h: r for r, hs in HEADERS.items() for h in hs}
 
 # Where JSON (jansson) may appear: the API, the instance reader and writer
-# of `powerpark solve`, the Slurm adapter's HTTP client, and the tests.
+# of `powerpark solve`, the HTTP clients of the API (the Slurm adapter's and
+# the node agent's lease), and the tests.
 JSON_OK = [r"^optimizer/api/", r"^optimizer/solver/inst_json\.c$", r"^sched/adapter_http\.c$",
-           r"^tests/", r"^bench/"]
+           r"^agent/lease_json\.c$", r"^tests/", r"^bench/"]
 
 MAX_FILE = 800
 MAX_FUNC = 120
