@@ -16,6 +16,9 @@
 #include "powerpark/solve.h"
 #include "../tests/glpk_ref.h"
 
+#define PP_BENCH_ID 48    /* longest id, with its NUL */
+#define PP_BENCH_PLACE 20 /* most racks a job spans */
+
 static unsigned long long rs = 88172645463325252ULL;
 static double U(void)
 {
@@ -25,36 +28,44 @@ static double U(void)
 	return (double)(rs >> 11) / 9007199254740992.0;
 }
 
-__attribute__((format(printf, 1, 2))) static char *idf(const char *fmt, ...)
+/* The id fmt names, in a buffer of the caller's (returned). */
+__attribute__((format(printf, 2, 3))) static const char *idf(char *buf, const char *fmt, ...)
 {
-	char buf[48];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vsnprintf(buf, PP_BENCH_ID, fmt, ap);
 	va_end(ap);
-	return strdup(buf);
+	return buf;
+}
+
+/* Exits on a builder's failure: the bench's parks are always valid. */
+static void built(enum pp_err e)
+{
+	if (e) {
+		fprintf(stderr, "bench_solve: building the park: %s\n", pp_err_str(e));
+		exit(1);
+	}
 }
 
 static void park(struct pp_inst *in, int gpus)
 {
-	memset(in, 0, sizeof *in);
+	pp_inst_init(in);
 	int racks = gpus / 64, halls = 5, rows_per = (racks + 5 * 16 - 1) / (5 * 16);
 	if (racks < halls)
 		racks = halls;
-	in->nodes = calloc((size_t)(1 + halls + halls * rows_per + racks), sizeof *in->nodes);
 	in->margin = 0.02;
-	in->nodes[in->nnodes++] = (struct pp_inst_node){strdup("site"), -1, 0, 200};
+	char id[PP_BENCH_ID];
+	built(pp_inst_add_node(in, "site", -1, 0, 200));
 	int *rack = calloc((size_t)racks, sizeof *rack), nr = 0;
 	for (int h = 0; h < halls; h++) {
 		int hi = (int)in->nnodes;
-		in->nodes[in->nnodes++] = (struct pp_inst_node){idf("h%d", h), 0, 0, 50};
+		built(pp_inst_add_node(in, idf(id, "h%d", h), 0, 0, 50));
 		for (int r = 0; r < rows_per && nr < racks; r++) {
 			int ri = (int)in->nnodes;
-			in->nodes[in->nnodes++] = (struct pp_inst_node){idf("h%d-r%d", h, r), hi, 0, 0};
+			built(pp_inst_add_node(in, idf(id, "h%d-r%d", h, r), hi, 0, 0));
 			for (int k = 0; k < 16 && nr < racks && nr < (h + 1) * racks / halls; k++) {
 				rack[nr++] = (int)in->nnodes;
-				in->nodes[in->nnodes++] =
-					(struct pp_inst_node){idf("k%d-%d", h * 1000 + r, k), ri, 0, 3.5};
+				built(pp_inst_add_node(in, idf(id, "k%d-%d", h * 1000 + r, k), ri, 0, 3.5));
 			}
 		}
 	}
@@ -63,22 +74,21 @@ static void park(struct pp_inst *in, int gpus)
 	int *free_g = calloc((size_t)racks, sizeof *free_g);
 	for (int k = 0; k < racks; k++)
 		free_g[k] = 64;
-	in->jobs = calloc((size_t)racks * 8 + 1, sizeof *in->jobs);
 	int cur = 0;
 	while (cur < racks) {
 		static const int sizes[] = {8, 8, 8, 8, 16, 16, 32, 32, 64, 128};
 		int want = sizes[(int)(U() * 10)];
-		struct pp_inst_job *j = &in->jobs[in->njobs];
-		j->place = calloc(20, sizeof *j->place);
-		while (want > 0 && cur < racks && j->nplace < 20) {
+		struct pp_inst_place place[PP_BENCH_PLACE];
+		struct pp_inst_job job = {.place = place}, *j = &job;
+		while (want > 0 && cur < racks && j->nplace < PP_BENCH_PLACE) {
 			int take = want < free_g[cur] ? want : free_g[cur];
-			j->place[j->nplace++] = (struct pp_inst_place){rack[cur], take};
+			place[j->nplace++] = (struct pp_inst_place){rack[cur], take};
 			free_g[cur] -= take;
 			want -= take;
 			if (!free_g[cur])
 				cur++;
 		}
-		j->id = idf("j%zu", in->njobs);
+		j->id = idf(id, "j%zu", in->njobs);
 		double cls = U();
 		j->weight = cls < 0.3 ? 3 : cls < 0.8 ? 1 : 0.5;
 		j->flexible = cls >= 0.8;
@@ -92,7 +102,7 @@ static void park(struct pp_inst *in, int gpus)
 			j->curve_p[k] = p;
 			j->curve_t[k] = 1 - exp(-(p / 700 - x0) / s);
 		}
-		in->njobs++;
+		built(pp_inst_add_job(in, j));
 	}
 	/* Limits: racks at 36 kW (some bind at full demand), halls and the grid
 	 * at about 85 % of the full draw. */
@@ -120,21 +130,17 @@ static void park(struct pp_inst *in, int gpus)
 	in->grid_cooling = 0.2;
 	in->grid_other_kw = 300;
 	in->grid_limit_kw = (site * 0.85 + 250) * 1.2 + 300;
-	in->nplants = 2;
-	in->plants = calloc(2, sizeof *in->plants);
-	for (int q = 0; q < 2; q++) {
-		in->plants[q].id = idf("plant%d", q);
-		in->plants[q].nodes = calloc(5, sizeof(int));
-	}
 	/* Two plants: even halls and odd halls (found by their names). */
 	for (int q = 0; q < 2; q++) {
-		for (size_t n = 0; n < in->nnodes; n++)
-			if (in->nodes[n].parent == 0 && (atoi(in->nodes[n].id + 1) % 2) == q)
-				in->plants[q].nodes[in->plants[q].nnodes++] = (int)n;
+		int nodes[8];
+		size_t n = 0;
+		for (size_t k = 0; k < in->nnodes; k++)
+			if (in->nodes[k].parent == 0 && (atoi(in->nodes[k].id + 1) % 2) == q)
+				nodes[n++] = (int)k;
 		double d = 0;
-		for (size_t m = 0; m < in->plants[q].nnodes; m++)
-			d += draw[in->plants[q].nodes[m]];
-		in->plants[q].capacity_kw = d * 0.95 + 100;
+		for (size_t m = 0; m < n; m++)
+			d += draw[nodes[m]];
+		built(pp_inst_add_plant(in, idf(id, "plant%d", q), d * 0.95 + 100, nodes, n));
 	}
 	free(draw);
 	free(rack);

@@ -45,12 +45,11 @@ struct year {
 	double queued_gpus;
 	double static_w, margin, dt;
 	int min_gpus;                     /* the smallest job */
-	struct pp_inst in;
+	struct pp_inst in;                /* this step's, rebuilt in its storage */
 	size_t *inst_job;                 /* job (index in j) -> its instance job */
 	size_t *group;                    /* (hall, class) -> instance job + 1, 0: none */
-	struct pp_inst_place *pl;         /* one per instance job */
 	struct pp_ans_job *best;          /* per job: the best answer that kept the limits */
-	size_t cap_inst;                  /* room in the four arrays above */
+	size_t cap_inst;                  /* room in inst_job and best */
 	double *caps;                     /* per hall: plant capacity the solver sees */
 	double delay_sum;
 	long delay_n;
@@ -298,25 +297,20 @@ static int arrive(struct year *y, double t)
 	return place(y);
 }
 
-/* Room in the instance for every job (grown with the jobs' array). */
+/* Room for every job in the maps to and from the instance (grown with
+ * the jobs' array). */
 static int inst_grow(struct year *y)
 {
 	size_t n = y->capj + 1;
 	if (n <= y->cap_inst)
 		return 0;
-	void *a = realloc(y->in.jobs, n * sizeof *y->in.jobs);
-	if (a)
-		y->in.jobs = a;
 	void *b = realloc(y->inst_job, n * sizeof *y->inst_job);
 	if (b)
 		y->inst_job = b;
-	void *c = realloc(y->pl, n * sizeof *y->pl);
-	if (c)
-		y->pl = c;
 	void *d = realloc(y->best, n * sizeof *y->best);
 	if (d)
 		y->best = d;
-	if (!a || !b || !c || !d)
+	if (!b || !d)
 		return -1;
 	y->cap_inst = n;
 	return 0;
@@ -324,36 +318,36 @@ static int inst_grow(struct year *y)
 
 static enum pp_err build_inst(struct year *y, struct pp_errbuf *eb)
 {
-	size_t nn = y->nh + 1;
-	y->in.nodes = calloc(nn, sizeof *y->in.nodes);
-	y->in.plants = calloc(y->nh + 1, sizeof *y->in.plants);
-	int *pn = calloc(y->nh + 1, sizeof *pn);
 	y->caps = calloc(y->nh + 1, sizeof *y->caps);
 	y->group = calloc(y->nh * y->p->nclasses + 1, sizeof *y->group);
-	if (!y->in.nodes || !y->in.plants || !pn || !y->caps || !y->group) {
-		free(pn);
+	if (!y->caps || !y->group)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	}
-	y->in.nnodes = nn;
-	y->in.nplants = y->nh;
-	y->in.margin = y->margin;
-	y->in.nodes[0] = (struct pp_inst_node){(char *)"site", -1, big_kw, 0};
-	for (size_t i = 0; i < y->nh; i++) {
-		y->in.nodes[i + 1] = (struct pp_inst_node){(char *)"hall", 0, y->h[i].limit_kw,
-							   y->h[i].base_kw};
-		pn[i] = (int)i + 1;
-		y->in.plants[i] = (struct pp_inst_plant){(char *)"plant", &pn[i], 1, 1};
-	}
 	return PP_OK;
 }
 
 /* The instance of this step, power above idle (the idle draw of every GPU
- * is in its hall's base). Jobs that must run are interchangeable within a
- * hall and class (same curve, demand and weight), so they are one instance
- * job: the same optimum, and far fewer jobs for the solver. A job that may
- * wait stays on its own: deferring it is a decision about it alone. */
-static void fill_inst(struct year *y, const struct stepwx *w, double coef)
+ * is in its hall's base): the site over the halls, each hall's plant at
+ * the capacity in y->caps, the jobs. Jobs that must run are
+ * interchangeable within a hall and class (same curve, demand and weight),
+ * so they are one instance job: the same optimum, and far fewer jobs for
+ * the solver. A job that may wait stays on its own: deferring it is a
+ * decision about it alone. Returns -1 when out of memory. */
+static int fill_inst(struct year *y, const struct stepwx *w, double coef)
 {
+	struct pp_inst *in = &y->in;
+	pp_inst_reset(in);
+	in->margin = y->margin;
+	in->grid_limit_kw = isfinite(w->limit) ? w->limit : big_kw;
+	in->grid_other_kw = y->s->site->other_kw;
+	in->grid_cooling = coef;
+	if (pp_inst_add_node(in, "site", -1, big_kw, 0))
+		return -1;
+	for (size_t i = 0; i < y->nh; i++) {
+		int node = (int)i + 1;
+		if (pp_inst_add_node(in, "hall", 0, y->h[i].limit_kw, y->h[i].base_kw) ||
+		    pp_inst_add_plant(in, "plant", fmax(y->caps[i], 1e-3), &node, 1))
+			return -1;
+	}
 	size_t n = 0, nc = y->p->nclasses;
 	memset(y->group, 0, y->nh * nc * sizeof *y->group);
 	for (size_t k = 0; k < y->nj; k++) {
@@ -366,22 +360,20 @@ static void fill_inst(struct year *y, const struct stepwx *w, double coef)
 		size_t *grp = &y->group[(size_t)j->hall * nc + (size_t)j->cls];
 		if (!flex && *grp) {
 			y->inst_job[k] = *grp - 1;
-			y->pl[*grp - 1].gpus += j->gpus;
+			in->jobs[*grp - 1].place[0].gpus += j->gpus;
 			continue;
 		}
-		struct pp_inst_job *ij = &y->in.jobs[n];
-		*ij = y->tmpl[j->cls];
-		y->pl[n] = (struct pp_inst_place){j->hall + 1, j->gpus};
-		ij->place = &y->pl[n];
-		ij->flexible = flex;
+		struct pp_inst_job ij = y->tmpl[j->cls];
+		struct pp_inst_place pl = {j->hall + 1, j->gpus};
+		ij.place = &pl;
+		ij.flexible = flex;
+		if (pp_inst_add_job(in, &ij))
+			return -1;
 		if (!flex)
 			*grp = n + 1;
 		y->inst_job[k] = n++;
 	}
-	y->in.njobs = n;
-	y->in.grid_limit_kw = isfinite(w->limit) ? w->limit : big_kw;
-	y->in.grid_other_kw = y->s->site->other_kw;
-	y->in.grid_cooling = coef;
+	return 0;
 }
 
 /* Caps by the solver under the optimizer or proportional policy, re-solved
@@ -424,12 +416,10 @@ static double policy_solve(struct year *y, const struct stepwx *w)
 	double ok_coef = NAN, bad_coef = NAN;
 	int have = 0;
 	for (int iter = 0; iter < 8; iter++) {
-		fill_inst(y, w, coef);
-		for (size_t i = 0; i < y->nh; i++)
-			y->in.plants[i].capacity_kw = fmax(caps[i], 1e-3);
 		struct pp_ans a;
 		struct pp_errbuf eb;
-		if (pp_solve(&y->in, pol, &a, &eb))
+		/* Out of memory ends the search as a failed solve does. */
+		if (fill_inst(y, w, coef) || pp_solve(&y->in, pol, &a, &eb))
 			break;
 		for (size_t k = 0; k < y->nj; k++) {
 			struct yjob *j = &y->j[k];
@@ -682,7 +672,7 @@ static enum pp_err setup(struct year *y, struct pp_errbuf *eb)
 		y->want_thr[c] = pp_curve_table_eval(&y->curve[c], y->want_w[c]);
 		struct pp_inst_job *t = &y->tmpl[c];
 		const struct pp_gpu_model *g = y->g;
-		t->id = (char *)"job";
+		t->id = "job";
 		t->weight = p->classes[c].weight;
 		t->p_min_w = g->cap_min_w - g->idle_w;
 		t->p_max_w = g->cap_max_w - g->idle_w;
@@ -713,6 +703,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct year y = {.s = s, .p = s->plan, .g = s->plan->gpu, .r = r,
 			 .margin = s->plan->margin, .dt = s->step_s / 3600};
+	pp_inst_init(&y.in);
 	enum pp_err e = PP_OK;
 	/* The hours hold the year; its totals are summed from them. */
 	r->nhours = (size_t)ceil(s->hours - 1e-9);
@@ -776,16 +767,11 @@ out:
 	free(y.arr);
 	free(y.j);
 	free(y.q);
-	free(y.in.jobs);
+	pp_inst_free(&y.in);
 	free(y.inst_job);
-	free(y.pl);
 	free(y.best);
 	free(y.caps);
 	free(y.group);
-	if (y.in.plants && y.in.nplants)
-		free(y.in.plants[0].nodes);
-	free(y.in.plants);
-	free(y.in.nodes);
 	return e;
 }
 

@@ -22,50 +22,47 @@ static double U(void) /* uniform [0, 1) */
 	return (double)(rs >> 11) / 9007199254740992.0;
 }
 
-static char *dup(const char *s)
+/* A builder's result in a generated instance: always PP_OK. */
+static void built(enum pp_err e)
 {
-	char *d = malloc(strlen(s) + 1);
-	strcpy(d, s);
-	return d;
+	PT_CHECK(e == PP_OK, "builder: %s", pp_err_str(e));
 }
 
 /* A random park: halls, rows, racks; plants over halls; jobs on 1-3 racks
  * with concave curves; limits from tight to loose. */
 static void random_inst(struct pp_inst *in, int big)
 {
-	memset(in, 0, sizeof *in);
+	pp_inst_init(in);
 	int halls = 1 + (int)(U() * (big ? 4 : 3)), rows = 1 + (int)(U() * 3),
 	    racks = 1 + (int)(U() * (big ? 6 : 4));
 	size_t nn = 1 + (size_t)(halls * (1 + rows * (1 + racks)));
-	in->nodes = calloc(nn, sizeof *in->nodes);
 	in->margin = U() < 0.5 ? 0.02 : 0;
 	char id[32];
-	in->nodes[in->nnodes++] = (struct pp_inst_node){dup("site"), -1, 0, U() * 20};
+	built(pp_inst_add_node(in, "site", -1, 0, U() * 20));
 	int *leaf = calloc(nn, sizeof *leaf);
 	size_t nleaf = 0;
 	int *hall_ix = calloc((size_t)halls, sizeof *hall_ix);
 	for (int h = 0; h < halls; h++) {
 		snprintf(id, sizeof id, "h%d", h);
 		hall_ix[h] = (int)in->nnodes;
-		in->nodes[in->nnodes++] = (struct pp_inst_node){dup(id), 0, 0, U() * 10};
+		built(pp_inst_add_node(in, id, 0, 0, U() * 10));
 		for (int r = 0; r < rows; r++) {
 			snprintf(id, sizeof id, "h%d-r%d", h, r);
 			int row = (int)in->nnodes;
-			in->nodes[in->nnodes++] = (struct pp_inst_node){dup(id), hall_ix[h], 0, 0};
+			built(pp_inst_add_node(in, id, hall_ix[h], 0, 0));
 			for (int k = 0; k < racks; k++) {
 				snprintf(id, sizeof id, "h%d-r%d-k%d", h, r, k);
 				leaf[nleaf++] = (int)in->nnodes;
-				in->nodes[in->nnodes++] =
-					(struct pp_inst_node){dup(id), row, 0, U() < 0.5 ? U() * 5 : 0};
+				built(pp_inst_add_node(in, id, row, 0, U() < 0.5 ? U() * 5 : 0));
 			}
 		}
 	}
 	int njobs = 1 + (int)(U() * (big ? 60 : 25));
-	in->jobs = calloc((size_t)njobs, sizeof *in->jobs);
 	for (int i = 0; i < njobs; i++) {
-		struct pp_inst_job *j = &in->jobs[in->njobs++];
+		struct pp_inst_place place[3];
+		struct pp_inst_job job = {.place = place}, *j = &job;
 		snprintf(id, sizeof id, "j%d", i);
-		j->id = dup(id);
+		j->id = id;
 		j->weight = 0.5 + U() * 4.5;
 		j->p_min_w = 100 + U() * 200;
 		j->p_max_w = j->p_min_w + 100 + U() * 800;
@@ -76,10 +73,9 @@ static void random_inst(struct pp_inst *in, int big)
 			j->demand_w = j->p_max_w;
 		j->flexible = U() < 0.3;
 		j->nplace = 1 + (size_t)(U() * 3);
-		j->place = calloc(j->nplace, sizeof *j->place);
 		for (size_t p = 0; p < j->nplace; p++) {
-			j->place[p].node = leaf[(size_t)(U() * (double)nleaf)];
-			j->place[p].gpus = 1 + (int)(U() * 8);
+			place[p].node = leaf[(size_t)(U() * (double)nleaf)];
+			place[p].gpus = 1 + (int)(U() * 8);
 		}
 		/* Concave: slopes fall from point to point. */
 		j->ncurve = 2 + (size_t)(U() * 4);
@@ -92,6 +88,7 @@ static void random_inst(struct pp_inst *in, int big)
 			t += s * step;
 			s *= 0.2 + 0.75 * U();
 		}
+		built(pp_inst_add_job(in, j));
 	}
 	/* Limits: GPU load at full demand times a factor, plus bases. */
 	double *want = calloc(in->nnodes, sizeof *want), *base = calloc(in->nnodes, sizeof *base);
@@ -108,20 +105,20 @@ static void random_inst(struct pp_inst *in, int big)
 		in->nodes[n].limit_kw = (base[n] + want[n] * f + 0.1) / (1 - in->margin);
 	}
 	if (U() < 0.6) {
-		in->nplants = halls > 1 && U() < 0.5 ? 2 : 1;
-		in->plants = calloc(in->nplants, sizeof *in->plants);
-		for (size_t q = 0; q < in->nplants; q++) {
+		size_t nplants = halls > 1 && U() < 0.5 ? 2 : 1;
+		for (size_t q = 0; q < nplants; q++) {
 			snprintf(id, sizeof id, "p%zu", q);
-			in->plants[q].id = dup(id);
-			in->plants[q].nodes = calloc((size_t)halls, sizeof(int));
+			int nodes[8];
+			size_t n = 0;
 			double w = 0, b = 0;
 			for (int h = 0; h < halls; h++)
-				if ((size_t)h % in->nplants == q) {
-					in->plants[q].nodes[in->plants[q].nnodes++] = hall_ix[h];
+				if ((size_t)h % nplants == q) {
+					nodes[n++] = hall_ix[h];
 					w += want[hall_ix[h]];
 					b += base[hall_ix[h]];
 				}
-			in->plants[q].capacity_kw = (b + w * (0.4 + U()) + 0.1) / (1 - in->margin);
+			double cap = (b + w * (0.4 + U()) + 0.1) / (1 - in->margin);
+			built(pp_inst_add_plant(in, id, cap, nodes, n));
 		}
 	}
 	in->grid_other_kw = U() * 10;
@@ -331,6 +328,69 @@ static void t_bad_input(void)
 	pp_inst_free(&in);
 }
 
+/* The builders copy what they take, refuse what is out of range, and
+ * reuse their storage after a reset. */
+static void t_builders(void)
+{
+	struct pp_inst in;
+	pp_inst_init(&in);
+	PT_CHECK(in.nnodes == 0 && !in.nodes && !in.pool && isinf(in.grid_limit_kw), "init");
+	char id[32] = "site";
+	PT_CHECK(pp_inst_add_node(&in, id, 0, 100, 0) == PP_ERR_ARG, "a parent not added yet");
+	PT_CHECK(pp_inst_add_node(&in, NULL, -1, 100, 0) == PP_ERR_ARG, "a NULL id");
+	PT_CHECK(in.nnodes == 0, "refused nodes are not added");
+	PT_CHECK(pp_inst_add_node(&in, id, -1, 100, 0) == PP_OK, "root");
+	strcpy(id, "rack");
+	PT_CHECK(pp_inst_add_node(&in, id, 0, 50, 1) == PP_OK, "rack");
+	strcpy(id, "changed");
+	PT_CHECK(!strcmp(in.nodes[0].id, "site") && !strcmp(in.nodes[1].id, "rack") &&
+		 in.nodes[1].parent == 0, "node ids are copies");
+	int nodes[] = {1};
+	PT_CHECK(pp_inst_add_plant(&in, "p", 10, (int[]){2}, 1) == PP_ERR_ARG, "plant node range");
+	PT_CHECK(pp_inst_add_plant(&in, "p", 10, nodes, 1) == PP_OK, "plant");
+	nodes[0] = 0;
+	PT_CHECK(in.plants[0].nodes[0] == 1 && in.plants[0].nnodes == 1, "plant nodes are copies");
+	struct pp_inst_place pl = {1, 8};
+	struct pp_inst_job j = {.id = "j", .weight = 1, .p_min_w = 200, .p_max_w = 700,
+				.demand_w = 700, .place = &pl, .nplace = 1, .ncurve = 2,
+				.curve_p = {200, 700}, .curve_t = {0.5, 1}};
+	PT_CHECK(pp_inst_add_job(&in, &j) == PP_OK, "job");
+	pl.gpus = 99;
+	PT_CHECK(in.jobs[0].place != &pl && in.jobs[0].place[0].gpus == 8, "placement copied");
+	j.ncurve = PP_SOLVE_CURVE_MAX + 1;
+	PT_CHECK(pp_inst_add_job(&in, &j) == PP_ERR_ARG, "too many curve points");
+	j.ncurve = 2;
+	pl.node = 5;
+	PT_CHECK(pp_inst_add_job(&in, &j) == PP_ERR_ARG && in.njobs == 1, "placement range");
+	struct pp_errbuf eb;
+	PT_CHECK(pp_inst_check(&in, &eb) == PP_OK, "built instance: %s", eb.msg);
+	/* Many more: the arrays move, what the elements point to does not. */
+	const char *first = in.nodes[1].id;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(id, sizeof id, "n%d", i);
+		PT_CHECK(pp_inst_add_node(&in, id, 1, 1, 0) == PP_OK, "node %d", i);
+	}
+	PT_CHECK(in.nodes[1].id == first && !strcmp(first, "rack") &&
+		 !strcmp(in.nodes[5001].id, "n4999"), "ids stay put while the instance grows");
+	/* Reset: empty, the same storage; a second fill of the same size
+	 * allocates nothing new. */
+	for (int round = 0; round < 3; round++) {
+		pp_inst_reset(&in);
+		PT_CHECK(in.nnodes == 0 && in.njobs == 0 && in.nplants == 0 && in.margin == 0 &&
+			 isinf(in.grid_limit_kw), "reset empties");
+		const void *nodes_at = in.nodes, *pool_at = in.pool;
+		for (int i = 0; i < 5002; i++) {
+			snprintf(id, sizeof id, "n%d", i);
+			PT_CHECK(pp_inst_add_node(&in, id, i ? 0 : -1, 1, 0) == PP_OK, "refill %d", i);
+		}
+		if (round)
+			PT_CHECK(in.nodes == nodes_at && in.pool == pool_at, "round %d reallocated", round);
+	}
+	pp_inst_free(&in);
+	PT_CHECK(!in.nodes && !in.pool && in.nnodes == 0, "free leaves it empty");
+	pp_inst_free(&in);
+}
+
 /* A hand-made case: a rack limit binds; the job with the better curve gets
  * the watts, and a flexible job that cannot start is deferred. */
 static void t_small_cases(void)
@@ -361,6 +421,7 @@ static void t_small_cases(void)
 
 int main(void)
 {
+	PT_RUN(t_builders);
 	PT_RUN(t_bad_input);
 	PT_RUN(t_small_cases);
 	PT_RUN(t_random);
