@@ -1,7 +1,6 @@
 /* day_jobs.c - the scenario's scheduler: jobs arrive, wait for racks and
  * (under powerpark, when deferrable) for the controller's admission, run
  * until their work is done, and free their racks. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,7 @@ void day_trip(struct pp_day *d, const char *chiller)
 {
 	for (size_t p = 0; p < d->cfg->nplants && p < PP_DAY_MAX_PLANTS; p++) {
 		int k = pp_plant_chiller_index(&d->cfg->plants[p], chiller);
-		if (k >= 0 && k < 64)
+		if (k >= 0 && k < PP_CTL_MAX_CHILLERS)
 			d->tripped[p] |= 1ull << k;
 	}
 }
@@ -105,40 +104,27 @@ static void hold(struct pp_day *d, struct djob *jb, int gpus, const char *reason
 
 /* Asks the controller as a scheduler would ask /v1/admit. 1 when the job
  * fits at ADMIT_FRAC of its GPUs' maximum; else 0 with the reason. */
-static int admitted(struct pp_day *d, const struct djob *jb, int hall, int gpus,
-		    char *why, size_t len)
+static int admitted(struct pp_day *d, int hall, int gpus, char *why, size_t len)
 {
-	char req[256];
-	snprintf(req, sizeof req, "{\"gpus\":%d,\"hall\":\"%s\",\"class\":\"batch\","
-		 "\"deferrable\":true}", gpus, d->cfg->halls[hall].name);
-	struct pp_buf out;
-	pp_buf_init(&out);
+	struct pp_ctl_admit_req q = {gpus, d->cfg->halls[hall].name, PP_JOB_BATCH, 1};
+	struct pp_ctl_admit_ans a;
 	struct pp_errbuf eb;
-	int ok = 0;
-	if (pp_ctl_admit(d->ctl, req, strlen(req), d->now_ns, &out, &eb)) {
+	if (pp_ctl_admit(d->ctl, &q, d->now_ns, &a, &eb)) {
 		snprintf(why, len, "powerpark: %s", eb.msg);
-		goto out;
+		return 0;
 	}
-	json_t *a = json_loadb(out.data, out.len, 0, NULL);
-	const char *dec = json_string_value(json_object_get(a, "decision"));
-	const char *rsn = json_string_value(json_object_get(a, "reason"));
-	double cap = json_number_value(json_object_get(a, "cap_w"));
 	double max_w = hall_rack(d, hall)->gpu->cap_max_w;
-	if (dec && !strcmp(dec, "admit") && cap >= ADMIT_FRAC * max_w) {
-		ok = 1;
-	} else if (dec && !strcmp(dec, "admit")) {
-		char b[96];
+	if (a.decision == PP_CTL_ADMIT && a.cap_w >= ADMIT_FRAC * max_w)
+		return 1;
+	if (a.decision == PP_CTL_ADMIT) {
+		char b[PP_CTL_BINDING_MAX];
 		pp_ctl_binding(d->ctl, b, sizeof b);
-		snprintf(why, len, "powerpark: it would run at %.0f W a GPU now (binding: %s)", cap,
-			 b[0] ? b : "none");
+		snprintf(why, len, "powerpark: it would run at %.0f W a GPU now (binding: %s)",
+			 a.cap_w, b[0] ? b : "none");
 	} else {
-		snprintf(why, len, "powerpark: %s", rsn ? rsn : "no answer");
+		snprintf(why, len, "powerpark: %s", a.reason);
 	}
-	(void)jb;
-	json_decref(a);
-out:
-	pp_buf_free(&out);
-	return ok;
+	return 0;
 }
 
 static void try_start(struct pp_day *d, size_t idx)
@@ -155,7 +141,7 @@ static void try_start(struct pp_day *d, size_t idx)
 	jb->gpus = gpus;
 	if (d->ctl && jb->j->deferrable) {
 		char why[160];
-		if (!admitted(d, jb, hall, gpus, why, sizeof why)) {
+		if (!admitted(d, hall, gpus, why, sizeof why)) {
 			jb->ready_s = 0;
 			hold(d, jb, gpus, why);
 			return;

@@ -1,19 +1,31 @@
-/* control.h - the control loop of `powerpark optimize`: the live state of a
- * park (fed by line protocol), the instance built from it every period, the
- * solve, and the caps it leases to agents.
+/* ctl.h - the control loop of `powerpark optimize`: the live state of a
+ * park (fed by readings), the instance built from it every period, the
+ * solve, and the caps it leases to agents. Everything goes in and out as C
+ * structs; the HTTP API (api.h) turns JSON into them and back.
  *
  * One controller per site. Every function is safe to call from any thread
- * (one mutex inside); pp_ctl_cycle may run while the API answers. */
+ * (one mutex inside); pp_ctl_cycle may run while the API answers. Strings
+ * in answers are copied into them, or borrowed from the config the
+ * controller was built on (then said so), which outlives the controller. */
 #ifndef PP_CTL_H
 #define PP_CTL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "powerpark/buf.h"
 #include "powerpark/config.h"
 #include "powerpark/err.h"
 #include "powerpark/metric.h"
+
+#define PP_CTL_ID_MAX 64       /* job and event ids, with the NUL */
+#define PP_CTL_REASON_MAX 160  /* a reason shown to schedulers and operators */
+#define PP_CTL_BINDING_MAX 96  /* "hall:NAME" and the like */
+#define PP_CTL_MAX_HALLS 64
+#define PP_CTL_MAX_PLANTS 64
+#define PP_CTL_MAX_CHILLERS 64 /* per plant: a trip is one bit of a mask */
+#define PP_CTL_MAX_EVENTS 1024 /* grid limit events, configured and signalled */
+#define PP_CTL_FORECAST_HOURS 168
+#define PP_CTL_MAX_GPUS 1000000 /* in one request */
 
 struct pp_ctl; /* opaque */
 
@@ -26,71 +38,240 @@ struct pp_ctl_opts {
 
 /* Builds a controller for cfg (borrowed; must outlive it). Every GPU starts
  * at its model's minimum cap until the first solve. PP_ERR_CONFIG when a
- * rack's GPU model is unknown to the models. */
+ * rack's GPU model is unknown to the models, or the park has more halls or
+ * plants than PP_CTL_MAX_HALLS / PP_CTL_MAX_PLANTS. */
 PP_WUR enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts *o,
 				 struct pp_ctl **out, struct pp_errbuf *eb);
-
-/* The grid import limit in force at now_ns under cfg (borrowed): the
- * contract, or the lowest scheduled event covering now. */
-double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
 
 /* Frees the controller; NULL is fine. */
 void pp_ctl_destroy(struct pp_ctl *c);
 
+/* The grid import limit in force at now_ns under cfg (borrowed) alone: the
+ * contract, or the lowest scheduled event covering now (for a park played
+ * without a controller). */
+double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
+
 /* Takes readings (borrowed) into the live state: rack power (any sample
  * tagged rack=R with power_w, except measurement gpu), per-GPU power
  * (measurement gpu, tags rack and gpu), the site meter (meter without a
- * rack, power_kw), weather (drybulb_c, wetbulb_c). Returns how many samples
- * were used; *breach is set when a reading puts a rack, row, hall or the
- * grid over its limit (the caller then solves at once). */
+ * rack, power_kw), chiller alarms, weather (drybulb_c, wetbulb_c). Returns
+ * how many samples were used; *breach is set when a reading puts a rack,
+ * row, hall or the grid over its limit (the caller then solves at once). */
 size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
 		     int *breach);
 
 /* One control cycle at wall time now_ns (urgent: started by a breach, not
- * by the period; counted apart in /metrics): builds the instance from the live
- * state (stale readings at their worst case, limits in force now), solves,
- * and updates the caps (decreases at once, increases rate-limited and held
- * one period). On a solver error every cap goes to its floor and the error
- * is returned (the caps are still safe). */
+ * by the period; counted apart): builds the instance from the live state
+ * (stale readings at their worst case, limits in force now), solves, and
+ * updates the caps (decreases at once, increases rate-limited and held one
+ * period). On a solver error every cap goes to its floor and the error is
+ * returned (the caps are still safe). */
 PP_WUR enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, int urgent,
 				struct pp_errbuf *eb);
 
-/* Appends the caps of a rack (node, borrowed) as JSON to out, and records
- * that its agent holds a lease until now + lease_s. PP_ERR_ARG for an
- * unknown node. */
+/* How many cycles have run: what the last cycle's answers (budget, caps)
+ * are keyed by, for callers that cache what they make of them. */
+uint64_t pp_ctl_cycles(struct pp_ctl *c);
+
+/* --- leases ------------------------------------------------------------ */
+
+/* The caps of one rack, as its agent applies them until expires_s. */
+struct pp_ctl_lease {
+	int64_t expires_s;          /* Unix seconds */
+	int ttl_s;
+	int gpus;
+	const char *gpu_model;      /* static */
+	double cap_min_w, cap_max_w;
+	char job[PP_CTL_ID_MAX];    /* the job running there, else the rack's name */
+	double cap_w;               /* per GPU */
+	int idle;                   /* nothing runs there: held at the floor */
+	double floor_w;             /* the job class's power floor (damps swings) */
+	double ramp_down_w_per_s;   /* the hold-down rate: each GPU's share of the ramp */
+};
+
+/* Leases the caps of rack node (borrowed) to its agent into *out, and
+ * records that the agent holds them until now + lease_s. PP_ERR_ARG with a
+ * reason for an unknown rack. */
 PP_WUR enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
-				struct pp_buf *out, struct pp_errbuf *eb);
+				struct pp_ctl_lease *out, struct pp_errbuf *eb);
 
-/* Appends the budget (limits, measured, allocated and headroom per level,
- * the binding limit) as of the last cycle as JSON to out; with halls_only,
- * without the rows and racks. */
-PP_WUR enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, int halls_only,
-				 struct pp_buf *out);
+/* --- the budget -------------------------------------------------------- */
 
-/* Appends an hourly headroom forecast for the next hours (1..168) as JSON:
- * the grid limit in force each hour from the schedule, less other loads and
- * cooling at the current cooling ratio, less the non-GPU base load and the
- * GPUs' floors. */
+/* One limit: a node of the power tree, a plant or the grid. */
+struct pp_ctl_level {
+	const char *name;           /* borrowed from the config ("grid" static) */
+	double limit_kw, usable_kw; /* usable: the limit less the safety margin */
+	double measured_kw;         /* NAN while unknown (a rack below never read) */
+	double allocated_kw;        /* by the last solve */
+	double headroom_kw;         /* usable less the larger of measured and allocated */
+};
+
+struct pp_ctl_rack_level {
+	struct pp_ctl_level l;
+	double cap_w, demand_w, unexplained_kw;
+	int stale;
+};
+
+/* The budget as of the last cycle. Embedded value type: pp_ctl_budget fills
+ * it, pp_ctl_budget_free frees its arrays. */
+struct pp_ctl_budget {
+	const char *site;           /* borrowed from the config */
+	int64_t time_s;             /* of the cycle it describes */
+	const char *status;         /* "ok", "shedding" or "starting" (static) */
+	char binding[PP_CTL_BINDING_MAX];
+	int stale_racks;
+	uint64_t cycle;             /* pp_ctl_cycles when it was made */
+	struct pp_ctl_level grid;
+	struct pp_ctl_level *halls, *rows, *plants;
+	size_t nhalls, nrows, nplants;
+	struct pp_ctl_rack_level *racks;
+	size_t nracks;
+};
+
+/* Copies the last cycle's budget into *out (written; pp_ctl_budget_free
+ * even on error); before the first cycle, one made from the readings at
+ * now_ns. PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_budget *out);
+void pp_ctl_budget_free(struct pp_ctl_budget *b);
+
+/* --- the forecast ------------------------------------------------------ */
+
+struct pp_ctl_bucket {
+	int64_t start_s;
+	double grid_limit_kw, drybulb_c, wetbulb_c, cooling_kw_per_kw;
+	double cooling_capacity_kw; /* NAN when a plant has no chiller model to tell */
+	double it_kw;               /* IT power the grid and cooling allow */
+	double headroom_kw;         /* left for GPUs above base loads at their floors */
+	double free_kw;             /* left above base loads and the racks' demand */
+};
+
+struct pp_ctl_forecast {
+	int hours;
+	const char *weather;        /* "epw", "reading" or "design-day" (static) */
+	struct pp_ctl_bucket b[PP_CTL_FORECAST_HOURS];
+};
+
+/* An hourly headroom forecast for the next hours (1..PP_CTL_FORECAST_HOURS)
+ * into *out: the grid limit in force each hour from the schedule, less
+ * other loads and cooling at that hour's weather, less the non-GPU base
+ * load and the GPUs' floors. PP_ERR_ARG for hours out of range. */
 PP_WUR enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours,
-				   struct pp_buf *out);
+				   struct pp_ctl_forecast *out, struct pp_errbuf *eb);
 
-/* Answers a job request (JSON text, borrowed): {"gpus":N, "hall":"a"
- * (optional), "class":"training|inference|batch", "deferrable":bool}.
- * Appends {"decision":"admit|place|start_after|reject", "reason":..., ...}
- * to out. PP_ERR_PARSE with a message in eb when the request is malformed
- * (nothing is changed either way: admission is advice, not a reservation). */
-PP_WUR enum pp_err pp_ctl_admit(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
-				struct pp_buf *out, struct pp_errbuf *eb);
+/* --- admission --------------------------------------------------------- */
 
-/* Appends the controller's state in Prometheus text format to out. */
-PP_WUR enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_buf *out);
+struct pp_ctl_admit_req {
+	int gpus;                   /* 1..PP_CTL_MAX_GPUS */
+	const char *hall;           /* borrowed; NULL: any hall */
+	int cls;                    /* enum pp_job_class, -1 when not given */
+	int deferrable;
+};
 
-/* The last cycle's decisions as samples, for the outputs: one `decision`,
- * one `site`, one `cap` per rack, one `headroom` per hall. *out (taken,
- * with everything it points to; free with pp_ctl_samples_free) gets *n. */
-PP_WUR enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample **out,
-				    size_t *n);
-void pp_ctl_samples_free(struct pp_sample *s, size_t n);
+enum pp_ctl_decision { PP_CTL_ADMIT, PP_CTL_PLACE, PP_CTL_START_AFTER, PP_CTL_REJECT };
+
+struct pp_ctl_admit_ans {
+	enum pp_ctl_decision decision;
+	const char *hall;           /* admit and place: borrowed from the config */
+	double cap_w;               /* admit and place: per GPU, now */
+	int64_t start_after_s;      /* start_after: Unix seconds */
+	char reason[PP_CTL_REASON_MAX + 96];
+};
+
+/* "admit", "place", "start_after", "reject". */
+const char *pp_ctl_decision_name(enum pp_ctl_decision d);
+
+/* Answers a job request (borrowed) into *ans. PP_ERR_ARG with a reason for
+ * GPUs out of range, an unknown hall or class; nothing changes either way
+ * (admission is advice, not a reservation). */
+PP_WUR enum pp_err pp_ctl_admit(struct pp_ctl *c, const struct pp_ctl_admit_req *req,
+				int64_t now_ns, struct pp_ctl_admit_ans *ans, struct pp_errbuf *eb);
+
+/* --- grid signals ------------------------------------------------------ */
+
+struct pp_ctl_event_req {
+	const char *id;             /* borrowed; 1 to PP_CTL_ID_MAX - 1 characters */
+	double limit_kw;            /* > 0 */
+	int has_start;              /* else it starts now */
+	int64_t start_s, end_s;     /* Unix seconds */
+};
+
+struct pp_ctl_event_ans {
+	char id[PP_CTL_ID_MAX];
+	double limit_kw;
+	int64_t start_s, end_s;
+	int in_force;
+	double limit_in_force_kw;
+};
+
+/* Takes a grid signal (borrowed): a new id adds an event, a known one is
+ * moved (an end of now ends it). Planned like a scheduled event from the
+ * next cycle. *ans gets the event and the limit in force. PP_ERR_ARG with a
+ * reason when the request cannot be taken; nothing changes then. */
+PP_WUR enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const struct pp_ctl_event_req *req,
+				     int64_t now_ns, struct pp_ctl_event_ans *ans,
+				     struct pp_errbuf *eb);
+
+/* The grid import limit in force at now_ns: the contract, or the lowest
+ * configured or signalled event covering now. */
+double pp_ctl_grid_limit(struct pp_ctl *c, int64_t now_ns);
+
+/* --- the scheduler's view ---------------------------------------------- */
+
+struct pp_ctl_place {
+	const char *rack;           /* borrowed */
+	int gpus;
+};
+
+struct pp_ctl_run_job {
+	const char *id;             /* borrowed, not empty */
+	int cls;                    /* enum pp_job_class */
+	double weight;              /* (0, 1e6) */
+	const struct pp_ctl_place *place;
+	size_t nplace;
+};
+
+struct pp_ctl_pend_job {
+	const char *id;             /* borrowed, not empty */
+	int gpus;                   /* 1..PP_CTL_MAX_GPUS */
+};
+
+/* The scheduler's whole view, everything borrowed: the racks it runs jobs
+ * on (idle unless named below), the jobs running, and the jobs it holds
+ * until powerpark says start, in its priority order. */
+struct pp_ctl_sync_req {
+	const char *const *racks;
+	size_t nracks;
+	const struct pp_ctl_run_job *running;
+	size_t nrunning;
+	const struct pp_ctl_pend_job *pending;
+	size_t npending;
+};
+
+struct pp_ctl_pend_ans {
+	int start;                  /* 1: start; 0: hold */
+	char reason[PP_CTL_REASON_MAX];
+};
+
+/* Embedded value type: pp_ctl_sync fills it, pp_ctl_sync_ans_free frees it. */
+struct pp_ctl_sync_ans {
+	char binding[PP_CTL_BINDING_MAX];
+	double grid_limit_kw;
+	struct pp_ctl_pend_ans *pending; /* one per pending job, in request order */
+	double *running_cap_w;      /* one per running job: its lowest rack cap; NAN none */
+	const char **ignored;       /* racks not in the config (borrowed from the request) */
+	size_t nignored;
+};
+
+/* Takes the scheduler's view (borrowed) into *ans (written; free it with
+ * pp_ctl_sync_ans_free even on error). Idle racks are held at their GPUs'
+ * floor; running jobs value their racks (the highest weight where several
+ * share one). Each pending job gets "start" when its GPUs fit at their floor
+ * after those started before it, else "hold" with the limit that binds
+ * (recorded for pp_ctl_jobs). PP_ERR_ARG with a reason for a request out of
+ * range; nothing changes then. */
+PP_WUR enum pp_err pp_ctl_sync(struct pp_ctl *c, const struct pp_ctl_sync_req *req,
+			       int64_t now_ns, struct pp_ctl_sync_ans *ans, struct pp_errbuf *eb);
+void pp_ctl_sync_ans_free(struct pp_ctl_sync_ans *a);
 
 /* Puts job (copied; NULL or "" for none) of class cls (enum pp_job_class)
  * and priority weight (> 0) on rack (borrowed): from the next cycle the
@@ -103,15 +284,131 @@ PP_WUR enum pp_err pp_ctl_assign(struct pp_ctl *c, const char *rack, const char 
 
 /* Records that the scheduler holds job id (copied) of gpus GPUs back on
  * powerpark's advice, with the reason (copied) it shows; again for the same
- * id updates it. Shown by /v1/jobs and the dashboard. PP_ERR_NOMEM only. */
+ * id updates it. PP_ERR_NOMEM only. */
 PP_WUR enum pp_err pp_ctl_hold(struct pp_ctl *c, const char *id, int gpus, const char *reason,
 			       int64_t now_ns);
 
 /* Forgets a held job (started or cancelled); an unknown id is ignored. */
 void pp_ctl_release(struct pp_ctl *c, const char *id);
 
-/* Appends the racks' jobs with their caps, and the held jobs, as JSON. */
-PP_WUR enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_buf *out);
+struct pp_ctl_running {
+	char job[PP_CTL_ID_MAX];
+	const char *rack;           /* borrowed from the config */
+	int cls;
+	double weight;
+	int gpus;
+	double cap_w, cap_max_w;
+};
+
+struct pp_ctl_held {
+	char id[PP_CTL_ID_MAX];
+	int gpus;
+	int64_t waiting_s;
+	char reason[PP_CTL_REASON_MAX];
+};
+
+/* Embedded value type: pp_ctl_jobs fills it, pp_ctl_jobs_free frees it. */
+struct pp_ctl_jobs {
+	struct pp_ctl_running *running; /* racks that run a named job */
+	size_t nrunning;
+	struct pp_ctl_held *held;
+	size_t nheld;
+};
+
+/* The racks' jobs with their caps, and the held jobs, into *out (written;
+ * pp_ctl_jobs_free even on error). PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_jobs *out);
+void pp_ctl_jobs_free(struct pp_ctl_jobs *j);
+
+/* --- what operators see ------------------------------------------------ */
+
+struct pp_ctl_hist_hall {
+	const char *name;           /* borrowed from the config */
+	double limit_kw;
+	float *kw;                  /* n points */
+};
+
+struct pp_ctl_hist_plant {
+	const char *name;           /* borrowed from the config */
+	double capacity_kw;         /* INFINITY: no chiller model to tell */
+	const char *tripped[PP_CTL_MAX_CHILLERS]; /* names borrowed from the config */
+	size_t ntripped;
+};
+
+/* The recent history (at most one point a minute of the caller's clock, up
+ * to a day), oldest first, and the park's layout for the dashboard.
+ * Embedded value type: pp_ctl_history fills it, pp_ctl_history_free frees. */
+struct pp_ctl_history {
+	double utc_offset_s;        /* of the scenario played, else 0 */
+	size_t n;
+	int64_t *t_s;
+	float *grid_kw, *limit_kw, *it_kw, *cooling_kw, *cooling_capacity_kw, *held_gpus;
+	struct pp_ctl_hist_hall *halls; /* the first PP_CTL_HIST_HALLS halls */
+	size_t nhalls;
+	const struct pp_config *cfg;    /* borrowed: the floor plan (racks per row) */
+	struct pp_ctl_hist_plant *plants;
+	size_t nplants;
+};
+#define PP_CTL_HIST_HALLS 8
+
+PP_WUR enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_ctl_history *out);
+void pp_ctl_history_free(struct pp_ctl_history *h);
+
+/* Counters and the last cycle's figures. */
+struct pp_ctl_stats {
+	uint64_t cycles, breach_cycles, breaches, solve_errors, ingested, leases;
+	uint64_t ramp_limited;      /* cycles whose cap rises the site ramp cut */
+	uint64_t osc_alerts;        /* oscillation alerts raised */
+	double solve_s;
+	int stale_racks, shedding;
+	double grid_measured_kw;    /* NAN before the first meter reading */
+	double grid_limit_kw, grid_allocated_kw;
+	double holddown_w_per_s;
+};
+
+/* How the site answered one signalled grid event. */
+struct pp_ctl_signal {
+	char id[PP_CTL_ID_MAX];
+	double limit_kw;
+	double response_s;          /* to the meter under the limit; NAN not yet */
+	double held_max_kw;         /* the highest reading after that; NAN none */
+	double deferred_gpu_s;      /* GPUs held back, times seconds, while it was on */
+};
+
+/* The 0.1-3 Hz oscillation of one level (only levels read fast enough). */
+struct pp_ctl_swing {
+	const char *level;          /* "site", "hall" or "rack" (static) */
+	const char *name;           /* borrowed from the config */
+	double amp_kw, peak_hz, mean_kw;
+	int alert;
+};
+
+struct pp_ctl_rack_cap {
+	const char *rack;           /* borrowed from the config */
+	double cap_w;
+};
+
+/* Everything /metrics shows of the controller. Embedded value type:
+ * pp_ctl_metrics fills it, pp_ctl_metrics_free frees it. */
+struct pp_ctl_metrics {
+	struct pp_ctl_stats st;
+	struct pp_ctl_signal *signals;
+	size_t nsignals;
+	struct pp_ctl_swing *swings;
+	size_t nswings;
+	struct pp_ctl_rack_cap *caps;
+	size_t ncaps;
+};
+
+PP_WUR enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_ctl_metrics *out);
+void pp_ctl_metrics_free(struct pp_ctl_metrics *m);
+
+/* The last cycle's decisions as samples, for the outputs: one `decision`,
+ * one `site`, one `cap` per rack, one `headroom` per hall. *out (taken,
+ * with everything it points to; free with pp_ctl_samples_free) gets *n. */
+PP_WUR enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample **out,
+				    size_t *n);
+void pp_ctl_samples_free(struct pp_sample *s, size_t n);
 
 /* The cap (W per GPU) issued for rack (borrowed) now: what its agent
  * leases. NAN for an unknown rack. */
@@ -124,39 +421,5 @@ double pp_ctl_holddown(struct pp_ctl *c);
 /* The limit that bound in the last cycle ("grid", "hall:a", "plant:p1", ""
  * when none), copied into out (len bytes, borrowed). */
 void pp_ctl_binding(struct pp_ctl *c, char *out, size_t len);
-
-/* The grid import limit in force at now_ns: the contract, or the lowest
- * configured or signalled event covering now. */
-double pp_ctl_grid_limit(struct pp_ctl *c, int64_t now_ns);
-
-/* Takes a grid signal (JSON text, borrowed): {"id": name, "limit_kw": kW,
- * "start": Unix s (now when left out), "end": Unix s}. A new id adds an
- * event; a known one is moved (an end of now ends it). Planned like a
- * scheduled event from the next cycle. Appends the event and the limit in
- * force to out. PP_ERR_PARSE with a reason when malformed; nothing changes
- * then. */
-PP_WUR enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const char *json, size_t len,
-				     int64_t now_ns, struct pp_buf *out, struct pp_errbuf *eb);
-
-/* Takes the scheduler's whole view (JSON text, borrowed):
- *   {"racks": [rack...],   the racks it runs jobs on: idle unless named below
- *    "running": [{"id", "class", "weight", "placement": [{"rack", "gpus"}]}],
- *    "pending": [{"id", "gpus"}]}  jobs it holds until powerpark says start,
- *                                  in its priority order.
- * Idle racks are held at their GPUs' floor; running jobs value their racks
- * (the highest weight where several share one). Each pending job gets
- * "start" when its GPUs fit at their floor after those started before it,
- * else "hold" with the limit that binds (recorded for /v1/jobs). Appends
- * {"binding", "grid_limit_kw", "pending": [{"id", "decision", "reason"}],
- * "running": [{"id", "cap_w"}], "ignored_racks": [...]} to out.
- * PP_ERR_PARSE with a reason when malformed; nothing changes then. */
-PP_WUR enum pp_err pp_ctl_sync(struct pp_ctl *c, const char *json, size_t len, int64_t now_ns,
-			       struct pp_buf *out, struct pp_errbuf *eb);
-
-/* Appends the recent history (one point a minute at most, up to a day):
- * time, grid measured and limit, IT, cooling power, heat against cooling
- * capacity, held GPUs, and each hall's power against its limit, as JSON. */
-PP_WUR enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_buf *out);
-
 
 #endif

@@ -1,9 +1,13 @@
-/* control_int.h - the controller's state, shared by control.c (state and
- * cycle) and control_out.c (what it answers and writes). */
+/* control_int.h - the controller's state, shared by the files of
+ * optimizer/control/. They depend on each other one way:
+ *   control_state.c  the live state's queries (racks by name, limits in
+ *                    force, plants at a weather, room per hall)
+ *   control_osc.c, control_signal.c, control_caps.c, control_hist.c,
+ *   control_sched.c, control_budget.c, control_ingest.c  use the state
+ *   control.c        create, destroy and the cycle, on top of them all. */
 #ifndef PP_CONTROL_INT_H
 #define PP_CONTROL_INT_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -16,9 +20,11 @@
 #include "powerpark/solve.h"
 #include "powerpark/weather.h"
 
-#define PP_CTL_GPUS 72 /* GPUs per rack tracked one by one (NVL72) */
-#define PP_CTL_CAP_HIST 3 /* cycles of issued caps a reading may lag behind */
+#define PP_CTL_GPUS 72      /* GPUs per rack tracked one by one (NVL72) */
+#define PP_CTL_CAP_HIST 3   /* cycles of issued caps a reading may lag behind */
 #define PP_CTL_OSC_RING 512 /* fast readings kept per meter (51 s at 10 Hz) */
+#define PP_CTL_HIST 1440    /* history points: a day at one a minute */
+#define PP_CTL_NS 1000000000LL
 
 /* The oscillation of one level's power in the 0.1-3 Hz band, as of the
  * last cycle (control_osc.c). */
@@ -62,25 +68,42 @@ struct crack {
 	double target_w;           /* the solver's, last cycle (read before this one's) */
 	int stale;
 	int64_t lease_until_ns;    /* what the agent was told */
-	struct pp_inst_place place;
 	struct pp_curve_table curve; /* the class curve over its GPU's range */
-	char job[64];              /* the job running here ("" none: one job per rack) */
+	char job[PP_CTL_ID_MAX];   /* the job running here ("" none: one job per rack) */
 	int idle;                  /* the scheduler runs nothing here: held at the floor */
 	int cls;                   /* its class (enum pp_job_class) */
 	double weight;             /* its priority in the objective; 1 by default */
 };
 
+/* The power tree as the instance keeps it (site, halls, rows, racks), and
+ * the readings below each node: a breach check costs the tree's depth. */
+struct ctl_tree {
+	struct cnode *nodes;
+	size_t n;
+	double *ans_kw;            /* allocated power per node, last solve */
+	double *meas_kw;           /* the rack readings below it */
+	double *base_kw;           /* base power of the nodes above racks below it */
+	int *unread;               /* racks below it never read */
+	int hall_node[PP_CTL_MAX_HALLS];
+	const struct pp_gpu_model *hall_gpu[PP_CTL_MAX_HALLS]; /* its first rack's */
+};
+
 /* A job the scheduler holds back on powerpark's advice (pp_ctl_hold). */
 struct chold {
-	char id[64], reason[160];
+	char id[PP_CTL_ID_MAX], reason[PP_CTL_REASON_MAX];
 	int gpus;
 	int64_t since_ns;
+};
+
+struct ctl_held {
+	struct chold *v;
+	size_t n, cap;
 };
 
 /* A grid limit event: from the configuration, or signalled at run time
  * (pp_ctl_grid_event), which may move or end one by its id. */
 struct cevent {
-	char id[64];
+	char id[PP_CTL_ID_MAX];
 	int64_t start_s, end_s;    /* Unix seconds, UTC */
 	double limit_kw;
 	int64_t signalled_ns;      /* when it was posted; 0 for configured ones */
@@ -92,14 +115,36 @@ struct cevent {
 	int64_t deferred_ns;       /* when deferred_gpu_s was last counted */
 };
 
-/* One point of the history the dashboard draws (at most one a minute of
- * the caller's clock). */
-#define PP_CTL_HIST 1440
-#define PP_CTL_HIST_HALLS 8
+/* The grid: its meter, the limits in force and planned, the ramp. */
+struct ctl_grid {
+	double meas_kw;
+	int64_t meas_ns;
+	double limit_kw;           /* planned for in the last cycle (limit_ahead) */
+	double alloc_kw;           /* by the last solve */
+	double extra_kw;           /* metered power the model does not explain */
+	double cooling_ratio;      /* cooling kW per kW of IT, last cycle */
+	struct cevent *ev;         /* the limit events, configured then signalled */
+	size_t nev, capev;
+	int64_t ramp_ns;           /* the last cycle, for the site ramp */
+	double holddown_w_per_s;   /* each GPU's share of the site ramp (leases) */
+};
+
+struct ctl_weather {
+	double db, wb;             /* the last reading; db NAN before one */
+	int64_t ns;
+	struct pp_weather epw;     /* site.weather, for the forecast; epw.h NULL if none */
+};
+
+/* One point of the history the dashboard draws. */
 struct chist {
 	int64_t t_s;
 	float grid_kw, limit_kw, it_kw, cool_kw, cool_cap_kw, held_gpus; /* heat = IT */
 	float hall_kw[PP_CTL_HIST_HALLS];
+};
+
+struct ctl_hist {
+	struct chist *v;           /* ring of PP_CTL_HIST points, allocated at the first */
+	size_t n, at;
 };
 
 struct cplant {
@@ -107,8 +152,15 @@ struct cplant {
 	int chillers;
 	uint64_t tripped;          /* chillers (by index) whose alarm is on */
 	uint64_t hall_mask;
-	int node_idx[64];
 	double capacity_kw, alloc_kw;
+};
+
+/* Fast readings and what the last cycle made of them (control_osc.c). */
+struct ctl_osc {
+	struct osc_ring *site, **rack, **scratch; /* rings, made lazily */
+	double site_last, *rack_last;  /* the last reading's time, until fast */
+	struct pp_ctl_osc site_res, hall_res[PP_CTL_MAX_HALLS], *rack_res;
+	struct pp_log_backoff bo;
 };
 
 struct pp_ctl {
@@ -117,100 +169,81 @@ struct pp_ctl {
 	pthread_mutex_t mu;
 	struct crack *racks;
 	size_t nracks;
-	struct cnode *nodes;
-	size_t nnodes;
-	int hall_node[64];
-	const struct pp_gpu_model *hall_gpu[64]; /* its first rack's, for admission */
-	double *ans_kw;            /* allocated power per node, last solve */
-	double *node_meas_kw;      /* per node: the rack readings below it */
-	double *node_base_kw;      /* per node: base power of the nodes above racks below it */
-	int *node_unread;          /* per node: racks below it never read */
 	int *slot;                 /* rack index by name hash, -1 empty */
 	size_t nslot;
-	struct pp_buf budget;      /* the budget as of the last cycle */
-	struct pp_buf budget_halls; /* the same without rows and racks */
+	struct ctl_tree tree;
 	struct cplant *plants;
-	struct pp_curve_param curve_param;
-	double grid_meas_kw, grid_limit_kw, grid_alloc_kw, cooling_ratio;
-	int64_t grid_meas_ns;
-	double grid_extra_kw;      /* metered grid power the model does not explain */
-	double weather_db, weather_wb;
-	struct pp_weather epw;      /* site.weather, for the forecast; epw.h NULL if none */
-	int64_t weather_ns;
-	double *hall_heat_kw;      /* during a cycle only */
-	char binding[96];
-	struct ctl_stats st;
-	struct cevent *ev;         /* the grid limit events, configured then signalled */
-	size_t nev, capev;
-	struct chold *held;        /* jobs held back (pp_ctl_hold) */
-	size_t nheld, capheld;
-	struct chist *hist;        /* ring of PP_CTL_HIST points */
-	size_t hist_n, hist_at;
+	struct ctl_grid grid;
+	struct ctl_weather wx;
+	struct ctl_held held;
+	struct ctl_hist hist;
+	struct ctl_osc osc;
+	struct pp_ctl_budget budget; /* the last cycle's */
+	int budget_made;
 	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
-	int64_t ramp_ns;           /* the last cycle, for the site ramp */
-	double holddown_w_per_s;   /* each GPU's share of the site ramp (leases) */
-	struct osc_ring *osc_site, **osc_rack, **osc_scratch; /* fast readings (lazily) */
-	double osc_site_last, *osc_rack_last; /* the last reading's time, until fast */
-	struct pp_ctl_osc osc_site_res, osc_hall_res[64], *osc_rack_res;
-	struct pp_log_backoff osc_bo;
+	char binding[PP_CTL_BINDING_MAX];
+	struct ctl_stats st;
 };
 
-/* The plants at dry bulb db and wet bulb wb carrying heat_kw: each
- * plant's capacity (cap_kw, one per plant) and the cooling electricity per
- * kW of heat (returned). */
-double pp_ctl_plants_at(struct pp_ctl *c, double db, double wb, double heat_kw, double *cap_kw);
+/* --- control_state.c (mutex held for all) ------------------------------ */
 
-/* The grid limit in force at now_ns: the contract, or the lowest event
- * covering now; mutex held. */
-double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns);
-
-/* Room in kW of GPU power for new work in hall h (index): the least slack
- * over the hall and every level above it, from the last solve and the
- * readings. The tightest level is described in why (len bytes, borrowed;
- * NULL for none), e.g. "grid limit 32000.0 kW". Mutex held. */
-double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len);
-
-/* Notes a site meter reading of kw at now_ns against the signalled events
- * in force (control_sched.c); mutex held. */
-void pp_ctl_signal_reading(struct pp_ctl *c, double kw, int64_t now_ns);
-
-/* Adds the held GPUs' time to the signalled events in force
- * (control_sched.c); mutex held. */
-void pp_ctl_signal_cycle(struct pp_ctl *c, int64_t now_ns);
-
-/* Appends the signalled events' response as Prometheus text
- * (control_sched.c); mutex held. */
-PP_WUR enum pp_err pp_ctl_signal_metrics(struct pp_ctl *c, struct pp_buf *out);
-
-/* Parses a request body (json, len bytes, borrowed) that must be a JSON
- * object into *root (taken: json_decref). PP_ERR_PARSE with the line and
- * column, or "expected a JSON object", in eb. */
-PP_WUR enum pp_err pp_ctl_json_load(const char *json, size_t len, json_t **root,
-				    struct pp_errbuf *eb);
+/* Builds the index of racks by name; -1 out of memory. */
+int pp_ctl_index_racks(struct pp_ctl *c);
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);
 
-/* Oscillation (control_osc.c), mutex held: note a reading of kw at ts_ns
- * from rack (index; -1 for the site meter); analyse every level once a
- * cycle; append /metrics; allocate and free. */
+/* The grid limit in force at now_ns: the contract, or the lowest event
+ * covering now. */
+double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns);
+
+/* The plants at dry bulb db and wet bulb wb, each carrying the heat of the
+ * halls it serves (hall_heat, one per hall, borrowed; heat_kw when they
+ * have none): each plant's capacity (cap_kw, one per plant, written) and
+ * the cooling electricity per kW of heat (returned). */
+double pp_ctl_plants_at(const struct pp_ctl *c, double db, double wb, double heat_kw,
+			const double *hall_heat, double *cap_kw);
+
+/* The measured power of node k: its base plus the readings of its racks
+ * (NAN while a rack below it has never been read). */
+double pp_ctl_measured_kw(const struct pp_ctl *c, size_t k);
+
+/* Room in kW of GPU power for new work in hall h (index): the least slack
+ * over the hall and every level above it, from the last solve and the
+ * readings. The tightest level is described in why (len bytes, borrowed;
+ * NULL for none), e.g. "grid limit 32000.0 kW". */
+double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len);
+
+/* Values the rack's GPUs by class cls's curve (its table redone only when
+ * the class changes). */
+void pp_ctl_set_class(struct crack *r, int cls);
+
+/* The held GPUs, summed. */
+int pp_ctl_held_gpus(const struct pp_ctl *c);
+
+/* --- the parts (mutex held) -------------------------------------------- */
+
+/* control_signal.c: a site meter reading of kw at now_ns against the
+ * signalled events in force; the held GPUs' time added to them each cycle. */
+void pp_ctl_signal_reading(struct pp_ctl *c, double kw, int64_t now_ns);
+void pp_ctl_signal_cycle(struct pp_ctl *c, int64_t now_ns);
+
+/* control_osc.c: note a reading of kw at ts_ns from rack (index; -1 for
+ * the site meter); analyse every level once a cycle; allocate and free. */
 void pp_ctl_osc_note(struct pp_ctl *c, int rack, int64_t ts_ns, double kw);
 void pp_ctl_osc_cycle(struct pp_ctl *c, int64_t now_ns);
-PP_WUR enum pp_err pp_ctl_osc_metrics(struct pp_ctl *c, struct pp_buf *out);
 PP_WUR enum pp_err pp_ctl_osc_init(struct pp_ctl *c);
 void pp_ctl_osc_free(struct pp_ctl *c);
 
-/* Records the cycle at now_ns in the history ring (control_jobs.c); mutex held. */
+/* control_hist.c: records the cycle at now_ns in the history ring. */
 void pp_ctl_hist_add(struct pp_ctl *c, int64_t now_ns);
 
-/* Frees what control_jobs.c allocated. */
-void pp_ctl_jobs_free(struct pp_ctl *c);
-
-/* Rebuilds c->budget (control_out.c); mutex held. */
-PP_WUR enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns);
-
-/* Turns the solver's targets into issued caps (control_out.c). */
+/* control_caps.c: turns the solver's targets into issued caps and notes
+ * the binding limit and the allocations. */
 void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
-		 int64_t now_ns);
+			int64_t now_ns);
+
+/* control_budget.c: rebuilds c->budget as of now_ns; allocates it. */
+PP_WUR enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns);
 
 #endif

@@ -4,7 +4,7 @@
  * grid and analysed with pp_osc_analyze for the 0.1-3 Hz band, per rack,
  * per hall (its fast racks summed) and for the site. Above the configured
  * amplitude an alert is raised, logged with back-off and shown in
- * /metrics. Slow readings never make a ring: a 1 Hz meter cannot see the
+ * /metrics (control_report.c). Slow readings never make a ring: a 1 Hz meter cannot see the
  * band. */
 #include <math.h>
 #include <stdlib.h>
@@ -73,9 +73,9 @@ static double ring_rate(const struct osc_ring *g, double now)
 
 void pp_ctl_osc_note(struct pp_ctl *c, int rack, int64_t ts_ns, double kw)
 {
-	struct osc_ring **slot = rack < 0 ? &c->osc_site : &c->osc_rack[rack];
+	struct osc_ring **slot = rack < 0 ? &c->osc.site : &c->osc.rack[rack];
 	double t = (double)ts_ns / 1e9;
-	double *last = rack < 0 ? &c->osc_site_last : &c->osc_rack_last[rack];
+	double *last = rack < 0 ? &c->osc.site_last : &c->osc.rack_last[rack];
 	/* A ring only for readings that come faster than twice a second. */
 	if (!*slot) {
 		double gap = t - *last;
@@ -142,7 +142,7 @@ static void judge(struct pp_ctl *c, struct pp_ctl_osc *o, int ok, const char *le
 	o->alert = ok && c->cfg->site.osc_alert_kw > 0 && o->amp_kw > c->cfg->site.osc_alert_kw;
 	if (o->alert && !was) {
 		c->st.osc_alerts++;
-		if (pp_log_backoff_hit(&c->osc_bo, pp_clock_mono_ns()))
+		if (pp_log_backoff_hit(&c->osc.bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "optimize", "%s %s swings %.1f kW at %.2f Hz (alert at "
 			       "%.1f kW)", level, name, o->amp_kw, o->peak_hz,
 			       c->cfg->site.osc_alert_kw);
@@ -156,82 +156,50 @@ void pp_ctl_osc_cycle(struct pp_ctl *c, int64_t now_ns)
 	 * the window ends at the latest reading seen. */
 	double end = -INFINITY;
 	for (size_t i = 0; i < c->nracks; i++)
-		if (c->osc_rack[i] && c->osc_rack[i]->n)
-			end = fmax(end, c->osc_rack[i]->t[ring_idx(c->osc_rack[i],
-								   c->osc_rack[i]->n - 1)]);
-	if (c->osc_site && c->osc_site->n)
-		end = fmax(end, c->osc_site->t[ring_idx(c->osc_site, c->osc_site->n - 1)]);
+		if (c->osc.rack[i] && c->osc.rack[i]->n)
+			end = fmax(end, c->osc.rack[i]->t[ring_idx(c->osc.rack[i],
+								   c->osc.rack[i]->n - 1)]);
+	if (c->osc.site && c->osc.site->n)
+		end = fmax(end, c->osc.site->t[ring_idx(c->osc.site, c->osc.site->n - 1)]);
 	if (!isfinite(end) || end < now - OSC_WINDOW_S)
 		end = now;
-	struct osc_ring *one[1] = {c->osc_site};
-	judge(c, &c->osc_site_res, analyse(one, 1, end, &c->osc_site_res), "site",
+	struct osc_ring *one[1] = {c->osc.site};
+	judge(c, &c->osc.site_res, analyse(one, 1, end, &c->osc.site_res), "site",
 	      c->cfg->site.name);
 	for (size_t i = 0; i < c->nracks; i++) {
-		one[0] = c->osc_rack[i];
-		judge(c, &c->osc_rack_res[i], analyse(one, 1, end, &c->osc_rack_res[i]), "rack",
+		one[0] = c->osc.rack[i];
+		judge(c, &c->osc.rack_res[i], analyse(one, 1, end, &c->osc.rack_res[i]), "rack",
 		      c->racks[i].cfg->name);
 	}
-	struct osc_ring **hr = c->osc_scratch;
-	for (size_t h = 0; h < c->cfg->nhalls && h < 64; h++) {
+	struct osc_ring **hr = c->osc.scratch;
+	for (size_t h = 0; h < c->cfg->nhalls; h++) {
 		size_t n = 0;
 		for (size_t i = 0; i < c->nracks; i++)
 			if (c->racks[i].hall == (int)h)
-				hr[n++] = c->osc_rack[i];
-		judge(c, &c->osc_hall_res[h], analyse(hr, n, end, &c->osc_hall_res[h]), "hall",
+				hr[n++] = c->osc.rack[i];
+		judge(c, &c->osc.hall_res[h], analyse(hr, n, end, &c->osc.hall_res[h]), "hall",
 		      c->cfg->halls[h].name);
 	}
 }
 
-static enum pp_err put(struct pp_buf *out, const char *level, const char *name,
-		       const struct pp_ctl_osc *o)
-{
-	if (!o->valid)
-		return PP_OK;
-	return pp_buf_appendf(out,
-			      "powerpark_oscillation_kw{level=\"%s\",name=\"%s\"} %.3f\n"
-			      "powerpark_oscillation_peak_hz{level=\"%s\",name=\"%s\"} %.3f\n"
-			      "powerpark_oscillation_mean_kw{level=\"%s\",name=\"%s\"} %.3f\n"
-			      "powerpark_oscillation_alert{level=\"%s\",name=\"%s\"} %d\n",
-			      level, name, o->amp_kw, level, name, o->peak_hz, level, name,
-			      o->mean_kw, level, name, o->alert);
-}
-
-enum pp_err pp_ctl_osc_metrics(struct pp_ctl *c, struct pp_buf *out)
-{
-	enum pp_err e = pp_buf_appendf(
-		out, "# TYPE powerpark_oscillation_kw gauge\n"
-		     "# TYPE powerpark_oscillation_peak_hz gauge\n"
-		     "# TYPE powerpark_oscillation_mean_kw gauge\n"
-		     "# TYPE powerpark_oscillation_alert gauge\n"
-		     "# TYPE powerpark_oscillation_alerts_total counter\n"
-		     "powerpark_oscillation_alerts_total %llu\n",
-		(unsigned long long)c->st.osc_alerts);
-	e = e ? e : put(out, "site", c->cfg->site.name, &c->osc_site_res);
-	for (size_t h = 0; h < c->cfg->nhalls && h < 64 && !e; h++)
-		e = put(out, "hall", c->cfg->halls[h].name, &c->osc_hall_res[h]);
-	for (size_t i = 0; i < c->nracks && !e; i++)
-		e = put(out, "rack", c->racks[i].cfg->name, &c->osc_rack_res[i]);
-	return e;
-}
-
 enum pp_err pp_ctl_osc_init(struct pp_ctl *c)
 {
-	c->osc_rack = calloc(c->nracks + 1, sizeof *c->osc_rack);
-	c->osc_rack_last = calloc(c->nracks + 1, sizeof *c->osc_rack_last);
-	c->osc_rack_res = calloc(c->nracks + 1, sizeof *c->osc_rack_res);
-	c->osc_scratch = calloc(c->nracks + 1, sizeof *c->osc_scratch);
-	pp_log_backoff_reset(&c->osc_bo);
-	return c->osc_rack && c->osc_rack_last && c->osc_rack_res && c->osc_scratch
+	c->osc.rack = calloc(c->nracks + 1, sizeof *c->osc.rack);
+	c->osc.rack_last = calloc(c->nracks + 1, sizeof *c->osc.rack_last);
+	c->osc.rack_res = calloc(c->nracks + 1, sizeof *c->osc.rack_res);
+	c->osc.scratch = calloc(c->nracks + 1, sizeof *c->osc.scratch);
+	pp_log_backoff_reset(&c->osc.bo);
+	return c->osc.rack && c->osc.rack_last && c->osc.rack_res && c->osc.scratch
 		       ? PP_OK : PP_ERR_NOMEM;
 }
 
 void pp_ctl_osc_free(struct pp_ctl *c)
 {
-	for (size_t i = 0; c->osc_rack && i < c->nracks; i++)
-		free(c->osc_rack[i]);
-	free(c->osc_rack);
-	free(c->osc_rack_last);
-	free(c->osc_rack_res);
-	free(c->osc_scratch);
-	free(c->osc_site);
+	for (size_t i = 0; c->osc.rack && i < c->nracks; i++)
+		free(c->osc.rack[i]);
+	free(c->osc.rack);
+	free(c->osc.rack_last);
+	free(c->osc.rack_res);
+	free(c->osc.scratch);
+	free(c->osc.site);
 }

@@ -1,0 +1,145 @@
+/* api_int.h - what the files of optimizer/api/ share. A request arrives
+ * from libmicrohttpd (server.c) as a struct api_req, is routed through one
+ * table of {method, path, scope, handler} (router.c) to a handler
+ * (routes.c) that turns JSON into the controller's structs and back
+ * (codec.c, metrics.c for Prometheus text), and leaves as a struct
+ * api_resp. Nothing but server.c sees libmicrohttpd, so the router and the
+ * handlers run in unit tests without a socket. */
+#ifndef PP_API_INT_H
+#define PP_API_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "powerpark/api.h"
+#include "powerpark/buf.h"
+#include "powerpark/ctl.h"
+
+struct MHD_Daemon;
+
+/* One name and value of a query string or of the headers (borrowed). */
+struct api_kv {
+	const char *k, *v;
+};
+
+#define API_MAX_KV 32 /* query arguments and headers a handler may look at */
+
+struct api_req {
+	const char *method, *path;  /* borrowed */
+	struct api_kv query[API_MAX_KV], headers[API_MAX_KV];
+	size_t nquery, nheaders;
+	const char *body;           /* borrowed, len bytes (not NUL-terminated) */
+	size_t len;
+};
+
+struct api_resp {
+	unsigned status;
+	const char *ctype;          /* static */
+	struct pp_buf body;         /* owned */
+	const char *fixed;          /* instead of body: static text (the page) */
+	size_t fixed_len;
+};
+
+/* The encoded budget of the last cycle, shared by every request until the
+ * next cycle (schedulers may ask thousands of times a second, and a park of
+ * 1,500 racks makes 300 kB of it). */
+struct api_budget_cache {
+	pthread_mutex_t mu;
+	int have;
+	uint64_t cycle;
+	struct pp_buf full, halls;
+};
+
+struct pp_api {
+	struct MHD_Daemon *d;
+	struct pp_ctl *ctl;
+	const struct pp_api_conf *conf;
+	pp_api_breach_fn on_breach;
+	void *ud;
+	int port;
+	char *cert, *key;
+	atomic_ullong requests, rejected, bad_lines;
+	pp_api_clock_fn clock;
+	void *clock_ud;
+	struct api_budget_cache budget;
+};
+
+typedef void (*api_handler)(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+
+struct api_route {
+	const char *method, *path;
+	unsigned scope;             /* PP_SCOPE_*, 0: open */
+	api_handler fn;
+};
+
+/* server.c: the API over ctl without a server (tests feed api_dispatch
+ * themselves); pp_api_stop frees it. Same arguments as pp_api_start. */
+PP_WUR enum pp_err api_create(struct pp_ctl *ctl, const struct pp_api_conf *conf,
+			      pp_api_breach_fn on_breach, void *ud, struct pp_api **out,
+			      struct pp_errbuf *eb);
+
+/* router.c */
+
+/* The value of query argument or header k in rq (borrowed), or NULL. The
+ * header's name is matched without regard to case. */
+const char *api_query(const struct api_req *rq, const char *k);
+const char *api_header(const struct api_req *rq, const char *k);
+
+/* Answers rq into rs (written; free its body with api_resp_free): routes
+ * it, checks the token's scope, runs the handler, counts it. */
+void api_dispatch(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+void api_resp_free(struct api_resp *rs);
+
+/* Sets rs to status with {"error": msg}. */
+void api_fail(struct api_resp *rs, unsigned status, const char *msg);
+
+/* The server's clock now (Unix ns). */
+int64_t api_now(const struct pp_api *a);
+
+/* routes.c: the table, with its length. */
+extern const struct api_route api_routes[];
+extern const size_t api_nroutes;
+
+/* codec.c: the controller's answers as JSON (appended to out; PP_ERR_NOMEM
+ * only), and requests from JSON (PP_ERR_PARSE with the reason in eb). The
+ * decoded requests point into a jansson document kept in *doc (taken: free
+ * it with api_doc_free after use). */
+PP_WUR enum pp_err api_json_lease(struct pp_buf *out, const char *node,
+				  const struct pp_ctl_lease *l);
+PP_WUR enum pp_err api_json_budget(struct pp_buf *out, const struct pp_ctl_budget *b,
+				   int halls_only);
+PP_WUR enum pp_err api_json_forecast(struct pp_buf *out, const struct pp_ctl_forecast *f);
+PP_WUR enum pp_err api_json_admit(struct pp_buf *out, const struct pp_ctl_admit_ans *a);
+PP_WUR enum pp_err api_json_event(struct pp_buf *out, const struct pp_ctl_event_ans *a);
+PP_WUR enum pp_err api_json_sync(struct pp_buf *out, const struct pp_ctl_sync_req *q,
+				 const struct pp_ctl_sync_ans *a);
+PP_WUR enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *j);
+PP_WUR enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h);
+PP_WUR enum pp_err api_json_error(struct pp_buf *out, const char *msg);
+
+/* A request's decoded form and the memory behind it. */
+struct api_doc {
+	void *root;                 /* json_t * */
+	void *mem;                  /* arrays the request points into */
+};
+void api_doc_free(struct api_doc *d);
+
+PP_WUR enum pp_err api_parse_admit(const char *body, size_t len, struct pp_ctl_admit_req *q,
+				   struct api_doc *d, struct pp_errbuf *eb);
+PP_WUR enum pp_err api_parse_event(const char *body, size_t len, struct pp_ctl_event_req *q,
+				   struct api_doc *d, struct pp_errbuf *eb);
+PP_WUR enum pp_err api_parse_sync(const char *body, size_t len, struct pp_ctl_sync_req *q,
+				  struct api_doc *d, struct pp_errbuf *eb);
+
+/* metrics.c: the controller's metrics and the API's own counters as
+ * Prometheus text (appended to out). */
+PP_WUR enum pp_err api_prometheus(struct pp_buf *out, const struct pp_ctl_metrics *m,
+				  unsigned long long requests, unsigned long long rejected,
+				  unsigned long long bad_lines);
+
+/* write.c: POST /write, InfluxDB 1.x line protocol (gzip or plain). */
+void api_write(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+
+#endif

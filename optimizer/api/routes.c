@@ -1,0 +1,200 @@
+/* routes.c - the endpoints of the budget API (docs/api.md): one row each
+ * in api_routes, one handler each that reads the request's arguments,
+ * calls the controller with structs and encodes what it answers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+
+extern const char pp_dashboard_html[]; /* optimizer/api/dashboard.html, compiled in */
+
+static void json_ok(struct api_resp *rs, enum pp_err e)
+{
+	if (e) {
+		api_fail(rs, 500, "out of memory");
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = "application/json";
+}
+
+/* A controller's refusal of what was asked: 400 with its reason. */
+static void refused(struct api_resp *rs, enum pp_err e, const struct pp_errbuf *eb)
+{
+	api_fail(rs, e == PP_ERR_NOMEM ? 500 : 400, e == PP_ERR_NOMEM ? "out of memory" : eb->msg);
+}
+
+static void h_healthz(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)a;
+	(void)rq;
+	json_ok(rs, pp_buf_append(&rs->body, "{\"ok\":true}\n", 12));
+}
+
+static void h_metrics(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)rq;
+	struct pp_ctl_metrics m;
+	enum pp_err e = pp_ctl_metrics(a->ctl, &m);
+	e = e ? e : api_prometheus(&rs->body, &m, atomic_load(&a->requests),
+				   atomic_load(&a->rejected), atomic_load(&a->bad_lines));
+	pp_ctl_metrics_free(&m);
+	json_ok(rs, e);
+	rs->ctype = "text/plain; version=0.0.4";
+}
+
+static void h_page(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)a;
+	(void)rq;
+	rs->status = 200;
+	rs->ctype = "text/html; charset=utf-8";
+	rs->fixed = pp_dashboard_html;
+	rs->fixed_len = strlen(pp_dashboard_html);
+}
+
+static void h_history(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)rq;
+	struct pp_ctl_history h;
+	enum pp_err e = pp_ctl_history(a->ctl, &h);
+	json_ok(rs, e ? e : api_json_history(&rs->body, &h));
+	pp_ctl_history_free(&h);
+}
+
+static void h_jobs(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)rq;
+	struct pp_ctl_jobs j;
+	enum pp_err e = pp_ctl_jobs(a->ctl, api_now(a), &j);
+	json_ok(rs, e ? e : api_json_jobs(&rs->body, &j));
+	pp_ctl_jobs_free(&j);
+}
+
+/* The budget's JSON, both forms, made again only when a cycle has run. */
+static enum pp_err budget_cached(struct pp_api *a, int halls_only, struct pp_buf *out)
+{
+	struct api_budget_cache *bc = &a->budget;
+	enum pp_err e = PP_OK;
+	pthread_mutex_lock(&bc->mu);
+	if (!bc->have || bc->cycle != pp_ctl_cycles(a->ctl)) {
+		struct pp_ctl_budget b;
+		e = pp_ctl_budget(a->ctl, api_now(a), &b);
+		pp_buf_reset(&bc->full);
+		pp_buf_reset(&bc->halls);
+		e = e ? e : api_json_budget(&bc->full, &b, 0);
+		e = e ? e : api_json_budget(&bc->halls, &b, 1);
+		bc->have = !e;
+		bc->cycle = b.cycle;
+		pp_ctl_budget_free(&b);
+	}
+	const struct pp_buf *src = halls_only ? &bc->halls : &bc->full;
+	e = e ? e : pp_buf_append(out, src->data, src->len);
+	pthread_mutex_unlock(&bc->mu);
+	return e;
+}
+
+static void h_budget(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	const char *lv = api_query(rq, "level");
+	if (lv && strcmp(lv, "hall") && strcmp(lv, "rack")) {
+		api_fail(rs, 400, "level: expected hall or rack");
+		return;
+	}
+	json_ok(rs, budget_cached(a, lv && !strcmp(lv, "hall"), &rs->body));
+}
+
+static void h_forecast(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	const char *h = api_query(rq, "hours");
+	char *end = NULL;
+	long hours = h ? strtol(h, &end, 10) : 24;
+	if (h && (!*h || *end || hours < 1 || hours > PP_CTL_FORECAST_HOURS)) {
+		api_fail(rs, 400, "hours: expected an integer 1..168");
+		return;
+	}
+	struct pp_ctl_forecast *f = malloc(sizeof *f);
+	struct pp_errbuf eb;
+	enum pp_err e = f ? pp_ctl_forecast(a->ctl, api_now(a), (int)hours, f, &eb) : PP_ERR_NOMEM;
+	json_ok(rs, e ? e : api_json_forecast(&rs->body, f));
+	free(f);
+}
+
+static void h_caps(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	const char *node = api_query(rq, "node");
+	if (!node || !*node) {
+		api_fail(rs, 400, "node: the rack whose caps to lease");
+		return;
+	}
+	struct pp_ctl_lease l;
+	struct pp_errbuf eb;
+	enum pp_err e = pp_ctl_lease(a->ctl, node, api_now(a), &l, &eb);
+	if (e == PP_ERR_ARG)
+		api_fail(rs, 404, eb.msg);
+	else
+		json_ok(rs, e ? e : api_json_lease(&rs->body, node, &l));
+}
+
+static void h_admit(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	struct pp_ctl_admit_req q;
+	struct pp_ctl_admit_ans ans;
+	struct api_doc d;
+	struct pp_errbuf eb;
+	enum pp_err e = api_parse_admit(rq->body, rq->len, &q, &d, &eb);
+	e = e ? e : pp_ctl_admit(a->ctl, &q, api_now(a), &ans, &eb);
+	if (e)
+		refused(rs, e, &eb);
+	else
+		json_ok(rs, api_json_admit(&rs->body, &ans));
+	api_doc_free(&d);
+}
+
+static void h_sync(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	struct pp_ctl_sync_req q;
+	struct pp_ctl_sync_ans ans;
+	memset(&ans, 0, sizeof ans);
+	struct api_doc d;
+	struct pp_errbuf eb;
+	enum pp_err e = api_parse_sync(rq->body, rq->len, &q, &d, &eb);
+	e = e ? e : pp_ctl_sync(a->ctl, &q, api_now(a), &ans, &eb);
+	if (e)
+		refused(rs, e, &eb);
+	else
+		json_ok(rs, api_json_sync(&rs->body, &q, &ans));
+	pp_ctl_sync_ans_free(&ans);
+	api_doc_free(&d);
+}
+
+static void h_event(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	struct pp_ctl_event_req q;
+	struct pp_ctl_event_ans ans;
+	struct api_doc d;
+	struct pp_errbuf eb;
+	enum pp_err e = api_parse_event(rq->body, rq->len, &q, &d, &eb);
+	e = e ? e : pp_ctl_grid_event(a->ctl, &q, api_now(a), &ans, &eb);
+	if (e)
+		refused(rs, e, &eb);
+	else
+		json_ok(rs, api_json_event(&rs->body, &ans));
+	api_doc_free(&d);
+}
+
+const struct api_route api_routes[] = {
+	{"GET", "/healthz", 0, h_healthz},
+	{"GET", "/metrics", 0, h_metrics},
+	{"GET", "/", 0, h_page},
+	{"GET", "/v1/history", 0, h_history},
+	{"GET", "/v1/jobs", 0, h_jobs},
+	{"GET", "/v1/budget", 0, h_budget},
+	{"GET", "/v1/budget/forecast", 0, h_forecast},
+	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps},
+	{"POST", "/v1/admit", PP_SCOPE_WRITE, h_admit},
+	{"POST", "/v1/scheduler/sync", PP_SCOPE_WRITE, h_sync},
+	{"POST", "/v1/grid/event", PP_SCOPE_ADMIN, h_event},
+	{"POST", "/write", PP_SCOPE_WRITE, api_write},
+};
+const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

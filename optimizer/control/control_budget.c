@@ -1,0 +1,322 @@
+/* control_budget.c - what the controller answers about room: the leases
+ * of caps, the budget per level (made once a cycle), the hourly forecast
+ * and admission advice for a new job. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "control_int.h"
+
+enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
+			 struct pp_ctl_lease *out, struct pp_errbuf *eb)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&c->mu);
+	struct crack *r = pp_ctl_rack(c, node);
+	if (!r) {
+		pthread_mutex_unlock(&c->mu);
+		return pp_err_set(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per rack name",
+				  node);
+	}
+	r->lease_until_ns = now_ns + (int64_t)c->opt.lease_s * PP_CTL_NS;
+	c->st.leases++;
+	out->expires_s = r->lease_until_ns / PP_CTL_NS;
+	out->ttl_s = c->opt.lease_s;
+	out->gpus = r->cfg->gpus;
+	out->gpu_model = r->gpu->name;
+	out->cap_min_w = r->gpu->cap_min_w;
+	out->cap_max_w = r->gpu->cap_max_w;
+	snprintf(out->job, sizeof out->job, "%s", r->job[0] ? r->job : r->cfg->name);
+	out->cap_w = r->cap_w;
+	out->idle = r->idle;
+	/* The power floor of the job's class damps a synchronous job's swing;
+	 * the hold-down rate keeps its end from dropping the site faster than
+	 * its ramp. Agents apply both through GPU power smoothing. */
+	out->floor_w = r->idle ? 0 : c->cfg->site.osc_floor[r->cls] * r->cap_w;
+	out->ramp_down_w_per_s = c->grid.holddown_w_per_s;
+	pthread_mutex_unlock(&c->mu);
+	return PP_OK;
+}
+
+static struct pp_ctl_level level(const char *name, double limit_kw, double meas_kw,
+				 double alloc_kw, double margin)
+{
+	double usable = limit_kw * (1 - margin);
+	return (struct pp_ctl_level){
+		name, limit_kw, usable, meas_kw, alloc_kw,
+		usable - (isfinite(meas_kw) ? fmax(meas_kw, alloc_kw) : alloc_kw)};
+}
+
+/* Sizes c->budget's arrays for the park, once. */
+static enum pp_err budget_alloc(struct pp_ctl *c)
+{
+	struct pp_ctl_budget *b = &c->budget;
+	if (b->halls)
+		return PP_OK;
+	size_t rows = c->tree.n - 1 - c->cfg->nhalls - c->nracks;
+	b->halls = calloc(c->cfg->nhalls + 1, sizeof *b->halls);
+	b->rows = calloc(rows + 1, sizeof *b->rows);
+	b->plants = calloc(c->cfg->nplants + 1, sizeof *b->plants);
+	b->racks = calloc(c->nracks + 1, sizeof *b->racks);
+	if (b->halls && b->rows && b->plants && b->racks)
+		return PP_OK;
+	pp_ctl_budget_free(b);
+	return PP_ERR_NOMEM;
+}
+
+/* The budget is made once a cycle and served from there: schedulers may
+ * ask thousands of times a second. */
+enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
+{
+	if (budget_alloc(c))
+		return PP_ERR_NOMEM;
+	struct pp_ctl_budget *b = &c->budget;
+	const struct pp_config *cfg = c->cfg;
+	const struct ctl_tree *t = &c->tree;
+	double m = cfg->site.margin;
+	b->site = cfg->site.name;
+	b->time_s = now_ns / PP_CTL_NS;
+	b->status = c->st.shedding ? "shedding" : c->st.cycles ? "ok" : "starting";
+	snprintf(b->binding, sizeof b->binding, "%s", c->binding);
+	b->stale_racks = c->st.stale_racks;
+	b->cycle = c->st.cycles;
+	b->grid = level("grid", pp_ctl_limit_at(c, now_ns), c->grid.meas_ns ? c->grid.meas_kw : NAN,
+			c->grid.alloc_kw, m);
+	b->nhalls = b->nrows = b->nracks = 0;
+	for (size_t k = 1; k < t->n; k++) {
+		const struct cnode *n = &t->nodes[k];
+		struct pp_ctl_level l = level(n->name, n->limit_kw, pp_ctl_measured_kw(c, k),
+					      t->ans_kw[k], m);
+		if (n->rack >= 0) {
+			const struct crack *r = &c->racks[n->rack];
+			b->racks[b->nracks++] = (struct pp_ctl_rack_level){
+				l, r->cap_w, r->demand_w, r->extra_w / 1000, r->stale};
+		} else if (t->nodes[n->parent].parent < 0) {
+			b->halls[b->nhalls++] = l;
+		} else {
+			b->rows[b->nrows++] = l;
+		}
+	}
+	b->nplants = cfg->nplants;
+	for (size_t p = 0; p < cfg->nplants; p++)
+		b->plants[p] = level(cfg->plants[p].name, c->plants[p].capacity_kw, NAN,
+				     c->plants[p].alloc_kw, m);
+	c->budget_made = 1;
+	return PP_OK;
+}
+
+/* A copy of n elements of size sz at src into *dst; 0, or -1 out of memory. */
+static int dup_array(void *dst, const void *src, size_t n, size_t sz)
+{
+	void *p = malloc(n * sz + 1);
+	if (!p)
+		return -1;
+	if (n)
+		memcpy(p, src, n * sz);
+	memcpy(dst, &p, sizeof p);
+	return 0;
+}
+
+enum pp_err pp_ctl_budget(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_budget *out)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&c->mu);
+	enum pp_err e = c->budget_made ? PP_OK : pp_ctl_budget_build(c, now_ns);
+	const struct pp_ctl_budget *b = &c->budget;
+	if (!e) {
+		*out = *b;
+		out->halls = out->rows = out->plants = NULL;
+		out->racks = NULL;
+		if (dup_array(&out->halls, b->halls, b->nhalls, sizeof *b->halls) ||
+		    dup_array(&out->rows, b->rows, b->nrows, sizeof *b->rows) ||
+		    dup_array(&out->plants, b->plants, b->nplants, sizeof *b->plants) ||
+		    dup_array(&out->racks, b->racks, b->nracks, sizeof *b->racks))
+			e = PP_ERR_NOMEM;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (e)
+		pp_ctl_budget_free(out);
+	return e;
+}
+
+void pp_ctl_budget_free(struct pp_ctl_budget *b)
+{
+	free(b->halls);
+	free(b->rows);
+	free(b->plants);
+	free(b->racks);
+	b->halls = b->rows = b->plants = NULL;
+	b->racks = NULL;
+	b->nhalls = b->nrows = b->nplants = b->nracks = 0;
+}
+
+/* The weather of hour t0 (Unix ns) for the forecast: the site's EPW year
+ * (local standard time) when configured, else the last reading, else a
+ * hot design day. */
+static void forecast_weather(const struct pp_ctl *c, int64_t t0, double *db, double *wb)
+{
+	*db = isfinite(c->wx.db) ? c->wx.db : 35;
+	*wb = isfinite(c->wx.db) ? c->wx.wb : 28;
+	if (!c->wx.epw.h)
+		return;
+	time_t lt = (time_t)(t0 / PP_CTL_NS) + (time_t)(c->wx.epw.tz_h * 3600);
+	struct tm tm;
+	gmtime_r(&lt, &tm);
+	struct pp_weather_hour wh;
+	pp_weather_at(&c->wx.epw, tm.tm_yday * 24.0 + tm.tm_hour + 0.5, &wh);
+	*db = wh.db_c;
+	*wb = wh.wb_c;
+}
+
+/* Hourly headroom: the lowest grid limit in force in each hour, cooling
+ * from the plant models at that hour's weather, and the racks' current
+ * demand as the known jobs. */
+enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours,
+			    struct pp_ctl_forecast *out, struct pp_errbuf *eb)
+{
+	if (hours < 1 || hours > PP_CTL_FORECAST_HOURS)
+		return pp_err_set(eb, PP_ERR_ARG, "hours: expected an integer 1..%d",
+				  PP_CTL_FORECAST_HOURS);
+	const int64_t hour_ns = 3600 * PP_CTL_NS;
+	pthread_mutex_lock(&c->mu);
+	const struct pp_config *cfg = c->cfg;
+	double m = 1 - cfg->site.margin;
+	double floor_kw = 0, base_kw = 0, demand_kw = 0, hall_heat[PP_CTL_MAX_HALLS] = {0};
+	for (size_t k = 0; k < c->tree.n; k++)
+		base_kw += c->tree.nodes[k].base_kw;
+	for (size_t i = 0; i < c->nracks; i++) {
+		const struct crack *r = &c->racks[i];
+		floor_kw += r->cfg->gpus * r->gpu->cap_min_w / 1000;
+		demand_kw += r->cfg->gpus * r->demand_w / 1000;
+		hall_heat[r->hall] += r->cfg->base_kw + r->cfg->gpus * r->demand_w / 1000;
+	}
+	double heat = 0;
+	for (size_t h = 0; h < cfg->nhalls; h++)
+		heat += hall_heat[h] + cfg->halls[h].base_kw;
+	int64_t h0 = now_ns / hour_ns * hour_ns;
+	out->hours = hours;
+	out->weather = c->wx.epw.h ? "epw" : isfinite(c->wx.db) ? "reading" : "design-day";
+	for (int h = 0; h < hours; h++) {
+		int64_t t0 = h0 + (int64_t)h * hour_ns;
+		double lim = pp_ctl_limit_at(c, t0);
+		for (size_t i = 0; i < c->grid.nev; i++) {
+			const struct cevent *ev = &c->grid.ev[i];
+			if (ev->start_s * PP_CTL_NS < t0 + hour_ns && ev->end_s * PP_CTL_NS > t0 &&
+			    ev->limit_kw < lim)
+				lim = ev->limit_kw;
+		}
+		double db, wb, pcap[PP_CTL_MAX_PLANTS], cool_cap = 0;
+		forecast_weather(c, t0, &db, &wb);
+		double ratio = pp_ctl_plants_at(c, db, wb, heat, hall_heat, pcap);
+		int served = cfg->nplants > 0;
+		for (size_t p = 0; p < cfg->nplants; p++) {
+			served &= isfinite(pcap[p]);
+			cool_cap += isfinite(pcap[p]) ? pcap[p] : 0;
+		}
+		double it_room = (lim * m - cfg->site.other_kw) / (1 + ratio);
+		if (served)
+			it_room = fmin(it_room, cool_cap * m);
+		out->b[h] = (struct pp_ctl_bucket){t0 / PP_CTL_NS, lim, db, wb, ratio,
+						   served ? cool_cap : NAN, it_room,
+						   it_room - base_kw - floor_kw,
+						   it_room - base_kw - demand_kw};
+	}
+	pthread_mutex_unlock(&c->mu);
+	return PP_OK;
+}
+
+const char *pp_ctl_decision_name(enum pp_ctl_decision d)
+{
+	static const char *const n[] = {"admit", "place", "start_after", "reject"};
+	return d >= PP_CTL_ADMIT && d <= PP_CTL_REJECT ? n[d] : "?";
+}
+
+/* The hall a new job of gpus GPUs goes to (want: the hall asked for, -1
+ * any) and the cap it would get there; -1 when none has room for them at
+ * their floor. */
+static long admit_hall(const struct pp_ctl *c, int gpus, long want, double *cap_out)
+{
+	long best = -1;
+	double best_cap = 0;
+	for (size_t h = 0; h < c->cfg->nhalls; h++) {
+		const struct pp_gpu_model *gm = c->tree.hall_gpu[h];
+		if (!gm)
+			continue;
+		double cap = fmin(gm->cap_max_w, pp_ctl_hall_room(c, h, NULL, 0) * 1000 / gpus);
+		if (cap >= gm->cap_min_w && (best < 0 || (long)h == want || cap > best_cap)) {
+			if (best >= 0 && best == want)
+				continue;
+			best = (long)h;
+			best_cap = cap;
+		}
+	}
+	*cap_out = best_cap;
+	return best;
+}
+
+/* The earliest end of a limit event in force at now_ns, 0 when none. */
+static int64_t event_end(const struct pp_ctl *c, int64_t now_ns)
+{
+	int64_t after = 0, now_s = now_ns / PP_CTL_NS;
+	for (size_t i = 0; i < c->grid.nev; i++) {
+		const struct cevent *ev = &c->grid.ev[i];
+		if (now_s >= ev->start_s && now_s < ev->end_s && (!after || ev->end_s < after))
+			after = ev->end_s;
+	}
+	return after;
+}
+
+enum pp_err pp_ctl_admit(struct pp_ctl *c, const struct pp_ctl_admit_req *req, int64_t now_ns,
+			 struct pp_ctl_admit_ans *ans, struct pp_errbuf *eb)
+{
+	memset(ans, 0, sizeof *ans);
+	if (req->gpus < 1 || req->gpus > PP_CTL_MAX_GPUS)
+		return pp_err_set(eb, PP_ERR_ARG, "\"gpus\": expected an integer from 1 to %d",
+				  PP_CTL_MAX_GPUS);
+	if (req->cls != -1 && (req->cls < 0 || req->cls >= PP_JOB_CLASSES))
+		return pp_err_set(eb, PP_ERR_ARG, "\"class\": expected training, inference or batch");
+	const struct pp_config *cfg = c->cfg;
+	long want = -1;
+	for (size_t h = 0; req->hall && h < cfg->nhalls; h++)
+		if (!strcmp(cfg->halls[h].name, req->hall))
+			want = (long)h;
+	if (req->hall && want < 0)
+		return pp_err_set(eb, PP_ERR_ARG, "\"hall\": no hall named '%s'", req->hall);
+	pthread_mutex_lock(&c->mu);
+	/* A new job's GPUs need at least their floor; its cap is what the room
+	 * allows per GPU, up to the GPU's maximum (the ranges of the hall's
+	 * first rack). */
+	double cap;
+	long best = admit_hall(c, req->gpus, want, &cap);
+	const char *binding = c->binding;
+	if (best >= 0) {
+		ans->decision = want < 0 || best == want ? PP_CTL_ADMIT : PP_CTL_PLACE;
+		ans->hall = cfg->halls[best].name;
+		ans->cap_w = cap;
+		if (ans->decision == PP_CTL_ADMIT)
+			snprintf(ans->reason, sizeof ans->reason,
+				 "fits under every limit now (binding: %s)", binding[0] ? binding : "none");
+		else
+			snprintf(ans->reason, sizeof ans->reason,
+				 "hall %s has no room for %d GPUs at their floor", cfg->halls[want].name,
+				 req->gpus);
+	} else {
+		int64_t after = event_end(c, now_ns);
+		if (after && req->deferrable) {
+			ans->decision = PP_CTL_START_AFTER;
+			ans->start_after_s = after;
+			snprintf(ans->reason, sizeof ans->reason,
+				 "grid limit event in force until then; binding: %s",
+				 binding[0] ? binding : "grid");
+		} else {
+			ans->decision = PP_CTL_REJECT;
+			snprintf(ans->reason, sizeof ans->reason,
+				 "no hall has room for %d GPUs at their floor (binding: %s)", req->gpus,
+				 binding[0] ? binding : "none");
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return PP_OK;
+}

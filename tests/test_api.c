@@ -1,0 +1,245 @@
+/* test_api.c - the API's router and handlers without a socket: requests
+ * go straight to api_dispatch (optimizer/api/router.c) over a real
+ * controller. Routes and methods, tokens and scopes, the JSON codecs (every
+ * body read back with jansson), names that need escaping in JSON and in
+ * Prometheus labels, and bad input refused with a reason and counted. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../optimizer/api/api_int.h"
+#include "powerpark/config.h"
+#include "pp_test.h"
+
+#define NS 1000000000LL
+#define T0 (1795000000LL * NS)
+
+/* A rack whose name needs escaping everywhere it is written. */
+static const char park[] =
+	"site:\n"
+	"  name: t\n"
+	"  grid: {import_limit_kw: 1000}\n"
+	"power:\n"
+	"  limit_kw: 1000\n"
+	"  halls:\n"
+	"    - name: a\n"
+	"      limit_kw: 500\n"
+	"      rows:\n"
+	"        - name: a01\n"
+	"          limit_kw: 500\n"
+	"          racks:\n"
+	"            - {name: 'r\"1\\x', limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"api:\n"
+	"  tokens:\n"
+	"    - {name: w, token: write-token-00001, scopes: [write]}\n"
+	"    - {name: l, token: lease-token-00001, scopes: [lease]}\n";
+
+static const char odd[] = "r\"1\\x";
+
+static struct pp_config *cfg;
+static struct pp_ctl *ctl;
+static struct pp_api *api;
+
+static int64_t clock_fn(void *ud)
+{
+	(void)ud;
+	return T0;
+}
+
+/* Sends one request; rs is written (free with api_resp_free). */
+static void send(const char *method, const char *path, const char *query_k, const char *query_v,
+		 const char *token, const char *body, struct api_resp *rs)
+{
+	struct api_req rq;
+	memset(&rq, 0, sizeof rq);
+	rq.method = method;
+	rq.path = path;
+	char auth[96];
+	if (query_k)
+		rq.query[rq.nquery++] = (struct api_kv){query_k, query_v};
+	if (token) {
+		snprintf(auth, sizeof auth, "Bearer %s", token);
+		rq.headers[rq.nheaders++] = (struct api_kv){"authorization", auth};
+	}
+	rq.body = body ? body : "";
+	rq.len = body ? strlen(body) : 0;
+	api_dispatch(api, &rq, rs);
+}
+
+/* The body as JSON (NULL when it is not JSON); json_decref it. */
+static json_t *body_json(const struct api_resp *rs)
+{
+	return rs->body.data ? json_loadb(rs->body.data, rs->body.len, 0, NULL) : NULL;
+}
+
+static const char *err_of(json_t *j)
+{
+	return json_string_value(json_object_get(j, "error"));
+}
+
+static void t_routes(void)
+{
+	struct api_resp rs;
+	send("GET", "/healthz", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 200 && !strcmp(rs.body.data, "{\"ok\":true}\n"), "healthz");
+	api_resp_free(&rs);
+	send("GET", "/nope", NULL, NULL, NULL, NULL, &rs);
+	json_t *j = body_json(&rs);
+	PT_CHECK(rs.status == 404 && err_of(j) && strstr(err_of(j), "no such endpoint"), "404");
+	json_decref(j);
+	api_resp_free(&rs);
+	send("POST", "/v1/budget", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 405, "a known path with the wrong method: 405 (%u)", rs.status);
+	api_resp_free(&rs);
+	send("GET", "/", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 200 && rs.fixed && strstr(rs.fixed, "<html"), "the page");
+	api_resp_free(&rs);
+	for (size_t i = 0; i < api_nroutes; i++)
+		for (size_t k = i + 1; k < api_nroutes; k++)
+			PT_CHECK(strcmp(api_routes[i].path, api_routes[k].path) ||
+					 strcmp(api_routes[i].method, api_routes[k].method),
+				 "route %s %s twice", api_routes[i].method, api_routes[i].path);
+}
+
+static void t_tokens(void)
+{
+	struct api_resp rs;
+	send("GET", "/v1/caps", "node", "r2", NULL, NULL, &rs);
+	PT_CHECK(rs.status == 401, "no token: 401 (%u)", rs.status);
+	api_resp_free(&rs);
+	send("GET", "/v1/caps", "node", "r2", "write-token-00001", NULL, &rs);
+	PT_CHECK(rs.status == 403, "a token without the lease scope: 403 (%u)", rs.status);
+	api_resp_free(&rs);
+	send("GET", "/v1/caps", "node", "r2", "lease-token-0000", NULL, &rs);
+	PT_CHECK(rs.status == 401, "a prefix of a token is no token (%u)", rs.status);
+	api_resp_free(&rs);
+	send("GET", "/v1/caps", "node", odd, "lease-token-00001", NULL, &rs);
+	json_t *j = body_json(&rs);
+	json_t *cap = json_array_get(json_object_get(j, "caps"), 0);
+	PT_CHECK(rs.status == 200 && j && !strcmp(json_string_value(json_object_get(j, "node")), odd) &&
+			 json_number_value(json_object_get(cap, "cap_w")) >= 200,
+		 "a lease of the oddly named rack reads back: %s", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	send("GET", "/v1/caps", "node", "zz", "lease-token-00001", NULL, &rs);
+	PT_CHECK(rs.status == 404, "an unknown rack: 404");
+	api_resp_free(&rs);
+}
+
+static void t_admit(void)
+{
+	struct api_resp rs;
+	struct pp_errbuf eb;
+	/* Admission needs a plan: before the first cycle nothing has room. */
+	PT_CHECK(pp_ctl_cycle(ctl, T0, 0, &eb) == PP_OK, "cycle");
+	send("POST", "/v1/admit", NULL, NULL, "write-token-00001", "{\"gpus\": 8,", &rs);
+	json_t *j = body_json(&rs);
+	PT_CHECK(rs.status == 400 && err_of(j) && strstr(err_of(j), "line 1"),
+		 "broken JSON: 400 with its place (%s)", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	send("POST", "/v1/admit", NULL, NULL, "write-token-00001", "{\"gpus\": 0}", &rs);
+	j = body_json(&rs);
+	PT_CHECK(rs.status == 400 && err_of(j) && strstr(err_of(j), "\"gpus\""), "0 GPUs: 400");
+	json_decref(j);
+	api_resp_free(&rs);
+	send("POST", "/v1/admit", NULL, NULL, "write-token-00001",
+	     "{\"gpus\": 8, \"hall\": \"a\", \"class\": \"batch\"}", &rs);
+	j = body_json(&rs);
+	PT_CHECK(rs.status == 200 && !strcmp(json_string_value(json_object_get(j, "decision")),
+					     "admit") &&
+			 !strcmp(json_string_value(json_object_get(j, "hall")), "a"),
+		 "admitted in hall a: %s", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	send("POST", "/v1/grid/event", NULL, NULL, "write-token-00001",
+	     "{\"id\": \"dr\", \"limit_kw\": 10, \"end\": 1795000100}", &rs);
+	PT_CHECK(rs.status == 403, "a grid signal needs the admin scope (%u)", rs.status);
+	api_resp_free(&rs);
+}
+
+static void t_write_and_metrics(void)
+{
+	struct api_resp rs;
+	char lp[256];
+	snprintf(lp, sizeof lp, "rack,site=t,rack=r2 power_w=5000 %lld\nbad line\n", (long long)T0);
+	send("POST", "/write", NULL, NULL, "write-token-00001", lp, &rs);
+	json_t *j = body_json(&rs);
+	PT_CHECK(rs.status == 400 && err_of(j) && strstr(err_of(j), "line 2"),
+		 "a batch with a bad line is refused whole, naming it: %s", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	snprintf(lp, sizeof lp, "rack,site=t,rack=r2 power_w=5000 %lld\n", (long long)T0);
+	send("POST", "/write", NULL, NULL, "write-token-00001", lp, &rs);
+	PT_CHECK(rs.status == 204, "a good batch: 204 (%u)", rs.status);
+	api_resp_free(&rs);
+	struct pp_errbuf eb;
+	PT_CHECK(pp_ctl_cycle(ctl, T0, 0, &eb) == PP_OK, "cycle");
+	send("GET", "/metrics", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 200 && strstr(rs.body.data, "powerpark_write_bad_lines_total 1\n") &&
+			 strstr(rs.body.data, "powerpark_ingested_total 1\n") &&
+			 strstr(rs.body.data, "powerpark_cap_watts{rack=\"r\\\"1\\\\x\"} "),
+		 "metrics count the bad line, the ingested one, and escape the label");
+	api_resp_free(&rs);
+}
+
+static void t_budget(void)
+{
+	struct api_resp rs;
+	send("GET", "/v1/budget", "level", "row", NULL, NULL, &rs);
+	PT_CHECK(rs.status == 400, "level=row: 400");
+	api_resp_free(&rs);
+	send("GET", "/v1/budget", NULL, NULL, NULL, NULL, &rs);
+	json_t *j = body_json(&rs);
+	json_t *r0 = json_array_get(json_object_get(j, "racks"), 0);
+	PT_CHECK(rs.status == 200 && json_array_size(json_object_get(j, "racks")) == 2 &&
+			 !strcmp(json_string_value(json_object_get(r0, "name")), odd) &&
+			 json_is_boolean(json_object_get(r0, "stale")),
+		 "the whole budget reads back: %.200s", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	send("GET", "/v1/budget", "level", "hall", NULL, NULL, &rs);
+	j = body_json(&rs);
+	PT_CHECK(rs.status == 200 && j && !json_object_get(j, "racks") &&
+			 !json_object_get(j, "rows") && json_array_size(json_object_get(j, "halls")) == 1 &&
+			 json_object_get(j, "plants"),
+		 "level=hall: halls and plants only");
+	json_decref(j);
+	api_resp_free(&rs);
+	send("GET", "/v1/budget/forecast", "hours", "0", NULL, NULL, &rs);
+	PT_CHECK(rs.status == 400, "hours=0: 400");
+	api_resp_free(&rs);
+	send("GET", "/v1/budget/forecast", "hours", "3", NULL, NULL, &rs);
+	j = body_json(&rs);
+	PT_CHECK(rs.status == 200 && json_array_size(json_object_get(j, "buckets")) == 3,
+		 "3 hourly buckets");
+	json_decref(j);
+	api_resp_free(&rs);
+}
+
+int main(void)
+{
+	struct pp_diags d;
+	pp_diag_init(&d);
+	struct pp_errbuf eb;
+	if (pp_config_load_text("park.yaml", park, strlen(park), ".", &cfg, &d) ||
+	    pp_ctl_create(cfg, NULL, &ctl, &eb) ||
+	    api_create(ctl, &cfg->api, NULL, NULL, &api, &eb)) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.lines[i]);
+		fprintf(stderr, "test_api: setup failed\n");
+		return 1;
+	}
+	pp_diag_free(&d);
+	pp_api_set_clock(api, clock_fn, NULL);
+	PT_RUN(t_routes);
+	PT_RUN(t_tokens);
+	PT_RUN(t_admit);
+	PT_RUN(t_write_and_metrics);
+	PT_RUN(t_budget);
+	pp_api_stop(api);
+	pp_ctl_destroy(ctl);
+	pp_config_destroy(cfg);
+	return PT_DONE("test_api");
+}
