@@ -124,6 +124,37 @@ void pp_day_result(const struct pp_day *d, struct pp_day_result *r)
 				      d->jobs[j].st != DJ_WAIT;
 }
 
+/* What a progress line shows now (cheap enough for every line). */
+void pp_day_now(struct pp_day *d, struct pp_day_now *n)
+{
+	memset(n, 0, sizeof *n);
+	n->t_h = d->t_h;
+	n->sim_ns = d->now_ns;
+	n->grid_kw = d->grid_kw;
+	n->limit_kw = d->limit_kw;
+	n->it_kw = d->it_kw;
+	n->cooling_kw = d->cooling_kw;
+	double cap = 0, max = 0;
+	for (size_t i = 0; i < d->nracks; i++)
+		if (d->racks[i].job >= 0) {
+			cap += d->racks[i].cap_w * d->racks[i].r->gpus;
+			max += d->racks[i].gpu->cap_max_w * d->racks[i].r->gpus;
+		}
+	n->cap_frac = max > 0 ? cap / max : 1;
+	for (size_t j = 0; j < d->njobs; j++) {
+		n->held_jobs += d->jobs[j].st == DJ_HELD;
+		n->held_gpus += d->jobs[j].st == DJ_HELD ? d->jobs[j].gpus : 0;
+		n->running_jobs += d->jobs[j].st == DJ_RUNNING;
+	}
+	for (size_t p = 0; p < PP_DAY_MAX_PLANTS; p++)
+		n->tripped += __builtin_popcountll(d->tripped[p]);
+	if (d->ctl)
+		pp_ctl_binding(d->ctl, n->binding, sizeof n->binding);
+	else
+		snprintf(n->binding, sizeof n->binding, "%s",
+			 d->alpha < 0.999 ? "grid (meter)" : "");
+}
+
 /* --- metrics ----------------------------------------------------------- */
 
 static size_t put(struct pp_output *set, const char *meas, const struct pp_tag *t, size_t nt,

@@ -1,9 +1,10 @@
 /* api_int.h - what the files of optimizer/api/ share. A request arrives
  * from libmicrohttpd (server.c) as a struct api_req, is routed through one
- * table of {method, path, scope, handler} (router.c) to a handler
- * (routes.c) that turns JSON into the controller's structs and back
- * (codec.c, metrics.c for Prometheus text), and leaves as a struct
- * api_resp. Nothing but server.c sees libmicrohttpd, so the router and the
+ * table of {method, path, scope, handler} (router.c, the table in
+ * routes.c) to a handler (routes.c, write.c) that turns JSON into the
+ * controller's structs and back (codec.c; metrics.c for Prometheus text),
+ * and leaves as a struct api_resp. req.c, at the bottom, has what every
+ * handler uses of the request. Nothing but server.c sees libmicrohttpd, so the router and the
  * handlers run in unit tests without a socket. */
 #ifndef PP_API_INT_H
 #define PP_API_INT_H
@@ -80,16 +81,13 @@ PP_WUR enum pp_err api_create(struct pp_ctl *ctl, const struct pp_api_conf *conf
 			      pp_api_breach_fn on_breach, void *ud, struct pp_api **out,
 			      struct pp_errbuf *eb);
 
-/* router.c */
+/* req.c */
 
 /* The value of query argument or header k in rq (borrowed), or NULL. The
  * header's name is matched without regard to case. */
 const char *api_query(const struct api_req *rq, const char *k);
 const char *api_header(const struct api_req *rq, const char *k);
 
-/* Answers rq into rs (written; free its body with api_resp_free): routes
- * it, checks the token's scope, runs the handler, counts it. */
-void api_dispatch(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
 void api_resp_free(struct api_resp *rs);
 
 /* Sets rs to status with {"error": msg}. */
@@ -97,6 +95,10 @@ void api_fail(struct api_resp *rs, unsigned status, const char *msg);
 
 /* The server's clock now (Unix ns). */
 int64_t api_now(const struct pp_api *a);
+
+/* router.c: answers rq into rs (written; free its body with api_resp_free):
+ * routes it, checks the token's scope, runs the handler, counts it. */
+void api_dispatch(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
 
 /* routes.c: the table, with its length. */
 extern const struct api_route api_routes[];

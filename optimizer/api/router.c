@@ -2,53 +2,9 @@
  * path and method (404 and 405 otherwise), the bearer token's scope (401
  * without a known token, 403 without the scope), the handler, the counts.
  * Every error is a JSON body {"error": "..."}. */
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api_int.h"
-#include "powerpark/clock.h"
-
-int64_t api_now(const struct pp_api *a)
-{
-	return a->clock ? a->clock(a->clock_ud) : pp_clock_wall_ns();
-}
-
-static const char *lookup(const struct api_kv *kv, size_t n, const char *k, int nocase)
-{
-	for (size_t i = 0; i < n; i++)
-		if (nocase ? !strcasecmp(kv[i].k, k) : !strcmp(kv[i].k, k))
-			return kv[i].v;
-	return NULL;
-}
-
-const char *api_query(const struct api_req *rq, const char *k)
-{
-	return lookup(rq->query, rq->nquery, k, 0);
-}
-
-const char *api_header(const struct api_req *rq, const char *k)
-{
-	return lookup(rq->headers, rq->nheaders, k, 1);
-}
-
-void api_resp_free(struct api_resp *rs)
-{
-	pp_buf_free(&rs->body);
-}
-
-void api_fail(struct api_resp *rs, unsigned status, const char *msg)
-{
-	pp_buf_reset(&rs->body);
-	rs->fixed = NULL;
-	rs->status = status;
-	rs->ctype = "application/json";
-	if (api_json_error(&rs->body, msg)) {
-		/* Out of memory for the message itself: a bare status. */
-		pp_buf_free(&rs->body);
-		rs->status = 500;
-	}
-}
 
 /* The token's scopes, or -1 when there is none or it is unknown. Tokens
  * are compared in full, in time independent of where they differ. */
