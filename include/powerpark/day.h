@@ -12,9 +12,12 @@
 #ifndef PP_DAY_H
 #define PP_DAY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "powerpark/buf.h"
 #include "powerpark/config.h"
 #include "powerpark/ctl.h"
 #include "powerpark/err.h"
@@ -98,5 +101,43 @@ int64_t pp_day_clock_ns(const struct pp_day *d);
 
 void pp_day_now(struct pp_day *d, struct pp_day_now *now);
 void pp_day_result(const struct pp_day *d, struct pp_day_result *r);
+
+/* How a day is played for a person (pp_day_play). */
+struct pp_day_play_opts {
+	double hours;          /* > 0: instead of the scenario's own length */
+	double speed;          /* simulated seconds a second; 0: full speed; < 0: the
+				* day in about two minutes */
+	const char *listen;    /* the dashboard's host:port; NULL: api.listen, else
+				* 127.0.0.1:8080 (another free port when taken) */
+	int quiet;             /* no progress line */
+};
+
+/* Plays cfg's scenario (cfg borrowed, with a scenario) under pol, writing
+ * its metrics to set (borrowed; NULL: none) until the day ends or *stop is
+ * set. Under PP_POLICY_OPTIMAL the controller's API and dashboard are
+ * served on the simulated clock, the day is paced to o->speed (borrowed)
+ * and a progress line is printed; any other policy plays at full speed.
+ * *res gets the day's result. Returns 0, 130 when stopped, 1 with the
+ * reason on stderr. One day plays at a time in a process. */
+int pp_day_play(const struct pp_config *cfg, const struct pp_day_play_opts *o, enum pp_policy pol,
+		struct pp_output *set, volatile sig_atomic_t *stop, struct pp_day_result *res);
+
+/* The simulated time of the step pp_day_play played last (Unix ns). */
+int64_t pp_day_play_clock(void);
+
+/* How many levels (grid, site, each hall, the worst row and rack, each
+ * plant) of r (borrowed) went over their limit at some step. */
+int pp_day_crossed(const struct pp_day_result *r);
+
+/* Prints the day of scenario sc under powerpark (p) beside the baseline
+ * (b; NULL: none), all borrowed, to f: each level's peak against its
+ * limit, throughput, deferral, energy, PUE, water and ramp. */
+void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_result *p,
+		    const struct pp_day_result *b);
+
+/* The same as JSON (keys "powerpark" and "proportional"), appended to out
+ * with a closing newline. PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_day_summary_json(struct pp_buf *out, const struct pp_day_result *p,
+				       const struct pp_day_result *b);
 
 #endif
