@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "powerpark/json.h"
 #include "powerpark/sim.h"
 
 struct sim_rack {
@@ -53,6 +54,12 @@ struct pp_sim {
 	unsigned rng;
 };
 
+/* Builds the racks and devices of s->cfg into s (sim_park.c). */
+PP_WUR enum pp_err sim_park_init(struct pp_sim *s, struct pp_errbuf *eb);
+
+/* Rack power in W now: base load plus each GPU at min(cap, demand). */
+double sim_rack_w(struct pp_sim *s, const struct sim_rack *r);
+
 /* Registers w (borrowed, must outlive the sim) for readability. */
 int sim_watch_add(struct pp_sim *s, struct sim_watch *w);
 void sim_watch_del(struct pp_sim *s, struct sim_watch *w);
@@ -78,6 +85,7 @@ void sim_snmp_close(struct pp_sim *s);
 PP_WUR enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb);
 void sim_modbus_tick(struct pp_sim *s);
 void sim_modbus_close(struct pp_sim *s);
-void sim_modbus_describe(struct pp_sim *s, FILE *f);
+/* The Modbus gateways served, as a JSON array into j. */
+void sim_modbus_describe(struct pp_sim *s, struct pp_json *j);
 
 #endif
