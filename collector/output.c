@@ -313,8 +313,17 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+/* The transports of pp_output_create: by the conf's type. */
+static enum pp_err tx_by_type(const struct pp_output_conf *c, void *arg,
+			      const struct transport **t, void **ctx, struct pp_errbuf *eb)
+{
+	(void)arg;
+	return c->type == PP_OUT_FILE ? tx_file_create(c, t, ctx, eb)
+				      : tx_http_create(c, t, ctx, eb);
+}
+
 static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
-			       struct pp_errbuf *eb)
+			       tx_create_fn create, void *arg, struct pp_errbuf *eb)
 {
 	/* lock and buffer first: output_stop/fini run on a half-built output too */
 	pp_buf_init(&o->cur);
@@ -330,8 +339,7 @@ static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	o->flags = c->unsigned_ok ? 0 : PP_LP_NO_UINT;
 	o->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)pp_clock_wall_ns();
-	enum pp_err e = c->type == PP_OUT_FILE ? tx_file_create(c, &o->tx, &o->txctx, eb)
-					       : tx_http_create(c, &o->tx, &o->txctx, eb);
+	enum pp_err e = create(c, arg, &o->tx, &o->txctx, eb);
 	if (e)
 		return e;
 	if (c->spool_dir && (e = spool_open(c->spool_dir, c->spool_max_bytes, &o->spool, eb)))
@@ -389,6 +397,13 @@ static void output_fini(struct output *o)
 enum pp_err pp_output_create(const struct pp_output_conf *confs, size_t n, const char *site,
 			     struct pp_output **out, struct pp_errbuf *eb)
 {
+	return output_create_tx(confs, n, site, tx_by_type, NULL, out, eb);
+}
+
+enum pp_err output_create_tx(const struct pp_output_conf *confs, size_t n, const char *site,
+			     tx_create_fn create, void *arg, struct pp_output **out,
+			     struct pp_errbuf *eb)
+{
 	*out = NULL;
 	struct pp_output *s = calloc(1, sizeof *s);
 	if (!s || !(s->o = calloc(n ? n : 1, sizeof *s->o)) ||
@@ -399,7 +414,7 @@ enum pp_err pp_output_create(const struct pp_output_conf *confs, size_t n, const
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
-		enum pp_err e = output_init(&s->o[i], &confs[i], eb);
+		enum pp_err e = output_init(&s->o[i], &confs[i], create, arg, eb);
 		s->n = i + 1;
 		if (e) {
 			pp_output_destroy(s, 0);
