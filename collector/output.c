@@ -57,6 +57,8 @@ struct pp_output {
 };
 
 #define MS (1000000LL)
+#define PP_OUT_FIRST_BACKOFF_MS 100 /* the first retry; it doubles up to retry_max_ms */
+#define PP_OUT_MAX_SLEEP_MS 1000    /* the sender looks at its clocks at least this often */
 
 static void queue_push(struct output *o, struct batch *b)
 {
@@ -194,7 +196,7 @@ static void after_send(struct output *o, enum tx_result r, size_t lines, size_t 
 	if (r == TX_RETRY) {
 		o->st.retried++;
 		o->st.up = 0;
-		o->backoff_ms = o->backoff_ms ? o->backoff_ms * 2 : 100;
+		o->backoff_ms = o->backoff_ms ? o->backoff_ms * 2 : PP_OUT_FIRST_BACKOFF_MS;
 		if (o->backoff_ms > o->conf.retry_max_ms)
 			o->backoff_ms = o->conf.retry_max_ms;
 		/* jitter: half fixed, half random, so many collectors do not retry in step */
@@ -247,7 +249,7 @@ static void *sender(void *arg)
 				size_t len, lines;
 				uint64_t seq;
 				if (spool_peek(o->spool, &data, &len, &lines, &seq, &eb) || !data) {
-					o->next_try = now + 1000 * MS;
+					o->next_try = now + PP_OUT_MAX_SLEEP_MS * MS;
 					continue;
 				}
 				o->inflight = 1;
@@ -289,7 +291,7 @@ static void *sender(void *arg)
 			continue;
 		}
 		/* sleep until the flush deadline, the retry time or a signal */
-		int64_t wake = now + 1000 * MS;
+		int64_t wake = now + PP_OUT_MAX_SLEEP_MS * MS;
 		if (o->cur_lines && o->cur_t0 + o->conf.flush_ms * MS < wake)
 			wake = o->cur_t0 + o->conf.flush_ms * MS;
 		if (have && o->next_try < wake)

@@ -163,7 +163,7 @@ static int ctl_open(struct pp_sim *s, struct pp_errbuf *eb)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	socklen_t sl = sizeof sa;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 16) ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, PP_SIM_BACKLOG) ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl)) {
 		int e = errno;
 		if (fd >= 0)
@@ -272,9 +272,9 @@ void pp_sim_describe(struct pp_sim *s, FILE *f)
 
 void pp_sim_run(struct pp_sim *s, volatile int *stop)
 {
-	struct epoll_event evs[256];
+	struct epoll_event evs[PP_SIM_MAX_EVENTS];
 	while (!*stop) {
-		int k = epoll_wait(s->ep, evs, 256, 5);
+		int k = epoll_wait(s->ep, evs, PP_SIM_MAX_EVENTS, PP_SIM_TICK_MS);
 		for (int i = 0; i < k; i++) {
 			struct sim_watch *w = evs[i].data.ptr;
 			w->on_ready(s, w);

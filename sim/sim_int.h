@@ -8,6 +8,11 @@
 #include "powerpark/json.h"
 #include "powerpark/sim.h"
 
+#define PP_SIM_MAX_EVENTS 256 /* epoll events taken per wait */
+#define PP_SIM_MAX_FDS 65536  /* the fd set net-snmp reads from */
+#define PP_SIM_BACKLOG 64     /* pending connections on a listener */
+#define PP_SIM_TICK_MS 5      /* the loop's longest wait: delayed answers go out on time */
+
 struct sim_rack {
 	const struct pp_rack *r;
 	double tdp_w;           /* per GPU */

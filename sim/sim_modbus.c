@@ -211,7 +211,7 @@ enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb)
 				return pp_err_set(eb, PP_ERR_CONFIG, "device '%s': bad address '%s'",
 					       d->dev->name, d->dev->address);
 			gw->ctx = modbus_new_tcp_pi(host, port);
-			int fd = gw->ctx ? modbus_tcp_pi_listen(gw->ctx, 64) : -1;
+			int fd = gw->ctx ? modbus_tcp_pi_listen(gw->ctx, PP_SIM_BACKLOG) : -1;
 			if (fd < 0)
 				return pp_err_set(eb, PP_ERR_IO, "device '%s': cannot serve Modbus TCP on "
 							      "%s: %s", d->dev->name, d->dev->address,
