@@ -586,9 +586,7 @@ static enum pp_err snmp_start(const struct drv_sink *s, struct drv_dev **devs, s
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	e->sink = s;
-	e->n = n;
-	e->once_left = n;
+	*e = (struct engine){.sink = s, .n = n, .once_left = n};
 	netsnmp_large_fd_set_init(&e->fds, PP_SNMP_MAX_FDS);
 	e->ep = epoll_create1(EPOLL_CLOEXEC);
 	e->a = calloc(n, sizeof *e->a); /* the devices' own contexts, borrowed */
