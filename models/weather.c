@@ -14,6 +14,7 @@
 #define PP_EPW_MAX_FIELDS 40  /* fields of a line that are split (a row has 35) */
 #define PP_EPW_HEADER_LINES 8 /* lines before the first hourly row */
 #define PP_EPW_COLS 10        /* columns of a row that are read: date ... pressure */
+#define PP_EPW_LOCATION 10    /* fields of the LOCATION line: its name, city ... elevation */
 
 /* Splits line in place at commas; returns the number of fields. */
 static int split(char *line, char **f, int max)
@@ -93,7 +94,7 @@ static enum pp_err header_line(const char *path, long lineno, char **fl, int nf,
 			       struct pp_errbuf *eb)
 {
 	if (!strcmp(fl[0], "LOCATION")) {
-		if (nf < 10 || !num(fl[6], &w->lat) || !num(fl[7], &w->lon) ||
+		if (nf < PP_EPW_LOCATION || !num(fl[6], &w->lat) || !num(fl[7], &w->lon) ||
 		    !num(fl[8], &w->tz_h) || !num(fl[9], &w->elev_m))
 			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, region, "
 				       "country, source, WMO, latitude, longitude, time zone and "
