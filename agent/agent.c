@@ -4,7 +4,6 @@
  * until the lease ends, then applies the safe cap. A cap the device no
  * longer enforces (a driver reload) is applied again. */
 #include <curl/curl.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,21 +11,22 @@
 #include <time.h>
 
 #include "backend.h"
+#include "lease.h"
 #include "powerpark/agent.h"
 #include "powerpark/buf.h"
 #include "powerpark/clock.h"
 #include "powerpark/httpc.h"
 #include "powerpark/log.h"
 
-#define MAX_GPUS 72
+#define PP_MAX_NODE_GPUS 72 /* GPUs one agent drives (a rack of 72 at most) */
 
 struct agent {
 	const struct pp_agent_opts *o;
 	const struct pp_backend *be;
 	void *ctx;
 	int n;
-	double lo[MAX_GPUS], hi[MAX_GPUS], applied[MAX_GPUS], dflt[MAX_GPUS];
-	int has_range[MAX_GPUS], has_dflt[MAX_GPUS];
+	double lo[PP_MAX_NODE_GPUS], hi[PP_MAX_NODE_GPUS], applied[PP_MAX_NODE_GPUS], dflt[PP_MAX_NODE_GPUS];
+	int has_range[PP_MAX_NODE_GPUS], has_dflt[PP_MAX_NODE_GPUS];
 	int64_t lease_until;   /* monotonic ns */
 	int on_safe;
 	CURL *curl;
@@ -132,35 +132,27 @@ static int renew(struct agent *a)
 			       code < 0 ? "unreachable" : "refused");
 		return -1;
 	}
-	json_error_t je;
-	json_t *j = json_loadb(a->resp.data, a->resp.len, 0, &je);
-	json_t *caps = j ? json_object_get(j, "caps") : NULL;
-	json_t *c0 = json_array_get(caps, 0);
-	json_t *cw = json_object_get(c0, "cap_w"), *ttl = json_object_get(j, "ttl_s");
-	int ok = json_is_number(cw) && json_is_integer(ttl) && json_integer_value(ttl) > 0;
-	if (ok) {
-		/* Without the device's own range, the optimizer's is used. */
-		json_t *mn = json_object_get(j, "cap_min_w"), *mx = json_object_get(j, "cap_max_w");
-		for (int g = 0; g < a->n; g++)
-			if (!a->has_range[g] && json_is_number(mn) && json_is_number(mx)) {
-				a->lo[g] = json_number_value(mn);
-				a->hi[g] = json_number_value(mx);
-				a->has_range[g] = 1;
-			}
-		a->lease_until = pp_clock_mono_ns() + json_integer_value(ttl) * 1000000000LL;
-		if (a->on_safe)
-			pp_log(PP_LOG_INFO, "agent", "lease renewed: leaving the safe cap");
-		a->on_safe = 0;
-		apply_all(a, json_number_value(cw), "lease");
-		json_t *fl = json_object_get(c0, "floor_w"), *rd = json_object_get(c0, "ramp_down_w_per_s");
-		if (json_is_number(fl) && json_is_number(rd))
-			apply_smooth(a, json_number_value(fl), json_number_value(rd));
-	} else {
+	struct lease l;
+	if (lease_parse(a->resp.data, a->resp.len, &l)) {
 		if (pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "lease answer not understood");
+		return -1;
 	}
-	json_decref(j);
-	return ok ? 0 : -1;
+	/* Without the device's own range, the optimizer's is used. */
+	for (int g = 0; g < a->n; g++)
+		if (!a->has_range[g] && l.has_range) {
+			a->lo[g] = l.cap_min_w;
+			a->hi[g] = l.cap_max_w;
+			a->has_range[g] = 1;
+		}
+	a->lease_until = pp_clock_mono_ns() + l.ttl_s * 1000000000LL;
+	if (a->on_safe)
+		pp_log(PP_LOG_INFO, "agent", "lease renewed: leaving the safe cap");
+	a->on_safe = 0;
+	apply_all(a, l.cap_w, "lease");
+	if (l.has_smooth)
+		apply_smooth(a, l.floor_w, l.ramp_down_w_per_s);
+	return 0;
 }
 
 /* Without persistence mode the driver may unload when no process holds a
@@ -215,7 +207,7 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 	struct agent a;
 	memset(&a, 0, sizeof a);
 	a.o = o;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof bes / sizeof bes[0]; i++)
 		if (o->backend && !strcmp(o->backend, bes[i]->name))
 			a.be = bes[i];
 	if (!a.be)
@@ -230,9 +222,9 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 		return e;
 	int n = a.be->count(a.ctx);
 	a.n = n >= 0 ? n : o->gpus;
-	if (a.n < 1 || a.n > MAX_GPUS) {
+	if (a.n < 1 || a.n > PP_MAX_NODE_GPUS) {
 		a.be->close(a.ctx);
-		return pp_err_set(eb, PP_ERR_ARG, "%d GPUs: expected 1..%d (--gpus)", a.n, MAX_GPUS);
+		return pp_err_set(eb, PP_ERR_ARG, "%d GPUs: expected 1..%d (--gpus)", a.n, PP_MAX_NODE_GPUS);
 	}
 	for (int g = 0; g < a.n; g++) {
 		struct pp_errbuf ge;

@@ -1,20 +1,61 @@
-/* collect.c - the collector core: device tags from the power tree, the poll
+/* collect.c - the collect engine: device tags from the power tree, the poll
  * schedule, range checks, health, and grouping readings into samples. The
- * protocol work lives in the drivers (modbus.c, snmp.c). */
+ * protocol work lives in the drivers below (drivers/modbus.c, snmp.c); they
+ * report each poll through the struct drv_sink this engine fills in. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "collect_int.h"
+#include "drivers/driver.h"
 #include "powerpark/clock.h"
+#include "powerpark/collect.h"
+#include "powerpark/log.h"
+
+#define PP_MAX_DEV_TAGS 8 /* location tags of one device (site ... device) */
 
 static const struct pp_driver *const drivers[] = {&pp_driver_modbus, &pp_driver_snmp};
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
+/* One device under collection, beside its driver's struct drv_dev (same
+ * index): location tags, health and counters. The counters are guarded by
+ * the collector's mutex. */
+struct cdev {
+	const struct pp_device *dev;
+	struct pp_tag tags[PP_MAX_DEV_TAGS];
+	size_t ntags;
+	const char *proto_name;
+	int polled_once;
+	struct pp_collect_devstats st; /* name, up, counters, last good poll, last error */
+	double poll_ms;
+	struct pp_log_backoff lb;
+};
+
+struct pp_collect {
+	const struct pp_config *cfg;
+	struct pp_collect_opts opts;
+	pp_collect_sink sink;
+	void *ud;
+	struct cdev *devs;
+	struct drv_dev *ddevs;
+	size_t n;
+	struct drv_sink drv;   /* what the drivers report to */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t once_done;
+	struct {
+		const struct pp_driver *drv;
+		void *engine;
+		int started;
+	} eng[NDRIVERS];
+};
+
+static void set_sink(struct pp_collect *c);
+
 static void add_tag(struct cdev *d, const char *k, const char *v)
 {
-	if (d->ntags < CDEV_MAX_TAGS && v && *v) {
+	if (d->ntags < PP_MAX_DEV_TAGS && v && *v) {
 		d->tags[d->ntags].key = k;
 		d->tags[d->ntags].val = v;
 		d->ntags++;
@@ -66,28 +107,33 @@ enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_colle
 		c->opts = *opts;
 	c->sink = sink;
 	c->ud = ud;
+	set_sink(c);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	c->n = cfg->ndevices;
 	c->devs = calloc(c->n ? c->n : 1, sizeof *c->devs);
-	if (!c->devs) {
+	c->ddevs = calloc(c->n ? c->n : 1, sizeof *c->ddevs);
+	if (!c->devs || !c->ddevs) {
 		pp_collect_destroy(c);
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct cdev *d = &c->devs[i];
-		d->dev = &cfg->devices[i];
+		struct drv_dev *dd = &c->ddevs[i];
+		d->dev = dd->dev = &cfg->devices[i];
+		d->st.name = d->dev->name;
+		dd->index = i;
 		locate(cfg, d);
 		for (size_t k = 0; k < NDRIVERS; k++)
 			if (drivers[k]->match(d->dev))
-				d->driver = drivers[k];
-		if (!d->driver || !d->dev->profile) {
+				dd->driver = drivers[k];
+		if (!dd->driver || !d->dev->profile) {
 			pp_collect_destroy(c);
 			return pp_err_set(eb, PP_ERR_ARG, "device '%s': no driver or profile",
 				       d->dev->name);
 		}
-		d->proto_name = d->driver->name;
-		enum pp_err e = d->driver->configure(c, d, eb);
+		d->proto_name = dd->driver->name;
+		enum pp_err e = dd->driver->configure(c->ddevs, i, eb);
 		if (e) {
 			pp_collect_destroy(c);
 			return e;
@@ -99,18 +145,18 @@ enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_colle
 
 enum pp_err pp_collect_start(struct pp_collect *c, struct pp_errbuf *eb)
 {
-	struct cdev **list = malloc((c->n ? c->n : 1) * sizeof *list);
+	struct drv_dev **list = malloc((c->n ? c->n : 1) * sizeof *list);
 	if (!list)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < NDRIVERS; k++) {
 		size_t m = 0;
 		for (size_t i = 0; i < c->n; i++)
-			if (c->devs[i].driver == drivers[k])
-				list[m++] = &c->devs[i];
+			if (c->ddevs[i].driver == drivers[k])
+				list[m++] = &c->ddevs[i];
 		c->eng[k].drv = drivers[k];
 		if (!m)
 			continue;
-		enum pp_err e = drivers[k]->start(c, list, m, &c->eng[k].engine, eb);
+		enum pp_err e = drivers[k]->start(&c->drv, list, m, &c->eng[k].engine, eb);
 		if (e) {
 			free(list);
 			pp_collect_stop(c);
@@ -129,7 +175,7 @@ size_t pp_collect_wait_once(struct pp_collect *c)
 		pthread_cond_wait(&c->cv, &c->mu);
 	size_t up = 0;
 	for (size_t i = 0; i < c->n; i++)
-		up += c->devs[i].up != 0;
+		up += c->devs[i].st.up != 0;
 	pthread_mutex_unlock(&c->mu);
 	return up;
 }
@@ -154,19 +200,8 @@ void pp_collect_stats(struct pp_collect *c, size_t i, struct pp_collect_devstats
 	memset(st, 0, sizeof *st);
 	if (i >= c->n)
 		return;
-	struct cdev *d = &c->devs[i];
 	pthread_mutex_lock(&c->mu);
-	st->name = d->dev->name;
-	st->up = d->up;
-	st->polls = d->polls;
-	st->ok = d->ok;
-	st->errors = d->errors;
-	st->timeouts = d->timeouts;
-	st->late = d->late;
-	st->range_drops = d->range_drops;
-	st->auth_errors = d->auth_errors;
-	st->last_ok_ns = d->last_ok_ns;
-	memcpy(st->last_error, d->last_error, sizeof st->last_error);
+	*st = c->devs[i].st;
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -175,29 +210,33 @@ void pp_collect_destroy(struct pp_collect *c)
 	if (!c)
 		return;
 	pp_collect_stop(c);
-	for (size_t i = 0; i < c->n && c->devs; i++)
-		if (c->devs[i].driver && c->devs[i].drv)
-			c->devs[i].driver->close(&c->devs[i]);
+	for (size_t i = 0; i < c->n && c->ddevs; i++)
+		if (c->ddevs[i].driver && c->ddevs[i].ctx)
+			c->ddevs[i].driver->close(&c->ddevs[i]);
 	free(c->devs);
+	free(c->ddevs);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
-int64_t collect_first_due(struct pp_collect *c, size_t i, int64_t now_ns)
+/* --- what the drivers report to (struct drv_sink) ---------------------- */
+
+static int64_t first_due(void *ud, const struct drv_dev *dd, int64_t now_ns)
 {
+	struct pp_collect *c = ud;
 	if (c->opts.once)
 		return now_ns;
-	const struct cdev *d = &c->devs[i];
 	/* Knuth's multiplicative hash of the index: a stable, even spread. */
-	uint64_t h = (uint64_t)(i + 1) * 2654435761u;
-	int64_t iv = (int64_t)d->dev->interval_ms * 1000000;
+	uint64_t h = (uint64_t)(dd->index + 1) * 2654435761u;
+	int64_t iv = (int64_t)dd->dev->interval_ms * 1000000;
 	return now_ns + (int64_t)(h % (uint64_t)iv);
 }
 
-int64_t collect_next_due(struct pp_collect *c, struct cdev *d, int64_t due, int64_t started_ns)
+static int64_t next_due(void *ud, struct drv_dev *dd, int64_t due, int64_t started_ns)
 {
-	int64_t iv = (int64_t)d->dev->interval_ms * 1000000;
+	struct pp_collect *c = ud;
+	int64_t iv = (int64_t)dd->dev->interval_ms * 1000000;
 	/* Late: started more than a tenth of the interval after its slot. */
 	uint64_t late = started_ns - due > iv / 10 ? 1 : 0;
 	int64_t next = due + iv;
@@ -210,46 +249,52 @@ int64_t collect_next_due(struct pp_collect *c, struct cdev *d, int64_t due, int6
 	}
 	if (late) {
 		pthread_mutex_lock(&c->mu);
-		d->late += late;
+		c->devs[dd->index].st.late += late;
 		pthread_mutex_unlock(&c->mu);
 	}
 	return next;
 }
 
-int collect_scale(struct pp_collect *c, struct cdev *d, const struct pp_pfield *f, double raw,
-		  double *out)
+static void range_drop(void *ud, struct drv_dev *dd)
+{
+	struct pp_collect *c = ud;
+	pthread_mutex_lock(&c->mu);
+	c->devs[dd->index].st.range_drops++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int scale(void *ud, struct drv_dev *dd, const struct pp_pfield *f, double raw,
+		 double *out)
 {
 	double v = raw * f->scale + f->offset;
 	if (v == v && v >= f->min && v <= f->max) {
 		*out = v;
 		return 0;
 	}
-	pthread_mutex_lock(&c->mu);
-	d->range_drops++;
-	pthread_mutex_unlock(&c->mu);
-	pp_log(PP_LOG_DEBUG, d->proto_name, "%s: %s = %g outside [%g, %g], dropped",
-	       d->dev->name, f->name, v, f->min, f->max);
+	range_drop(ud, dd);
+	pp_log(PP_LOG_DEBUG, dd->driver->name, "%s: %s = %g outside [%g, %g], dropped",
+	       dd->dev->name, f->name, v, f->min, f->max);
 	return -1;
 }
 
-/* Emits one sample per table row (and one for the scalars). */
 /* The table a value's row belongs to: "" for scalars, else its index tag.
  * Two tables of one profile (a PDU's phases and outlets) share index
  * numbers, so a row is the pair (table, index). */
-static const char *row_table(const struct cval *v)
+static const char *row_table(const struct drv_val *v)
 {
 	if (!*v->index)
 		return "";
 	return v->f->index_tag ? v->f->index_tag : "index";
 }
 
-static int same_row(const struct cval *a, const struct cval *b)
+static int same_row(const struct drv_val *a, const struct drv_val *b)
 {
 	return !strcmp(a->index, b->index) && !strcmp(row_table(a), row_table(b));
 }
 
+/* Emits one sample per table row (and one for the scalars). */
 static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
-			const struct cval *vals, size_t n)
+			const struct drv_val *vals, size_t n)
 {
 	const struct pp_profile *p = d->dev->profile;
 	struct pp_field *fields = malloc((n ? n : 1) * sizeof *fields);
@@ -301,42 +346,46 @@ out:
 	free(done);
 }
 
-void collect_done(struct pp_collect *c, struct cdev *d, int64_t ts_ns, int64_t started_mono,
-		  const struct cval *vals, size_t n, int ok, int timeout, int auth,
-		  const char *err)
+/* Ends one poll: emits its readings as samples grouped by table row, then
+ * the device's health sample. */
+static void poll_done(void *ud, struct drv_dev *dd, const struct drv_poll *p)
 {
-	if (n)
-		emit_values(c, d, ts_ns, vals, n);
+	struct pp_collect *c = ud;
+	struct cdev *d = &c->devs[dd->index];
+	struct pp_collect_devstats *st = &d->st;
+	const char *err = p->err ? p->err : "error";
+	if (p->n)
+		emit_values(c, d, p->ts_ns, p->vals, p->n);
 	int64_t now = pp_clock_mono_ns();
 	pthread_mutex_lock(&c->mu);
-	d->polls++;
-	d->poll_ms = (double)(now - started_mono) / 1e6;
-	int was_up = d->up, first = !d->polled_once;
-	d->up = ok;
-	if (ok) {
-		d->ok++;
-		d->last_ok_ns = ts_ns;
+	st->polls++;
+	d->poll_ms = (double)(now - p->started_mono_ns) / 1e6;
+	int was_up = st->up, first = !d->polled_once;
+	st->up = p->ok;
+	if (p->ok) {
+		st->ok++;
+		st->last_ok_ns = p->ts_ns;
 	} else {
-		d->errors++;
-		d->timeouts += timeout != 0;
-		d->auth_errors += auth != 0;
-		snprintf(d->last_error, sizeof d->last_error, "%s", err ? err : "error");
+		st->errors++;
+		st->timeouts += p->timeout != 0;
+		st->auth_errors += p->auth != 0;
+		snprintf(st->last_error, sizeof st->last_error, "%s", err);
 	}
 	struct pp_field f[9] = {
-		{"up", PP_F_INT, {.i = ok}},
-		{"polls", PP_F_UINT, {.u = d->polls}},
-		{"errors", PP_F_UINT, {.u = d->errors}},
-		{"timeouts", PP_F_UINT, {.u = d->timeouts}},
-		{"late", PP_F_UINT, {.u = d->late}},
-		{"range_drops", PP_F_UINT, {.u = d->range_drops}},
-		{"auth_errors", PP_F_UINT, {.u = d->auth_errors}},
+		{"up", PP_F_INT, {.i = p->ok}},
+		{"polls", PP_F_UINT, {.u = st->polls}},
+		{"errors", PP_F_UINT, {.u = st->errors}},
+		{"timeouts", PP_F_UINT, {.u = st->timeouts}},
+		{"late", PP_F_UINT, {.u = st->late}},
+		{"range_drops", PP_F_UINT, {.u = st->range_drops}},
+		{"auth_errors", PP_F_UINT, {.u = st->auth_errors}},
 		{"poll_ms", PP_F_FLOAT, {.f = d->poll_ms}},
-		{"last_ok_s", PP_F_FLOAT, {.f = (double)d->last_ok_ns / 1e9}},
+		{"last_ok_s", PP_F_FLOAT, {.f = (double)st->last_ok_ns / 1e9}},
 	};
-	size_t nf = d->last_ok_ns ? 9 : 8;
+	size_t nf = st->last_ok_ns ? 9 : 8;
 	uint64_t suppressed = 0;
 	int log_it = 0;
-	if (ok) {
+	if (p->ok) {
 		if (!was_up && !first)
 			suppressed = pp_log_backoff_reset(&d->lb);
 	} else {
@@ -348,16 +397,30 @@ void collect_done(struct pp_collect *c, struct cdev *d, int64_t ts_ns, int64_t s
 		pthread_cond_broadcast(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
-	struct pp_tag t[CDEV_MAX_TAGS + 1];
+	struct pp_tag t[PP_MAX_DEV_TAGS + 1];
 	memcpy(t, d->tags, d->ntags * sizeof *t);
 	t[d->ntags].key = "proto";
 	t[d->ntags].val = d->proto_name;
-	struct pp_sample s = {"device", t, d->ntags + 1, f, nf, ts_ns, 1};
+	struct pp_sample s = {"device", t, d->ntags + 1, f, nf, p->ts_ns, 1};
 	c->sink(c->ud, &s, 1);
 	if (log_it)
 		pp_log(PP_LOG_WARN, d->proto_name, "%s (%s): %s [%" PRIu64 " failed polls in a row]",
-		       d->dev->name, d->dev->address, err ? err : "error", d->lb.count);
+		       d->dev->name, d->dev->address, err, d->lb.count);
 	else if (suppressed)
 		pp_log(PP_LOG_INFO, d->proto_name, "%s (%s): answering again after %" PRIu64
 		       " failed polls", d->dev->name, d->dev->address, suppressed);
+}
+
+static void set_sink(struct pp_collect *c)
+{
+	c->drv = (struct drv_sink){
+		.ud = c,
+		.once = c->opts.once,
+		.modbus_workers = c->opts.modbus_workers,
+		.first_due = first_due,
+		.next_due = next_due,
+		.scale = scale,
+		.range_drop = range_drop,
+		.done = poll_done,
+	};
 }

@@ -57,6 +57,8 @@ struct pp_output {
 };
 
 #define MS (1000000LL)
+#define PP_OUT_FIRST_BACKOFF_MS 100 /* the first retry; it doubles up to retry_max_ms */
+#define PP_OUT_MAX_SLEEP_MS 1000    /* the sender looks at its clocks at least this often */
 
 static void queue_push(struct output *o, struct batch *b)
 {
@@ -194,7 +196,7 @@ static void after_send(struct output *o, enum tx_result r, size_t lines, size_t 
 	if (r == TX_RETRY) {
 		o->st.retried++;
 		o->st.up = 0;
-		o->backoff_ms = o->backoff_ms ? o->backoff_ms * 2 : 100;
+		o->backoff_ms = o->backoff_ms ? o->backoff_ms * 2 : PP_OUT_FIRST_BACKOFF_MS;
 		if (o->backoff_ms > o->conf.retry_max_ms)
 			o->backoff_ms = o->conf.retry_max_ms;
 		/* jitter: half fixed, half random, so many collectors do not retry in step */
@@ -247,7 +249,7 @@ static void *sender(void *arg)
 				size_t len, lines;
 				uint64_t seq;
 				if (spool_peek(o->spool, &data, &len, &lines, &seq, &eb) || !data) {
-					o->next_try = now + 1000 * MS;
+					o->next_try = now + PP_OUT_MAX_SLEEP_MS * MS;
 					continue;
 				}
 				o->inflight = 1;
@@ -289,7 +291,7 @@ static void *sender(void *arg)
 			continue;
 		}
 		/* sleep until the flush deadline, the retry time or a signal */
-		int64_t wake = now + 1000 * MS;
+		int64_t wake = now + PP_OUT_MAX_SLEEP_MS * MS;
 		if (o->cur_lines && o->cur_t0 + o->conf.flush_ms * MS < wake)
 			wake = o->cur_t0 + o->conf.flush_ms * MS;
 		if (have && o->next_try < wake)
@@ -313,8 +315,17 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+/* The transports of pp_output_create: by the conf's type. */
+static enum pp_err tx_by_type(const struct pp_output_conf *c, void *arg,
+			      const struct transport **t, void **ctx, struct pp_errbuf *eb)
+{
+	(void)arg;
+	return c->type == PP_OUT_FILE ? tx_file_create(c, t, ctx, eb)
+				      : tx_http_create(c, t, ctx, eb);
+}
+
 static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
-			       struct pp_errbuf *eb)
+			       tx_create_fn create, void *arg, struct pp_errbuf *eb)
 {
 	/* lock and buffer first: output_stop/fini run on a half-built output too */
 	pp_buf_init(&o->cur);
@@ -330,8 +341,7 @@ static enum pp_err output_init(struct output *o, const struct pp_output_conf *c,
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	o->flags = c->unsigned_ok ? 0 : PP_LP_NO_UINT;
 	o->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)pp_clock_wall_ns();
-	enum pp_err e = c->type == PP_OUT_FILE ? tx_file_create(c, &o->tx, &o->txctx, eb)
-					       : tx_http_create(c, &o->tx, &o->txctx, eb);
+	enum pp_err e = create(c, arg, &o->tx, &o->txctx, eb);
 	if (e)
 		return e;
 	if (c->spool_dir && (e = spool_open(c->spool_dir, c->spool_max_bytes, &o->spool, eb)))
@@ -389,6 +399,13 @@ static void output_fini(struct output *o)
 enum pp_err pp_output_create(const struct pp_output_conf *confs, size_t n, const char *site,
 			     struct pp_output **out, struct pp_errbuf *eb)
 {
+	return output_create_tx(confs, n, site, tx_by_type, NULL, out, eb);
+}
+
+enum pp_err output_create_tx(const struct pp_output_conf *confs, size_t n, const char *site,
+			     tx_create_fn create, void *arg, struct pp_output **out,
+			     struct pp_errbuf *eb)
+{
 	*out = NULL;
 	struct pp_output *s = calloc(1, sizeof *s);
 	if (!s || !(s->o = calloc(n ? n : 1, sizeof *s->o)) ||
@@ -399,7 +416,7 @@ enum pp_err pp_output_create(const struct pp_output_conf *confs, size_t n, const
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
-		enum pp_err e = output_init(&s->o[i], &confs[i], eb);
+		enum pp_err e = output_init(&s->o[i], &confs[i], create, arg, eb);
 		s->n = i + 1;
 		if (e) {
 			pp_output_destroy(s, 0);

@@ -13,6 +13,8 @@
 #include "powerpark/log.h"
 #include "transport.h"
 
+#define PP_FILE_MAX_PATH 4608 /* a directory of PATH_MAX and a file name */
+
 struct fileout {
 	char *dir;
 	FILE *f;
@@ -54,7 +56,7 @@ static void prune(struct fileout *fo)
 	if (n)
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i + (size_t)fo->keep < n; i++) {
-		char p[4608];
+		char p[PP_FILE_MAX_PATH];
 		snprintf(p, sizeof p, "%s/%s", fo->dir, names[i]);
 		unlink(p);
 	}
@@ -76,7 +78,7 @@ static int open_next(struct fileout *fo, struct pp_errbuf *eb)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
-	char p[4608];
+	char p[PP_FILE_MAX_PATH];
 	snprintf(p, sizeof p, "%s/metrics-%04d%02d%02dT%02d%02d%02d-%06u.lp", fo->dir,
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 fo->serial++ % 1000000);

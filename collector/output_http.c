@@ -11,6 +11,8 @@
 #include "powerpark/buf.h"
 #include "transport.h"
 
+#define PP_HTTP_MAX_RESP 4096 /* of a store's answer body, kept for messages */
+
 struct http {
 	CURL *curl;
 	struct curl_slist *hdrs;
@@ -26,7 +28,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
 	struct http *h = ud;
 	size_t len = sz * n;
-	if (h->resp.len < 4096 && pp_buf_append(&h->resp, p, len) != PP_OK)
+	if (h->resp.len < PP_HTTP_MAX_RESP && pp_buf_append(&h->resp, p, len) != PP_OK)
 		return 0;
 	return len;
 }

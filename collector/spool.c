@@ -18,6 +18,11 @@
 #include "powerpark/log.h"
 #include "spool.h"
 
+#define PP_SPOOL_MAX_PATH 4608 /* a directory of PATH_MAX and a batch's name */
+/* The first batch's number: the middle of the range, so batches put back
+ * in front of it still have smaller numbers. */
+#define PP_SPOOL_FIRST_SEQ (1ull << 62)
+
 struct entry {
 	uint64_t seq;
 	uint64_t bytes;
@@ -88,7 +93,7 @@ enum pp_err spool_open(const char *dir, uint64_t max_bytes, struct spool **out,
 		if (sscanf(de->d_name, "%20" SCNu64 "-%zu.lp%n", &seq, &lines, &n) != 2 ||
 		    de->d_name[n] != '\0')
 			continue; /* temporaries and foreign files are left alone */
-		char p[4608];
+		char p[PP_SPOOL_MAX_PATH];
 		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
 		struct stat st;
 		if (stat(p, &st) || grow(s))
@@ -121,7 +126,7 @@ void spool_close(struct spool *s)
 static void drop_oldest(struct spool *s, uint64_t *dropped)
 {
 	struct entry *e = at(s, 0);
-	char p[4608];
+	char p[PP_SPOOL_MAX_PATH];
 	path_of(s, e, p, sizeof p);
 	unlink(p);
 	s->bytes -= e->bytes;
@@ -148,10 +153,10 @@ enum pp_err spool_push(struct spool *s, const char *data, size_t len, size_t lin
 		return pp_err_set(eb, PP_ERR_NOMEM, "spool: out of memory");
 	struct entry e = {.lines = lines, .bytes = len};
 	if (front)
-		e.seq = s->n ? at(s, 0)->seq - 1 : (1ull << 62);
+		e.seq = s->n ? at(s, 0)->seq - 1 : PP_SPOOL_FIRST_SEQ;
 	else
-		e.seq = s->n ? at(s, s->n - 1)->seq + 1 : (1ull << 62);
-	char p[4608], tmp[4700];
+		e.seq = s->n ? at(s, s->n - 1)->seq + 1 : PP_SPOOL_FIRST_SEQ;
+	char p[PP_SPOOL_MAX_PATH], tmp[PP_SPOOL_MAX_PATH + 8];
 	path_of(s, &e, p, sizeof p);
 	snprintf(tmp, sizeof tmp, "%s.tmp", p);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -192,7 +197,7 @@ enum pp_err spool_peek(struct spool *s, char **data, size_t *len, size_t *lines,
 	*data = NULL;
 	while (s->n) {
 		struct entry *e = at(s, 0);
-		char p[4608];
+		char p[PP_SPOOL_MAX_PATH];
 		path_of(s, e, p, sizeof p);
 		FILE *f = fopen(p, "rb");
 		if (!f) {
@@ -224,7 +229,7 @@ void spool_pop(struct spool *s, uint64_t seq)
 	if (!s->n || at(s, 0)->seq != seq)
 		return;
 	struct entry *e = at(s, 0);
-	char p[4608];
+	char p[PP_SPOOL_MAX_PATH];
 	path_of(s, e, p, sizeof p);
 	unlink(p);
 	s->bytes -= e->bytes;

@@ -23,9 +23,25 @@ struct transport {
 	void (*destroy)(void *ctx);
 };
 
+/* Makes the transport of one output from its conf (borrowed), with arg
+ * (borrowed) as its maker wants it. */
+typedef enum pp_err (*tx_create_fn)(const struct pp_output_conf *c, void *arg,
+				    const struct transport **t, void **ctx,
+				    struct pp_errbuf *eb);
+
 PP_WUR enum pp_err tx_http_create(const struct pp_output_conf *c, const struct transport **t,
 				  void **ctx, struct pp_errbuf *eb);
 PP_WUR enum pp_err tx_file_create(const struct pp_output_conf *c, const struct transport **t,
 				  void **ctx, struct pp_errbuf *eb);
+
+struct pp_output;
+
+/* pp_output_create with every output's transport made by create(conf, arg)
+ * instead of by the conf's type: for tests, a fake store. The transport's
+ * destroy is called at pp_output_destroy. pp_output_create is this with
+ * the HTTP and file transports. */
+PP_WUR enum pp_err output_create_tx(const struct pp_output_conf *confs, size_t n,
+				    const char *site, tx_create_fn create, void *arg,
+				    struct pp_output **out, struct pp_errbuf *eb);
 
 #endif

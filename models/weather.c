@@ -11,7 +11,10 @@
 #include "powerpark/psychro.h"
 #include "powerpark/weather.h"
 
-#define MAXF 40
+#define PP_EPW_MAX_FIELDS 40  /* fields of a line that are split (a row has 35) */
+#define PP_EPW_HEADER_LINES 8 /* lines before the first hourly row */
+#define PP_EPW_COLS 10        /* columns of a row that are read: date ... pressure */
+#define PP_EPW_LOCATION 10    /* fields of the LOCATION line: its name, city ... elevation */
 
 /* Splits line in place at commas; returns the number of fields. */
 static int split(char *line, char **f, int max)
@@ -79,6 +82,113 @@ static void derive(struct pp_weather_hour *h)
 	h->h_kj_kg = pp_psychro_enthalpy(h->db_c, h->w);
 }
 
+/* The columns as read, missing values NAN until fill_year. */
+struct raw {
+	double *db, *dp, *rh, *pa;
+};
+
+/* One of the header lines: LOCATION and DATA PERIODS are read, the others
+ * skipped; the last one checks that both came. */
+static enum pp_err header_line(const char *path, long lineno, char **fl, int nf,
+			       struct pp_weather *w, int *have_loc, int *have_period,
+			       struct pp_errbuf *eb)
+{
+	if (!strcmp(fl[0], "LOCATION")) {
+		if (nf < PP_EPW_LOCATION || !num(fl[6], &w->lat) || !num(fl[7], &w->lon) ||
+		    !num(fl[8], &w->tz_h) || !num(fl[9], &w->elev_m))
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, region, "
+				       "country, source, WMO, latitude, longitude, time zone and "
+				       "elevation", path, lineno);
+		copy(w->city, sizeof w->city, fl[1]);
+		copy(w->region, sizeof w->region, fl[2]);
+		copy(w->country, sizeof w->country, fl[3]);
+		copy(w->source, sizeof w->source, fl[4]);
+		copy(w->wmo, sizeof w->wmo, fl[5]);
+		*have_loc = 1;
+	} else if (!strcmp(fl[0], "DATA PERIODS")) {
+		double per, rec;
+		if (nf < 3 || !num(fl[1], &per) || !num(fl[2], &rec) || per != 1 || rec != 1)
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: DATA PERIODS: expected one "
+				       "period of hourly records (1,1,...)", path, lineno);
+		*have_period = 1;
+	}
+	if (lineno == PP_EPW_HEADER_LINES && (!*have_loc || !*have_period))
+		return pp_err_set(eb, PP_ERR_PARSE, "%s: not an EPW file: the %d header lines lack "
+			       "%s", path, PP_EPW_HEADER_LINES, *have_loc ? "DATA PERIODS" : "LOCATION");
+	return PP_OK;
+}
+
+/* One hourly row: its date, and the raw dry-bulb, dew point, RH and
+ * pressure (missing codes as NAN). */
+static enum pp_err data_row(const char *path, long lineno, char **fl, int nf,
+			    struct pp_weather *w, struct raw *r, struct pp_errbuf *eb)
+{
+	if (w->n >= PP_WEATHER_HOURS)
+		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: more than %d hourly rows", path, lineno,
+			       PP_WEATHER_HOURS);
+	double v[PP_EPW_COLS];
+	if (nf < PP_EPW_COLS)
+		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: %d fields; an EPW row has 35 (date, "
+			       "time, flags, dry-bulb, dew point, RH, pressure, ...)", path, lineno, nf);
+	static const char *const what[PP_EPW_COLS] = {"year", "month", "day", "hour", "minute",
+						      NULL, "dry-bulb", "dew point", "RH",
+						      "station pressure"};
+	for (int k = 0; k < PP_EPW_COLS; k++) {
+		if (k == 5)
+			continue; /* the data source and uncertainty flags */
+		if (!num(fl[k], &v[k]))
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
+				       "number, got '%.20s'", path, lineno, k + 1, what[k], fl[k]);
+	}
+	struct pp_weather_hour *h = &w->h[w->n];
+	h->month = (int)v[1];
+	h->day = (int)v[2];
+	h->hour = (int)v[3];
+	if (h->month < 1 || h->month > 12 || h->day < 1 || h->day > mdays[h->month - 1] ||
+	    h->hour < 1 || h->hour > 24)
+		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected a "
+			       "date of a 365-day year and an hour 1..24", path, lineno, h->month,
+			       h->day, h->hour);
+	if (!w->n)
+		w->minute = (int)v[4];
+	r->db[w->n] = v[6] >= 99.9 ? NAN : v[6];
+	r->dp[w->n] = v[7] >= 99.9 ? NAN : v[7];
+	r->rh[w->n] = v[8] >= 999 || v[8] < 0 ? NAN : v[8];
+	r->pa[w->n] = v[9] >= 999999 || v[9] <= 0 ? NAN : v[9];
+	w->n++;
+	return PP_OK;
+}
+
+/* Fills the missing values and derives each hour: dry-bulb first, then a
+ * dew point from RH where only that is missing, then whatever is left by
+ * time; a pressure from the elevation. */
+static enum pp_err fill_year(const char *path, struct pp_weather *w, struct raw *r,
+			     struct pp_errbuf *eb)
+{
+	w->filled += fill(r->db, w->n);
+	for (size_t i = 0; i < w->n; i++)
+		if (isnan(r->dp[i]) && !isnan(r->rh[i]) && !isnan(r->db[i])) {
+			r->dp[i] = pp_psychro_dewpoint_from_rh(r->db[i], r->rh[i]);
+			w->filled++;
+		}
+	w->filled += fill(r->dp, w->n);
+	if (isnan(r->db[0]) || isnan(r->dp[0]))
+		return pp_err_set(eb, PP_ERR_PARSE, "%s: no valid %s in any row", path,
+			       isnan(r->db[0]) ? "dry-bulb" : "dew point");
+	double p0 = pp_psychro_pressure_at(w->elev_m);
+	for (size_t i = 0; i < w->n; i++) {
+		struct pp_weather_hour *h = &w->h[i];
+		h->db_c = r->db[i];
+		h->dp_c = r->dp[i] > r->db[i] ? r->db[i] : r->dp[i];
+		h->p_pa = isnan(r->pa[i]) ? p0 : r->pa[i];
+		w->filled += isnan(r->pa[i]);
+		double pws = pp_psychro_pws(h->db_c);
+		h->rh_pct = isnan(r->rh[i]) ? 100.0 * pp_psychro_pws(h->dp_c) / pws : r->rh[i];
+		derive(h);
+	}
+	return PP_OK;
+}
+
 enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_errbuf *eb)
 {
 	memset(w, 0, sizeof *w);
@@ -91,13 +201,13 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 	ssize_t len;
 	long lineno = 0;
 	int have_loc = 0, have_period = 0;
-	double *db = NULL, *dp = NULL, *rh = NULL, *pa = NULL;
+	struct raw r;
 	w->h = calloc(PP_WEATHER_HOURS, sizeof *w->h);
-	db = malloc(PP_WEATHER_HOURS * sizeof *db);
-	dp = malloc(PP_WEATHER_HOURS * sizeof *dp);
-	rh = malloc(PP_WEATHER_HOURS * sizeof *rh);
-	pa = malloc(PP_WEATHER_HOURS * sizeof *pa);
-	if (!w->h || !db || !dp || !rh || !pa) {
+	r.db = malloc(PP_WEATHER_HOURS * sizeof *r.db);
+	r.dp = malloc(PP_WEATHER_HOURS * sizeof *r.dp);
+	r.rh = malloc(PP_WEATHER_HOURS * sizeof *r.rh);
+	r.pa = malloc(PP_WEATHER_HOURS * sizeof *r.pa);
+	if (!w->h || !r.db || !r.dp || !r.rh || !r.pa) {
 		rc = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -105,84 +215,14 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 		lineno++;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = 0;
-		char *fl[MAXF];
-		int nf = split(line, fl, MAXF);
-		if (lineno <= 8) {
-			if (!strcmp(fl[0], "LOCATION")) {
-				if (nf < 10 || !num(fl[6], &w->lat) || !num(fl[7], &w->lon) ||
-				    !num(fl[8], &w->tz_h) || !num(fl[9], &w->elev_m)) {
-					rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, "
-						     "region, country, source, WMO, latitude, longitude, "
-						     "time zone and elevation", path, lineno);
-					goto fail;
-				}
-				copy(w->city, sizeof w->city, fl[1]);
-				copy(w->region, sizeof w->region, fl[2]);
-				copy(w->country, sizeof w->country, fl[3]);
-				copy(w->source, sizeof w->source, fl[4]);
-				copy(w->wmo, sizeof w->wmo, fl[5]);
-				have_loc = 1;
-			} else if (!strcmp(fl[0], "DATA PERIODS")) {
-				double per, rec;
-				if (nf < 3 || !num(fl[1], &per) || !num(fl[2], &rec) || per != 1 ||
-				    rec != 1) {
-					rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: DATA PERIODS: expected one "
-						     "period of hourly records (1,1,...)", path, lineno);
-					goto fail;
-				}
-				have_period = 1;
-			}
-			if (lineno == 8 && (!have_loc || !have_period)) {
-				rc = pp_err_set(eb, PP_ERR_PARSE, "%s: not an EPW file: the 8 header "
-					     "lines lack %s", path, have_loc ? "DATA PERIODS" : "LOCATION");
-				goto fail;
-			}
-			continue;
-		}
-		if (!len)
-			continue;
-		if (w->n >= PP_WEATHER_HOURS) {
-			rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: more than %d hourly rows", path,
-				     lineno, PP_WEATHER_HOURS);
+		char *fl[PP_EPW_MAX_FIELDS];
+		int nf = split(line, fl, PP_EPW_MAX_FIELDS);
+		if (lineno <= PP_EPW_HEADER_LINES)
+			rc = header_line(path, lineno, fl, nf, w, &have_loc, &have_period, eb);
+		else if (len)
+			rc = data_row(path, lineno, fl, nf, w, &r, eb);
+		if (rc)
 			goto fail;
-		}
-		double v[10];
-		if (nf < 10) {
-			rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: %d fields; an EPW row has 35 (date, "
-				     "time, flags, dry-bulb, dew point, RH, pressure, ...)", path,
-				     lineno, nf);
-			goto fail;
-		}
-		static const char *const what[] = {"year", "month", "day", "hour", "minute",
-						   NULL, "dry-bulb", "dew point", "RH",
-						   "station pressure"};
-		for (int k = 0; k < 10; k++) {
-			if (k == 5)
-				continue;
-			if (!num(fl[k], &v[k])) {
-				rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
-					     "number, got '%.20s'", path, lineno, k + 1, what[k], fl[k]);
-				goto fail;
-			}
-		}
-		struct pp_weather_hour *h = &w->h[w->n];
-		h->month = (int)v[1];
-		h->day = (int)v[2];
-		h->hour = (int)v[3];
-		if (h->month < 1 || h->month > 12 || h->day < 1 || h->day > mdays[h->month - 1] ||
-		    h->hour < 1 || h->hour > 24) {
-			rc = pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected "
-				     "a date of a 365-day year and an hour 1..24", path, lineno,
-				     h->month, h->day, h->hour);
-			goto fail;
-		}
-		if (!w->n)
-			w->minute = (int)v[4];
-		db[w->n] = v[6] >= 99.9 ? NAN : v[6];
-		dp[w->n] = v[7] >= 99.9 ? NAN : v[7];
-		rh[w->n] = v[8] >= 999 || v[8] < 0 ? NAN : v[8];
-		pa[w->n] = v[9] >= 999999 || v[9] <= 0 ? NAN : v[9];
-		w->n++;
 	}
 	if (ferror(f)) {
 		rc = pp_err_set(eb, PP_ERR_IO, "%s: read error", path);
@@ -193,40 +233,17 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 			     path, lineno, w->n, PP_WEATHER_HOURS);
 		goto fail;
 	}
-	/* Fill: dry-bulb first, then a dew point from RH where only that is
-	 * missing, then whatever is left by time. */
-	w->filled += fill(db, w->n);
-	for (size_t i = 0; i < w->n; i++)
-		if (isnan(dp[i]) && !isnan(rh[i]) && !isnan(db[i])) {
-			dp[i] = pp_psychro_dewpoint_from_rh(db[i], rh[i]);
-			w->filled++;
-		}
-	w->filled += fill(dp, w->n);
-	if (isnan(db[0]) || isnan(dp[0])) {
-		rc = pp_err_set(eb, PP_ERR_PARSE, "%s: no valid %s in any row", path,
-			     isnan(db[0]) ? "dry-bulb" : "dew point");
+	if ((rc = fill_year(path, w, &r, eb)))
 		goto fail;
-	}
-	double p0 = pp_psychro_pressure_at(w->elev_m);
-	for (size_t i = 0; i < w->n; i++) {
-		struct pp_weather_hour *h = &w->h[i];
-		h->db_c = db[i];
-		h->dp_c = dp[i] > db[i] ? db[i] : dp[i];
-		h->p_pa = isnan(pa[i]) ? p0 : pa[i];
-		w->filled += isnan(pa[i]);
-		double pws = pp_psychro_pws(h->db_c);
-		h->rh_pct = isnan(rh[i]) ? 100.0 * pp_psychro_pws(h->dp_c) / pws : rh[i];
-		derive(h);
-	}
 	goto out;
 fail:
 	pp_weather_free(w);
 out:
 	free(line);
-	free(db);
-	free(dp);
-	free(rh);
-	free(pa);
+	free(r.db);
+	free(r.dp);
+	free(r.rh);
+	free(r.pa);
 	fclose(f);
 	return rc;
 }

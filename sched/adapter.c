@@ -4,10 +4,8 @@
  * others get powerpark's reason in their comment. When powerpark cannot be
  * reached, held jobs follow the configured fail-open or fail-closed rule;
  * nothing is cancelled either way. */
-#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <jansson.h>
 #include <slurm/slurm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,108 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapter_http.h"
 #include "powerpark/buf.h"
 #include "powerpark/clock.h"
 #include "powerpark/config.h"
-#include "powerpark/gpu.h"
-#include "powerpark/httpc.h"
 #include "powerpark/log.h"
 #include "powerpark/slurm.h"
 #include "slurm_int.h"
 
-
-/* --- what jobs declare ------------------------------------------------- */
-
-void pp_slurm_decl_parse(const char *comment, const char *partition, struct pp_slurm_decl *d)
-{
-	memset(d, 0, sizeof *d);
-	d->cls = -1;
-	d->weight = 1;
-	const char *p = comment ? comment : "", *end = strstr(p, PP_SLURM_SEP);
-	if (!end)
-		end = p + strlen(p);
-	while (p < end) {
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		const char *q = p;
-		while (q < end && !isspace((unsigned char)*q))
-			q++;
-		char tok[64];
-		snprintf(tok, sizeof tok, "%.*s", (int)(q - p), p);
-		p = q;
-		if (!tok[0] || strncmp(tok, "pp:", 3))
-			continue; /* the rest of the comment is the user's */
-		char *stop = NULL;
-		double w;
-		if (!strcmp(tok, "pp:defer"))
-			d->deferrable = 1;
-		else if (!strncmp(tok, "pp:class=", 9) && pp_config_job_class(tok + 9) >= 0)
-			d->cls = pp_config_job_class(tok + 9);
-		else if (!strncmp(tok, "pp:weight=", 10) && (w = strtod(tok + 10, &stop)) > 0 &&
-			 w < 1e6 && stop != tok + 10 && !*stop)
-			d->weight = w;
-		else if (!d->bad[0])
-			snprintf(d->bad, sizeof d->bad, "%s", tok);
-	}
-	if (d->cls < 0)
-		d->cls = partition && pp_config_job_class(partition) >= 0 ? pp_config_job_class(partition)
-									 : PP_JOB_TRAINING;
-}
-
-/* GPUs in one GRES item (without its "gres:" or "gres/" prefix). */
-static int item_gpus(const char *it, size_t len)
-{
-	if (len < 3 || strncmp(it, "gpu", 3) || (len > 3 && !strchr(":(=", it[3])))
-		return 0;
-	const char *end = it + len, *par = memchr(it, '(', len);
-	const char *head_end = par ? par : end;
-	/* gpu[:type]:N or gpu=N: the count is the last field, when numeric. */
-	const char *c = head_end;
-	while (c > it && isdigit((unsigned char)c[-1]))
-		c--;
-	if (c < head_end && c > it + 3 && (c[-1] == ':' || c[-1] == '='))
-		return atoi(c);
-	if (par && !strncmp(par, "(IDX:", 5)) {
-		/* Only indices ("0-3,5"): the count is what they cover. */
-		int n = 0;
-		const char *r = par + 5;
-		while (r < end && *r != ')') {
-			char *e1;
-			long lo = strtol(r, &e1, 10), hi = lo;
-			if (e1 == r)
-				break;
-			if (*e1 == '-')
-				hi = strtol(e1 + 1, &e1, 10);
-			n += (int)(hi - lo + 1);
-			r = *e1 == ',' ? e1 + 1 : e1;
-		}
-		return n;
-	}
-	return 1; /* "gpu" or "gpu:type" alone asks for one */
-}
-
-int pp_slurm_gpus(const char *gres)
-{
-	int total = 0;
-	const char *p = gres ? gres : "";
-	while (*p) {
-		/* Items are split by commas outside parentheses. */
-		const char *q = p;
-		int depth = 0;
-		while (*q && (depth || *q != ',')) {
-			depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
-			q++;
-		}
-		const char *it = p;
-		if (!strncmp(it, "gres:", 5) || !strncmp(it, "gres/", 5))
-			it += 5;
-		total += item_gpus(it, (size_t)(q - it));
-		p = *q ? q + 1 : q;
-	}
-	return total;
-}
-
-/* --- the adapter ------------------------------------------------------- */
+#define PP_SLURM_MAX_WARNED 256 /* jobs whose bad declaration is remembered as logged */
+#define PP_SLURM_RACKS_S 60     /* the identity map reads Slurm's nodes again after this */
 
 struct nmap {
 	char *node, *rack;
@@ -140,7 +46,7 @@ struct adapter {
 	struct pend *pend;
 	size_t npend, cappend;
 	int64_t down_since_ns;     /* powerpark unreachable since; 0 when it answers */
-	uint32_t warned[256];      /* jobs whose bad declaration was logged (a ring) */
+	uint32_t warned[PP_SLURM_MAX_WARNED]; /* jobs whose bad declaration was logged (a ring) */
 	size_t nwarned;
 	struct pp_log_backoff bo_http, bo_slurm;
 	unsigned long released, held_now;
@@ -255,7 +161,7 @@ static struct pend *pend_of(struct adapter *ad, uint32_t id)
 
 /* The job's comment with text after its declaration; written only when it
  * changes (every update is a write to slurmctld's state). */
-static void say(struct adapter *ad, const struct sjob *s, const char *text, int release)
+static void say(struct adapter *ad, const struct slurm_job *s, const char *text, int release)
 {
 	const char *sep = strstr(s->comment, PP_SLURM_SEP);
 	size_t dl = sep ? (size_t)(sep - s->comment) : strlen(s->comment);
@@ -276,82 +182,93 @@ static void say(struct adapter *ad, const struct sjob *s, const char *text, int 
 }
 
 /* Logs a declaration it does not understand, once per job. */
-static void warn_decl(struct adapter *ad, const struct sjob *s, const struct pp_slurm_decl *d)
+static void warn_decl(struct adapter *ad, const struct slurm_job *s,
+		      const struct pp_slurm_decl *d)
 {
-	size_t n = ad->nwarned < 256 ? ad->nwarned : 256;
+	size_t n = ad->nwarned < PP_SLURM_MAX_WARNED ? ad->nwarned : PP_SLURM_MAX_WARNED;
 	for (size_t i = 0; i < n; i++)
 		if (ad->warned[i] == s->id)
 			return;
-	ad->warned[ad->nwarned++ % 256] = s->id;
-	static const char *const cls[] = {"training", "inference", "batch"};
+	ad->warned[ad->nwarned++ % PP_SLURM_MAX_WARNED] = s->id;
 	pp_log(PP_LOG_WARN, "slurm", "job %u: '%s' is not understood (pp:defer, pp:class="
 	       "training|inference|batch, pp:weight=W); taken as %s, weight %g%s", s->id, d->bad,
-	       cls[d->cls], d->weight, d->deferrable ? ", deferrable" : "");
+	       pp_config_job_class_name(d->cls), d->weight, d->deferrable ? ", deferrable" : "");
 }
 
-/* The sync request: the racks, the running jobs by rack, the held jobs in
- * submit order (Slurm's job ids grow with submission). */
-static char *sync_body(struct adapter *ad, const struct sjobs *js)
+/* The arrays of one sync request (build_view), freed after the call. */
+struct view {
+	struct sync_running *run;
+	struct sync_pending *pend;
+	struct sync_place *place;
+	size_t nrun, npend, nplace;
+};
+
+/* The sync's view of the jobs js (borrowed) into v and req: the racks,
+ * the running jobs by rack, the held jobs in submit order (Slurm's job ids
+ * grow with submission). Declarations it does not understand are logged. */
+static int build_view(struct adapter *ad, const struct slurm_jobs *js, struct view *v,
+		      struct sync_req *req)
 {
-	json_t *root = json_object(), *racks = json_array(), *run = json_array();
-	json_t *pend = json_array();
-	json_object_set_new(root, "racks", racks);
-	json_object_set_new(root, "running", run);
-	json_object_set_new(root, "pending", pend);
-	for (size_t i = 0; i < ad->nracks; i++)
-		json_array_append_new(racks, json_string(ad->racks[i]));
+	size_t nplace = 0;
+	for (size_t i = 0; i < js->n; i++)
+		nplace += js->v[i].running ? js->v[i].nnodes : 0;
+	memset(v, 0, sizeof *v);
+	v->run = calloc(js->n + 1, sizeof *v->run);
+	v->pend = calloc(js->n + 1, sizeof *v->pend);
+	v->place = calloc(nplace + 1, sizeof *v->place);
+	if (!v->run || !v->pend || !v->place)
+		return -1;
 	for (size_t i = 0; i < js->n; i++) {
-		const struct sjob *s = &js->v[i];
+		const struct slurm_job *s = &js->v[i];
 		struct pp_slurm_decl d;
 		pp_slurm_decl_parse(s->comment, s->partition, &d);
 		if (d.bad[0])
 			warn_decl(ad, s, &d);
-		char id[16];
-		snprintf(id, sizeof id, "%u", s->id);
 		if (!s->running) {
 			if (s->pp_held && s->gpus > 0)
-				json_array_append_new(pend, json_pack("{s:s, s:i}", "id", id, "gpus",
-								      s->gpus));
+				v->pend[v->npend++] = (struct sync_pending){s->id, s->gpus};
 			continue;
 		}
 		if (s->gpus <= 0)
 			continue;
-		json_t *pl = json_array();
+		struct sync_running *r = &v->run[v->nrun++];
+		*r = (struct sync_running){s->id, pp_config_job_class_name(d.cls), d.weight,
+					   &v->place[v->nplace], 0};
 		for (size_t k = 0; k < s->nnodes; k++) {
-			const char *r = rack_of(ad, s->node[k]);
-			if (r && s->node_gpus[k] > 0)
-				json_array_append_new(pl, json_pack("{s:s, s:i}", "rack", r, "gpus",
-								    s->node_gpus[k]));
+			const char *rack = rack_of(ad, s->node[k]);
+			if (rack && s->node_gpus[k] > 0) {
+				v->place[v->nplace++] = (struct sync_place){rack, s->node_gpus[k]};
+				r->nplace++;
+			}
 		}
-		static const char *const cls[] = {"training", "inference", "batch"};
-		json_array_append_new(run, json_pack("{s:s, s:s, s:f, s:o}", "id", id, "class",
-						     cls[d.cls], "weight", d.weight, "placement",
-						     pl));
 	}
-	char *txt = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return txt;
+	*req = (struct sync_req){ad->racks, ad->nracks, v->run, v->nrun, v->pend, v->npend};
+	return 0;
+}
+
+static void view_free(struct view *v)
+{
+	free(v->run);
+	free(v->pend);
+	free(v->place);
 }
 
 static int by_id(const void *a, const void *b)
 {
-	uint32_t x = ((const struct sjob *)a)->id, y = ((const struct sjob *)b)->id;
+	uint32_t x = ((const struct slurm_job *)a)->id, y = ((const struct slurm_job *)b)->id;
 	return x < y ? -1 : x > y;
 }
 
 /* Acts on powerpark's answer for the held jobs. */
-static void decide(struct adapter *ad, const struct sjobs *js, json_t *ans, int64_t now_ns)
+static void decide(struct adapter *ad, const struct slurm_jobs *js, const struct sync_ans *ans,
+		   int64_t now_ns)
 {
-	json_t *v;
-	size_t i;
 	ad->held_now = 0;
-	json_array_foreach(json_object_get(ans, "pending"), i, v) {
-		const char *sid = json_string_value(json_object_get(v, "id"));
-		const char *dec = json_string_value(json_object_get(v, "decision"));
-		const char *why = json_string_value(json_object_get(v, "reason"));
-		uint32_t id = sid ? (uint32_t)strtoul(sid, NULL, 10) : 0;
-		struct sjob key = {.id = id};
-		const struct sjob *s = bsearch(&key, js->v, js->n, sizeof *js->v, by_id);
+	for (size_t i = 0; i < ans->n; i++) {
+		const char *dec = ans->v[i].decision, *why = ans->v[i].reason;
+		uint32_t id = ans->v[i].id;
+		struct slurm_job key = {.id = id};
+		const struct slurm_job *s = bsearch(&key, js->v, js->n, sizeof *js->v, by_id);
 		struct pend *p = s ? pend_of(ad, id) : NULL;
 		if (!p || !dec)
 			continue;
@@ -381,7 +298,7 @@ static void decide(struct adapter *ad, const struct sjobs *js, json_t *ans, int6
 
 /* powerpark is unreachable: after fail_after_s, the held jobs follow the
  * fail rule, and their comment says so. */
-static void fail_mode(struct adapter *ad, const struct sjobs *js, int64_t now_ns)
+static void fail_mode(struct adapter *ad, const struct slurm_jobs *js, int64_t now_ns)
 {
 	if (now_ns - ad->down_since_ns < (int64_t)ad->o->fail_after_s * 1000000000)
 		return;
@@ -400,7 +317,8 @@ static void fail_mode(struct adapter *ad, const struct sjobs *js, int64_t now_ns
 
 static void refresh_racks(struct adapter *ad, int64_t now_ns)
 {
-	if (ad->o->map || (ad->racks_ns && now_ns - ad->racks_ns < 60LL * 1000000000))
+	if (ad->o->map ||
+	    (ad->racks_ns && now_ns - ad->racks_ns < PP_SLURM_RACKS_S * 1000000000LL))
 		return;
 	char **names;
 	size_t n;
@@ -419,7 +337,7 @@ static void refresh_racks(struct adapter *ad, int64_t now_ns)
 static void step(struct adapter *ad)
 {
 	int64_t now = pp_clock_mono_ns();
-	struct sjobs js;
+	struct slurm_jobs js;
 	struct pp_errbuf eb;
 	refresh_racks(ad, now);
 	if (pp_sj_load(&js, &eb)) {
@@ -430,25 +348,26 @@ static void step(struct adapter *ad)
 	/* By id: held jobs go to powerpark in submit order, and answers are
 	 * matched by binary search. */
 	qsort(js.v, js.n, sizeof *js.v, by_id);
-	char *body = sync_body(ad, &js);
 	char url[512];
 	snprintf(url, sizeof url, "%s/v1/scheduler/sync", ad->o->url);
-	long code = body ? pp_httpc_call(ad->curl, url, ad->o->token, body, strlen(body), 2000,
-					&ad->resp)
-			 : -1;
-	free(body);
-	json_t *ans = code == 200 ? json_loadb(ad->resp.data ? ad->resp.data : "", ad->resp.len,
-					       0, NULL)
-				  : NULL;
+	struct view v;
+	struct sync_req req;
+	struct sync_ans ans = {0};
+	int answered = 0;
+	long code = build_view(ad, &js, &v, &req)
+			    ? -1
+			    : adapter_sync(ad->curl, url, ad->o->token, &req, &ad->resp, &ans,
+					   &answered);
+	view_free(&v);
 	for (size_t i = 0; i < ad->npend; i++)
 		ad->pend[i].seen = 0;
-	if (ans) {
+	if (answered) {
 		uint64_t n = pp_log_backoff_reset(&ad->bo_http);
 		if (ad->down_since_ns || n)
 			pp_log(PP_LOG_INFO, "slurm", "powerpark answers again");
 		ad->down_since_ns = 0;
-		decide(ad, &js, ans, now);
-		json_decref(ans);
+		decide(ad, &js, &ans, now);
+		adapter_sync_free(&ans);
 	} else {
 		if (!ad->down_since_ns)
 			ad->down_since_ns = now;
@@ -507,7 +426,7 @@ enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *s
 	}
 	/* Slurm must answer once before the loop: a wrong SLURM_CONF is an
 	 * error to see now, not a log line. */
-	struct sjobs js;
+	struct slurm_jobs js;
 	if ((e = pp_sj_load(&js, eb)))
 		goto out;
 	pp_sj_free(&js);

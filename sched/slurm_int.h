@@ -16,8 +16,8 @@
 #define PP_SLURM_STARTED "powerpark: started"
 #define PP_SLURM_FAIL_OPEN "released (fail-open)"
 
-/* One job as the adapter needs it. */
-struct sjob {
+/* One Slurm job, pending or running, as the adapter needs it. */
+struct slurm_job {
 	uint32_t id;
 	int running;           /* else pending */
 	int pp_held;           /* pending, held by the job_submit plugin for powerpark and
@@ -31,14 +31,14 @@ struct sjob {
 	int *node_gpus;
 };
 
-struct sjobs {
-	struct sjob *v;
+struct slurm_jobs {
+	struct slurm_job *v;
 	size_t n;
 };
 
 /* Loads the pending and running jobs. PP_ERR_IO with Slurm's reason. */
-PP_WUR enum pp_err pp_sj_load(struct sjobs *out, struct pp_errbuf *eb);
-void pp_sj_free(struct sjobs *j);
+PP_WUR enum pp_err pp_sj_load(struct slurm_jobs *out, struct pp_errbuf *eb);
+void pp_sj_free(struct slurm_jobs *j);
 
 /* Loads the names of every node (taken: free each and the array). */
 PP_WUR enum pp_err pp_sj_nodes(char ***names, size_t *n, struct pp_errbuf *eb);

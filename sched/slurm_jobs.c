@@ -15,10 +15,10 @@ static char *dup0(const char *s)
 	return strdup(s ? s : "");
 }
 
-void pp_sj_free(struct sjobs *j)
+void pp_sj_free(struct slurm_jobs *j)
 {
 	for (size_t i = 0; i < j->n; i++) {
-		struct sjob *s = &j->v[i];
+		struct slurm_job *s = &j->v[i];
 		free(s->comment);
 		free(s->partition);
 		for (size_t k = 0; k < s->nnodes; k++)
@@ -74,7 +74,7 @@ static int gpus_per_node(const slurm_job_info_t *ji, uint32_t nodes)
 }
 
 /* A running job's nodes, each with its share of the GPUs. */
-static enum pp_err running_nodes(const slurm_job_info_t *ji, struct sjob *s,
+static enum pp_err running_nodes(const slurm_job_info_t *ji, struct slurm_job *s,
 				 struct pp_errbuf *eb)
 {
 	enum pp_err e = pp_sj_hostlist(ji->nodes ? ji->nodes : "", &s->node, &s->nnodes, eb);
@@ -91,7 +91,7 @@ static enum pp_err running_nodes(const slurm_job_info_t *ji, struct sjob *s,
 	return PP_OK;
 }
 
-enum pp_err pp_sj_load(struct sjobs *out, struct pp_errbuf *eb)
+enum pp_err pp_sj_load(struct slurm_jobs *out, struct pp_errbuf *eb)
 {
 	job_info_msg_t *m = NULL;
 	out->v = NULL;
@@ -110,7 +110,7 @@ enum pp_err pp_sj_load(struct sjobs *out, struct pp_errbuf *eb)
 		uint32_t st = ji->job_state & JOB_STATE_BASE;
 		if (st != JOB_PENDING && st != JOB_RUNNING)
 			continue;
-		struct sjob *s = &out->v[out->n++];
+		struct slurm_job *s = &out->v[out->n++];
 		s->id = ji->job_id;
 		s->running = st == JOB_RUNNING;
 		s->submit = ji->submit_time;

@@ -5,7 +5,13 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "powerpark/json.h"
 #include "powerpark/sim.h"
+
+#define PP_SIM_MAX_EVENTS 256 /* epoll events taken per wait */
+#define PP_SIM_MAX_FDS 65536  /* the fd set net-snmp reads from */
+#define PP_SIM_BACKLOG 64     /* pending connections on a listener */
+#define PP_SIM_TICK_MS 5      /* the loop's longest wait: delayed answers go out on time */
 
 struct sim_rack {
 	const struct pp_rack *r;
@@ -53,6 +59,12 @@ struct pp_sim {
 	unsigned rng;
 };
 
+/* Builds the racks and devices of s->cfg into s (sim_park.c). */
+PP_WUR enum pp_err sim_park_init(struct pp_sim *s, struct pp_errbuf *eb);
+
+/* Rack power in W now: base load plus each GPU at min(cap, demand). */
+double sim_rack_w(struct pp_sim *s, const struct sim_rack *r);
+
 /* Registers w (borrowed, must outlive the sim) for readability. */
 int sim_watch_add(struct pp_sim *s, struct sim_watch *w);
 void sim_watch_del(struct pp_sim *s, struct sim_watch *w);
@@ -78,6 +90,7 @@ void sim_snmp_close(struct pp_sim *s);
 PP_WUR enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb);
 void sim_modbus_tick(struct pp_sim *s);
 void sim_modbus_close(struct pp_sim *s);
-void sim_modbus_describe(struct pp_sim *s, FILE *f);
+/* The Modbus gateways served, as a JSON array into j. */
+void sim_modbus_describe(struct pp_sim *s, struct pp_json *j);
 
 #endif

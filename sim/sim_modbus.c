@@ -211,7 +211,7 @@ enum pp_err sim_modbus_open(struct pp_sim *s, struct pp_errbuf *eb)
 				return pp_err_set(eb, PP_ERR_CONFIG, "device '%s': bad address '%s'",
 					       d->dev->name, d->dev->address);
 			gw->ctx = modbus_new_tcp_pi(host, port);
-			int fd = gw->ctx ? modbus_tcp_pi_listen(gw->ctx, 64) : -1;
+			int fd = gw->ctx ? modbus_tcp_pi_listen(gw->ctx, PP_SIM_BACKLOG) : -1;
 			if (fd < 0)
 				return pp_err_set(eb, PP_ERR_IO, "device '%s': cannot serve Modbus TCP on "
 							      "%s: %s", d->dev->name, d->dev->address,
@@ -255,20 +255,28 @@ void sim_modbus_tick(struct pp_sim *s)
 	en->nq = k;
 }
 
-void sim_modbus_describe(struct pp_sim *s, FILE *f)
+void sim_modbus_describe(struct pp_sim *s, struct pp_json *j)
 {
 	struct mb_engine *en = s->modbus;
-	fputc('[', f);
+	pp_json_arr(j);
 	for (size_t i = 0; en && i < en->n; i++) {
 		struct gateway *gw = &en->gws[i];
-		fprintf(f, "%s{\"address\":\"%s\",\"units\":[", i ? "," : "", gw->address);
-		for (size_t k = 0; k < gw->nunits; k++)
-			fprintf(f, "%s{\"device\":\"%s\",\"unit\":%d,\"profile\":\"%s\"}", k ? "," : "",
-				gw->units[k].d->dev->name, gw->units[k].d->dev->unit_id,
-				gw->units[k].d->dev->profile->name);
-		fputs("]}", f);
+		pp_json_obj(j);
+		pp_json_kstr(j, "address", gw->address);
+		pp_json_key(j, "units");
+		pp_json_arr(j);
+		for (size_t k = 0; k < gw->nunits; k++) {
+			const struct pp_device *dv = gw->units[k].d->dev;
+			pp_json_obj(j);
+			pp_json_kstr(j, "device", dv->name);
+			pp_json_kint(j, "unit", dv->unit_id);
+			pp_json_kstr(j, "profile", dv->profile->name);
+			pp_json_end(j);
+		}
+		pp_json_end(j);
+		pp_json_end(j);
 	}
-	fputc(']', f);
+	pp_json_end(j);
 }
 
 void sim_modbus_close(struct pp_sim *s)

@@ -17,10 +17,12 @@
 #include "powerpark/snmp.h"
 #include "sim_int.h"
 
-#define MAX_VARBINDS 400
+#define PP_SIM_MAX_VARBINDS 400 /* in one GETBULK answer */
+#define PP_SIM_MAX_REPEATERS 64 /* GETBULK columns walked at once */
+#define PP_SIM_MAX_OID (PP_OID_MAX + 8) /* a served OID: a field's and its row */
 
 struct entry {
-	oid name[PP_OID_MAX + 8];
+	oid name[PP_SIM_MAX_OID];
 	size_t len;
 	const struct pp_pfield *f;  /* NULL: a system scalar */
 	int row;
@@ -218,17 +220,18 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 		for (long i = 0; i < nonrep && v; i++, v = v->next_variable)
 			add_next(a, r, v->name, v->name_length, 0);
 		size_t nrep = 0;
-		oid cur[64][PP_OID_MAX + 8];
-		size_t curlen[64];
-		for (netsnmp_variable_list *w = v; w && nrep < 64; w = w->next_variable, nrep++) {
-			size_t l = w->name_length < PP_OID_MAX + 8 ? w->name_length : PP_OID_MAX + 8;
+		oid cur[PP_SIM_MAX_REPEATERS][PP_SIM_MAX_OID];
+		size_t curlen[PP_SIM_MAX_REPEATERS];
+		for (netsnmp_variable_list *w = v; w && nrep < PP_SIM_MAX_REPEATERS;
+		     w = w->next_variable, nrep++) {
+			size_t l = w->name_length < PP_SIM_MAX_OID ? w->name_length : PP_SIM_MAX_OID;
 			memcpy(cur[nrep], w->name, l * sizeof(oid));
 			curlen[nrep] = l;
 		}
 		size_t total = (size_t)nonrep;
 		for (long rep = 0; rep < maxrep && nrep; rep++) {
 			int any = 0;
-			for (size_t k = 0; k < nrep && total < MAX_VARBINDS; k++, total++) {
+			for (size_t k = 0; k < nrep && total < PP_SIM_MAX_VARBINDS; k++, total++) {
 				const struct entry *e = add_next(a, r, cur[k], curlen[k], 0);
 				if (e) {
 					memcpy(cur[k], e->name, e->len * sizeof(oid));
@@ -236,7 +239,7 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 					any = 1;
 				}
 			}
-			if (!any || total >= MAX_VARBINDS)
+			if (!any || total >= PP_SIM_MAX_VARBINDS)
 				break;
 		}
 	} else {
@@ -281,7 +284,7 @@ enum pp_err sim_snmp_open(struct pp_sim *s, struct pp_errbuf *eb)
 	if (!en)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	s->snmp = en;
-	netsnmp_large_fd_set_init(&en->fds, 65536);
+	netsnmp_large_fd_set_init(&en->fds, PP_SIM_MAX_FDS);
 	en->agents = calloc(s->ndevs ? s->ndevs : 1, sizeof *en->agents);
 	if (!en->agents)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");

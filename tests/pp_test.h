@@ -3,6 +3,7 @@
 #ifndef PP_TEST_H
 #define PP_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 static int pt_cases_pass, pt_cases_fail, pt_case_failed;
@@ -29,6 +30,16 @@ static int pt_cases_pass, pt_cases_fail, pt_case_failed;
 			printf("ok - %s\n", #fn);                                \
 		}                                                                \
 	} while (0)
+
+/* Marsaglia's xorshift64: the tests' reproducible random numbers, from the
+ * state *s (borrowed, never 0). */
+static inline uint64_t pt_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
 
 /* Prints the closing line and returns the exit status for main(). */
 #define PT_DONE(name)                                                             \

@@ -12,10 +12,7 @@
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t xr(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return pt_rand(&rng);
 }
 
 static void t_shape(void)

@@ -10,10 +10,7 @@
 static uint64_t rng = 88172645463325252ULL;
 static uint64_t xr(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return pt_rand(&rng);
 }
 
 /* Encodes s and compares with want (the line without its '\n'). */

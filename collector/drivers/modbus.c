@@ -8,16 +8,19 @@
  * demands. */
 #include <errno.h>
 #include <modbus.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../collect_int.h"
+#include "driver.h"
 #include "powerpark/clock.h"
 #include "powerpark/modbus.h"
 #include "powerpark/net.h"
+
+#define PP_MB_WORKER_STACK (256 * 1024) /* a worker needs little: no deep calls */
 
 struct bus {
 	modbus_t *ctx;
@@ -35,7 +38,7 @@ struct mbdev {
 	size_t nreqs;
 	uint16_t regs[PP_MB_MAX_REGS];
 	uint8_t bits[PP_MB_MAX_BITS];
-	struct cval *vals;
+	struct drv_val *vals;
 };
 
 static int mb_match(const struct pp_device *d)
@@ -43,27 +46,30 @@ static int mb_match(const struct pp_device *d)
 	return d->proto == PP_PROTO_MODBUS_TCP || d->proto == PP_PROTO_MODBUS_RTU;
 }
 
-/* RTU devices on one serial path share a bus; found among those configured. */
-static struct bus *shared_rtu_bus(struct pp_collect *c, const struct cdev *d)
+/* RTU devices on one serial path share a bus; found among devs[0..i), the
+ * devices configured before. */
+static struct bus *shared_rtu_bus(const struct drv_dev *devs, size_t i)
 {
-	for (struct cdev *o = c->devs; o < d; o++)
-		if (o->driver == d->driver && o->drv && o->dev->proto == PP_PROTO_MODBUS_RTU &&
+	const struct drv_dev *d = &devs[i];
+	for (const struct drv_dev *o = devs; o < d; o++)
+		if (o->driver == d->driver && o->ctx && o->dev->proto == PP_PROTO_MODBUS_RTU &&
 		    !strcmp(o->dev->address, d->dev->address))
-			return ((struct mbdev *)o->drv)->bus;
+			return ((struct mbdev *)o->ctx)->bus;
 	return NULL;
 }
 
-static enum pp_err mb_configure(struct pp_collect *c, struct cdev *d, struct pp_errbuf *eb)
+static enum pp_err mb_configure(struct drv_dev *devs, size_t i, struct pp_errbuf *eb)
 {
+	struct drv_dev *d = &devs[i];
 	const struct pp_device *dv = d->dev;
 	struct mbdev *m = calloc(1, sizeof *m);
 	if (!m)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	d->drv = m;
+	d->ctx = m;
 	m->vals = calloc(dv->profile->nfields, sizeof *m->vals);
 	if (!m->vals || pp_modbus_plan(dv->profile, dv->max_regs, dv->max_gap, &m->reqs, &m->nreqs))
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	if (dv->proto == PP_PROTO_MODBUS_RTU && (m->bus = shared_rtu_bus(c, d))) {
+	if (dv->proto == PP_PROTO_MODBUS_RTU && (m->bus = shared_rtu_bus(devs, i))) {
 		m->bus->refs++;
 		return PP_OK;
 	}
@@ -91,9 +97,9 @@ static enum pp_err mb_configure(struct pp_collect *c, struct cdev *d, struct pp_
 	return PP_OK;
 }
 
-static void mb_close(struct cdev *d)
+static void mb_close(struct drv_dev *d)
 {
-	struct mbdev *m = d->drv;
+	struct mbdev *m = d->ctx;
 	if (!m)
 		return;
 	if (m->bus && --m->bus->refs == 0) {
@@ -108,7 +114,7 @@ static void mb_close(struct cdev *d)
 	free(m->reqs);
 	free(m->vals);
 	free(m);
-	d->drv = NULL;
+	d->ctx = NULL;
 }
 
 static void sleep_ms(int ms)
@@ -135,8 +141,8 @@ static int bus_connect(struct bus *b, const struct pp_device *dv, char *err, siz
 		snprintf(b->why, sizeof b->why, "connect: %s", modbus_strerror(errno));
 		/* Back off from one interval up to a minute, doubling. */
 		b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : dv->interval_ms;
-		if (b->backoff_ms > 60000)
-			b->backoff_ms = 60000;
+		if (b->backoff_ms > PP_DRV_MAX_BACKOFF_MS)
+			b->backoff_ms = PP_DRV_MAX_BACKOFF_MS;
 		b->reconnect_at = now + (int64_t)b->backoff_ms * 1000000;
 		snprintf(err, errlen, "%s", b->why);
 		return -1;
@@ -199,15 +205,15 @@ static int read_req(struct bus *b, struct mbdev *m, const struct pp_device *dv,
 	return -1;
 }
 
-static void mb_poll(struct pp_collect *c, struct cdev *d)
+static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 {
-	struct mbdev *m = d->drv;
+	struct mbdev *m = d->ctx;
 	const struct pp_device *dv = d->dev;
 	const struct pp_profile *p = dv->profile;
 	int64_t ts = pp_clock_wall_ns(), t0 = pp_clock_mono_ns();
 	size_t nv = 0;
 	int ok = 1, timeout = 0;
-	char err[160] = "";
+	char err[PP_MAX_POLL_ERROR] = "";
 	pthread_mutex_lock(&m->bus->mu);
 	for (size_t i = 0; i < m->nreqs; i++) {
 		const struct pp_mb_req *r = &m->reqs[i];
@@ -232,24 +238,25 @@ static void mb_poll(struct pp_collect *c, struct cdev *d)
 			else
 				raw = pp_modbus_decode(&m->regs[f->reg - r->start], f->vtype, f->order,
 						       f->bit);
-			struct cval *v = &m->vals[nv];
+			struct drv_val *v = &m->vals[nv];
 			v->f = f;
 			v->index = "";
 			v->name = NULL;
 			v->s = NULL;
-			if (!collect_scale(c, d, f, raw, &v->v))
+			if (!sk->scale(sk->ud, d, f, raw, &v->v))
 				nv++;
 		}
 	}
 	pthread_mutex_unlock(&m->bus->mu);
-	collect_done(c, d, ts, t0, m->vals, nv, ok, timeout, 0, err);
+	struct drv_poll done = {ts, t0, m->vals, nv, ok, timeout, 0, err};
+	sk->done(sk->ud, d, &done);
 }
 
 /* --- the engine: a min-heap of due times and a pool of workers --------- */
 
 struct engine {
-	struct pp_collect *c;
-	struct cdev **heap;
+	const struct drv_sink *sink;
+	struct drv_dev **heap;
 	size_t n, nheap;
 	pthread_t *th;
 	size_t nth;
@@ -263,7 +270,7 @@ struct engine {
 static void heap_up(struct engine *e, size_t i)
 {
 	while (i && e->heap[(i - 1) / 2]->due_ns > e->heap[i]->due_ns) {
-		struct cdev *t = e->heap[i];
+		struct drv_dev *t = e->heap[i];
 		e->heap[i] = e->heap[(i - 1) / 2];
 		e->heap[(i - 1) / 2] = t;
 		i = (i - 1) / 2;
@@ -280,7 +287,7 @@ static void heap_down(struct engine *e, size_t i)
 			m = r;
 		if (m == i)
 			return;
-		struct cdev *t = e->heap[i];
+		struct drv_dev *t = e->heap[i];
 		e->heap[i] = e->heap[m];
 		e->heap[m] = t;
 		i = m;
@@ -296,7 +303,7 @@ static void *worker(void *arg)
 	int leader = 0;
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop) {
-		if (!e->nheap && e->c->opts.once) {
+		if (!e->nheap && e->sink->once) {
 			pthread_cond_signal(&e->idle); /* let the next one see it too */
 			break;
 		}
@@ -305,7 +312,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		leader = e->has_leader = 1;
-		struct cdev *d = e->heap[0];
+		struct drv_dev *d = e->heap[0];
 		int64_t now = pp_clock_mono_ns();
 		if (d->due_ns > now) {
 			struct timespec ts = {d->due_ns / 1000000000, d->due_ns % 1000000000};
@@ -318,10 +325,10 @@ static void *worker(void *arg)
 		pthread_cond_signal(&e->idle); /* a follower takes over the clock */
 		int64_t due = d->due_ns;
 		pthread_mutex_unlock(&e->mu);
-		mb_poll(e->c, d);
-		int64_t next = e->c->opts.once ? 0 : collect_next_due(e->c, d, due, now);
+		mb_poll(e->sink, d);
+		int64_t next = e->sink->once ? 0 : e->sink->next_due(e->sink->ud, d, due, now);
 		pthread_mutex_lock(&e->mu);
-		if (!e->c->opts.once) {
+		if (!e->sink->once) {
 			d->due_ns = next;
 			e->heap[e->nheap++] = d;
 			heap_up(e, e->nheap - 1);
@@ -357,16 +364,16 @@ static void mb_stop(void *engine)
 	free(e);
 }
 
-static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, void **engine,
-			    struct pp_errbuf *eb)
+static enum pp_err mb_start(const struct drv_sink *s, struct drv_dev **devs, size_t n,
+			    void **engine, struct pp_errbuf *eb)
 {
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	e->c = c;
+	e->sink = s;
 	e->n = n;
 	e->heap = malloc(n * sizeof *e->heap);
-	size_t want = c->opts.modbus_workers > 0 ? (size_t)c->opts.modbus_workers : 64;
+	size_t want = s->modbus_workers > 0 ? (size_t)s->modbus_workers : PP_MB_DEFAULT_WORKERS;
 	e->nth = want < n ? want : n;
 	e->th = calloc(e->nth, sizeof *e->th);
 	pthread_condattr_t ca;
@@ -383,13 +390,13 @@ static enum pp_err mb_start(struct pp_collect *c, struct cdev **devs, size_t n, 
 	}
 	int64_t now = pp_clock_mono_ns();
 	for (size_t i = 0; i < n; i++) {
-		devs[i]->due_ns = collect_first_due(c, (size_t)(devs[i] - c->devs), now);
+		devs[i]->due_ns = s->first_due(s->ud, devs[i], now);
 		e->heap[e->nheap++] = devs[i];
 		heap_up(e, e->nheap - 1);
 	}
 	pthread_attr_t at;
 	pthread_attr_init(&at);
-	pthread_attr_setstacksize(&at, 256 * 1024);
+	pthread_attr_setstacksize(&at, PP_MB_WORKER_STACK);
 	for (size_t i = 0; i < e->nth; i++)
 		if (pthread_create(&e->th[i], &at, worker, e)) {
 			e->nth = i;

@@ -6,10 +6,6 @@
  * the first carries the scalars as non-repeaters and every table column as
  * a repeater; later ones continue the columns that have not yet left their
  * subtree. v1 agents get GET/GETNEXT. */
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,104 +13,13 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "../collect_int.h"
-#include "powerpark/buf.h"
 #include "powerpark/clock.h"
 #include "powerpark/fd.h"
-#include "powerpark/snmp.h"
-#include "snmp_usm.h"
+#include "snmp_int.h"
 
-#define MAX_REP 24      /* GETBULK max-repetitions to start with */
-#define STR_SLOT 64     /* as_tag strings are cut to this */
-
-static const oid sysuptime[] = {1, 3, 6, 1, 2, 1, 1, 3, 0};
-
-struct col {            /* one table column being walked */
-	const struct pp_pfield *f;
-	oid base[PP_OID_MAX];
-	size_t baselen;
-	oid cur[MAX_OID_LEN];
-	size_t curlen;
-	int done;
-};
-
-struct reading {        /* one value of this poll, resolved at the end */
-	const struct pp_pfield *f;
-	int rate;           /* the rate of a counter, not its value */
-	char index[40];
-	double v;
-	int slot;           /* as_tag string slot, -1 for numbers */
-};
-
-struct prev {           /* a counter's last raw value, per row */
-	const struct pp_pfield *f;
-	char index[40];
-	uint64_t raw;
-	int64_t t_ns;
-};
-
-struct agent {
-	struct cdev *d;
-	struct engine *e;
-	void *sess;
-	int fd;
-	int64_t reopen_at;
-	int reopen_ms;
-	/* what to ask */
-	struct {
-		const struct pp_pfield *f;
-		oid o[PP_OID_MAX];
-		size_t len;
-		oid pred[PP_OID_MAX + 1]; /* asked for in GETBULK (see pred_oid) */
-		size_t predlen;
-	} *scalars;
-	size_t nscalars;
-	struct col *cols;
-	size_t ncols;
-	int has_counters;
-	int maxrep;
-	int asked_cols;     /* the request in flight walks columns */
-	int want_close;     /* set in callbacks: the loop closes the session */
-	/* SNMPv3 authPriv: a wrong priv_key is silence (the agent cannot decrypt
-	 * and drops the request), so a timeout is followed by one authNoPriv GET:
-	 * an authenticated answer to it proves the agent and auth key fine. */
-	struct pp_usm_keys keys;
-	int diag;           /* the next poll is that check */
-	int diag_inflight;
-	int priv_bad;       /* the check found the priv key wrong */
-	int usm_ok;         /* this session's keys are the cached ones */
-	unsigned char eid[32]; /* the agent's engine ID, as last seen */
-	size_t eidlen;
-	/* the poll in flight */
-	int busy;
-	int64_t started, ts, deadline, due;
-	struct reading *rd;
-	size_t nrd, caprd;
-	char (*strs)[STR_SLOT];
-	size_t nstrs, capstrs;
-	struct cval *out;   /* the readings as handed to the core, reused */
-	char (*names)[96];  /* rate field names */
-	size_t capout, capnames;
-	uint64_t uptime;    /* sysUpTime of this poll, ticks */
-	int have_uptime;
-	/* across polls */
-	uint64_t last_uptime;
-	int last_uptime_ok;
-	struct prev *prev;
-	size_t nprev, capprev;
-};
-
-struct engine {
-	struct pp_collect *c;
-	struct agent **a;
-	size_t n;
-	int ep;
-	pthread_t th;
-	volatile int stop;
-	int64_t next_scan;
-	netsnmp_large_fd_set fds;
-	size_t once_left;
-};
+#define PP_SNMP_MAX_EVENTS 256 /* epoll events taken per wait */
+#define PP_SNMP_MAX_FDS 65536  /* the fd set net-snmp reads from */
+#define PP_SNMP_MAX_WAIT_MS 1000 /* the loop looks at its schedule at least this often */
 
 /* GETBULK's non-repeaters are GETNEXTs, so a scalar x.k is asked for by an
  * OID just before it: x.(k-1).4294967295 (x when k is 0). Nothing real sits
@@ -129,30 +34,30 @@ static size_t pred_oid(const oid *o, size_t n, oid *out)
 	return n + 1;
 }
 
-static const oid sysuptime_pred[] = {1, 3, 6, 1, 2, 1, 1, 3};
+static const oid sysuptime_pred[PP_SNMP_SYSUPTIME_LEN - 1] = {1, 3, 6, 1, 2, 1, 1, 3};
 
 static int snmp_match(const struct pp_device *d)
 {
 	return d->proto == PP_PROTO_SNMP;
 }
 
-static enum pp_err snmp_configure(struct pp_collect *c, struct cdev *d, struct pp_errbuf *eb)
+static enum pp_err snmp_configure(struct drv_dev *devs, size_t i, struct pp_errbuf *eb)
 {
-	(void)c;
+	struct drv_dev *d = &devs[i];
 	const struct pp_profile *p = d->dev->profile;
 	struct agent *a = calloc(1, sizeof *a);
 	if (!a)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	d->drv = a;
+	d->ctx = a;
 	a->d = d;
 	a->fd = -1;
-	a->maxrep = MAX_REP;
+	a->maxrep = PP_SNMP_MAX_REP;
 	a->scalars = calloc(p->nfields, sizeof *a->scalars);
 	a->cols = calloc(p->nfields, sizeof *a->cols);
 	if (!a->scalars || !a->cols)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < p->nfields; i++) {
-		const struct pp_pfield *f = &p->fields[i];
+	for (size_t k = 0; k < p->nfields; k++) {
+		const struct pp_pfield *f = &p->fields[k];
 		unsigned long o[PP_OID_MAX];
 		size_t n = pp_snmp_parse_oid(f->oid, o);
 		if (!n)
@@ -187,9 +92,9 @@ static void close_sess(struct agent *a)
 	a->usm_ok = 0;
 }
 
-static void sa_close(struct cdev *d)
+static void sa_close(struct drv_dev *d)
 {
-	struct agent *a = d->drv;
+	struct agent *a = d->ctx;
 	if (!a)
 		return;
 	close_sess(a);
@@ -201,7 +106,7 @@ static void sa_close(struct cdev *d)
 	free(a->out);
 	free(a->names);
 	free(a);
-	d->drv = NULL;
+	d->ctx = NULL;
 }
 
 static int auth_proto(const char *name, oid **o, size_t *len)
@@ -257,6 +162,56 @@ static const char *same_user(const struct agent *a)
 	return NULL;
 }
 
+/* A master key (Ku) of at most cap bytes from a pass phrase (borrowed),
+ * for the auth protocol set in s; -1 with err naming what (auth or privacy). */
+static int derive_ku(const netsnmp_session *s, const char *pass, size_t cap, u_char *key,
+		     size_t *len, const char *what, char *err, size_t errlen)
+{
+	*len = cap;
+	if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
+			(const u_char *)pass, strlen(pass), key, len) == SNMPERR_SUCCESS)
+		return 0;
+	snprintf(err, errlen, "cannot derive the SNMPv3 %s key", what);
+	return -1;
+}
+
+/* The v3 user, level and keys of cr (borrowed) into s; the keys also into
+ * a->keys, for the user cache check. */
+static int v3_security(struct agent *a, const struct pp_snmp_cred *cr, netsnmp_session *s,
+		       char *err, size_t errlen)
+{
+	s->version = SNMP_VERSION_3;
+	s->securityName = (char *)cr->user;
+	s->securityNameLen = strlen(cr->user);
+	s->securityLevel = cr->level == PP_SNMP_AUTHPRIV      ? SNMP_SEC_LEVEL_AUTHPRIV
+			   : cr->level == PP_SNMP_AUTHNOPRIV ? SNMP_SEC_LEVEL_AUTHNOPRIV
+							     : SNMP_SEC_LEVEL_NOAUTH;
+	if (cr->level >= PP_SNMP_AUTHNOPRIV) {
+		if (auth_proto(cr->auth_proto, &s->securityAuthProto, &s->securityAuthProtoLen))
+			goto bad_proto;
+		if (derive_ku(s, cr->auth_key, USM_AUTH_KU_LEN, s->securityAuthKey,
+			      &s->securityAuthKeyLen, "auth", err, errlen))
+			return -1;
+		a->keys.auth_proto = s->securityAuthProto;
+		a->keys.auth_proto_len = s->securityAuthProtoLen;
+		a->keys.auth_len = s->securityAuthKeyLen;
+		memcpy(a->keys.auth, s->securityAuthKey, s->securityAuthKeyLen);
+	}
+	if (cr->level == PP_SNMP_AUTHPRIV) {
+		if (priv_proto(cr->priv_proto, &s->securityPrivProto, &s->securityPrivProtoLen))
+			goto bad_proto;
+		if (derive_ku(s, cr->priv_key, USM_PRIV_KU_LEN, s->securityPrivKey,
+			      &s->securityPrivKeyLen, "privacy", err, errlen))
+			return -1;
+		a->keys.priv_len = s->securityPrivKeyLen;
+		memcpy(a->keys.priv, s->securityPrivKey, s->securityPrivKeyLen);
+	}
+	return 0;
+bad_proto:
+	snprintf(err, errlen, "SNMPv3 protocol not supported by this net-snmp");
+	return -1;
+}
+
 /* Opens the agent's session. v3 learns the engine ID here (a synchronous
  * probe bounded by the device's timeout), which is why reopening backs off. */
 static int open_sess(struct agent *a, char *err, size_t errlen)
@@ -274,40 +229,8 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 	const struct pp_snmp_cred *cr = &dv->snmp;
 	memset(&a->keys, 0, sizeof a->keys);
 	if (cr->version == 3) {
-		s.version = SNMP_VERSION_3;
-		s.securityName = (char *)cr->user;
-		s.securityNameLen = strlen(cr->user);
-		s.securityLevel = cr->level == PP_SNMP_AUTHPRIV      ? SNMP_SEC_LEVEL_AUTHPRIV
-				  : cr->level == PP_SNMP_AUTHNOPRIV ? SNMP_SEC_LEVEL_AUTHNOPRIV
-								    : SNMP_SEC_LEVEL_NOAUTH;
-		if (cr->level >= PP_SNMP_AUTHNOPRIV) {
-			if (auth_proto(cr->auth_proto, &s.securityAuthProto, &s.securityAuthProtoLen))
-				goto bad_proto;
-			s.securityAuthKeyLen = USM_AUTH_KU_LEN;
-			if (generate_Ku(s.securityAuthProto, (u_int)s.securityAuthProtoLen,
-					(const u_char *)cr->auth_key, strlen(cr->auth_key),
-					s.securityAuthKey, &s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
-				snprintf(err, errlen, "cannot derive the SNMPv3 auth key");
-				return -1;
-			}
-			a->keys.auth_proto = s.securityAuthProto;
-			a->keys.auth_proto_len = s.securityAuthProtoLen;
-			a->keys.auth_len = s.securityAuthKeyLen;
-			memcpy(a->keys.auth, s.securityAuthKey, s.securityAuthKeyLen);
-		}
-		if (cr->level == PP_SNMP_AUTHPRIV) {
-			if (priv_proto(cr->priv_proto, &s.securityPrivProto, &s.securityPrivProtoLen))
-				goto bad_proto;
-			s.securityPrivKeyLen = USM_PRIV_KU_LEN;
-			if (generate_Ku(s.securityAuthProto, (u_int)s.securityAuthProtoLen,
-					(const u_char *)cr->priv_key, strlen(cr->priv_key),
-					s.securityPrivKey, &s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
-				snprintf(err, errlen, "cannot derive the SNMPv3 privacy key");
-				return -1;
-			}
-			a->keys.priv_len = s.securityPrivKeyLen;
-			memcpy(a->keys.priv, s.securityPrivKey, s.securityPrivKeyLen);
-		}
+		if (v3_security(a, cr, &s, err, errlen))
+			return -1;
 	} else {
 		s.version = cr->version == 1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
 		s.community = (u_char *)cr->community;
@@ -335,219 +258,11 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-bad_proto:
-	snprintf(err, errlen, "SNMPv3 protocol not supported by this net-snmp");
-	return -1;
 }
 
 static void finish(struct agent *a, int ok, int timeout, int auth, const char *err);
 
 static int send_next(struct agent *a, int first);
-
-static struct reading *new_reading(struct agent *a)
-{
-	if (pp_buf_array_grow(&a->rd, &a->caprd, a->nrd + 1, sizeof *a->rd))
-		return NULL;
-	struct reading *r = &a->rd[a->nrd++];
-	memset(r, 0, sizeof *r);
-	r->slot = -1;
-	return r;
-}
-
-static int new_slot(struct agent *a)
-{
-	if (pp_buf_array_grow(&a->strs, &a->capstrs, a->nstrs + 1, sizeof *a->strs))
-		return -1;
-	return (int)a->nstrs++;
-}
-
-/* A counter's rate from its previous value on this row: Counter32 wraps at
- * 2^32; anything that goes down otherwise, or an agent whose sysUpTime went
- * back (a restart), starts a new baseline instead of a bogus rate. */
-static void counter_rate(struct agent *a, const struct pp_pfield *f, const char *index,
-			 uint64_t raw, int is32)
-{
-	struct prev *p = NULL;
-	for (size_t i = 0; i < a->nprev && !p; i++)
-		if (a->prev[i].f == f && !strcmp(a->prev[i].index, index))
-			p = &a->prev[i];
-	int restarted = a->have_uptime && a->last_uptime_ok && a->uptime < a->last_uptime;
-	if (p && !restarted && a->ts > p->t_ns) {
-		uint64_t delta;
-		int ok = 1;
-		if (raw >= p->raw)
-			delta = raw - p->raw;
-		else if (is32 && p->raw - raw > (1ULL << 31))
-			delta = raw + (1ULL << 32) - p->raw;
-		else
-			ok = 0;
-		if (ok) {
-			struct reading *r = new_reading(a);
-			if (r) {
-				r->f = f;
-				r->rate = 1;
-				snprintf(r->index, sizeof r->index, "%s", index);
-				r->v = (double)delta * f->scale / ((double)(a->ts - p->t_ns) / 1e9);
-			}
-		}
-	}
-	if (!p) {
-		if (pp_buf_array_grow(&a->prev, &a->capprev, a->nprev + 1, sizeof *a->prev))
-			return;
-		p = &a->prev[a->nprev++];
-		p->f = f;
-		snprintf(p->index, sizeof p->index, "%s", index);
-	}
-	p->raw = raw;
-	p->t_ns = a->ts;
-}
-
-/* Turns one varbind into a reading of field f on row index. */
-static void take(struct agent *a, const struct pp_pfield *f, const char *index,
-		 const netsnmp_variable_list *v)
-{
-	struct pp_collect *c = a->e->c;
-	double raw;
-	uint64_t craw = 0;
-	int is32 = 0, isnum = 1;
-	switch (v->type) {
-	case ASN_INTEGER:
-		raw = (double)*v->val.integer;
-		craw = (uint64_t)*v->val.integer;
-		break;
-	case ASN_COUNTER:
-		is32 = 1;
-		/* fallthrough */
-	case ASN_GAUGE:
-	case ASN_TIMETICKS:
-	case ASN_UINTEGER:
-		craw = (uint32_t)*v->val.integer;
-		raw = (double)craw;
-		break;
-	case ASN_COUNTER64:
-		craw = (uint64_t)v->val.counter64->high << 32 | v->val.counter64->low;
-		raw = (double)craw;
-		break;
-#ifdef NETSNMP_WITH_OPAQUE_SPECIAL_TYPES
-	case ASN_OPAQUE_FLOAT:
-		raw = *v->val.floatVal;
-		break;
-	case ASN_OPAQUE_DOUBLE:
-		raw = *v->val.doubleVal;
-		break;
-#endif
-	case ASN_OCTET_STR: {
-		char s[STR_SLOT];
-		size_t n = v->val_len < sizeof s - 1 ? v->val_len : sizeof s - 1;
-		memcpy(s, v->val.string, n);
-		s[n] = '\0';
-		if (f->as_tag) {
-			int slot = new_slot(a);
-			struct reading *r = slot >= 0 ? new_reading(a) : NULL;
-			if (!r)
-				return;
-			/* tag values: printable only */
-			for (size_t i = 0; i < n; i++)
-				if (s[i] < 0x20 || s[i] == 0x7f)
-					s[i] = '_';
-			memcpy(a->strs[slot], s, n + 1);
-			r->f = f;
-			r->slot = slot;
-			snprintf(r->index, sizeof r->index, "%s", index);
-			return;
-		}
-		/* Some agents report numbers as text ("12.5"). */
-		char *end;
-		raw = strtod(s, &end);
-		if (end == s || *end)
-			isnum = 0;
-		break;
-	}
-	default:
-		isnum = 0;
-		raw = 0;
-		break;
-	}
-	if (!isnum || f->as_tag) {
-		pthread_mutex_lock(&c->mu);
-		a->d->range_drops++;
-		pthread_mutex_unlock(&c->mu);
-		return;
-	}
-	double val;
-	if (collect_scale(c, a->d, f, raw, &val))
-		return;
-	struct reading *r = new_reading(a);
-	if (!r)
-		return;
-	r->f = f;
-	snprintf(r->index, sizeof r->index, "%s", index);
-	r->v = val;
-	if (f->counter)
-		counter_rate(a, f, index, craw, is32);
-}
-
-static int is_exception(const netsnmp_variable_list *v)
-{
-	return v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE ||
-	       v->type == SNMP_ENDOFMIBVIEW;
-}
-
-/* Handles the varbinds of one response; returns 1 when more requests follow. */
-static int absorb(struct agent *a, netsnmp_pdu *pdu, int first)
-{
-	netsnmp_variable_list *v = pdu->variables;
-	if (first) {
-		if (a->has_counters && v) {
-			if (v->type == ASN_TIMETICKS &&
-			    !snmp_oid_compare(v->name, v->name_length, sysuptime, 9)) {
-				a->uptime = (uint32_t)*v->val.integer;
-				a->have_uptime = 1;
-			}
-			v = v->next_variable;
-		}
-		for (size_t i = 0; i < a->nscalars && v; i++, v = v->next_variable)
-			if (!is_exception(v) &&
-			    !snmp_oid_compare(v->name, v->name_length, a->scalars[i].o, a->scalars[i].len))
-				take(a, a->scalars[i].f, "", v);
-	}
-	size_t active[PP_OID_MAX * 4], nact = 0;
-	for (size_t i = 0; i < a->ncols; i++)
-		if (!a->cols[i].done && nact < sizeof active / sizeof active[0])
-			active[nact++] = i;
-	if (!nact)
-		return 0;
-	if (!a->asked_cols)
-		return 1;
-	int progressed[PP_OID_MAX * 4] = {0};
-	for (size_t j = 0; v; v = v->next_variable, j++) {
-		struct col *cl = &a->cols[active[j % nact]];
-		if (cl->done)
-			continue;
-		if (v->type == SNMP_ENDOFMIBVIEW ||
-		    netsnmp_oid_is_subtree(cl->base, cl->baselen, v->name, v->name_length) ||
-		    snmp_oid_compare(v->name, v->name_length, cl->cur, cl->curlen) <= 0) {
-			cl->done = 1; /* left its column (or went backwards: a broken agent) */
-			continue;
-		}
-		char index[40];
-		pp_snmp_format_oid(v->name + cl->baselen, v->name_length - cl->baselen, index,
-				   sizeof index);
-		if (!is_exception(v))
-			take(a, cl->f, index, v);
-		memcpy(cl->cur, v->name, v->name_length * sizeof(oid));
-		cl->curlen = v->name_length;
-		progressed[j % nact] = 1;
-	}
-	int more = 0;
-	for (size_t k = 0; k < nact; k++) {
-		struct col *cl = &a->cols[active[k]];
-		if (!progressed[k])
-			cl->done = 1; /* an empty answer for it: nothing more there */
-		more |= !cl->done;
-	}
-	return more;
-}
 
 /* The first answer on a v3 session shows the engine ID: only then can the
  * cached user be checked against this device's keys (see snmp_usm.h). */
@@ -581,7 +296,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	struct agent *a = magic;
 	if (!a->busy || op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
 		return 1; /* a retry going out: not an answer */
-	char err[160];
+	char err[PP_MAX_POLL_ERROR];
 	const struct pp_snmp_cred *cr = &a->d->dev->snmp;
 	int diag = a->diag_inflight;
 	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
@@ -650,7 +365,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	}
 	int first = a->busy == 1;
 	a->busy = 2; /* later answers continue the walk */
-	if (absorb(a, pdu, first)) {
+	if (snmp_absorb(a, pdu, first)) {
 		if (send_next(a, 0))
 			finish(a, 0, 0, 0, "send failed");
 		return 1;
@@ -679,7 +394,8 @@ static int send_next(struct agent *a, int first)
 	if (first) {
 		int bulk = p->command == SNMP_MSG_GETBULK;
 		if (a->has_counters)
-			snmp_add_null_var(p, bulk ? sysuptime_pred : sysuptime, bulk ? 8 : 9);
+			snmp_add_null_var(p, bulk ? sysuptime_pred : pp_snmp_sysuptime,
+					  bulk ? PP_SNMP_SYSUPTIME_LEN - 1 : PP_SNMP_SYSUPTIME_LEN);
 		for (size_t i = 0; i < a->nscalars; i++)
 			snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
 				bulk ? a->scalars[i].predlen : a->scalars[i].len);
@@ -708,7 +424,7 @@ static int send_diag(struct agent *a)
 	netsnmp_pdu *p = snmp_pdu_create(SNMP_MSG_GET);
 	if (!p)
 		return -1;
-	snmp_add_null_var(p, sysuptime, 9);
+	snmp_add_null_var(p, pp_snmp_sysuptime, PP_SNMP_SYSUPTIME_LEN);
 	p->securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
 	a->diag = 0;
 	a->diag_inflight = 1;
@@ -732,19 +448,18 @@ static void start_poll(struct agent *a)
 		cl->curlen = cl->baselen;
 		cl->done = 0;
 	}
-	char err[160];
+	char err[PP_MAX_POLL_ERROR];
 	if (!a->sess) {
 		if (a->started < a->reopen_at) {
-			snprintf(err, sizeof err, "%s", a->d->last_error[0] ? a->d->last_error
-									    : "no session");
+			snprintf(err, sizeof err, "%s", a->last_error[0] ? a->last_error : "no session");
 			a->busy = 1;
 			finish(a, 0, 0, 0, err);
 			return;
 		}
 		if (open_sess(a, err, sizeof err)) {
 			a->reopen_ms = a->reopen_ms ? a->reopen_ms * 2 : a->d->dev->interval_ms;
-			if (a->reopen_ms > 60000)
-				a->reopen_ms = 60000;
+			if (a->reopen_ms > PP_DRV_MAX_BACKOFF_MS)
+				a->reopen_ms = PP_DRV_MAX_BACKOFF_MS;
 			a->reopen_at = pp_clock_mono_ns() + (int64_t)a->reopen_ms * 1000000;
 			a->busy = 1;
 			finish(a, 0, strstr(err, "Timeout") != NULL, 0, err);
@@ -768,39 +483,27 @@ static void start_poll(struct agent *a)
 static void finish(struct agent *a, int ok, int timeout, int auth, const char *err)
 {
 	struct engine *e = a->e;
-	struct cdev *d = a->d;
-	size_t n = ok ? a->nrd : 0;
-	if (pp_buf_array_grow(&a->out, &a->capout, n, sizeof *a->out) ||
-	    pp_buf_array_grow(&a->names, &a->capnames, n, sizeof *a->names))
-		n = 0;
-	struct cval *vals = a->out;
-	for (size_t i = 0; i < n; i++) {
-		struct reading *r = &a->rd[i];
-		vals[i].f = r->f;
-		vals[i].index = r->index;
-		vals[i].v = r->v;
-		vals[i].s = r->slot >= 0 ? a->strs[r->slot] : NULL;
-		vals[i].name = NULL;
-		if (r->rate) {
-			snprintf(a->names[i], sizeof a->names[i], "%s_per_s", r->f->name);
-			vals[i].name = a->names[i];
-		}
-	}
+	const struct drv_sink *sk = e->sink;
+	const struct drv_val *vals = NULL;
+	size_t n = ok ? snmp_values(a, &vals) : 0;
 	if (ok && a->have_uptime) {
 		a->last_uptime = a->uptime;
 		a->last_uptime_ok = 1;
 	}
-	collect_done(e->c, d, a->ts, a->started, vals, n, ok, timeout, auth, err);
+	if (!ok) /* what the next poll says while the session stays closed */
+		snprintf(a->last_error, sizeof a->last_error, "%s", err ? err : "error");
+	struct drv_poll p = {a->ts, a->started, vals, n, ok, timeout, auth, err};
+	sk->done(sk->ud, a->d, &p);
 	a->busy = 0;
 	a->diag_inflight = 0;
 	if (ok)
 		a->priv_bad = 0;
-	if (e->c->opts.once) {
+	if (sk->once) {
 		e->once_left--;
 		a->due = INT64_MAX;
 		return;
 	}
-	a->due = collect_next_due(e->c, d, a->due, a->started);
+	a->due = sk->next_due(sk->ud, a->d, a->due, a->started);
 	if (a->due < e->next_scan)
 		e->next_scan = a->due;
 }
@@ -808,11 +511,11 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 static void *loop(void *arg)
 {
 	struct engine *e = arg;
-	struct epoll_event evs[256];
-	while (!e->stop && !(e->c->opts.once && !e->once_left)) {
+	struct epoll_event evs[PP_SNMP_MAX_EVENTS];
+	while (!e->stop && !(e->sink->once && !e->once_left)) {
 		int64_t now = pp_clock_mono_ns();
 		if (now >= e->next_scan) {
-			int64_t next = now + 1000000000LL;
+			int64_t next = now + PP_SNMP_MAX_WAIT_MS * 1000000LL;
 			for (size_t i = 0; i < e->n; i++) {
 				struct agent *a = e->a[i];
 				if (!a->busy && a->due <= now)
@@ -834,7 +537,8 @@ static void *loop(void *arg)
 			continue;
 		}
 		int ms = (int)((e->next_scan - now + 999999) / 1000000);
-		int k = epoll_wait(e->ep, evs, 256, ms > 1000 ? 1000 : ms);
+		int k = epoll_wait(e->ep, evs, PP_SNMP_MAX_EVENTS,
+				   ms > PP_SNMP_MAX_WAIT_MS ? PP_SNMP_MAX_WAIT_MS : ms);
 		for (int i = 0; i < k; i++) {
 			struct agent *a = evs[i].data.ptr;
 			if (!a->sess)
@@ -852,6 +556,16 @@ static void *loop(void *arg)
 	return NULL;
 }
 
+/* Frees what snmp_start built: its thread joined or never started. */
+static void engine_free(struct engine *e)
+{
+	if (e->ep >= 0)
+		close(e->ep);
+	netsnmp_large_fd_set_cleanup(&e->fds);
+	free(e->a);
+	free(e);
+}
+
 static void snmp_stop(void *engine)
 {
 	struct engine *e = engine;
@@ -861,46 +575,35 @@ static void snmp_stop(void *engine)
 	pthread_join(e->th, NULL);
 	for (size_t i = 0; i < e->n; i++)
 		close_sess(e->a[i]);
-	close(e->ep);
-	netsnmp_large_fd_set_cleanup(&e->fds);
-	free(e->a);
-	free(e);
+	engine_free(e);
 }
 
-static enum pp_err snmp_start(struct pp_collect *c, struct cdev **devs, size_t n, void **engine,
-			      struct pp_errbuf *eb)
+static enum pp_err snmp_start(const struct drv_sink *s, struct drv_dev **devs, size_t n,
+			      void **engine, struct pp_errbuf *eb)
 {
 	pp_snmp_init();
 	pp_fd_raise_limit(); /* one socket per agent: make room for thousands */
 	struct engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	e->c = c;
-	e->n = n;
-	e->once_left = n;
+	*e = (struct engine){.sink = s, .n = n, .once_left = n};
+	netsnmp_large_fd_set_init(&e->fds, PP_SNMP_MAX_FDS);
 	e->ep = epoll_create1(EPOLL_CLOEXEC);
 	e->a = calloc(n, sizeof *e->a); /* the devices' own contexts, borrowed */
 	if (e->ep < 0 || !e->a) {
-		if (e->ep >= 0)
-			close(e->ep);
-		free(e->a);
-		free(e);
+		engine_free(e);
 		return pp_err_set(eb, PP_ERR_NOMEM, "cannot set up the SNMP engine");
 	}
-	netsnmp_large_fd_set_init(&e->fds, 65536);
 	int64_t now = pp_clock_mono_ns();
 	for (size_t i = 0; i < n; i++) {
-		struct agent *a = devs[i]->drv;
+		struct agent *a = devs[i]->ctx;
 		a->e = e;
-		a->due = collect_first_due(c, (size_t)(devs[i] - c->devs), now);
+		a->due = s->first_due(s->ud, devs[i], now);
 		e->a[i] = a;
 	}
 	e->next_scan = now;
 	if (pthread_create(&e->th, NULL, loop, e)) {
-		close(e->ep);
-		netsnmp_large_fd_set_cleanup(&e->fds);
-		free(e->a);
-		free(e);
+		engine_free(e);
 		return pp_err_set(eb, PP_ERR_NOMEM, "cannot start the SNMP thread");
 	}
 	*engine = e;

@@ -18,6 +18,8 @@
 
 struct pp_collect; /* opaque */
 
+#define PP_MAX_DEV_ERROR 160 /* a device's last error, as kept, with its NUL */
+
 /* Receives n samples (borrowed for the call only) read from one device. */
 typedef void (*pp_collect_sink)(void *ud, const struct pp_sample *s, size_t n);
 
@@ -32,7 +34,7 @@ struct pp_collect_devstats {
 	int up;              /* last poll succeeded */
 	uint64_t polls, ok, errors, timeouts, late, range_drops, auth_errors;
 	int64_t last_ok_ns;  /* wall clock of the last good poll, 0 if never */
-	char last_error[160];
+	char last_error[PP_MAX_DEV_ERROR];
 };
 
 /* Prepares a collector for every device of cfg (borrowed; must outlive the

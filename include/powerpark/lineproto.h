@@ -26,10 +26,12 @@ PP_WUR enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sampl
 /* Timestamp precision of the input, as in the /write?precision= parameter. */
 enum pp_lineproto_precision { PP_PREC_NS, PP_PREC_US, PP_PREC_MS, PP_PREC_S };
 
+#define PP_LP_MAX_REASON 160 /* a rejected line's reason, with its NUL */
+
 /* One rejected line: its 1-based number and why. */
 struct pp_lineproto_error {
 	size_t line;
-	char reason[160];
+	char reason[PP_LP_MAX_REASON];
 };
 
 #define PP_LP_MAX_ERRORS 100 /* reasons kept per parse; all are counted */

@@ -25,6 +25,8 @@ struct pp_slurm_opts {
 	int once;              /* one look, then exit */
 };
 
+#define PP_SLURM_MAX_TOKEN 64  /* a declaration's word, as read and as named back */
+
 /* What a job declares in its comment, before any " | " (what powerpark
  * writes after it): "pp:defer" (may wait for power), "pp:class=C"
  * (training, inference or batch), "pp:weight=W" (priority, > 0). */
@@ -32,7 +34,7 @@ struct pp_slurm_decl {
 	int deferrable;
 	int cls;               /* enum pp_job_class */
 	double weight;
-	char bad[64];          /* the first token not understood, "" when none */
+	char bad[PP_SLURM_MAX_TOKEN]; /* the first token not understood, "" when none */
 };
 
 /* Reads the declaration of comment (borrowed; NULL is none). Without a

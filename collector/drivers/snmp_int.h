@@ -1,0 +1,127 @@
+/* snmp_int.h - what the SNMP driver's files share: an agent's state, the
+ * engine that drives them all (snmp.c), and the reading of answers into
+ * values (snmp_read.c, which calls nothing of snmp.c). */
+#ifndef PP_SNMP_INT_H
+#define PP_SNMP_INT_H
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include <pthread.h>
+
+#include "driver.h"
+#include "powerpark/snmp.h"
+#include "snmp_usm.h"
+
+#define PP_SNMP_MAX_REP 24              /* GETBULK max-repetitions to start with */
+#define PP_SNMP_MAX_STR 64              /* as_tag strings are cut to this */
+#define PP_SNMP_MAX_INDEX 40            /* a table row's index, as text */
+#define PP_SNMP_MAX_COLS (PP_OID_MAX * 4) /* table columns one answer walks */
+#define PP_SNMP_MAX_NAME 96             /* a rate's field name ("x_per_s") */
+#define PP_SNMP_MAX_ENGINE_ID 32        /* an SNMPv3 engine ID, bytes */
+#define PP_SNMP_SYSUPTIME_LEN 9
+
+/* sysUpTime.0: asked with every poll of an agent that has counters. */
+extern const oid pp_snmp_sysuptime[PP_SNMP_SYSUPTIME_LEN];
+
+struct col {            /* one table column being walked */
+	const struct pp_pfield *f;
+	oid base[PP_OID_MAX];
+	size_t baselen;
+	oid cur[MAX_OID_LEN];
+	size_t curlen;
+	int done;
+};
+
+struct reading {        /* one value of this poll, resolved at the end */
+	const struct pp_pfield *f;
+	int rate;           /* the rate of a counter, not its value */
+	char index[PP_SNMP_MAX_INDEX];
+	double v;
+	int slot;           /* as_tag string slot, -1 for numbers */
+};
+
+struct prev {           /* a counter's last raw value, per row */
+	const struct pp_pfield *f;
+	char index[PP_SNMP_MAX_INDEX];
+	uint64_t raw;
+	int64_t t_ns;
+};
+
+struct engine;
+
+struct agent {
+	struct drv_dev *d;
+	struct engine *e;
+	void *sess;
+	int fd;
+	int64_t reopen_at;
+	int reopen_ms;
+	char last_error[PP_MAX_POLL_ERROR]; /* of the last failed poll */
+	/* what to ask */
+	struct {
+		const struct pp_pfield *f;
+		oid o[PP_OID_MAX];
+		size_t len;
+		oid pred[PP_OID_MAX + 1]; /* asked for in GETBULK (see pred_oid) */
+		size_t predlen;
+	} *scalars;
+	size_t nscalars;
+	struct col *cols;
+	size_t ncols;
+	int has_counters;
+	int maxrep;
+	int asked_cols;     /* the request in flight walks columns */
+	int want_close;     /* set in callbacks: the loop closes the session */
+	/* SNMPv3 authPriv: a wrong priv_key is silence (the agent cannot decrypt
+	 * and drops the request), so a timeout is followed by one authNoPriv GET:
+	 * an authenticated answer to it proves the agent and auth key fine. */
+	struct pp_usm_keys keys;
+	int diag;           /* the next poll is that check */
+	int diag_inflight;
+	int priv_bad;       /* the check found the priv key wrong */
+	int usm_ok;         /* this session's keys are the cached ones */
+	unsigned char eid[PP_SNMP_MAX_ENGINE_ID]; /* the agent's engine ID, as last seen */
+	size_t eidlen;
+	/* the poll in flight */
+	int busy;
+	int64_t started, ts, deadline, due;
+	struct reading *rd;
+	size_t nrd, caprd;
+	char (*strs)[PP_SNMP_MAX_STR];
+	size_t nstrs, capstrs;
+	struct drv_val *out; /* the readings as handed to the engine, reused */
+	char (*names)[PP_SNMP_MAX_NAME]; /* rate field names */
+	size_t capout, capnames;
+	uint64_t uptime;    /* sysUpTime of this poll, ticks */
+	int have_uptime;
+	/* across polls */
+	uint64_t last_uptime;
+	int last_uptime_ok;
+	struct prev *prev;
+	size_t nprev, capprev;
+};
+
+struct engine {
+	const struct drv_sink *sink;
+	struct agent **a;
+	size_t n;
+	int ep;
+	pthread_t th;
+	volatile int stop;
+	int64_t next_scan;
+	netsnmp_large_fd_set fds;
+	size_t once_left;
+};
+
+/* Takes the varbinds of one answer (borrowed) into a's readings: the
+ * scalars and sysUpTime when first, then one step of each table column's
+ * walk. Returns 1 when the walk asks for more, else 0. */
+int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first);
+
+/* The poll's readings as the engine takes them, into *vals (a's storage,
+ * valid until the next poll); returns how many (0 when out of memory). */
+size_t snmp_values(struct agent *a, const struct drv_val **vals);
+
+#endif
