@@ -17,6 +17,8 @@
 #define PP_REPORT_MAX_NAME 64
 #define PP_REPORT_MAX_CSV 128
 #define PP_REPORT_MAX_PATH 1024
+/* Seeds of one candidate and policy the tables take a range over. */
+#define PP_REPORT_MAX_SEEDS 1024
 
 /* One simulated year of the report. */
 struct pp_report_run {

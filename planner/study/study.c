@@ -11,6 +11,9 @@
 #include "powerpark/planner.h"
 #include "powerpark/report.h"
 
+/* The report takes its ranges over every seed a study runs. */
+_Static_assert(PP_PLANNER_MAX_RUNS <= PP_REPORT_MAX_SEEDS, "the report would drop seeds");
+
 /* The longest text of a progress line's "what". */
 #define PP_PLANNER_MAX_WHAT 160
 
