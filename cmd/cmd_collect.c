@@ -42,8 +42,11 @@ static void to_outputs(void *ud, const struct pp_sample *s, size_t n)
 		pp_log(PP_LOG_WARN, "collect", "a sample could not be encoded (counted as dropped)");
 }
 
-/* Modbus worker threads at most (--workers). */
+/* Modbus worker threads at most (--workers); how often the outputs'
+ * counters are written; how long the outputs may take to flush at the end. */
 #define PP_CMD_MAX_WORKERS 256
+#define PP_CMD_STATS_NS (10LL * 1000000000LL)
+#define PP_CMD_FLUSH_MS 10000
 
 int pp_cmd_collect(int argc, char **argv)
 {
@@ -107,10 +110,10 @@ int pp_cmd_collect(int argc, char **argv)
 		pp_log(PP_LOG_INFO, "collect", "polling %zu devices of site '%s'", n, cfg->site.name);
 		int64_t next_stats = pp_clock_mono_ns();
 		while (!pp_cmd_stop) {
-			struct timespec ts = {0, 200000000L};
+			struct timespec ts = {0, PP_CMD_TICK_NS};
 			nanosleep(&ts, NULL);
 			if (set && pp_clock_mono_ns() >= next_stats) {
-				next_stats += 10LL * 1000000000LL;
+				next_stats += PP_CMD_STATS_NS;
 				if (pp_output_write_stats(set, pp_clock_wall_ns()))
 					pp_log(PP_LOG_WARN, "collect", "output stats not written");
 			}
@@ -122,7 +125,7 @@ int pp_cmd_collect(int argc, char **argv)
 out:
 	pp_collect_destroy(c);
 	if (set)
-		pp_output_destroy(set, 10000);
+		pp_output_destroy(set, PP_CMD_FLUSH_MS);
 	fflush(stdout);
 	pp_buf_free(&so.buf);
 	pp_config_destroy(cfg);

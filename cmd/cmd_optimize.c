@@ -31,9 +31,12 @@ static void on_breach(void *ud)
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* The control period's bounds (--period-ms). */
+/* The control period: its default and bounds (--period-ms); how long the
+ * outputs may take to flush at the end. */
+#define PP_CMD_PERIOD_MS 1000
 #define PP_CMD_MIN_PERIOD_MS 10
 #define PP_CMD_MAX_PERIOD_MS 3600000 /* an hour */
+#define PP_CMD_FLUSH_MS 5000
 
 int pp_cmd_optimize(int argc, char **argv)
 {
@@ -73,7 +76,7 @@ int pp_cmd_optimize(int argc, char **argv)
 		goto out;
 	}
 	pp_cmd_catch_stop();
-	int period = o.period_ms > 0 ? o.period_ms : 1000;
+	int period = o.period_ms > 0 ? o.period_ms : PP_CMD_PERIOD_MS;
 	printf("powerpark optimize: site %s, API on http%s://127.0.0.1:%d, period %d ms\n",
 	       cfg->site.name, cfg->api.tls_cert ? "s" : "", pp_api_port(api), period);
 	fflush(stdout);
@@ -100,13 +103,13 @@ int pp_cmd_optimize(int argc, char **argv)
 		next.tv_sec += period / 1000 + next.tv_nsec / 1000000000L;
 		next.tv_nsec %= 1000000000L;
 		/* Sleep until the next period, or less: a breach solves now. The
-		 * wait is bounded so a signal is seen within 200 ms. */
+		 * wait is bounded so a signal is seen within a tick. */
 		pthread_mutex_lock(&w.mu);
 		while (!w.breach && !pp_cmd_stop) {
 			struct timespec now, until = next;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			struct timespec cap = now;
-			cap.tv_nsec += 200000000L;
+			cap.tv_nsec += PP_CMD_TICK_NS;
 			cap.tv_sec += cap.tv_nsec / 1000000000L;
 			cap.tv_nsec %= 1000000000L;
 			if (cap.tv_sec < until.tv_sec ||
@@ -127,7 +130,7 @@ int pp_cmd_optimize(int argc, char **argv)
 out:
 	pp_api_stop(api);
 	if (set)
-		pp_output_destroy(set, 5000);
+		pp_output_destroy(set, PP_CMD_FLUSH_MS);
 	pp_ctl_destroy(ctl);
 	pp_config_destroy(cfg);
 	return rc;

@@ -17,9 +17,10 @@
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
-/* Bytes read at a time (a longer line grows the buffer), and the longest
- * wait for delivery at the end (--drain-ms). */
+/* Bytes read at a time (a longer line grows the buffer), and the wait for
+ * delivery at the end (--drain-ms): by default and at the most. */
 #define PP_CMD_SEND_CHUNK (1u << 20)
+#define PP_CMD_DRAIN_MS 60000
 #define PP_CMD_MAX_DRAIN_MS (1000 * PP_CMD_MAX_WAIT_S)
 
 struct sendstate {
@@ -96,7 +97,7 @@ int pp_cmd_send(int argc, char **argv)
 	static const enum pp_lineproto_precision prec[] = {PP_PREC_NS, PP_PREC_US, PP_PREC_MS,
 							   PP_PREC_S};
 	const char *cfgfile = NULL;
-	int drain_ms = 60000, p = 0, nfiles = 0;
+	int drain_ms = PP_CMD_DRAIN_MS, p = 0, nfiles = 0;
 	struct sendstate st = {.src = "<stdin>"};
 	const struct pp_opt opts[] = {
 		PP_STR("-c", &cfgfile, "FILE", "the configuration with the outputs",

@@ -9,10 +9,13 @@
 #include "powerpark/config.h"
 #include "powerpark/sim.h"
 
-/* Faults one command line may set (--fault), and the longest device name
- * one names. */
+/* Faults one command line may set (--fault), the longest device name one
+ * names, and the largest Modbus exception code (one byte). */
 #define PP_CMD_MAX_FAULTS 64
 #define PP_CMD_MAX_DEVICE 128
+#define PP_CMD_MAX_EXCEPTION 255
+#define PP_CMD_STR_(x) #x
+#define PP_CMD_STR(x) PP_CMD_STR_(x)
 
 struct fault {
 	char dev[PP_CMD_MAX_DEVICE];
@@ -44,7 +47,8 @@ static int parse_fault(void *arg, const char *s)
 		f->k = PP_FAULT_SILENT;
 	else if (kl == 5 && !strncmp(k, "delay", 5) && f->arg > 0)
 		f->k = PP_FAULT_DELAY;
-	else if (kl == 9 && !strncmp(k, "exception", 9) && f->arg > 0 && f->arg < 256)
+	else if (kl == 9 && !strncmp(k, "exception", 9) && f->arg > 0 &&
+		 f->arg <= PP_CMD_MAX_EXCEPTION)
 		f->k = PP_FAULT_EXCEPTION;
 	else if (kl == 5 && !strncmp(k, "reset", 5))
 		f->k = PP_FAULT_RESET;
@@ -72,7 +76,8 @@ int pp_cmd_sim(int argc, char **argv)
 		       "text control socket (default 127.0.0.1, any port):\n"
 		       "'cap RACK|* WATTS', 'demand RACK|* FRACTION', 'get RACK'"),
 		PP_CALL("--fault", &fs, parse_fault, "DEVICE=silent, DEVICE=delay:MS, "
-			"DEVICE=exception:CODE or DEVICE=reset (64 at most)", "DEV=KIND[:ARG]",
+			"DEVICE=exception:CODE or DEVICE=reset (" PP_CMD_STR(PP_CMD_MAX_FAULTS)
+			" at most)", "DEV=KIND[:ARG]",
 			"silent | delay:MS | exception:CODE | reset (Modbus);\n"
 			"one --fault a device"),
 		PP_LONG("--seed", &seed, 0, UINT_MAX, "N", "of the simulated noise and drift"),

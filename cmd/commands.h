@@ -17,6 +17,9 @@
 #define PP_CMD_MAX_INTERVAL_MS 600000 /* ten minutes */
 #define PP_CMD_MAX_WAIT_S 86400
 
+/* How often a long-running command looks at pp_cmd_stop, at the most. */
+#define PP_CMD_TICK_NS 200000000L
+
 struct pp_command {
 	const char *name;
 	const char *summary;
