@@ -111,6 +111,9 @@ $(BUILD)/tests/%: $(BUILD)/san/tests/%.o $(SAN_OBJ)
 # dependency: powerpark itself never links it).
 $(BUILD)/tests/test_solve $(BUILD)/bench/bench_solve: LDLIBS += -lglpk
 
+# The option parser lives with the commands (cmd/), outside the library.
+$(BUILD)/tests/test_opts: $(BUILD)/san/cmd/opts.o
+
 # The NVML stand-in the agent's tests load with dlopen (no GPU here).
 $(BUILD)/tests/libfake_nvml.so: tests/fake_nvml.c
 	@mkdir -p $(dir $@)

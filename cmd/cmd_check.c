@@ -1,6 +1,5 @@
 /* cmd_check.c - `powerpark check -c FILE`. */
 #include <stdio.h>
-#include <string.h>
 
 #include "commands.h"
 #include "powerpark/config.h"
@@ -8,42 +7,32 @@
 
 int pp_cmd_check(int argc, char **argv)
 {
+	static const char about[] = /* --help, after the synopsis */
+		"Validates a site configuration and the device profiles it names.\n"
+		"Prints every problem as FILE:LINE:COLUMN: message and exits 1, or\n"
+		"a one-screen summary and exits 0.\n";
 	const char *file = NULL;
 	int quiet = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: powerpark check -c FILE [-q]\n\n"
-			       "Validates a site configuration and the device profiles it names.\n"
-			       "Prints every problem as FILE:LINE:COLUMN: message and exits 1, or\n"
-			       "a one-screen summary and exits 0. -q prints nothing on success.\n");
-			return 0;
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			file = argv[++i];
-		} else if (!strcmp(argv[i], "-q")) {
-			quiet = 1;
-		} else {
-			fprintf(stderr, "powerpark check: unexpected argument '%s'\n", argv[i]);
-			return 2;
-		}
-	}
-	if (!file) {
-		fprintf(stderr, "usage: powerpark check -c FILE\n");
-		return 2;
-	}
+	const struct pp_opt opts[] = {
+		PP_STR("-c", &file, "FILE", "the site configuration", .alias = "--config",
+		       .flags = PP_OPT_REQUIRED),
+		PP_FLAG("-q", &quiet, "print nothing on success"),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"check", about, opts};
+	int rc = pp_opts_parse(argc, argv, &cmd);
+	if (rc >= 0)
+		return rc;
 	struct pp_diags d;
 	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
 	enum pp_err e = pp_config_load(file, &cfg, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.lines[i]);
+	size_t n = pp_cmd_diags(&d);
 	if (e) {
-		fprintf(stderr, "%zu problem%s found\n", d.n, d.n == 1 ? "" : "s");
-		pp_diag_free(&d);
+		fprintf(stderr, "%zu problem%s found\n", n, n == 1 ? "" : "s");
 		return 1;
 	}
 	if (!quiet)
 		pp_config_summary(cfg, stdout);
 	pp_config_destroy(cfg);
-	pp_diag_free(&d);
 	return 0;
 }

@@ -42,38 +42,35 @@ static void to_outputs(void *ud, const struct pp_sample *s, size_t n)
 		pp_log(PP_LOG_WARN, "collect", "a sample could not be encoded (counted as dropped)");
 }
 
-static int usage(FILE *f)
-{
-	fprintf(f, "usage: powerpark collect -c FILE [--once] [--stdout] [--workers N]\n\n"
-		   "Polls every Modbus and SNMP device of the site on its own interval and\n"
-		   "sends the readings (and a `device` health sample per poll) to the\n"
-		   "configured outputs, until SIGTERM or SIGINT; then flushes the outputs.\n"
-		   "  --once      poll every device once, then exit (status 3 if any failed)\n"
-		   "  --stdout    print line protocol to stdout instead of the outputs\n"
-		   "  --workers N Modbus worker threads (default: min(devices, 64))\n");
-	return f == stdout ? 0 : 2;
-}
+/* Modbus worker threads at most (--workers); how often the outputs'
+ * counters are written; how long the outputs may take to flush at the end. */
+#define PP_CMD_MAX_WORKERS 256
+#define PP_CMD_STATS_NS (10LL * 1000000000LL)
+#define PP_CMD_FLUSH_MS 10000
 
 int pp_cmd_collect(int argc, char **argv)
 {
-	const char *file = NULL, *workers = NULL;
+	static const char about[] = /* --help, after the synopsis */
+		"Polls every Modbus and SNMP device of the site on its own interval and\n"
+		"sends the readings (and a `device` health sample per poll) to the\n"
+		"configured outputs, until SIGTERM or SIGINT; then flushes the outputs.\n";
+	const char *file = NULL;
 	struct pp_collect_opts opts = {0};
 	int stdout_only = 0;
-	const struct pp_cmd_opt o[] = {{"-c", &file, NULL},
-				       {"--once", NULL, &opts.once},
-				       {"--stdout", NULL, &stdout_only},
-				       {"--workers", &workers, NULL},
-				       {NULL, NULL, NULL}};
-	int prc = pp_cmd_options(argc, argv, o, usage);
+	const struct pp_opt o[] = {
+		PP_STR("-c", &file, "FILE", "the site configuration", .flags = PP_OPT_REQUIRED),
+		PP_FLAG("--once", &opts.once, "poll every device once, then exit (status 3 if any "
+			"failed)"),
+		PP_FLAG("--stdout", &stdout_only, "print line protocol to stdout instead of the "
+			"outputs"),
+		PP_INT("--workers", &opts.modbus_workers, 1, PP_CMD_MAX_WORKERS, "N",
+		       "Modbus worker threads (default: min(devices, 64))"),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"collect", about, o};
+	int prc = pp_opts_parse(argc, argv, &cmd);
 	if (prc >= 0)
 		return prc;
-	if (pp_cmd_int("collect", "--workers", workers, 1, 256, &opts.modbus_workers))
-		return 2;
 	int to_out = !stdout_only;
-	if (!file) {
-		fprintf(stderr, "powerpark collect: -c FILE is required\n");
-		return usage(stderr);
-	}
 	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
 	if (!cfg)
 		return 1;
@@ -113,10 +110,10 @@ int pp_cmd_collect(int argc, char **argv)
 		pp_log(PP_LOG_INFO, "collect", "polling %zu devices of site '%s'", n, cfg->site.name);
 		int64_t next_stats = pp_clock_mono_ns();
 		while (!pp_cmd_stop) {
-			struct timespec ts = {0, 200000000L};
+			struct timespec ts = {0, PP_CMD_TICK_NS};
 			nanosleep(&ts, NULL);
 			if (set && pp_clock_mono_ns() >= next_stats) {
-				next_stats += 10LL * 1000000000LL;
+				next_stats += PP_CMD_STATS_NS;
 				if (pp_output_write_stats(set, pp_clock_wall_ns()))
 					pp_log(PP_LOG_WARN, "collect", "output stats not written");
 			}
@@ -128,7 +125,7 @@ int pp_cmd_collect(int argc, char **argv)
 out:
 	pp_collect_destroy(c);
 	if (set)
-		pp_output_destroy(set, 10000);
+		pp_output_destroy(set, PP_CMD_FLUSH_MS);
 	fflush(stdout);
 	pp_buf_free(&so.buf);
 	pp_config_destroy(cfg);

@@ -31,38 +31,35 @@ static void on_breach(void *ud)
 	pthread_mutex_unlock(&w->mu);
 }
 
-static int usage(FILE *f)
-{
-	fprintf(f, "usage: powerpark optimize -c FILE [--listen HOST:PORT] [--period-ms N]\n"
-		   "                          [--lease-s N]\n\n"
-		   "Serves the budget API (docs/api.md) and runs the control loop: every\n"
-		   "period (and at once when a reading breaks a limit) it solves for the\n"
-		   "caps that keep every limit and writes its decisions to the outputs.\n"
-		   "  --listen    overrides api.listen (port 0 picks a free one)\n"
-		   "  --period-ms control period (default 1000)\n"
-		   "  --lease-s   how long agents may keep a cap without renewing (default 10)\n");
-	return f == stdout ? 0 : 2;
-}
+/* The control period: its default and bounds (--period-ms); how long the
+ * outputs may take to flush at the end. */
+#define PP_CMD_PERIOD_MS 1000
+#define PP_CMD_MIN_PERIOD_MS 10
+#define PP_CMD_MAX_PERIOD_MS 3600000 /* an hour */
+#define PP_CMD_FLUSH_MS 5000
 
 int pp_cmd_optimize(int argc, char **argv)
 {
-	const char *file = NULL, *listen = NULL, *period_s = NULL, *lease = NULL;
+	static const char about[] = /* --help, after the synopsis */
+		"Serves the budget API (docs/api.md) and runs the control loop: every\n"
+		"period (and at once when a reading breaks a limit) it solves for the\n"
+		"caps that keep every limit and writes its decisions to the outputs.\n";
+	const char *file = NULL, *listen = NULL;
 	struct pp_ctl_opts o = {0};
-	const struct pp_cmd_opt opts[] = {{"-c", &file, NULL},
-					  {"--listen", &listen, NULL},
-					  {"--period-ms", &period_s, NULL},
-					  {"--lease-s", &lease, NULL},
-					  {NULL, NULL, NULL}};
-	int prc = pp_cmd_options(argc, argv, opts, usage);
+	const struct pp_opt opts[] = {
+		PP_STR("-c", &file, "FILE", "the site configuration", .flags = PP_OPT_REQUIRED),
+		PP_STR("--listen", &listen, "HOST:PORT", "overrides api.listen (port 0 picks a free "
+		       "one)"),
+		PP_DURI("--period-ms", &o.period_ms, "ms", PP_CMD_MIN_PERIOD_MS,
+			PP_CMD_MAX_PERIOD_MS, "N",
+			"control period (default 1000; 2s, 1min also do)"),
+		PP_DURI("--lease-s", &o.lease_s, "s", 1, PP_CMD_MAX_WAIT_S, "N",
+			"how long agents keep a cap unrenewed (default 10)"),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"optimize", about, opts};
+	int prc = pp_opts_parse(argc, argv, &cmd);
 	if (prc >= 0)
 		return prc;
-	if (pp_cmd_int("optimize", "--period-ms", period_s, 10, 3600000, &o.period_ms) ||
-	    pp_cmd_int("optimize", "--lease-s", lease, 1, 86400, &o.lease_s))
-		return 2;
-	if (!file) {
-		fprintf(stderr, "powerpark optimize: -c FILE is required\n");
-		return usage(stderr);
-	}
 	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
 	if (!cfg)
 		return 1;
@@ -79,7 +76,7 @@ int pp_cmd_optimize(int argc, char **argv)
 		goto out;
 	}
 	pp_cmd_catch_stop();
-	int period = o.period_ms > 0 ? o.period_ms : 1000;
+	int period = o.period_ms > 0 ? o.period_ms : PP_CMD_PERIOD_MS;
 	printf("powerpark optimize: site %s, API on http%s://127.0.0.1:%d, period %d ms\n",
 	       cfg->site.name, cfg->api.tls_cert ? "s" : "", pp_api_port(api), period);
 	fflush(stdout);
@@ -106,13 +103,13 @@ int pp_cmd_optimize(int argc, char **argv)
 		next.tv_sec += period / 1000 + next.tv_nsec / 1000000000L;
 		next.tv_nsec %= 1000000000L;
 		/* Sleep until the next period, or less: a breach solves now. The
-		 * wait is bounded so a signal is seen within 200 ms. */
+		 * wait is bounded so a signal is seen within a tick. */
 		pthread_mutex_lock(&w.mu);
 		while (!w.breach && !pp_cmd_stop) {
 			struct timespec now, until = next;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			struct timespec cap = now;
-			cap.tv_nsec += 200000000L;
+			cap.tv_nsec += PP_CMD_TICK_NS;
 			cap.tv_sec += cap.tv_nsec / 1000000000L;
 			cap.tv_nsec %= 1000000000L;
 			if (cap.tv_sec < until.tv_sec ||
@@ -133,7 +130,7 @@ int pp_cmd_optimize(int argc, char **argv)
 out:
 	pp_api_stop(api);
 	if (set)
-		pp_output_destroy(set, 5000);
+		pp_output_destroy(set, PP_CMD_FLUSH_MS);
 	pp_ctl_destroy(ctl);
 	pp_config_destroy(cfg);
 	return rc;

@@ -3,6 +3,7 @@
  * capping, then under powerpark's controller with the built-in dashboard
  * and a progress line, and prints the two side by side (docs/run.md). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,65 +21,41 @@ struct run_opts {
 	int baseline, quiet;
 };
 
-static int usage(int rc)
+/* Reads the options into o; -1 when the day is to be played, otherwise
+ * the exit status. */
+static int parse(int argc, char **argv, struct run_opts *o)
 {
-	fprintf(rc ? stderr : stdout,
-		"usage: powerpark run [SCENARIO.yaml] [--speed X | --live | --fast] [--duration H]\n"
-		"                     [--influx URL] [--listen HOST:PORT] [--no-baseline] [--quiet]\n\n"
+	static const char about[] = /* --help, after the synopsis */
 		"Plays a scenario day on a simulated park: first under proportional capping\n"
 		"(the baseline), then under powerpark's controller with its dashboard on\n"
 		"http://HOST:PORT/ (127.0.0.1:8080 by default), and prints both side by side.\n"
-		"Without SCENARIO: the embedded Gwangju park (conf/scenarios/gwangju.yaml).\n\n"
-		"  --speed X     simulated seconds per second (default: the day in about 2 min)\n"
-		"  --live        real time (--speed 1);  --fast: as fast as the machine goes\n"
-		"  --duration H  play H hours instead of the scenario's own length\n"
-		"  --influx URL  also write metrics to InfluxDB 1.x (or VictoriaMetrics) at URL,\n"
-		"                e.g. http://127.0.0.1:8086/write?db=powerpark\n"
-		"  --summary-json FILE  also write the summary as JSON (for scripts and tests)\n");
-	return rc;
-}
-
-static int parse(int argc, char **argv, struct run_opts *o)
-{
+		"Without SCENARIO: the embedded Gwangju park (conf/scenarios/gwangju.yaml).\n";
 	*o = (struct run_opts){.speed = -1, .baseline = 1};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		char *end = NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(0) - 1;
-		if ((!strcmp(a, "--speed") || !strcmp(a, "--duration")) && v) {
-			double x = strtod(v, &end);
-			if (*end || end == v || x < 0 || (a[2] == 'd' && x <= 0)) {
-				fprintf(stderr, "powerpark run: %s: expected a number %s, got '%s'\n", a,
-					a[2] == 'd' ? "of hours > 0" : ">= 0", v);
-				return 2;
-			}
-			*(a[2] == 's' ? &o->speed : &o->hours) = x;
-			i++;
-		} else if (!strcmp(a, "--live")) {
-			o->speed = 1;
-		} else if (!strcmp(a, "--fast")) {
-			o->speed = 0;
-		} else if (!strcmp(a, "--influx") && v) {
-			o->influx = argv[++i];
-		} else if (!strcmp(a, "--summary-json") && v) {
-			o->json = argv[++i];
-		} else if (!strcmp(a, "--listen") && v) {
-			o->listen = argv[++i];
-		} else if (!strcmp(a, "--no-baseline")) {
-			o->baseline = 0;
-		} else if (!strcmp(a, "--quiet")) {
-			o->quiet = 1;
-		} else if (!strcmp(a, "-c") && v) {
-			o->file = argv[++i];
-		} else if (a[0] != '-' && !o->file) {
-			o->file = a;
-		} else {
-			fprintf(stderr, "powerpark run: unexpected argument '%s' (see --help)\n", a);
-			return 2;
-		}
-	}
-	return 0;
+	int no_baseline = 0;
+	const struct pp_opt opts[] = {
+		PP_STR("SCENARIO.yaml", &o->file, NULL, NULL),
+		PP_NUM("--speed", &o->speed, 0, INFINITY, "X",
+		       "simulated seconds a second (default: the day in 2 min)"),
+		PP_SET("--live", &o->speed, 1, "real time (--speed 1)"),
+		PP_SET("--fast", &o->speed, 0, "as fast as the machine goes (--speed 0)"),
+		PP_DUR("--duration", &o->hours, "h", 0, INFINITY, "H",
+		       "play H hours (or 90min) instead of the scenario's own",
+		       .flags = PP_OPT_ABOVE),
+		PP_STR("--influx", &o->influx, "URL",
+		       "also write metrics to InfluxDB 1.x (or VictoriaMetrics) at URL,\n"
+		       "e.g. http://127.0.0.1:8086/write?db=powerpark"),
+		PP_STR("--listen", &o->listen, "HOST:PORT", "the dashboard and API (default "
+		       "127.0.0.1:8080)"),
+		PP_STR("--summary-json", &o->json, "FILE", "also write the summary as JSON (for "
+		       "scripts and tests)"),
+		PP_FLAG("--no-baseline", &no_baseline, "play only powerpark's day"),
+		PP_FLAG("--quiet", &o->quiet, "no progress line"),
+		PP_STR("-c", &o->file, "FILE", NULL),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"run", about, opts};
+	int rc = pp_opts_parse(argc, argv, &cmd);
+	o->baseline = !no_baseline;
+	return rc;
 }
 
 /* The configured outputs, and one more for --influx. */
@@ -123,8 +100,9 @@ int pp_cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	int rc = parse(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	if (rc >= 0)
+		return rc;
+	rc = 0;
 	struct pp_config *cfg = pp_cmd_load(o.file, o.file ? NULL : pp_scenario_yaml,
 					    "<embedded conf/scenarios/gwangju.yaml>");
 	if (!cfg)

@@ -13,10 +13,15 @@
 #include "commands.h"
 #include "powerpark/clock.h"
 #include "powerpark/config.h"
-#include "powerpark/diag.h"
 #include "powerpark/lineproto.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
+
+/* Bytes read at a time (a longer line grows the buffer), and the wait for
+ * delivery at the end (--drain-ms): by default and at the most. */
+#define PP_CMD_SEND_CHUNK (1u << 20)
+#define PP_CMD_DRAIN_MS 60000
+#define PP_CMD_MAX_DRAIN_MS (1000 * PP_CMD_MAX_WAIT_S)
 
 struct sendstate {
 	struct pp_output *set;
@@ -47,7 +52,7 @@ static int feed(struct sendstate *st, const char *p, size_t len)
 
 static int pump(struct sendstate *st, int fd)
 {
-	size_t cap = 1 << 20, have = 0;
+	size_t cap = PP_CMD_SEND_CHUNK, have = 0;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -1;
@@ -82,51 +87,35 @@ static int pump(struct sendstate *st, int fd)
 
 int pp_cmd_send(int argc, char **argv)
 {
+	static const char about[] = /* --help, after the synopsis */
+		"Reads InfluxDB line protocol from the files or stdin, rejects bad\n"
+		"lines with their number and reason, and sends the rest through the\n"
+		"outputs of the configuration (batching, retries, spool). At the end\n"
+		"it waits up to --drain-ms for delivery; what is not delivered stays\n"
+		"in the spool. SIGTERM/SIGINT stop reading and spool what is unsent.\n";
+	static const char *const precisions[] = {"ns", "us", "ms", "s", NULL};
+	static const enum pp_lineproto_precision prec[] = {PP_PREC_NS, PP_PREC_US, PP_PREC_MS,
+							   PP_PREC_S};
 	const char *cfgfile = NULL;
-	int drain_ms = 60000, first_file = argc;
-	struct sendstate st = {.prec = PP_PREC_NS, .src = "<stdin>"};
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: powerpark send -c FILE [--precision ns|us|ms|s] "
-			       "[--drain-ms N] [FILE.lp ...]\n\n"
-			       "Reads InfluxDB line protocol from the files or stdin, rejects bad\n"
-			       "lines with their number and reason, and sends the rest through the\n"
-			       "outputs of the configuration (batching, retries, spool). At the end\n"
-			       "it waits up to --drain-ms (default 60000) for delivery; what is not\n"
-			       "delivered stays in the spool. SIGTERM/SIGINT stop reading and\n"
-			       "spool what is unsent.\n");
-			return 0;
-		} else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			cfgfile = argv[++i];
-		} else if (!strcmp(argv[i], "--drain-ms") && i + 1 < argc) {
-			drain_ms = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
-			const char *p = argv[++i];
-			st.prec = !strcmp(p, "s") ? PP_PREC_S : !strcmp(p, "ms") ? PP_PREC_MS
-							    : !strcmp(p, "us") ? PP_PREC_US
-									       : PP_PREC_NS;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "powerpark send: unknown option '%s'\n", argv[i]);
-			return 2;
-		} else {
-			first_file = i;
-			break;
-		}
-	}
-	if (!cfgfile) {
-		fprintf(stderr, "usage: powerpark send -c FILE [FILE.lp ...]\n");
-		return 2;
-	}
-	struct pp_diags d;
-	pp_diag_init(&d);
-	struct pp_config *cfg = NULL;
-	if (pp_config_load(cfgfile, &cfg, &d)) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.lines[i]);
-		pp_diag_free(&d);
+	int drain_ms = PP_CMD_DRAIN_MS, p = 0, nfiles = 0;
+	struct sendstate st = {.src = "<stdin>"};
+	const struct pp_opt opts[] = {
+		PP_STR("-c", &cfgfile, "FILE", "the configuration with the outputs",
+		       .flags = PP_OPT_REQUIRED),
+		PP_CHOICE("--precision", &p, precisions, "ns|us|ms|s",
+			  "of the timestamps read (default ns)"),
+		PP_DURI("--drain-ms", &drain_ms, "ms", 0, PP_CMD_MAX_DRAIN_MS, "N",
+			"the wait for delivery at the end (default 60000)"),
+		PP_ARGS("FILE.lp", &nfiles, "files to read (- is stdin; default stdin)"),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"send", about, opts};
+	int rc = pp_opts_parse(argc, argv, &cmd);
+	if (rc >= 0)
+		return rc;
+	st.prec = prec[p];
+	struct pp_config *cfg = pp_cmd_load(cfgfile, NULL, NULL);
+	if (!cfg)
 		return 1;
-	}
-	pp_diag_free(&d);
 	if (!cfg->noutputs) {
 		fprintf(stderr, "%s: no outputs configured\n", cfgfile);
 		pp_config_destroy(cfg);
@@ -139,12 +128,11 @@ int pp_cmd_send(int argc, char **argv)
 		return 1;
 	}
 	pp_cmd_catch_stop();
+	rc = 0;
 	pp_lineproto_result_init(&st.r);
-	int rc = 0;
-	if (first_file >= argc) {
+	if (!nfiles)
 		pump(&st, 0);
-	}
-	for (int i = first_file; i < argc && !pp_cmd_stop; i++) {
+	for (int i = 1; i <= nfiles && !pp_cmd_stop; i++) {
 		int fd = !strcmp(argv[i], "-") ? 0 : open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));

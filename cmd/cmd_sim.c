@@ -1,4 +1,5 @@
 /* cmd_sim.c - `powerpark sim`: serve a simulated park for a config. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,29 +9,32 @@
 #include "powerpark/config.h"
 #include "powerpark/sim.h"
 
-static int usage(FILE *f)
-{
-	fprintf(f, "usage: powerpark sim -c FILE [--frozen] [--control HOST:PORT]\n"
-		   "                     [--fault DEVICE=KIND[:ARG]]... [--seed N]\n\n"
-		   "Serves every device of the config as the real one would: SNMP agents\n"
-		   "(v1/v2c) for PDUs and UPSes, Modbus TCP gateways for meters, chillers\n"
-		   "and CDUs. Prints the endpoints as one JSON line, then serves until\n"
-		   "SIGTERM/SIGINT.\n"
-		   "  --frozen          every value constant (for comparing readings)\n"
-		   "  --control ADDR    text control socket (default 127.0.0.1, any port):\n"
-		   "                    'cap RACK|* WATTS', 'demand RACK|* FRACTION', 'get RACK'\n"
-		   "  --fault DEV=KIND  silent | delay:MS | exception:CODE | reset (Modbus)\n");
-	return f == stdout ? 0 : 2;
-}
+/* Faults one command line may set (--fault), the longest device name one
+ * names, and the largest Modbus exception code (one byte). */
+#define PP_CMD_MAX_FAULTS 64
+#define PP_CMD_MAX_DEVICE 128
+#define PP_CMD_MAX_EXCEPTION 255
+#define PP_CMD_STR_(x) #x
+#define PP_CMD_STR(x) PP_CMD_STR_(x)
 
 struct fault {
-	char dev[128];
+	char dev[PP_CMD_MAX_DEVICE];
 	enum pp_sim_fault_kind k;
 	int arg;
 };
 
-static int parse_fault(const char *s, struct fault *f)
+struct faults {
+	struct fault f[PP_CMD_MAX_FAULTS];
+	size_t n;
+};
+
+/* "DEVICE=KIND[:ARG]" into the next fault of arg (a struct faults). */
+static int parse_fault(void *arg, const char *s)
 {
+	struct faults *fs = arg;
+	if (fs->n == PP_CMD_MAX_FAULTS)
+		return -1;
+	struct fault *f = &fs->f[fs->n];
 	const char *eq = strchr(s, '=');
 	if (!eq || eq == s || (size_t)(eq - s) >= sizeof f->dev)
 		return -1;
@@ -43,49 +47,46 @@ static int parse_fault(const char *s, struct fault *f)
 		f->k = PP_FAULT_SILENT;
 	else if (kl == 5 && !strncmp(k, "delay", 5) && f->arg > 0)
 		f->k = PP_FAULT_DELAY;
-	else if (kl == 9 && !strncmp(k, "exception", 9) && f->arg > 0 && f->arg < 256)
+	else if (kl == 9 && !strncmp(k, "exception", 9) && f->arg > 0 &&
+		 f->arg <= PP_CMD_MAX_EXCEPTION)
 		f->k = PP_FAULT_EXCEPTION;
 	else if (kl == 5 && !strncmp(k, "reset", 5))
 		f->k = PP_FAULT_RESET;
 	else
 		return -1;
+	fs->n++;
 	return 0;
 }
 
 int pp_cmd_sim(int argc, char **argv)
 {
+	static const char about[] = /* --help, after the synopsis */
+		"Serves every device of the config as the real one would: SNMP agents\n"
+		"(v1/v2c) for PDUs and UPSes, Modbus TCP gateways for meters, chillers\n"
+		"and CDUs. Prints the endpoints as one JSON line, then serves until\n"
+		"SIGTERM/SIGINT.\n";
 	const char *file = NULL;
 	struct pp_sim_opts o = {0};
-	struct fault faults[64];
-	size_t nf = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout);
-		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			file = argv[++i];
-		else if (!strcmp(argv[i], "--frozen"))
-			o.frozen = 1;
-		else if (!strcmp(argv[i], "--control") && i + 1 < argc)
-			o.control = argv[++i];
-		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-			o.seed = (unsigned)strtoul(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--fault") && i + 1 < argc && nf < 64) {
-			if (parse_fault(argv[++i], &faults[nf])) {
-				fprintf(stderr, "powerpark sim: --fault '%s': expected DEVICE=silent, "
-						"DEVICE=delay:MS, DEVICE=exception:CODE or "
-						"DEVICE=reset\n", argv[i]);
-				return 2;
-			}
-			nf++;
-		} else {
-			fprintf(stderr, "powerpark sim: unexpected argument '%s'\n", argv[i]);
-			return usage(stderr);
-		}
-	}
-	if (!file) {
-		fprintf(stderr, "powerpark sim: -c FILE is required\n");
-		return usage(stderr);
-	}
+	struct faults fs = {.n = 0};
+	long seed = 0;
+	const struct pp_opt opts[] = {
+		PP_STR("-c", &file, "FILE", "the site configuration", .flags = PP_OPT_REQUIRED),
+		PP_FLAG("--frozen", &o.frozen, "every value constant (for comparing readings)"),
+		PP_STR("--control", &o.control, "HOST:PORT",
+		       "text control socket (default 127.0.0.1, any port):\n"
+		       "'cap RACK|* WATTS', 'demand RACK|* FRACTION', 'get RACK'"),
+		PP_CALL("--fault", &fs, parse_fault, "DEVICE=silent, DEVICE=delay:MS, "
+			"DEVICE=exception:CODE or DEVICE=reset (" PP_CMD_STR(PP_CMD_MAX_FAULTS)
+			" at most)", "DEV=KIND[:ARG]",
+			"silent | delay:MS | exception:CODE | reset (Modbus);\n"
+			"one --fault a device"),
+		PP_LONG("--seed", &seed, 0, UINT_MAX, "N", "of the simulated noise and drift"),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"sim", about, opts};
+	int prc = pp_opts_parse(argc, argv, &cmd);
+	if (prc >= 0)
+		return prc;
+	o.seed = (unsigned)seed;
 	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
 	if (!cfg)
 		return 1;
@@ -96,9 +97,9 @@ int pp_cmd_sim(int argc, char **argv)
 		fprintf(stderr, "powerpark sim: %s\n", eb.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < nf; i++)
-		if (pp_sim_fault(s, faults[i].dev, faults[i].k, faults[i].arg)) {
-			fprintf(stderr, "powerpark sim: --fault: no device '%s'\n", faults[i].dev);
+	for (size_t i = 0; i < fs.n; i++)
+		if (pp_sim_fault(s, fs.f[i].dev, fs.f[i].k, fs.f[i].arg)) {
+			fprintf(stderr, "powerpark sim: --fault: no device '%s'\n", fs.f[i].dev);
 			goto out;
 		}
 	pp_cmd_catch_stop();

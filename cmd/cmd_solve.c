@@ -8,13 +8,17 @@
 #include "powerpark/inst.h"
 #include "powerpark/solve.h"
 
-static int usage(FILE *f, int rc)
+/* Bytes read at a time. */
+#define PP_CMD_READ_CHUNK 65536
+
+/* The policies an instance is solved under ("optimizer" or "optimal"). */
+static int policy(void *dst, const char *v)
 {
-	fprintf(f, "usage: powerpark solve FILE.json|- [--policy optimal|proportional|static]\n\n"
-		   "Reads one optimizer instance (docs/optimizer.md) and prints the answer: a\n"
-		   "cap and run/defer/pause for every job, the power and price of every\n"
-		   "node, plant and the grid. Exits 1 on bad input, naming the element.\n");
-	return rc;
+	int k = pp_config_policy(v);
+	if (k < 0 || k == PP_POLICY_GRID_PROPORTIONAL)
+		return -1;
+	*(enum pp_policy *)dst = (enum pp_policy)k;
+	return 0;
 }
 
 static int read_all(const char *path, struct pp_buf *b)
@@ -22,7 +26,7 @@ static int read_all(const char *path, struct pp_buf *b)
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	if (!f)
 		return -1;
-	char chunk[65536];
+	char chunk[PP_CMD_READ_CHUNK];
 	size_t n;
 	int rc = 0;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -39,29 +43,22 @@ static int read_all(const char *path, struct pp_buf *b)
 
 int pp_cmd_solve(int argc, char **argv)
 {
+	static const char about[] = /* --help, after the synopsis */
+		"Reads one optimizer instance (docs/optimizer.md) and prints the answer: a\n"
+		"cap and run/defer/pause for every job, the power and price of every\n"
+		"node, plant and the grid. Exits 1 on bad input, naming the element.\n";
 	const char *file = NULL;
 	enum pp_policy pol = PP_POLICY_OPTIMAL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout, 0);
-		if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
-			const char *p = argv[++i];
-			int k = pp_config_policy(p);
-			if (k >= 0 && k != PP_POLICY_GRID_PROPORTIONAL) {
-				pol = (enum pp_policy)k;
-			} else {
-				fprintf(stderr, "powerpark solve: --policy: expected optimal, "
-						"proportional or static, got '%s'\n", p);
-				return 2;
-			}
-		} else if (!file) {
-			file = argv[i];
-		} else {
-			return usage(stderr, 2);
-		}
-	}
-	if (!file)
-		return usage(stderr, 2);
+	const struct pp_opt opts[] = {
+		PP_STR("FILE.json|-", &file, NULL, "the instance (docs/optimizer.md); - is stdin",
+		       .flags = PP_OPT_REQUIRED),
+		PP_CALL("--policy", &pol, policy, "optimal, proportional or static",
+			"optimal|proportional|static", "how caps are chosen (default optimal)"),
+		PP_OPT_END};
+	const struct pp_opts_cmd cmd = {"solve", about, opts};
+	int prc = pp_opts_parse(argc, argv, &cmd);
+	if (prc >= 0)
+		return prc;
 	struct pp_buf b;
 	pp_buf_init(&b);
 	if (read_all(file, &b)) {

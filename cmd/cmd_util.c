@@ -7,6 +7,23 @@
 #include "commands.h"
 #include "powerpark/diag.h"
 
+size_t pp_cmd_diags(struct pp_diags *d)
+{
+	size_t n = d->n;
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", d->lines[i]);
+	pp_diag_free(d);
+	return n;
+}
+
+int pp_cmd_status(const char *cmd, enum pp_err e, const struct pp_errbuf *eb)
+{
+	if (!e)
+		return 0;
+	fprintf(stderr, "powerpark %s: %s\n", cmd, eb->msg);
+	return 1;
+}
+
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name)
 {
 	struct pp_diags d;
@@ -14,9 +31,7 @@ struct pp_config *pp_cmd_load(const char *file, const char *text, const char *na
 	struct pp_config *cfg = NULL;
 	enum pp_err e = text ? pp_config_load_text(name, text, strlen(text), ".", &cfg, &d)
 			     : pp_config_load(file, &cfg, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.lines[i]);
-	pp_diag_free(&d);
+	pp_cmd_diags(&d);
 	return e ? NULL : cfg;
 }
 
@@ -35,50 +50,4 @@ void pp_cmd_catch_stop(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-int pp_cmd_options(int argc, char **argv, const struct pp_cmd_opt *opts, int (*usage)(FILE *))
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return usage(stdout);
-		const struct pp_cmd_opt *o = opts;
-		if (a[0] != '-') { /* the one positional argument, when the table has "" */
-			while (o->name && (*o->name || *o->val))
-				o++;
-			if (o->name) {
-				*o->val = a;
-				continue;
-			}
-		}
-		while (o->name && strcmp(a, o->name))
-			o++;
-		if (o->name && o->flag) {
-			*o->flag = 1;
-			continue;
-		}
-		if (!o->name || i + 1 >= argc) {
-			fprintf(stderr, "powerpark %s: %s '%s'\n", argv[0],
-				o->name ? "a value is needed after" : "unexpected argument", a);
-			return usage(stderr);
-		}
-		*o->val = argv[++i];
-	}
-	return -1;
-}
-
-int pp_cmd_int(const char *cmd, const char *opt, const char *v, long lo, long hi, int *out)
-{
-	char *end;
-	long n = v ? strtol(v, &end, 10) : 0;
-	if (!v)
-		return 0;
-	if (!*v || *end || n < lo || n > hi) {
-		fprintf(stderr, "powerpark %s: %s: expected a whole number from %ld to %ld, not "
-			"'%s'\n", cmd, opt, lo, hi, v);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
 }

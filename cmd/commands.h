@@ -7,7 +7,18 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "opts.h"
 #include "powerpark/config.h"
+#include "powerpark/diag.h"
+
+/* Bounds of the options that take a time: the agent's and the Slurm
+ * adapter's interval, and the waits of a day at most. */
+#define PP_CMD_MIN_INTERVAL_MS 100
+#define PP_CMD_MAX_INTERVAL_MS 600000 /* ten minutes */
+#define PP_CMD_MAX_WAIT_S 86400
+
+/* How often a long-running command looks at pp_cmd_stop, at the most. */
+#define PP_CMD_TICK_NS 200000000L
 
 struct pp_command {
 	const char *name;
@@ -35,30 +46,17 @@ extern volatile sig_atomic_t pp_cmd_stop;
  * SIGPIPE (a peer closing a socket must not kill the process). */
 void pp_cmd_catch_stop(void);
 
+/* Prints every line of d (its lines freed, d left empty) to stderr;
+ * returns how many there were. */
+size_t pp_cmd_diags(struct pp_diags *d);
+
+/* The exit status of a command whose module returned e: 0, or 1 after
+ * "powerpark CMD: " and eb's message (borrowed) on stderr. */
+int pp_cmd_status(const char *cmd, enum pp_err e, const struct pp_errbuf *eb);
+
 /* Loads the config at file, or (text non-NULL) the YAML text called name
  * (all borrowed), printing every problem to stderr as FILE:LINE:COL.
  * Returns the config (taken; pp_config_destroy) or NULL. */
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name);
-
-/* One option of a command: "--name VALUE" sets *val (borrowed from argv),
- * or, with flag, a bare "--name" sets *flag to 1. An entry named "" takes
- * the one argument that is not an option (a second is unexpected). The
- * table ends with a NULL name. */
-struct pp_cmd_opt {
-	const char *name;
-	const char **val;
-	int *flag;
-};
-
-/* Reads argv (argv[0] the command's name) against opts. Returns -1 when
- * every argument was understood; otherwise the exit status to return, after
- * usage (stdout for --help, stderr for an unknown option or a missing
- * value) has run. */
-int pp_cmd_options(int argc, char **argv, const struct pp_cmd_opt *opts, int (*usage)(FILE *));
-
-/* Sets *out from v (borrowed; NULL leaves it) when v is a whole number in
- * [lo, hi]; otherwise prints "powerpark CMD: OPT: expected ..." and
- * returns -1. */
-int pp_cmd_int(const char *cmd, const char *opt, const char *v, long lo, long hi, int *out);
 
 #endif

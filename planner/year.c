@@ -196,7 +196,7 @@ static void static_cap(struct year *y)
 			break;
 		}
 		double lo = lo_w, hi = c;
-		for (int it = 0; it < 30 && hi - lo > 0.01; it++) {
+		for (int it = 0; it < PP_YEAR_MAX_HALVINGS && hi - lo > 0.01; it++) {
 			double m = 0.5 * (lo + hi);
 			if (fits_all_at(y, m, &w))
 				lo = m;

@@ -7,6 +7,10 @@
 
 #include "powerpark/plan.h"
 
+/* Halvings of the bisection that sizes the static policy's cap: far
+ * below a watt for any GPU. */
+#define PP_YEAR_MAX_HALVINGS 30
+
 /* One job's arrival, drawn before the year starts so that every policy,
  * design and site of a seed sees the same work. */
 struct yarrival {

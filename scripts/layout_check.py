@@ -25,21 +25,23 @@ import sys
 
 # Rooms, bottom layer first. A file may depend on its own room and on rooms
 # of a lower layer; rooms of one layer do not depend on each other, except a
-# sub-room on its parent room (planner/report -> planner).
+# sub-room on its parent room (planner/report -> planner). The planner has
+# three: the year engine and the search (planner), the report of what they
+# found (planner/report), and the study that runs both (planner/study).
 ROOMS = [
     ("core", 0), ("config", 1), ("models", 2),
     ("collector/drivers", 3), ("collector", 4),
     ("optimizer/solver", 5), ("optimizer/control", 6), ("optimizer/api", 7),
-    ("planner", 8), ("planner/report", 9), ("sim", 8), ("scenario", 8),
-    ("agent", 8), ("sched", 8),
-    ("cmd", 10),
+    ("planner", 8), ("planner/report", 9), ("planner/study", 10),
+    ("sim", 8), ("scenario", 8), ("agent", 8), ("sched", 8),
+    ("cmd", 11),
 ]
 LAYER = dict(ROOMS)
 
 # The public headers, by room (include/powerpark/NAME.h).
 HEADERS = {
     "core": ["err", "buf", "log", "clock", "fd", "net", "httpc", "json", "diag", "metric",
-             "opt"],
+             "opt", "units"],
     "config": ["config", "plan"],
     "models": ["chiller", "gpu", "curve", "heatrej", "osc", "plant", "psychro", "thermal",
                "weather"],
@@ -48,8 +50,9 @@ HEADERS = {
     "optimizer/solver": ["inst", "solve"],
     "optimizer/control": ["ctl"],
     "optimizer/api": ["api"],
-    "planner": ["year", "search", "planner"],
+    "planner": ["year", "search"],
     "planner/report": ["report"],
+    "planner/study": ["planner"],
     "sim": ["sim"], "scenario": ["day"], "agent": ["agent"], "sched": ["slurm"],
 }
 HEADER_ROOM = {h: r for r, hs in HEADERS.items() for h in hs}

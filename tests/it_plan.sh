@@ -36,7 +36,7 @@ check "a step that does not divide an hour" grep -q "bad.yaml:7:11: 'step_s': ex
 check "a design named twice" grep -q "bad.yaml:29:11: design 'towers' is defined twice" "$TMP/bad.err"
 check "every problem is listed with their count" grep -q "powerpark plan: 5 problems in" "$TMP/bad.err"
 $PP plan "$TMP/bad.yaml" --step 7min > /dev/null 2> "$TMP/opt.err"
-check "--step 7min is refused (not a divisor of an hour)" grep -q -- "--step: cannot use '7min'" "$TMP/opt.err"
+check "--step 7min is refused (not a divisor of an hour)" grep -q -- "--step: expected a step .*divides an hour.*, not .7min." "$TMP/opt.err"
 
 # ---- the full plan: a tight grid, every policy, two seeds, the search ----
 plan tight -e 's/DEFERRABLE/0.8/' -e 's/OVERSIZE/1.1/' -e 's/LIMIT/1.35/' -e 's/DR/1.15/'

@@ -11,13 +11,22 @@
 #include "powerpark/search.h"
 #include "powerpark/year.h"
 
+/* The longest file-name-safe name of a site or design (pp_report_slug),
+ * a run's CSV relative to the output folder, and a path the report
+ * writes. */
+#define PP_REPORT_MAX_NAME 64
+#define PP_REPORT_MAX_CSV 128
+#define PP_REPORT_MAX_PATH 1024
+/* Seeds of one candidate and policy the tables take a range over. */
+#define PP_REPORT_MAX_SEEDS 1024
+
 /* One simulated year of the report. */
 struct pp_report_run {
 	size_t site, design;
 	enum pp_policy policy;
 	unsigned long seed;
 	struct pp_year_result r;    /* hours kept for the first seed only */
-	char csv[128];              /* its CSV, relative to the output folder */
+	char csv[PP_REPORT_MAX_CSV]; /* its CSV, relative to the output folder */
 };
 
 /* Writes r's hours (borrowed) as CSV to path (borrowed): one row per hour,

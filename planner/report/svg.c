@@ -1,4 +1,4 @@
-/* plan_svg.c - the planner's charts as plain SVG (planrep.h): line charts
+/* svg.c - the planner's charts as plain SVG (report_int.h): line charts
  * with axes and a legend, and a day x hour heat map. No library: a chart
  * is a few hundred lines of text any browser draws. */
 #include <math.h>

@@ -1,0 +1,276 @@
+/* summary.c - the one-page summary of a plan (report_int.h): the plan in a
+ * paragraph, the candidates ranked and why, every policy at the planned
+ * fleet, the searches, the monthly PUE and, after the charts, every run. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+/* The longest sentence of "Why" and a short text (a title, a GPU count). */
+#define PP_SUMMARY_MAX_WHY 768
+#define PP_SUMMARY_MAX_TEXT 256
+
+/* A site x design as the ranking sees it, under the lead policy. */
+struct cand {
+	size_t site, design;
+	double score, tie;
+	int gpus, unbounded;
+	double pue, at_grid, at_cool, loss, free_h, wue, grid_gwh;
+};
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return (x->tie > y->tie) - (x->tie < y->tie);
+}
+
+static const char *gpus_text(char *buf, size_t len, const struct cand *c)
+{
+	if (c->gpus < 0)
+		return "-";
+	snprintf(buf, len, "%s%d", c->unbounded ? ">= " : "", c->gpus);
+	return buf;
+}
+
+/* Metric m over the seeds of s x d x pol with dec decimals, in buf. */
+static const char *cell(char buf[PP_REPORT_MAX_CELL], const struct pp_report *rep, size_t s,
+			size_t d, enum pp_policy pol, enum pp_metric m, int dec)
+{
+	return pp_runs_text(buf, PP_REPORT_MAX_CELL, pp_runs_range(rep, s, d, pol, m), dec);
+}
+
+static size_t candidates(const struct pp_report *rep, struct cand *out)
+{
+	const struct pp_plan *p = rep->plan;
+	enum pp_policy lead = pp_runs_lead(p);
+	size_t n = 0;
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t d = 0; d < p->ndesigns; d++) {
+			if (!(p->sites[s].designs & (1u << d)))
+				continue;
+			struct cand *c = &out[n++];
+			memset(c, 0, sizeof *c);
+			c->site = s;
+			c->design = d;
+			const struct pp_search_result *se = pp_runs_search(rep, s, d, lead);
+			c->gpus = se ? se->best : -1;
+			c->unbounded = se ? se->unbounded : 0;
+			c->pue = pp_runs_range(rep, s, d, lead, PP_M_PUE).med;
+			c->wue = pp_runs_range(rep, s, d, lead, PP_M_WUE).med;
+			c->at_grid = pp_runs_range(rep, s, d, lead, PP_M_AT_GRID).med;
+			c->at_cool = pp_runs_range(rep, s, d, lead, PP_M_AT_COOL).med;
+			c->loss = pp_runs_range(rep, s, d, lead, PP_M_LOSS).med;
+			c->grid_gwh = pp_runs_range(rep, s, d, lead, PP_M_GRID_GWH).med;
+			const struct pp_report_run *u = pp_runs_first(rep, s, d, lead);
+			for (size_t h = 0; u && h < u->r.nhours; h++)
+				c->free_h += u->r.hours[h].free_frac;
+			/* More GPUs within the budget first; then less loss at the
+			 * plan's fleet; then less energy. */
+			c->score = se ? se->best : -c->loss;
+			c->tie = se ? c->loss * 1e6 + c->grid_gwh : c->grid_gwh;
+		}
+	qsort(out, n, sizeof *out, cmp_cand);
+	return n;
+}
+
+/* Appends to s (n bytes, *o used); what does not fit is cut. */
+static void PP_PRINTF(4, 5) cat(char *s, size_t n, size_t *o, const char *fmt, ...)
+{
+	if (*o >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(s + *o, n - *o, fmt, ap);
+	va_end(ap);
+	*o = k < 0 ? n : *o + (size_t)k;
+}
+
+/* Why the first is ahead of the second, in a sentence from the numbers. */
+static void why(struct pp_doc *d, const struct pp_plan *p, const struct cand *a,
+		const struct cand *b, int rank)
+{
+	char ga[32], gb[32], s[PP_SUMMARY_MAX_WHY];
+	size_t o = 0, n = sizeof s;
+	cat(s, n, &o, "**%d. %s / %s**: ", rank, p->sites[a->site].name,
+	    p->designs[a->design].name);
+	if (a->gpus >= 0)
+		cat(s, n, &o, "carries %s GPUs within the %.1f %% loss budget",
+		    gpus_text(ga, sizeof ga, a), 100 * p->loss_budget);
+	else
+		cat(s, n, &o, "loses %.2f %% of its GPU-hours", a->loss);
+	if (b) {
+		if (a->gpus >= 0 && b->gpus >= 0 && a->gpus != b->gpus)
+			cat(s, n, &o, ", %d more than %s / %s (%s)", a->gpus - b->gpus,
+			    p->sites[b->site].name, p->designs[b->design].name,
+			    gpus_text(gb, sizeof gb, b));
+		else
+			cat(s, n, &o, " against %s / %s", p->sites[b->site].name,
+			    p->designs[b->design].name);
+		cat(s, n, &o, "; annual PUE %.3f vs %.3f", a->pue, b->pue);
+		if (fabs(a->free_h - b->free_h) >= 1)
+			cat(s, n, &o, " (%.0f vs %.0f hours of free cooling)", a->free_h, b->free_h);
+		cat(s, n, &o, ", %.0f vs %.0f hours at the grid limit, %.0f vs %.0f at the cooling "
+		    "limit, GPU-hours lost %.2f %% vs %.2f %%, WUE %.2f vs %.2f L/kWh.", a->at_grid,
+		    b->at_grid, a->at_cool, b->at_cool, a->loss, b->loss, a->wue, b->wue);
+	} else {
+		cat(s, n, &o, "; annual PUE %.3f, %.0f hours at the grid limit, %.0f at the cooling "
+		    "limit, GPU-hours lost %.2f %%.", a->pue, a->at_grid, a->at_cool, a->loss);
+	}
+	pp_doc_text(d, PP_DOC_LI, "%s", s);
+}
+
+static void intro(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	char t[PP_SUMMARY_MAX_TEXT];
+	snprintf(t, sizeof t, "Plan: %s", p->name);
+	pp_doc_heading(d, 1, t);
+	if (p->description)
+		pp_doc_text(d, PP_DOC_P, "%s", p->description);
+	pp_doc_text(d, PP_DOC_P, "%d %s GPUs (%.0f W host share each), utilization %.0f %%; %.0f "
+		    "hours at %.0f-second steps; %d seed%s of job arrivals from %lu; loss budget "
+		    "%.1f %%; margin %.0f %% on every limit. Ranges are median (min-max) over the "
+		    "seeds.", p->gpus, p->gpu->name, p->host_w, 100 * p->utilization, rep->hours,
+		    rep->step_s, rep->nseeds, rep->nseeds == 1 ? "" : "s", p->seed,
+		    100 * rep->loss_budget, 100 * p->margin);
+}
+
+/* The ranking table and, a sentence each, why. */
+static void ranking(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	enum pp_policy lead = pp_runs_lead(p);
+	struct cand cs[PP_PLAN_MAX_DESIGNS * PP_PLAN_MAX_SITES];
+	size_t nc = candidates(rep, cs);
+	pp_doc_heading(d, 2, "Ranking");
+	char gh[96];
+	snprintf(gh, sizeof gh, "GPUs within %.1f %% loss (%s)", 100 * rep->loss_budget,
+		 pp_config_policy_name(lead));
+	const char *rh[] = {"rank", "site", "design", gh, "grid GWh", "peak MW", "PUE",
+			    "WUE L/kWh", "h at grid limit", "h at cooling limit", "GPU-h lost %"};
+	struct pp_doc_block *tb = pp_doc_table(d, 11, rh);
+	for (size_t i = 0; i < nc; i++) {
+		size_t s = cs[i].site, k = cs[i].design;
+		char g[32], a[PP_REPORT_MAX_CELL], b[PP_REPORT_MAX_CELL], e[PP_REPORT_MAX_CELL],
+			f[PP_REPORT_MAX_CELL], h[PP_REPORT_MAX_CELL], m[PP_REPORT_MAX_CELL],
+			l[PP_REPORT_MAX_CELL];
+		pp_doc_row(d, tb, "%zu|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", i + 1, p->sites[s].name,
+			   p->designs[k].name, gpus_text(g, sizeof g, &cs[i]),
+			   cell(a, rep, s, k, lead, PP_M_GRID_GWH, 1),
+			   cell(b, rep, s, k, lead, PP_M_PEAK_MW, 1),
+			   cell(e, rep, s, k, lead, PP_M_PUE, 3), cell(f, rep, s, k, lead, PP_M_WUE, 2),
+			   cell(h, rep, s, k, lead, PP_M_AT_GRID, 0),
+			   cell(m, rep, s, k, lead, PP_M_AT_COOL, 0),
+			   cell(l, rep, s, k, lead, PP_M_LOSS, 2));
+	}
+	pp_doc_heading(d, 2, "Why");
+	for (size_t i = 0; i < nc; i++)
+		why(d, p, &cs[i], i + 1 < nc ? &cs[i + 1] : NULL, (int)i + 1);
+}
+
+/* Every policy compared, at the plan's fleet. */
+static void policies(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	pp_doc_heading(d, 2, "Policies at the planned fleet");
+	const char *ph[] = {"site", "design", "policy", "grid GWh", "cooling GWh", "PUE",
+			    "delivered M GPU-h", "lost %", "jobs deferred", "mean delay h",
+			    "static cap W"};
+	struct pp_doc_block *tb = pp_doc_table(d, 11, ph);
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t k = 0; k < p->ndesigns; k++)
+			for (int q = 0; q < PP_PLAN_POLICIES; q++) {
+				if (!(p->sites[s].designs & (1u << k)) || !(p->policies & (1u << q)))
+					continue;
+				enum pp_policy pq = (enum pp_policy)q;
+				const struct pp_report_run *u = pp_runs_first(rep, s, k, pq);
+				char sc[32] = "-", b[7][PP_REPORT_MAX_CELL];
+				if (pq == PP_POLICY_STATIC && u)
+					snprintf(sc, sizeof sc, "%.0f", u->r.static_cap_w);
+				pp_doc_row(d, tb, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", p->sites[s].name,
+					   p->designs[k].name, pp_config_policy_name(pq),
+					   cell(b[0], rep, s, k, pq, PP_M_GRID_GWH, 1),
+					   cell(b[1], rep, s, k, pq, PP_M_COOL_GWH, 2),
+					   cell(b[2], rep, s, k, pq, PP_M_PUE, 3),
+					   cell(b[3], rep, s, k, pq, PP_M_DELIV, 3),
+					   cell(b[4], rep, s, k, pq, PP_M_LOSS, 2),
+					   cell(b[5], rep, s, k, pq, PP_M_DEFERRED, 0),
+					   cell(b[6], rep, s, k, pq, PP_M_DELAY, 1), sc);
+			}
+}
+
+static void searches(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	pp_doc_heading(d, 2, "Largest fleet within the loss budget");
+	const char *sh[] = {"site", "design", "policy", "GPUs", "sizes tried"};
+	struct pp_doc_block *tb = pp_doc_table(d, 5, sh);
+	for (size_t i = 0; i < rep->nsearch; i++) {
+		const struct pp_search_result *q = &rep->search[i];
+		char g[32];
+		struct cand tmp = {.gpus = q->best, .unbounded = q->unbounded};
+		pp_doc_row(d, tb, "%s|%s|%s|%s|%zu", p->sites[q->site].name,
+			   p->designs[q->design].name, pp_config_policy_name(q->policy),
+			   gpus_text(g, sizeof g, &tmp), q->npts);
+	}
+}
+
+static void monthly_pue(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	enum pp_policy lead = pp_runs_lead(p);
+	pp_doc_heading(d, 2, "Monthly PUE");
+	const char *mh[] = {"site / design", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+			    "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct pp_doc_block *tb = pp_doc_table(d, 13, mh);
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t k = 0; k < p->ndesigns; k++) {
+			const struct pp_report_run *u = pp_runs_first(rep, s, k, lead);
+			if (!u)
+				continue;
+			char c[12][16];
+			for (int mo = 0; mo < 12; mo++)
+				snprintf(c[mo], sizeof c[mo], "%.3f",
+					 u->r.month_it_kwh[mo] > 0
+						 ? u->r.month_grid_kwh[mo] / u->r.month_it_kwh[mo]
+						 : 0);
+			pp_doc_row(d, tb, "%s / %s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s",
+				   p->sites[s].name, p->designs[k].name, c[0], c[1], c[2], c[3], c[4],
+				   c[5], c[6], c[7], c[8], c[9], c[10], c[11]);
+		}
+}
+
+void pp_summary_head(struct pp_doc *d, const struct pp_report *rep)
+{
+	intro(d, rep);
+	ranking(d, rep);
+	policies(d, rep);
+	if (rep->nsearch)
+		searches(d, rep);
+	monthly_pue(d, rep);
+}
+
+void pp_summary_runs(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	pp_doc_heading(d, 2, "Runs");
+	pp_doc_text(d, PP_DOC_P, "Each run's hourly CSV and its totals (summary.csv has every "
+		    "column).");
+	const char *h[] = {"site", "design", "policy", "seed", "grid MWh", "IT MWh", "cooling MWh",
+			   "peak MW", "PUE", "water m3", "delivered GPU-h", "lost GPU-h", "csv"};
+	struct pp_doc_block *tb = pp_doc_table(d, 13, h);
+	for (size_t i = 0; i < rep->nruns; i++) {
+		const struct pp_report_run *u = &rep->runs[i];
+		const struct pp_year_result *r = &u->r;
+		pp_doc_row(d, tb, "%s|%s|%s|%lu|%.1f|%.1f|%.1f|%.3f|%.4f|%.1f|%.0f|%.0f|%s",
+			   p->sites[u->site].name, p->designs[u->design].name,
+			   pp_config_policy_name(u->policy), u->seed, r->grid_kwh / 1e3,
+			   r->it_kwh / 1e3, r->cooling_kwh / 1e3, r->peak_kw / 1e3, r->pue,
+			   r->water_l / 1e3, r->delivered_gpu_h, r->lost_gpu_h, u->csv);
+	}
+}
