@@ -46,8 +46,10 @@ PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, s
 
 void pp_solve_free(struct pp_ans *ans);
 
-/* Writes the answer as the JSON of `powerpark solve` to a malloc'ed string
- * (returned, taken by the caller), or NULL when out of memory. */
+/* Writes the answer a (borrowed) to inst (borrowed) as the JSON of
+ * `powerpark solve`, one line, to a malloc'ed string (returned, taken by the
+ * caller), or NULL when out of memory. Written by the one JSON writer
+ * (json.h): ids escaped, a limit that is not finite (no grid) null. */
 char *pp_solve_json(const struct pp_inst *inst, const struct pp_ans *ans);
 
 #endif
