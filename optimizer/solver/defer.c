@@ -147,7 +147,7 @@ static void try_deferrals(struct solver *S)
 	for (int round = 0; round < ROUNDS; round++) {
 		size_t n = 0;
 		for (size_t i = 0; i < S->nj; i++) {
-			const struct sjob *j = &S->j[i];
+			const struct sv_job *j = &S->j[i];
 			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
 				continue;
 			double v = pp_solver_value(S, i, j->e), net = v - j->pi * j->e;
@@ -191,7 +191,7 @@ out:
  * curve, from segment *from. */
 static double envelope(const struct solver *S, size_t i, double *pstar, int *from)
 {
-	const struct sjob *j = &S->j[i];
+	const struct sv_job *j = &S->j[i];
 	double v = pp_solver_value(S, i, j->lo), best = v / j->lo;
 	*pstar = j->lo;
 	*from = 0;
@@ -210,7 +210,7 @@ static double envelope(const struct solver *S, size_t i, double *pstar, int *fro
  * curve. */
 static void relax(struct solver *S, size_t i)
 {
-	struct sjob *j = &S->j[i];
+	struct sv_job *j = &S->j[i];
 	int from;
 	double best = envelope(S, i, &j->pstar, &from);
 	j->tlo = j->lo;
@@ -229,7 +229,7 @@ static void relax(struct solver *S, size_t i)
 /* Gives job i back its own floor and curve, running or deferred. */
 static void unrelax(struct solver *S, size_t i, int run)
 {
-	struct sjob *j = &S->j[i];
+	struct sv_job *j = &S->j[i];
 	j->lo = j->tlo;
 	j->nseg = j->tnseg;
 	memcpy(j->seg, j->tseg, sizeof j->seg);
@@ -245,7 +245,7 @@ static double dual_bound(const struct solver *S)
 {
 	double D = pp_solver_limits_value(S);
 	for (size_t i = 0; i < S->nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (!j->run)
 			continue;
 		double pi = pp_solver_price(S, i);
@@ -272,7 +272,7 @@ static void take_if_better(struct solver *S, struct bb *B)
 {
 	double v = 0;
 	for (size_t i = 0; i < S->nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (j->run && !(j->relaxed && j->e <= 0))
 			v += pp_solver_value(S, i, j->e);
 	}
@@ -304,7 +304,7 @@ static void bb_node(struct solver *S, struct bb *B)
 	long f = -1;
 	double frac = 0;
 	for (size_t i = 0; i < S->nj; i++) {
-		struct sjob *j = &S->j[i];
+		struct sv_job *j = &S->j[i];
 		if (!j->relaxed)
 			continue;
 		if (j->e <= 1e-9 * j->pstar)
@@ -356,7 +356,7 @@ static int root_proven(const struct solver *S)
 	for (size_t i = 0; i < S->nj; i++) {
 		if (!branchable(S, i))
 			continue;
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		double pstar, pi = pp_solver_price(S, i);
 		int from;
 		double slope = envelope(S, i, &pstar, &from);
