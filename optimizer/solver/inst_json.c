@@ -4,6 +4,8 @@
  * only file of optimizer/solver/ that speaks JSON. */
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,34 +18,42 @@
 
 /* --- JSON reading: each getter names the element it failed on --------- */
 
+/* The reader: where it is (for messages) and whether it failed. Only the
+ * first error is kept: the rest follow from it. */
 struct rd {
 	struct pp_errbuf *eb;
 	char where[PP_INST_WHERE];
 	int bad;
 };
 
+PP_PRINTF(2, 3) static void fail(struct rd *r, const char *fmt, ...)
+{
+	if (r->bad)
+		return;
+	r->bad = 1;
+	char msg[PP_ERRLEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pp_err_set(r->eb, PP_ERR_PARSE, "%s", msg);
+}
+
 static double num(struct rd *r, json_t *o, const char *key, int required, double def)
 {
 	json_t *v = json_object_get(o, key);
 	if (!v) {
-		if (required && !r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: missing \"%s\" (a number)", r->where, key);
-		}
+		if (required)
+			fail(r, "%s: missing \"%s\" (a number)", r->where, key);
 		return def;
 	}
 	if (!json_is_number(v)) {
-		if (!r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be a number", r->where, key);
-		}
+		fail(r, "%s: \"%s\" must be a number", r->where, key);
 		return def;
 	}
 	double d = json_number_value(v);
-	if (!isfinite(d) && !r->bad) {
-		r->bad = 1;
-		pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" is not finite", r->where, key);
-	}
+	if (!isfinite(d))
+		fail(r, "%s: \"%s\" is not finite", r->where, key);
 	return d;
 }
 
@@ -51,29 +61,19 @@ static double num(struct rd *r, json_t *o, const char *key, int required, double
 static const char *str(struct rd *r, json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
-	if (!json_is_string(v)) {
-		if (!r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be a string", r->where, key);
-		}
-		return NULL;
-	}
-	return json_string_value(v);
+	if (json_is_string(v))
+		return json_string_value(v);
+	fail(r, "%s: \"%s\" must be a string", r->where, key);
+	return NULL;
 }
 
 static json_t *arr(struct rd *r, json_t *o, const char *key, int required)
 {
 	json_t *v = json_object_get(o, key);
-	if (!v && !required)
-		return NULL;
-	if (!json_is_array(v)) {
-		if (!r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"%s\" must be an array", r->where, key);
-		}
-		return NULL;
-	}
-	return v;
+	if (json_is_array(v) || (!v && !required))
+		return v;
+	fail(r, "%s: \"%s\" must be an array", r->where, key);
+	return NULL;
 }
 
 static int node_index(const struct pp_inst *in, const char *id)
@@ -112,8 +112,7 @@ static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
 	{
 		snprintf(r->where, sizeof r->where, "nodes[%zu]", i);
 		if (!json_is_object(o)) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: expected an object", r->where);
+			fail(r, "%s: expected an object", r->where);
 			break;
 		}
 		const char *id = str(r, o, "id");
@@ -122,26 +121,19 @@ static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
 		json_t *p = json_object_get(o, "parent");
 		if (json_is_string(p))
 			parents[i] = json_string_value(p);
-		else if (p && !json_is_null(p) && !r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"parent\" must be a node id or null", r->where);
-		}
+		else if (p && !json_is_null(p))
+			fail(r, "%s: \"parent\" must be a node id or null", r->where);
 		double limit = num(r, o, "limit_kw", 1, 0), base = num(r, o, "base_kw", 0, 0);
 		if (r->bad || added(r, pp_inst_add_node(in, id, -1, limit, base)))
 			break;
 	}
 	for (i = 0; !r->bad && i < in->nnodes; i++) {
 		for (size_t k = 0; k < i; k++)
-			if (!strcmp(in->nodes[k].id, in->nodes[i].id)) {
-				r->bad = 1;
-				pp_err_set(r->eb, PP_ERR_PARSE, "node '%s': id used twice", in->nodes[i].id);
-			}
+			if (!strcmp(in->nodes[k].id, in->nodes[i].id))
+				fail(r, "node '%s': id used twice", in->nodes[i].id);
 		in->nodes[i].parent = parents[i] ? node_index(in, parents[i]) : -1;
-		if (parents[i] && in->nodes[i].parent < 0 && !r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "node '%s': unknown parent '%s'", in->nodes[i].id,
-				parents[i]);
-		}
+		if (parents[i] && in->nodes[i].parent < 0)
+			fail(r, "node '%s': unknown parent '%s'", in->nodes[i].id, parents[i]);
 	}
 	free(parents);
 	return r->bad ? PP_ERR_PARSE : PP_OK;
@@ -174,9 +166,7 @@ static enum pp_err parse_plants(struct rd *r, json_t *root, struct pp_inst *in)
 		{
 			int idx = json_is_string(v) ? node_index(in, json_string_value(v)) : -1;
 			if (idx < 0) {
-				r->bad = 1;
-				pp_err_set(r->eb, PP_ERR_PARSE, "%s: nodes[%zu] is not a known node id",
-					r->where, k);
+				fail(r, "%s: nodes[%zu] is not a known node id", r->where, k);
 				break;
 			}
 			nodes[n++] = idx;
@@ -203,9 +193,8 @@ static void parse_placement(struct rd *r, json_t *pl, const struct pp_inst *in,
 		int idx = json_is_string(nd) ? node_index(in, json_string_value(nd)) : -1;
 		json_t *g = json_object_get(v, "gpus");
 		if (idx < 0 || !json_is_integer(g) || json_integer_value(g) <= 0) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: placement[%zu] needs a known \"node\" and "
-				"\"gpus\" > 0", r->where, k);
+			fail(r, "%s: placement[%zu] needs a known \"node\" and \"gpus\" > 0",
+			     r->where, k);
 			return;
 		}
 		j->place[j->nplace].node = idx;
@@ -216,9 +205,8 @@ static void parse_placement(struct rd *r, json_t *pl, const struct pp_inst *in,
 static void parse_curve(struct rd *r, json_t *cv, struct pp_inst_job *j)
 {
 	if (json_array_size(cv) < 1 || json_array_size(cv) > PP_SOLVE_CURVE_MAX) {
-		r->bad = 1;
-		pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"curve\" needs 1 to %d [power_w, throughput] "
-			"points", r->where, PP_SOLVE_CURVE_MAX);
+		fail(r, "%s: \"curve\" needs 1 to %d [power_w, throughput] points", r->where,
+		     PP_SOLVE_CURVE_MAX);
 		return;
 	}
 	size_t k;
@@ -228,9 +216,7 @@ static void parse_curve(struct rd *r, json_t *cv, struct pp_inst_job *j)
 		json_t *x = json_array_get(v, 0), *y = json_array_get(v, 1);
 		if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(x) ||
 		    !json_is_number(y)) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: curve[%zu] must be [power_w, throughput]",
-				r->where, k);
+			fail(r, "%s: curve[%zu] must be [power_w, throughput]", r->where, k);
 			return;
 		}
 		j->curve_p[k] = json_number_value(x);
@@ -258,10 +244,8 @@ static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
 		j.p_max_w = num(r, o, "p_max_w", 1, 0);
 		j.demand_w = num(r, o, "demand_w", 0, j.p_max_w);
 		json_t *fl = json_object_get(o, "flexible");
-		if (fl && !json_is_boolean(fl) && !r->bad) {
-			r->bad = 1;
-			pp_err_set(r->eb, PP_ERR_PARSE, "%s: \"flexible\" must be true or false", r->where);
-		}
+		if (fl && !json_is_boolean(fl))
+			fail(r, "%s: \"flexible\" must be true or false", r->where);
 		j.flexible = json_is_true(fl);
 		json_t *pl = arr(r, o, "placement", 1), *cv = arr(r, o, "curve", 1);
 		if (r->bad)
