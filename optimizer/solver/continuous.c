@@ -14,10 +14,12 @@
 #ifndef PP_EXACT_STAGE
 #define PP_EXACT_STAGE 1 /* stages before the first try of the exact finish */
 #endif
+#define PP_REPAIR_PASSES 4 /* passes of repair over the limits at most */
+#define PP_FILL_PASSES 8   /* passes of fill over the jobs at most */
 
 void pp_solver_repair(struct solver *S)
 {
-	for (int pass = 0; pass < 4; pass++) {
+	for (int pass = 0; pass < PP_REPAIR_PASSES; pass++) {
 		int any = 0;
 		for (size_t k = 0; k < S->nc; k++) {
 			const struct con *c = &S->c[k];
@@ -58,7 +60,7 @@ static void fill(struct solver *S)
 	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
 	if (!slack || !key)
 		goto out;
-	for (int pass = 0; pass < 8; pass++) {
+	for (int pass = 0; pass < PP_FILL_PASSES; pass++) {
 		for (size_t k = 0; k < S->nc; k++)
 			slack[k] = S->c[k].b - pp_solver_load(S, k, 0);
 		size_t n = 0;

@@ -30,6 +30,15 @@
 #define PP_TOL 1e-7 /* relative primal gap that ends the sweeps: 7 W at 70 MW;
 		      * tighter, coupled limits cycle on rounding for hundreds of sweeps */
 #endif
+#define PP_SWEEPS 300        /* sweeps per smoothing stage at most */
+#define PP_ROOT_ITERS 100    /* Brent iterations per multiplier at most */
+#define PP_ROOT_TOL 1e-13    /* the root bracket's width that ends them */
+#define PP_POLISH_STEPS 4    /* secant steps inside the final bracket */
+#define PP_LAM_MAX 1e30      /* the highest price a bracket is searched up to */
+#define PP_EXTRA_MAX 1e6     /* extrapolation: the longest multiple of a step tried */
+#define PP_NEWTON_STEPS 30   /* Newton steps per call at most */
+#define PP_CG_ITERS 200      /* conjugate gradient iterations per Newton step */
+#define PP_NEWTON_MIN 1e-6   /* the shortest share of a Newton step tried */
 
 /* --- the dual: one multiplier per constraint ------------------------------ */
 
@@ -57,14 +66,14 @@ static double lam_f(double lam, void *p)
 }
 
 /* The load is piecewise linear in lam and steep when the smoothing is
- * small, so a bracket of 1e-13 can still leave the load 1e-8 under its
+ * small, so a bracket of PP_ROOT_TOL can still leave the load 1e-8 under its
  * bound. Secant steps inside the final bracket land on the root when both
  * ends lie on one piece; only points with the load at or under the bound
  * are taken. */
 static double polish(struct lam_arg *a, double lo, double hi)
 {
 	double flo = lam_f(lo, a), fhi = lam_f(hi, a);
-	for (int it = 0; it < 4 && flo > 0 && fhi < 0; it++) {
+	for (int it = 0; it < PP_POLISH_STEPS && flo > 0 && fhi < 0; it++) {
 		double x = hi - fhi * (hi - lo) / (fhi - flo);
 		if (!(x > lo && x < hi))
 			break;
@@ -98,7 +107,7 @@ static double update(struct solver *S, size_t k, gsl_root_fsolver *rs)
 			double f_old = lam_f(old, &a), step = 1e-3 * old;
 			if (f_old > 0) {
 				lo = old;
-				for (hi = old + step; lam_f(hi, &a) > 0 && hi < 1e30; step *= 8)
+				for (hi = old + step; lam_f(hi, &a) > 0 && hi < PP_LAM_MAX; step *= 8)
 					lo = hi, hi = old + 8 * step;
 			} else {
 				hi = old;
@@ -113,20 +122,20 @@ static double update(struct solver *S, size_t k, gsl_root_fsolver *rs)
 					hi = fmax(hi, (j->seg[0].s - j->mu * j->G * j->lo) / S->ent[t].g);
 			}
 			hi = hi * 1.01 + 1e-12;
-			while (lam_f(hi, &a) > 0 && hi < 1e30)
+			while (lam_f(hi, &a) > 0 && hi < PP_LAM_MAX)
 				hi *= 2;
 		}
 		gsl_function F = {lam_f, &a};
 		gsl_root_fsolver_set(rs, &F, lo, hi);
 		lam = hi;
 		double lo_ = lo, hi_ = hi;
-		for (int it = 0; it < 100; it++) {
+		for (int it = 0; it < PP_ROOT_ITERS; it++) {
 			if (gsl_root_fsolver_iterate(rs))
 				break;
 			lo_ = gsl_root_fsolver_x_lower(rs);
 			hi_ = gsl_root_fsolver_x_upper(rs);
 			lam = hi_; /* the upper end keeps the load at or under the bound */
-			if (gsl_root_test_interval(lo_, hi_, 0, 1e-13) == GSL_SUCCESS)
+			if (gsl_root_test_interval(lo_, hi_, 0, PP_ROOT_TOL) == GSL_SUCCESS)
 				break;
 		}
 		lam = polish(&a, lo_, hi_);
@@ -181,7 +190,7 @@ static void extrapolate(struct solver *S, const double *prev, double *save)
 	for (size_t k = 0; k < S->nc; k++)
 		save[k] = S->c[k].lam;
 	double best_t = 0;
-	for (double t = 1; t < 1e6; t *= 2) {
+	for (double t = 1; t < PP_EXTRA_MAX; t *= 2) {
 		for (size_t k = 0; k < S->nc; k++)
 			S->c[k].lam = fmax(0, save[k] + t * (save[k] - prev[k]));
 		pp_solver_reprice(S);
@@ -261,7 +270,7 @@ static void newton(struct solver *S, double *w)
 	double *tmp = malloc((S->nj + 1) * sizeof *tmp);
 	if (!act || !tmp)
 		goto out;
-	for (int it = 0; it < 30 && primal_gap(S) >= PP_TOL; it++) {
+	for (int it = 0; it < PP_NEWTON_STEPS && primal_gap(S) >= PP_TOL; it++) {
 		size_t na = 0;
 		for (size_t k = 0; k < nc; k++) {
 			const struct con *c = &S->c[k];
@@ -280,7 +289,7 @@ static void newton(struct solver *S, double *w)
 		for (size_t k = 0; k < nc; k++)
 			rr += z[k] * z[k];
 		double rr0 = rr;
-		for (int cg = 0; cg < 200 && rr > 1e-24 * rr0; cg++) {
+		for (int cg = 0; cg < PP_CG_ITERS && rr > 1e-24 * rr0; cg++) {
 			hess_mul(S, act, p, Ap, tmp);
 			double pAp = 0;
 			for (size_t k = 0; k < nc; k++)
@@ -303,7 +312,7 @@ static void newton(struct solver *S, double *w)
 		for (size_t k = 0; k < nc; k++)
 			save[k] = S->c[k].lam;
 		int ok = 0;
-		for (double t = 1; t > 1e-6; t *= 0.5) {
+		for (double t = 1; t > PP_NEWTON_MIN; t *= 0.5) {
 			for (size_t k = 0; k < nc; k++)
 				S->c[k].lam = act[k] ? fmax(0, save[k] + t * x[k]) : save[k];
 			pp_solver_reprice(S);
@@ -337,7 +346,7 @@ void pp_dual_sweeps(struct solver *S, size_t first, size_t last)
 	for (size_t st = first; st < last && st < sizeof eps / sizeof eps[0]; st++) {
 		set_mu(S, eps[st]);
 		pp_solver_reprice(S);
-		for (int sweep = 0; sweep < 300; sweep++) {
+		for (int sweep = 0; sweep < PP_SWEEPS; sweep++) {
 			if (sweep % PP_EXTRA == 0)
 				for (size_t k = 0; k < S->nc; k++)
 					prev[k] = S->c[k].lam;

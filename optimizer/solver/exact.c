@@ -17,7 +17,9 @@
 #include "lpdense.h"
 #include "solver_int.h"
 
-#define PP_EXACT_ROUNDS 8
+#define PP_EXACT_ROUNDS 8  /* small problems solved per finish at most */
+#define PP_EXACT_PIVOTS 50 /* simplex pivots per row and column at most ... */
+#define PP_EXACT_PIVOTS_MIN 100 /* ... plus these */
 #define PP_EXACT_NEAR 1e-3 /* price within 0.1 % of a slope: the job may move */
 
 struct work {
@@ -97,7 +99,7 @@ static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
 		}
 	}
 	struct pp_lpd lp = {m, n, A, r, c, u, y, lam, 0};
-	if (pp_lpd_solve(&lp, (int)(50 * (m + n) + 100)))
+	if (pp_lpd_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN)))
 		goto out;
 	for (size_t i = 0; i < S->nj; i++) {
 		if (!w->fr[i] || !S->j[i].run)

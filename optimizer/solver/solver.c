@@ -16,6 +16,10 @@
 #include "powerpark/solve.h"
 #include "solver_int.h"
 
+#define PP_BASELINE_STEPS 60 /* bisection steps of the baselines' factor (to 1e-18) */
+#define PP_BINDING_REL 1e-7  /* a limit binds with this little slack (relative) ... */
+#define PP_BINDING_W 1e-6    /* ... plus this many watts */
+
 /* Phase A: with every running job at its floor, a limit that still does
  * not hold defers flexible jobs under it (least value lost per kW freed
  * first), then pauses the others (lowest weight first): shedding. */
@@ -64,7 +68,7 @@ static int make_floor_feasible(struct solver *S)
 static void baseline(struct solver *S, int worst_case)
 {
 	double lo = 0, hi = 1;
-	for (int it = 0; it < 60; it++) {
+	for (int it = 0; it < PP_BASELINE_STEPS; it++) {
 		double a = it ? 0.5 * (lo + hi) : 1.0;
 		int ok = 1;
 		for (size_t i = 0; i < S->nj; i++) {
@@ -113,7 +117,7 @@ static void report(const struct solver *S, struct pp_ans *a)
 		const struct con *c = &S->c[k];
 		l->price = c->lam * 1000;
 		double slack = c->b - pp_solver_load(S, k, 0);
-		l->binding = isfinite(c->b) && (slack <= 1e-7 * fabs(c->b) + 1e-6);
+		l->binding = isfinite(c->b) && (slack <= PP_BINDING_REL * fabs(c->b) + PP_BINDING_W);
 		if (k < in->nnodes) {
 			l->power_kw = S->bases[k] + gpu_kw;
 			l->limit_kw = in->nodes[k].limit_kw;

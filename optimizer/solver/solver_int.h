@@ -21,6 +21,8 @@
 
 #define PP_SV_SEG_MAX (PP_SOLVE_CURVE_MAX + 1) /* segments of a job's value */
 #define PP_STAGES 5 /* smoothing stages of the dual sweeps */
+#define PP_OVER_REL 1e-9 /* a load over its bound by more than this (relative) ... */
+#define PP_OVER_W 1e-9   /* ... and these watts exceeds it (pp_solver_over) */
 #ifndef PP_EXACT_CELLS
 #define PP_EXACT_CELLS 1000000 /* largest tableau of the exact finish: 8 MB */
 #endif

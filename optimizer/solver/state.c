@@ -243,7 +243,7 @@ double pp_solver_load(const struct solver *S, size_t k, int at_lo)
 
 int pp_solver_over(double load, double b)
 {
-	return load > b + 1e-9 * fabs(b) + 1e-9;
+	return load > b + PP_OVER_REL * fabs(b) + PP_OVER_W;
 }
 
 double pp_solver_price(const struct solver *S, size_t i)
