@@ -109,6 +109,13 @@ static inline double pp_sv_job_slope_left(const struct sv_job *j, double e)
 	return INFINITY;
 }
 
+/* Whether a load exceeds a bound beyond rounding (1e-9 relative). Inline:
+ * the baselines' bisection asks it for every limit at every step. */
+static inline int pp_solver_over(double load, double b)
+{
+	return load > b + PP_OVER_REL * fabs(b) + PP_OVER_W;
+}
+
 /* --- state.c ------------------------------------------------------------ */
 
 /* Builds S (written) for in (borrowed: S points into it, so it must
@@ -122,8 +129,6 @@ void pp_solver_free(struct solver *S);
 /* GPU watts under constraint k: at the running jobs' powers, or with
  * at_lo at their floors. */
 double pp_solver_load(const struct solver *S, size_t k, int at_lo);
-/* Whether a load exceeds a bound beyond rounding (1e-9 relative). */
-int pp_solver_over(double load, double b);
 /* Job i's price per watt: its GPUs under each limit times the limit's
  * multiplier. */
 double pp_solver_price(const struct solver *S, size_t i);

@@ -241,11 +241,6 @@ double pp_solver_load(const struct solver *S, size_t k, int at_lo)
 	return l;
 }
 
-int pp_solver_over(double load, double b)
-{
-	return load > b + PP_OVER_REL * fabs(b) + PP_OVER_W;
-}
-
 double pp_solver_price(const struct solver *S, size_t i)
 {
 	const struct sv_job *j = &S->j[i];
