@@ -326,26 +326,26 @@ static enum pp_err build_inst(struct year *y, struct pp_errbuf *eb)
 }
 
 /* The instance of this step, power above idle (the idle draw of every GPU
- * is in its hall's base): the site over the halls, each hall's plant at
- * the capacity in y->caps, the jobs. Jobs that must run are
- * interchangeable within a hall and class (same curve, demand and weight),
- * so they are one instance job: the same optimum, and far fewer jobs for
- * the solver. A job that may wait stays on its own: deferring it is a
- * decision about it alone. Returns -1 when out of memory. */
-static int fill_inst(struct year *y, const struct stepwx *w, double coef)
+ * is in its hall's base): the site over the halls, each hall's plant, the
+ * jobs; the numbers that change from try to try are inst_try's. Jobs that
+ * must run are interchangeable within a hall and class (same curve, demand
+ * and weight), so they are one instance job: the same optimum, and far
+ * fewer jobs for the solver. A job that may wait stays on its own:
+ * deferring it is a decision about it alone. Returns -1 when out of
+ * memory. */
+static int fill_inst(struct year *y, const struct stepwx *w)
 {
 	struct pp_inst *in = &y->in;
 	pp_inst_reset(in);
 	in->margin = y->margin;
 	in->grid_limit_kw = isfinite(w->limit) ? w->limit : big_kw;
 	in->grid_other_kw = y->s->site->other_kw;
-	in->grid_cooling = coef;
 	if (pp_inst_add_node(in, "site", -1, big_kw, 0))
 		return -1;
 	for (size_t i = 0; i < y->nh; i++) {
 		int node = (int)i + 1;
 		if (pp_inst_add_node(in, "hall", 0, y->h[i].limit_kw, y->h[i].base_kw) ||
-		    pp_inst_add_plant(in, "plant", fmax(y->caps[i], 1e-3), &node, 1))
+		    pp_inst_add_plant(in, "plant", 1, &node, 1))
 			return -1;
 	}
 	size_t n = 0, nc = y->p->nclasses;
@@ -374,6 +374,15 @@ static int fill_inst(struct year *y, const struct stepwx *w, double coef)
 		y->inst_job[k] = n++;
 	}
 	return 0;
+}
+
+/* One try's numbers: the cooling the solver takes as linear in IT (coef)
+ * and the plants' capacities (y->caps). */
+static void inst_try(struct year *y, double coef)
+{
+	y->in.grid_cooling = coef;
+	for (size_t i = 0; i < y->nh; i++)
+		y->in.plants[i].capacity_kw = fmax(y->caps[i], 1e-3);
 }
 
 /* Caps by the solver under the optimizer or proportional policy, re-solved
@@ -415,11 +424,12 @@ static double policy_solve(struct year *y, const struct stepwx *w)
 	 * keeping the best answer that kept them. */
 	double ok_coef = NAN, bad_coef = NAN;
 	int have = 0;
-	for (int iter = 0; iter < 8; iter++) {
+	int built = !fill_inst(y, w); /* out of memory: no try, as if each solve failed */
+	for (int iter = 0; built && iter < 8; iter++) {
+		inst_try(y, coef);
 		struct pp_ans a;
 		struct pp_errbuf eb;
-		/* Out of memory ends the search as a failed solve does. */
-		if (fill_inst(y, w, coef) || pp_solve(&y->in, pol, &a, &eb))
+		if (pp_solve(&y->in, pol, &a, &eb))
 			break;
 		for (size_t k = 0; k < y->nj; k++) {
 			struct yjob *j = &y->j[k];

@@ -3,6 +3,7 @@
  * objective against GLPK solving the exact MILP of the same instance (the
  * curves are piecewise linear, so that model is exact). Bad input is
  * rejected naming the element. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,11 +420,43 @@ static void t_small_cases(void)
 	pp_inst_free(&in);
 }
 
+/* The answer is JSON whatever the ids hold: quotes, backslashes and
+ * control characters are escaped (they were printed raw before). */
+static void t_answer_json(void)
+{
+	const char *js = "{\"nodes\":[{\"id\":\"s\\\"x\",\"parent\":null,\"limit_kw\":100},"
+			 "{\"id\":\"r\\\\\\n\",\"parent\":\"s\\\"x\",\"limit_kw\":50}],"
+			 "\"jobs\":[{\"id\":\"j\\\"\",\"p_min_w\":200,\"p_max_w\":700,"
+			 "\"placement\":[{\"node\":\"r\\\\\\n\",\"gpus\":8}],"
+			 "\"curve\":[[200,0.5],[700,1]]}]}";
+	struct pp_inst in;
+	struct pp_errbuf eb;
+	PT_CHECK(pp_inst_parse(js, strlen(js), &in, &eb) == PP_OK, "parse: %s", eb.msg);
+	struct pp_ans a;
+	if (pp_solve(&in, PP_POLICY_OPTIMAL, &a, &eb) == PP_OK) {
+		char *out = pp_solve_json(&in, &a);
+		json_error_t je;
+		json_t *root = out ? json_loads(out, 0, &je) : NULL;
+		PT_CHECK(root, "answer is not JSON: %s", out ? je.text : "NULL");
+		const char *job = json_string_value(json_object_get(
+			json_array_get(json_object_get(root, "jobs"), 0), "id"));
+		const char *rack = json_string_value(json_object_get(
+			json_array_get(json_object_get(root, "nodes"), 1), "id"));
+		PT_CHECK(job && !strcmp(job, "j\"") && rack && !strcmp(rack, "r\\\n"),
+			 "ids round-trip: %s / %s", job ? job : "-", rack ? rack : "-");
+		json_decref(root);
+		free(out);
+		pp_solve_free(&a);
+	}
+	pp_inst_free(&in);
+}
+
 int main(void)
 {
 	PT_RUN(t_builders);
 	PT_RUN(t_bad_input);
 	PT_RUN(t_small_cases);
+	PT_RUN(t_answer_json);
 	PT_RUN(t_random);
 	return PT_DONE("test_solve");
 }

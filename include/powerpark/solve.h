@@ -39,15 +39,23 @@ struct pp_ans {
 /* Solves inst (borrowed, checked) with the policy into ans (written). Every
  * limit holds in the answer up to 1e-9 relative (checked after solving;
  * PP_ERR_ARG if the instance cannot be made feasible even by pausing every
- * job, i.e. base loads alone exceed a limit). The solver plays static,
- * proportional and optimal; PP_ERR_ARG for any other policy. */
+ * job, i.e. base loads alone exceed a limit). The solver plays three
+ * policies of enum pp_policy, each keeping every limit (nodes, plants and
+ * the grid): PP_POLICY_OPTIMAL (the optimum), PP_POLICY_PROPORTIONAL (one
+ * factor of p_max for every GPU, the largest that keeps every limit at the
+ * jobs' demand: the one meaning of "proportional") and PP_POLICY_STATIC
+ * (the same factor, sized as if every job drew p_max). The scenario day's
+ * baseline that watches only the grid meter, PP_POLICY_GRID_PROPORTIONAL,
+ * is not the solver's: PP_ERR_ARG for it. */
 PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, struct pp_ans *ans,
 			    struct pp_errbuf *eb);
 
 void pp_solve_free(struct pp_ans *ans);
 
-/* Writes the answer as the JSON of `powerpark solve` to a malloc'ed string
- * (returned, taken by the caller), or NULL when out of memory. */
+/* Writes the answer a (borrowed) to inst (borrowed) as the JSON of
+ * `powerpark solve`, one line, to a malloc'ed string (returned, taken by the
+ * caller), or NULL when out of memory. Written by the one JSON writer
+ * (json.h): ids escaped, a limit that is not finite (no grid) null. */
 char *pp_solve_json(const struct pp_inst *inst, const struct pp_ans *ans);
 
 #endif

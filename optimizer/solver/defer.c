@@ -19,6 +19,10 @@
 #ifndef PP_NET_TOL
 #define PP_NET_TOL 1e-3 /* net value (share of value) above which a job is not tried deferred */
 #endif
+#define PP_READMIT_TRIES 48 /* re-solves of the re-admission search at most */
+#define PP_DEFER_TRIES 6    /* candidates tried deferred per round */
+#define PP_DEFER_ROUNDS 32  /* rounds of the deferral search at most */
+#define PP_BETTER 1e-9      /* an objective (or a bound) higher by more (relative) is better */
 
 /* Whether every running job at its floor fits every limit. */
 static int floors_fit(const struct solver *S)
@@ -81,14 +85,13 @@ static void snap_back(const struct snap *z, struct solver *S)
  * flexible job under the same limits; kept when the re-solve is better. */
 static void try_readmit(struct solver *S)
 {
-	enum { MAX_TRIES = 48 };
 	struct snap z;
 	if (snap_init(&z, S)) {
 		snap_free(&z);
 		return;
 	}
 	int tries = 0;
-	for (size_t d = 0; d < S->nj && tries < MAX_TRIES; d++) {
+	for (size_t d = 0; d < S->nj && tries < PP_READMIT_TRIES; d++) {
 		if (S->j[d].run || S->j[d].act != PP_DEFER)
 			continue;
 		double before = pp_solver_objective(S);
@@ -100,10 +103,10 @@ static void try_readmit(struct solver *S)
 		if (floors_fit(S)) {
 			tries++;
 			pp_solver_continuous(S, 1);
-			improved = pp_solver_objective(S) > before * (1 + 1e-9);
+			improved = pp_solver_objective(S) > before * (1 + PP_BETTER);
 		} else {
 			/* Swap with a running flexible job that shares a limit. */
-			for (size_t r = 0; r < S->nj && !improved && tries < MAX_TRIES; r++) {
+			for (size_t r = 0; r < S->nj && !improved && tries < PP_READMIT_TRIES; r++) {
 				if (r == d || !S->j[r].run || !S->in->jobs[r].flexible)
 					continue;
 				int share = 0;
@@ -118,7 +121,7 @@ static void try_readmit(struct solver *S)
 				if (floors_fit(S)) {
 					tries++;
 					pp_solver_continuous(S, 1);
-					improved = pp_solver_objective(S) > before * (1 + 1e-9);
+					improved = pp_solver_objective(S) > before * (1 + PP_BETTER);
 				}
 				if (!improved) {
 					S->j[r].run = 1;
@@ -139,15 +142,14 @@ static void try_readmit(struct solver *S)
  * is kept when re-solving confirms the objective rises. */
 static void try_deferrals(struct solver *S)
 {
-	enum { TRIES = 6, ROUNDS = 32 };
 	struct snap z;
 	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
 	if (snap_init(&z, S) || !key)
 		goto out;
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < PP_DEFER_ROUNDS; round++) {
 		size_t n = 0;
 		for (size_t i = 0; i < S->nj; i++) {
-			const struct sjob *j = &S->j[i];
+			const struct sv_job *j = &S->j[i];
 			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
 				continue;
 			double v = pp_solver_value(S, i, j->e), net = v - j->pi * j->e;
@@ -166,13 +168,13 @@ static void try_deferrals(struct solver *S)
 		double before = pp_solver_objective(S);
 		snap_take(&z, S);
 		int kept = 0;
-		for (size_t q = 0; q < n && q < TRIES && !kept; q++) {
+		for (size_t q = 0; q < n && q < PP_DEFER_TRIES && !kept; q++) {
 			size_t i = (size_t)key[2 * q + 1];
 			S->j[i].run = 0;
 			S->j[i].e = 0;
 			S->j[i].act = PP_DEFER;
 			pp_solver_continuous(S, 1);
-			kept = pp_solver_objective(S) > before * (1 + 1e-9);
+			kept = pp_solver_objective(S) > before * (1 + PP_BETTER);
 			if (!kept)
 				snap_back(&z, S);
 		}
@@ -191,7 +193,7 @@ out:
  * curve, from segment *from. */
 static double envelope(const struct solver *S, size_t i, double *pstar, int *from)
 {
-	const struct sjob *j = &S->j[i];
+	const struct sv_job *j = &S->j[i];
 	double v = pp_solver_value(S, i, j->lo), best = v / j->lo;
 	*pstar = j->lo;
 	*from = 0;
@@ -210,7 +212,7 @@ static double envelope(const struct solver *S, size_t i, double *pstar, int *fro
  * curve. */
 static void relax(struct solver *S, size_t i)
 {
-	struct sjob *j = &S->j[i];
+	struct sv_job *j = &S->j[i];
 	int from;
 	double best = envelope(S, i, &j->pstar, &from);
 	j->tlo = j->lo;
@@ -229,7 +231,7 @@ static void relax(struct solver *S, size_t i)
 /* Gives job i back its own floor and curve, running or deferred. */
 static void unrelax(struct solver *S, size_t i, int run)
 {
-	struct sjob *j = &S->j[i];
+	struct sv_job *j = &S->j[i];
 	j->lo = j->tlo;
 	j->nseg = j->tnseg;
 	memcpy(j->seg, j->tseg, sizeof j->seg);
@@ -245,7 +247,7 @@ static double dual_bound(const struct solver *S)
 {
 	double D = pp_solver_limits_value(S);
 	for (size_t i = 0; i < S->nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (!j->run)
 			continue;
 		double pi = pp_solver_price(S, i);
@@ -272,7 +274,7 @@ static void take_if_better(struct solver *S, struct bb *B)
 {
 	double v = 0;
 	for (size_t i = 0; i < S->nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (j->run && !(j->relaxed && j->e <= 0))
 			v += pp_solver_value(S, i, j->e);
 	}
@@ -296,7 +298,7 @@ static void bb_node(struct solver *S, struct bb *B)
 		return;
 	B->nodes++;
 	pp_solver_continuous(S, 1);
-	if (dual_bound(S) <= B->best * (1 + 1e-9))
+	if (dual_bound(S) <= B->best * (1 + PP_BETTER))
 		return;
 	/* Branch on the relaxed job furthest inside its envelope's first
 	 * piece (between off and pstar, where the envelope is above the
@@ -304,7 +306,7 @@ static void bb_node(struct solver *S, struct bb *B)
 	long f = -1;
 	double frac = 0;
 	for (size_t i = 0; i < S->nj; i++) {
-		struct sjob *j = &S->j[i];
+		struct sv_job *j = &S->j[i];
 		if (!j->relaxed)
 			continue;
 		if (j->e <= 1e-9 * j->pstar)
@@ -356,7 +358,7 @@ static int root_proven(const struct solver *S)
 	for (size_t i = 0; i < S->nj; i++) {
 		if (!branchable(S, i))
 			continue;
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		double pstar, pi = pp_solver_price(S, i);
 		int from;
 		double slope = envelope(S, i, &pstar, &from);

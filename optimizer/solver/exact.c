@@ -17,7 +17,9 @@
 #include "lpdense.h"
 #include "solver_int.h"
 
-#define PP_EXACT_ROUNDS 8
+#define PP_EXACT_ROUNDS 8  /* small problems solved per finish at most */
+#define PP_EXACT_PIVOTS 50 /* simplex pivots per row and column at most ... */
+#define PP_EXACT_PIVOTS_MIN 100 /* ... plus these */
 #define PP_EXACT_NEAR 1e-3 /* price within 0.1 % of a slope: the job may move */
 
 struct work {
@@ -43,9 +45,9 @@ static int limited(const struct con *c)
 
 /* Whether job j at power e and price pi is not clearly settled on a
  * breakpoint: inside a segment, or its price near (or past) a slope. */
-static int unsettled(const struct sjob *j, double e, double pi, double near)
+static int unsettled(const struct sv_job *j, double e, double pi, double near)
 {
-	double sr = pp_sjob_slope_right(j, e), sl = pp_sjob_slope_left(j, e);
+	double sr = pp_sv_job_slope_right(j, e), sl = pp_sv_job_slope_left(j, e);
 	double s0 = j->seg[0].s, tol = near * (s0 > 0 ? s0 : 1);
 	return sr > pi - tol || sl < pi + tol;
 }
@@ -74,7 +76,7 @@ static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
 		if (w->row[k] >= 0)
 			r[w->row[k]] = S->c[k].b;
 	for (size_t i = 0; i < S->nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (!j->run)
 			continue;
 		/* Free jobs start at their breakpoint below x: lower power keeps
@@ -97,7 +99,7 @@ static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
 		}
 	}
 	struct pp_lpd lp = {m, n, A, r, c, u, y, lam, 0};
-	if (pp_lpd_solve(&lp, (int)(50 * (m + n) + 100)))
+	if (pp_lpd_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN)))
 		goto out;
 	for (size_t i = 0; i < S->nj; i++) {
 		if (!w->fr[i] || !S->j[i].run)
@@ -133,7 +135,7 @@ static int check(const struct solver *S, struct work *w, double tol)
 			bad++;
 		}
 	for (size_t i = 0; i < S->nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (!j->run)
 			continue;
 		double pi = 0;
@@ -142,8 +144,8 @@ static int check(const struct solver *S, struct work *w, double tol)
 		w->pi[i] = pi;
 		if (w->fr[i] || !j->nseg) /* one fixed power: nothing to settle */
 			continue;
-		if (pp_sjob_slope_right(j, w->x[i]) > pi + tol ||
-		    pp_sjob_slope_left(j, w->x[i]) < pi - tol) {
+		if (pp_sv_job_slope_right(j, w->x[i]) > pi + tol ||
+		    pp_sv_job_slope_left(j, w->x[i]) < pi - tol) {
 			w->fr[i] = 1;
 			bad++;
 			/* Its limits too, so it meets what holds it. */
@@ -178,14 +180,14 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 		w.inC[k] = limited(c) && (c->lam > 0 || w.load[k] >= c->b - 1e-4 * (fabs(c->b) + 1));
 	}
 	for (size_t i = 0; i < nj; i++) {
-		const struct sjob *j = &S->j[i];
+		const struct sv_job *j = &S->j[i];
 		if (!j->run || !j->nseg)
 			continue;
 		int held = 0;
 		for (size_t t = j->ce; t < j->ce + j->nce; t++)
 			held |= w.inC[S->jent[t].i];
 		w.fr[i] = held ? unsettled(j, w.x[i], j->pi, PP_EXACT_NEAR)
-			       : pp_sjob_slope_right(j, w.x[i]) > 0; /* unheld: to its top */
+			       : pp_sv_job_slope_right(j, w.x[i]) > 0; /* unheld: to its top */
 	}
 	double tol = 1e-9 * (smax > 0 ? smax : 1);
 	for (int round = 0; round < PP_EXACT_ROUNDS && !done; round++) {

@@ -1,25 +1,42 @@
-/* solver_int.h - the solver's state, shared by solver.c (the dual sweeps,
- * repair, fill, deferrals) and exact.c (the exact finish). Private. */
+/* solver_int.h - the solver's state and what its files ask of each other.
+ * Private to optimizer/solver/. The files depend on each other one way, in
+ * the order of the sections below (each uses only the sections above it):
+ *
+ *   state.c       the state built from an instance; loads, prices, values
+ *   dual.c        the dual sweeps on the smoothed problem
+ *   exact.c       the exact finish (lpdense.c's simplex) and its proof
+ *   continuous.c  the continuous part: sweeps, repair, finish, fill
+ *   defer.c       which flexible jobs run: local searches, branch and bound
+ *   solver.c      pp_solve: floors (phase A), the baselines, the answer
+ */
 #ifndef PP_SOLVER_INT_H
 #define PP_SOLVER_INT_H
 
 #include <math.h>
 #include <stddef.h>
 
+#include "powerpark/err.h"
 #include "powerpark/inst.h"
 #include "powerpark/solve.h"
 
-#define SEG_MAX (PP_SOLVE_CURVE_MAX + 1)
+#define PP_SV_SEG_MAX (PP_SOLVE_CURVE_MAX + 1) /* segments of a job's value */
+#define PP_STAGES 5 /* smoothing stages of the dual sweeps */
+#define PP_OVER_REL 1e-9 /* a load over its bound by more than this (relative) ... */
+#define PP_OVER_W 1e-9   /* ... and these watts exceeds it (pp_solver_over) */
+#ifndef PP_EXACT_CELLS
+#define PP_EXACT_CELLS 1000000 /* largest tableau of the exact finish: 8 MB */
+#endif
 
 struct seg {
 	double a, b, s; /* [a, b] per-GPU watts, value per watt per GPU-job (w G f') */
-	double pa, pb;  /* prices at which the answer reaches a and b (set_mu) */
+	double pa, pb;  /* prices at which the answer reaches a and b (dual.c's set_mu) */
 };
 
-struct sjob {
+/* One job as the solver sees it (the Slurm adapter has its own jobs). */
+struct sv_job {
 	double lo, hi, G, mu;
 	double img;       /* 1 / (mu G) */
-	struct seg seg[SEG_MAX];
+	struct seg seg[PP_SV_SEG_MAX];
 	int nseg;
 	size_t ce, nce;   /* its entries in the transposed list (constraint, g) */
 	double pi;        /* current price per watt of its power */
@@ -31,7 +48,7 @@ struct sjob {
 	 * meets the curve from pstar on. Its own lo and segments wait here. */
 	int relaxed;
 	double pstar, tlo;
-	struct seg tseg[SEG_MAX];
+	struct seg tseg[PP_SV_SEG_MAX];
 	int tnseg;
 };
 
@@ -48,7 +65,7 @@ struct con {
 
 struct solver {
 	const struct pp_inst *in;
-	struct sjob *j;
+	struct sv_job *j;
 	size_t nj;
 	struct con *c;    /* nodes, then plants, then the grid */
 	size_t nc;
@@ -57,8 +74,24 @@ struct solver {
 	int sweeps;
 };
 
+/* The power maximizing F(e) - pi e - mu G e^2 / 2 on [lo, hi]: the first
+ * segment whose stationary point falls before its end. Inline: it is the
+ * inner loop of every root search. Thresholds instead of a division per
+ * segment, for the same reason. */
+static inline double pp_sv_job_respond(const struct sv_job *j, double pi)
+{
+	for (int k = 0; k < j->nseg; k++) {
+		const struct seg *s = &j->seg[k];
+		if (pi >= s->pa)
+			return s->a;
+		if (pi >= s->pb)
+			return (s->s - pi) * j->img;
+	}
+	return j->hi;
+}
+
 /* Right-hand slope of the job's value at e (0 at the top). */
-static inline double pp_sjob_slope_right(const struct sjob *j, double e)
+static inline double pp_sv_job_slope_right(const struct sv_job *j, double e)
 {
 	for (int k = 0; k < j->nseg; k++)
 		if (e < j->seg[k].b - 1e-12 * (1 + fabs(j->seg[k].b)))
@@ -68,7 +101,7 @@ static inline double pp_sjob_slope_right(const struct sjob *j, double e)
 
 /* Left-hand slope of the job's value at e (infinite at the floor: a job
  * cannot go lower). */
-static inline double pp_sjob_slope_left(const struct sjob *j, double e)
+static inline double pp_sv_job_slope_left(const struct sv_job *j, double e)
 {
 	for (int k = j->nseg - 1; k >= 0; k--)
 		if (e > j->seg[k].a + 1e-12 * (1 + fabs(j->seg[k].a)))
@@ -76,13 +109,26 @@ static inline double pp_sjob_slope_left(const struct sjob *j, double e)
 	return INFINITY;
 }
 
-/* solver.c, for defer.c and exact.c. */
+/* Whether a load exceeds a bound beyond rounding (1e-9 relative). Inline:
+ * the baselines' bisection asks it for every limit at every step. */
+static inline int pp_solver_over(double load, double b)
+{
+	return load > b + PP_OVER_REL * fabs(b) + PP_OVER_W;
+}
 
+/* --- state.c ------------------------------------------------------------ */
+
+/* Builds S (written) for in (borrowed: S points into it, so it must
+ * outlive S): every job running at the first smoothing, no price yet.
+ * PP_ERR_ARG, naming the limit, when a base load alone exceeds its limit
+ * less the margin; PP_ERR_NOMEM. S holds nothing on error; free it with
+ * pp_solver_free otherwise. */
+PP_WUR enum pp_err pp_solver_build(struct solver *S, const struct pp_inst *in,
+				   struct pp_errbuf *eb);
+void pp_solver_free(struct solver *S);
 /* GPU watts under constraint k: at the running jobs' powers, or with
  * at_lo at their floors. */
 double pp_solver_load(const struct solver *S, size_t k, int at_lo);
-/* Whether a load exceeds a bound beyond rounding (1e-9 relative). */
-int pp_solver_over(double load, double b);
 /* Job i's price per watt: its GPUs under each limit times the limit's
  * multiplier. */
 double pp_solver_price(const struct solver *S, size_t i);
@@ -96,26 +142,44 @@ double pp_solver_objective(const struct solver *S);
 double pp_solver_value(const struct solver *S, size_t i, double e);
 /* qsort order of (key, index) pairs: key descending. */
 int pp_solver_cmp_key(const void *a, const void *b);
+
+/* --- dual.c ------------------------------------------------------------- */
+
+/* The dual sweeps over the smoothing stages [first, last) (of PP_STAGES)
+ * for the running jobs, from the multipliers S holds: each stage ends when
+ * every limit is met to PP_TOL relative. Leaves the multipliers, prices and
+ * powers where they ended; a limit may still be over by rounding. */
+void pp_dual_sweeps(struct solver *S, size_t first, size_t last);
+
+/* --- exact.c ------------------------------------------------------------ */
+
+/* Finishes the continuous part exactly: on the limits that bind and the
+ * jobs whose prices sit near a slope, a dense simplex finds the vertex the
+ * sweeps approach; the result is kept only when its multipliers prove
+ * every running job and every limit optimal (KKT). Returns 1 when it did
+ * (powers replaced, and with set_prices the multipliers and prices too), 0
+ * when it left S as it was (the problem too large for max_cells tableau
+ * cells, or no proof). The vertex's multipliers are an extreme point of
+ * the optimal ones; the deferral search ranks jobs better by the sweeps'
+ * smoothed ones, so only the last call sets them. */
+int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices);
+
+/* --- continuous.c ------------------------------------------------------- */
+
+/* Lowers powers under any constraint that is still (by rounding) over its
+ * bound, cheapest value per watt of it first. */
+void pp_solver_repair(struct solver *S);
 /* The continuous part for the running jobs: the dual sweeps (from the
  * finest smoothing stages with warm, the prices already near), repair,
  * fill and the exact finish. Returns 1 when the finish proved the answer
  * optimal, 0 when it is the sweeps' (near, not proven). */
 int pp_solver_continuous(struct solver *S, int warm);
 
-/* The deferral search (defer.c): which flexible jobs run. Leaves S at the
- * best set found, its continuous part solved, and returns 1 when the exact
- * finish (max_cells) proved that part and set the vertex's prices. */
-int pp_defer_search(struct solver *S, size_t max_cells);
+/* --- defer.c ------------------------------------------------------------ */
 
-/* Finishes the continuous part exactly (exact.c): on the limits that bind
- * and the jobs whose prices sit near a slope, a dense simplex finds the
- * vertex the sweeps approach; the result is kept only when its multipliers
- * prove every running job and every limit optimal (KKT). Returns 1 when it
- * did (powers replaced, and with set_prices the multipliers and prices
- * too), 0 when it left S as it was (the problem too large for max_cells
- * tableau cells, or no proof). The vertex's multipliers are an extreme
- * point of the optimal ones; the deferral search ranks jobs better by the
- * sweeps' smoothed ones, so only the last call sets them. */
-int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices);
+/* The deferral search: which flexible jobs run. Leaves S at the best set
+ * found, its continuous part solved, and returns 1 when the exact finish
+ * (max_cells) proved that part and set the vertex's prices. */
+int pp_defer_search(struct solver *S, size_t max_cells);
 
 #endif

@@ -1,0 +1,358 @@
+/* inst_json.c - the JSON edge of the solver (`powerpark solve`): the
+ * instance read with jansson into the builders, each error naming the
+ * element, and the answer written with the one JSON writer (json.h). The
+ * only file of optimizer/solver/ that speaks JSON. */
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "powerpark/buf.h"
+#include "powerpark/inst.h"
+#include "powerpark/json.h"
+#include "powerpark/solve.h"
+
+#define PP_INST_WHERE 96 /* the element named in an error: "job '<id>'", cut */
+
+/* --- JSON reading: each getter names the element it failed on --------- */
+
+/* The reader: where it is (for messages) and whether it failed. Only the
+ * first error is kept: the rest follow from it. */
+struct rd {
+	struct pp_errbuf *eb;
+	char where[PP_INST_WHERE];
+	int bad;
+};
+
+PP_PRINTF(2, 3) static void fail(struct rd *r, const char *fmt, ...)
+{
+	if (r->bad)
+		return;
+	r->bad = 1;
+	char msg[PP_ERRLEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pp_err_set(r->eb, PP_ERR_PARSE, "%s", msg);
+}
+
+static double num(struct rd *r, json_t *o, const char *key, int required, double def)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v) {
+		if (required)
+			fail(r, "%s: missing \"%s\" (a number)", r->where, key);
+		return def;
+	}
+	if (!json_is_number(v)) {
+		fail(r, "%s: \"%s\" must be a number", r->where, key);
+		return def;
+	}
+	double d = json_number_value(v);
+	if (!isfinite(d))
+		fail(r, "%s: \"%s\" is not finite", r->where, key);
+	return d;
+}
+
+/* The string at key, borrowed from the JSON (lives as long as it). */
+static const char *str(struct rd *r, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (json_is_string(v))
+		return json_string_value(v);
+	fail(r, "%s: \"%s\" must be a string", r->where, key);
+	return NULL;
+}
+
+static json_t *arr(struct rd *r, json_t *o, const char *key, int required)
+{
+	json_t *v = json_object_get(o, key);
+	if (json_is_array(v) || (!v && !required))
+		return v;
+	fail(r, "%s: \"%s\" must be an array", r->where, key);
+	return NULL;
+}
+
+static int node_index(const struct pp_inst *in, const char *id)
+{
+	for (size_t i = 0; id && i < in->nnodes; i++)
+		if (!strcmp(in->nodes[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+/* Adds what a builder refused for memory (the reader checks the rest
+ * before it adds). */
+static enum pp_err added(struct rd *r, enum pp_err e)
+{
+	if (e && !r->bad) {
+		r->bad = 1;
+		pp_err_set(r->eb, e, "%s", e == PP_ERR_NOMEM ? "out of memory" : "internal: bad element");
+	}
+	return e;
+}
+
+/* Nodes may name a parent listed after them: every node is added as a
+ * root first, the parents are set once all ids are known. */
+static enum pp_err parse_nodes(struct rd *r, json_t *root, struct pp_inst *in)
+{
+	snprintf(r->where, sizeof r->where, "instance");
+	json_t *a = arr(r, root, "nodes", 1);
+	if (!a)
+		return PP_ERR_PARSE;
+	const char **parents = calloc(json_array_size(a) + 1, sizeof *parents);
+	if (!parents)
+		return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+	{
+		snprintf(r->where, sizeof r->where, "nodes[%zu]", i);
+		if (!json_is_object(o)) {
+			fail(r, "%s: expected an object", r->where);
+			break;
+		}
+		const char *id = str(r, o, "id");
+		if (id)
+			snprintf(r->where, sizeof r->where, "node '%s'", id);
+		json_t *p = json_object_get(o, "parent");
+		if (json_is_string(p))
+			parents[i] = json_string_value(p);
+		else if (p && !json_is_null(p))
+			fail(r, "%s: \"parent\" must be a node id or null", r->where);
+		double limit = num(r, o, "limit_kw", 1, 0), base = num(r, o, "base_kw", 0, 0);
+		if (r->bad || added(r, pp_inst_add_node(in, id, -1, limit, base)))
+			break;
+	}
+	for (i = 0; !r->bad && i < in->nnodes; i++) {
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(in->nodes[k].id, in->nodes[i].id))
+				fail(r, "node '%s': id used twice", in->nodes[i].id);
+		in->nodes[i].parent = parents[i] ? node_index(in, parents[i]) : -1;
+		if (parents[i] && in->nodes[i].parent < 0)
+			fail(r, "node '%s': unknown parent '%s'", in->nodes[i].id, parents[i]);
+	}
+	free(parents);
+	return r->bad ? PP_ERR_PARSE : PP_OK;
+}
+
+static enum pp_err parse_plants(struct rd *r, json_t *root, struct pp_inst *in)
+{
+	snprintf(r->where, sizeof r->where, "instance");
+	json_t *a = arr(r, root, "plants", 0);
+	if (!a)
+		return r->bad ? PP_ERR_PARSE : PP_OK;
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+	{
+		snprintf(r->where, sizeof r->where, "plants[%zu]", i);
+		const char *id = str(r, o, "id");
+		if (id)
+			snprintf(r->where, sizeof r->where, "plant '%s'", id);
+		double capacity = num(r, o, "capacity_kw", 1, 0);
+		json_t *ns = arr(r, o, "nodes", 1);
+		if (r->bad)
+			break;
+		int *nodes = calloc(json_array_size(ns) + 1, sizeof *nodes);
+		if (!nodes)
+			return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
+		size_t k, n = 0;
+		json_t *v;
+		json_array_foreach(ns, k, v)
+		{
+			int idx = json_is_string(v) ? node_index(in, json_string_value(v)) : -1;
+			if (idx < 0) {
+				fail(r, "%s: nodes[%zu] is not a known node id", r->where, k);
+				break;
+			}
+			nodes[n++] = idx;
+		}
+		if (!r->bad)
+			added(r, pp_inst_add_plant(in, id, capacity, nodes, n));
+		free(nodes);
+		if (r->bad)
+			break;
+	}
+	return r->bad ? PP_ERR_PARSE : PP_OK;
+}
+
+/* The placement pl (nodes named by id) into j->place, which has room for
+ * all of its entries. */
+static void parse_placement(struct rd *r, json_t *pl, const struct pp_inst *in,
+			    struct pp_inst_job *j)
+{
+	size_t k;
+	json_t *v;
+	json_array_foreach(pl, k, v)
+	{
+		json_t *nd = json_object_get(v, "node");
+		int idx = json_is_string(nd) ? node_index(in, json_string_value(nd)) : -1;
+		json_t *g = json_object_get(v, "gpus");
+		if (idx < 0 || !json_is_integer(g) || json_integer_value(g) <= 0) {
+			fail(r, "%s: placement[%zu] needs a known \"node\" and \"gpus\" > 0",
+			     r->where, k);
+			return;
+		}
+		j->place[j->nplace].node = idx;
+		j->place[j->nplace++].gpus = (int)json_integer_value(g);
+	}
+}
+
+static void parse_curve(struct rd *r, json_t *cv, struct pp_inst_job *j)
+{
+	if (json_array_size(cv) < 1 || json_array_size(cv) > PP_SOLVE_CURVE_MAX) {
+		fail(r, "%s: \"curve\" needs 1 to %d [power_w, throughput] points", r->where,
+		     PP_SOLVE_CURVE_MAX);
+		return;
+	}
+	size_t k;
+	json_t *v;
+	json_array_foreach(cv, k, v)
+	{
+		json_t *x = json_array_get(v, 0), *y = json_array_get(v, 1);
+		if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(x) ||
+		    !json_is_number(y)) {
+			fail(r, "%s: curve[%zu] must be [power_w, throughput]", r->where, k);
+			return;
+		}
+		j->curve_p[k] = json_number_value(x);
+		j->curve_t[k] = json_number_value(y);
+	}
+	j->ncurve = json_array_size(cv);
+}
+
+static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
+{
+	snprintf(r->where, sizeof r->where, "instance");
+	json_t *a = arr(r, root, "jobs", 1);
+	if (!a)
+		return PP_ERR_PARSE;
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+	{
+		snprintf(r->where, sizeof r->where, "jobs[%zu]", i);
+		struct pp_inst_job j = {.id = str(r, o, "id")};
+		if (j.id)
+			snprintf(r->where, sizeof r->where, "job '%s'", j.id);
+		j.weight = num(r, o, "weight", 0, 1);
+		j.p_min_w = num(r, o, "p_min_w", 1, 0);
+		j.p_max_w = num(r, o, "p_max_w", 1, 0);
+		j.demand_w = num(r, o, "demand_w", 0, j.p_max_w);
+		json_t *fl = json_object_get(o, "flexible");
+		if (fl && !json_is_boolean(fl))
+			fail(r, "%s: \"flexible\" must be true or false", r->where);
+		j.flexible = json_is_true(fl);
+		json_t *pl = arr(r, o, "placement", 1), *cv = arr(r, o, "curve", 1);
+		if (r->bad)
+			break;
+		j.place = calloc(json_array_size(pl) + 1, sizeof *j.place);
+		if (!j.place)
+			return pp_err_set(r->eb, PP_ERR_NOMEM, "out of memory");
+		parse_placement(r, pl, in, &j);
+		if (!r->bad)
+			parse_curve(r, cv, &j);
+		if (!r->bad)
+			added(r, pp_inst_add_job(in, &j));
+		free(j.place);
+		if (r->bad)
+			break;
+	}
+	return r->bad ? PP_ERR_PARSE : PP_OK;
+}
+
+enum pp_err pp_inst_parse(const char *text, size_t len, struct pp_inst *in, struct pp_errbuf *eb)
+{
+	pp_inst_init(in);
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return pp_err_set(eb, PP_ERR_PARSE, "line %d, column %d: %s", je.line, je.column, je.text);
+	struct rd r = {eb, "instance", 0};
+	enum pp_err e = PP_OK;
+	if (!json_is_object(root)) {
+		e = pp_err_set(eb, PP_ERR_PARSE, "the instance must be a JSON object");
+		goto out;
+	}
+	in->margin = num(&r, root, "margin", 0, 0);
+	json_t *g = json_object_get(root, "grid");
+	if (g) {
+		snprintf(r.where, sizeof r.where, "grid");
+		in->grid_limit_kw = num(&r, g, "limit_kw", 1, 0);
+		in->grid_other_kw = num(&r, g, "other_kw", 0, 0);
+		in->grid_cooling = num(&r, g, "cooling_kw_per_kw", 0, 0);
+	}
+	if (r.bad || (e = parse_nodes(&r, root, in)) || (e = parse_plants(&r, root, in)) ||
+	    (e = parse_jobs(&r, root, in))) {
+		e = e ? e : PP_ERR_PARSE;
+		goto out;
+	}
+	e = pp_inst_check(in, eb);
+out:
+	json_decref(root);
+	return e;
+}
+
+/* --- the answer ---------------------------------------------------------- */
+
+/* One node, plant or the grid: what it draws against its limit (named
+ * key: limit_kw or capacity_kw), whether that binds, its price. */
+static void limit_json(struct pp_json *j, const char *id, const struct pp_ans_limit *l,
+		       const char *key)
+{
+	pp_json_obj(j);
+	if (id)
+		pp_json_kstr(j, "id", id);
+	pp_json_knum(j, "power_kw", l->power_kw, 6);
+	pp_json_knum(j, key, l->limit_kw, 6);
+	pp_json_kbool(j, "binding", l->binding);
+	pp_json_ksig(j, "price", l->price, 9);
+	pp_json_end(j);
+}
+
+char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
+{
+	static const char *const act[] = {"run", "defer", "pause"};
+	struct pp_buf b;
+	pp_buf_init(&b);
+	struct pp_json j;
+	pp_json_init(&j, &b);
+	pp_json_obj(&j);
+	pp_json_kstr(&j, "status", a->shedding ? "shedding" : "optimal");
+	pp_json_ksig(&j, "objective", a->objective, 9);
+	pp_json_key(&j, "jobs");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < in->njobs; i++) {
+		pp_json_obj(&j);
+		pp_json_kstr(&j, "id", in->jobs[i].id);
+		pp_json_kstr(&j, "action", act[a->jobs[i].action]);
+		pp_json_knum(&j, "cap_w", a->jobs[i].cap_w, 3);
+		pp_json_knum(&j, "power_w", a->jobs[i].power_w, 3);
+		pp_json_end(&j);
+	}
+	pp_json_end(&j);
+	pp_json_key(&j, "nodes");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < in->nnodes; i++)
+		limit_json(&j, in->nodes[i].id, &a->nodes[i], "limit_kw");
+	pp_json_end(&j);
+	pp_json_key(&j, "plants");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < in->nplants; i++)
+		limit_json(&j, in->plants[i].id, &a->plants[i], "capacity_kw");
+	pp_json_end(&j);
+	pp_json_key(&j, "grid");
+	limit_json(&j, NULL, &a->grid, "limit_kw");
+	pp_json_knum(&j, "solve_us", a->solve_us, 0);
+	pp_json_kint(&j, "iterations", a->iterations);
+	pp_json_end(&j);
+	if (pp_json_done(&j) || pp_buf_append(&b, "\n", 1)) {
+		pp_buf_free(&b);
+		return NULL;
+	}
+	return b.data; /* taken by the caller */
+}
