@@ -29,10 +29,9 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, do
 	d->dt = sc->step_s;
 	d->steps = (long)llround((hours > 0 ? hours : sc->hours) * 3600 / d->dt);
 	enum pp_err e = PP_ERR_NOMEM;
-	size_t nr = 0, nrows = 0;
-	for (size_t h = 0; h < cfg->nhalls; h++)
-		for (size_t r = 0; r < cfg->halls[h].nrows; r++, nrows++)
-			nr += cfg->halls[h].rows[r].nracks;
+	struct pp_config_totals tot;
+	pp_config_totals(cfg, &tot);
+	size_t nr = tot.racks, nrows = tot.rows;
 	d->racks = calloc(nr + 1, sizeof *d->racks);
 	d->reads = calloc(nr + 1, sizeof *d->reads);
 	d->read_tags = calloc(2 * nr + 2, sizeof *d->read_tags);

@@ -197,9 +197,10 @@ static void warn_decl(struct adapter *ad, const struct slurm_job *s,
 
 /* The arrays of one sync request (build_view), freed after the call. */
 struct view {
-	struct sync_running *run;
-	struct sync_pending *pend;
-	struct sync_place *place;
+	struct pp_ctl_run_job *run;
+	struct pp_ctl_pend_job *pend;
+	struct pp_ctl_place *place;
+	char (*run_id)[PP_SLURM_ID_LEN], (*pend_id)[PP_SLURM_ID_LEN]; /* the ids in decimal */
 	size_t nrun, npend, nplace;
 };
 
@@ -207,7 +208,7 @@ struct view {
  * the running jobs by rack, the held jobs in submit order (Slurm's job ids
  * grow with submission). Declarations it does not understand are logged. */
 static int build_view(struct adapter *ad, const struct slurm_jobs *js, struct view *v,
-		      struct sync_req *req)
+		      struct pp_ctl_sync_req *req)
 {
 	size_t nplace = 0;
 	for (size_t i = 0; i < js->n; i++)
@@ -216,7 +217,9 @@ static int build_view(struct adapter *ad, const struct slurm_jobs *js, struct vi
 	v->run = calloc(js->n + 1, sizeof *v->run);
 	v->pend = calloc(js->n + 1, sizeof *v->pend);
 	v->place = calloc(nplace + 1, sizeof *v->place);
-	if (!v->run || !v->pend || !v->place)
+	v->run_id = calloc(js->n + 1, sizeof *v->run_id);
+	v->pend_id = calloc(js->n + 1, sizeof *v->pend_id);
+	if (!v->run || !v->pend || !v->place || !v->run_id || !v->pend_id)
 		return -1;
 	for (size_t i = 0; i < js->n; i++) {
 		const struct slurm_job *s = &js->v[i];
@@ -225,24 +228,30 @@ static int build_view(struct adapter *ad, const struct slurm_jobs *js, struct vi
 		if (d.bad[0])
 			warn_decl(ad, s, &d);
 		if (!s->running) {
-			if (s->pp_held && s->gpus > 0)
-				v->pend[v->npend++] = (struct sync_pending){s->id, s->gpus};
+			if (s->pp_held && s->gpus > 0) {
+				snprintf(v->pend_id[v->npend], PP_SLURM_ID_LEN, "%u", s->id);
+				v->pend[v->npend] = (struct pp_ctl_pend_job){v->pend_id[v->npend], s->gpus};
+				v->npend++;
+			}
 			continue;
 		}
 		if (s->gpus <= 0)
 			continue;
-		struct sync_running *r = &v->run[v->nrun++];
-		*r = (struct sync_running){s->id, pp_config_job_class_name(d.cls), d.weight,
-					   &v->place[v->nplace], 0};
+		snprintf(v->run_id[v->nrun], PP_SLURM_ID_LEN, "%u", s->id);
+		struct pp_ctl_run_job *r = &v->run[v->nrun];
+		*r = (struct pp_ctl_run_job){v->run_id[v->nrun], d.cls, d.weight, &v->place[v->nplace],
+					     0};
+		v->nrun++;
 		for (size_t k = 0; k < s->nnodes; k++) {
 			const char *rack = rack_of(ad, s->node[k]);
 			if (rack && s->node_gpus[k] > 0) {
-				v->place[v->nplace++] = (struct sync_place){rack, s->node_gpus[k]};
+				v->place[v->nplace++] = (struct pp_ctl_place){rack, s->node_gpus[k]};
 				r->nplace++;
 			}
 		}
 	}
-	*req = (struct sync_req){ad->racks, ad->nracks, v->run, v->nrun, v->pend, v->npend};
+	*req = (struct pp_ctl_sync_req){(const char *const *)ad->racks, ad->nracks, v->run, v->nrun,
+					v->pend, v->npend};
 	return 0;
 }
 
@@ -251,6 +260,8 @@ static void view_free(struct view *v)
 	free(v->run);
 	free(v->pend);
 	free(v->place);
+	free(v->run_id);
+	free(v->pend_id);
 }
 
 static int by_id(const void *a, const void *b)
@@ -351,7 +362,7 @@ static void step(struct adapter *ad)
 	char url[512];
 	snprintf(url, sizeof url, "%s/v1/scheduler/sync", ad->o->url);
 	struct view v;
-	struct sync_req req;
+	struct pp_ctl_sync_req req;
 	struct sync_ans ans = {0};
 	int answered = 0;
 	long code = build_view(ad, &js, &v, &req)

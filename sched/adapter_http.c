@@ -14,7 +14,7 @@
 
 /* The request body: the racks, the running jobs with their placement, the
  * held jobs; job ids as strings (the API's ids are names). */
-static char *sync_body(const struct sync_req *req)
+static char *sync_body(const struct pp_ctl_sync_req *req)
 {
 	json_t *root = json_object(), *racks = json_array(), *run = json_array();
 	json_t *pend = json_array();
@@ -23,20 +23,18 @@ static char *sync_body(const struct sync_req *req)
 	json_object_set_new(root, "pending", pend);
 	for (size_t i = 0; i < req->nracks; i++)
 		json_array_append_new(racks, json_string(req->racks[i]));
-	char id[16];
 	for (size_t i = 0; i < req->nrunning; i++) {
-		const struct sync_running *r = &req->running[i];
+		const struct pp_ctl_run_job *r = &req->running[i];
 		json_t *pl = json_array();
 		for (size_t k = 0; k < r->nplace; k++)
 			json_array_append_new(pl, json_pack("{s:s, s:i}", "rack", r->place[k].rack,
 							    "gpus", r->place[k].gpus));
-		snprintf(id, sizeof id, "%u", r->id);
-		json_array_append_new(run, json_pack("{s:s, s:s, s:f, s:o}", "id", id, "class",
-						     r->cls, "weight", r->weight, "placement", pl));
+		json_array_append_new(run, json_pack("{s:s, s:s, s:f, s:o}", "id", r->id, "class",
+						     pp_config_job_class_name(r->cls), "weight", r->weight,
+						     "placement", pl));
 	}
 	for (size_t i = 0; i < req->npending; i++) {
-		snprintf(id, sizeof id, "%u", req->pending[i].id);
-		json_array_append_new(pend, json_pack("{s:s, s:i}", "id", id, "gpus",
+		json_array_append_new(pend, json_pack("{s:s, s:i}", "id", req->pending[i].id, "gpus",
 						      req->pending[i].gpus));
 	}
 	char *txt = json_dumps(root, JSON_COMPACT);
@@ -70,7 +68,7 @@ static int read_answer(json_t *root, struct sync_ans *ans)
 	return 0;
 }
 
-long adapter_sync(CURL *curl, const char *url, const char *token, const struct sync_req *req,
+long adapter_sync(CURL *curl, const char *url, const char *token, const struct pp_ctl_sync_req *req,
 		  struct pp_buf *resp, struct sync_ans *ans, int *answered)
 {
 	memset(ans, 0, sizeof *ans);

@@ -10,38 +10,11 @@
 #include <stdint.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/ctl.h"
 
-/* Where some of a running job's GPUs are. */
-struct sync_place {
-	const char *rack;          /* borrowed */
-	int gpus;
-};
-
-/* A running job. */
-struct sync_running {
-	uint32_t id;
-	const char *cls;           /* its job class's name (borrowed) */
-	double weight;
-	const struct sync_place *place; /* borrowed, nplace of them */
-	size_t nplace;
-};
-
-/* A job powerpark holds, waiting to start. */
-struct sync_pending {
-	uint32_t id;
-	int gpus;
-};
-
-/* The whole view of one sync; every array borrowed. Held jobs in submit
- * order. */
-struct sync_req {
-	char *const *racks;        /* the racks Slurm runs jobs on */
-	size_t nracks;
-	const struct sync_running *running;
-	size_t nrunning;
-	const struct sync_pending *pending;
-	size_t npending;
-};
+/* The request is the controller's own struct pp_ctl_sync_req (ctl.h): the
+ * API reads the same shape on its side, so the wire has one schema. Job ids
+ * are the Slurm ids written in decimal. */
 
 /* powerpark's word on one held job, as it came: each part may be missing. */
 struct sync_verdict {
@@ -62,7 +35,7 @@ struct sync_ans {
  * HTTP status, or -1 without an answer. With 200 and a body that is JSON,
  * *ans holds its verdicts and *answered is 1; else *ans is empty and
  * *answered 0. */
-long adapter_sync(CURL *curl, const char *url, const char *token, const struct sync_req *req,
+long adapter_sync(CURL *curl, const char *url, const char *token, const struct pp_ctl_sync_req *req,
 		  struct pp_buf *resp, struct sync_ans *ans, int *answered);
 
 /* Frees what adapter_sync put into ans; an empty ans is fine. */

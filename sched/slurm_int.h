@@ -15,6 +15,7 @@
 /* How powerpark's words begin once it has let a job go. */
 #define PP_SLURM_STARTED "powerpark: started"
 #define PP_SLURM_FAIL_OPEN "released (fail-open)"
+#define PP_SLURM_ID_LEN 16 /* a Slurm job id (uint32) in decimal, with the NUL */
 
 /* One Slurm job, pending or running, as the adapter needs it. */
 struct slurm_job {

@@ -8,32 +8,20 @@
 #include <string.h>
 
 #include "../optimizer/api/api_int.h"
-#include "powerpark/config.h"
+#include "ctl_fixture.h"
 #include "pp_test.h"
 
-#define NS 1000000000LL
-#define T0 (1795000000LL * NS)
+#define T0 PT_T0
 
 /* A rack whose name needs escaping everywhere it is written. */
-static const char park[] =
-	"site:\n"
-	"  name: t\n"
-	"  grid: {import_limit_kw: 1000}\n"
-	"power:\n"
-	"  limit_kw: 1000\n"
-	"  halls:\n"
-	"    - name: a\n"
-	"      limit_kw: 500\n"
-	"      rows:\n"
-	"        - name: a01\n"
-	"          limit_kw: 500\n"
-	"          racks:\n"
+static const char park_racks[] =
 	"            - {name: 'r\"1\\x', limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
 	"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
 	"api:\n"
 	"  tokens:\n"
 	"    - {name: w, token: write-token-00001, scopes: [write]}\n"
-	"    - {name: l, token: lease-token-00001, scopes: [lease]}\n";
+	"    - {name: l, token: lease-token-00001, scopes: [lease]}\n"
+	"    - {name: o, token: admin-token-00001, scopes: [admin]}\n";
 
 static const char odd[] = "r\"1\\x";
 
@@ -218,26 +206,82 @@ static void t_budget(void)
 	api_resp_free(&rs);
 }
 
+/* A request refused with 400 whose error contains want. */
+static int refused(const char *path, const char *body, const char *want)
+{
+	struct api_resp rs;
+	send("POST", path, NULL, NULL, "admin-token-00001", body, &rs);
+	json_t *j = body_json(&rs);
+	int ok = rs.status == 400 && err_of(j) && strstr(err_of(j), want);
+	if (!ok)
+		fprintf(stderr, "  %s %s -> %u %s\n", path, body, rs.status, rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	return ok;
+}
+
+static void t_sync_and_event(void)
+{
+	const char *sync = "/v1/scheduler/sync", *ev = "/v1/grid/event";
+	PT_CHECK(refused(sync, "[1]", "expected a JSON object"), "not an object");
+	PT_CHECK(refused(sync, "{\"racks\": \"r2\"}", "\"racks\": expected an array"), "racks");
+	PT_CHECK(refused(sync, "{\"racks\": [\"r2\", 3]}", "racks[1]: expected a rack name"),
+		 "a rack that is not a name");
+	PT_CHECK(refused(sync, "{\"running\": [{\"id\": \"j\", \"placement\": [{\"rack\": "
+			       "\"r2\"}]}]}", "running[0].placement[0]"), "a placement without GPUs");
+	PT_CHECK(refused(sync, "{\"running\": [{\"id\": \"j\", \"weight\": 0, \"placement\": "
+			       "[]}]}", "running[0].weight: expected a number in (0, 1e6)"), "weight 0");
+	PT_CHECK(refused(sync, "{\"pending\": [{\"id\": \"p\", \"gpus\": 0}]}",
+			 "pending[0].gpus: expected an integer from 1 to 1000000"), "0 GPUs pending");
+	struct api_resp rs;
+	send("POST", sync, NULL, NULL, "admin-token-00001",
+	     "{\"racks\": [\"r2\", \"ghost\"], \"running\": [{\"id\": \"j1\", \"class\": "
+	     "\"inference\", \"placement\": [{\"rack\": \"r2\", \"gpus\": 8}]}], "
+	     "\"pending\": [{\"id\": \"p1\", \"gpus\": 8}]}", &rs);
+	json_t *j = body_json(&rs);
+	json_t *p0 = json_array_get(json_object_get(j, "pending"), 0);
+	json_t *r0 = json_array_get(json_object_get(j, "running"), 0);
+	PT_CHECK(rs.status == 200 && !strcmp(json_string_value(json_object_get(p0, "id")), "p1") &&
+			 json_string_value(json_object_get(p0, "decision")) &&
+			 !strcmp(json_string_value(json_object_get(r0, "id")), "j1") &&
+			 !strcmp(json_string_value(json_array_get(json_object_get(j, "ignored_racks"),
+								  0)), "ghost"),
+		 "a sync is answered job by job: %s", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+	PT_CHECK(refused(ev, "{\"id\": \"\", \"limit_kw\": 5, \"end\": 1}",
+			 "\"id\": expected a name of 1 to 63"), "an empty event id");
+	PT_CHECK(refused(ev, "{\"id\": \"dr\", \"limit_kw\": -5, \"end\": 1}",
+			 "\"limit_kw\": expected a number above 0"), "a negative limit");
+	PT_CHECK(refused(ev, "{\"id\": \"dr\", \"limit_kw\": 5}",
+			 "\"end\": expected Unix seconds"), "no end");
+	PT_CHECK(refused(ev, "{\"id\": \"dr\", \"limit_kw\": 5, \"start\": 1795000100, "
+			     "\"end\": 1795000050}", "must come after"), "an end before the start");
+	send("POST", ev, NULL, NULL, "admin-token-00001",
+	     "{\"id\": \"dr\", \"limit_kw\": 5, \"end\": 1795000100}", &rs);
+	j = body_json(&rs);
+	PT_CHECK(rs.status == 200 && json_is_true(json_object_get(j, "in_force")) &&
+			 json_number_value(json_object_get(j, "limit_in_force_kw")) == 5,
+		 "a signal without a start is in force now: %s", rs.body.data);
+	json_decref(j);
+	api_resp_free(&rs);
+}
+
 int main(void)
 {
-	struct pp_diags d;
-	pp_diag_init(&d);
 	struct pp_errbuf eb;
-	if (pp_config_load_text("park.yaml", park, strlen(park), ".", &cfg, &d) ||
-	    pp_ctl_create(cfg, NULL, &ctl, &eb) ||
+	if (!(cfg = pt_park(park_racks)) || pp_ctl_create(cfg, NULL, &ctl, &eb) ||
 	    api_create(ctl, &cfg->api, NULL, NULL, &api, &eb)) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.lines[i]);
 		fprintf(stderr, "test_api: setup failed\n");
 		return 1;
 	}
-	pp_diag_free(&d);
 	pp_api_set_clock(api, clock_fn, NULL);
 	PT_RUN(t_routes);
 	PT_RUN(t_tokens);
 	PT_RUN(t_admit);
 	PT_RUN(t_write_and_metrics);
 	PT_RUN(t_budget);
+	PT_RUN(t_sync_and_event);
 	pp_api_stop(api);
 	pp_ctl_destroy(ctl);
 	pp_config_destroy(cfg);

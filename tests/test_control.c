@@ -8,28 +8,16 @@
 #include <string.h>
 
 #include "powerpark/config.h"
+#include "ctl_fixture.h"
 #include "powerpark/ctl.h"
 #include "pp_test.h"
 
-#define NS 1000000000LL
-#define T0 (1795000000LL * NS)
+#define NS PT_NS
+#define T0 PT_T0
 
-/* One hall, one row, four racks of 8 H100s; r1's 6 kW limit binds first
- * (2 kW base + 8 GPUs x 485 W = 5.88 kW, the limit less the 2 % margin). */
-static const char park[] =
-	"site:\n"
-	"  name: t\n"
-	"  margin: 0.02\n"
-	"  grid: {import_limit_kw: 1000}\n"
-	"power:\n"
-	"  limit_kw: 1000\n"
-	"  halls:\n"
-	"    - name: a\n"
-	"      limit_kw: 500\n"
-	"      rows:\n"
-	"        - name: a01\n"
-	"          limit_kw: 500\n"
-	"          racks:\n"
+/* Four racks of 8 H100s; r1's 6 kW limit binds first (2 kW base + 8 GPUs
+ * x 485 W = 5.88 kW, the limit less the 2 % margin). */
+static const char park_racks[] =
 	"            - {name: r1, limit_kw: 6, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
 	"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
 	"            - {name: r3, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
@@ -44,16 +32,9 @@ struct fixture {
 
 static int setup(struct fixture *f)
 {
-	struct pp_diags d;
-	pp_diag_init(&d);
 	memset(f, 0, sizeof *f);
-	if (pp_config_load_text("park.yaml", park, strlen(park), ".", &f->cfg, &d)) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "  %s\n", d.lines[i]);
-		pp_diag_free(&d);
+	if (!(f->cfg = pt_park(park_racks)))
 		return -1;
-	}
-	pp_diag_free(&d);
 	struct pp_errbuf eb;
 	if (pp_ctl_create(f->cfg, NULL, &f->ctl, &eb)) {
 		fprintf(stderr, "  %s\n", eb.msg);
@@ -93,16 +74,24 @@ static int cycle(struct pp_ctl *c, int64_t ts, int urgent)
 	return pp_ctl_cycle(c, ts, urgent, &eb) == PP_OK;
 }
 
+/* The park after its first cycle at T0, every rack read at 5 kW. */
+static int start(struct fixture *f)
+{
+	if (setup(f)) {
+		PT_CHECK(0, "setup");
+		return -1;
+	}
+	for (size_t i = 0; i < 4; i++)
+		read_rack(f->ctl, racks[i], 5000, T0);
+	PT_CHECK(cycle(f->ctl, T0, 0), "first cycle");
+	return 0;
+}
+
 static void t_breach_lowers_caps_at_once(void)
 {
 	struct fixture f;
-	if (setup(&f)) {
-		PT_CHECK(0, "setup");
+	if (start(&f))
 		return;
-	}
-	for (size_t i = 0; i < 4; i++)
-		read_rack(f.ctl, racks[i], 5000, T0);
-	PT_CHECK(cycle(f.ctl, T0, 0), "first cycle");
 	double before = pp_ctl_rack_cap(f.ctl, "r1");
 	PT_CHECK(before <= (6 * 0.98 - 2) * 1000 / 8 + 1e-6, "r1 capped by its limit: %.1f W", before);
 	/* A base load the config underrates: r1 reads 7 kW, over its limit. */
@@ -130,13 +119,8 @@ static void t_breach_lowers_caps_at_once(void)
 static void t_stale_counts_at_worst(void)
 {
 	struct fixture f;
-	if (setup(&f)) {
-		PT_CHECK(0, "setup");
+	if (start(&f))
 		return;
-	}
-	for (size_t i = 0; i < 4; i++)
-		read_rack(f.ctl, racks[i], 5000, T0);
-	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
 	double fresh = pp_ctl_rack_cap(f.ctl, "r1");
 	struct pp_ctl_budget b;
 	PT_CHECK(pp_ctl_budget(f.ctl, T0, &b) == PP_OK && b.stale_racks == 0, "fresh");
@@ -160,19 +144,16 @@ static void t_stale_counts_at_worst(void)
 static void t_rises_bounded(void)
 {
 	struct fixture f;
-	if (setup(&f)) {
-		PT_CHECK(0, "setup");
+	if (start(&f))
 		return;
-	}
 	struct pp_ctl_event_req q = {"dr", 20, 1, T0 / NS, T0 / NS + 5};
 	struct pp_ctl_event_ans a;
 	struct pp_errbuf eb;
 	PT_CHECK(pp_ctl_grid_event(f.ctl, &q, T0, &a, &eb) == PP_OK && a.in_force &&
 			 a.limit_in_force_kw == 20,
 		 "a 20 kW grid signal is in force");
-	for (size_t i = 0; i < 4; i++)
-		read_rack(f.ctl, racks[i], 5000, T0);
-	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
+	read_all_at_caps(f.ctl, T0 + NS);
+	PT_CHECK(cycle(f.ctl, T0 + NS, 0), "cycle");
 	double prev = pp_ctl_rack_cap(f.ctl, "r2");
 	PT_CHECK(prev < 300, "the signal holds r2 down: %.1f W", prev);
 	int rose_at = -1, bad = 0;
@@ -197,13 +178,8 @@ static void t_rises_bounded(void)
 static void t_solver_failure_floors_all(void)
 {
 	struct fixture f;
-	if (setup(&f)) {
-		PT_CHECK(0, "setup");
+	if (start(&f))
 		return;
-	}
-	for (size_t i = 0; i < 4; i++)
-		read_rack(f.ctl, racks[i], 5000, T0);
-	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
 	/* The meter sees 5 MW the model cannot explain: no caps keep 1 MW. */
 	struct pp_tag t[] = {{"site", "t"}};
 	struct pp_field fl = {.key = "power_kw", .type = PP_F_FLOAT, .v.f = 5000};
@@ -225,18 +201,13 @@ static void t_solver_failure_floors_all(void)
 static void t_lease_and_admission(void)
 {
 	struct fixture f;
-	if (setup(&f)) {
-		PT_CHECK(0, "setup");
+	if (start(&f))
 		return;
-	}
 	struct pp_errbuf eb;
 	struct pp_ctl_lease l;
 	PT_CHECK(pp_ctl_lease(f.ctl, "nowhere", T0, &l, &eb) == PP_ERR_ARG &&
 			 strstr(eb.msg, "nowhere"),
 		 "an unknown rack is named");
-	for (size_t i = 0; i < 4; i++)
-		read_rack(f.ctl, racks[i], 5000, T0);
-	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
 	PT_CHECK(pp_ctl_lease(f.ctl, "r1", T0, &l, &eb) == PP_OK, "lease");
 	PT_CHECK(l.expires_s == T0 / NS + 10 && l.gpus == 8 && !strcmp(l.job, "r1") &&
 			 l.cap_w == pp_ctl_rack_cap(f.ctl, "r1") && l.cap_min_w == 200 &&
@@ -271,13 +242,8 @@ static void t_lease_and_admission(void)
 static void t_sync(void)
 {
 	struct fixture f;
-	if (setup(&f)) {
-		PT_CHECK(0, "setup");
+	if (start(&f))
 		return;
-	}
-	for (size_t i = 0; i < 4; i++)
-		read_rack(f.ctl, racks[i], 5000, T0);
-	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
 	const char *sr[] = {"r1", "r2", "ghost"};
 	struct pp_ctl_place pl[] = {{"r1", 8}, {"nowhere", 8}};
 	struct pp_ctl_run_job run[] = {{"train-1", PP_JOB_INFERENCE, 5, pl, 2}};

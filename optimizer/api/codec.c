@@ -340,31 +340,157 @@ static enum pp_err load(const char *body, size_t len, struct api_doc *d, struct 
 	return PP_OK;
 }
 
+/* One member of a request object: what it must be, where its value goes
+ * in the request struct, and what a bad one is told. Requests are read
+ * through tables of these so every message has the same form: "\"key\":
+ * expected ..." at the top, "pending[3].key: expected ..." in a list. */
+enum jkind {
+	JK_GPUS,     /* an integer 1..PP_CTL_MAX_GPUS -> int */
+	JK_STR,      /* a string -> const char * (NULL when absent) */
+	JK_ID,       /* a string of 1..PP_CTL_ID_MAX - 1 bytes -> const char * */
+	JK_JOB,      /* a non-empty string -> const char * */
+	JK_BOOL,     /* true or false -> int */
+	JK_CLASS,    /* a job class's name -> int (dflt when absent) */
+	JK_POSITIVE, /* a finite number above 0 -> double */
+	JK_WEIGHT,   /* a number in (0, 1e6) -> double (dflt when absent) */
+	JK_UNIX,     /* an integer -> int64_t (dflt when absent) */
+};
+
+struct jfield {
+	const char *key;
+	enum jkind kind;
+	int required;
+	size_t off;
+	const char *expect;
+	double dflt;
+};
+
+/* Whether v (not NULL) is what f asks for. */
+static int jfield_ok(const struct jfield *f, json_t *v)
+{
+	switch (f->kind) {
+	case JK_GPUS:
+		return json_is_integer(v) && json_integer_value(v) >= 1 &&
+		       json_integer_value(v) <= PP_CTL_MAX_GPUS;
+	case JK_STR:
+		return json_is_string(v);
+	case JK_ID:
+		return json_is_string(v) && *json_string_value(v) &&
+		       strlen(json_string_value(v)) < PP_CTL_ID_MAX;
+	case JK_JOB:
+		return json_is_string(v) && *json_string_value(v);
+	case JK_BOOL:
+		return json_is_boolean(v);
+	case JK_CLASS:
+		return json_is_string(v) && pp_config_job_class(json_string_value(v)) >= 0;
+	case JK_POSITIVE:
+		return json_is_number(v) && json_number_value(v) > 0 &&
+		       isfinite(json_number_value(v));
+	case JK_WEIGHT:
+		return json_is_number(v) && json_number_value(v) > 0 && json_number_value(v) < 1e6;
+	case JK_UNIX:
+		return json_is_integer(v);
+	}
+	return 0;
+}
+
+/* Stores v (NULL: absent, then the default) as f says into dst. */
+static void jfield_put(const struct jfield *f, json_t *v, void *dst)
+{
+	char *at = (char *)dst + f->off;
+	const char *s = v ? json_string_value(v) : NULL;
+	int i;
+	double d;
+	int64_t t;
+	switch (f->kind) {
+	case JK_GPUS:
+		i = (int)json_integer_value(v);
+		memcpy(at, &i, sizeof i);
+		break;
+	case JK_STR:
+	case JK_ID:
+	case JK_JOB:
+		memcpy(at, &s, sizeof s);
+		break;
+	case JK_BOOL:
+		i = v && json_is_true(v);
+		memcpy(at, &i, sizeof i);
+		break;
+	case JK_CLASS:
+		i = v ? pp_config_job_class(s) : (int)f->dflt;
+		memcpy(at, &i, sizeof i);
+		break;
+	case JK_POSITIVE:
+	case JK_WEIGHT:
+		d = v ? json_number_value(v) : f->dflt;
+		memcpy(at, &d, sizeof d);
+		break;
+	case JK_UNIX:
+		t = v ? json_integer_value(v) : (int64_t)f->dflt;
+		memcpy(at, &t, sizeof t);
+		break;
+	}
+}
+
+/* Reads the members of obj that the n fields name into dst; list and idx
+ * say where obj is ("pending", 3), NULL for the request itself. */
+static enum pp_err jfields(json_t *obj, const struct jfield *fs, size_t n, void *dst,
+			   const char *list, size_t idx, struct pp_errbuf *eb)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(obj, fs[i].key);
+		if ((v || fs[i].required) && !(v && jfield_ok(&fs[i], v))) {
+			if (list)
+				return pp_err_set(eb, PP_ERR_PARSE, "%s[%zu].%s: expected %s", list, idx,
+						  fs[i].key, fs[i].expect);
+			return pp_err_set(eb, PP_ERR_PARSE, "\"%s\": expected %s", fs[i].key,
+					  fs[i].expect);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		jfield_put(&fs[i], json_object_get(obj, fs[i].key), dst);
+	return PP_OK;
+}
+
+#define EXPECT_GPUS "an integer from 1 to 1000000"
+#define EXPECT_CLASS "training, inference or batch"
+
+static const struct jfield admit_fields[] = {
+	{"gpus", JK_GPUS, 1, offsetof(struct pp_ctl_admit_req, gpus), EXPECT_GPUS, 0},
+	{"hall", JK_STR, 0, offsetof(struct pp_ctl_admit_req, hall), "a string", 0},
+	{"deferrable", JK_BOOL, 0, offsetof(struct pp_ctl_admit_req, deferrable),
+	 "true or false", 0},
+	{"class", JK_CLASS, 0, offsetof(struct pp_ctl_admit_req, cls), EXPECT_CLASS, -1},
+};
+
+static const struct jfield event_fields[] = {
+	{"id", JK_ID, 1, offsetof(struct pp_ctl_event_req, id), "a name of 1 to 63 characters", 0},
+	{"limit_kw", JK_POSITIVE, 1, offsetof(struct pp_ctl_event_req, limit_kw),
+	 "a number above 0", 0},
+	{"start", JK_UNIX, 0, offsetof(struct pp_ctl_event_req, start_s),
+	 "Unix seconds (integer)", 0},
+	{"end", JK_UNIX, 1, offsetof(struct pp_ctl_event_req, end_s), "Unix seconds (integer)", 0},
+};
+
+static const struct jfield run_fields[] = {
+	{"id", JK_JOB, 1, offsetof(struct pp_ctl_run_job, id), "a job id", 0},
+	{"class", JK_CLASS, 0, offsetof(struct pp_ctl_run_job, cls), EXPECT_CLASS, PP_JOB_TRAINING},
+	{"weight", JK_WEIGHT, 0, offsetof(struct pp_ctl_run_job, weight), "a number in (0, 1e6)", 1},
+};
+
+static const struct jfield pend_fields[] = {
+	{"id", JK_JOB, 1, offsetof(struct pp_ctl_pend_job, id), "a job id", 0},
+	{"gpus", JK_GPUS, 1, offsetof(struct pp_ctl_pend_job, gpus), EXPECT_GPUS, 0},
+};
+
+#define NFIELDS(t) (sizeof t / sizeof t[0])
+
 enum pp_err api_parse_admit(const char *body, size_t len, struct pp_ctl_admit_req *q,
 			    struct api_doc *d, struct pp_errbuf *eb)
 {
 	memset(q, 0, sizeof *q);
 	enum pp_err e = load(body, len, d, eb);
-	if (e)
-		return e;
-	json_t *root = d->root;
-	json_t *g = json_object_get(root, "gpus"), *hl = json_object_get(root, "hall");
-	json_t *df = json_object_get(root, "deferrable"), *cl = json_object_get(root, "class");
-	if (!json_is_integer(g) || json_integer_value(g) < 1 ||
-	    json_integer_value(g) > PP_CTL_MAX_GPUS)
-		return pp_err_set(eb, PP_ERR_PARSE, "\"gpus\": expected an integer from 1 to %d",
-				  PP_CTL_MAX_GPUS);
-	if (hl && !json_is_string(hl))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"hall\": expected a string");
-	if (df && !json_is_boolean(df))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"deferrable\": expected true or false");
-	if (cl && (!json_is_string(cl) || pp_config_job_class(json_string_value(cl)) < 0))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"class\": expected training, inference or batch");
-	q->gpus = (int)json_integer_value(g);
-	q->hall = hl ? json_string_value(hl) : NULL;
-	q->cls = cl ? pp_config_job_class(json_string_value(cl)) : -1;
-	q->deferrable = df && json_is_true(df);
-	return PP_OK;
+	return e ? e : jfields(d->root, admit_fields, NFIELDS(admit_fields), q, NULL, 0, eb);
 }
 
 enum pp_err api_parse_event(const char *body, size_t len, struct pp_ctl_event_req *q,
@@ -372,89 +498,10 @@ enum pp_err api_parse_event(const char *body, size_t len, struct pp_ctl_event_re
 {
 	memset(q, 0, sizeof *q);
 	enum pp_err e = load(body, len, d, eb);
-	if (e)
-		return e;
-	json_t *root = d->root;
-	json_t *id = json_object_get(root, "id"), *lim = json_object_get(root, "limit_kw");
-	json_t *st = json_object_get(root, "start"), *en = json_object_get(root, "end");
-	if (!json_is_string(id) || !*json_string_value(id) ||
-	    strlen(json_string_value(id)) >= PP_CTL_ID_MAX)
-		return pp_err_set(eb, PP_ERR_PARSE, "\"id\": expected a name of 1 to %d characters",
-				  PP_CTL_ID_MAX - 1);
-	if (!json_is_number(lim) || !(json_number_value(lim) > 0) ||
-	    !isfinite(json_number_value(lim)))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"limit_kw\": expected a number above 0");
-	if (st && !json_is_integer(st))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"start\": expected Unix seconds (integer)");
-	if (!json_is_integer(en))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"end\": expected Unix seconds (integer)");
-	q->id = json_string_value(id);
-	q->limit_kw = json_number_value(lim);
-	q->has_start = st != NULL;
-	q->start_s = st ? json_integer_value(st) : 0;
-	q->end_s = json_integer_value(en);
-	return PP_OK;
-}
-
-/* Checks the running jobs' shape. */
-static enum pp_err check_running(json_t *run, size_t *places, struct pp_errbuf *eb)
-{
-	size_t i, k;
-	json_t *v, *p;
-	if (run && !json_is_array(run))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"running\": expected an array of jobs");
-	json_array_foreach(run, i, v) {
-		json_t *id = json_object_get(v, "id"), *cl = json_object_get(v, "class");
-		json_t *w = json_object_get(v, "weight"), *pl = json_object_get(v, "placement");
-		if (!json_is_string(id) || !*json_string_value(id))
-			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].id: expected a job id", i);
-		if (cl && (!json_is_string(cl) || pp_config_job_class(json_string_value(cl)) < 0))
-			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].class: expected training, "
-					  "inference or batch", i);
-		if (w && (!json_is_number(w) || !(json_number_value(w) > 0) ||
-			  json_number_value(w) >= 1e6))
-			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].weight: expected a number "
-					  "in (0, 1e6)", i);
-		if (!json_is_array(pl))
-			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].placement: expected an array "
-					  "of {\"rack\", \"gpus\"}", i);
-		json_array_foreach(pl, k, p)
-			if (!json_is_string(json_object_get(p, "rack")) ||
-			    !json_is_integer(json_object_get(p, "gpus")))
-				return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].placement[%zu]: "
-						  "expected {\"rack\": name, \"gpus\": integer}", i, k);
-		*places += json_array_size(pl);
-	}
-	return PP_OK;
-}
-
-/* Checks the shape of a sync request; *places counts the placements. */
-static enum pp_err check_sync(json_t *root, size_t *places, struct pp_errbuf *eb)
-{
-	json_t *racks = json_object_get(root, "racks"), *pend = json_object_get(root, "pending");
-	json_t *v;
-	size_t i;
-	*places = 0;
-	if (racks && !json_is_array(racks))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"racks\": expected an array of rack names");
-	json_array_foreach(racks, i, v)
-		if (!json_is_string(v))
-			return pp_err_set(eb, PP_ERR_PARSE, "racks[%zu]: expected a rack name", i);
-	enum pp_err e = check_running(json_object_get(root, "running"), places, eb);
-	if (e)
-		return e;
-	if (pend && !json_is_array(pend))
-		return pp_err_set(eb, PP_ERR_PARSE, "\"pending\": expected an array of jobs");
-	json_array_foreach(pend, i, v) {
-		json_t *id = json_object_get(v, "id"), *g = json_object_get(v, "gpus");
-		if (!json_is_string(id) || !*json_string_value(id))
-			return pp_err_set(eb, PP_ERR_PARSE, "pending[%zu].id: expected a job id", i);
-		if (!json_is_integer(g) || json_integer_value(g) < 1 ||
-		    json_integer_value(g) > PP_CTL_MAX_GPUS)
-			return pp_err_set(eb, PP_ERR_PARSE, "pending[%zu].gpus: expected an integer "
-					  "from 1 to %d", i, PP_CTL_MAX_GPUS);
-	}
-	return PP_OK;
+	e = e ? e : jfields(d->root, event_fields, NFIELDS(event_fields), q, NULL, 0, eb);
+	if (!e)
+		q->has_start = json_object_get(d->root, "start") != NULL;
+	return e;
 }
 
 /* The arrays a sync request points into, in one block (d->mem). */
@@ -465,60 +512,101 @@ struct sync_mem {
 	struct pp_ctl_place *place;
 };
 
-static void fill_running(json_t *run, struct pp_ctl_run_job *out, struct pp_ctl_place *place)
+/* Sizes the block for root's lists; NULL out of memory. */
+static char *sync_alloc(json_t *root, struct sync_mem *m)
 {
-	size_t i, k;
-	json_t *v, *p;
-	json_array_foreach(run, i, v) {
-		json_t *cl = json_object_get(v, "class"), *w = json_object_get(v, "weight");
-		json_t *pl = json_object_get(v, "placement");
-		struct pp_ctl_run_job *j = &out[i];
-		j->id = json_string_value(json_object_get(v, "id"));
-		j->cls = cl ? pp_config_job_class(json_string_value(cl)) : PP_JOB_TRAINING;
-		j->weight = w ? json_number_value(w) : 1;
-		j->place = place;
-		j->nplace = json_array_size(pl);
-		json_array_foreach(pl, k, p) {
-			json_int_t g = json_integer_value(json_object_get(p, "gpus"));
-			*place++ = (struct pp_ctl_place){json_string_value(json_object_get(p, "rack")),
-							 g < 0 ? 0 : g > PP_CTL_MAX_GPUS
-							 ? PP_CTL_MAX_GPUS : (int)g};
-		}
+	json_t *run = json_object_get(root, "running"), *v;
+	size_t nr = json_array_size(json_object_get(root, "racks")), nj = json_array_size(run);
+	size_t np = json_array_size(json_object_get(root, "pending")), places = 0, i;
+	json_array_foreach(run, i, v)
+		places += json_array_size(json_object_get(v, "placement"));
+	size_t sz = (nj + 1) * sizeof(struct pp_ctl_run_job) +
+		    (np + 1) * sizeof(struct pp_ctl_pend_job) +
+		    (places + 1) * sizeof(struct pp_ctl_place) + (nr + 1) * sizeof(char *);
+	char *blk = calloc(1, sz);
+	if (!blk)
+		return NULL;
+	/* Every part is pointer-aligned: the structs hold pointers. */
+	m->running = (struct pp_ctl_run_job *)(void *)blk;
+	m->pending = (struct pp_ctl_pend_job *)(void *)(m->running + nj + 1);
+	m->place = (struct pp_ctl_place *)(void *)(m->pending + np + 1);
+	m->racks = (const char **)(void *)(m->place + places + 1);
+	return blk;
+}
+
+/* One running job's placement: {"rack": name, "gpus": integer} each. */
+static enum pp_err read_place(json_t *pl, size_t i, struct pp_ctl_run_job *j,
+			      struct pp_ctl_place **place, struct pp_errbuf *eb)
+{
+	size_t k;
+	json_t *p;
+	if (!json_is_array(pl))
+		return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].placement: expected an array of "
+				  "{\"rack\", \"gpus\"}", i);
+	j->place = *place;
+	j->nplace = json_array_size(pl);
+	json_array_foreach(pl, k, p) {
+		json_t *r = json_object_get(p, "rack"), *g = json_object_get(p, "gpus");
+		if (!json_is_string(r) || !json_is_integer(g))
+			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].placement[%zu]: expected "
+					  "{\"rack\": name, \"gpus\": integer}", i, k);
+		json_int_t n = json_integer_value(g);
+		*(*place)++ = (struct pp_ctl_place){json_string_value(r), n < 0 ? 0
+						    : n > PP_CTL_MAX_GPUS ? PP_CTL_MAX_GPUS : (int)n};
 	}
+	return PP_OK;
+}
+
+/* A list member of the request: absent is empty, else an array. */
+static int list_ok(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+	return !v || json_is_array(v);
+}
+
+static enum pp_err read_sync(json_t *root, struct sync_mem *m, struct pp_ctl_sync_req *q,
+			     struct pp_errbuf *eb)
+{
+	json_t *racks = json_object_get(root, "racks"), *run = json_object_get(root, "running");
+	json_t *pend = json_object_get(root, "pending"), *v;
+	size_t i;
+	enum pp_err e = PP_OK;
+	if (!list_ok(root, "racks"))
+		return pp_err_set(eb, PP_ERR_PARSE, "\"racks\": expected an array of rack names");
+	json_array_foreach(racks, i, v) {
+		if (!json_is_string(v))
+			return pp_err_set(eb, PP_ERR_PARSE, "racks[%zu]: expected a rack name", i);
+		m->racks[i] = json_string_value(v);
+	}
+	if (!list_ok(root, "running"))
+		return pp_err_set(eb, PP_ERR_PARSE, "\"running\": expected an array of jobs");
+	struct pp_ctl_place *place = m->place;
+	json_array_foreach(run, i, v) {
+		e = jfields(v, run_fields, NFIELDS(run_fields), &m->running[i], "running", i, eb);
+		e = e ? e : read_place(json_object_get(v, "placement"), i, &m->running[i], &place, eb);
+		if (e)
+			return e;
+	}
+	if (!list_ok(root, "pending"))
+		return pp_err_set(eb, PP_ERR_PARSE, "\"pending\": expected an array of jobs");
+	json_array_foreach(pend, i, v)
+		if ((e = jfields(v, pend_fields, NFIELDS(pend_fields), &m->pending[i], "pending", i,
+				 eb)))
+			return e;
+	*q = (struct pp_ctl_sync_req){m->racks, json_array_size(racks), m->running,
+				      json_array_size(run), m->pending, json_array_size(pend)};
+	return PP_OK;
 }
 
 enum pp_err api_parse_sync(const char *body, size_t len, struct pp_ctl_sync_req *q,
 			   struct api_doc *d, struct pp_errbuf *eb)
 {
 	memset(q, 0, sizeof *q);
-	size_t places;
 	enum pp_err e = load(body, len, d, eb);
-	if (e || (e = check_sync(d->root, &places, eb)))
+	if (e)
 		return e;
-	json_t *racks = json_object_get(d->root, "racks"), *run = json_object_get(d->root, "running");
-	json_t *pend = json_object_get(d->root, "pending"), *v;
-	size_t nr = json_array_size(racks), nj = json_array_size(run), np = json_array_size(pend);
-	size_t sz = (nr + 1) * sizeof(char *) + (nj + 1) * sizeof(struct pp_ctl_run_job) +
-		    (np + 1) * sizeof(struct pp_ctl_pend_job) +
-		    (places + 1) * sizeof(struct pp_ctl_place);
-	char *blk = calloc(1, sz);
-	if (!blk)
-		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	d->mem = blk;
-	/* Largest alignment first: every member is pointer-aligned or more. */
 	struct sync_mem m;
-	m.running = (struct pp_ctl_run_job *)blk;
-	m.pending = (struct pp_ctl_pend_job *)(m.running + nj + 1);
-	m.place = (struct pp_ctl_place *)(m.pending + np + 1);
-	m.racks = (const char **)(m.place + places + 1);
-	size_t i;
-	json_array_foreach(racks, i, v)
-		m.racks[i] = json_string_value(v);
-	fill_running(run, m.running, m.place);
-	json_array_foreach(pend, i, v) {
-		m.pending[i].id = json_string_value(json_object_get(v, "id"));
-		m.pending[i].gpus = (int)json_integer_value(json_object_get(v, "gpus"));
-	}
-	*q = (struct pp_ctl_sync_req){m.racks, nr, m.running, nj, m.pending, np};
-	return PP_OK;
+	if (!(d->mem = sync_alloc(d->root, &m)))
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+	return read_sync(d->root, &m, q, eb);
 }

@@ -155,10 +155,9 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	pthread_mutex_init(&c->mu, NULL);
 	c->wx.db = NAN;
 	enum pp_err e;
-	size_t nr = 0, nrows = 0;
-	for (size_t h = 0; h < cfg->nhalls; h++)
-		for (size_t r = 0; r < cfg->halls[h].nrows; r++, nrows++)
-			nr += cfg->halls[h].rows[r].nracks;
+	struct pp_config_totals tot;
+	pp_config_totals(cfg, &tot);
+	size_t nr = tot.racks, nrows = tot.rows;
 	c->racks = calloc(nr + 1, sizeof *c->racks);
 	c->tree.nodes = calloc(1 + cfg->nhalls + nrows + nr, sizeof *c->tree.nodes);
 	c->tree.ans_kw = calloc(1 + cfg->nhalls + nrows + nr, sizeof *c->tree.ans_kw);

@@ -108,7 +108,7 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		}
 	c->grid.alloc_kw = a->grid.power_kw;
 	c->grid.cooling_ratio = in->grid_cooling;
-	c->st.solve_us = a->solve_us;
+	c->st.solve_s = a->solve_us / 1e6;
 	c->st.shedding = a->shedding;
 }
 

@@ -35,15 +35,6 @@ struct pp_ctl_osc {
 };
 struct osc_ring;
 
-/* Counters and the last cycle's figures (/metrics, decisions). */
-struct ctl_stats {
-	uint64_t cycles, breach_cycles, breaches, solve_errors, ingested, leases;
-	uint64_t ramp_limited;     /* cycles whose cap rises the site ramp cut */
-	uint64_t osc_alerts;       /* oscillation alerts raised */
-	double solve_us;
-	int stale_racks, shedding;
-};
-
 struct cnode {
 	const char *name;
 	int parent;
@@ -182,7 +173,8 @@ struct pp_ctl {
 	int budget_made;
 	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
 	char binding[PP_CTL_BINDING_MAX];
-	struct ctl_stats st;
+	struct pp_ctl_stats st;    /* counters and the last cycle's figures; the grid
+				    * ones are filled in when copied out */
 };
 
 /* --- control_state.c (mutex held for all) ------------------------------ */

@@ -40,12 +40,11 @@ enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_ctl_metrics *m)
 {
 	memset(m, 0, sizeof *m);
 	pthread_mutex_lock(&c->mu);
-	const struct ctl_stats *s = &c->st;
-	m->st = (struct pp_ctl_stats){s->cycles, s->breach_cycles, s->breaches, s->solve_errors,
-				      s->ingested, s->leases, s->ramp_limited, s->osc_alerts,
-				      s->solve_us / 1e6, s->stale_racks, s->shedding,
-				      c->grid.meas_ns ? c->grid.meas_kw : NAN, c->grid.limit_kw,
-				      c->grid.alloc_kw, c->grid.holddown_w_per_s};
+	m->st = c->st;
+	m->st.grid_measured_kw = c->grid.meas_ns ? c->grid.meas_kw : NAN;
+	m->st.grid_limit_kw = c->grid.limit_kw;
+	m->st.grid_allocated_kw = c->grid.alloc_kw;
+	m->st.holddown_w_per_s = c->grid.holddown_w_per_s;
 	m->signals = calloc(c->grid.nev + 1, sizeof *m->signals);
 	m->swings = calloc(1 + c->cfg->nhalls + c->nracks, sizeof *m->swings);
 	m->caps = calloc(c->nracks + 1, sizeof *m->caps);
@@ -130,7 +129,7 @@ enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample 
 	int bad = !s;
 	if (!bad) {
 		static const char *const dk[] = {"solve_us", "stale_racks", "shedding", "cycles"};
-		double dv[] = {c->st.solve_us, c->st.stale_racks, c->st.shedding, (double)c->st.cycles};
+		double dv[] = {c->st.solve_s * 1e6, c->st.stale_racks, c->st.shedding, (double)c->st.cycles};
 		bad |= dec(&s[k++], "decision", cfg->site.name, NULL, NULL, now_ns, 4, dk, dv,
 			   "binding", c->binding[0] ? c->binding : "none");
 		static const char *const sk[] = {"grid_kw", "limit_kw", "allocated_kw"};
