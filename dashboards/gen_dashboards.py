@@ -64,6 +64,14 @@ def dashboard(uid, title, desc, panels, variables, time_from="now-24h", refresh=
 
 
 site_var = var("site", 'SHOW TAG VALUES FROM "site" WITH KEY = "site"')
+GB = "GROUP BY time($__interval) fill(null)"
+
+
+def scope(key, meas, within=""):
+    """A variable choosing one value of tag key (among meas's, within the
+    site and what within adds), and the WHERE clause that keeps to it."""
+    q = f'SHOW TAG VALUES FROM "{meas}" WITH KEY = "{key}" WHERE "site" =~ /^$site$/{within}'
+    return var(key, q), f'{SITE} AND "{key}" =~ /^${key}$/'
 
 
 def overview():
@@ -100,10 +108,9 @@ def overview():
 
 
 def drilldown():
-    hall_var = var("hall", 'SHOW TAG VALUES FROM "hall" WITH KEY = "hall" WHERE "site" =~ /^$site$/')
-    row_var = var("row", 'SHOW TAG VALUES FROM "rack" WITH KEY = "row" WHERE "site" =~ /^$site$/ AND "hall" =~ /^$hall$/')
-    w = f'{SITE} AND "hall" =~ /^$hall$/'
-    gb = "GROUP BY time($__interval) fill(null)"
+    hall_var, w = scope("hall", "hall")
+    row_var = scope("row", "rack", ' AND "hall" =~ /^$hall$/')[0]
+    gb = GB
     return dashboard("powerpark-halls", "powerpark: hall and rack drill-down",
                      "A hall against its limit, its headroom, and the racks of one row.", [
         panel("Hall $hall: power against its limit", "timeseries", "kwatt",
@@ -126,9 +133,8 @@ def drilldown():
 
 
 def cooling():
-    plant_var = var("plant", 'SHOW TAG VALUES FROM "plant" WITH KEY = "plant" WHERE "site" =~ /^$site$/')
-    w = f'{SITE} AND "plant" =~ /^$plant$/'
-    gb = "GROUP BY time($__interval) fill(null)"
+    plant_var, w = scope("plant", "plant")
+    gb = GB
     return dashboard("powerpark-cooling", "powerpark: cooling plant",
                      "Heat against capacity (N+1 kept and all chillers), chillers, towers, free cooling and water.", [
         panel("Plant $plant: heat against capacity", "timeseries", "kwatt",
@@ -155,7 +161,7 @@ def cooling():
 
 
 def decisions():
-    gb = "GROUP BY time($__interval) fill(null)"
+    gb = GB
     w = f"WHERE {SITE} AND $timeFilter"
     return dashboard("powerpark-decisions", "powerpark: optimizer decisions",
                      "What the optimizer decided: binding limits, solve time, caps and deferrals.", [

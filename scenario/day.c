@@ -10,6 +10,58 @@
 #include "powerpark/curve.h"
 #include "powerpark/psychro.h"
 
+/* One rack of the park, and its reading as a collector sends it (value
+ * and time are filled in each step, see feed()). */
+static enum pp_err add_rack(struct pp_day *d, size_t h, const struct pp_rack *rk,
+			    struct pp_errbuf *eb)
+{
+	if (!d->hall_free[h]++)
+		d->hall_first[h] = (int)d->nracks;
+	size_t i = d->nracks++;
+	struct pp_tag *t = &d->read_tags[2 * i];
+	t[0] = (struct pp_tag){"site", d->cfg->site.name};
+	t[1] = (struct pp_tag){"rack", rk->name};
+	d->read_fields[i] = (struct pp_field){.key = "power_w", .type = PP_F_FLOAT};
+	d->reads[i] = (struct pp_sample){"rack", t, 2, &d->read_fields[i], 1, 0, 1};
+	struct drack *x = &d->racks[i];
+	*x = (struct drack){.r = rk, .hall = (int)h, .row = (int)d->nrows - 1, .job = -1};
+	x->gpu = pp_gpu_find(rk->gpu_model ? rk->gpu_model : "H100-SXM");
+	if (!x->gpu)
+		return pp_err_set(eb, PP_ERR_CONFIG, "rack %s: GPU model unknown", rk->name);
+	/* Agents start from the GPU's default limit: its maximum. */
+	x->cap_w = x->next_cap_w = x->gpu->cap_max_w;
+	return PP_OK;
+}
+
+/* The park's racks, rows and plants, from the config. */
+static enum pp_err build_park(struct pp_day *d, struct pp_errbuf *eb)
+{
+	const struct pp_config *cfg = d->cfg;
+	struct pp_config_totals tot;
+	pp_config_totals(cfg, &tot);
+	d->racks = calloc(tot.racks + 1, sizeof *d->racks);
+	d->reads = calloc(tot.racks + 1, sizeof *d->reads);
+	d->read_tags = calloc(2 * tot.racks + 2, sizeof *d->read_tags);
+	d->read_fields = calloc(tot.racks + 1, sizeof *d->read_fields);
+	d->row_kw = calloc(tot.rows + 1, sizeof *d->row_kw);
+	d->rows = calloc(tot.rows + 1, sizeof *d->rows);
+	if (!d->racks || !d->row_kw || !d->rows || !d->reads || !d->read_tags || !d->read_fields)
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+	enum pp_err e = PP_OK;
+	for (size_t h = 0; h < cfg->nhalls && !e; h++)
+		for (size_t r = 0; r < cfg->halls[h].nrows && !e; r++) {
+			const struct pp_row *row = &cfg->halls[h].rows[r];
+			d->rows[d->nrows++] = row;
+			for (size_t k = 0; k < row->nracks && !e; k++)
+				e = add_rack(d, h, &row->racks[k], eb);
+		}
+	for (size_t p = 0; p < cfg->nplants && !e; p++)
+		if (pp_plant_of_config(&cfg->plants[p], &d->plants[p]) < 0)
+			e = pp_err_set(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown",
+				       cfg->plants[p].name);
+	return e;
+}
+
 enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, double hours,
 			  struct pp_day **out, struct pp_errbuf *eb)
 {
@@ -19,85 +71,28 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, do
 		return pp_err_set(eb, PP_ERR_CONFIG, "%s has no 'scenario' section to play", cfg->file);
 	if (cfg->nhalls > PP_DAY_MAX_HALLS || cfg->nplants > PP_DAY_MAX_PLANTS)
 		return pp_err_set(eb, PP_ERR_CONFIG, "a scenario plays up to %d halls and %d plants",
-			       PP_DAY_MAX_HALLS, PP_DAY_MAX_PLANTS);
+				  PP_DAY_MAX_HALLS, PP_DAY_MAX_PLANTS);
 	struct pp_day *d = calloc(1, sizeof *d);
 	if (!d)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-	d->cfg = cfg;
-	d->sc = sc;
-	d->policy = policy;
-	d->dt = sc->step_s;
+	*d = (struct pp_day){.cfg = cfg, .sc = sc, .policy = policy, .dt = sc->step_s,
+			     .cool_ratio = 0.25, .alpha = 1};
 	d->steps = (long)llround((hours > 0 ? hours : sc->hours) * 3600 / d->dt);
-	enum pp_err e = PP_ERR_NOMEM;
-	struct pp_config_totals tot;
-	pp_config_totals(cfg, &tot);
-	size_t nr = tot.racks, nrows = tot.rows;
-	d->racks = calloc(nr + 1, sizeof *d->racks);
-	d->reads = calloc(nr + 1, sizeof *d->reads);
-	d->read_tags = calloc(2 * nr + 2, sizeof *d->read_tags);
-	d->read_fields = calloc(nr + 1, sizeof *d->read_fields);
-	d->row_kw = calloc(nrows + 1, sizeof *d->row_kw);
-	d->rows = calloc(nrows + 1, sizeof *d->rows);
-	if (!d->racks || !d->row_kw || !d->rows || !d->reads || !d->read_tags || !d->read_fields)
-		goto fail_nomem;
-	for (size_t h = 0; h < cfg->nhalls; h++)
-		for (size_t r = 0; r < cfg->halls[h].nrows; r++) {
-			const struct pp_row *row = &cfg->halls[h].rows[r];
-			d->rows[d->nrows++] = row;
-			for (size_t k = 0; k < row->nracks; k++) {
-				if (!d->hall_free[h]++)
-					d->hall_first[h] = (int)d->nracks;
-				struct drack *x = &d->racks[d->nracks];
-				/* The rack's reading as a collector sends it; value and
-				 * time are filled in each step (see feed()). */
-				struct pp_tag *t = &d->read_tags[2 * d->nracks];
-				t[0] = (struct pp_tag){"site", cfg->site.name};
-				t[1] = (struct pp_tag){"rack", row->racks[k].name};
-				d->read_fields[d->nracks] =
-					(struct pp_field){.key = "power_w", .type = PP_F_FLOAT};
-				d->reads[d->nracks] = (struct pp_sample){"rack", t, 2,
-									 &d->read_fields[d->nracks],
-									 1, 0, 1};
-				d->nracks++;
-				x->r = &row->racks[k];
-				x->hall = (int)h;
-				x->row = (int)d->nrows - 1;
-				x->job = -1;
-				x->gpu = pp_gpu_find(x->r->gpu_model ? x->r->gpu_model : "H100-SXM");
-				if (!x->gpu) {
-					e = pp_err_set(eb, PP_ERR_CONFIG, "rack %s: GPU model unknown",
-						    x->r->name);
-					goto fail;
-				}
-				/* Agents start from the GPU's default limit: its maximum. */
-				x->cap_w = x->next_cap_w = x->gpu->cap_max_w;
-			}
-		}
-	for (size_t p = 0; p < cfg->nplants; p++)
-		if (pp_plant_of_config(&cfg->plants[p], &d->plants[p]) < 0) {
-			e = pp_err_set(eb, PP_ERR_CONFIG, "plant %s: chiller model unknown",
-				    cfg->plants[p].name);
-			goto fail;
-		}
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < PP_JOB_CLASSES; k++)
 		pp_curve_class((enum pp_job_class)k, &d->curve[k]);
-	d->cool_ratio = 0.25;
-	d->alpha = 1;
-	if (policy == PP_POLICY_OPTIMAL) {
-		struct pp_ctl_opts o = {.period_ms = d->dt * 1000, .lease_s = 3 * d->dt};
-		if ((e = pp_ctl_create(cfg, &o, &d->ctl, eb)))
-			goto fail;
+	struct pp_ctl_opts o = {.period_ms = d->dt * 1000, .lease_s = 3 * d->dt};
+	enum pp_err e = build_park(d, eb);
+	if (!e && policy == PP_POLICY_OPTIMAL)
+		e = pp_ctl_create(cfg, &o, &d->ctl, eb);
+	if (!e)
+		e = pp_day_jobs_init(d, eb);
+	if (e) {
+		pp_day_destroy(d);
+		return e;
 	}
-	if ((e = pp_day_jobs_init(d, eb)))
-		goto fail;
 	result_init(d);
 	*out = d;
 	return PP_OK;
-fail_nomem:
-	e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
-fail:
-	pp_day_destroy(d);
-	return e;
 }
 
 void pp_day_destroy(struct pp_day *d)

@@ -42,30 +42,22 @@ for name, model, nrows, nracks, gpus, base, rl, rowl, hl, hb in halls:
         for k in range(1, nracks + 1):
             out(f"            - {{name: {name}{r:02d}-r{k:02d}, limit_kw: {rl}, base_kw: {base}, "
                 f"gpus: {gpus}, gpu_model: {model}}}\n")
-out("""cooling:
-  plants:
-    - name: p-air
-      serves: [a, b]
-      reserve: 1
-      chw_supply_c: 14
-      chillers:
-""")
-for i in range(1, 5):
-    out(f"        - {{name: ab-ch{i}, model: doe2-centrifugal, capacity_kw: 3200}}\n")
-out("      towers:\n")
-for i in range(1, 5):
-    out(f"        - {{name: ab-ct{i}, type: tower, capacity_kw: 4000}}\n")
-out("""    - name: p-liquid
-      serves: [c]
-      reserve: 1
-      chw_supply_c: 20
-      chillers:
-""")
-for i in range(1, 6):
-    out(f"        - {{name: c-ch{i}, model: doe2-centrifugal, capacity_kw: 6500}}\n")
-out("      towers:\n")
-for i in range(1, 6):
-    out(f"        - {{name: c-ct{i}, type: tower, capacity_kw: 8000}}\n")
+out("cooling:\n  plants:\n")
+
+
+def plant(name, serves, chw, prefix, n, ch_kw, ct_kw):
+    """One plant: n chillers of ch_kw and n towers of ct_kw, N+1."""
+    out(f"    - name: {name}\n      serves: [{', '.join(serves)}]\n      reserve: 1\n"
+        f"      chw_supply_c: {chw}\n      chillers:\n")
+    for i in range(1, n + 1):
+        out(f"        - {{name: {prefix}-ch{i}, model: doe2-centrifugal, capacity_kw: {ch_kw}}}\n")
+    out("      towers:\n")
+    for i in range(1, n + 1):
+        out(f"        - {{name: {prefix}-ct{i}, type: tower, capacity_kw: {ct_kw}}}\n")
+
+
+plant("p-air", ["a", "b"], 14, "ab", 4, 3200, 4000)
+plant("p-liquid", ["c"], 20, "c", 5, 6500, 8000)
 out("""outputs:
   - {name: local, type: file, path: powerpark-data/metrics, rotate_mb: 32, keep: 20}
 scenario:
