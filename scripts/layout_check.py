@@ -41,7 +41,7 @@ LAYER = dict(ROOMS)
 # The public headers, by room (include/powerpark/NAME.h).
 HEADERS = {
     "core": ["err", "buf", "log", "clock", "fd", "net", "httpc", "json", "diag", "metric",
-             "opt", "units"],
+             "units"],
     "config": ["config", "plan"],
     "models": ["chiller", "gpu", "curve", "heatrej", "osc", "plant", "psychro", "thermal",
                "weather"],
