@@ -38,3 +38,11 @@ double pp_gpu_clamp_cap(const struct pp_gpu_model *g, double cap_w)
 		return g->cap_min_w;
 	return cap_w > g->cap_max_w ? g->cap_max_w : cap_w;
 }
+
+double pp_gpu_draw(const struct pp_gpu_model *g, double want_w, double cap_w, double floor_w)
+{
+	double w = want_w < cap_w ? want_w : cap_w;
+	if (w < floor_w)
+		w = floor_w < cap_w ? floor_w : cap_w;
+	return w > g->idle_w ? w : g->idle_w;
+}

@@ -136,7 +136,7 @@ static void weather_at(struct pp_day *d, double t_h)
 static double gpu_draw(const struct pp_day *d, const struct drack *x)
 {
 	double want = x->job >= 0 ? d->jobs[x->job].want_w : x->gpu->idle_w;
-	return fmax(x->gpu->idle_w, fmin(want, x->cap_w));
+	return pp_gpu_draw(x->gpu, want, x->cap_w, 0);
 }
 
 /* The draw with the hold-down agents set through power smoothing: when
@@ -271,7 +271,7 @@ static void proportional(struct pp_day *d)
 			const struct drack *x = &d->racks[i];
 			double cap = pp_gpu_clamp_cap(x->gpu, a * x->gpu->cap_max_w);
 			double want = x->job >= 0 ? d->jobs[x->job].want_w : x->gpu->idle_w;
-			it_kw += x->r->base_kw + x->r->gpus * fmax(x->gpu->idle_w, fmin(want, cap)) / 1000;
+			it_kw += x->r->base_kw + x->r->gpus * pp_gpu_draw(x->gpu, want, cap, 0) / 1000;
 		}
 		if (it_kw * (1 + d->cool_ratio) <= target)
 			lo = a;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "powerpark/gpu.h"
 #include "powerpark/json.h"
 #include "powerpark/sim.h"
 
@@ -15,8 +16,8 @@
 
 struct sim_rack {
 	const struct pp_rack *r;
+	const struct pp_gpu_model *gpu; /* from models/ (static) */
 	double tdp_w;           /* per GPU */
-	double idle_w;          /* per GPU, from models/ */
 	double demand;          /* fraction of TDP the work wants */
 	double cap_w;           /* per-GPU cap in force */
 	double swing_hz;        /* a synchronous job: compute and communication phases */

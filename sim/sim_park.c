@@ -29,10 +29,13 @@ enum pp_err sim_park_init(struct pp_sim *s, struct pp_errbuf *eb)
 			for (size_t k = 0; k < cfg->halls[h].rows[r].nracks; k++) {
 				struct sim_rack *sr = &s->racks[s->nracks++];
 				sr->r = &cfg->halls[h].rows[r].racks[k];
-				/* The config checked the model name against models/. */
+				/* The config checked the model name against models/;
+				 * without one, a generic 700 W GPU idling at 12 %. */
+				static const struct pp_gpu_model generic = {"generic", 200, 700, 84,
+									    "assumed"};
 				const struct pp_gpu_model *g = pp_gpu_find(sr->r->gpu_model);
-				sr->tdp_w = g ? g->cap_max_w : 700;
-				sr->idle_w = g ? g->idle_w : 0.12 * sr->tdp_w;
+				sr->gpu = g ? g : &generic;
+				sr->tdp_w = sr->gpu->cap_max_w;
 				sr->cap_w = sr->tdp_w;
 				/* A steady mix: most racks busy, a few lighter. */
 				sr->demand = 0.70 + 0.05 * (double)(s->nracks % 5);
@@ -76,12 +79,7 @@ double sim_rack_w(struct pp_sim *s, const struct sim_rack *r)
 	double want = r->demand * r->tdp_w;
 	if (r->swing_hz > 0 && fmod(sim_elapsed(s) * r->swing_hz, 1.0) >= 0.6)
 		want = r->swing_lo * r->tdp_w;
-	double idle = r->idle_w;
-	double g = want < r->cap_w ? want : r->cap_w;
-	if (g < r->floor_w)
-		g = r->floor_w < r->cap_w ? r->floor_w : r->cap_w;
-	if (g < idle)
-		g = idle;
+	double g = pp_gpu_draw(r->gpu, want, r->cap_w, r->floor_w);
 	return (r->r->base_kw * 1000 + r->r->gpus * g) * sim_noise(s, 0.005);
 }
 
