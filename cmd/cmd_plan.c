@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "powerpark/catalog.h"
 #include "powerpark/diag.h"
 #include "powerpark/report.h"
 
@@ -121,7 +122,7 @@ int pp_cmd_plan(int argc, char **argv)
 	struct pp_diags dg;
 	pp_diag_init(&dg);
 	struct pp_plan *p = NULL;
-	if (pp_plan_load(o.file, &p, &dg)) {
+	if (pp_catalog_load_plan(o.file, &p, &dg)) {
 		for (size_t i = 0; i < dg.n; i++)
 			fprintf(stderr, "%s\n", dg.lines[i]);
 		fprintf(stderr, "powerpark plan: %zu problem%s in %s\n", dg.n, dg.n == 1 ? "" : "s",

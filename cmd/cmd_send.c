@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "powerpark/catalog.h"
 #include "powerpark/clock.h"
 #include "powerpark/config.h"
 #include "powerpark/diag.h"
@@ -120,7 +121,7 @@ int pp_cmd_send(int argc, char **argv)
 	struct pp_diags d;
 	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
-	if (pp_config_load(cfgfile, &cfg, &d)) {
+	if (pp_catalog_load_config(cfgfile, NULL, 0, NULL, &cfg, &d)) {
 		for (size_t i = 0; i < d.n; i++)
 			fprintf(stderr, "%s\n", d.lines[i]);
 		pp_diag_free(&d);

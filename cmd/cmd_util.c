@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "powerpark/catalog.h"
 #include "powerpark/diag.h"
 
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name)
@@ -12,8 +13,8 @@ struct pp_config *pp_cmd_load(const char *file, const char *text, const char *na
 	struct pp_diags d;
 	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
-	enum pp_err e = text ? pp_config_load_text(name, text, strlen(text), ".", &cfg, &d)
-			     : pp_config_load(file, &cfg, &d);
+	enum pp_err e = text ? pp_catalog_load_config(name, text, strlen(text), ".", &cfg, &d)
+			     : pp_catalog_load_config(file, NULL, 0, NULL, &cfg, &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "%s\n", d.lines[i]);
 	pp_diag_free(&d);

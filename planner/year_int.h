@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
+#include "powerpark/gpu.h"
 #include "powerpark/plan.h"
+#include "powerpark/plant.h"
 
 /* One job's arrival, drawn before the year starts so that every policy,
  * design and site of a seed sees the same work. */

@@ -42,7 +42,7 @@ HEADERS = {
              "opt"],
     "config": ["config", "plan"],
     "models": ["chiller", "gpu", "curve", "heatrej", "osc", "plant", "psychro", "thermal",
-               "weather"],
+               "weather", "catalog"],
     "collector/drivers": ["modbus", "snmp"],
     "collector": ["lineproto", "output", "collect"],
     "optimizer/solver": ["inst", "solve"],

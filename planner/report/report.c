@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "powerpark/gpu.h"
 #include "powerpark/report.h"
 
 void pp_report_slug(const char *s, char *out, size_t len)
