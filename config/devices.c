@@ -88,7 +88,8 @@ static int snmp_keys(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	}
 	if (s->level == PP_SNMP_AUTHPRIV) {
 		if (!s->priv_key)
-			yproblem(c->w, c->map, "SNMPv3 user '%s' (authPriv) has no 'priv_key'", uname);
+			yproblem(c->w, c->map, "SNMPv3 user '%s' (authPriv) has no 'priv_key'",
+				 uname);
 		else if (strlen(s->priv_key) < 8)
 			yproblem(c->w, yget(c->map, "priv_key"),
 				 "'priv_key' must be at least 8 characters (RFC 3414)");

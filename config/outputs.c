@@ -63,8 +63,8 @@ static int output_influx(struct yctx *c, const struct ykey *k, struct fy_node *v
 	(void)k, (void)v;
 	const struct pp_output_conf *o = c->obj;
 	if (o->type == PP_OUT_INFLUXDB && o->unsigned_ok)
-		yproblem(c->w, yget(c->map, "unsigned"), "InfluxDB 1.x rejects unsigned ('u') fields; "
-			 "leave 'unsigned' off for an influxdb output");
+		yproblem(c->w, yget(c->map, "unsigned"), "InfluxDB 1.x rejects unsigned ('u') "
+			 "fields; leave 'unsigned' off for an influxdb output");
 	return 0;
 }
 
@@ -151,8 +151,9 @@ static int token_scopes(struct yctx *c, const struct ykey *k, struct fy_node *v)
 			i++;
 		if (!s || !api_scopes[i]) {
 			char dym[128];
-			yproblem(c->w, sn, "unknown scope '%s'%s (expected read, write, lease or admin)",
-				 s ? s : "?", s ? pp_diag_dym(dym, sizeof dym, s, api_scopes, 4) : "");
+			const char *dm = s ? pp_diag_dym(dym, sizeof dym, s, api_scopes, 4) : "";
+			yproblem(c->w, sn, "unknown scope '%s'%s (expected read, write, lease or "
+				 "admin)", s ? s : "?", dm);
 			continue;
 		}
 		t->scopes |= 1u << i;

@@ -299,7 +299,8 @@ static int event_months(struct yctx *c, const struct ykey *k, struct fy_node *v)
 		char *end = NULL;
 		long mo = t ? strtol(t, &end, 10) : 0;
 		if (!t || *end || mo < 1 || mo > 12)
-			yproblem(c->w, mn, "months: expected 1-12, got '%s'", t ? t : "(not a scalar)");
+			yproblem(c->w, mn, "months: expected 1-12, got '%s'",
+				 t ? t : "(not a scalar)");
 		else
 			o->months |= 1u << (mo - 1);
 	}

@@ -44,8 +44,9 @@ static int scen_hours(struct yctx *c, const struct ykey *k, struct fy_node *v)
 static int fault_until(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
 	int r = scen_hours(c, k, v);
+	const struct pp_scenario *s = c->up->obj;
 	if (!v)
-		((struct pp_scen_fault *)c->obj)->until_h = ((const struct pp_scenario *)c->up->obj)->hours;
+		((struct pp_scen_fault *)c->obj)->until_h = s->hours;
 	return r;
 }
 
@@ -57,7 +58,7 @@ static int fault_chiller(struct yctx *c, const struct ykey *k, struct fy_node *v
 	for (size_t p = 0; p < cfg->nplants; p++)
 		for (size_t e = 0; e < cfg->plants[p].nequip; e++)
 			if (cfg->plants[p].equip[e].kind == PP_EQ_CHILLER &&
-			    !strcmp(cfg->plants[p].equip[e].name, name))
+			    cfg->plants[p].equip[e].name && !strcmp(cfg->plants[p].equip[e].name, name))
 				return 0;
 	yproblem(c->w, v, "fault: no chiller named '%s' in any plant", name);
 	return 0;
@@ -113,7 +114,7 @@ static int job_hall(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	const struct pp_config *cfg = LD(c)->cfg;
 	const struct pp_scen_job *j = c->obj;
 	for (size_t h = 0; h < cfg->nhalls; h++)
-		if (!strcmp(cfg->halls[h].name, j->hall))
+		if (cfg->halls[h].name && !strcmp(cfg->halls[h].name, j->hall))
 			return 0;
 	yproblem(c->w, v, "job %s: no hall named '%s'", j->name ? j->name : "?", j->hall);
 	return 0;
@@ -247,7 +248,8 @@ static int scen_hourly(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	for (size_t i = 0; (row = fy_node_sequence_iterate(v, &it)); i++)
 		weather_hour(c->w, row, i, s->weather[i]);
 	if (s->nweather < 24)
-		yproblem(c->w, v, "weather: expected at least 24 hourly readings, got %zu", s->nweather);
+		yproblem(c->w, v, "weather: expected at least 24 hourly readings, got %zu",
+			 s->nweather);
 	return 0;
 }
 

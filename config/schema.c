@@ -9,8 +9,6 @@
 
 /* Rows of one object with its base: one bit each in yctx.ok. */
 #define MAX_ROWS 64
-/* Objects one reference prints (each once). */
-#define MAX_DOC_OBJS 64
 
 static size_t nrows(const struct yobj *o)
 {
@@ -85,7 +83,7 @@ void ydefaults(const struct yobj *o, void *obj)
 int yok(const struct yctx *c, const char *name)
 {
 	for (size_t i = 0; i < nrows(c->o) && i < MAX_ROWS; i++)
-		if (!strcmp(row_at(c->o, i)->name ? row_at(c->o, i)->name : "", name))
+		if (!strcmp(row_at(c->o, i)->name, name))
 			return (c->ok >> i) & 1;
 	return 0;
 }
@@ -126,7 +124,8 @@ static int read_enum(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	}
 	char dym[128], list[256];
 	yproblem(w, v, "'%s': unknown value '%s'%s (expected one of: %s)", k->name, s,
-		 pp_diag_dym(dym, sizeof dym, s, k->vals, n), pp_diag_join(list, sizeof list, k->vals, n));
+		 pp_diag_dym(dym, sizeof dym, s, k->vals, n),
+		 pp_diag_join(list, sizeof list, k->vals, n));
 	return -1;
 }
 
@@ -143,7 +142,8 @@ static int read_obj(struct yctx *c, const struct ykey *k, struct fy_node *v, voi
 	if (!v)
 		return 0;
 	if (fy_node_get_type(v) != FYNT_MAPPING) {
-		yproblem(w, v, "%s: expected a mapping (key: value), got %s", k->sub->what, ytname(v));
+		yproblem(w, v, "%s: expected a mapping (key: value), got %s", k->sub->what,
+			 ytname(v));
 		return -1;
 	}
 	void *obj = yalloc(w, k->sub->size);
@@ -251,7 +251,8 @@ static int read_typed(struct yctx *c, const struct ykey *k, struct fy_node *v, v
 		if (ystr(w, v, k->name, &s))
 			return -1;
 		if (yparse_time(s, (int64_t *)f)) {
-			yproblem(w, v, "'%s': expected a UTC time like %s, got '%s'", k->name, k->eg, s);
+			yproblem(w, v, "'%s': expected a UTC time like %s, got '%s'", k->name, k->eg,
+				 s);
 			return -1;
 		}
 		return 0;

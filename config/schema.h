@@ -6,7 +6,8 @@
  * reference (ydoc; `powerpark check --keys`, docs/config.md).
  *
  * A row's key is read in table order, so a table also says in which order
- * the problems of one object are reported. */
+ * the problems of one object are reported. An object has at most 64 rows
+ * (with its base). */
 #ifndef PP_SCHEMA_H
 #define PP_SCHEMA_H
 
