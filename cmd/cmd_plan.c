@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "powerpark/catalog.h"
 #include "powerpark/diag.h"
 #include "powerpark/planner.h"
 #include "powerpark/units.h"
@@ -103,7 +104,7 @@ int pp_cmd_plan(int argc, char **argv)
 	struct pp_diags dg;
 	pp_diag_init(&dg);
 	struct pp_plan *p = NULL;
-	if (pp_plan_load(file, &p, &dg)) {
+	if (pp_catalog_load_plan(file, &p, &dg)) {
 		size_t n = pp_cmd_diags(&dg);
 		fprintf(stderr, "powerpark plan: %zu problem%s in %s\n", n, n == 1 ? "" : "s", file);
 		return 1;

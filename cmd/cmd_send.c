@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "powerpark/catalog.h"
 #include "powerpark/clock.h"
 #include "powerpark/config.h"
 #include "powerpark/lineproto.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "powerpark/catalog.h"
 #include "powerpark/diag.h"
 
 size_t pp_cmd_diags(struct pp_diags *d)
@@ -29,8 +30,8 @@ struct pp_config *pp_cmd_load(const char *file, const char *text, const char *na
 	struct pp_diags d;
 	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
-	enum pp_err e = text ? pp_config_load_text(name, text, strlen(text), ".", &cfg, &d)
-			     : pp_config_load(file, &cfg, &d);
+	enum pp_err e = text ? pp_catalog_load_config(name, text, strlen(text), ".", &cfg, &d)
+			     : pp_catalog_load_config(file, NULL, 0, NULL, &cfg, &d);
 	pp_cmd_diags(&d);
 	return e ? NULL : cfg;
 }

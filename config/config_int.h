@@ -1,8 +1,9 @@
-/* config_int.h - state shared by the config loader's files. */
+/* config_int.h - state shared by the site configuration loader's files,
+ * and the tables each of them holds. */
 #ifndef PP_CONFIG_INT_H
 #define PP_CONFIG_INT_H
 
-#include "ywalk.h"
+#include "schema.h"
 
 /* One namespace of unique names (power nodes, devices, ...). */
 struct ynames {
@@ -14,12 +15,9 @@ struct ynames {
 struct loader {
 	struct ywalk w;
 	struct pp_config *cfg;
-	const char *base_dir;     /* folder of the config file */
 	const char **ppath;       /* profile search path */
 	size_t nppath;
 	struct ynames nodes, equip, devices, outputs, tokens;
-	/* references resolved after the whole file is read */
-	struct fy_document *doc;
 };
 
 /* Adds name to ns; reports a duplicate (with the first place) and returns -1. */
@@ -29,18 +27,29 @@ int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char 
 long yname_find(const struct ynames *ns, const char *name);
 /* Frees the namespace's arrays (the names are the pool's). */
 void ynames_free(struct ynames *ns);
+/* A setter's work for a name key: adds the name just read (row k of c) to
+ * ns as a kind ("power node"), at its value v. */
+int yname_unique(struct yctx *c, const struct ykey *k, struct fy_node *v, struct ynames *ns,
+		 const char *kind);
 
-/* Position of node n in the file being loaded (1:1 when unknown). */
-static inline struct pp_pos P(struct loader *L, struct fy_node *n)
+/* The loader of a setter's object. */
+static inline struct loader *LD(const struct yctx *c)
 {
-	struct pp_pos fb = {L->w.file, 1, 1};
-	return ypos(&L->w, n, fb);
+	return c->L;
 }
 
-void config_load_devices(struct loader *L, struct fy_node *root);
-void config_load_outputs(struct loader *L, struct fy_node *root);
-void config_load_api(struct loader *L, struct fy_node *root);
-void config_load_scenario(struct loader *L, struct fy_node *root);
+/* The tables (site.c, devices.c, profiles.c, outputs.c, scenario.c). */
+extern const struct yobj config_site_obj, config_power_obj, config_cooling_obj,
+	config_device_obj, config_profile_obj, config_output_obj, config_api_obj,
+	config_scenario_obj;
+/* The fields of a profile (profiles.c), NULL-ended: the common keys, those
+ * of a Modbus field and those of an SNMP field. */
+extern const struct yobj *const config_field_objs[];
+/* The whole file (config.c), the whole plan file (plan.c). */
+extern const struct yobj config_root_obj, plan_root_obj;
+
+/* The `profile_path` row's setter: the folders given, then the default ones. */
+int config_profile_path(struct yctx *c, const struct ykey *k, struct fy_node *v);
 /* Loads (once) the profile called name; NULL (reported at pos) if missing. */
 struct pp_profile *config_profile(struct loader *L, const char *name, struct pp_pos pos,
 				  int want_snmp);

@@ -13,14 +13,20 @@ static const char *const job_classes[PP_JOB_CLASSES] = {"training", "inference",
 static const char *const policies[PP_POLICIES] = {"static", "proportional", "optimizer",
 						   "grid-proportional"};
 
+/* The index of name in the n words of tab, or -1 (name NULL too). */
+static int word_index(const char *const *tab, int n, const char *name)
+{
+	for (int i = 0; name && i < n; i++)
+		if (!strcmp(tab[i], name))
+			return i;
+	return -1;
+}
+
 int pp_config_policy(const char *name)
 {
 	if (name && !strcmp(name, "optimal"))
 		return PP_POLICY_OPTIMAL; /* what `powerpark solve --policy` has always taken */
-	for (int i = 0; name && i < PP_POLICIES; i++)
-		if (!strcmp(policies[i], name))
-			return i;
-	return -1;
+	return word_index(policies, PP_POLICIES, name);
 }
 
 const char *pp_config_policy_name(int p)
@@ -30,10 +36,7 @@ const char *pp_config_policy_name(int p)
 
 int pp_config_job_class(const char *name)
 {
-	for (int i = 0; name && i < PP_JOB_CLASSES; i++)
-		if (!strcmp(job_classes[i], name))
-			return i;
-	return -1;
+	return word_index(job_classes, PP_JOB_CLASSES, name);
 }
 
 const char *pp_config_job_class_name(int c)
@@ -63,6 +66,13 @@ int yname_add(struct loader *L, struct ynames *ns, const char *kind, const char 
 	ns->names[ns->n] = name;
 	ns->pos[ns->n++] = pos;
 	return 0;
+}
+
+int yname_unique(struct yctx *c, const struct ykey *k, struct fy_node *v, struct ynames *ns,
+		 const char *kind)
+{
+	const char *name = *(const char **)YFIELD(c, k);
+	return yname_add(LD(c), ns, kind, name, yposn(c->w, v));
 }
 
 long yname_find(const struct ynames *ns, const char *name)

@@ -1,5 +1,7 @@
-/* config_plan.c - loads a planner's plan (plan.h; docs/plan.md) with the
- * same file:line:column problems as a site configuration. */
+/* plan.c - the tables of a planner's plan (plan.h; docs/plan.md), read
+ * with the same file:line:column problems as a site configuration. The
+ * GPU model, plant designs and chiller models stay names here, with their
+ * positions: the model catalog (catalog.h) resolves them. */
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,431 +9,439 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_int.h"
 #include "powerpark/config.h"
 #include "powerpark/plan.h"
-#include "ywalk.h"
 
-struct ploader {
-	struct ywalk w;
-	struct pp_plan *p;
-	const char *dir;
-};
-
-/* A name from a fixed list; -1 and reported (with a suggestion) if not. */
-static int pick(struct ywalk *w, struct fy_node *n, const char *what, const char *const *names,
-		size_t count)
+/* A time of day "HH:MM" (up to "24:00") as hours, into the double at k's
+ * field; k->def when absent or malformed (reported). */
+static int plan_clock(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
-	const char *s = yscalar(w, n);
-	for (size_t i = 0; s && i < count; i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	char dym[96], list[160] = "";
-	for (size_t i = 0; i < count; i++)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-			 names[i]);
-	yproblem(w, n, "%s: expected one of %s, got '%s'%s", what, list, s ? s : "(not a scalar)",
-		 s ? ydym(dym, sizeof dym, s, names, count) : "");
+	double *out = YFIELD(c, k);
+	*out = k->def;
+	if (!v)
+		return 0;
+	const char *s = yscalar(c->w, v);
+	int h, m, n = 0;
+	if (s && sscanf(s, "%d:%d%n", &h, &m, &n) == 2 && !s[n] && h >= 0 && h <= 24 && m >= 0 &&
+	    m < 60 && h * 60 + m <= 24 * 60) {
+		*out = h + m / 60.0;
+		return 0;
+	}
+	yproblem(c->w, v, "'%s': expected a local time like \"14:00\", got '%s'", k->name,
+		 s ? s : "(not a scalar)");
 	return -1;
 }
 
-static int pick_key(struct ywalk *w, struct fy_node *map, const char *key,
-		    const char *const *names, size_t count, int def)
-{
-	struct fy_node *n = yget(map, key);
-	if (!n)
-		return def;
-	char what[64];
-	snprintf(what, sizeof what, "'%s'", key);
-	int v = pick(w, n, what, names, count);
-	return v < 0 ? def : v;
-}
-
-/* Megawatts under key as kW: a number, or "unlimited" (INFINITY) when
- * allow_inf. */
-static void mw_key(struct ywalk *w, struct fy_node *map, const char *key, int allow_inf,
-		   double *kw)
-{
-	struct fy_node *n = yget(map, key);
-	const char *s = n ? yscalar(w, n) : NULL;
-	if (allow_inf && s && !strcmp(s, "unlimited")) {
-		*kw = INFINITY;
-		return;
-	}
-	double mw = *kw / 1000;
-	if (!ynum(w, map, key, 0, 1e6, 1, &mw))
-		*kw = mw * 1000;
-}
-
-static double clock_key(struct ywalk *w, struct fy_node *map, const char *key, double def)
-{
-	struct fy_node *n = yget(map, key);
-	if (!n)
-		return def;
-	const char *s = yscalar(w, n);
-	int h, m, k = 0;
-	if (s && sscanf(s, "%d:%d%n", &h, &m, &k) == 2 && !s[k] && h >= 0 && h <= 24 && m >= 0 &&
-	    m < 60 && h * 60 + m <= 24 * 60)
-		return h + m / 60.0;
-	yproblem(w, n, "'%s': expected a local time like \"14:00\", got '%s'", key,
-		 s ? s : "(not a scalar)");
-	return def;
-}
-
-static void load_head(struct ploader *L, struct fy_node *root)
-{
-	struct ywalk *w = &L->w;
-	struct pp_plan *p = L->p;
-	struct fy_node *m = ymap(w, root, "plan");
-	static const char *const k[] = {"name", "description", "hours", "step_s", "runs",
-					"seed", "loss_budget", "margin", "policies", NULL};
-	static const char *const req[] = {"name", NULL};
-	if (!m || ykeys(w, m, "plan", k, req))
-		return;
-	ystr(w, m, "name", &p->name);
-	ystr(w, m, "description", &p->description);
-	ynum(w, m, "hours", 1, 8760, 0, &p->hours);
-	ynum(w, m, "step_s", 60, 3600, 0, &p->step_s);
-	if (fmod(3600, p->step_s) != 0)
-		yproblem(w, yget(m, "step_s"), "'step_s': expected a divisor of 3600 (60, 300, "
-			 "900, 3600...), got %g", p->step_s);
-	long v = p->runs;
-	if (!yint(w, m, "runs", 1, 1000, &v))
-		p->runs = (int)v;
-	v = (long)p->seed;
-	if (!yint(w, m, "seed", 0, 1L << 31, &v))
-		p->seed = (unsigned long)v;
-	ynum(w, m, "loss_budget", 0, 0.5, 0, &p->loss_budget);
-	ynum(w, m, "margin", 0, 0.3, 0, &p->margin);
-	struct fy_node *pol = yseq(w, m, "policies");
-	if (pol) {
-		p->policies = 0;
-		void *it = NULL;
-		struct fy_node *n;
-		while ((n = fy_node_sequence_iterate(pol, &it))) {
-			const char *names[PP_PLAN_POLICIES];
-			for (int q = 0; q < PP_PLAN_POLICIES; q++)
-				names[q] = pp_config_policy_name(q);
-			int i = pick(w, n, "policy", names, PP_PLAN_POLICIES);
-			if (i >= 0)
-				p->policies |= 1u << i;
-		}
-		if (!p->policies)
-			yproblem(w, pol, "'policies': expected at least one of static, "
-				 "proportional, optimizer");
-	}
-}
-
-static void load_fleet(struct ploader *L, struct fy_node *root)
-{
-	struct ywalk *w = &L->w;
-	struct pp_plan *p = L->p;
-	struct fy_node *m = ymap(w, root, "fleet");
-	static const char *const k[] = {"gpu", "gpus", "host_w", "search_step", NULL};
-	static const char *const req[] = {"gpu", "gpus", NULL};
-	if (!m || ykeys(w, m, "fleet", k, req))
-		return;
-	const char *g = NULL;
-	if (!ystr(w, m, "gpu", &g) && g && !(p->gpu = pp_gpu_find(g))) {
-		size_t n;
-		const struct pp_gpu_model *all = pp_gpu_models(&n);
-		const char *names[16];
-		for (size_t i = 0; i < n && i < 16; i++)
-			names[i] = all[i].name;
-		pick(w, yget(m, "gpu"), "'gpu'", names, n < 16 ? n : 16);
-	}
-	long v = p->gpus;
-	if (!yint(w, m, "gpus", 8, 10000000, &v))
-		p->gpus = (int)v;
-	v = p->search_step;
-	if (!yint(w, m, "search_step", 1, 100000, &v))
-		p->search_step = (int)v;
-	ynum(w, m, "host_w", 0, 5000, 0, &p->host_w);
-}
-
-static const char *const class_names[] = {"training", "inference", "batch"};
-static const char *const pattern_names[] = {"flat", "diurnal", "weekday"};
-
-static void load_jobs(struct ploader *L, struct fy_node *root)
-{
-	struct ywalk *w = &L->w;
-	struct pp_plan *p = L->p;
-	struct fy_node *m = ymap(w, root, "jobs");
-	static const char *const k[] = {"utilization", "classes", NULL};
-	if (!m || ykeys(w, m, "jobs", k, k))
-		return;
-	ynum(w, m, "utilization", 0, 1, 1, &p->utilization);
-	struct fy_node *cs = yseq(w, m, "classes");
-	if (!cs)
-		return;
-	static const char *const ck[] = {"class", "share", "weight", "demand", "deferrable",
-					 "max_delay_h", "run_h", "gpus", "pattern", NULL};
-	static const char *const creq[] = {"class", "share", NULL};
-	void *it = NULL;
-	struct fy_node *c;
-	double total = 0;
-	while ((c = fy_node_sequence_iterate(cs, &it))) {
-		if (p->nclasses == PP_PLAN_MAX_CLASSES) {
-			yproblem(w, c, "jobs: at most %d classes", PP_PLAN_MAX_CLASSES);
-			break;
-		}
-		if (ykeys(w, c, "job class", ck, creq))
-			continue;
-		struct pp_plan_class *j = &p->classes[p->nclasses++];
-		j->pos = ypos(w, c, (struct pp_pos){w->file, 1, 1});
-		j->cls = (enum pp_job_class)pick_key(w, c, "class", class_names, 3, 0);
-		/* Defaults by class: what a 2026 AI park runs. */
-		static const double dem[] = {0.92, 0.70, 0.85}, wt[] = {3, 5, 1},
-				    run[] = {96, 4, 6}, dly[] = {0, 0, 24};
-		static const int gp[] = {2048, 64, 256};
-		j->demand = dem[j->cls];
-		j->weight = wt[j->cls];
-		j->run_h = run[j->cls];
-		j->max_delay_h = dly[j->cls];
-		j->gpus = gp[j->cls];
-		j->pattern = j->cls == PP_JOB_INFERENCE ? PP_PATTERN_DIURNAL : PP_PATTERN_FLAT;
-		ynum(w, c, "share", 0, 1, 0, &j->share);
-		ynum(w, c, "weight", 0, 1000, 1, &j->weight);
-		ynum(w, c, "demand", 0.1, 1, 0, &j->demand);
-		ynum(w, c, "deferrable", 0, 1, 0, &j->deferrable);
-		ynum(w, c, "max_delay_h", 0, 720, 0, &j->max_delay_h);
-		ynum(w, c, "run_h", 0.05, 8760, 0, &j->run_h);
-		long g = j->gpus;
-		if (!yint(w, c, "gpus", 1, 1000000, &g))
-			j->gpus = (int)g;
-		j->pattern = (enum pp_plan_pattern)pick_key(w, c, "pattern", pattern_names, 3,
-							    (int)j->pattern);
-		total += j->share;
-	}
-	if (p->nclasses && fabs(total - 1) > 1e-6)
-		yproblem(w, cs, "jobs.classes: the shares add up to %g; expected 1", total);
-	if (!p->nclasses)
-		yproblem(w, cs, "jobs.classes: expected at least one class");
-}
-
-static const char *const cooling_names[] = {"air-chillers", "water-towers", "liquid-dry"};
-
-static void load_hall(struct ploader *L, struct fy_node *h, struct pp_plan_hall *o)
-{
-	struct ywalk *w = &L->w;
-	static const char *const k[] = {"cooling", "share", "count", "chiller", "chiller_kw",
-					"reserve", "supply_c", NULL};
-	static const char *const req[] = {"cooling", "share", NULL};
-	if (ykeys(w, h, "hall", k, req))
-		return;
-	o->cooling = (enum pp_plant_design)pick_key(w, h, "cooling", cooling_names, 3, 0);
-	o->count = 1;
-	o->reserve = 1;
-	o->chiller_kw = 3500;
-	o->supply_c = o->cooling == PP_PLANT_LIQUID_DRY ? 32 : 18;
-	ynum(w, h, "share", 0, 1, 1, &o->share);
-	long v = o->count;
-	if (!yint(w, h, "count", 1, 64, &v))
-		o->count = (int)v;
-	v = o->reserve;
-	if (!yint(w, h, "reserve", 0, 8, &v))
-		o->reserve = (int)v;
-	ynum(w, h, "chiller_kw", 100, 20000, 0, &o->chiller_kw);
-	ynum(w, h, "supply_c", 5, 45, 0, &o->supply_c);
-	if (!ystr(w, h, "chiller", &o->chiller) && o->chiller) {
-		struct pp_plant_model pm;
-		if (pp_plant_init(&pm, o->cooling, o->chiller, 1, 1000, 0, 18, 24)) {
-			int n;
-			const struct pp_chiller_model *all = pp_chiller_models(&n);
-			const char *names[8];
-			for (int i = 0; i < n && i < 8; i++)
-				names[i] = all[i].name;
-			pick(w, yget(h, "chiller"), "'chiller'", names, (size_t)(n < 8 ? n : 8));
-		}
-	}
-}
-
-/* The list under key with its length capped at max (reported beyond). */
-static struct fy_node *bounded_seq(struct ywalk *w, struct fy_node *root, const char *key,
-				   size_t max, size_t *n)
-{
-	struct fy_node *seq = yseq(w, root, key);
-	*n = seq ? (size_t)fy_node_sequence_item_count(seq) : 0;
-	if (*n > max) {
-		yproblem(w, seq, "%s: at most %zu", key, max);
-		*n = max;
-	}
-	return seq;
-}
-
-/* Reports name when one of the first count names is the same. */
-static void unique_name(struct ywalk *w, struct fy_node *map, const char *what, const char *name,
-			const char *const *names, size_t stride, size_t count)
+/* The name under "name" is not one of the first count of its list. */
+static void unique_name(struct yctx *c, const char *what, const char *name, const void *first,
+			size_t stride, size_t count)
 {
 	for (size_t i = 0; name && i < count; i++) {
-		const char *o = *(const char *const *)((const char *)names + i * stride);
+		const char *o = *(const char *const *)((const char *)first + i * stride);
 		if (o && !strcmp(o, name))
-			yproblem(w, yget(map, "name"), "%s '%s' is defined twice", what, name);
+			yproblem(c->w, yget(c->map, "name"), "%s '%s' is defined twice", what, name);
 	}
 }
 
-static void load_designs(struct ploader *L, struct fy_node *root)
+static int design_name(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
-	struct ywalk *w = &L->w;
-	struct pp_plan *p = L->p;
-	size_t n;
-	struct fy_node *ds = bounded_seq(w, root, "designs", PP_PLAN_MAX_DESIGNS, &n);
-	if (!ds)
-		return;
-	p->designs = yalloc(w, (n + 1) * sizeof *p->designs);
-	static const char *const k[] = {"name", "oversize", "halls", NULL};
-	static const char *const req[] = {"name", "halls", NULL};
-	void *it = NULL;
-	struct fy_node *d;
-	while ((d = fy_node_sequence_iterate(ds, &it)) && p->ndesigns < n) {
-		struct pp_plan_design *o = &p->designs[p->ndesigns];
-		if (ykeys(w, d, "design", k, req))
-			continue;
-		p->ndesigns++;
-		o->pos = ypos(w, d, (struct pp_pos){w->file, 1, 1});
-		o->oversize = 1.1;
-		ystr(w, d, "name", &o->name);
-		unique_name(w, d, "design", o->name, &p->designs[0].name, sizeof *p->designs,
-			    p->ndesigns - 1);
-		ynum(w, d, "oversize", 0.5, 5, 0, &o->oversize);
-		struct fy_node *hs = yseq(w, d, "halls");
-		if (!hs)
-			continue;
-		size_t nh = (size_t)fy_node_sequence_item_count(hs);
-		o->halls = yalloc(w, (nh + 1) * sizeof *o->halls);
-		void *hi = NULL;
-		struct fy_node *h;
-		double share = 0;
-		while ((h = fy_node_sequence_iterate(hs, &hi))) {
-			load_hall(L, h, &o->halls[o->nhalls]);
-			share += o->halls[o->nhalls++].share;
-		}
-		if (!nh || fabs(share - 1) > 1e-6)
-			yproblem(w, hs, "design '%s': the halls' shares add up to %g; expected 1",
-				 o->name ? o->name : "?", share);
-	}
-}
-
-static const char *const day_names[] = {"all", "weekdays", "weekends"};
-
-static void load_events(struct ploader *L, struct fy_node *grid, struct pp_plan_site *s)
-{
-	struct ywalk *w = &L->w;
-	struct fy_node *es = yseq(w, grid, "events");
-	if (!es)
-		return;
-	size_t n = (size_t)fy_node_sequence_item_count(es);
-	s->events = yalloc(w, (n + 1) * sizeof *s->events);
-	static const char *const k[] = {"name", "months", "days", "from", "to", "limit_mw", NULL};
-	static const char *const req[] = {"limit_mw", NULL};
-	void *it = NULL;
-	struct fy_node *e;
-	while ((e = fy_node_sequence_iterate(es, &it))) {
-		if (ykeys(w, e, "grid event", k, req))
-			continue;
-		struct pp_plan_event *o = &s->events[s->nevents++];
-		o->months = 0xfff;
-		o->to_h = 24;
-		ystr(w, e, "name", &o->name);
-		struct fy_node *ms = yseq(w, e, "months");
-		if (ms) {
-			o->months = 0;
-			void *mi = NULL;
-			struct fy_node *mn;
-			while ((mn = fy_node_sequence_iterate(ms, &mi))) {
-				const char *t = yscalar(w, mn);
-				char *end = NULL;
-				long mo = t ? strtol(t, &end, 10) : 0;
-				if (!t || *end || mo < 1 || mo > 12)
-					yproblem(w, mn, "months: expected 1-12, got '%s'",
-						 t ? t : "(not a scalar)");
-				else
-					o->months |= 1u << (mo - 1);
-			}
-		}
-		o->days = pick_key(w, e, "days", day_names, 3, 0);
-		o->from_h = clock_key(w, e, "from", 0);
-		o->to_h = clock_key(w, e, "to", 24);
-		if (o->to_h <= o->from_h)
-			yproblem(w, yget(e, "to") ? yget(e, "to") : e,
-				 "grid event: 'to' must be after 'from'");
-		mw_key(w, e, "limit_mw", 1, &o->limit_kw);
-	}
-}
-
-static unsigned design_bit(struct ploader *L, struct fy_node *n)
-{
-	const char *s = yscalar(&L->w, n);
-	const char *names[PP_PLAN_MAX_DESIGNS];
-	for (size_t d = 0; d < L->p->ndesigns; d++) {
-		names[d] = L->p->designs[d].name ? L->p->designs[d].name : "";
-		if (s && !strcmp(s, names[d]))
-			return 1u << d;
-	}
-	pick(&L->w, n, "site design", names, L->p->ndesigns);
+	(void)k, (void)v;
+	const struct pp_plan *p = c->up->obj;
+	const struct pp_plan_design *d = c->obj;
+	unique_name(c, "design", d->name, &p->designs[0].name, sizeof *d,
+		    (size_t)(d - p->designs));
 	return 0;
 }
 
-static void load_sites(struct ploader *L, struct fy_node *root)
+static int site_name(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
-	struct ywalk *w = &L->w;
-	struct pp_plan *p = L->p;
-	size_t n;
-	struct fy_node *ss = bounded_seq(w, root, "sites", PP_PLAN_MAX_SITES, &n);
-	if (!ss)
-		return;
-	p->sites = yalloc(w, (n + 1) * sizeof *p->sites);
-	static const char *const k[] = {"name", "weather", "grid", "designs", NULL};
-	static const char *const req[] = {"name", "weather", "grid", NULL};
-	static const char *const gk[] = {"limit_mw", "other_mw", "losses", "events", NULL};
-	static const char *const greq[] = {"limit_mw", NULL};
-	void *it = NULL;
-	struct fy_node *sn;
-	while ((sn = fy_node_sequence_iterate(ss, &it)) && p->nsites < n) {
-		if (ykeys(w, sn, "site", k, req))
-			continue;
-		struct pp_plan_site *s = &p->sites[p->nsites++];
-		s->pos = ypos(w, sn, (struct pp_pos){w->file, 1, 1});
-		s->loss_frac = 0.03;
-		s->designs = (1u << p->ndesigns) - 1;
-		ystr(w, sn, "name", &s->name);
-		unique_name(w, sn, "site", s->name, &p->sites[0].name, sizeof *p->sites,
-			    p->nsites - 1);
-		const char *wx = NULL;
-		if (!ystr(w, sn, "weather", &wx) && wx) {
-			s->weather_pos = ypos(w, yget(sn, "weather"), s->pos);
-			if (wx[0] == '/') {
-				s->weather = wx;
-			} else {
-				size_t len = strlen(L->dir) + strlen(wx) + 2;
-				char *full = yalloc(w, len);
-				snprintf(full, len, "%s/%s", L->dir, wx);
-				s->weather = full;
-			}
-			if (access(s->weather, R_OK))
-				yproblem(w, yget(sn, "weather"), "weather '%s': cannot read %s (an EPW "
-					 "file, relative to the plan's folder)", wx, s->weather);
-		}
-		struct fy_node *g = ymap(w, sn, "grid");
-		if (g && !ykeys(w, g, "site grid", gk, greq)) {
-			mw_key(w, g, "limit_mw", 1, &s->limit_kw);
-			mw_key(w, g, "other_mw", 0, &s->other_kw);
-			ynum(w, g, "losses", 0, 0.3, 0, &s->loss_frac);
-			load_events(L, g, s);
-		}
-		struct fy_node *ds = yseq(w, sn, "designs");
-		if (ds) {
-			s->designs = 0;
-			void *di = NULL;
-			struct fy_node *dn;
-			while ((dn = fy_node_sequence_iterate(ds, &di)))
-				s->designs |= design_bit(L, dn);
-		}
-	}
-	if (!p->nsites)
-		yproblem(w, ss, "sites: expected at least one site");
+	(void)k, (void)v;
+	const struct pp_plan *p = c->up->obj;
+	const struct pp_plan_site *s = c->obj;
+	unique_name(c, "site", s->name, &p->sites[0].name, sizeof *s, (size_t)(s - p->sites));
+	return 0;
 }
 
-enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags *diags)
+static int step_divides(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	const struct pp_plan *p = c->obj;
+	if (fmod(3600, p->step_s) != 0)
+		yproblem(c->w, v, "'step_s': expected a divisor of 3600 (60, 300, 900, 3600...), got "
+			 "%g", p->step_s);
+	return 0;
+}
+
+static int plan_policies(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	struct pp_plan *p = c->obj;
+	p->policies = (1u << PP_PLAN_POLICIES) - 1;
+	if (!v)
+		return 0;
+	if (!yis(c->w, v, k->name, FYNT_SEQUENCE))
+		return -1;
+	const char *names[PP_PLAN_POLICIES];
+	for (int q = 0; q < PP_PLAN_POLICIES; q++)
+		names[q] = pp_config_policy_name(q);
+	p->policies = 0;
+	void *it = NULL;
+	struct fy_node *n;
+	while ((n = fy_node_sequence_iterate(v, &it))) {
+		const char *s = yscalar(c->w, n);
+		int i = 0;
+		while (i < PP_PLAN_POLICIES && !(s && !strcmp(s, names[i])))
+			i++;
+		if (i < PP_PLAN_POLICIES)
+			p->policies |= 1u << i;
+		else
+			ypick_problem(c->w, n, "policy", names, PP_PLAN_POLICIES);
+	}
+	if (!p->policies)
+		yproblem(c->w, v, "'policies': expected at least one of static, proportional, "
+			 "optimizer");
+	return 0;
+}
+
+static const struct ykey head_keys[] = {
+	{"name", YT_STR, YF_REQ, YAT(struct pp_plan, name), .doc = "the plan's name"},
+	{"description", YT_STR, 0, YAT(struct pp_plan, description), .doc = "what it asks"},
+	{"hours", YT_NUM, YF_DEF, YAT(struct pp_plan, hours), .lo = 1, .hi = 8760, .def = 8760,
+	 .doc = "hours of the year simulated (`plan --hours` overrides it)"},
+	{"step_s", YT_NUM, YF_DEF, YAT(struct pp_plan, step_s), .lo = 60, .hi = 3600, .def = 3600,
+	 .set = step_divides, .doc = "the simulation step, s: a divisor of 3600 (`plan --step`)"},
+	{"runs", YT_INT, YF_DEF, YAT(struct pp_plan, runs), .lo = 1, .hi = 1000, .def = 3,
+	 .doc = "job-arrival seeds per site x design x policy (`plan --runs`)"},
+	{"seed", YT_INT, YF_DEF, YAT(struct pp_plan, seed), .hi = 2147483648.0, .def = 1,
+	 .doc = "the first seed (`plan --seed`)"},
+	{"loss_budget", YT_NUM, YF_DEF, YAT(struct pp_plan, loss_budget), .hi = 0.5, .def = 0.02,
+	 .doc = "the GPU-hours a fleet may lose to power and cooling limits (`plan --loss`)"},
+	{"margin", YT_NUM, YF_DEF, YAT(struct pp_plan, margin), .hi = 0.3, .def = 0.02,
+	 .doc = "the fraction of every limit held back"},
+	{"policies", YT_CUSTOM, YF_ABSENT, .set = plan_policies,
+	 .tdoc = "list of `static`, `proportional`, `optimizer`", .ddoc = "all three",
+	 .doc = "the policies compared"},
+};
+
+static const struct yobj head_obj = {
+	.what = "plan", .title = "plan", .doc = "What the plan is and how it is run.",
+	YKEYS(head_keys),
+};
+
+static const struct ykey fleet_keys[] = {
+	{"gpu", YT_STR, YF_REQ, YAT(struct pp_plan, gpu_name), YPOS(struct pp_plan, gpu_pos),
+	 .doc = "the GPU model, one of models/ (docs/models.md)"},
+	{"gpus", YT_INT, YF_REQ, YAT(struct pp_plan, gpus), .lo = 8, .hi = 10000000,
+	 .doc = "the fleet's size"},
+	{"search_step", YT_INT, YF_DEF, YAT(struct pp_plan, search_step), .lo = 1, .hi = 100000,
+	 .def = 256, .doc = "the granularity of the search for the largest fleet"},
+	{"host_w", YT_NUM, YF_DEF, YAT(struct pp_plan, host_w), .hi = 5000, .def = 550,
+	 .doc = "per GPU: the CPUs, memory, network and fans of its server, W"},
+};
+
+static const struct yobj fleet_obj = {
+	.what = "fleet", .title = "fleet", .doc = "The GPU fleet.", YKEYS(fleet_keys),
+};
+
+static const char *const class_names[] = {"training", "inference", "batch", NULL};
+static const char *const pattern_names[] = {"flat", "diurnal", "weekday", NULL};
+
+/* What a 2026 AI park runs: the defaults of a class's other keys. */
+static int class_defaults(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	static const double dem[] = {0.92, 0.70, 0.85}, wt[] = {3, 5, 1}, run[] = {96, 4, 6},
+			    dly[] = {0, 0, 24};
+	static const int gp[] = {2048, 64, 256};
+	struct pp_plan_class *j = c->obj;
+	j->demand = dem[j->cls];
+	j->weight = wt[j->cls];
+	j->run_h = run[j->cls];
+	j->max_delay_h = dly[j->cls];
+	j->gpus = gp[j->cls];
+	j->pattern = j->cls == PP_JOB_INFERENCE ? PP_PATTERN_DIURNAL : PP_PATTERN_FLAT;
+	return 0;
+}
+
+static const struct ykey class_keys[] = {
+	{"class", YT_PICK, YF_REQ | YF_DEF | YF_ANYWAY, YAT(struct pp_plan_class, cls),
+	 .vals = class_names, .set = class_defaults, .doc = "the kind of work"},
+	{"share", YT_NUM, YF_REQ, YAT(struct pp_plan_class, share), .hi = 1,
+	 .doc = "its share of the offered GPU-hours (the shares add up to 1)"},
+	{"weight", YT_NUM, YF_OPEN, YAT(struct pp_plan_class, weight), .hi = 1000,
+	 .ddoc = "training 3, inference 5, batch 1", .doc = "its priority"},
+	{"demand", YT_NUM, 0, YAT(struct pp_plan_class, demand), .lo = 0.1, .hi = 1,
+	 .ddoc = "training 0.92, inference 0.70, batch 0.85",
+	 .doc = "a GPU's draw at full speed, a fraction of its maximum cap"},
+	{"deferrable", YT_NUM, 0, YAT(struct pp_plan_class, deferrable), .hi = 1,
+	 .doc = "the fraction of its jobs that may wait for power"},
+	{"max_delay_h", YT_NUM, 0, YAT(struct pp_plan_class, max_delay_h), .hi = 720,
+	 .ddoc = "training 0, inference 0, batch 24", .doc = "how long such a job may wait"},
+	{"run_h", YT_NUM, 0, YAT(struct pp_plan_class, run_h), .lo = 0.05, .hi = 8760,
+	 .ddoc = "training 96, inference 4, batch 6", .doc = "its mean run time at full speed"},
+	{"gpus", YT_INT, 0, YAT(struct pp_plan_class, gpus), .lo = 1, .hi = 1000000,
+	 .ddoc = "training 2048, inference 64, batch 256", .doc = "GPUs per job"},
+	{"pattern", YT_PICK, 0, YAT(struct pp_plan_class, pattern), .vals = pattern_names,
+	 .ddoc = "diurnal for inference, else flat", .doc = "how arrivals vary over the week"},
+};
+
+static const struct yobj class_obj = {
+	.what = "job class", .title = "jobs.classes[]", .doc = "A class of the job mix.",
+	YKEYS(class_keys), .size = sizeof(struct pp_plan_class), YPOS(struct pp_plan_class, pos),
+};
+
+/* The sum of n shares, the first at first and stride bytes apart, of the
+ * list under key in c (*seq); -1 when that is not a list (reported). */
+static double share_sum(struct yctx *c, const char *key, const double *first, size_t n,
+			size_t stride, struct fy_node **seq)
+{
+	*seq = yget(c->map, key);
+	if (!*seq || fy_node_get_type(*seq) != FYNT_SEQUENCE)
+		return -1;
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += *(const double *)((const char *)first + i * stride);
+	return sum;
+}
+
+static int class_shares(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_plan *p = c->obj;
+	struct fy_node *cs;
+	double total = share_sum(c, "classes", &p->classes[0].share, p->nclasses,
+				 sizeof p->classes[0], &cs);
+	if (total >= 0 && p->nclasses && fabs(total - 1) > 1e-6)
+		yproblem(c->w, cs, "jobs.classes: the shares add up to %g; expected 1", total);
+	if (total >= 0 && !p->nclasses)
+		yproblem(c->w, cs, "jobs.classes: expected at least one class");
+	return 0;
+}
+
+static const struct ykey jobs_keys[] = {
+	{"utilization", YT_NUM, YF_REQ | YF_OPEN | YF_DEF, YAT(struct pp_plan, utilization),
+	 .hi = 1, .def = 0.85, .doc = "offered GPU-hours over the fleet's GPU-hours"},
+	{"classes", YT_LIST, YF_REQ | YF_SKIPBAD | YF_INLINE | YF_MAXEACH,
+	 YAT(struct pp_plan, classes), YCNT(struct pp_plan, nclasses), .hi = PP_PLAN_MAX_CLASSES,
+	 .sub = &class_obj, .doc = "the job mix"},
+	{"", YT_CHECK, .set = class_shares},
+};
+
+static const struct yobj jobs_obj = {
+	.what = "jobs", .title = "jobs", .doc = "The work the fleet is offered.", YKEYS(jobs_keys),
+};
+
+static const struct ykey hall_keys[] = {
+	{"cooling", YT_NAME, YF_REQ, YAT(struct pp_plan_hall, cooling_name),
+	 YPOS(struct pp_plan_hall, cooling_pos),
+	 .doc = "the plant design: `air-chillers`, `water-towers` or `liquid-dry`"},
+	{"share", YT_NUM, YF_REQ | YF_OPEN, YAT(struct pp_plan_hall, share), .hi = 1,
+	 .doc = "its share of the fleet's GPUs, over all `count` halls (the shares add up to 1)"},
+	{"count", YT_INT, YF_DEF, YAT(struct pp_plan_hall, count), .lo = 1, .hi = 64, .def = 1,
+	 .doc = "identical halls of this type"},
+	{"reserve", YT_INT, YF_DEF, YAT(struct pp_plan_hall, reserve), .hi = 8, .def = 1,
+	 .doc = "chillers held back for N+k redundancy"},
+	{"chiller", YT_STR, 0, YAT(struct pp_plan_hall, chiller),
+	 YPOS(struct pp_plan_hall, chiller_pos), .ddoc = "the design's",
+	 .doc = "the chiller model, one of models/ (docs/models.md)"},
+	{"chiller_kw", YT_NUM, YF_DEF, YAT(struct pp_plan_hall, chiller_kw), .lo = 100,
+	 .hi = 20000, .def = 3500, .doc = "the rating of each chiller, kW"},
+	{"supply_c", YT_NUM, 0, YAT(struct pp_plan_hall, supply_c), .lo = 5, .hi = 45,
+	 .ddoc = "32 for liquid-dry, else 18", .doc = "the loop supply set point, C"},
+};
+
+static const struct yobj plan_hall_obj = {
+	.what = "hall", .title = "designs[].halls[]", .doc = "A hall type of a design.",
+	YKEYS(hall_keys), .size = sizeof(struct pp_plan_hall),
+};
+
+static int design_shares(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_plan_design *d = c->obj;
+	struct fy_node *hs;
+	double share = share_sum(c, "halls", d->halls ? &d->halls[0].share : NULL, d->nhalls,
+				 sizeof d->halls[0], &hs);
+	if (share >= 0 && (!d->nhalls || fabs(share - 1) > 1e-6))
+		yproblem(c->w, hs, "design '%s': the halls' shares add up to %g; expected 1",
+			 d->name ? d->name : "?", share);
+	return 0;
+}
+
+static const struct ykey design_keys[] = {
+	{"name", YT_STR, YF_REQ, YAT(struct pp_plan_design, name), .set = design_name,
+	 .doc = "the design's name (sites name it in `designs`)"},
+	{"oversize", YT_NUM, YF_DEF, YAT(struct pp_plan_design, oversize), .lo = 0.5, .hi = 5,
+	 .def = 1.1, .doc = "plant capacity over the hall's nameplate heat at the design hour"},
+	{"halls", YT_LIST, YF_REQ, YAT(struct pp_plan_design, halls),
+	 YCNT(struct pp_plan_design, nhalls), .sub = &plan_hall_obj, .doc = "its hall types"},
+	{"", YT_CHECK, .set = design_shares},
+};
+
+static const struct yobj design_obj = {
+	.what = "design", .title = "designs[]", .doc = "A cooling design to compare.",
+	YKEYS(design_keys), .size = sizeof(struct pp_plan_design), YPOS(struct pp_plan_design, pos),
+};
+
+static int event_months(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	struct pp_plan_event *o = c->obj;
+	o->months = (unsigned)k->def;
+	if (!v)
+		return 0;
+	if (!yis(c->w, v, k->name, FYNT_SEQUENCE))
+		return -1;
+	o->months = 0;
+	void *it = NULL;
+	struct fy_node *mn;
+	while ((mn = fy_node_sequence_iterate(v, &it))) {
+		const char *t = yscalar(c->w, mn);
+		char *end = NULL;
+		long mo = t ? strtol(t, &end, 10) : 0;
+		if (!t || *end || mo < 1 || mo > 12)
+			yproblem(c->w, mn, "months: expected 1-12, got '%s'",
+				 t ? t : "(not a scalar)");
+		else
+			o->months |= 1u << (mo - 1);
+	}
+	return 0;
+}
+
+static int event_hours(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_plan_event *o = c->obj;
+	struct fy_node *to = yget(c->map, "to");
+	if (o->to_h <= o->from_h)
+		yproblem(c->w, to ? to : c->map, "grid event: 'to' must be after 'from'");
+	return 0;
+}
+
+static const char *const day_names[] = {"all", "weekdays", "weekends", NULL};
+
+static const struct ykey event_keys[] = {
+	{"name", YT_STR, 0, YAT(struct pp_plan_event, name), .doc = "what the event is"},
+	{"months", YT_CUSTOM, YF_ABSENT, YAT(struct pp_plan_event, months), .def = 0xfff,
+	 .set = event_months, .tdoc = "list of months 1-12", .ddoc = "all",
+	 .doc = "the months it applies"},
+	{"days", YT_PICK, YF_DEF, YAT(struct pp_plan_event, days), .vals = day_names,
+	 .doc = "the days it applies"},
+	{"from", YT_CUSTOM, YF_ABSENT, YAT(struct pp_plan_event, from_h), .set = plan_clock,
+	 .tdoc = "local time \"HH:MM\"", .ddoc = "00:00", .doc = "the local hour it starts"},
+	{"to", YT_CUSTOM, YF_ABSENT, YAT(struct pp_plan_event, to_h), .def = 24,
+	 .set = plan_clock, .tdoc = "local time \"HH:MM\"", .ddoc = "24:00",
+	 .doc = "the local hour it ends (after `from`)"},
+	{"", YT_CHECK, .set = event_hours},
+	{"limit_mw", YT_NUM, YF_REQ | YF_OPEN | YF_INF, YAT(struct pp_plan_event, limit_kw),
+	 .hi = 1e6, .mult = 1000, .doc = "the import limit meanwhile, MW"},
+};
+
+static const struct yobj event_obj = {
+	.what = "grid event", .title = "sites[].grid.events[]",
+	.doc = "A utility limit event that comes back every year.", YKEYS(event_keys),
+	.size = sizeof(struct pp_plan_event),
+};
+
+static const struct ykey grid_keys[] = {
+	{"limit_mw", YT_NUM, YF_REQ | YF_OPEN | YF_INF, YAT(struct pp_plan_site, limit_kw),
+	 .hi = 1e6, .mult = 1000, .doc = "the grid import limit, MW"},
+	{"other_mw", YT_NUM, YF_OPEN, YAT(struct pp_plan_site, other_kw), .hi = 1e6, .mult = 1000,
+	 .doc = "offices, lighting, security: a constant load, MW"},
+	{"losses", YT_NUM, YF_DEF, YAT(struct pp_plan_site, loss_frac), .hi = 0.3, .def = 0.03,
+	 .doc = "transformer and UPS losses per kW of IT"},
+	{"events", YT_LIST, YF_SKIPBAD, YAT(struct pp_plan_site, events),
+	 YCNT(struct pp_plan_site, nevents), .sub = &event_obj, .doc = "limit events"},
+};
+
+static const struct yobj grid_obj = {
+	.what = "site grid", .title = "sites[].grid", .doc = "A site's grid connection.",
+	YKEYS(grid_keys),
+};
+
+static int site_weather(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	const struct pp_plan_site *s = c->obj;
+	if (access(s->weather, R_OK))
+		yproblem(c->w, v, "weather '%s': cannot read %s (an EPW file, relative to the plan's "
+			 "folder)", yscalar(c->w, v), s->weather);
+	return 0;
+}
+
+/* The designs a site builds, by name; absent: all of them. */
+static int site_designs(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	const struct pp_plan *p = c->up->obj;
+	struct pp_plan_site *s = c->obj;
+	s->designs = (1u << p->ndesigns) - 1;
+	if (!v)
+		return 0;
+	if (!yis(c->w, v, k->name, FYNT_SEQUENCE))
+		return -1;
+	const char *names[PP_PLAN_MAX_DESIGNS];
+	for (size_t d = 0; d < p->ndesigns; d++)
+		names[d] = p->designs[d].name ? p->designs[d].name : "";
+	s->designs = 0;
+	void *it = NULL;
+	struct fy_node *dn;
+	while ((dn = fy_node_sequence_iterate(v, &it))) {
+		const char *n = yscalar(c->w, dn);
+		size_t d = 0;
+		while (d < p->ndesigns && !(n && !strcmp(n, names[d])))
+			d++;
+		if (d < p->ndesigns)
+			s->designs |= 1u << d;
+		else
+			ypick_problem(c->w, dn, "site design", names, p->ndesigns);
+	}
+	return 0;
+}
+
+static const struct ykey site_keys[] = {
+	{"name", YT_STR, YF_REQ, YAT(struct pp_plan_site, name), .set = site_name,
+	 .doc = "the site's name"},
+	{"weather", YT_PATH, YF_REQ, YAT(struct pp_plan_site, weather),
+	 YPOS(struct pp_plan_site, weather_pos), .set = site_weather,
+	 .doc = "its EPW weather year, relative to the plan's folder"},
+	{"grid", YT_OBJ, YF_REQ, .off = 1, .sub = &grid_obj, .doc = "its grid connection"},
+	{"designs", YT_CUSTOM, YF_ABSENT, .set = site_designs, .tdoc = "list of design names",
+	 .ddoc = "all", .doc = "the designs that could be built there"},
+};
+
+static const struct yobj site_obj = {
+	.what = "site", .title = "sites[]", .doc = "A candidate site.", YKEYS(site_keys),
+	.size = sizeof(struct pp_plan_site), YPOS(struct pp_plan_site, pos),
+};
+
+static int plan_sites(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_plan *p = c->obj;
+	struct fy_node *ss = yget(c->map, "sites");
+	if (ss && fy_node_get_type(ss) == FYNT_SEQUENCE && !p->nsites)
+		yproblem(c->w, ss, "sites: expected at least one site");
+	return 0;
+}
+
+static const struct ykey root_keys[] = {
+	{"plan", YT_OBJ, YF_REQ, .off = 1, .sub = &head_obj, .doc = "what the plan is"},
+	{"fleet", YT_OBJ, YF_REQ, .off = 1, .sub = &fleet_obj, .doc = "the GPU fleet"},
+	{"jobs", YT_OBJ, YF_REQ, .off = 1, .sub = &jobs_obj, .doc = "the job mix"},
+	{"designs", YT_LIST, YF_REQ | YF_SKIPBAD, YAT(struct pp_plan, designs),
+	 YCNT(struct pp_plan, ndesigns), .hi = PP_PLAN_MAX_DESIGNS, .sub = &design_obj,
+	 .doc = "the cooling designs"},
+	{"sites", YT_LIST, YF_REQ | YF_SKIPBAD, YAT(struct pp_plan, sites),
+	 YCNT(struct pp_plan, nsites), .hi = PP_PLAN_MAX_SITES, .sub = &site_obj,
+	 .doc = "the candidate sites"},
+	{"", YT_CHECK, .set = plan_sites},
+};
+
+const struct yobj plan_root_obj = {
+	.what = "top level",
+	.doc = "The top level of a plan (`powerpark plan FILE`; docs/plan.md).", YKEYS(root_keys),
+};
+
+enum pp_err pp_plan_read(const char *path, struct pp_plan **out, struct pp_diags *diags)
 {
 	*out = NULL;
 	struct pp_plan *p = calloc(1, sizeof *p);
@@ -442,45 +452,32 @@ enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags
 		return PP_ERR_NOMEM;
 	}
 	p->priv_ = pool;
-	struct ploader L = {.p = p};
-	L.w.pool = pool;
-	L.w.diags = diags;
-	L.w.file = ystrdup(&L.w, path, strlen(path));
-	p->file = L.w.file;
-	char *tmp = ystrdup(&L.w, path, strlen(path));
-	L.dir = dirname(tmp);
-	p->hours = 8760;
-	p->step_s = 3600;
-	p->runs = 3;
-	p->seed = 1;
-	p->loss_budget = 0.02;
-	p->margin = 0.02;
-	p->policies = (1u << PP_PLAN_POLICIES) - 1;
-	p->host_w = 550;
-	p->search_step = 256;
-	p->utilization = 0.85;
-	struct fy_document *doc = yparse(&L.w, path, NULL, 0);
+	struct ywalk w = {.pool = pool, .diags = diags};
+	w.file = ystrdup(&w, path, strlen(path));
+	p->file = w.file;
+	w.dir = dirname(ystrdup(&w, path, strlen(path)));
+	struct fy_document *doc = yparse(&w, path, NULL, 0);
 	if (doc) {
 		struct fy_node *root = fy_document_root(doc);
-		static const char *const k[] = {"plan", "fleet", "jobs", "designs", "sites", NULL};
 		if (!root)
-			yproblem_at(&L.w, (struct pp_pos){L.w.file, 1, 1},
+			yproblem_at(&w, (struct pp_pos){w.file, 1, 1},
 				    "the file is empty; expected plan, fleet, jobs, designs, sites");
-		else if (!ykeys(&L.w, root, "top level", k, k)) {
-			load_head(&L, root);
-			load_fleet(&L, root);
-			load_jobs(&L, root);
-			load_designs(&L, root);
-			load_sites(&L, root);
-		}
+		else
+			yread_top(&w, NULL, &plan_root_obj, root, p);
 		fy_document_destroy(doc);
 	}
-	if (L.w.nproblems || !doc) {
-		pp_plan_destroy(p);
-		return PP_ERR_CONFIG;
-	}
 	*out = p;
-	return PP_OK;
+	return w.nproblems || !doc ? PP_ERR_CONFIG : PP_OK;
+}
+
+enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags *diags)
+{
+	enum pp_err e = pp_plan_read(path, out, diags);
+	if (e) {
+		pp_plan_destroy(*out);
+		*out = NULL;
+	}
+	return e;
 }
 
 void pp_plan_destroy(struct pp_plan *p)

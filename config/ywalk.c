@@ -1,4 +1,4 @@
-/* ywalk.c - YAML walking helpers with file:line:column problems. */
+/* ywalk.c - YAML walking helpers with file:line:column problems (ywalk.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -68,13 +68,17 @@ struct pp_pos ypos(struct ywalk *w, struct fy_node *n, struct pp_pos fallback)
 	return fallback;
 }
 
+struct pp_pos yposn(struct ywalk *w, struct fy_node *n)
+{
+	struct pp_pos fb = {w->file, 1, 1};
+	return ypos(w, n, fb);
+}
+
 static void vproblem(struct ywalk *w, struct pp_pos pos, const char *fmt, va_list ap)
 {
-	char msg[600], line[800];
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	snprintf(line, sizeof line, "%s:%d:%d: %s", pos.file ? pos.file : w->file, pos.line,
-		 pos.col, msg);
-	pp_diag_add(w->diags, line);
+	if (!pos.file)
+		pos.file = w->file;
+	pp_diag_vat(w->diags, pos, fmt, ap);
 	w->nproblems++;
 }
 
@@ -88,10 +92,9 @@ void yproblem_at(struct ywalk *w, struct pp_pos pos, const char *fmt, ...)
 
 void yproblem(struct ywalk *w, struct fy_node *n, const char *fmt, ...)
 {
-	struct pp_pos fb = {w->file, 1, 1};
 	va_list ap;
 	va_start(ap, fmt);
-	vproblem(w, ypos(w, n, fb), fmt, ap);
+	vproblem(w, yposn(w, n), fmt, ap);
 	va_end(ap);
 }
 
@@ -136,63 +139,6 @@ struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, 
 	return doc;
 }
 
-static size_t lev(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 63 || lb > 63)
-		return 99;
-	size_t d[64], prev, tmp;
-	for (size_t j = 0; j <= lb; j++)
-		d[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		prev = d[0];
-		d[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			tmp = d[j];
-			size_t c = prev + (a[i - 1] != b[j - 1]);
-			if (d[j] + 1 < c)
-				c = d[j] + 1;
-			if (d[j - 1] + 1 < c)
-				c = d[j - 1] + 1;
-			d[j] = c;
-			prev = tmp;
-		}
-	}
-	return d[lb];
-}
-
-const char *ysuggest(const char *s, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	size_t bd = 99, sl = strlen(s);
-	size_t lim = sl <= 4 ? 1 : sl <= 8 ? 2 : 3;
-	for (size_t i = 0; i < n; i++) {
-		if (!cands[i])
-			continue;
-		size_t d = lev(s, cands[i]);
-		if (d < bd) {
-			bd = d;
-			best = cands[i];
-		}
-	}
-	if (bd <= lim)
-		return best;
-	/* a key typed short ("rotate" for "rotate_mb") */
-	for (size_t i = 0; sl >= 3 && i < n; i++)
-		if (cands[i] && !strncmp(cands[i], s, sl))
-			return cands[i];
-	return NULL;
-}
-
-const char *ydym(char *buf, size_t len, const char *s, const char *const *cands, size_t n)
-{
-	const char *b = ysuggest(s, cands, n);
-	if (!b)
-		return "";
-	snprintf(buf, len, " (did you mean '%s'?)", b);
-	return buf;
-}
-
 const char *yscalar(struct ywalk *w, struct fy_node *n)
 {
 	if (!n || fy_node_get_type(n) != FYNT_SCALAR)
@@ -209,7 +155,7 @@ struct fy_node *yget(struct fy_node *map, const char *key)
 	return fy_node_mapping_lookup_by_string(map, key, FY_NT);
 }
 
-static const char *tname(struct fy_node *n)
+const char *ytname(struct fy_node *n)
 {
 	switch (fy_node_get_type(n)) {
 	case FYNT_SCALAR: return "a scalar";
@@ -219,52 +165,21 @@ static const char *tname(struct fy_node *n)
 	return "something else";
 }
 
-int ykeys(struct ywalk *w, struct fy_node *map, const char *what, const char *const *allowed,
-	  const char *const *required)
+int yis(struct ywalk *w, struct fy_node *v, const char *key, enum fy_node_type t)
 {
-	if (!map || fy_node_get_type(map) != FYNT_MAPPING) {
-		if (map)
-			yproblem(w, map, "%s: expected a mapping (key: value), got %s", what,
-				 tname(map));
-		return -1;
-	}
-	size_t na = 0;
-	while (allowed[na])
-		na++;
-	void *it = NULL;
-	struct fy_node_pair *pr;
-	while ((pr = fy_node_mapping_iterate(map, &it))) {
-		struct fy_node *k = fy_node_pair_key(pr);
-		const char *ks = yscalar(w, k);
-		if (!ks) {
-			yproblem(w, k, "%s: keys must be plain names", what);
-			continue;
-		}
-		size_t i;
-		for (i = 0; i < na; i++)
-			if (!strcmp(ks, allowed[i]))
-				break;
-		if (i == na) {
-			char dym[128];
-			yproblem(w, k, "%s: unknown key '%s'%s", what, ks,
-				 ydym(dym, sizeof dym, ks, allowed, na));
-		}
-	}
-	for (size_t i = 0; required && required[i]; i++)
-		if (!yget(map, required[i]))
-			yproblem(w, map, "%s: missing required key '%s'", what, required[i]);
+	if (fy_node_get_type(v) == t)
+		return 1;
+	yproblem(w, v, "'%s': expected %s, got %s", key,
+		 t == FYNT_SEQUENCE ? "a list" : "a mapping (key: value)", ytname(v));
 	return 0;
 }
 
-/* The value node of key if it is a plain (unquoted) scalar; else reported. */
-static struct fy_node *plain(struct ywalk *w, struct fy_node *map, const char *key,
-			     const char *expect)
+/* The text of v if it is a plain (unquoted) scalar; else reported. */
+static const char *plain(struct ywalk *w, struct fy_node *v, const char *key,
+			 const char *expect)
 {
-	struct fy_node *v = yget(map, key);
-	if (!v)
-		return NULL;
 	if (fy_node_get_type(v) != FYNT_SCALAR) {
-		yproblem(w, v, "'%s': expected %s, got %s", key, expect, tname(v));
+		yproblem(w, v, "'%s': expected %s, got %s", key, expect, ytname(v));
 		return NULL;
 	}
 	enum fy_node_style st = fy_node_get_style(v);
@@ -272,17 +187,14 @@ static struct fy_node *plain(struct ywalk *w, struct fy_node *map, const char *k
 		yproblem(w, v, "'%s': expected %s, got a quoted string", key, expect);
 		return NULL;
 	}
-	return v;
+	return yscalar(w, v);
 }
 
-int ystr(struct ywalk *w, struct fy_node *map, const char *key, const char **out)
+int ystr(struct ywalk *w, struct fy_node *v, const char *key, const char **out)
 {
-	struct fy_node *v = yget(map, key);
-	if (!v)
-		return 0;
 	const char *s = yscalar(w, v);
 	if (!s) {
-		yproblem(w, v, "'%s': expected a string, got %s", key, tname(v));
+		yproblem(w, v, "'%s': expected a string, got %s", key, ytname(v));
 		return -1;
 	}
 	if (!*s) {
@@ -293,15 +205,12 @@ int ystr(struct ywalk *w, struct fy_node *map, const char *key, const char **out
 	return 0;
 }
 
-int ynum(struct ywalk *w, struct fy_node *map, const char *key, double lo, double hi,
+int ynum(struct ywalk *w, struct fy_node *v, const char *key, double lo, double hi,
 	 int lo_open, double *out)
 {
-	struct fy_node *v = yget(map, key);
-	if (!v)
-		return 0;
-	if (!(v = plain(w, map, key, "a number")))
+	const char *s = plain(w, v, key, "a number");
+	if (!s)
 		return -1;
-	const char *s = yscalar(w, v);
 	char *end;
 	errno = 0;
 	double d = strtod(s, &end);
@@ -321,14 +230,11 @@ int ynum(struct ywalk *w, struct fy_node *map, const char *key, double lo, doubl
 	return 0;
 }
 
-int yint(struct ywalk *w, struct fy_node *map, const char *key, long lo, long hi, long *out)
+int yint(struct ywalk *w, struct fy_node *v, const char *key, long lo, long hi, long *out)
 {
-	struct fy_node *v = yget(map, key);
-	if (!v)
-		return 0;
-	if (!(v = plain(w, map, key, "an integer")))
+	const char *s = plain(w, v, key, "an integer");
+	if (!s)
 		return -1;
-	const char *s = yscalar(w, v);
 	char *end;
 	errno = 0;
 	long d = strtol(s, &end, 10);
@@ -344,14 +250,11 @@ int yint(struct ywalk *w, struct fy_node *map, const char *key, long lo, long hi
 	return 0;
 }
 
-int ybool(struct ywalk *w, struct fy_node *map, const char *key, int *out)
+int ybool(struct ywalk *w, struct fy_node *v, const char *key, int *out)
 {
-	struct fy_node *v = yget(map, key);
-	if (!v)
-		return 0;
-	if (!(v = plain(w, map, key, "true or false")))
+	const char *s = plain(w, v, key, "true or false");
+	if (!s)
 		return -1;
-	const char *s = yscalar(w, v);
 	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
 		*out = 1;
 	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
@@ -361,26 +264,6 @@ int ybool(struct ywalk *w, struct fy_node *map, const char *key, int *out)
 		return -1;
 	}
 	return 0;
-}
-
-struct fy_node *ymap(struct ywalk *w, struct fy_node *map, const char *key)
-{
-	struct fy_node *v = yget(map, key);
-	if (v && fy_node_get_type(v) != FYNT_MAPPING) {
-		yproblem(w, v, "'%s': expected a mapping (key: value), got %s", key, tname(v));
-		return NULL;
-	}
-	return v;
-}
-
-struct fy_node *yseq(struct ywalk *w, struct fy_node *map, const char *key)
-{
-	struct fy_node *v = yget(map, key);
-	if (v && fy_node_get_type(v) != FYNT_SEQUENCE) {
-		yproblem(w, v, "'%s': expected a list, got %s", key, tname(v));
-		return NULL;
-	}
-	return v;
 }
 
 int yparse_time(const char *s, int64_t *out)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "powerpark/curve.h"
+#include "powerpark/gpu.h"
 #include "powerpark/inst.h"
 #include "powerpark/solve.h"
 #include "powerpark/year.h"

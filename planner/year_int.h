@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
+#include "powerpark/gpu.h"
 #include "powerpark/plan.h"
+#include "powerpark/plant.h"
 
 /* Halvings of the bisection that sizes the static policy's cap: far
  * below a watt for any GPU. */

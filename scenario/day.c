@@ -8,6 +8,7 @@
 
 #include "day_int.h"
 #include "powerpark/curve.h"
+#include "powerpark/gpu.h"
 #include "powerpark/psychro.h"
 
 /* One rack of the park, and its reading as a collector sends it (value

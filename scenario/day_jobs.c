@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "day_int.h"
+#include "powerpark/gpu.h"
 #include "powerpark/log.h"
 
 #define DWELL_S 300      /* admission must say yes this long before a held job starts */

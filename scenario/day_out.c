@@ -7,6 +7,7 @@
 
 #include "day_int.h"
 #include "powerpark/curve.h"
+#include "powerpark/gpu.h"
 
 static void level_init(struct pp_day_level *l, const char *name)
 {

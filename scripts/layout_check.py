@@ -44,7 +44,7 @@ HEADERS = {
              "units"],
     "config": ["config", "plan"],
     "models": ["chiller", "gpu", "curve", "heatrej", "osc", "plant", "psychro", "thermal",
-               "weather"],
+               "weather", "catalog"],
     "collector/drivers": ["modbus", "snmp"],
     "collector": ["lineproto", "output", "collect"],
     "optimizer/solver": ["inst", "solve"],

@@ -1,11 +1,13 @@
 /* test_config.c - every kind of configuration problem, with exact
- * file:line:column, and the shipped examples loading clean. */
+ * file:line:column, the shipped examples loading clean, the defaults and
+ * the key reference coming from the loaders' tables. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "powerpark/catalog.h"
 #include "powerpark/config.h"
 #include "powerpark/diag.h"
 #include "pp_test.h"
@@ -90,8 +92,10 @@ static char *edit(int line, const char *repl)
 	return edit_of(base, line, repl);
 }
 
-/* Loads text as site.yaml; returns diagnostics joined by '\n'. */
-static char *load(const char *text, int *ok)
+/* Loads text as site.yaml, as commands do (the config layer, then the
+ * model catalog; models 0: the config layer alone); returns diagnostics
+ * joined by '\n'. */
+static char *load_with(const char *text, int *ok, int models)
 {
 	static char all[16384];
 	write_file("site.yaml", text);
@@ -100,7 +104,8 @@ static char *load(const char *text, int *ok)
 	struct pp_diags d;
 	pp_diag_init(&d);
 	struct pp_config *cfg = NULL;
-	enum pp_err e = pp_config_load(p, &cfg, &d);
+	enum pp_err e = models ? pp_catalog_load_config(p, NULL, 0, NULL, &cfg, &d)
+			       : pp_config_load(p, &cfg, &d);
 	*ok = e == PP_OK && cfg != NULL;
 	all[0] = '\0';
 	for (size_t i = 0; i < d.n; i++) {
@@ -110,6 +115,11 @@ static char *load(const char *text, int *ok)
 	pp_config_destroy(cfg);
 	pp_diag_free(&d);
 	return all;
+}
+
+static char *load(const char *text, int *ok)
+{
+	return load_with(text, ok, 1);
 }
 
 /* Expects loading to fail with a line "DIR/FILE:want" (want = "L:C: text"). */
@@ -148,6 +158,13 @@ static void t_unknown_keys(void)
 	       "16:15: rack: unknown key 'gpu' (did you mean 'gpus'?)");
 	expect(edit(37, "  - {name: local, type: file, path: /tmp/x, rotate: 3}\n"), "site.yaml",
 	       "37:45: output: unknown key 'rotate' (did you mean 'rotate_mb'?)");
+	/* the whole message: what was meant, then every key the table allows */
+	expect(edit(9, "      limt_kw: 500\n"), "site.yaml",
+	       "9:7: hall: unknown key 'limt_kw' (did you mean 'limit_kw'?); allowed: name, "
+	       "limit_kw, base_kw, rows\n");
+	expect(edit(16, "              colour: red\n"), "site.yaml",
+	       "16:15: rack: unknown key 'colour'; allowed: name, limit_kw, base_kw, gpus, "
+	       "gpu_model, device\n");
 }
 
 static void t_missing_keys(void)
@@ -198,7 +215,75 @@ static void t_dangling(void)
 	       "22:19: plant 'p1' refers to unknown hall 'hall-b'");
 	expect(edit(30, "    profile: pdux\n"), "site.yaml", "30:14: profile 'pdux' not found");
 	expect(edit(17, "              gpu_model: H100-SMX\n"), "site.yaml",
-	       "17:26: unknown gpu_model 'H100-SMX' (did you mean 'H100-SXM'?)");
+	       "17:26: unknown gpu_model 'H100-SMX' (did you mean 'H100-SXM'?) (known: A100-SXM, ");
+}
+
+/* Which models exist is the models layer's: the config layer alone takes
+ * any name; the catalog reports it, also beside the config layer's own
+ * problems. */
+static void t_models_are_the_catalogs(void)
+{
+	int ok;
+	char *got = load_with(edit(17, "              gpu_model: H100-SMX\n"), &ok, 0);
+	PT_CHECK(ok, "the config layer checks model names: %s", got);
+	char text[8192];
+	snprintf(text, sizeof text, "%s",
+		 edit(24, "        - {name: ch1, model: doe2, capacity_kw: 900}\n"));
+	snprintf(text, sizeof text, "%s", edit_of(text, 34, "    unit_id: 9999\n"));
+	got = load(text, &ok);
+	PT_CHECK(!ok && strstr(got, "34:14: 'unit_id': must be 0-247") &&
+			 strstr(got, "24:30: unknown chiller model 'doe2' (did you mean "
+				     "'doe2-centrifugal'?) (known: doe2-centrifugal, york-yk-4396, "
+				     "ashrae901-aircooled)"),
+		 "both problems must be reported:\n%s", got);
+}
+
+/* pp_config_output_defaults gives the outputs table's defaults. */
+static void t_output_defaults(void)
+{
+	struct pp_output_conf o;
+	memset(&o, 0, sizeof o);
+	o.name = "keep";
+	pp_config_output_defaults(&o);
+	PT_CHECK(o.gzip == 1 && o.batch_lines == 5000 && o.batch_bytes == 1u << 20 &&
+			 o.flush_ms == 1000 && o.timeout_ms == 5000 && o.retry_max_ms == 30000 &&
+			 o.queue_batches == 64 && o.spool_max_bytes == 1024ull << 20 &&
+			 o.rotate_bytes == 64ull << 20 && o.keep == 10,
+		 "output defaults");
+	PT_CHECK(!strcmp(o.name, "keep") && !o.url && !o.path && !o.unsigned_ok,
+		 "names, type and addresses are left alone");
+}
+
+/* docs/config.md holds exactly what `powerpark check --keys` prints, between
+ * its marker comments: the reference cannot drift from the tables. */
+static void t_keys_doc(void)
+{
+	char *keys = NULL;
+	size_t klen = 0;
+	FILE *m = open_memstream(&keys, &klen);
+	PT_CHECK(m != NULL, "memstream");
+	if (!m)
+		return;
+	pp_config_keys(m);
+	fclose(m);
+	FILE *f = fopen("docs/config.md", "r");
+	PT_CHECK(f != NULL, "docs/config.md: cannot open (run from the repository's root)");
+	static char doc[1 << 18];
+	size_t n = f ? fread(doc, 1, sizeof doc - 1, f) : 0;
+	if (f)
+		fclose(f);
+	doc[n] = '\0';
+	static const char begin[] = "<!-- keys: begin (powerpark check --keys) -->\n",
+			  end[] = "<!-- keys: end -->";
+	char *b = strstr(doc, begin), *e = b ? strstr(b, end) : NULL;
+	PT_CHECK(b && e, "docs/config.md: the marker comments are missing");
+	if (b && e) {
+		b += strlen(begin);
+		*e = '\0';
+		PT_CHECK(!strcmp(b, keys), "docs/config.md and the tables disagree: write "
+			 "`powerpark check --keys` between the markers");
+	}
+	free(keys);
 }
 
 static void t_unit_id(void)
@@ -254,7 +339,7 @@ static void t_examples_load(void)
 		struct pp_diags d;
 		pp_diag_init(&d);
 		struct pp_config *cfg = NULL;
-		enum pp_err e = pp_config_load(ex[i], &cfg, &d);
+		enum pp_err e = pp_catalog_load_config(ex[i], NULL, 0, NULL, &cfg, &d);
 		PT_CHECK(e == PP_OK, "%s: %s", ex[i], d.n ? d.lines[0] : "?");
 		if (cfg) {
 			struct pp_config_totals t;
@@ -294,6 +379,9 @@ int main(void)
 	PT_RUN(t_profile_errors_name_profile_file);
 	PT_RUN(t_reports_every_problem);
 	PT_RUN(t_examples_load);
+	PT_RUN(t_models_are_the_catalogs);
+	PT_RUN(t_output_defaults);
+	PT_RUN(t_keys_doc);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

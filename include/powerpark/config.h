@@ -3,7 +3,13 @@
  *
  * pp_config_load reads a file and reports every problem it finds, each as
  * "FILE:LINE:COLUMN: message", naming the file that holds it (a profile file
- * included). A loaded config is read-only and owns all of its strings. */
+ * included). A loaded config is read-only and owns all of its strings.
+ *
+ * The config layer checks syntax, types, ranges and the references inside
+ * the files; which GPU and chiller models exist is the models layer's to
+ * say: pp_catalog_load_config (catalog.h) loads a config and checks its
+ * model names too, and is what commands call. Every key is a row of a table
+ * in config/ (pp_config_keys prints them; docs/config.md). */
 #ifndef PP_CONFIG_H
 #define PP_CONFIG_H
 
@@ -78,10 +84,11 @@ struct pp_rack {
 	double limit_kw;
 	double base_kw;       /* non-GPU power (CPUs, fans, network) */
 	int gpus;
-	const char *gpu_model;
+	const char *gpu_model;  /* a name, checked by the model catalog */
 	const char *device_name;
 	struct pp_device *device; /* resolved; NULL when none */
 	struct pp_pos pos;
+	struct pp_pos gpu_model_pos, device_pos; /* of those values */
 };
 
 struct pp_row {
@@ -106,17 +113,19 @@ enum pp_equip_kind { PP_EQ_CHILLER, PP_EQ_TOWER, PP_EQ_DRYCOOLER, PP_EQ_CDU };
 struct pp_equip {
 	const char *name;
 	enum pp_equip_kind kind;
-	const char *model;      /* chillers: a named model (see config.c) */
+	const char *model;      /* chillers: a named model (the model catalog checks it) */
 	double capacity_kw;
 	const char *hall;       /* CDUs: the hall whose loop it serves */
 	const char *device_name;
 	struct pp_device *device;
 	struct pp_pos pos;
+	struct pp_pos model_pos; /* of the model's name */
 };
 
 struct pp_plant {
 	const char *name;
 	const char **serves;    /* hall names */
+	struct pp_pos *serves_pos; /* where each is written */
 	size_t nserves;
 	int reserve;            /* chillers held back for N+k redundancy */
 	double chw_supply_c;    /* chilled/loop water supply set point */
@@ -213,8 +222,8 @@ struct pp_output_conf {
 };
 
 /* Fills o's batching, timing, spool and rotation settings with the
- * defaults an `outputs` entry gets (docs/outputs.md); names, type and
- * addresses are left alone. */
+ * defaults an `outputs` entry gets (docs/outputs.md; the defaults of the
+ * outputs table); names, type and addresses are left alone. */
 void pp_config_output_defaults(struct pp_output_conf *o);
 
 struct pp_api_token {
@@ -307,6 +316,23 @@ PP_WUR enum pp_err pp_config_load(const char *path, struct pp_config **out,
 PP_WUR enum pp_err pp_config_load_text(const char *name, const char *text, size_t len,
 				       const char *base_dir, struct pp_config **out,
 				       struct pp_diags *diags);
+
+/* Reads a configuration like pp_config_load (text NULL: the file at name)
+ * or pp_config_load_text (text: len bytes of YAML; name NULL: "<text>";
+ * base_dir NULL: the file's folder, or "." for text), but *out receives
+ * what was read (taken; pp_config_destroy) also when problems were found
+ * and PP_ERR_CONFIG is returned, so that the layers above can check what
+ * the config layer does not know (catalog.h). *out is NULL only with
+ * PP_ERR_NOMEM. All pointers borrowed. */
+PP_WUR enum pp_err pp_config_read(const char *name, const char *text, size_t len,
+				  const char *base_dir, struct pp_config **out,
+				  struct pp_diags *diags);
+
+/* Prints the reference of every key of a site configuration, a device
+ * profile and a plan file to f (borrowed), as Markdown made from the tables
+ * the loaders read with: what `powerpark check --keys` prints and
+ * docs/config.md holds. */
+void pp_config_keys(FILE *f);
 
 /* Frees a config and everything it owns; NULL is fine. */
 void pp_config_destroy(struct pp_config *cfg);

@@ -1,16 +1,24 @@
 /* plan.h - the regional planner's input: candidate sites (weather, grid
  * connection and its limit events), cooling designs, the GPU fleet, the job
  * mix and the policies to compare (docs/plan.md). `powerpark plan` reads
- * it; year.h simulates one site x design x policy over it. */
+ * it; year.h simulates one site x design x policy over it.
+ *
+ * The config layer reads the file's syntax, types, ranges and the names it
+ * defines itself (designs); the GPU model, the plant designs and the chiller
+ * models are names it keeps with their positions, which the models layer
+ * resolves: pp_catalog_load_plan (catalog.h) loads a plan and resolves them,
+ * with every problem at its file:line:column. */
 #ifndef PP_PLAN_H
 #define PP_PLAN_H
 
 #include <stddef.h>
 
 #include "powerpark/config.h"
+#include "powerpark/diag.h"
 #include "powerpark/err.h"
 #include "powerpark/gpu.h"
-#include "powerpark/plant.h"
+
+struct pp_gpu_model;
 
 /* The policies a plan compares: the first PP_PLAN_POLICIES of enum
  * pp_policy (static, proportional, optimizer). */
@@ -37,11 +45,14 @@ struct pp_plan_class {
 
 /* One hall type of a cooling design; count identical halls share it. */
 struct pp_plan_hall {
-	enum pp_plant_design cooling;
+	const char *cooling_name; /* the plant design as written (NULL: a list or mapping) */
+	int cooling;          /* enum pp_plant_design (plant.h): set by the catalog */
 	const char *chiller;  /* model name; NULL: the design's default */
 	double share;         /* of the fleet's GPUs, over all count halls */
 	int count, reserve;
-	double chiller_kw, supply_c;
+	double chiller_kw;
+	double supply_c;      /* loop supply set point; 0 until the catalog gives the design's */
+	struct pp_pos cooling_pos, chiller_pos; /* line 0: not written */
 };
 
 struct pp_plan_design {
@@ -85,7 +96,9 @@ struct pp_plan {
 	int runs;
 	unsigned long seed;
 	unsigned policies;    /* bit p: enum pp_policy p is compared */
-	const struct pp_gpu_model *gpu;
+	const char *gpu_name; /* the fleet's GPU model as written */
+	struct pp_pos gpu_pos;
+	const struct pp_gpu_model *gpu; /* borrowed static data: set by the catalog */
 	int gpus, search_step;   /* fleet size; granularity of the GPU-count search */
 	double host_w;        /* per GPU: CPUs, memory, network, fans of its server */
 	double utilization;   /* offered GPU-hours / fleet GPU-hours */
@@ -98,11 +111,19 @@ struct pp_plan {
 	void *priv_;
 };
 
-/* Loads the plan at path (borrowed). On success *out receives it (taken;
+/* Reads the plan at path (borrowed). On success *out receives it (taken;
  * pp_plan_destroy). Otherwise every problem is appended to diags as
  * FILE:LINE:COL: what was expected, and PP_ERR_CONFIG returned. Weather
- * files are checked to exist, not read. */
+ * files are checked to exist, not read. The model names are not resolved
+ * (gpu stays NULL, cooling 0, supply_c 0 where not given): a plan to run
+ * comes from pp_catalog_load_plan, or this followed by
+ * pp_catalog_resolve_plan. */
 PP_WUR enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags *diags);
+
+/* Like pp_plan_load, but *out receives what was read (taken) also when
+ * PP_ERR_CONFIG is returned, so that the names the config layer does not
+ * know can still be checked; NULL only with PP_ERR_NOMEM. */
+PP_WUR enum pp_err pp_plan_read(const char *path, struct pp_plan **out, struct pp_diags *diags);
 
 /* Frees a plan; NULL is fine. */
 void pp_plan_destroy(struct pp_plan *p);

@@ -14,6 +14,7 @@
 
 #include "control_int.h"
 #include "powerpark/buf.h"
+#include "powerpark/gpu.h"
 #include "powerpark/log.h"
 
 static double clampd(double v, double lo, double hi)

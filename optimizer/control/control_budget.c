@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "control_int.h"
+#include "powerpark/gpu.h"
 
 enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
 			 struct pp_ctl_lease *out, struct pp_errbuf *eb)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/gpu.h"
 
 /* Caps fall at once. A rise waits until two cycles in a row asked for it
  * (so every agent has seen the falls that made room), goes to the lower of

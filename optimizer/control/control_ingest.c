@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/gpu.h"
 
 static const char *tag(const struct pp_sample *s, const char *k)
 {

@@ -8,6 +8,7 @@
 
 #include "control_int.h"
 #include "powerpark/buf.h"
+#include "powerpark/gpu.h"
 
 enum pp_err pp_ctl_assign(struct pp_ctl *c, const char *rack, const char *job, int cls,
 			  double weight, struct pp_errbuf *eb)

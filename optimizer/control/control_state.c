@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control_int.h"
+#include "powerpark/gpu.h"
 
 /* Racks by name: open addressing on FNV-1a, built once (ingest looks up
  * every line, so a linear search would make a batch quadratic). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "powerpark/gpu.h"
 #include "powerpark/report.h"
 
 /* The files of the report, and what writes each. */

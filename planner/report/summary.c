@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "powerpark/gpu.h"
 
 /* The longest sentence of "Why" and a short text (a title, a GPU count). */
 #define PP_SUMMARY_MAX_WHY 768
