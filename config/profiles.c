@@ -70,6 +70,11 @@ static const char *const vtypes[] = {"int16", "uint16", "int32", "uint32", "int6
 				     "uint64", "float32", "float64", "bit", NULL};
 static const int vtype_regs[] = {1, 1, 2, 2, 4, 4, 2, 4, 1};
 
+int pp_config_vtype_regs(enum pp_vtype t)
+{
+	return t >= PP_VT_INT16 && t <= PP_VT_BIT ? vtype_regs[t] : 1;
+}
+
 /* A coil or discrete input is a bit; a register a 16-bit word. */
 static int modbus_type(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {

@@ -168,7 +168,7 @@ static int map_unit(struct unit *u)
 	int n[5] = {0};
 	for (size_t i = 0; i < p->nfields; i++) {
 		const struct pp_pfield *f = &p->fields[i];
-		int end = f->reg + (f->func <= PP_MB_DISCRETE ? 1 : pp_modbus_type_regs(f->vtype));
+		int end = f->reg + (f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype));
 		if (end > n[f->func])
 			n[f->func] = end;
 	}

@@ -229,7 +229,7 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 		}
 		for (size_t k = 0; k < p->nfields; k++) {
 			const struct pp_pfield *f = &p->fields[k];
-			int w = f->func <= PP_MB_DISCRETE ? 1 : pp_modbus_type_regs(f->vtype);
+			int w = f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype);
 			if (f->func != r->func || f->reg < r->start || f->reg + w > r->start + r->count)
 				continue;
 			double raw;

@@ -5,15 +5,6 @@
 
 #include "powerpark/modbus.h"
 
-int pp_modbus_type_regs(enum pp_vtype t)
-{
-	switch (t) {
-	case PP_VT_INT32: case PP_VT_UINT32: case PP_VT_FLOAT32: return 2;
-	case PP_VT_INT64: case PP_VT_UINT64: case PP_VT_FLOAT64: return 4;
-	default: return 1;
-	}
-}
-
 struct span {
 	enum pp_mb_func func;
 	int start, end; /* [start, end) */
@@ -45,7 +36,7 @@ enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int max_gap
 		const struct pp_pfield *f = &p->fields[i];
 		s[i].func = f->func;
 		s[i].start = f->reg;
-		s[i].end = f->reg + (f->func <= PP_MB_DISCRETE ? 1 : pp_modbus_type_regs(f->vtype));
+		s[i].end = f->reg + (f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype));
 	}
 	qsort(s, p->nfields, sizeof *s, span_cmp);
 	size_t k = 0;
@@ -100,7 +91,7 @@ double pp_modbus_decode(const uint16_t *regs, enum pp_vtype t, enum pp_order o, 
 {
 	if (t == PP_VT_BIT)
 		return bit < 0 ? (regs[0] != 0) : (regs[0] >> bit) & 1;
-	int nr = pp_modbus_type_regs(t);
+	int nr = pp_config_vtype_regs(t);
 	uint8_t b[8];
 	to_be(regs, nr, o, b);
 	uint64_t u = 0;
@@ -138,7 +129,7 @@ void pp_modbus_encode(uint16_t *regs, enum pp_vtype t, enum pp_order o, int bit,
 			regs[0] &= (uint16_t)~(1u << b);
 		return;
 	}
-	int nr = pp_modbus_type_regs(t);
+	int nr = pp_config_vtype_regs(t);
 	uint64_t u = 0;
 	double r = nearbyint(v);
 	switch (t) {

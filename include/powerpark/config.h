@@ -139,6 +139,10 @@ enum pp_proto { PP_PROTO_MODBUS_TCP, PP_PROTO_MODBUS_RTU, PP_PROTO_SNMP };
 enum pp_mb_func { PP_MB_COIL = 1, PP_MB_DISCRETE = 2, PP_MB_HOLDING = 3, PP_MB_INPUT = 4 };
 enum pp_vtype { PP_VT_INT16, PP_VT_UINT16, PP_VT_INT32, PP_VT_UINT32, PP_VT_INT64,
 		PP_VT_UINT64, PP_VT_FLOAT32, PP_VT_FLOAT64, PP_VT_BIT };
+
+/* The 16-bit registers a value of type t takes (1 for a bit): the one table
+ * the profile loader and the Modbus drivers read. */
+int pp_config_vtype_regs(enum pp_vtype t);
 enum pp_order { PP_ORD_ABCD, PP_ORD_CDAB, PP_ORD_BADC, PP_ORD_DCBA };
 
 struct pp_pfield {

@@ -19,9 +19,6 @@ struct pp_mb_req {
 	int start, count;
 };
 
-/* Number of 16-bit registers a value of type t occupies (1 for bits). */
-int pp_modbus_type_regs(enum pp_vtype t);
-
 /* Plans the fewest requests that read every field of p (borrowed): fields of
  * one function are sorted by address and merged while a request stays within
  * max_regs registers (PP_MB_MAX_BITS for bits) and no hole between fields is
@@ -29,7 +26,7 @@ int pp_modbus_type_regs(enum pp_vtype t);
 PP_WUR enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int max_gap,
 				  struct pp_mb_req **reqs, size_t *n);
 
-/* Decodes a value of type t from regs (borrowed; pp_modbus_type_regs(t)
+/* Decodes a value of type t from regs (borrowed; pp_config_vtype_regs(t)
  * registers as received, each in host order) in the given byte/word order:
  * ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian
  * (for 64-bit types the words are reversed as a whole: CDAB = GHEFCDAB).
@@ -37,7 +34,7 @@ PP_WUR enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int 
 double pp_modbus_decode(const uint16_t *regs, enum pp_vtype t, enum pp_order o, int bit);
 
 /* The inverse, for servers: writes v (raw, before scale) as type t into regs
- * (borrowed, pp_modbus_type_regs(t) registers). Bits set or clear bit of regs[0]. */
+ * (borrowed, pp_config_vtype_regs(t) registers). Bits set or clear bit of regs[0]. */
 void pp_modbus_encode(uint16_t *regs, enum pp_vtype t, enum pp_order o, int bit, double v);
 
 #endif
