@@ -119,7 +119,7 @@ static size_t resolve_hall(struct pp_plan_hall *h, struct pp_diags *d)
 size_t pp_catalog_resolve_plan(struct pp_plan *p, struct pp_diags *diags)
 {
 	size_t bad = 0;
-	if (p->gpu_name && !(p->gpu = pp_gpu_find(p->gpu_name))) {
+	if (p->gpu_name && !pp_gpu_find(p->gpu_name)) {
 		const char *names[PLAN_GPUS];
 		size_t n = model_names(0, names, PLAN_GPUS);
 		pp_diag_expected(diags, p->gpu_pos, "'gpu'", p->gpu_name, names, n);

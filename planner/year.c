@@ -712,10 +712,13 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 	memset(r, 0, sizeof *r);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct year y = {.s = s, .p = s->plan, .g = s->plan->gpu, .r = r,
+	struct year y = {.s = s, .p = s->plan, .g = pp_gpu_find(s->plan->gpu_name), .r = r,
 			 .margin = s->plan->margin, .dt = s->step_s / 3600};
 	pp_inst_init(&y.in);
 	enum pp_err e = PP_OK;
+	if (!y.g) /* the catalog checked the name when the plan was loaded */
+		return pp_err_set(eb, PP_ERR_CONFIG, "GPU model '%s' unknown",
+				  s->plan->gpu_name ? s->plan->gpu_name : "");
 	/* The hours hold the year; its totals are summed from them. */
 	r->nhours = (size_t)ceil(s->hours - 1e-9);
 	r->hours = calloc(r->nhours, sizeof *r->hours);

@@ -90,9 +90,15 @@ def sources():
     return sorted(p for p in out.split() if os.path.exists(p))
 
 
+def file_room(path):
+    """The room of a source file, or of a public header (by HEADERS)."""
+    m = re.match(r"include/powerpark/(\w+)\.h$", path)
+    return HEADER_ROOM.get(m.group(1)) if m else room_of(path)
+
+
 def check_includes(files, problems):
     for f in files:
-        src = room_of(f)
+        src = file_room(f)
         if src is None:
             continue
         for n, line in enumerate(open(f, errors="replace"), 1):

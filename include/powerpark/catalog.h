@@ -32,9 +32,9 @@ PP_WUR enum pp_err pp_catalog_load_config(const char *name, const char *text, si
 					  struct pp_diags *diags);
 
 /* Resolves the names of plan p (borrowed; one read with problems is fine):
- * p->gpu from p->gpu_name, each hall's cooling (enum pp_plant_design) from
- * its cooling_name and, where not given, its supply_c from the design;
- * checks each hall's chiller model. Problems go to diags (borrowed);
+ * checks p->gpu_name against the GPU models, sets each hall's cooling
+ * (enum pp_plant_design) from its cooling_name and, where not given, its
+ * supply_c from the design; checks each hall's chiller model. Problems go to diags (borrowed);
  * returns how many. */
 size_t pp_catalog_resolve_plan(struct pp_plan *p, struct pp_diags *diags);
 

@@ -16,9 +16,6 @@
 #include "powerpark/config.h"
 #include "powerpark/diag.h"
 #include "powerpark/err.h"
-#include "powerpark/gpu.h"
-
-struct pp_gpu_model;
 
 /* The policies a plan compares: the first PP_PLAN_POLICIES of enum
  * pp_policy (static, proportional, optimizer). */
@@ -96,9 +93,8 @@ struct pp_plan {
 	int runs;
 	unsigned long seed;
 	unsigned policies;    /* bit p: enum pp_policy p is compared */
-	const char *gpu_name; /* the fleet's GPU model as written */
+	const char *gpu_name; /* the fleet's GPU model (gpu.h), checked by the catalog */
 	struct pp_pos gpu_pos;
-	const struct pp_gpu_model *gpu; /* borrowed static data: set by the catalog */
 	int gpus, search_step;   /* fleet size; granularity of the GPU-count search */
 	double host_w;        /* per GPU: CPUs, memory, network, fans of its server */
 	double utilization;   /* offered GPU-hours / fleet GPU-hours */
@@ -115,7 +111,7 @@ struct pp_plan {
  * pp_plan_destroy). Otherwise every problem is appended to diags as
  * FILE:LINE:COL: what was expected, and PP_ERR_CONFIG returned. Weather
  * files are checked to exist, not read. The model names are not resolved
- * (gpu stays NULL, cooling 0, supply_c 0 where not given): a plan to run
+ * (cooling 0, supply_c 0 where not given): a plan to run
  * comes from pp_catalog_load_plan, or this followed by
  * pp_catalog_resolve_plan. */
 PP_WUR enum pp_err pp_plan_load(const char *path, struct pp_plan **out, struct pp_diags *diags);

@@ -136,7 +136,7 @@ static void intro(struct pp_doc *d, const struct pp_report *rep)
 	pp_doc_text(d, PP_DOC_P, "%d %s GPUs (%.0f W host share each), utilization %.0f %%; %.0f "
 		    "hours at %.0f-second steps; %d seed%s of job arrivals from %lu; loss budget "
 		    "%.1f %%; margin %.0f %% on every limit. Ranges are median (min-max) over the "
-		    "seeds.", p->gpus, p->gpu->name, p->host_w, 100 * p->utilization, rep->hours,
+		    "seeds.", p->gpus, p->gpu_name, p->host_w, 100 * p->utilization, rep->hours,
 		    rep->step_s, rep->nseeds, rep->nseeds == 1 ? "" : "s", p->seed,
 		    100 * rep->loss_budget, 100 * p->margin);
 }
