@@ -5,6 +5,7 @@
 #ifndef PP_API_H
 #define PP_API_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,23 @@ int pp_api_port(const struct pp_api *a);
 
 /* Stops the server and frees it; NULL is fine. */
 void pp_api_stop(struct pp_api *a);
+
+/* How `powerpark optimize` runs (pp_api_run). */
+struct pp_api_run_opts {
+	struct pp_ctl_opts ctl;     /* the controller's period, lease, ... */
+	const char *listen;         /* borrowed; NULL: api.listen of the config */
+	/* Called once the API listens, with its port and the period (ms). */
+	void (*ready)(void *ud, int port, int period_ms);
+	void *ud;
+};
+
+/* Runs `powerpark optimize` for cfg (borrowed): the controller, its API
+ * and the configured outputs, until *stop is set. A cycle every period on
+ * the wall clock, and at once when a reading written to /write breaks a
+ * limit; each cycle's decisions go to the outputs, which get up to 5 s to
+ * deliver at the end. Returns PP_OK after a stop, or the error that kept
+ * it from starting (eb says which). */
+PP_WUR enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts *o,
+			      volatile sig_atomic_t *stop, struct pp_errbuf *eb);
 
 #endif

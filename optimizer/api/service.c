@@ -1,0 +1,121 @@
+/* service.c - `powerpark optimize` as a service: the controller, its API
+ * and the outputs for its decisions, run on the wall clock. A cycle every
+ * period, and at once when a reading written to /write breaks a limit (the
+ * API wakes the loop); each cycle's decisions go to the outputs. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "powerpark/clock.h"
+#include "powerpark/log.h"
+#include "powerpark/output.h"
+
+#define SERVICE_PERIOD_MS 1000    /* the control period when none is set */
+#define SERVICE_TICK_NS 200000000L /* a stop is seen within this */
+#define SERVICE_FLUSH_MS 5000     /* what the outputs may take at the end */
+
+struct waker {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int breach;
+};
+
+static void on_breach(void *ud)
+{
+	struct waker *w = ud;
+	pthread_mutex_lock(&w->mu);
+	w->breach = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void add_ns(struct timespec *t, long ns)
+{
+	t->tv_nsec += ns % 1000000000L;
+	t->tv_sec += ns / 1000000000L + t->tv_nsec / 1000000000L;
+	t->tv_nsec %= 1000000000L;
+}
+
+static int before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Sleeps until next (monotonic), or less: a breach or a stop ends the
+ * wait. Returns whether a breach did (and restarts the period then). */
+static int wait_period(struct waker *w, struct timespec *next, volatile sig_atomic_t *stop)
+{
+	pthread_mutex_lock(&w->mu);
+	while (!w->breach && !*stop) {
+		struct timespec now, until = *next;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		add_ns(&now, SERVICE_TICK_NS);
+		if (before(&now, &until))
+			until = now;
+		if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT &&
+		    until.tv_sec == next->tv_sec && until.tv_nsec == next->tv_nsec)
+			break;
+	}
+	int urgent = w->breach;
+	if (urgent)
+		clock_gettime(CLOCK_MONOTONIC, next);
+	w->breach = 0;
+	pthread_mutex_unlock(&w->mu);
+	return urgent;
+}
+
+/* One cycle at the wall clock, and its decisions to the outputs. */
+static void cycle(struct pp_ctl *ctl, struct pp_output *set, int urgent)
+{
+	struct pp_errbuf ce;
+	if (pp_ctl_cycle(ctl, pp_clock_wall_ns(), urgent, &ce))
+		pp_log(PP_LOG_ERROR, "optimize", "cycle: %s", ce.msg);
+	struct pp_sample *s;
+	size_t n;
+	if (!pp_ctl_decisions(ctl, pp_clock_wall_ns(), &s, &n)) {
+		if (pp_output_write(set, s, n))
+			pp_log(PP_LOG_WARN, "optimize", "a decision sample was not encoded");
+		pp_ctl_samples_free(s, n);
+	}
+}
+
+enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts *o,
+		       volatile sig_atomic_t *stop, struct pp_errbuf *eb)
+{
+	struct pp_ctl *ctl = NULL;
+	struct pp_api *api = NULL;
+	struct pp_output *set = NULL;
+	struct waker w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&w.cv);
+	pthread_cond_init(&w.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	enum pp_err e;
+	if ((e = pp_ctl_create(cfg, &o->ctl, &ctl, eb)) ||
+	    (e = pp_output_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, eb)) ||
+	    (e = pp_api_start(ctl, &cfg->api, o->listen, on_breach, &w, &api, eb)))
+		goto out;
+	int period = o->ctl.period_ms > 0 ? o->ctl.period_ms : SERVICE_PERIOD_MS;
+	if (o->ready)
+		o->ready(o->ud, pp_api_port(api), period);
+	struct timespec next;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	int urgent = 0;
+	while (!*stop) {
+		cycle(ctl, set, urgent);
+		add_ns(&next, (long)period * 1000000L);
+		urgent = wait_period(&w, &next, stop);
+	}
+	pp_log(PP_LOG_INFO, "optimize", "stopping");
+out:
+	pp_api_stop(api);
+	if (set)
+		pp_output_destroy(set, SERVICE_FLUSH_MS);
+	pp_ctl_destroy(ctl);
+	pthread_cond_destroy(&w.cv);
+	return e;
+}
