@@ -26,6 +26,7 @@
 #define PP_CTL_MAX_EVENTS 1024 /* grid limit events, configured and signalled */
 #define PP_CTL_FORECAST_HOURS 168
 #define PP_CTL_MAX_GPUS 1000000 /* in one request */
+#define PP_CTL_HIST_HALLS 8     /* halls the history keeps a series of */
 
 struct pp_ctl; /* opaque */
 
@@ -349,8 +350,9 @@ struct pp_ctl_history {
 	struct pp_ctl_hist_plant *plants;
 	size_t nplants;
 };
-#define PP_CTL_HIST_HALLS 8
 
+/* The history (written; pp_ctl_history_free even on error). PP_ERR_NOMEM
+ * only. */
 PP_WUR enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_ctl_history *out);
 void pp_ctl_history_free(struct pp_ctl_history *h);
 
@@ -400,6 +402,8 @@ struct pp_ctl_metrics {
 	size_t ncaps;
 };
 
+/* Everything /metrics shows, as of now (written; pp_ctl_metrics_free even
+ * on error). PP_ERR_NOMEM only. */
 PP_WUR enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_ctl_metrics *out);
 void pp_ctl_metrics_free(struct pp_ctl_metrics *m);
 
