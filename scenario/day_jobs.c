@@ -114,8 +114,9 @@ static int admitted(struct pp_day *d, int hall, int gpus, char *why, size_t len)
 		snprintf(why, len, "powerpark: %s", eb.msg);
 		return 0;
 	}
-	double max_w = hall_rack(d, hall)->gpu->cap_max_w;
-	if (a.decision == PP_CTL_ADMIT && a.cap_w >= ADMIT_FRAC * max_w)
+	/* The cap as a scheduler reads it from /v1/admit: in whole watts. */
+	double max_w = hall_rack(d, hall)->gpu->cap_max_w, cap = round(a.cap_w);
+	if (a.decision == PP_CTL_ADMIT && cap >= ADMIT_FRAC * max_w)
 		return 1;
 	if (a.decision == PP_CTL_ADMIT) {
 		char b[PP_CTL_BINDING_MAX];

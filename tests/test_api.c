@@ -187,12 +187,12 @@ static void t_budget(void)
 		 "the whole budget reads back: %.200s", rs.body.data);
 	json_decref(j);
 	api_resp_free(&rs);
-	send("GET", "/v1/budget", "level", "hall", NULL, NULL, &rs);
+	send("GET", "/v1/budget", "Level", "hall", NULL, NULL, &rs);
 	j = body_json(&rs);
 	PT_CHECK(rs.status == 200 && j && !json_object_get(j, "racks") &&
 			 !json_object_get(j, "rows") && json_array_size(json_object_get(j, "halls")) == 1 &&
 			 json_object_get(j, "plants"),
-		 "level=hall: halls and plants only");
+		 "Level=hall (names without regard to case): halls and plants only");
 	json_decref(j);
 	api_resp_free(&rs);
 	send("GET", "/v1/budget/forecast", "hours", "0", NULL, NULL, &rs);

@@ -209,7 +209,7 @@ static void t_lease_and_admission(void)
 			 strstr(eb.msg, "nowhere"),
 		 "an unknown rack is named");
 	PT_CHECK(pp_ctl_lease(f.ctl, "r1", T0, &l, &eb) == PP_OK, "lease");
-	PT_CHECK(l.expires_s == T0 / NS + 10 && l.gpus == 8 && !strcmp(l.job, "r1") &&
+	PT_CHECK(l.expires_s == T0 / NS + 10 && l.gpus == 8 && !l.job[0] && !strcmp(l.rack, "r1") &&
 			 l.cap_w == pp_ctl_rack_cap(f.ctl, "r1") && l.cap_min_w == 200 &&
 			 l.cap_max_w == 700,
 		 "lease of r1: %lld s, %d GPUs, %.1f W", (long long)l.expires_s, l.gpus, l.cap_w);
@@ -278,6 +278,39 @@ static void t_sync(void)
 	teardown(&f);
 }
 
+/* A plant without a chiller model (towers only) cannot tell its capacity:
+ * it limits nothing, so the hall it cools still takes work. */
+static void t_plant_without_chillers(void)
+{
+	static const char racks_and_plant[] =
+		"            - {name: r1, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+		"cooling:\n"
+		"  plants:\n"
+		"    - name: p1\n"
+		"      serves: [a]\n"
+		"      towers:\n"
+		"        - {name: t1, capacity_kw: 500}\n";
+	struct fixture f = {0};
+	struct pp_errbuf eb;
+	if (!(f.cfg = pt_park(racks_and_plant)) || pp_ctl_create(f.cfg, NULL, &f.ctl, &eb)) {
+		PT_CHECK(0, "setup");
+		pp_config_destroy(f.cfg);
+		return;
+	}
+	read_rack(f.ctl, "r1", 5000, T0);
+	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
+	struct pp_ctl_admit_req q = {8, "a", -1, 0};
+	struct pp_ctl_admit_ans a;
+	PT_CHECK(pp_ctl_admit(f.ctl, &q, T0, &a, &eb) == PP_OK && a.decision == PP_CTL_ADMIT,
+		 "hall a admits: %s", a.reason);
+	struct pp_ctl_budget b;
+	PT_CHECK(pp_ctl_budget(f.ctl, T0, &b) == PP_OK && b.nplants == 1 &&
+			 !isfinite(b.plants[0].limit_kw),
+		 "the plant shows no limit");
+	pp_ctl_budget_free(&b);
+	teardown(&f);
+}
+
 int main(void)
 {
 	PT_RUN(t_breach_lowers_caps_at_once);
@@ -286,5 +319,6 @@ int main(void)
 	PT_RUN(t_solver_failure_floors_all);
 	PT_RUN(t_lease_and_admission);
 	PT_RUN(t_sync);
+	PT_RUN(t_plant_without_chillers);
 	return PT_DONE("test_control");
 }

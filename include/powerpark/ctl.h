@@ -70,9 +70,10 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 PP_WUR enum pp_err pp_ctl_cycle(struct pp_ctl *c, int64_t now_ns, int urgent,
 				struct pp_errbuf *eb);
 
-/* How many cycles have run: what the last cycle's answers (budget, caps)
- * are keyed by, for callers that cache what they make of them. */
-uint64_t pp_ctl_cycles(struct pp_ctl *c);
+/* The cycle the budget describes (pp_ctl_budget's cycle): it changes only
+ * when a cycle solved and made the budget again, so callers that cache what
+ * they make of the budget key it by this. 0 before the first cycle. */
+uint64_t pp_ctl_budget_cycle(struct pp_ctl *c);
 
 /* --- leases ------------------------------------------------------------ */
 
@@ -83,7 +84,8 @@ struct pp_ctl_lease {
 	int gpus;
 	const char *gpu_model;      /* static */
 	double cap_min_w, cap_max_w;
-	char job[PP_CTL_ID_MAX];    /* the job running there, else the rack's name */
+	char job[PP_CTL_ID_MAX];    /* the job running there, "" for none */
+	const char *rack;           /* the rack (borrowed from the config) */
 	double cap_w;               /* per GPU */
 	int idle;                   /* nothing runs there: held at the floor */
 	double floor_w;             /* the job class's power floor (damps swings) */
@@ -121,7 +123,7 @@ struct pp_ctl_budget {
 	const char *status;         /* "ok", "shedding" or "starting" (static) */
 	char binding[PP_CTL_BINDING_MAX];
 	int stale_racks;
-	uint64_t cycle;             /* pp_ctl_cycles when it was made */
+	uint64_t cycle;             /* the cycles run when it was made */
 	struct pp_ctl_level grid;
 	struct pp_ctl_level *halls, *rows, *plants;
 	size_t nhalls, nrows, nplants;

@@ -25,10 +25,18 @@ struct api_kv {
 	const char *k, *v;
 };
 
-#define API_MAX_KV 32 /* query arguments and headers a handler may look at */
+#define API_MAX_KV 32 /* query arguments and headers a test may give */
+
+/* Where a request's query arguments and headers come from: the server's
+ * own lookup (libmicrohttpd's: every one of them, names without regard to
+ * case, NULL for an argument without a value), or, in tests, the arrays. */
+enum api_kind { API_QUERY, API_HEADER };
+typedef const char *(*api_lookup_fn)(void *ctx, enum api_kind kind, const char *k);
 
 struct api_req {
 	const char *method, *path;  /* borrowed */
+	api_lookup_fn lookup;       /* NULL: the arrays below */
+	void *lookup_ctx;
 	struct api_kv query[API_MAX_KV], headers[API_MAX_KV];
 	size_t nquery, nheaders;
 	const char *body;           /* borrowed, len bytes (not NUL-terminated) */

@@ -43,7 +43,7 @@ enum pp_err api_json_lease(struct pp_buf *out, const char *node, const struct pp
 	pp_json_key(&j, "caps");
 	pp_json_arr(&j);
 	pp_json_obj(&j);
-	pp_json_kstr(&j, "job", l->job);
+	pp_json_kstr(&j, "job", l->job[0] ? l->job : l->rack);
 	pp_json_kint(&j, "gpus", l->gpus);
 	pp_json_knum(&j, "cap_w", l->cap_w, 1);
 	pp_json_kstr(&j, "action", l->idle ? "idle" : "run");

@@ -12,22 +12,24 @@ int64_t api_now(const struct pp_api *a)
 	return a->clock ? a->clock(a->clock_ud) : pp_clock_wall_ns();
 }
 
-static const char *lookup(const struct api_kv *kv, size_t n, const char *k, int nocase)
+static const char *lookup(const struct api_kv *kv, size_t n, const char *k)
 {
 	for (size_t i = 0; i < n; i++)
-		if (nocase ? !strcasecmp(kv[i].k, k) : !strcmp(kv[i].k, k))
+		if (!strcasecmp(kv[i].k, k))
 			return kv[i].v;
 	return NULL;
 }
 
 const char *api_query(const struct api_req *rq, const char *k)
 {
-	return lookup(rq->query, rq->nquery, k, 0);
+	return rq->lookup ? rq->lookup(rq->lookup_ctx, API_QUERY, k)
+			  : lookup(rq->query, rq->nquery, k);
 }
 
 const char *api_header(const struct api_req *rq, const char *k)
 {
-	return lookup(rq->headers, rq->nheaders, k, 1);
+	return rq->lookup ? rq->lookup(rq->lookup_ctx, API_HEADER, k)
+			  : lookup(rq->headers, rq->nheaders, k);
 }
 
 void api_resp_free(struct api_resp *rs)

@@ -71,13 +71,14 @@ static void h_jobs(struct pp_api *a, const struct api_req *rq, struct api_resp *
 	pp_ctl_jobs_free(&j);
 }
 
-/* The budget's JSON, both forms, made again only when a cycle has run. */
+/* The budget's JSON, both forms, made again only when the controller made
+ * the budget again (a cycle that solved). */
 static enum pp_err budget_cached(struct pp_api *a, int halls_only, struct pp_buf *out)
 {
 	struct api_budget_cache *bc = &a->budget;
 	enum pp_err e = PP_OK;
 	pthread_mutex_lock(&bc->mu);
-	if (!bc->have || bc->cycle != pp_ctl_cycles(a->ctl)) {
+	if (!bc->have || bc->cycle != pp_ctl_budget_cycle(a->ctl)) {
 		struct pp_ctl_budget b;
 		e = pp_ctl_budget(a->ctl, api_now(a), &b);
 		pp_buf_reset(&bc->full);

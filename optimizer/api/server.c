@@ -40,17 +40,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, const struct api_re
 	return ret;
 }
 
-/* Collects a query argument or header into the request (the first
- * API_MAX_KV of each). */
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+/* The request's query argument or header k, as libmicrohttpd keeps them. */
+static const char *mhd_lookup(void *ctx, enum api_kind kind, const char *k)
 {
-	struct api_req *rq = cls;
-	int q = kind == MHD_GET_ARGUMENT_KIND;
-	size_t *n = q ? &rq->nquery : &rq->nheaders;
-	struct api_kv *kv = q ? rq->query : rq->headers;
-	if (*n < API_MAX_KV && k)
-		kv[(*n)++] = (struct api_kv){k, v ? v : ""};
-	return MHD_YES;
+	return MHD_lookup_connection_value(ctx, kind == API_QUERY ? MHD_GET_ARGUMENT_KIND
+								  : MHD_HEADER_KIND, k);
 }
 
 static enum MHD_Result answer(struct pp_api *a, struct MHD_Connection *con, const char *url,
@@ -62,8 +56,8 @@ static enum MHD_Result answer(struct pp_api *a, struct MHD_Connection *con, cons
 	rq.path = url;
 	rq.body = cn->body.data ? cn->body.data : "";
 	rq.len = cn->body.len;
-	MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, collect, &rq);
-	MHD_get_connection_values(con, MHD_HEADER_KIND, collect, &rq);
+	rq.lookup = mhd_lookup;
+	rq.lookup_ctx = con;
 	struct api_resp rs;
 	api_dispatch(a, &rq, &rs);
 	enum MHD_Result r = send_resp(con, &rs);

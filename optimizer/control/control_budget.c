@@ -29,7 +29,8 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
 	out->gpu_model = r->gpu->name;
 	out->cap_min_w = r->gpu->cap_min_w;
 	out->cap_max_w = r->gpu->cap_max_w;
-	snprintf(out->job, sizeof out->job, "%s", r->job[0] ? r->job : r->cfg->name);
+	snprintf(out->job, sizeof out->job, "%s", r->job);
+	out->rack = r->cfg->name;
 	out->cap_w = r->cap_w;
 	out->idle = r->idle;
 	/* The power floor of the job's class damps a synchronous job's swing;

@@ -100,13 +100,17 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 	for (size_t k = 0; k < in->nnodes; k++)
 		c->tree.ans_kw[k] = a->nodes[k].power_kw;
 	/* The instance holds the plants that cool something, in config order:
-	 * each is matched to its own (a plant left out keeps what it had). */
-	for (size_t p = 0, q = 0; p < c->cfg->nplants && q < in->nplants; p++)
-		if (!strcmp(in->plants[q].id, c->cfg->plants[p].name)) {
+	 * each is matched to its own. A plant left out limits nothing (no
+	 * chiller model to tell its capacity, or no hall to cool). */
+	for (size_t p = 0, q = 0; p < c->cfg->nplants; p++) {
+		c->plants[p].capacity_kw = INFINITY;
+		c->plants[p].alloc_kw = 0;
+		if (q < in->nplants && !strcmp(in->plants[q].id, c->cfg->plants[p].name)) {
 			c->plants[p].capacity_kw = in->plants[q].capacity_kw;
 			c->plants[p].alloc_kw = a->plants[q].power_kw;
 			q++;
 		}
+	}
 	c->grid.alloc_kw = a->grid.power_kw;
 	c->grid.cooling_ratio = in->grid_cooling;
 	c->st.solve_s = a->solve_us / 1e6;

@@ -8,10 +8,10 @@
 
 #include "control_int.h"
 
-uint64_t pp_ctl_cycles(struct pp_ctl *c)
+uint64_t pp_ctl_budget_cycle(struct pp_ctl *c)
 {
 	pthread_mutex_lock(&c->mu);
-	uint64_t n = c->st.cycles;
+	uint64_t n = c->budget_made ? c->budget.cycle : 0;
 	pthread_mutex_unlock(&c->mu);
 	return n;
 }
