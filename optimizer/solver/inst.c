@@ -184,6 +184,7 @@ double pp_inst_curve(const struct pp_inst_job *j, double e)
 
 static enum pp_err check_job(const struct pp_inst *in, const struct pp_inst_job *j,
 			     const int *below, struct pp_errbuf *eb);
+static enum pp_err unique_ids(const struct pp_inst *in, struct pp_errbuf *eb);
 
 enum pp_err pp_inst_check(const struct pp_inst *in, struct pp_errbuf *eb)
 {
@@ -213,6 +214,9 @@ enum pp_err pp_inst_check(const struct pp_inst *in, struct pp_errbuf *eb)
 	if (roots != 1)
 		return pp_err_set(eb, PP_ERR_PARSE, "instance: %d root nodes (parent null); expected "
 			       "exactly one", roots);
+	enum pp_err de = unique_ids(in, eb);
+	if (de)
+		return de;
 	for (size_t i = 0; i < in->nplants; i++)
 		if (!(in->plants[i].capacity_kw > 0) || !in->plants[i].nnodes)
 			return pp_err_set(eb, PP_ERR_PARSE, "plant '%s': needs capacity_kw > 0 and nodes",
@@ -231,6 +235,63 @@ enum pp_err pp_inst_check(const struct pp_inst *in, struct pp_errbuf *eb)
 		e = check_job(in, &in->jobs[i], below, eb);
 	free(below);
 	return e;
+}
+
+/* An id and where it stands, for finding one used twice. */
+struct idpos {
+	const char *id;
+	size_t at;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct idpos *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The first id of kind used twice among n (get(i) gives the i-th), named
+ * with both places; PP_OK when every id is unique. */
+static enum pp_err unique(const char *kind, size_t n, const char *(*get)(const struct pp_inst *,
+									  size_t),
+			  const struct pp_inst *in, struct pp_errbuf *eb)
+{
+	struct idpos *v = malloc((n + 1) * sizeof *v);
+	if (!v)
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct idpos){get(in, i), i};
+	qsort(v, n, sizeof *v, by_id);
+	enum pp_err e = PP_OK;
+	for (size_t i = 1; i < n && !e; i++)
+		if (!strcmp(v[i].id, v[i - 1].id))
+			e = pp_err_set(eb, PP_ERR_PARSE, "%s '%s': the id is used twice (%ss[%zu] and "
+				       "%ss[%zu]); each must be unique", kind, v[i].id, kind,
+				       v[i - 1].at, kind, v[i].at);
+	free(v);
+	return e;
+}
+
+static const char *node_id(const struct pp_inst *in, size_t i)
+{
+	return in->nodes[i].id;
+}
+
+static const char *plant_id(const struct pp_inst *in, size_t i)
+{
+	return in->plants[i].id;
+}
+
+static const char *job_id(const struct pp_inst *in, size_t i)
+{
+	return in->jobs[i].id;
+}
+
+static enum pp_err unique_ids(const struct pp_inst *in, struct pp_errbuf *eb)
+{
+	enum pp_err e = unique("node", in->nnodes, node_id, in, eb);
+	e = e ? e : unique("plant", in->nplants, plant_id, in, eb);
+	return e ? e : unique("job", in->njobs, job_id, in, eb);
 }
 
 static enum pp_err check_job(const struct pp_inst *in, const struct pp_inst_job *j,

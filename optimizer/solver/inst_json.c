@@ -12,6 +12,7 @@
 #include "powerpark/buf.h"
 #include "powerpark/inst.h"
 #include "powerpark/json.h"
+#include "powerpark/log.h"
 #include "powerpark/solve.h"
 
 #define PP_INST_WHERE 96 /* the element named in an error: "job '<id>'", cut */
@@ -202,6 +203,44 @@ static void parse_placement(struct rd *r, json_t *pl, const struct pp_inst *in,
 	}
 }
 
+/* The concave envelope of a curve whose slope rises by at most
+ * PP_CURVE_NEAR relative (a fitted or rounded measurement): the points under
+ * the upper hull are dropped, and a warning names the job. A curve that
+ * rises more is left as it is, for pp_inst_check to refuse. */
+#define PP_CURVE_NEAR 1e-6
+
+static void near_concave(const char *id, struct pp_inst_job *j)
+{
+	double worst = 0;
+	for (size_t k = 2; k < j->ncurve; k++) {
+		double a = (j->curve_t[k - 1] - j->curve_t[k - 2]) / (j->curve_p[k - 1] - j->curve_p[k - 2]);
+		double b = (j->curve_t[k] - j->curve_t[k - 1]) / (j->curve_p[k] - j->curve_p[k - 1]);
+		if (!(a > 0) || !(b > 0) || !(j->curve_p[k] > j->curve_p[k - 1]))
+			return; /* not increasing: pp_inst_check names it */
+		if (b > a)
+			worst = fmax(worst, (b - a) / a);
+	}
+	if (!(worst > 1e-9) || worst > PP_CURVE_NEAR)
+		return;
+	/* The upper hull, left to right (Andrew's monotone chain). */
+	size_t n = 0;
+	for (size_t k = 0; k < j->ncurve; k++) {
+		while (n >= 2) {
+			double x1 = j->curve_p[n - 2], y1 = j->curve_t[n - 2];
+			double x2 = j->curve_p[n - 1], y2 = j->curve_t[n - 1];
+			if ((x2 - x1) * (j->curve_t[k] - y1) - (y2 - y1) * (j->curve_p[k] - x1) < 0)
+				break;
+			n--;
+		}
+		j->curve_p[n] = j->curve_p[k];
+		j->curve_t[n++] = j->curve_t[k];
+	}
+	pp_log(PP_LOG_WARN, "solve", "job '%s': the curve's slope rises by %.2g relative (at most "
+	       "%g is taken for rounding): its concave envelope of %zu points is used", id, worst,
+	       PP_CURVE_NEAR, n);
+	j->ncurve = n;
+}
+
 static void parse_curve(struct rd *r, json_t *cv, struct pp_inst_job *j)
 {
 	if (json_array_size(cv) < 1 || json_array_size(cv) > PP_SOLVE_CURVE_MAX) {
@@ -223,6 +262,7 @@ static void parse_curve(struct rd *r, json_t *cv, struct pp_inst_job *j)
 		j->curve_t[k] = json_number_value(y);
 	}
 	j->ncurve = json_array_size(cv);
+	near_concave(j->id ? j->id : r->where, j);
 }
 
 static enum pp_err parse_jobs(struct rd *r, json_t *root, struct pp_inst *in)
@@ -314,6 +354,18 @@ static void limit_json(struct pp_json *j, const char *id, const struct pp_ans_li
 	pp_json_end(j);
 }
 
+#define CAP_DECIMALS 3 /* of the caps and powers written */
+
+/* w rounded down to CAP_DECIMALS: a cap read back from the answer never
+ * lets a job draw more than was planned (rounding to nearest could, and at
+ * 100,000 GPUs the sum of such halves put limits over by a fraction of a
+ * watt). */
+static double down(double w)
+{
+	double s = 1000, r = floor(w * s) / s;
+	return r > w ? (floor(w * s) - 1) / s : r;
+}
+
 char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
 {
 	static const char *const act[] = {"run", "defer", "pause"};
@@ -330,8 +382,8 @@ char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
 		pp_json_obj(&j);
 		pp_json_kstr(&j, "id", in->jobs[i].id);
 		pp_json_kstr(&j, "action", act[a->jobs[i].action]);
-		pp_json_knum(&j, "cap_w", a->jobs[i].cap_w, 3);
-		pp_json_knum(&j, "power_w", a->jobs[i].power_w, 3);
+		pp_json_knum(&j, "cap_w", down(a->jobs[i].cap_w), CAP_DECIMALS);
+		pp_json_knum(&j, "power_w", down(a->jobs[i].power_w), CAP_DECIMALS);
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);
