@@ -13,6 +13,10 @@
 
 enum pp_action { PP_RUN, PP_DEFER, PP_PAUSE };
 
+/* The relative gap to the dual's bound under which an answer counts as
+ * proven optimal even without the exact finish's KKT proof. */
+#define PP_SOLVE_GAP 1e-9
+
 struct pp_ans_job {
 	enum pp_action action;
 	double cap_w, power_w; /* per GPU; 0 when deferred or paused */
@@ -27,7 +31,11 @@ struct pp_ans_limit {      /* one node, plant or the grid */
 /* An answer. Embedded value type: pp_solve fills it, pp_solve_free frees it. */
 struct pp_ans {
 	int shedding;          /* limits could not hold without pausing jobs */
+	int proven;            /* the objective is proven optimal (to PP_SOLVE_GAP) */
 	double objective;
+	double gap;            /* (bound - objective) / objective, the bound from the
+				* dual (weak duality): 0 when proven, an upper bound
+				* on how far from the optimum the answer can be else */
 	struct pp_ans_job *jobs;      /* njobs, in instance order */
 	struct pp_ans_limit *nodes;   /* nnodes */
 	struct pp_ans_limit *plants;  /* nplants */
@@ -49,6 +57,19 @@ struct pp_ans {
  * is not the solver's: PP_ERR_ARG for it. */
 PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, struct pp_ans *ans,
 			    struct pp_errbuf *eb);
+
+/* Bounds on one solve's work, for callers that must answer within a time
+ * and for tests of the status's honesty. A zero field takes the default. */
+struct pp_solve_opts {
+	size_t exact_cells;    /* the largest tableau the exact finish may build
+				* (1,000,000 cells by default; 1 skips it) */
+};
+
+/* pp_solve with the bounds of o (borrowed; NULL: the defaults). An answer
+ * cut short by them says so: proven 0, and the gap the dual leaves. */
+PP_WUR enum pp_err pp_solve_with(const struct pp_inst *inst, enum pp_policy policy,
+				 const struct pp_solve_opts *o, struct pp_ans *ans,
+				 struct pp_errbuf *eb);
 
 void pp_solve_free(struct pp_ans *ans);
 

@@ -130,7 +130,7 @@ int pp_solver_continuous(struct solver *S, int warm)
 		size_t last = pass || first >= PP_EXACT_STAGE ? PP_STAGES : PP_EXACT_STAGE;
 		pp_dual_sweeps(S, first, last);
 		pp_solver_repair(S);
-		if (pp_exact_finish(S, PP_EXACT_CELLS, 0)) {
+		if (pp_exact_finish(S, S->max_cells, 0)) {
 			pp_solver_repair(S);
 			return 1;
 		}

@@ -263,6 +263,7 @@ static double dual_bound(const struct solver *S)
 
 struct bb {
 	int nodes;
+	int cut_short;     /* a node was left unexplored: the search proves nothing */
 	double best;       /* the incumbent's objective */
 	struct snap inc;   /* the incumbent */
 };
@@ -292,8 +293,10 @@ static void take_if_better(struct solver *S, struct bb *B)
 
 static void bb_node(struct solver *S, struct bb *B)
 {
-	if (B->nodes >= PP_BB_NODES)
+	if (B->nodes >= PP_BB_NODES) {
+		B->cut_short = 1;
 		return;
+	}
 	if (!floors_fit(S))
 		return;
 	B->nodes++;
@@ -324,6 +327,7 @@ static void bb_node(struct solver *S, struct bb *B)
 	struct snap z;
 	if (snap_init(&z, S)) {
 		snap_free(&z);
+		B->cut_short = 1;
 		return;
 	}
 	snap_take(&z, S);
@@ -372,11 +376,13 @@ static int root_proven(const struct solver *S)
 
 /* Branch and bound from the local searches' answer: it is the incumbent,
  * replaced only by a better answer the relaxation proves feasible. */
-static void branch_and_bound(struct solver *S)
+static int branch_and_bound(struct solver *S)
 {
-	struct bb B = {0, pp_solver_objective(S), {0}};
-	if (snap_init(&B.inc, S))
+	struct bb B = {0, 0, pp_solver_objective(S), {0}};
+	if (snap_init(&B.inc, S)) {
+		B.cut_short = 1;
 		goto out;
+	}
 	snap_take(&B.inc, S);
 	for (size_t i = 0; i < S->nj; i++)
 		if (branchable(S, i))
@@ -388,18 +394,46 @@ static void branch_and_bound(struct solver *S)
 	snap_back(&B.inc, S);
 out:
 	snap_free(&B.inc);
+	return !B.cut_short;
 }
 
-int pp_defer_search(struct solver *S, size_t max_cells)
+int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 {
 	try_readmit(S);
 	try_deferrals(S);
 	size_t n = 0;
 	for (size_t i = 0; i < S->nj; i++)
 		n += branchable(S, i);
-	int proven = pp_exact_finish(S, max_cells, 1);
-	if (!n || (proven && root_proven(S)))
-		return proven;
-	branch_and_bound(S);
-	return pp_exact_finish(S, max_cells, 1);
+	int finished = pp_exact_finish(S, max_cells, 1);
+	if (!n || (finished && root_proven(S))) {
+		*proven = finished;
+		return finished;
+	}
+	int complete = branch_and_bound(S);
+	finished = pp_exact_finish(S, max_cells, 1);
+	*proven = finished && complete;
+	return finished;
+}
+
+double pp_defer_bound(struct solver *S)
+{
+	/* Every flexible job relaxed (floor 0, the envelope of off and its
+	 * curve), the others as they are: the relaxation of the whole mixed
+	 * problem, whose dual value at any multipliers bounds every answer. */
+	struct snap z;
+	double D = INFINITY;
+	if (snap_init(&z, S))
+		goto out;
+	snap_take(&z, S);
+	for (size_t i = 0; i < S->nj; i++)
+		if (branchable(S, i) || (S->in->jobs[i].flexible && S->j[i].act == PP_DEFER))
+			relax(S, i);
+	D = dual_bound(S);
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].relaxed)
+			unrelax(S, i, z.run[i]);
+	snap_back(&z, S);
+out:
+	snap_free(&z);
+	return D;
 }

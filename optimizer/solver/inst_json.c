@@ -374,8 +374,9 @@ char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
 	struct pp_json j;
 	pp_json_init(&j, &b);
 	pp_json_obj(&j);
-	pp_json_kstr(&j, "status", a->shedding ? "shedding" : "optimal");
+	pp_json_kstr(&j, "status", a->shedding ? "shedding" : a->proven ? "optimal" : "feasible");
 	pp_json_ksig(&j, "objective", a->objective, 9);
+	pp_json_ksig(&j, "gap", a->gap, 3);
 	pp_json_key(&j, "jobs");
 	pp_json_arr(&j);
 	for (size_t i = 0; i < in->njobs; i++) {

@@ -133,8 +133,24 @@ static void report(const struct solver *S, struct pp_ans *a)
 	a->iterations = S->sweeps;
 }
 
+/* How sure the answer is: proven by the finish and the deferral search, or
+ * by a dual bound within PP_SOLVE_GAP; else the gap that bound leaves. */
+static void honesty(struct solver *S, int proven, struct pp_ans *a)
+{
+	double bound = pp_defer_bound(S), obj = a->objective;
+	double gap = obj > 0 ? fmax(0, bound - obj) / obj : isfinite(bound) && bound <= 0 ? 0 : INFINITY;
+	a->proven = proven || gap <= PP_SOLVE_GAP;
+	a->gap = a->proven ? 0 : gap;
+}
+
 enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans *a,
 		     struct pp_errbuf *eb)
+{
+	return pp_solve_with(in, pol, NULL, a, eb);
+}
+
+enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
+			  const struct pp_solve_opts *o, struct pp_ans *a, struct pp_errbuf *eb)
 {
 	memset(a, 0, sizeof *a);
 	if (pol != PP_POLICY_OPTIMAL && pol != PP_POLICY_PROPORTIONAL && pol != PP_POLICY_STATIC)
@@ -146,6 +162,7 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 	enum pp_err e = pp_solver_build(&S, in, eb);
 	if (e)
 		return e;
+	S.max_cells = o && o->exact_cells ? o->exact_cells : PP_EXACT_CELLS;
 	a->jobs = calloc(in->njobs + 1, sizeof *a->jobs);
 	a->nodes = calloc(in->nnodes + 1, sizeof *a->nodes);
 	a->plants = calloc(in->nplants + 1, sizeof *a->plants);
@@ -158,16 +175,18 @@ enum pp_err pp_solve(const struct pp_inst *in, enum pp_policy pol, struct pp_ans
 	for (size_t i = 0; i < S.nj; i++)
 		if (S.j[i].run)
 			S.j[i].e = S.j[i].lo;
+	int proven = 0;
 	if (pol == PP_POLICY_OPTIMAL) {
 		pp_solver_continuous(&S, 0);
 		/* The answer's prices are the vertex's where they prove it. */
-		if (pp_defer_search(&S, PP_EXACT_CELLS))
+		if (pp_defer_search(&S, S.max_cells, &proven))
 			pp_solver_repair(&S);
 	} else {
 		baseline(&S, pol == PP_POLICY_STATIC);
 		pp_solver_repair(&S);
 	}
 	report(&S, a);
+	honesty(&S, proven, a);
 	/* The promise: no limit is exceeded. Checked, never assumed. */
 	for (size_t k = 0; k < S.nc; k++)
 		if (pp_solver_over(pp_solver_load(&S, k, 0), S.c[k].b)) {

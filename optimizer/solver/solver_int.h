@@ -72,6 +72,7 @@ struct solver {
 	struct ent *ent, *jent;
 	double *bases;    /* per constraint: base kW under it */
 	int sweeps;
+	size_t max_cells; /* largest tableau the exact finish may build */
 };
 
 /* The power maximizing F(e) - pi e - mu G e^2 / 2 on [lo, hi]: the first
@@ -179,7 +180,15 @@ int pp_solver_continuous(struct solver *S, int warm);
 
 /* The deferral search: which flexible jobs run. Leaves S at the best set
  * found, its continuous part solved, and returns 1 when the exact finish
- * (max_cells) proved that part and set the vertex's prices. */
-int pp_defer_search(struct solver *S, size_t max_cells);
+ * (max_cells) proved that part and set the vertex's prices. *proven is set
+ * when the whole answer is proven optimal: that part, and the set (no
+ * choice to make, the root's prices prove it, or a branch and bound that
+ * explored every node it did not cut). */
+int pp_defer_search(struct solver *S, size_t max_cells, int *proven);
+
+/* An upper bound on the objective of every answer (weak duality): the
+ * dual value of the problem with every flexible job relaxed, at the
+ * multipliers S holds. INFINITY out of memory. S is left as it was. */
+double pp_defer_bound(struct solver *S);
 
 #endif
