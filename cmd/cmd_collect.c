@@ -53,7 +53,9 @@ int pp_cmd_collect(int argc, char **argv)
 	static const char about[] = /* --help, after the synopsis */
 		"Polls every Modbus and SNMP device of the site on its own interval and\n"
 		"sends the readings (and a `device` health sample per poll) to the\n"
-		"configured outputs, until SIGTERM or SIGINT; then flushes the outputs.\n";
+		"configured outputs, until SIGTERM or SIGINT; then flushes the outputs.\n"
+		"Exits 4 when an output dropped points (lost for good: spool or queue\n"
+		"full, disk full).\n";
 	const char *file = NULL;
 	struct pp_collect_opts opts = {0};
 	int stdout_only = 0;
@@ -124,8 +126,18 @@ int pp_cmd_collect(int argc, char **argv)
 	}
 out:
 	pp_collect_destroy(c);
-	if (set)
-		pp_output_destroy(set, PP_CMD_FLUSH_MS);
+	if (set) {
+		pp_output_stop(set, PP_CMD_FLUSH_MS);
+		uint64_t lost = pp_output_lost(set);
+		if (lost) {
+			fprintf(stderr, "powerpark collect: %" PRIu64 " points were dropped by the "
+					"outputs and are lost (see their `dropped` counter and the "
+					"log)\n", lost);
+			if (!rc)
+				rc = PP_CMD_EXIT_LOST;
+		}
+		pp_output_destroy(set, 0);
+	}
 	fflush(stdout);
 	pp_buf_free(&so.buf);
 	pp_config_destroy(cfg);

@@ -93,7 +93,9 @@ int pp_cmd_send(int argc, char **argv)
 		"lines with their number and reason, and sends the rest through the\n"
 		"outputs of the configuration (batching, retries, spool). At the end\n"
 		"it waits up to --drain-ms for delivery; what is not delivered stays\n"
-		"in the spool. SIGTERM/SIGINT stop reading and spool what is unsent.\n";
+		"in the spool. SIGTERM/SIGINT stop reading and spool what is unsent.\n"
+		"Exit status: 1 for bad lines or errors, 4 when an output dropped\n"
+		"points (lost for good: spool or queue full, disk full), else 0.\n";
 	static const char *const precisions[] = {"ns", "us", "ms", "s", NULL};
 	static const enum pp_lineproto_precision prec[] = {PP_PREC_NS, PP_PREC_US, PP_PREC_MS,
 							   PP_PREC_S};
@@ -163,9 +165,14 @@ int pp_cmd_send(int argc, char **argv)
 			name, os.queued, os.sent, os.retried, os.spooled, os.dropped, os.rejected,
 			os.spool_bytes);
 	}
+	uint64_t lost = pp_output_lost(st.set);
 	pp_output_destroy(st.set, 0);
 	fprintf(stderr, "powerpark send: %zu points read, %zu bad lines%s\n", st.points, st.bad,
 		pp_cmd_stop ? " (stopped by signal; unsent points are in the spool)" : "");
+	if (lost)
+		fprintf(stderr, "powerpark send: %" PRIu64 " points were dropped and are lost "
+				"(spool or queue full, disk full, or unencodable; see `dropped` above "
+				"and the log)\n", lost);
 	pp_config_destroy(cfg);
-	return rc ? rc : st.bad ? 1 : 0;
+	return rc ? rc : st.bad ? 1 : lost ? PP_CMD_EXIT_LOST : 0;
 }

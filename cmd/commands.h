@@ -17,6 +17,10 @@
 #define PP_CMD_MAX_INTERVAL_MS 600000 /* ten minutes */
 #define PP_CMD_MAX_WAIT_S 86400
 
+/* The exit status of a command that wrote to outputs and ended with points
+ * dropped (lost for good: spool or queue full, the disk full, unencodable). */
+#define PP_CMD_EXIT_LOST 4
+
 /* How often a long-running command looks at pp_cmd_stop, at the most. */
 #define PP_CMD_TICK_NS 200000000L
 

@@ -97,12 +97,14 @@ static void spill_queue(struct output *o)
 	struct batch *b;
 	while ((b = queue_pop(o))) {
 		struct pp_errbuf eb;
-		if (spool_push(o->spool, b->data, b->len, b->lines, 0, &o->st.dropped, &eb)) {
+		enum pp_err e = spool_push(o->spool, b->data, b->len, b->lines, 0, &o->st.dropped,
+					   &eb);
+		if (!e) {
+			o->st.spooled += b->lines;
+		} else if (e != PP_ERR_FULL) { /* PP_ERR_FULL: the spool counted and logged it */
 			pp_log(PP_LOG_ERROR, "output", "%s: %s; %zu points dropped", o->name, eb.msg,
 			       b->lines);
 			o->st.dropped += b->lines;
-		} else {
-			o->st.spooled += b->lines;
 		}
 		batch_free(b);
 	}
@@ -269,20 +271,22 @@ static void *sender(void *arg)
 				pthread_mutex_lock(&o->mu);
 				o->inflight = 0;
 				after_send(o, r, b->lines, rej, ra, &eb);
-				if (r == TX_RETRY) {
-					if (o->spool &&
-					    !spool_push(o->spool, b->data, b->len, b->lines, 1,
-							&o->st.dropped, &eb)) {
-						o->st.spooled += b->lines;
-						batch_free(b);
-					} else { /* no spool: keep it first in line */
-						b->next = o->qh;
-						o->qh = b;
-						if (!o->qt)
-							o->qt = b;
-						o->qn++;
-					}
-				} else {
+				/* failed: to the spool's head, being older than all in it */
+				enum pp_err e = r == TX_RETRY && o->spool
+							? spool_push(o->spool, b->data, b->len,
+								     b->lines, 1, &o->st.dropped, &eb)
+							: PP_ERR_ARG;
+				if (e == PP_OK)
+					o->st.spooled += b->lines;
+				if (r == TX_RETRY && e != PP_OK && e != PP_ERR_FULL) {
+					/* no spool (or it failed): keep it first in line */
+					b->next = o->qh;
+					o->qh = b;
+					if (!o->qt)
+						o->qt = b;
+					o->qn++;
+				} else { /* sent, spooled, or with no room for the oldest
+					  * data dropped (counted by the spool) */
 					batch_free(b);
 				}
 			}
@@ -367,9 +371,11 @@ static void output_stop(struct output *o)
 			size_t n = 0;
 			for (struct batch *b = o->qh; b; b = b->next)
 				n += b->lines;
+			uint64_t before = o->st.spooled;
 			spill_queue(o);
-			pp_log(PP_LOG_INFO, "output", "%s: %zu unsent points kept in the spool for "
-						      "the next start", o->name, n);
+			pp_log(PP_LOG_INFO, "output", "%s: %" PRIu64 " of %zu unsent points kept in "
+						      "the spool for the next start", o->name,
+			       o->st.spooled - before, n);
 		} else {
 			struct batch *b;
 			size_t n = 0;
@@ -470,6 +476,8 @@ const char *pp_output_get_stats(struct pp_output *set, size_t i, struct pp_outpu
 	*st = o->st;
 	st->queue_batches = o->qn;
 	st->spool_bytes = o->spool ? spool_bytes(o->spool) : 0;
+	st->lost = st->dropped > 0;
+	st->spool_full = o->spool && spool_full(o->spool);
 	pthread_mutex_unlock(&o->mu);
 	return o->name;
 }
@@ -490,13 +498,26 @@ enum pp_err pp_output_write_stats(struct pp_output *set, int64_t ts_ns)
 			{.key = "queue_batches", .type = PP_F_INT, .v.i = (int64_t)st.queue_batches},
 			{.key = "spool_bytes", .type = PP_F_INT, .v.i = (int64_t)st.spool_bytes},
 			{.key = "up", .type = PP_F_BOOL, .v.b = st.up},
+			{.key = "lost", .type = PP_F_BOOL, .v.b = st.lost},
+			{.key = "spool_full", .type = PP_F_BOOL, .v.b = st.spool_full},
 		};
-		struct pp_sample s = {"output", tags, 2, f, 9, ts_ns, 1};
+		struct pp_sample s = {"output", tags, 2, f, sizeof f / sizeof f[0], ts_ns, 1};
 		enum pp_err e = pp_output_write(set, &s, 1);
 		if (e)
 			return e;
 	}
 	return PP_OK;
+}
+
+uint64_t pp_output_lost(struct pp_output *set)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		pthread_mutex_lock(&set->o[i].mu);
+		n += set->o[i].st.dropped;
+		pthread_mutex_unlock(&set->o[i].mu);
+	}
+	return n;
 }
 
 int pp_output_idle(struct pp_output *set)

@@ -3,6 +3,9 @@
 # victoria-metrics on 127.0.0.1: 100,000 points read back exactly; then the
 # store is killed mid-stream, the writer keeps going (spool), the writer is
 # restarted too, the store comes back, and every point arrives exactly once.
+# And with the store down and no room in the spool (its cap, or a real full
+# disk: a small tmpfs), the oldest points are dropped, the newest kept, and
+# send (and collect) say so with exit status 4.
 . "$(dirname "$0")/lib.sh"
 PP=${PP:-build/san/powerpark}
 N=100000
@@ -18,13 +21,13 @@ start_victoria() { # dir port
 	wait_for 60 http_ok "http://127.0.0.1:$2/health"
 }
 
-site_config() { # file type url spool
+site_config() { # file type url spool [more keys of the output]
 	cat > "$1" <<CONF
 site: {name: it, grid: {import_limit_kw: 1000}}
 power: {limit_kw: 1000, halls: [{name: a, limit_kw: 900, rows: [{name: a01, limit_kw: 100, racks: []}]}]}
 outputs:
   - {name: store, type: $2, url: "$3", batch_lines: 5000, flush_ms: 100,
-     timeout_ms: 2000, retry_max_ms: 500, queue_batches: 8, spool_dir: $4}
+     timeout_ms: 2000, retry_max_ms: 500, queue_batches: 8, spool_dir: $4${5:-}}
 CONF
 }
 
@@ -46,6 +49,77 @@ spool_lines() { # dir -> lines held in spool files (the name carries the count)
 spool_has() { [ "$(spool_lines "$1")" -eq "$2" ]; }
 sent_of() { sed -nE 's/^output store: .* sent ([0-9]+),.*/\1/p' "$1"; }
 spooled_of() { sed -nE 's/^output store: .* spooled ([0-9]+),.*/\1/p' "$1"; }
+
+dropped_of() { sed -nE 's/^output store: .* dropped ([0-9]+),.*/\1/p' "$1"; }
+
+# send_no_room NAME: with the store down (a port nobody listens on), sends
+# $D/all.lp through $D/NAME.yaml, whose spool $D/NAME has no room for it,
+# and keeps its exit status, its log and what the spool kept (in order; the
+# timestamps tell the points apart).
+send_no_room() {
+	"$PP" send -c "$D/$1.yaml" --drain-ms 0 "$D/all.lp" 2> "$D/$1.log"
+	echo $? > "$D/$1.rc"
+	cat "$D/$1"/*.lp > "$D/$1.kept" 2>/dev/null
+}
+
+# The spool on a 2 MiB tmpfs, in a mount namespace of its own (root, or a
+# user namespace mapped to it), so the disk really fills up: ENOSPC.
+send_full_disk() {
+	mount -t tmpfs -o size=2m tmpfs "$D/full" || exit 1
+	send_no_room full
+}
+
+# check_dropped NAME what: exit 4 with the message, the counters add up,
+# and the spool holds the newest points, the oldest dropped.
+check_dropped() {
+	kept=$(wc -l < "$D/$1.kept"); dropped=$(dropped_of "$D/$1.log")
+	check "$2: send exits 4 when points were dropped (exit $(cat "$D/$1.rc"))" \
+		[ "$(cat "$D/$1.rc")" = 4 ]
+	check "$2: send says the points are lost" grep -q "points were dropped and are lost" "$D/$1.log"
+	check "$2: dropped $dropped + kept $kept = $N, some of each" \
+		[ "$dropped" -gt 0 -a "$kept" -gt 0 -a $((dropped + kept)) -eq $N ]
+	check "$2: the spool kept the newest $kept points, in order" \
+		cmp -s <(awk '{print $NF}' "$D/$1.kept") <(tail -n "$kept" "$D/all.lp" | awk '{print $NF}')
+}
+
+no_room() {
+	D="$TMP/no-room"; mkdir -p "$D/cap" "$D/full"
+	url="http://127.0.0.1:$(free_port)/write"
+	tests/gen_points.py "$BASE" 0 $N > "$D/all.lp" # 5.6 MB
+	site_config "$D/cap.yaml" victoriametrics "$url" "$D/cap" ", spool_max_mb: 1"
+	send_no_room cap
+	check_dropped cap "store down, spool at spool_max_mb"
+	site_config "$D/full.yaml" victoriametrics "$url" "$D/full"
+	fn="$(declare -f send_no_room send_full_disk); D='$D' PP='$PP' send_full_disk"
+	if unshare -m true 2>/dev/null; then ns=-m; else ns=-Urm; fi
+	if ! unshare $ns true 2>/dev/null; then
+		echo "skip - store down, disk full: no mount namespace here (needs root or user" \
+			"namespaces); the unit test's fake full disk still runs"
+		return
+	fi
+	unshare $ns bash -c "$fn"
+	check_dropped full "store down, disk full (tmpfs)"
+}
+
+# collect (no devices: only the outputs' own counters, written at its start)
+# stopped with the store down and no spool: the sample is dropped, exit 4.
+collect_lost() {
+	D="$TMP/collect"; mkdir -p "$D"
+	cat > "$D/c.yaml" <<CONF
+site: {name: it, grid: {import_limit_kw: 1000}}
+power: {limit_kw: 1000, halls: [{name: a, limit_kw: 900, rows: [{name: a01, limit_kw: 100, racks: []}]}]}
+outputs:
+  - {name: store, type: victoriametrics, url: "http://127.0.0.1:$(free_port)/write", flush_ms: 100}
+CONF
+	"$PP" collect -c "$D/c.yaml" 2> "$D/log" &
+	C=$!
+	wait_for 30 grep -q "polling 0 devices" "$D/log"
+	kill -TERM $C
+	wait $C
+	rc=$?
+	check "collect exits 4 when its outputs dropped points (exit $rc)" [ $rc = 4 ]
+	check "collect says the points are lost" grep -q "points were dropped by the outputs" "$D/log"
+}
 
 run_store() { # kind
 	kind=$1
@@ -109,6 +183,8 @@ run_store() { # kind
 	kill -9 "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 }
 
+no_room
+collect_lost
 run_store influx
 run_store victoria
 done_tests it_outputs

@@ -2,8 +2,9 @@
  * close by size and by age; a store that fails (5xx, 429, timeouts) gets the
  * batch again with back-off, and every point in order; 413 splits a batch,
  * 400 is counted and never resent; a full queue spills to the spool, which
- * a restart replays in order and whose cap drops the oldest batches. Every
- * counter is checked exactly.
+ * a restart replays in order and, when room is short (its cap, or the disk
+ * full: a fake one here, a real tmpfs in it_outputs.sh), drops the oldest
+ * batches. Every counter is checked exactly.
  *
  * No sleep stands for "it has happened": the fake store signals each call on
  * a condition variable, and the set's own state (pp_output_idle, its
@@ -11,12 +12,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../collector/spool.h"
 #include "../collector/transport.h"
 #include "powerpark/clock.h"
 #include "powerpark/config.h"
@@ -197,12 +201,13 @@ static int wait_idle(struct pp_output *set)
 	return 1;
 }
 
-/* Polls output 0's counters until `spooled` reaches n. */
-static int wait_spooled(struct pp_output *set, uint64_t n)
+/* Polls output 0's counter at offset off of its stats until it reaches n. */
+static int wait_stat(struct pp_output *set, size_t off, uint64_t n)
 {
 	int64_t end = pp_clock_mono_ns() + (int64_t)WAIT_S * 1000000000;
 	struct pp_output_stats st;
-	while (pp_output_get_stats(set, 0, &st), st.spooled < n) {
+	uint64_t v;
+	while (pp_output_get_stats(set, 0, &st), memcpy(&v, (char *)&st + off, sizeof v), v < n) {
 		if (pp_clock_mono_ns() > end)
 			return 0;
 		nap_ms(1);
@@ -557,6 +562,13 @@ static void t_full_queue_spills(void)
 		expect_points(&want, 12, 14);
 		check_stored(&f, &want);
 		check_counts(set, (struct counts){.queued = 4, .sent = 3, .dropped = 1});
+		/* the output's own counters say data was lost */
+		PT_CHECK(pp_output_write_stats(set, 1000) == PP_OK, "counters written");
+		pp_output_flush(set);
+		PT_CHECK(wait_idle(set) && f.stored.data &&
+			 memmem(f.stored.data, f.stored.len, "dropped=1i", 10) &&
+			 memmem(f.stored.data, f.stored.len, "lost=true,spool_full=false", 26),
+			 "dropped, lost and spool_full in:\n%.*s", (int)f.stored.len, f.stored.data);
 		pp_output_destroy(set, 1000);
 	}
 	pp_buf_free(&want);
@@ -576,7 +588,7 @@ static struct pp_output *down_store(struct pp_output_conf *c, struct fake *f, co
 	if (!set)
 		return NULL;
 	write_points(set, 10, 11);
-	PT_CHECK(fake_wait_calls(f, 1) && wait_spooled(set, 1), "the first batch is spooled");
+	PT_CHECK(fake_wait_calls(f, 1) && wait_stat(set, offsetof(struct pp_output_stats, spooled), 1), "the first batch is spooled");
 	return set;
 }
 
@@ -619,15 +631,14 @@ static void t_spool_replays_after_restart(void)
 	spool_rm(dir);
 }
 
-static void t_spool_cap_drops_oldest(void)
+/* Ten one-point batches into a spool with room for three and a store that
+ * is down: whatever makes room short (the cap or the disk), the oldest
+ * seven are dropped and counted, and a restart delivers the newest three. */
+static void three_kept(struct pp_output_conf *c, const char *dir)
 {
-	char dir[64];
-	spool_dir(dir, sizeof dir);
 	struct fake f;
-	struct pp_output_conf c = conf();
-	c.queue_batches = 1;
-	c.spool_max_bytes = 3 * point_len() + point_len() / 2; /* three batches */
-	struct pp_output *set = down_store(&c, &f, dir);
+	c->queue_batches = 1;
+	struct pp_output *set = down_store(c, &f, dir);
 	if (!set)
 		return;
 	write_points(set, 11, 20); /* each spills the one before: 1..9 spooled */
@@ -635,15 +646,122 @@ static void t_spool_cap_drops_oldest(void)
 	check_counts(set, (struct counts){.queued = 10, .retried = 1, .spooled = 10, .dropped = 7});
 	struct pp_output_stats st;
 	pp_output_get_stats(set, 0, &st);
-	PT_CHECK(st.spool_bytes == 3 * point_len(), "the spool holds its cap (%llu bytes)",
-		 (unsigned long long)st.spool_bytes);
+	PT_CHECK(st.spool_bytes == 3 * point_len() && st.lost && st.spool_full,
+		 "the spool holds three (%llu bytes), flagged lost %d and full %d",
+		 (unsigned long long)st.spool_bytes, st.lost, st.spool_full);
 	pp_output_destroy(set, 0);
 	fake_fini(&f);
 	struct pp_buf want;
 	pp_buf_init(&want);
 	expect_points(&want, 17, 20); /* the newest three */
-	restart(&c, &want, 3);
+	restart(c, &want, 3);
 	pp_buf_free(&want);
+}
+
+static void t_spool_cap_drops_oldest(void)
+{
+	char dir[64];
+	spool_dir(dir, sizeof dir);
+	struct pp_output_conf c = conf();
+	c.spool_max_bytes = 3 * point_len() + point_len() / 2; /* three batches */
+	three_kept(&c, dir);
+	spool_rm(dir);
+}
+
+/* A disk that fills up, for the spool's writes (spool_set_write): the
+ * files in disk_dir hold disk_cap bytes at most; a write past it stores
+ * what fits (a short write), the next fails with disk_errno. */
+static const char *disk_dir;
+static size_t disk_cap;
+static int disk_errno;
+
+static ssize_t disk_write(int fd, const void *buf, size_t n)
+{
+	size_t used = 0;
+	DIR *d = opendir(disk_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		if (!fstatat(dirfd(d), de->d_name, &st, 0) && S_ISREG(st.st_mode))
+			used += (size_t)st.st_size;
+	}
+	if (d)
+		closedir(d);
+	if (used >= disk_cap) {
+		errno = disk_errno;
+		return -1;
+	}
+	return write(fd, buf, n < disk_cap - used ? n : disk_cap - used);
+}
+
+static void t_disk_full_drops_oldest(void)
+{
+	static const int errs[] = {ENOSPC, EDQUOT};
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+		char dir[64];
+		spool_dir(dir, sizeof dir);
+		disk_dir = dir;
+		disk_cap = 3 * point_len() + point_len() / 2; /* three, and half a fourth */
+		disk_errno = errs[i];
+		spool_set_write(disk_write);
+		struct pp_output_conf c = conf(); /* the cap (1 GiB) is far */
+		three_kept(&c, dir);
+		spool_set_write(NULL);
+		spool_rm(dir);
+	}
+}
+
+/* No room for a batch at all: each one is dropped and counted once, the
+ * one put back after the failed send too, and nothing is left on disk. */
+static void none_kept(struct pp_output_conf *c, const char *dir)
+{
+	struct fake f;
+	fake_init(&f);
+	f.then = TX_RETRY;
+	f.then_retry_after_ms = 60000;
+	c->batch_lines = 1;
+	c->queue_batches = 1;
+	c->spool_dir = dir;
+	struct pp_output *set = open_set(c, &f);
+	if (!set)
+		return;
+	write_points(set, 10, 11);
+	PT_CHECK(fake_wait_calls(&f, 1) &&
+		 wait_stat(set, offsetof(struct pp_output_stats, dropped), 1),
+		 "the batch put back is dropped at once");
+	write_points(set, 11, 16);
+	pp_output_stop(set, 0);
+	check_counts(set, (struct counts){.queued = 6, .retried = 1, .dropped = 6});
+	struct pp_output_stats st;
+	pp_output_get_stats(set, 0, &st);
+	PT_CHECK(st.spool_bytes == 0 && st.lost && st.spool_full, "nothing spooled (%llu bytes), "
+		 "flagged lost %d, full %d", (unsigned long long)st.spool_bytes, st.lost,
+		 st.spool_full);
+	pp_output_destroy(set, 0);
+	fake_fini(&f);
+	DIR *d = opendir(dir);
+	size_t files = 0;
+	for (struct dirent *de; d && (de = readdir(d));)
+		files += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	PT_CHECK(files == 0, "no batch or temporary left (%zu files)", files);
+}
+
+static void t_no_room_drops_the_batch(void)
+{
+	char dir[64];
+	spool_dir(dir, sizeof dir);
+	disk_dir = dir;
+	disk_cap = 0; /* a full disk */
+	disk_errno = ENOSPC;
+	spool_set_write(disk_write);
+	struct pp_output_conf c = conf();
+	none_kept(&c, dir);
+	spool_set_write(NULL);
+	c = conf();
+	c.spool_max_bytes = point_len() - 1; /* a cap under one batch */
+	none_kept(&c, dir);
 	spool_rm(dir);
 }
 
@@ -657,5 +775,7 @@ int main(void)
 	PT_RUN(t_full_queue_spills);
 	PT_RUN(t_spool_replays_after_restart);
 	PT_RUN(t_spool_cap_drops_oldest);
+	PT_RUN(t_disk_full_drops_oldest);
+	PT_RUN(t_no_room_drops_the_batch);
 	return PT_DONE("test_output");
 }

@@ -20,11 +20,15 @@ struct pp_output_stats {
 	uint64_t sent;        /* acknowledged by the store */
 	uint64_t retried;     /* batch attempts that were repeated */
 	uint64_t spooled;     /* written to the disk spool */
-	uint64_t dropped;     /* lost: queue or spool full, or unencodable */
+	uint64_t dropped;     /* lost: queue full without a spool, spool full (its cap
+			       * or the disk: the oldest go), or unencodable */
 	uint64_t rejected;    /* refused by the store (HTTP 400), not resent */
 	uint64_t queue_batches;
 	uint64_t spool_bytes;
 	int up;               /* last attempt succeeded */
+	int lost;             /* points were dropped since the start (dropped > 0) */
+	int spool_full;       /* the spool's last write found no room and dropped the
+			       * oldest; cleared when a batch leaves it or fits */
 };
 
 /* Creates one output per conf (borrowed; copied) and starts their senders.
@@ -47,6 +51,10 @@ const char *pp_output_get_stats(struct pp_output *set, size_t i, struct pp_outpu
 
 /* Writes each output's counters as an `output` sample into the set. */
 PP_WUR enum pp_err pp_output_write_stats(struct pp_output *set, int64_t ts_ns);
+
+/* The points every output of set dropped since it started (their
+ * `dropped` summed): data lost for good, which a writer reports. */
+uint64_t pp_output_lost(struct pp_output *set);
 
 /* True when every output has nothing queued, in flight or spooled. */
 int pp_output_idle(struct pp_output *set);
