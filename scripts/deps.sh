@@ -11,7 +11,7 @@ libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev li
 # and the headless browser that opens the built-in dashboard.
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
 python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux
-wrk gzip chromium slurmctld slurmd slurm-client munge"
+wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy"
 
 want="$BUILD"
 case "${1:-all}" in

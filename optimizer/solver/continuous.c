@@ -40,9 +40,16 @@ void pp_solver_repair(struct solver *S)
 				if (best < 0)
 					break;
 				struct sv_job *j = &S->j[S->ent[best].i];
-				double cut = fmin(ex / S->ent[best].g, j->e - j->lo);
-				j->e -= cut;
-				ex -= cut * S->ent[best].g;
+				/* The power actually taken off, not the cut asked for: a
+				 * cut below the power's rounding leaves it as it was, and
+				 * the excess shrinking by what was asked would loop for
+				 * ever (issue 22's 11,000-GPU park). Such an excess is
+				 * rounding itself, which the limits' check allows. */
+				double was = j->e, now = fmax(j->lo, was - ex / S->ent[best].g);
+				if (!(now < was))
+					break;
+				j->e = now;
+				ex -= (was - now) * S->ent[best].g;
 				any = 1;
 			}
 		}
