@@ -1,11 +1,15 @@
 /* test_api.c - the API's router and handlers without a socket: requests
  * go straight to api_dispatch (optimizer/api/router.c) over a real
- * controller. Routes and methods, tokens and scopes, the JSON codecs (every
- * body read back with jansson), names that need escaping in JSON and in
- * Prometheus labels, and bad input refused with a reason and counted. */
+ * controller. Routes and methods (HEAD, 405 with Allow), tokens and scopes
+ * (the scheme without regard to case), the JSON codecs (every body read
+ * back with jansson; a key twice refused), names that need escaping in
+ * JSON and in Prometheus labels, bad input refused with a reason and
+ * counted, and the body budget over inflated gzip. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "../optimizer/api/api_int.h"
 #include "ctl_fixture.h"
@@ -35,24 +39,34 @@ static int64_t clock_fn(void *ud)
 	return T0;
 }
 
-/* Sends one request; rs is written (free with api_resp_free). */
-static void send(const char *method, const char *path, const char *query_k, const char *query_v,
-		 const char *token, const char *body, struct api_resp *rs)
+/* Sends one request with the Authorization header auth (NULL: none) and
+ * a body of len bytes; rs is written (free with api_resp_free). */
+static void send_raw(const char *method, const char *path, const char *query_k,
+		     const char *query_v, const char *auth, const char *body, size_t len,
+		     struct api_resp *rs)
 {
 	struct api_req rq;
 	memset(&rq, 0, sizeof rq);
 	rq.method = method;
 	rq.path = path;
-	char auth[96];
 	if (query_k)
 		rq.query[rq.nquery++] = (struct api_kv){query_k, query_v};
-	if (token) {
-		snprintf(auth, sizeof auth, "Bearer %s", token);
+	if (auth)
 		rq.headers[rq.nheaders++] = (struct api_kv){"authorization", auth};
-	}
 	rq.body = body ? body : "";
-	rq.len = body ? strlen(body) : 0;
+	rq.len = len;
 	api_dispatch(api, &rq, rs);
+}
+
+/* Sends one request with a bearer token (NULL: none). */
+static void send(const char *method, const char *path, const char *query_k, const char *query_v,
+		 const char *token, const char *body, struct api_resp *rs)
+{
+	char auth[96];
+	if (token)
+		snprintf(auth, sizeof auth, "Bearer %s", token);
+	send_raw(method, path, query_k, query_v, token ? auth : NULL, body, body ? strlen(body) : 0,
+		 rs);
 }
 
 /* The body as JSON (NULL when it is not JSON); json_decref it. */
@@ -267,6 +281,130 @@ static void t_sync_and_event(void)
 	api_resp_free(&rs);
 }
 
+/* The auth scheme is matched without regard to case, then one or more
+ * spaces (RFC 9110 11.1, 11.4). */
+static void t_scheme(void)
+{
+	static const char *good[] = {"bearer lease-token-00001", "BEARER lease-token-00001",
+				     "Bearer   lease-token-00001", "token lease-token-00001",
+				     "TOKEN lease-token-00001"};
+	static const char *bad[] = {"Bearerlease-token-00001", "Basic lease-token-00001",
+				    "Bearer", "Bearer ", "lease-token-00001"};
+	struct api_resp rs;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		send_raw("GET", "/v1/caps", "node", "r2", good[i], NULL, 0, &rs);
+		PT_CHECK(rs.status == 200, "'%s': 200 (%u)", good[i], rs.status);
+		api_resp_free(&rs);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		send_raw("GET", "/v1/caps", "node", "r2", bad[i], NULL, 0, &rs);
+		PT_CHECK(rs.status == 401, "'%s': 401 (%u)", bad[i], rs.status);
+		api_resp_free(&rs);
+	}
+}
+
+/* HEAD takes the GET route (the server leaves the body out); a 405 says
+ * which methods the path has. */
+static void t_methods(void)
+{
+	struct api_resp rs;
+	send("HEAD", "/v1/budget", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 200 && rs.body.len > 0 && !rs.allow[0], "HEAD /v1/budget: 200 (%u)",
+		 rs.status);
+	api_resp_free(&rs);
+	send("HEAD", "/v1/caps", "node", "r2", NULL, NULL, &rs);
+	PT_CHECK(rs.status == 401, "HEAD /v1/caps needs the lease scope as GET does (%u)", rs.status);
+	api_resp_free(&rs);
+	send("DELETE", "/v1/budget", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 405 && !strcmp(rs.allow, "GET, HEAD"), "DELETE: 405, Allow: '%s'",
+		 rs.allow);
+	api_resp_free(&rs);
+	send("HEAD", "/v1/admit", NULL, NULL, "write-token-00001", NULL, &rs);
+	PT_CHECK(rs.status == 405 && !strcmp(rs.allow, "POST"), "HEAD /v1/admit: 405, Allow: '%s'",
+		 rs.allow);
+	api_resp_free(&rs);
+	send("GET", "/nope", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 404 && !rs.allow[0], "404 has no Allow");
+	api_resp_free(&rs);
+}
+
+/* A key twice in one object is refused in every body the API reads. */
+static void t_duplicates(void)
+{
+	PT_CHECK(refused("/v1/admit", "{\"gpus\": 8, \"gpus\": 1000000}", "duplicate object key"),
+		 "admit");
+	PT_CHECK(refused("/v1/scheduler/sync", "{\"pending\": [{\"id\": \"p\", \"gpus\": 8, "
+			 "\"id\": \"q\"}]}", "duplicate object key"), "a pending job of a sync");
+	PT_CHECK(refused("/v1/grid/event", "{\"id\": \"dr\", \"limit_kw\": 5, \"limit_kw\": "
+			 "50000, \"end\": 1795000100}", "duplicate object key"), "a grid event");
+}
+
+/* Up to n bytes of line protocol (one good line repeated) gzipped into
+ * out; the gzip's length (0 when it failed). */
+static size_t gzip_lines(size_t n, unsigned char *out, size_t cap)
+{
+	char line[96];
+	int ll = snprintf(line, sizeof line, "rack,site=t,rack=r2 power_w=5000 %lld\n",
+			  (long long)T0);
+	n -= n % (size_t)ll; /* whole lines */
+	char *plain = malloc(n);
+	for (size_t i = 0; plain && i < n; i++)
+		plain[i] = line[i % (size_t)ll];
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	size_t len = 0;
+	if (plain && deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK) {
+		z.next_in = (Bytef *)plain;
+		z.avail_in = (uInt)n;
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END)
+			len = cap - z.avail_out;
+		deflateEnd(&z);
+	}
+	free(plain);
+	return len;
+}
+
+/* The body budget covers what a gzip body inflates to: beyond it, 503
+ * (counted), and every byte is given back after. */
+static void t_body_budget(void)
+{
+	PT_CHECK(api_body_take(api, PP_API_BODY_BUDGET) && !api_body_take(api, 1),
+		 "the budget is taken whole, then not a byte more");
+	api_body_give(api, PP_API_BODY_BUDGET);
+	PT_CHECK(api_body_take(api, 1), "given back, it is there again");
+	api_body_give(api, 1);
+	static unsigned char gz[1 << 16];
+	size_t gl = gzip_lines(1 << 20, gz, sizeof gz);
+	PT_CHECK(gl > 0, "gzip");
+	struct api_req rq;
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.path = "/write";
+	rq.headers[rq.nheaders++] = (struct api_kv){"authorization", "Bearer write-token-00001"};
+	rq.headers[rq.nheaders++] = (struct api_kv){"content-encoding", "gzip"};
+	rq.body = (const char *)gz;
+	rq.len = gl;
+	struct api_resp rs;
+	api->guard.body_budget = 256u << 10;
+	api_dispatch(api, &rq, &rs);
+	PT_CHECK(rs.status == 503 && atomic_load(&api->guard.body_refused) == 1 &&
+			 atomic_load(&api->guard.body_bytes) == 0,
+		 "1 MiB inflated under a 256 KiB budget: 503, counted, all given back (%u)", rs.status);
+	api_resp_free(&rs);
+	api->guard.body_budget = PP_API_BODY_BUDGET;
+	api_dispatch(api, &rq, &rs);
+	PT_CHECK(rs.status == 204 && atomic_load(&api->guard.body_bytes) == 0,
+		 "within the budget: written (%u), all given back", rs.status);
+	api_resp_free(&rs);
+	send("GET", "/metrics", NULL, NULL, NULL, NULL, &rs);
+	PT_CHECK(rs.status == 200 && strstr(rs.body.data, "powerpark_api_body_refused_total 1\n") &&
+			 strstr(rs.body.data, "powerpark_api_body_bytes 0\n"),
+		 "/metrics shows the refusal");
+	api_resp_free(&rs);
+}
+
 int main(void)
 {
 	struct pp_errbuf eb;
@@ -282,6 +420,10 @@ int main(void)
 	PT_RUN(t_write_and_metrics);
 	PT_RUN(t_budget);
 	PT_RUN(t_sync_and_event);
+	PT_RUN(t_scheme);
+	PT_RUN(t_methods);
+	PT_RUN(t_duplicates);
+	PT_RUN(t_body_budget);
 	pp_api_stop(api);
 	pp_ctl_destroy(ctl);
 	pp_config_destroy(cfg);

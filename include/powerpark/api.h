@@ -15,7 +15,16 @@
 
 struct pp_api; /* opaque */
 
-#define PP_API_MAX_BODY (32u << 20) /* larger bodies get 413 */
+/* The server's limits (docs/api.md, "Limits under abuse"). */
+#define PP_API_MAX_BODY (32u << 20)     /* larger bodies get 413 */
+#define PP_API_BODY_BUDGET (128u << 20) /* bodies held at once, all requests (and inflated
+					   gzip) together; a request beyond it gets 503 */
+#define PP_API_MAX_CONNS 4096u          /* connections at most; fewer when RLIMIT_NOFILE is low */
+#define PP_API_RESERVE_DIV 4u           /* 1/4 of them kept for addresses that showed a
+					   known token in the last 15 minutes */
+#define PP_API_PER_IP 64u               /* connections from one client address */
+#define PP_API_HEADER_TIMEOUT_S 5u      /* idle seconds allowed before the headers are in */
+#define PP_API_BODY_TIMEOUT_S 30u       /* idle seconds allowed while a body uploads */
 
 /* Called (from a server thread) when a /write put a limit over; ud borrowed. */
 typedef void (*pp_api_breach_fn)(void *ud);

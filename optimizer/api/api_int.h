@@ -17,6 +17,7 @@
 #include "powerpark/api.h"
 #include "powerpark/buf.h"
 #include "powerpark/ctl.h"
+#include "powerpark/log.h"
 
 struct MHD_Daemon;
 
@@ -43,12 +44,15 @@ struct api_req {
 	size_t len;
 };
 
+#define API_ALLOW_MAX 24 /* "GET, HEAD, POST" and its NUL, with room */
+
 struct api_resp {
 	unsigned status;
 	const char *ctype;          /* static */
 	struct pp_buf body;         /* owned */
 	const char *fixed;          /* instead of body: static text (the page) */
 	size_t fixed_len;
+	char allow[API_ALLOW_MAX];  /* a 405's Allow header ("" for none) */
 };
 
 /* The encoded budget of the last cycle, shared by every request until the
@@ -59,6 +63,28 @@ struct api_budget_cache {
 	int have;
 	uint64_t cycle;
 	struct pp_buf full, halls;
+};
+
+/* What the server keeps against hostile clients (server.c; docs/api.md,
+ * "Limits under abuse"): the connections open, how many it takes, the
+ * bytes of request bodies it holds, and the client addresses that showed a
+ * known token lately, for whom the last connections are kept. */
+#define API_TRUST_SLOTS 1024               /* addresses remembered */
+#define API_TRUST_NS (900LL * 1000000000LL) /* how long a token's address stays known */
+
+struct api_guard {
+	atomic_uint open;           /* connections open now */
+	unsigned limit;             /* connections at most */
+	unsigned general;           /* of them, open to any client; the rest is the reserve */
+	atomic_size_t body_bytes;   /* request bodies held now, received and inflated */
+	size_t body_budget;         /* their bound (PP_API_BODY_BUDGET; tests lower it) */
+	atomic_ullong conn_refused; /* connections closed at once: full but for the reserve */
+	atomic_ullong early;        /* requests refused on their headers, no body read */
+	atomic_ullong body_refused; /* requests refused for the body budget (503) */
+	pthread_mutex_t trust_mu;   /* the addresses and the logs' back-off */
+	struct pp_log_backoff conn_log, mhd_log;
+	uint32_t trust_addr[API_TRUST_SLOTS]; /* IPv4, network order; 0: free */
+	int64_t trust_seen[API_TRUST_SLOTS];  /* monotonic ns of its last known token */
 };
 
 struct pp_api {
@@ -73,6 +99,7 @@ struct pp_api {
 	pp_api_clock_fn clock;
 	void *clock_ud;
 	struct api_budget_cache budget;
+	struct api_guard guard;
 };
 
 typedef void (*api_handler)(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
@@ -98,6 +125,11 @@ const char *api_header(const struct api_req *rq, const char *k);
 
 void api_resp_free(struct api_resp *rs);
 
+/* The body budget: takes n bytes of it for a request (1), or nothing when
+ * they would not fit (0); gives n taken bytes back. */
+int api_body_take(struct pp_api *a, size_t n);
+void api_body_give(struct pp_api *a, size_t n);
+
 /* Sets rs to status with {"error": msg}. */
 void api_fail(struct api_resp *rs, unsigned status, const char *msg);
 
@@ -107,6 +139,22 @@ int64_t api_now(const struct pp_api *a);
 /* router.c: answers rq into rs (written; free its body with api_resp_free):
  * routes it, checks the token's scope, runs the handler, counts it. */
 void api_dispatch(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+
+/* What server.c checks on a request's headers, before its body: the route
+ * of rq's method and path (a row of api_routes; HEAD takes GET's), or NULL
+ * with rs written with the 404 or 405 (with its Allow). */
+const struct api_route *api_route(const struct api_req *rq, struct api_resp *rs);
+
+/* The scopes of rq's token (Authorization: Bearer or Token, the scheme
+ * without regard to case), or -1 when there is none or it is unknown. */
+int api_scopes(const struct pp_api *a, const struct api_req *rq);
+
+/* 0 when a token with scopes s (-1: none) may use a route needing need;
+ * else 1 with rs written with the 401 or 403. */
+int api_denied(int s, unsigned need, struct api_resp *rs);
+
+/* Counts an answered request (and a refused one). */
+void api_count(struct pp_api *a, const struct api_resp *rs);
 
 /* routes.c: the table, with its length. */
 extern const struct api_route api_routes[];
@@ -148,6 +196,10 @@ PP_WUR enum pp_err api_parse_sync(const char *body, size_t len, struct pp_ctl_sy
 PP_WUR enum pp_err api_prometheus(struct pp_buf *out, const struct pp_ctl_metrics *m,
 				  unsigned long long requests, unsigned long long rejected,
 				  unsigned long long bad_lines);
+
+/* The server's guard (a's connections and body budget, borrowed) as
+ * Prometheus text, appended to out. */
+PP_WUR enum pp_err api_prometheus_guard(struct pp_buf *out, const struct pp_api *a);
 
 /* write.c: POST /write, InfluxDB 1.x line protocol (gzip or plain). */
 void api_write(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);

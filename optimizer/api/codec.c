@@ -325,12 +325,13 @@ void api_doc_free(struct api_doc *d)
 	d->root = d->mem = NULL;
 }
 
-/* Parses a body that must be one JSON object into d->root. */
+/* Parses a body that must be one JSON object into d->root. A key twice in
+ * one object is refused: readers disagree on which one counts. */
 static enum pp_err load(const char *body, size_t len, struct api_doc *d, struct pp_errbuf *eb)
 {
 	d->root = d->mem = NULL;
 	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je);
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
 		return pp_err_set(eb, PP_ERR_PARSE, "line %d column %d: %s", je.line, je.column,
 				  je.text);

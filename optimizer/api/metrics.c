@@ -149,3 +149,27 @@ enum pp_err api_prometheus(struct pp_buf *out, const struct pp_ctl_metrics *m,
 				   requests, rejected, bad_lines);
 	return e;
 }
+
+enum pp_err api_prometheus_guard(struct pp_buf *out, const struct pp_api *a)
+{
+	const struct api_guard *g = &a->guard;
+	return pp_buf_appendf(
+		out,
+		"# TYPE powerpark_api_connections gauge\n"
+		"powerpark_api_connections %u\n"
+		"# TYPE powerpark_api_connections_limit gauge\n"
+		"powerpark_api_connections_limit %u\n"
+		"# TYPE powerpark_api_connections_refused_total counter\n"
+		"powerpark_api_connections_refused_total %llu\n"
+		"# TYPE powerpark_api_refused_on_headers_total counter\n"
+		"powerpark_api_refused_on_headers_total %llu\n"
+		"# TYPE powerpark_api_body_bytes gauge\n"
+		"powerpark_api_body_bytes %zu\n"
+		"# TYPE powerpark_api_body_budget_bytes gauge\n"
+		"powerpark_api_body_budget_bytes %zu\n"
+		"# TYPE powerpark_api_body_refused_total counter\n"
+		"powerpark_api_body_refused_total %llu\n",
+		atomic_load(&g->open), g->limit, atomic_load(&g->conn_refused),
+		atomic_load(&g->early), atomic_load(&g->body_bytes), g->body_budget,
+		atomic_load(&g->body_refused));
+}

@@ -32,6 +32,21 @@ const char *api_header(const struct api_req *rq, const char *k)
 			  : lookup(rq->headers, rq->nheaders, k);
 }
 
+int api_body_take(struct pp_api *a, size_t n)
+{
+	size_t cur = atomic_load(&a->guard.body_bytes);
+	do {
+		if (n > a->guard.body_budget || cur > a->guard.body_budget - n)
+			return 0;
+	} while (!atomic_compare_exchange_weak(&a->guard.body_bytes, &cur, cur + n));
+	return 1;
+}
+
+void api_body_give(struct pp_api *a, size_t n)
+{
+	atomic_fetch_sub(&a->guard.body_bytes, n);
+}
+
 void api_resp_free(struct api_resp *rs)
 {
 	pp_buf_free(&rs->body);
@@ -41,6 +56,7 @@ void api_fail(struct api_resp *rs, unsigned status, const char *msg)
 {
 	pp_buf_reset(&rs->body);
 	rs->fixed = NULL;
+	rs->allow[0] = '\0';
 	rs->status = status;
 	rs->ctype = "application/json";
 	if (api_json_error(&rs->body, msg)) {

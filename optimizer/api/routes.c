@@ -38,6 +38,7 @@ static void h_metrics(struct pp_api *a, const struct api_req *rq, struct api_res
 	enum pp_err e = pp_ctl_metrics(a->ctl, &m);
 	e = e ? e : api_prometheus(&rs->body, &m, atomic_load(&a->requests),
 				   atomic_load(&a->rejected), atomic_load(&a->bad_lines));
+	e = e ? e : api_prometheus_guard(&rs->body, a);
 	pp_ctl_metrics_free(&m);
 	json_ok(rs, e);
 	rs->ctype = "text/plain; version=0.0.4";

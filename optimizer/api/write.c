@@ -1,7 +1,8 @@
 /* write.c - POST /write: InfluxDB 1.x line protocol, plain or gzip, into
  * the controller. As InfluxDB does, a batch with one bad line is refused
  * whole (400 naming the line), so a client that fixes and resends it writes
- * every point once; the bad lines are counted. */
+ * every point once; the bad lines are counted. An inflated body counts in
+ * the body budget (api_body_take) as a received one does. */
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -9,9 +10,14 @@
 #include "api_int.h"
 #include "powerpark/lineproto.h"
 
+#define INFLATE_STEP 65536 /* bytes inflated at a time */
+
 /* A gzip body (Content-Encoding: gzip, what collectors and Telegraf send)
- * inflated into out, up to PP_API_MAX_BODY. 0, 413, 400 or 500. */
-static unsigned inflate_body(const char *in, size_t len, struct pp_buf *out)
+ * inflated into out, up to PP_API_MAX_BODY and within the body budget
+ * (*taken: the bytes of it that out holds; give them back after use).
+ * 0, 413, 503, 400 or 500. */
+static unsigned inflate_body(struct pp_api *a, const char *in, size_t len, struct pp_buf *out,
+			     size_t *taken)
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
@@ -21,14 +27,19 @@ static unsigned inflate_body(const char *in, size_t len, struct pp_buf *out)
 	z.avail_in = (uInt)len;
 	unsigned st = 0;
 	for (;;) {
-		if (pp_buf_reserve(out, 65536)) {
+		if (!api_body_take(a, INFLATE_STEP)) {
+			st = 503;
+			break;
+		}
+		*taken += INFLATE_STEP;
+		if (pp_buf_reserve(out, INFLATE_STEP)) {
 			st = 500;
 			break;
 		}
 		z.next_out = (Bytef *)out->data + out->len;
-		z.avail_out = 65536;
+		z.avail_out = INFLATE_STEP;
 		int r = inflate(&z, Z_NO_FLUSH);
-		out->len += 65536 - z.avail_out;
+		out->len += INFLATE_STEP - z.avail_out;
 		if (out->len > PP_API_MAX_BODY) {
 			st = 413;
 			break;
@@ -97,15 +108,21 @@ void api_write(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
 	if (enc && !strcmp(enc, "gzip")) {
 		struct pp_buf plain;
 		pp_buf_init(&plain);
-		unsigned st = inflate_body(rq->body, rq->len, &plain);
+		size_t taken = 0;
+		unsigned st = inflate_body(a, rq->body, rq->len, &plain, &taken);
+		if (st == 503)
+			atomic_fetch_add(&a->guard.body_refused, 1);
 		if (st)
 			api_fail(rs, st, st == 413 ? "body too large once inflated (limit 32 MiB)"
+					 : st == 503 ? "busy: the bodies of other requests fill the "
+						       "server's buffer; retry"
 					 : st == 400 ? "body is not valid gzip" : "out of memory");
 		else if (prec < 0)
 			api_fail(rs, 400, "precision: expected ns, us, ms or s");
 		else
 			ingest(a, plain.data ? plain.data : "", plain.len, prec, rs);
 		pp_buf_free(&plain);
+		api_body_give(a, taken);
 		return;
 	}
 	if (prec < 0)
