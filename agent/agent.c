@@ -176,28 +176,52 @@ static void warn_persistence(struct agent *a)
 		       "each lease, but enable it (nvidia-smi -pm 1)", off, list);
 }
 
-static void report(struct agent *a)
+/* The cap GPU g holds: what the device enforces when the backend can tell
+ * (a cap left by an agent before this one counts), else what this agent
+ * applied; NAN when neither is known. */
+static double held_cap(struct agent *a, int g)
+{
+	double w;
+	struct pp_errbuf eb;
+	if (a->be->get_cap(a->ctx, g, &w, &eb) == PP_OK && w > 0)
+		return w;
+	return a->applied[g];
+}
+
+/* One line per GPU: its power and the cap it holds (cap_w), either left
+ * out when unknown. The optimizer starts its caps from the reported ones
+ * after a restart (docs/control.md). Returns the HTTP status, -1 when the
+ * optimizer could not be reached, 0 when there was nothing to send. */
+static long report(struct agent *a)
 {
 	struct pp_buf b;
 	pp_buf_init(&b);
 	enum pp_err e = PP_OK;
+	const char *site = a->o->site ? a->o->site : "site";
 	for (int g = 0; g < a->n && !e; g++) {
-		double w;
+		double w, cap = held_cap(a, g);
 		struct pp_errbuf eb;
-		if (a->be->power(a->ctx, g, &w, &eb))
+		int has_w = a->be->power(a->ctx, g, &w, &eb) == PP_OK;
+		if (!has_w && isnan(cap))
 			continue;
-		e = pp_buf_appendf(&b, "gpu,site=%s,rack=%s,gpu=%d power_w=%.1f,cap_w=%.1f %lld\n",
-				   a->o->site ? a->o->site : "site", a->o->node, g, w,
-				   isnan(a->applied[g]) ? 0 : a->applied[g],
-				   (long long)pp_clock_wall_ns());
+		e = pp_buf_appendf(&b, "gpu,site=%s,rack=%s,gpu=%d ", site, a->o->node, g);
+		if (!e && has_w)
+			e = pp_buf_appendf(&b, "power_w=%.1f%s", w, isnan(cap) ? "" : ",");
+		if (!e && !isnan(cap))
+			e = pp_buf_appendf(&b, "cap_w=%.1f", cap);
+		if (!e)
+			e = pp_buf_appendf(&b, " %lld\n", (long long)pp_clock_wall_ns());
 	}
+	long code = 0;
 	if (!e && b.len) {
 		char url[512];
 		snprintf(url, sizeof url, "%s/write", a->o->url);
-		if (http(a, url, b.data, b.len) != 204 && pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
+		code = http(a, url, b.data, b.len);
+		if (code != 204 && pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "power report not accepted");
 	}
 	pp_buf_free(&b);
+	return code;
 }
 
 enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *stop,
@@ -244,15 +268,25 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 	int iv = o->interval_ms > 0 ? o->interval_ms : 1000;
 	pp_log(PP_LOG_INFO, "agent", "node %s: %d GPUs through %s, lease from %s every %d ms",
 	       o->node, a.n, a.be->name, o->url, iv);
+	int leased = 0; /* the last renewal succeeded */
 	while (!*stop) {
-		if (renew(&a) && pp_clock_mono_ns() >= a.lease_until) {
+		/* Without a lease (at start, or the optimizer was away) the report
+		 * goes first: an optimizer that restarted learns the caps the GPUs
+		 * hold before it leases, and raises them from there. */
+		/* (Not reached: no lease asked this round either, so the optimizer
+		 * that comes back has the report before it leases.) */
+		int reached = leased || report(&a) >= 0;
+		int ok = reached && !renew(&a);
+		if (!ok && pp_clock_mono_ns() >= a.lease_until) {
 			if (!a.on_safe)
 				pp_log(PP_LOG_WARN, "agent", "no lease: applying the safe cap %.0f W",
 				       o->safe_cap_w);
 			a.on_safe = 1;
 			apply_all(&a, o->safe_cap_w, "safe");
 		}
-		report(&a);
+		if (leased)
+			report(&a);
+		leased = ok;
 		if (o->once)
 			break;
 		for (int slept = 0; slept < iv && !*stop; slept += 50) {

@@ -5,11 +5,13 @@
  * struct API of leases, admission, grid signals and the scheduler's sync. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "powerpark/config.h"
 #include "ctl_fixture.h"
 #include "powerpark/ctl.h"
+#include "powerpark/log.h"
 #include "pp_test.h"
 
 #define NS PT_NS
@@ -311,8 +313,273 @@ static void t_plant_without_chillers(void)
 	teardown(&f);
 }
 
+/* An agent's report for every GPU of rack: its power and the cap it holds. */
+static void report_caps(struct pp_ctl *c, const char *rack, int gpus, double power_w,
+			double cap_w, int64_t ts)
+{
+	for (int g = 0; g < gpus; g++) {
+		char gi[8];
+		snprintf(gi, sizeof gi, "%d", g);
+		struct pp_tag t[] = {{"site", "t"}, {"rack", rack}, {"gpu", gi}};
+		struct pp_field f[] = {{.key = "power_w", .type = PP_F_FLOAT, .v.f = power_w},
+				       {.key = "cap_w", .type = PP_F_FLOAT, .v.f = cap_w}};
+		struct pp_sample s = {"gpu", t, 3, f, 2, ts, 1};
+		int breach = 0;
+		pp_ctl_ingest(c, &s, 1, ts, &breach);
+	}
+}
+
+static double hall_headroom(struct pp_ctl *c, int64_t ts, char *status, size_t len)
+{
+	struct pp_ctl_budget b;
+	double h = NAN;
+	if (pp_ctl_budget(c, ts, &b) == PP_OK && b.nhalls == 1) {
+		h = b.halls[0].headroom_kw;
+		snprintf(status, len, "%s", b.status);
+	}
+	pp_ctl_budget_free(&b);
+	return h;
+}
+
+/* Issue 23, item 1: 60 racks of 8 GPUs that read 8.4 kW each (504 kW, over
+ * the 500 kW hall) though the config says 2 kW base: the unexplained power
+ * binds the hall and admission rejects. When every rack goes stale, their
+ * worst case (never less than what they carried fresh) must keep it so:
+ * no admission, no better headroom, no better forecast. */
+static void t_stale_never_more_permissive(void)
+{
+	char racks60[60 * 96] = "", st[32] = "";
+	for (int i = 0; i < 60; i++) {
+		size_t n = strlen(racks60);
+		snprintf(racks60 + n, sizeof racks60 - n, "            - {name: q%02d, limit_kw: 10, "
+			 "base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n", i);
+	}
+	struct fixture f = {0};
+	struct pp_errbuf eb;
+	if (!(f.cfg = pt_park(racks60)) || pp_ctl_create(f.cfg, NULL, &f.ctl, &eb)) {
+		PT_CHECK(0, "setup");
+		pp_config_destroy(f.cfg);
+		return;
+	}
+	char name[8];
+	for (int s = 0; s < 3; s++) {
+		for (int i = 0; i < 60; i++) {
+			snprintf(name, sizeof name, "q%02d", i);
+			read_rack(f.ctl, name, 8400, T0 + s * NS);
+		}
+		PT_CHECK(cycle(f.ctl, T0 + s * NS, 0), "cycle");
+	}
+	struct pp_ctl_admit_req q = {8, NULL, -1, 0};
+	struct pp_ctl_admit_ans a;
+	PT_CHECK(pp_ctl_admit(f.ctl, &q, T0 + 2 * NS, &a, &eb) == PP_OK &&
+			 a.decision == PP_CTL_REJECT,
+		 "fresh: 8 GPUs rejected (%s: %s)", pp_ctl_decision_name(a.decision), a.reason);
+	double fresh = hall_headroom(f.ctl, T0 + 2 * NS, st, sizeof st);
+	PT_CHECK(fresh < 0 && !strcmp(st, "breach"), "fresh: hall over its limit, %.2f kW, %s",
+		 fresh, st);
+	struct pp_ctl_forecast *fc = malloc(2 * sizeof *fc);
+	PT_CHECK(fc && pp_ctl_forecast(f.ctl, T0 + 2 * NS, 1, &fc[0], &eb) == PP_OK, "forecast");
+	/* No reading for 4 s: every rack is stale (after 3 periods). */
+	PT_CHECK(cycle(f.ctl, T0 + 6 * NS, 0), "cycle");
+	PT_CHECK(pp_ctl_admit(f.ctl, &q, T0 + 6 * NS, &a, &eb) == PP_OK &&
+			 a.decision == PP_CTL_REJECT,
+		 "stale: still rejected (%s: %s)", pp_ctl_decision_name(a.decision), a.reason);
+	char bind[PP_CTL_BINDING_MAX];
+	pp_ctl_binding(f.ctl, bind, sizeof bind);
+	PT_CHECK(!strcmp(bind, "hall:a"), "stale: the hall still binds (\"%s\")", bind);
+	double stale = hall_headroom(f.ctl, T0 + 6 * NS, st, sizeof st);
+	PT_CHECK(stale <= fresh, "stale: the headroom does not improve (%.2f -> %.2f kW)", fresh,
+		 stale);
+	PT_CHECK(fc && pp_ctl_forecast(f.ctl, T0 + 6 * NS, 1, &fc[1], &eb) == PP_OK &&
+			 fc[1].b[0].headroom_kw <= fc[0].b[0].headroom_kw &&
+			 fc[1].b[0].free_kw <= fc[0].b[0].free_kw,
+		 "stale: the forecast does not improve (%.1f -> %.1f kW)", fc ? fc[0].b[0].headroom_kw : 0,
+		 fc ? fc[1].b[0].headroom_kw : 0);
+	free(fc);
+	/* The scheduler's view counts the same worst. */
+	struct pp_ctl_pend_job pend[] = {{"small", 8}};
+	struct pp_ctl_sync_req sq = {NULL, 0, NULL, 0, pend, 1};
+	struct pp_ctl_sync_ans sa;
+	PT_CHECK(pp_ctl_sync(f.ctl, &sq, T0 + 6 * NS, &sa, &eb) == PP_OK && !sa.pending[0].start,
+		 "stale: the scheduler is told to hold (%s)", sa.pending ? sa.pending[0].reason : "");
+	pp_ctl_sync_ans_free(&sa);
+	teardown(&f);
+}
+
+static const char *status_at(struct pp_ctl *c, int64_t ts, char *st, size_t len)
+{
+	hall_headroom(c, ts, st, len);
+	return st;
+}
+
+/* Issue 23, item 2: the budget's status, each value and the precedence,
+ * and readiness. */
+static void t_status_and_ready(void)
+{
+	struct fixture f;
+	if (setup(&f)) {
+		PT_CHECK(0, "setup");
+		return;
+	}
+	char st[32], why[PP_CTL_REASON_MAX];
+	PT_CHECK(!strcmp(status_at(f.ctl, T0, st, sizeof st), "starting"), "no cycle: %s", st);
+	PT_CHECK(!pp_ctl_ready(f.ctl, T0, why, sizeof why) && strstr(why, "no control cycle"),
+		 "not ready before a cycle: %s", why);
+	PT_CHECK(cycle(f.ctl, T0, 0), "cycle");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0, st, sizeof st), "no-data"), "no reading: %s", st);
+	PT_CHECK(!pp_ctl_ready(f.ctl, T0, why, sizeof why) && strstr(why, "4 of 4 racks never read"),
+		 "not ready without readings: %s", why);
+	for (size_t i = 0; i < 3; i++)
+		read_rack(f.ctl, racks[i], 5000, T0 + NS);
+	PT_CHECK(cycle(f.ctl, T0 + NS, 0), "cycle");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0 + NS, st, sizeof st), "stale"), "r4 never read: %s",
+		 st);
+	PT_CHECK(!pp_ctl_ready(f.ctl, T0 + NS, why, sizeof why) && strstr(why, "(first: r4)"),
+		 "not ready with r4 never read: %s", why);
+	read_all_at_caps(f.ctl, T0 + 2 * NS);
+	PT_CHECK(cycle(f.ctl, T0 + 2 * NS, 0), "cycle");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0 + 2 * NS, st, sizeof st), "ok"), "all fresh: %s", st);
+	PT_CHECK(pp_ctl_ready(f.ctl, T0 + 2 * NS, why, sizeof why) && !why[0], "ready: %s", why);
+	PT_CHECK(cycle(f.ctl, T0 + 6 * NS, 0), "cycle");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0 + 6 * NS, st, sizeof st), "stale"), "silent: %s", st);
+	PT_CHECK(!pp_ctl_ready(f.ctl, T0 + 6 * NS, why, sizeof why) &&
+			 strstr(why, "4 of 4 racks stale"),
+		 "not ready when stale: %s", why);
+	/* A 15 kW signal: the base loads fit (8 kW and their cooling), the
+	 * racks' floors (32 x 200 W more) do not, so work is paused: shedding,
+	 * though no reading is over a limit. */
+	struct pp_ctl_event_req ev = {"low", 15, 1, T0 / NS, T0 / NS + 60};
+	struct pp_ctl_event_ans ea;
+	struct pp_errbuf eb;
+	PT_CHECK(pp_ctl_grid_event(f.ctl, &ev, T0 + 7 * NS, &ea, &eb) == PP_OK, "signal");
+	for (size_t i = 0; i < 4; i++)
+		read_rack(f.ctl, racks[i], 3000, T0 + 7 * NS);
+	PT_CHECK(cycle(f.ctl, T0 + 7 * NS, 0), "cycle");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0 + 7 * NS, st, sizeof st), "shedding"), "paused: %s",
+		 st);
+	PT_CHECK(pp_ctl_ready(f.ctl, T0 + 7 * NS, why, sizeof why), "paused work is a plan: %s",
+		 why);
+	/* 10 kW: not even the base loads fit, the solve fails; shedding too. */
+	ev.limit_kw = 10;
+	PT_CHECK(pp_ctl_grid_event(f.ctl, &ev, T0 + 8 * NS, &ea, &eb) == PP_OK, "signal");
+	for (size_t i = 0; i < 4; i++)
+		read_rack(f.ctl, racks[i], 3000, T0 + 8 * NS);
+	PT_CHECK(!cycle(f.ctl, T0 + 8 * NS, 0), "the solve fails");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0 + 8 * NS, st, sizeof st), "shedding"),
+		 "failed solve: %s", st);
+	PT_CHECK(!pp_ctl_ready(f.ctl, T0 + 8 * NS, why, sizeof why) && strstr(why, "solve failed"),
+		 "not ready after a failed solve: %s", why);
+	/* r1 over its 6 kW limit: breach comes first. */
+	read_rack(f.ctl, "r1", 6500, T0 + 9 * NS);
+	PT_CHECK(!cycle(f.ctl, T0 + 9 * NS, 1), "the solve fails");
+	PT_CHECK(!strcmp(status_at(f.ctl, T0 + 9 * NS, st, sizeof st), "breach"), "r1 over: %s", st);
+	teardown(&f);
+}
+
+/* Issue 23, item 3: a controller that starts while agents report the caps
+ * they hold (their safe cap of 250 W) raises them from there by the rise
+ * rate, whether the report comes before its first cycle or after it (but
+ * before its first lease); a rack without a report keeps the first cap as
+ * solved (its GPUs ran at their default limit); after a lease, reports do
+ * not move the caps. */
+static void t_restart_rises_from_reported(void)
+{
+	struct fixture f;
+	if (setup(&f)) {
+		PT_CHECK(0, "setup");
+		return;
+	}
+	/* Their GPUs draw at the cap they hold: they want more. */
+	report_caps(f.ctl, "r2", 8, 248, 250, T0);
+	for (size_t i = 0; i < 4; i++)
+		read_rack(f.ctl, racks[i], 4000, T0);
+	PT_CHECK(cycle(f.ctl, T0, 0), "first cycle");
+	double r2 = pp_ctl_rack_cap(f.ctl, "r2"), r3 = pp_ctl_rack_cap(f.ctl, "r3");
+	PT_CHECK(r2 == 300, "r2 reported 250 W before the first cycle: its first cap is 300 W (%.1f)",
+		 r2);
+	PT_CHECK(r3 == 700, "r3 reported nothing: its first cap is the plan, 700 W (%.1f)", r3);
+	/* r4 reports after the first cycle, before any lease. */
+	report_caps(f.ctl, "r4", 8, 248, 250, T0 + NS / 2);
+	struct pp_ctl_lease l;
+	struct pp_errbuf eb;
+	PT_CHECK(pp_ctl_lease(f.ctl, "r4", T0 + NS / 2, &l, &eb) == PP_OK && l.cap_w == 300,
+		 "r4's first lease is one step above its report: %.1f W", l.cap_w);
+	PT_CHECK(pp_ctl_lease(f.ctl, "r2", T0 + NS / 2, &l, &eb) == PP_OK, "lease r2");
+	double prev2 = 300, prev4 = 300;
+	int bad = 0;
+	for (int s = 1; s <= 12; s++) {
+		int64_t t = T0 + s * NS;
+		read_all_at_caps(f.ctl, t);
+		/* Leased already: a report of 200 W does not pull r2 down. */
+		report_caps(f.ctl, "r2", 8, 0.99 * pp_ctl_rack_cap(f.ctl, "r2"), 200, t);
+		report_caps(f.ctl, "r4", 8, 0.99 * pp_ctl_rack_cap(f.ctl, "r4"), 250, t);
+		PT_CHECK(cycle(f.ctl, t, 0), "cycle");
+		double c2 = pp_ctl_rack_cap(f.ctl, "r2"), c4 = pp_ctl_rack_cap(f.ctl, "r4");
+		bad += c2 > prev2 + 50 + 1e-9 || c4 > prev4 + 50 + 1e-9 || c2 < prev2 - 1e-9;
+		prev2 = c2;
+		prev4 = c4;
+	}
+	PT_CHECK(!bad, "%d steps of r2 or r4 rose more than 50 W a second (or r2 fell)", bad);
+	PT_CHECK(prev2 == 700 && prev4 == 700, "both reach the plan's 700 W (%.1f, %.1f)", prev2,
+		 prev4);
+	teardown(&f);
+}
+
+/* Issue 23, item 6: ended grid signals are retired, so a process that has
+ * seen more than PP_CTL_MAX_EVENTS ids still takes a new one; one in force
+ * stays, and /metrics keeps the latest ended ones. */
+static void t_signals_retired(void)
+{
+	struct fixture f;
+	if (start(&f))
+		return;
+	struct pp_errbuf eb;
+	struct pp_ctl_event_ans a;
+	struct pp_ctl_event_req live = {"live", 900, 1, T0 / NS, T0 / NS + 100000};
+	PT_CHECK(pp_ctl_grid_event(f.ctl, &live, T0, &a, &eb) == PP_OK, "a long event");
+	int refused = 0;
+	char id[PP_CTL_ID_MAX];
+	const int n = PP_CTL_MAX_EVENTS + 200;
+	for (int i = 0; i < n; i++) {
+		int64_t t = T0 + (int64_t)(i + 1) * 2 * NS;
+		snprintf(id, sizeof id, "sig-%d", i);
+		struct pp_ctl_event_req q = {id, 800, 0, 0, t / NS + 60};
+		refused += pp_ctl_grid_event(f.ctl, &q, t, &a, &eb) != PP_OK;
+		q.end_s = t / NS + 1; /* posted again: it ends a second later */
+		refused += pp_ctl_grid_event(f.ctl, &q, t, &a, &eb) != PP_OK;
+		if (i % 100 == 0)
+			PT_CHECK(cycle(f.ctl, t, 0), "cycle");
+	}
+	PT_CHECK(!refused, "%d of %d signals refused: %s", refused, 2 * n, refused ? eb.msg : "");
+	int64_t end = T0 + (int64_t)(n + 1) * 2 * NS;
+	PT_CHECK(pp_ctl_grid_limit(f.ctl, end) == 900, "the long event is still in force (%.0f)",
+		 pp_ctl_grid_limit(f.ctl, end));
+	PT_CHECK(cycle(f.ctl, end, 0), "cycle");
+	struct pp_ctl_metrics m;
+	PT_CHECK(pp_ctl_metrics(f.ctl, &m) == PP_OK, "metrics");
+	snprintf(id, sizeof id, "sig-%d", n - 2);
+	int found = 0;
+	for (size_t i = 0; i < m.nsignals; i++)
+		found += !strcmp(m.signals[i].id, id) || !strcmp(m.signals[i].id, "live");
+	PT_CHECK(found == 2 && m.nsignals == 128 + 1,
+		 "/metrics keeps the last ended ones and the live one (%zu signals)", m.nsignals);
+	pp_ctl_metrics_free(&m);
+	/* Live events still have their bound: that is not bookkeeping. */
+	int live_refused = 0;
+	for (int i = 0; i < PP_CTL_MAX_EVENTS + 1; i++) {
+		snprintf(id, sizeof id, "future-%d", i);
+		struct pp_ctl_event_req q = {id, 800, 1, end / NS + 10, end / NS + 20};
+		live_refused += pp_ctl_grid_event(f.ctl, &q, end, &a, &eb) != PP_OK;
+	}
+	PT_CHECK(live_refused == 2 && strstr(eb.msg, "in force or to come"),
+		 "past %d events to come, new ones are refused (%d): %s", PP_CTL_MAX_EVENTS,
+		 live_refused, eb.msg);
+	teardown(&f);
+}
+
 int main(void)
 {
+	pp_log_set_level(PP_LOG_ERROR); /* the signals of t_signals_retired say much */
 	PT_RUN(t_breach_lowers_caps_at_once);
 	PT_RUN(t_stale_counts_at_worst);
 	PT_RUN(t_rises_bounded);
@@ -320,5 +587,9 @@ int main(void)
 	PT_RUN(t_lease_and_admission);
 	PT_RUN(t_sync);
 	PT_RUN(t_plant_without_chillers);
+	PT_RUN(t_stale_never_more_permissive);
+	PT_RUN(t_status_and_ready);
+	PT_RUN(t_restart_rises_from_reported);
+	PT_RUN(t_signals_retired);
 	return PT_DONE("test_control");
 }

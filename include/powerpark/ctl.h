@@ -23,7 +23,8 @@
 #define PP_CTL_MAX_HALLS 64
 #define PP_CTL_MAX_PLANTS 64
 #define PP_CTL_MAX_CHILLERS 64 /* per plant: a trip is one bit of a mask */
-#define PP_CTL_MAX_EVENTS 1024 /* grid limit events, configured and signalled */
+#define PP_CTL_MAX_EVENTS 1024 /* grid limit events in force or to come, configured and
+				* signalled (ended signals are retired, see /metrics) */
 #define PP_CTL_FORECAST_HOURS 168
 #define PP_CTL_MAX_GPUS 1000000 /* in one request */
 #define PP_CTL_HIST_HALLS 8     /* halls the history keeps a series of */
@@ -38,7 +39,8 @@ struct pp_ctl_opts {
 };
 
 /* Builds a controller for cfg (borrowed; must outlive it). Every GPU starts
- * at its model's minimum cap until the first solve. PP_ERR_CONFIG when a
+ * at its model's minimum cap until the first solve, and every rack counts
+ * at its worst (stale) until it is read. PP_ERR_CONFIG when a
  * rack's GPU model is unknown to the models, or the park has more halls or
  * plants than PP_CTL_MAX_HALLS / PP_CTL_MAX_PLANTS. */
 PP_WUR enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts *o,
@@ -53,11 +55,14 @@ void pp_ctl_destroy(struct pp_ctl *c);
 double pp_ctl_limit_now(const struct pp_config *cfg, int64_t now_ns);
 
 /* Takes readings (borrowed) into the live state: rack power (any sample
- * tagged rack=R with power_w, except measurement gpu), per-GPU power
- * (measurement gpu, tags rack and gpu), the site meter (meter without a
- * rack, power_kw), chiller alarms, weather (drybulb_c, wetbulb_c). Returns
- * how many samples were used; *breach is set when a reading puts a rack,
- * row, hall or the grid over its limit (the caller then solves at once). */
+ * tagged rack=R with power_w, except measurement gpu), per-GPU power and
+ * the cap the GPU holds (measurement gpu, tags rack and gpu, fields power_w
+ * and cap_w, either may be missing; a cap reported before this controller
+ * first leases the rack is where its caps rise from), the site meter (meter
+ * without a rack, power_kw), chiller alarms, weather (drybulb_c,
+ * wetbulb_c). Returns how many samples were used; *breach is set when a
+ * reading puts a rack, row, hall or the grid over its limit (the caller
+ * then solves at once). */
 size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
 		     int *breach);
 
@@ -120,7 +125,8 @@ struct pp_ctl_rack_level {
 struct pp_ctl_budget {
 	const char *site;           /* borrowed from the config */
 	int64_t time_s;             /* of the cycle it describes */
-	const char *status;         /* "ok", "shedding" or "starting" (static) */
+	const char *status;         /* "breach", "shedding", "starting", "no-data", "stale"
+				     * or "ok", the first that holds (docs/api.md; static) */
 	char binding[PP_CTL_BINDING_MAX];
 	int stale_racks;
 	uint64_t cycle;             /* the cycles run when it was made */
@@ -423,6 +429,13 @@ double pp_ctl_rack_cap(struct pp_ctl *c, const char *rack);
 /* Each GPU's share of the site's ramp rate as of the last cycle, in W per
  * second: the hold-down leases carry (0 without a ramp rate). */
 double pp_ctl_holddown(struct pp_ctl *c);
+
+/* Whether the state is complete enough to plan at now_ns (readiness, as
+ * GET /readyz tells it): a cycle has run and its solve did not fail, every
+ * rack has been read at least once, and none is stale now. When not, why
+ * (len bytes, at least 1; borrowed) says what is missing, e.g. "2 of 4
+ * racks never read (first: r3)"; "" when ready. */
+int pp_ctl_ready(struct pp_ctl *c, int64_t now_ns, char *why, size_t len);
 
 /* The limit that bound in the last cycle ("grid", "hall:a", "plant:p1", ""
  * when none), copied into out (len bytes, borrowed). */

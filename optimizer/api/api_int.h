@@ -176,6 +176,8 @@ PP_WUR enum pp_err api_json_sync(struct pp_buf *out, const struct pp_ctl_sync_re
 PP_WUR enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *j);
 PP_WUR enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h);
 PP_WUR enum pp_err api_json_error(struct pp_buf *out, const char *msg);
+/* {"ready": true}, or {"ready": false, "reason": why} (why borrowed). */
+PP_WUR enum pp_err api_json_ready(struct pp_buf *out, int ready, const char *why);
 
 /* A request's decoded form and the memory behind it. */
 struct api_doc {

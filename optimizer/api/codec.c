@@ -28,6 +28,18 @@ enum pp_err api_json_error(struct pp_buf *out, const char *msg)
 	return finish(&j);
 }
 
+enum pp_err api_json_ready(struct pp_buf *out, int ready, const char *why)
+{
+	struct pp_json j;
+	pp_json_init(&j, out);
+	pp_json_obj(&j);
+	pp_json_kbool(&j, "ready", ready);
+	if (!ready)
+		pp_json_kstr(&j, "reason", why);
+	pp_json_end(&j);
+	return finish(&j);
+}
+
 enum pp_err api_json_lease(struct pp_buf *out, const char *node, const struct pp_ctl_lease *l)
 {
 	struct pp_json j;

@@ -31,6 +31,19 @@ static void h_healthz(struct pp_api *a, const struct api_req *rq, struct api_res
 	json_ok(rs, pp_buf_append(&rs->body, "{\"ok\":true}\n", 12));
 }
 
+/* Readiness, apart from liveness (/healthz): 200 when the controller's
+ * state is complete enough to plan (pp_ctl_ready), else 503 with the
+ * reason. */
+static void h_readyz(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)rq;
+	char why[PP_CTL_REASON_MAX];
+	int ready = pp_ctl_ready(a->ctl, api_now(a), why, sizeof why);
+	json_ok(rs, api_json_ready(&rs->body, ready, why));
+	if (rs->status == 200 && !ready)
+		rs->status = 503;
+}
+
 static void h_metrics(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
 {
 	(void)rq;
@@ -187,6 +200,7 @@ static void h_event(struct pp_api *a, const struct api_req *rq, struct api_resp 
 
 const struct api_route api_routes[] = {
 	{"GET", "/healthz", 0, h_healthz},
+	{"GET", "/readyz", 0, h_readyz},
 	{"GET", "/metrics", 0, h_metrics},
 	{"GET", "/", 0, h_page},
 	{"GET", "/v1/history", 0, h_history},

@@ -110,7 +110,9 @@ static enum pp_err build_readings(struct pp_ctl *c)
 	t->meas_kw = calloc(t->n, sizeof *t->meas_kw);
 	t->base_kw = calloc(t->n, sizeof *t->base_kw);
 	t->unread = calloc(t->n, sizeof *t->unread);
-	if (!t->meas_kw || !t->base_kw || !t->unread)
+	t->up_kw = calloc(t->n, sizeof *t->up_kw);
+	t->nstale = calloc(t->n, sizeof *t->nstale);
+	if (!t->meas_kw || !t->base_kw || !t->unread || !t->up_kw || !t->nstale)
 		return PP_ERR_NOMEM;
 	for (size_t i = 0; i < c->nracks; i++)
 		for (int n = c->racks[i].node; n >= 0; n = t->nodes[n].parent)
@@ -119,6 +121,12 @@ static enum pp_err build_readings(struct pp_ctl *c)
 		if (t->nodes[k].rack < 0)
 			for (int n = (int)k; n >= 0; n = t->nodes[n].parent)
 				t->base_kw[n] += t->nodes[k].base_kw;
+	/* Never read: every rack counts at its worst until its readings come. */
+	for (size_t i = 0; i < c->nracks; i++) {
+		c->racks[i].stale = 1;
+		pp_ctl_set_worst(c, &c->racks[i], 1, 0);
+	}
+	c->st.stale_racks = (int)c->nracks;
 	return PP_OK;
 }
 
@@ -196,11 +204,14 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->tree.meas_kw);
 	free(c->tree.base_kw);
 	free(c->tree.unread);
+	free(c->tree.up_kw);
+	free(c->tree.nstale);
 	free(c->plants);
 	if (c->wx.epw.h)
 		pp_weather_free(&c->wx.epw);
 	free(c->slot);
 	free(c->grid.ev);
+	free(c->grid.retired);
 	free(c->held.v);
 	free(c->hist.v);
 	pp_ctl_budget_free(&c->budget);
@@ -245,7 +256,7 @@ static double estimate_demand(const struct pp_ctl *c, const struct crack *r, int
 {
 	int n = r->cfg->gpus, seen = 0;
 	double sum = 0;
-	int64_t max_age = (int64_t)c->opt.stale_polls * c->opt.period_ms * 1000000LL * 2;
+	int64_t max_age = pp_ctl_gpu_max_age_ns(c);
 	for (int g = 0; g < n && g < PP_CTL_GPUS; g++)
 		if (r->gpu_ns[g] && now_ns - r->gpu_ns[g] <= max_age) {
 			sum += r->gpu_w[g];
@@ -286,28 +297,18 @@ static double cooling(const struct pp_ctl *c, int64_t now_ns, double heat_kw,
 	return pp_ctl_plants_at(c, db, wb, heat_kw, hall_heat, cap_kw);
 }
 
-static int rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now_ns)
-{
-	/* Racks read by agents or other writers, not by a configured device,
-	 * are expected every control period. */
-	int iv = r->interval_ms ? r->interval_ms : c->opt.period_ms;
-	if (!r->meas_ns)
-		return 0;
-	return now_ns - r->meas_ns <= (int64_t)c->opt.stale_polls * iv * 1000000LL;
-}
-
 /* Rack r's job for the instance, at node k: its demand estimated, its base
  * load raised to the worst case when its reading is stale. Returns whether
  * the reading was stale; *base_kw gets the rack's base for the instance. */
 static int rack_job(struct pp_ctl *c, struct crack *r, size_t k, int64_t now_ns,
 		    struct pp_inst_job *j, struct pp_inst_place *place, double *base_kw)
 {
-	int fresh = rack_fresh(c, r, now_ns);
+	int fresh = pp_ctl_rack_fresh(c, r, now_ns);
 	r->stale = !fresh;
 	if (!fresh) {
-		/* Unknown non-GPU power: the configured base plus the largest rise
-		 * seen, at least 5 % of the rack's limit. */
-		*base_kw += fmax(r->max_rise_w / 1000, 0.05 * r->cfg->limit_kw);
+		/* Unknown non-GPU power: the worst base (pp_ctl_stale_base_w), the
+		 * one admission, the budget and the forecast count too. */
+		*base_kw = pp_ctl_stale_base_w(c, r) / 1000;
 	} else {
 		/* Unexplained power (see note_extra) is carried as base load: it
 		 * came at once, it leaves by 10 % a cycle. */
@@ -435,6 +436,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	enum pp_err e = pp_solve(&in, PP_POLICY_OPTIMAL, &ans, eb);
 	pthread_mutex_lock(&c->mu);
 	c->st.cycles++;
+	c->solve_failed = e != PP_OK;
 	if (e) {
 		/* The conservative answer: every GPU at its floor, loudly. */
 		c->st.solve_errors++;
@@ -446,13 +448,20 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		       "their floor", eb->msg);
 	} else {
 		pp_ctl_update_caps(c, &in, &ans, now_ns);
+	}
+	/* Stale racks count at their worst (with the caps they may still hold)
+	 * wherever power is added up: admission, the budget, the forecast. */
+	for (size_t i = 0; i < c->nracks; i++)
+		pp_ctl_set_worst(c, &c->racks[i], c->racks[i].stale, now_ns);
+	if (!e) {
 		pp_ctl_hist_add(c, now_ns);
 		pp_ctl_signal_cycle(c, now_ns);
 		pp_ctl_osc_cycle(c, now_ns);
-		e = pp_ctl_budget_build(c, now_ns);
-		if (e)
-			e = pp_err_set(eb, e, "out of memory building the budget");
 	}
+	/* Made after a failed solve too, so its status says shedding. */
+	enum pp_err be = pp_ctl_budget_build(c, now_ns);
+	if (be && !e)
+		e = pp_err_set(eb, be, "out of memory building the budget");
 	pp_solve_free(&ans);
 	pp_inst_free(&in);
 	return e;

@@ -42,13 +42,48 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
 	return PP_OK;
 }
 
+/* One level of the budget: the headroom is what is left under the usable
+ * limit after the larger of the measured (stale racks at their worst) and
+ * the allocated power; while a rack below was never read, after the larger
+ * of the allocation and worst_kw (every such rack at its worst; NAN when
+ * there is none to count). */
 static struct pp_ctl_level level(const char *name, double limit_kw, double meas_kw,
-				 double alloc_kw, double margin)
+				 double alloc_kw, double margin, double worst_kw)
 {
 	double usable = limit_kw * (1 - margin);
-	return (struct pp_ctl_level){
-		name, limit_kw, usable, meas_kw, alloc_kw,
-		usable - (isfinite(meas_kw) ? fmax(meas_kw, alloc_kw) : alloc_kw)};
+	double used = isfinite(meas_kw) ? fmax(meas_kw, alloc_kw)
+		      : isfinite(worst_kw) ? fmax(alloc_kw, worst_kw) : alloc_kw;
+	return (struct pp_ctl_level){name, limit_kw, usable, meas_kw, alloc_kw, usable - used};
+}
+
+/* The budget's status, the first that holds (docs/api.md):
+ *   breach    a level's readings (racks at their last, the site meter)
+ *             are over its limit;
+ *   shedding  the last cycle kept the limits only by pausing work or
+ *             with every GPU at its floor (a failed solve);
+ *   starting  no cycle has run yet;
+ *   no-data   no rack, GPU or site meter reading has ever arrived;
+ *   stale     a rack's readings, or the site meter's, are stale (they
+ *             count at their worst);
+ *   ok        none of these. */
+static const char *status_of(const struct pp_ctl *c, int64_t now_ns)
+{
+	const struct ctl_tree *t = &c->tree;
+	int breach = c->grid.meas_ns && c->grid.meas_kw > pp_ctl_limit_at(c, now_ns);
+	/* Racks never read add nothing: what the others read is over already. */
+	for (size_t k = 0; k < t->n && !breach; k++)
+		breach = t->meas_kw[k] + t->base_kw[k] > t->nodes[k].limit_kw;
+	if (breach)
+		return "breach";
+	if (c->st.shedding)
+		return "shedding";
+	if (!c->st.cycles)
+		return "starting";
+	if (!c->have_power)
+		return "no-data";
+	if (c->st.stale_racks || (c->grid.meas_ns && pp_ctl_meter_stale(c, now_ns)))
+		return "stale";
+	return "ok";
 }
 
 /* Sizes c->budget's arrays for the park, once. */
@@ -80,17 +115,18 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	double m = cfg->site.margin;
 	b->site = cfg->site.name;
 	b->time_s = now_ns / PP_CTL_NS;
-	b->status = c->st.shedding ? "shedding" : c->st.cycles ? "ok" : "starting";
+	b->status = status_of(c, now_ns);
 	snprintf(b->binding, sizeof b->binding, "%s", c->binding);
 	b->stale_racks = c->st.stale_racks;
 	b->cycle = c->st.cycles;
 	b->grid = level("grid", pp_ctl_limit_at(c, now_ns), c->grid.meas_ns ? c->grid.meas_kw : NAN,
-			c->grid.alloc_kw, m);
+			c->grid.alloc_kw, m, NAN);
 	b->nhalls = b->nrows = b->nracks = 0;
 	for (size_t k = 1; k < t->n; k++) {
 		const struct cnode *n = &t->nodes[k];
 		struct pp_ctl_level l = level(n->name, n->limit_kw, pp_ctl_measured_kw(c, k),
-					      t->ans_kw[k], m);
+					      t->ans_kw[k], m,
+					      t->nstale[k] ? pp_ctl_worst_kw(c, k) : NAN);
 		if (n->rack >= 0) {
 			const struct crack *r = &c->racks[n->rack];
 			b->racks[b->nracks++] = (struct pp_ctl_rack_level){
@@ -104,7 +140,7 @@ enum pp_err pp_ctl_budget_build(struct pp_ctl *c, int64_t now_ns)
 	b->nplants = cfg->nplants;
 	for (size_t p = 0; p < cfg->nplants; p++)
 		b->plants[p] = level(cfg->plants[p].name, c->plants[p].capacity_kw, NAN,
-				     c->plants[p].alloc_kw, m);
+				     c->plants[p].alloc_kw, m, NAN);
 	c->budget_made = 1;
 	return PP_OK;
 }
@@ -172,6 +208,18 @@ static void forecast_weather(const struct pp_ctl *c, int64_t t0, double *db, dou
 	*wb = wh.wb_c;
 }
 
+/* The lowest limit of the n events ev that cover part of the hour from t0
+ * (INFINITY for none). */
+static double lowest_in(const struct cevent *ev, size_t n, int64_t t0, int64_t hour_ns)
+{
+	double lim = INFINITY;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].start_s * PP_CTL_NS < t0 + hour_ns && ev[i].end_s * PP_CTL_NS > t0 &&
+		    ev[i].limit_kw < lim)
+			lim = ev[i].limit_kw;
+	return lim;
+}
+
 /* Hourly headroom: the lowest grid limit in force in each hour, cooling
  * from the plant models at that hour's weather, and the racks' current
  * demand as the known jobs. */
@@ -190,9 +238,13 @@ enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours,
 		base_kw += c->tree.nodes[k].base_kw;
 	for (size_t i = 0; i < c->nracks; i++) {
 		const struct crack *r = &c->racks[i];
+		/* A stale rack's base at its worst, as the caps plan it (its
+		 * demand is the GPUs' maximum already). */
+		double up_kw = r->stale ? pp_ctl_stale_base_w(c, r) / 1000 - r->cfg->base_kw : 0;
 		floor_kw += r->cfg->gpus * r->gpu->cap_min_w / 1000;
 		demand_kw += r->cfg->gpus * r->demand_w / 1000;
-		hall_heat[r->hall] += r->cfg->base_kw + r->cfg->gpus * r->demand_w / 1000;
+		base_kw += up_kw;
+		hall_heat[r->hall] += r->cfg->base_kw + up_kw + r->cfg->gpus * r->demand_w / 1000;
 	}
 	double heat = 0;
 	for (size_t h = 0; h < cfg->nhalls; h++)
@@ -202,13 +254,9 @@ enum pp_err pp_ctl_forecast(struct pp_ctl *c, int64_t now_ns, int hours,
 	out->weather = c->wx.epw.h ? "epw" : isfinite(c->wx.db) ? "reading" : "design-day";
 	for (int h = 0; h < hours; h++) {
 		int64_t t0 = h0 + (int64_t)h * hour_ns;
-		double lim = pp_ctl_limit_at(c, t0);
-		for (size_t i = 0; i < c->grid.nev; i++) {
-			const struct cevent *ev = &c->grid.ev[i];
-			if (ev->start_s * PP_CTL_NS < t0 + hour_ns && ev->end_s * PP_CTL_NS > t0 &&
-			    ev->limit_kw < lim)
-				lim = ev->limit_kw;
-		}
+		double lim = fmin(pp_ctl_limit_at(c, t0),
+				  fmin(lowest_in(c->grid.ev, c->grid.nev, t0, hour_ns),
+				       lowest_in(c->grid.retired, c->grid.nretired, t0, hour_ns)));
 		double db, wb, pcap[PP_CTL_MAX_PLANTS], cool_cap = 0;
 		forecast_weather(c, t0, &db, &wb);
 		double ratio = pp_ctl_plants_at(c, db, wb, heat, hall_heat, pcap);
@@ -238,7 +286,8 @@ const char *pp_ctl_decision_name(enum pp_ctl_decision d)
 /* The hall a new job of gpus GPUs goes to (want: the hall asked for, -1
  * any) and the cap it would get there; -1 when none has room for them at
  * their floor. */
-static long admit_hall(const struct pp_ctl *c, int gpus, long want, double *cap_out)
+static long admit_hall(const struct pp_ctl *c, int gpus, long want, int64_t now_ns,
+		       double *cap_out)
 {
 	long best = -1;
 	double best_cap = 0;
@@ -246,7 +295,7 @@ static long admit_hall(const struct pp_ctl *c, int gpus, long want, double *cap_
 		const struct pp_gpu_model *gm = c->tree.hall_gpu[h];
 		if (!gm)
 			continue;
-		double cap = fmin(gm->cap_max_w, pp_ctl_hall_room(c, h, NULL, 0) * 1000 / gpus);
+		double cap = fmin(gm->cap_max_w, pp_ctl_hall_room(c, h, now_ns, NULL, 0) * 1000 / gpus);
 		if (cap >= gm->cap_min_w && (best < 0 || (long)h == want || cap > best_cap)) {
 			if (best >= 0 && best == want)
 				continue;
@@ -291,7 +340,7 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const struct pp_ctl_admit_req *req, i
 	 * allows per GPU, up to the GPU's maximum (the ranges of the hall's
 	 * first rack). */
 	double cap;
-	long best = admit_hall(c, req->gpus, want, &cap);
+	long best = admit_hall(c, req->gpus, want, now_ns, &cap);
 	const char *binding = c->binding;
 	if (best >= 0) {
 		ans->decision = want < 0 || best == want ? PP_CTL_ADMIT : PP_CTL_PLACE;

@@ -55,10 +55,21 @@ static void ramp_up(struct pp_ctl *c, double cooling, int64_t now_ns)
 	}
 }
 
+/* The first cap of rack r for target t: t, or one rise step above the cap
+ * its agent reports applied when it reports one and has not leased from
+ * this controller yet (then the controller's books start from the agent's). */
+static double first_cap(const struct pp_ctl *c, const struct crack *r, double t, int64_t now_ns)
+{
+	double lo, hi;
+	if (r->lease_until_ns || !pp_ctl_reported_caps(c, r, now_ns, &lo, &hi))
+		return t;
+	return fmin(t, pp_gpu_clamp_cap(r->gpu, lo) + pp_ctl_rise_step_w(c));
+}
+
 void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
 		 int64_t now_ns)
 {
-	double step = c->opt.rise_w_per_s * c->opt.period_ms / 1000.0;
+	double step = pp_ctl_rise_step_w(c);
 	for (size_t i = 0; i < c->nracks; i++) {
 		struct crack *r = &c->racks[i];
 		memmove(r->cap_hist + 1, r->cap_hist, (PP_CTL_CAP_HIST - 1) * sizeof *r->cap_hist);
@@ -73,9 +84,12 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		 * run at their default limit, above it, so it is a cut; starting
 		 * from the floor would drop the site and climb back for minutes.
 		 * (No issue time before this one is what cap_in_force reads as
-		 * "the default limit" too.) */
+		 * "the default limit" too.) Where the rack's agent reports the cap
+		 * it applies (a restart of the optimizer: its safe cap, or the last
+		 * one leased), that is where the rise starts: one step above the
+		 * lowest reported, as any rise. */
 		if (!r->cap_hist_ns[0])
-			r->cap_w = t;
+			r->cap_w = first_cap(c, r, t, now_ns);
 		else if (t < r->cap_w)
 			r->cap_w = t;
 		else if (t > r->cap_w && r->target_w > r->cap_w)

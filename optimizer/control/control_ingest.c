@@ -67,13 +67,14 @@ static double cap_in_force(const struct pp_ctl *c, const struct crack *r, int64_
 	double cap = r->cap_w;
 	int64_t until = r->cap_ns;
 	for (int q = 0; q < PP_CTL_CAP_HIST && until > t0; q++) {
-		/* Before the first cap the GPUs ran at their default limit. */
+		/* Before the first cap the GPUs ran at their default limit, or at
+		 * the cap their agent reports. */
 		if (!r->cap_hist_ns[q])
-			return r->gpu->cap_max_w;
+			return fmax(cap, pp_ctl_start_cap_w(c, r, t));
 		cap = fmax(cap, r->cap_hist[q]);
 		until = r->cap_hist_ns[q];
 	}
-	return r->cap_ns ? cap : r->gpu->cap_max_w;
+	return r->cap_ns ? cap : pp_ctl_start_cap_w(c, r, t);
 }
 
 /* A reading above what the rack's base and its GPUs at the caps that
@@ -113,6 +114,40 @@ static int note_chiller(struct pp_ctl *c, const char *plant, const char *name, i
 	return 0;
 }
 
+/* An agent's line for one GPU of rack r (NULL: unknown) at ts: its power
+ * (power_w) and the cap it applies there (cap_w; 0 is none). A reported
+ * cap that arrives before this controller's first lease to the rack is
+ * where its caps rise from: a cap issued already is cut to one rise step
+ * above it (an optimizer that restarts must not make the park jump from
+ * the agents' safe cap to a fresh plan). Returns 1 when the line was
+ * used. */
+static int gpu_line(struct pp_ctl *c, struct crack *r, const struct pp_sample *x, int64_t ts,
+		    int64_t now_ns)
+{
+	const char *g = tag(x, "gpu");
+	int gi = g ? atoi(g) : 0;
+	double v;
+	int used = 0;
+	if (!r || gi < 0 || gi >= PP_CTL_GPUS)
+		return 0;
+	if (field(x, "power_w", &v) && v >= 0) {
+		/* One value per GPU index; the rack's GPU power is their sum. */
+		r->gpu_w[gi] = v;
+		r->gpu_ns[gi] = ts;
+		c->have_power = 1;
+		used = 1;
+	}
+	if (field(x, "cap_w", &v) && v > 0) {
+		r->rep_w[gi] = v;
+		r->rep_ns[gi] = ts;
+		used = 1;
+		if (!r->lease_until_ns && r->cap_ns && now_ns - ts <= pp_ctl_gpu_max_age_ns(c))
+			r->cap_w = fmin(r->cap_w, pp_gpu_clamp_cap(r->gpu, pp_gpu_clamp_cap(r->gpu, v) +
+								      pp_ctl_rise_step_w(c)));
+	}
+	return used;
+}
+
 size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int64_t now_ns,
 		     int *breach)
 {
@@ -126,17 +161,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 		const char *rk = tag(x, "rack");
 		double v;
 		if (rk && !strcmp(x->measurement, "gpu")) {
-			struct crack *r = pp_ctl_rack(c, rk);
-			if (r && field(x, "power_w", &v) && v >= 0) {
-				/* One value per GPU index; the rack's GPU power is their sum. */
-				const char *g = tag(x, "gpu");
-				int gi = g ? atoi(g) : 0;
-				if (gi >= 0 && gi < PP_CTL_GPUS) {
-					r->gpu_w[gi] = v;
-					r->gpu_ns[gi] = ts;
-					used++;
-				}
-			}
+			used += gpu_line(c, pp_ctl_rack(c, rk), x, ts, now_ns);
 		} else if (rk && field(x, "power_w", &v) && v >= 0) {
 			struct crack *r = pp_ctl_rack(c, rk);
 			if (!r || ts < r->meas_ns)
@@ -145,6 +170,11 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				r->max_rise_w = fmax(r->max_rise_w, v - r->meas_w);
 			set_reading(c, r, v);
 			r->meas_ns = ts;
+			c->have_power = 1;
+			/* A stale rack read again counts at its reading from now on
+			 * (still at its worst while that reading is old). */
+			if (r->at_worst)
+				pp_ctl_set_worst(c, r, !pp_ctl_rack_fresh(c, r, now_ns), now_ns);
 			pp_ctl_osc_note(c, (int)(r - c->racks), ts, v / 1000);
 			note_extra(c, r);
 			used++;
@@ -153,6 +183,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				c->st.breaches++;
 			}
 		} else if (!rk && !strcmp(x->measurement, "meter") && field(x, "power_kw", &v)) {
+			c->have_power = 1;
 			c->grid.meas_kw = v;
 			c->grid.meas_ns = ts;
 			pp_ctl_signal_reading(c, v, ts);

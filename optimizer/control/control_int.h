@@ -25,6 +25,10 @@
 #define PP_CTL_OSC_RING 512 /* fast readings kept per meter (51 s at 10 Hz) */
 #define PP_CTL_HIST 1440    /* history points: a day at one a minute */
 #define PP_CTL_NS 1000000000LL
+#define PP_CTL_STALE_BASE 0.05    /* a stale rack's unknown base: at least this of its limit */
+#define PP_CTL_IN_USE_SLACK 0.02  /* admission: in use is at most the reading + this of the limit */
+#define PP_CTL_METER_FRESH_NS (10 * PP_CTL_NS) /* an older site meter reading is stale */
+#define PP_CTL_RETIRED 128        /* ended grid signals kept for /metrics */
 
 /* The oscillation of one level's power in the 0.1-3 Hz band, as of the
  * last cycle (control_osc.c). */
@@ -52,6 +56,10 @@ struct crack {
 	double extra_w;            /* reading beyond base + GPUs at cap, decaying */
 	double gpu_w[PP_CTL_GPUS]; /* agents' per-GPU readings */
 	int64_t gpu_ns[PP_CTL_GPUS];
+	double rep_w[PP_CTL_GPUS]; /* the cap each GPU's agent reports applied (0: none) */
+	int64_t rep_ns[PP_CTL_GPUS];
+	double up_w;               /* a stale rack's worst less its reading, in the tree's sums */
+	int at_worst;              /* counted at its worst in the tree's sums (stale) */
 	double demand_w;           /* per GPU, as estimated this cycle */
 	double cap_w;              /* per GPU, issued */
 	double cap_hist[PP_CTL_CAP_HIST]; /* issued in the cycles before */
@@ -75,6 +83,8 @@ struct ctl_tree {
 	double *meas_kw;           /* the rack readings below it */
 	double *base_kw;           /* base power of the nodes above racks below it */
 	int *unread;               /* racks below it never read */
+	double *up_kw;             /* the stale racks below it: their worst less their readings */
+	int *nstale;               /* stale racks below it (counted at their worst) */
 	int hall_node[PP_CTL_MAX_HALLS];
 	const struct pp_gpu_model *hall_gpu[PP_CTL_MAX_HALLS]; /* its first rack's */
 };
@@ -116,6 +126,8 @@ struct ctl_grid {
 	double cooling_ratio;      /* cooling kW per kW of IT, last cycle */
 	struct cevent *ev;         /* the limit events, configured then signalled */
 	size_t nev, capev;
+	struct cevent *retired;    /* ended signals for /metrics: a ring of PP_CTL_RETIRED */
+	size_t nretired, retired_at;
 	int64_t ramp_ns;           /* the last cycle, for the site ramp */
 	double holddown_w_per_s;   /* each GPU's share of the site ramp (leases) */
 };
@@ -171,6 +183,8 @@ struct pp_ctl {
 	struct ctl_osc osc;
 	struct pp_ctl_budget budget; /* the last cycle's */
 	int budget_made;
+	int have_power;            /* a rack, GPU or site meter reading has arrived */
+	int solve_failed;          /* the last cycle's solve failed: every GPU at its floor */
 	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
 	char binding[PP_CTL_BINDING_MAX];
 	struct pp_ctl_stats st;    /* counters and the last cycle's figures; the grid
@@ -196,15 +210,65 @@ double pp_ctl_limit_at(const struct pp_ctl *c, int64_t now_ns);
 double pp_ctl_plants_at(const struct pp_ctl *c, double db, double wb, double heat_kw,
 			const double *hall_heat, double *cap_kw);
 
-/* The measured power of node k: its base plus the readings of its racks
- * (NAN while a rack below it has never been read). */
+/* Whether rack r's (borrowed) last reading is recent enough at now_ns: not
+ * older than stale_polls times its device's poll interval (the control
+ * period for a rack without a device). Never read is not fresh. */
+int pp_ctl_rack_fresh(const struct pp_ctl *c, const struct crack *r, int64_t now_ns);
+
+/* The largest cap rise a GPU gets in one control period (W). */
+double pp_ctl_rise_step_w(const struct pp_ctl *c);
+
+/* How old an agent's per-GPU reading may be and still count. */
+int64_t pp_ctl_gpu_max_age_ns(const struct pp_ctl *c);
+
+/* The caps the agent of r (borrowed) reports applied on its GPUs, read in
+ * the last pp_ctl_gpu_max_age_ns before now_ns: the lowest in *lo and the
+ * highest in *hi (both written). Returns how many GPUs reported one. */
+int pp_ctl_reported_caps(const struct pp_ctl *c, const struct crack *r, int64_t now_ns,
+			 double *lo, double *hi);
+
+/* --- the worst case: one definition for caps, admission, the budget,
+ * the status and the forecast ------------------------------------------ */
+
+/* The base load (W) a stale rack (borrowed) is planned with: its configured
+ * base plus the largest of the biggest rise seen between two of its
+ * readings, PP_CTL_STALE_BASE of its limit, and the unexplained power it
+ * carried when last fresh (so going stale never lowers its base). */
+double pp_ctl_stale_base_w(const struct pp_ctl *c, const struct crack *r);
+
+/* The cap the GPUs of r (borrowed) held before this controller issued one:
+ * the highest its agent reports applied, else the GPU's maximum (its
+ * default limit). */
+double pp_ctl_start_cap_w(const struct pp_ctl *c, const struct crack *r, int64_t now_ns);
+
+/* What a stale rack (borrowed) may draw now (W): the larger of its last
+ * reading and its stale base plus its GPUs at the highest cap they may hold
+ * (the caps issued in the last PP_CTL_CAP_HIST cycles; before the first, the
+ * start cap). */
+double pp_ctl_rack_worst_w(const struct pp_ctl *c, const struct crack *r, int64_t now_ns);
+
+/* Counts rack r in the tree's sums at its worst (stale set) or at its
+ * reading: every level above it then measures it so (pp_ctl_measured_kw). */
+void pp_ctl_set_worst(struct pp_ctl *c, struct crack *r, int stale, int64_t now_ns);
+
+/* The measured power of node k: its base plus the readings of its racks,
+ * each stale one at its worst (NAN while a rack below has never been read). */
 double pp_ctl_measured_kw(const struct pp_ctl *c, size_t k);
+
+/* The power of node k at its worst: as pp_ctl_measured_kw, with racks never
+ * read at their worst too (never NAN). */
+double pp_ctl_worst_kw(const struct pp_ctl *c, size_t k);
+
+/* Whether the site meter's last reading is too old to tell the grid's draw
+ * (or there is none). */
+int pp_ctl_meter_stale(const struct pp_ctl *c, int64_t now_ns);
 
 /* Room in kW of GPU power for new work in hall h (index): the least slack
  * over the hall and every level above it, from the last solve and the
- * readings. The tightest level is described in why (len bytes, borrowed;
- * NULL for none), e.g. "grid limit 32000.0 kW". */
-double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, char *why, size_t len);
+ * readings, stale ones at their worst. The tightest level is described in
+ * why (len bytes, borrowed; NULL for none), e.g. "grid limit 32000.0 kW". */
+double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, int64_t now_ns, char *why,
+			size_t len);
 
 /* Values the rack's GPUs by class cls's curve (its table redone only when
  * the class changes). */

@@ -36,6 +36,16 @@ static void swings(const struct pp_ctl *c, struct pp_ctl_metrics *m)
 				o->rack_res[i].peak_hz, o->rack_res[i].mean_kw, o->rack_res[i].alert};
 }
 
+/* How the site answered one signalled event, into x. */
+static void signal_of(const struct cevent *ev, struct pp_ctl_signal *x)
+{
+	snprintf(x->id, sizeof x->id, "%s", ev->id);
+	x->limit_kw = ev->limit_kw;
+	x->response_s = ev->response_s;
+	x->held_max_kw = ev->held_max_kw;
+	x->deferred_gpu_s = ev->deferred_gpu_s;
+}
+
 enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_ctl_metrics *m)
 {
 	memset(m, 0, sizeof *m);
@@ -45,7 +55,7 @@ enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_ctl_metrics *m)
 	m->st.grid_limit_kw = c->grid.limit_kw;
 	m->st.grid_allocated_kw = c->grid.alloc_kw;
 	m->st.holddown_w_per_s = c->grid.holddown_w_per_s;
-	m->signals = calloc(c->grid.nev + 1, sizeof *m->signals);
+	m->signals = calloc(c->grid.nretired + c->grid.nev + 1, sizeof *m->signals);
 	m->swings = calloc(1 + c->cfg->nhalls + c->nracks, sizeof *m->swings);
 	m->caps = calloc(c->nracks + 1, sizeof *m->caps);
 	if (!m->signals || !m->swings || !m->caps) {
@@ -53,17 +63,14 @@ enum pp_err pp_ctl_metrics(struct pp_ctl *c, struct pp_ctl_metrics *m)
 		pp_ctl_metrics_free(m);
 		return PP_ERR_NOMEM;
 	}
-	for (size_t i = 0; i < c->grid.nev; i++) {
-		const struct cevent *ev = &c->grid.ev[i];
-		if (!ev->signalled_ns)
-			continue;
-		struct pp_ctl_signal *x = &m->signals[m->nsignals++];
-		snprintf(x->id, sizeof x->id, "%s", ev->id);
-		x->limit_kw = ev->limit_kw;
-		x->response_s = ev->response_s;
-		x->held_max_kw = ev->held_max_kw;
-		x->deferred_gpu_s = ev->deferred_gpu_s;
-	}
+	/* The ended signals kept (oldest first), then those in force or to come. */
+	const struct ctl_grid *g = &c->grid;
+	size_t first = (g->retired_at + PP_CTL_RETIRED - g->nretired) % PP_CTL_RETIRED;
+	for (size_t i = 0; i < g->nretired; i++)
+		signal_of(&g->retired[(first + i) % PP_CTL_RETIRED], &m->signals[m->nsignals++]);
+	for (size_t i = 0; i < g->nev; i++)
+		if (g->ev[i].signalled_ns)
+			signal_of(&g->ev[i], &m->signals[m->nsignals++]);
 	swings(c, m);
 	for (size_t i = 0; i < c->nracks; i++)
 		m->caps[m->ncaps++] = (struct pp_ctl_rack_cap){c->racks[i].cfg->name, c->racks[i].cap_w};
@@ -146,7 +153,7 @@ enum pp_err pp_ctl_decisions(struct pp_ctl *c, int64_t now_ns, struct pp_sample 
 	for (size_t h = 0; !bad && h < cfg->nhalls; h++) {
 		static const char *const hk[] = {"headroom_kw", "allocated_kw", "limit_kw"};
 		int hn = c->tree.hall_node[h];
-		double hv[] = {pp_ctl_hall_room(c, h, NULL, 0), c->tree.ans_kw[hn],
+		double hv[] = {pp_ctl_hall_room(c, h, now_ns, NULL, 0), c->tree.ans_kw[hn],
 			       c->tree.nodes[hn].limit_kw};
 		bad |= dec(&s[k++], "headroom", cfg->site.name, "hall", cfg->halls[h].name, now_ns,
 			   3, hk, hv, NULL, NULL);
@@ -175,4 +182,35 @@ void pp_ctl_binding(struct pp_ctl *c, char *out, size_t len)
 	pthread_mutex_lock(&c->mu);
 	snprintf(out, len, "%s", c->binding);
 	pthread_mutex_unlock(&c->mu);
+}
+
+int pp_ctl_ready(struct pp_ctl *c, int64_t now_ns, char *why, size_t len)
+{
+	pthread_mutex_lock(&c->mu);
+	size_t unread = 0, stale = 0;
+	const char *first_unread = NULL, *first_stale = NULL;
+	for (size_t i = 0; i < c->nracks; i++) {
+		const struct crack *r = &c->racks[i];
+		if (!r->meas_ns) {
+			unread++;
+			first_unread = first_unread ? first_unread : r->cfg->name;
+		} else if (!pp_ctl_rack_fresh(c, r, now_ns)) {
+			stale++;
+			first_stale = first_stale ? first_stale : r->cfg->name;
+		}
+	}
+	if (!c->st.cycles)
+		snprintf(why, len, "no control cycle has run yet");
+	else if (unread)
+		snprintf(why, len, "%zu of %zu racks never read (first: %s)", unread, c->nracks,
+			 first_unread);
+	else if (stale)
+		snprintf(why, len, "%zu of %zu racks stale (first: %s)", stale, c->nracks, first_stale);
+	else if (c->solve_failed)
+		snprintf(why, len, "the last solve failed: every GPU at its floor");
+	else
+		snprintf(why, len, "%s", "");
+	int ready = !why[0];
+	pthread_mutex_unlock(&c->mu);
+	return ready;
 }

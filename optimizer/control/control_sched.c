@@ -141,7 +141,7 @@ static void sync_pending(struct pp_ctl *c, const struct pp_ctl_sync_req *q, int6
 			if (!gm)
 				continue;
 			double n = (double)j->gpus * gm->cap_min_w / 1000;
-			double left = pp_ctl_hall_room(c, h, w, sizeof w) - taken_kw - n;
+			double left = pp_ctl_hall_room(c, h, now_ns, w, sizeof w) - taken_kw - n;
 			if (left > best) {
 				best = left;
 				need = n;

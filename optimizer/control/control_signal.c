@@ -3,10 +3,53 @@
  * under the limit, the level held after, the GPU-time deferred. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control_int.h"
 #include "powerpark/buf.h"
+
+/* Moves the signalled events that ended by now_s out of the list, order
+ * kept, into the ring of retired ones (/metrics and the forecast's current
+ * hour still read them; the oldest is dropped past PP_CTL_RETIRED).
+ * Configured events stay: the config bounds them. Returns how many left. */
+static size_t retire(struct pp_ctl *c, int64_t now_s)
+{
+	struct ctl_grid *g = &c->grid;
+	size_t k = 0, gone = 0;
+	if (!g->retired && !(g->retired = calloc(PP_CTL_RETIRED, sizeof *g->retired)))
+		return 0; /* all kept where they are: the list is only fuller */
+	for (size_t i = 0; i < g->nev; i++) {
+		const struct cevent *ev = &g->ev[i];
+		if (!ev->signalled_ns || now_s < ev->end_s) {
+			if (k != i)
+				g->ev[k] = *ev;
+			k++;
+			continue;
+		}
+		g->retired[g->retired_at] = *ev;
+		g->retired_at = (g->retired_at + 1) % PP_CTL_RETIRED;
+		if (g->nretired < PP_CTL_RETIRED)
+			g->nretired++;
+		gone++;
+	}
+	g->nev = k;
+	return gone;
+}
+
+/* Forgets the retired events named id: a new event under it takes over
+ * its series in /metrics (one series per id). */
+static void unretire(struct ctl_grid *g, const char *id)
+{
+	size_t first = (g->retired_at + PP_CTL_RETIRED - g->nretired) % PP_CTL_RETIRED, k = 0;
+	for (size_t i = 0; i < g->nretired; i++) {
+		const struct cevent *ev = &g->retired[(first + i) % PP_CTL_RETIRED];
+		if (strcmp(ev->id, id))
+			g->retired[(first + k++) % PP_CTL_RETIRED] = *ev;
+	}
+	g->nretired = k;
+	g->retired_at = (first + k) % PP_CTL_RETIRED;
+}
 
 enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const struct pp_ctl_event_req *req,
 			      int64_t now_ns, struct pp_ctl_event_ans *ans, struct pp_errbuf *eb)
@@ -25,19 +68,24 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const struct pp_ctl_event_req *r
 	pthread_mutex_lock(&c->mu);
 	struct ctl_grid *g = &c->grid;
 	struct cevent *ev = NULL;
+	retire(c, now_s);
 	for (size_t i = 0; i < g->nev && !ev; i++)
 		if (!strcmp(g->ev[i].id, req->id))
 			ev = &g->ev[i];
 	if (!ev) {
+		/* An urgent signal is never refused for bookkeeping: ended ones
+		 * made room above (only live events count against the bound). */
 		if (g->nev >= PP_CTL_MAX_EVENTS ||
 		    pp_buf_array_grow(&g->ev, &g->capev, g->nev + 1, sizeof *g->ev)) {
 			pthread_mutex_unlock(&c->mu);
-			return pp_err_set(eb, PP_ERR_ARG, "too many events (at most %d)",
-					  PP_CTL_MAX_EVENTS);
+			return pp_err_set(eb, PP_ERR_ARG, "too many events in force or to come (at "
+					  "most %d)", PP_CTL_MAX_EVENTS);
 		}
 		ev = &g->ev[g->nev++];
 		memset(ev, 0, sizeof *ev);
 		snprintf(ev->id, sizeof ev->id, "%s", req->id);
+		if (g->retired)
+			unretire(g, ev->id);
 	}
 	if (ev->signalled_ns == 0 || req->limit_kw != ev->limit_kw || start != ev->start_s) {
 		/* A new or changed limit: its response is measured afresh. */
@@ -114,6 +162,7 @@ void pp_ctl_signal_reading(struct pp_ctl *c, double kw, int64_t now_ns)
 void pp_ctl_signal_cycle(struct pp_ctl *c, int64_t now_ns)
 {
 	int gpus = pp_ctl_held_gpus(c);
+	retire(c, now_ns / PP_CTL_NS);
 	for (size_t i = 0; i < c->grid.nev; i++) {
 		struct cevent *ev = &c->grid.ev[i];
 		if (!signal_on(ev, now_ns))
