@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "powerpark/buf.h"
 #include "powerpark/inst.h"
 #include "powerpark/log.h"
 #include "powerpark/solve.h"
@@ -153,8 +154,44 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* GLPK on an instance file (`bench_solve --glpk FILE.json`): its time and
+ * objective on the exact MILP, 120 s at most, as one line for
+ * bench_highs.py. */
+static int glpk_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "bench_solve: cannot open %s\n", path);
+		return 1;
+	}
+	struct pp_buf b;
+	pp_buf_init(&b);
+	char tmp[65536];
+	size_t n;
+	int bad = 0;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		bad |= pp_buf_append(&b, tmp, n) != PP_OK;
+	fclose(f);
+	struct pp_inst in;
+	struct pp_errbuf eb;
+	if (bad || pp_inst_parse(b.data ? b.data : "", b.len, &in, &eb)) {
+		fprintf(stderr, "bench_solve: %s: %s\n", path, bad ? "out of memory" : eb.msg);
+		pp_buf_free(&b);
+		pp_inst_free(&in);
+		return 1;
+	}
+	pp_buf_free(&b);
+	double gs;
+	double gv = glpk_opt(&in, 0, 120000, &gs);
+	printf("glpk_s %.6f glpk_obj %.9g\n", gs, gv);
+	pp_inst_free(&in);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--glpk"))
+		return glpk_file(argv[2]);
 	int sizes[] = {1000, 10000, 100000};
 	int n = argc > 1 ? atoi(argv[1]) : 3;
 	for (int s = 0; s < n && s < 3; s++) {

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""bench_highs.py - the optimizer on issue 22's parks (tests/solve_gen.py)
+next to HiGHS (tests/highs_ref.py, SciPy) and GLPK (bench_solve --glpk) in
+the same run, one core each: 10,000, 100,000 and 260,000 GPUs, loose and
+tight, flexible shares 0 and 0.3, jobs of 4 to 1,024 GPUs; and 100,000 and
+260,000 GPUs of jobs of 4 to 64 GPUs. powerpark cold: the median of 5 solves'
+own time (solve_us), or of fewer where one takes over 10 s, each stopped
+after 300 s; HiGHS the median of 3; GLPK once (120 s limit).
+
+usage: bench_highs.py BUILD ROWS.md   (appends Markdown table rows)
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.join(HERE, "..", "tests")
+sys.path.insert(0, TESTS)
+import highs_ref  # noqa: E402
+import solve_gen  # noqa: E402
+
+PP_TIMEOUT_S = 300
+
+
+def pp_solve(pp, path):
+    """(median ms of its own solve time, the last answer) or (None, reason)."""
+    times, ans = [], None
+    for _ in range(5):
+        try:
+            out = subprocess.run(["taskset", "-c", "0", pp, "solve", path], capture_output=True,
+                                 text=True, timeout=PP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return None, f"no answer in {PP_TIMEOUT_S} s"
+        if out.returncode:
+            return None, out.stderr.strip()[:80]
+        ans = json.loads(out.stdout)
+        times.append(ans["solve_us"] / 1000)
+        if times[-1] > 10000:
+            break
+    return statistics.median(times), ans
+
+
+def glpk(bench, path):
+    try:
+        out = subprocess.run(["taskset", "-c", "0", bench, "--glpk", path], capture_output=True,
+                             text=True, timeout=200)
+        w = out.stdout.split()
+        return float(w[1]), float(w[3])
+    except (subprocess.TimeoutExpired, IndexError, ValueError):
+        return None, None
+
+
+def main():
+    build, rows_path = sys.argv[1], sys.argv[2]
+    pp = os.path.join(build, "powerpark")
+    bench = os.path.join(build, "bench", "bench_solve")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [(g, t, f, 1024) for g in (10000, 100000, 260000) for t in (False, True)
+                 for f in (0.0, 0.3)]
+        # and parks of many small jobs (4 to 64 GPUs: ~4,700 jobs at 100,000)
+        cases += [(g, t, f, 64) for g in (100000, 260000) for t in (False, True) for f in (0.0, 0.3)]
+        for gpus, tight, flex, max_job in cases:
+            d = solve_gen.park(gpus, 1, tight, flex, max_job)
+            path = os.path.join(tmp, "park.json")
+            with open(path, "w") as fh:
+                json.dump(d, fh)
+            G = sum(p["gpus"] for j in d["jobs"] for p in j["placement"])
+            nflex = sum(j["flexible"] for j in d["jobs"])
+            ms, ans = pp_solve(pp, path)
+            hs = [highs_ref.highs_opt(d) for _ in range(3)]
+            h_ms = statistics.median(x["seconds"] for x in hs) * 1000
+            h_obj = hs[0]["objective"]
+            g_s, g_obj = glpk(bench, path)
+            what = (f"optimizer, solve_gen park: {G:,} GPUs, {len(d['jobs']):,} jobs, "
+                    f"{nflex:,} flexible, {'tight' if tight else 'loose'}, one core")
+            if ms is None:
+                mine = ans
+                ratio = "-"
+            else:
+                mine = (f"{ms:.1f} ms (median), {ans['status']}"
+                        + (f" gap {ans['gap']:.2g}" if ans['status'] == 'feasible' else ""))
+                rel = ans["objective"] / h_obj if h_obj else float("nan")
+                ratio = (f"powerpark / HiGHS time {ms / h_ms:.2g}; objective / optimum "
+                         f"{rel:.7f}")
+            h_txt = f"objective {h_obj:.6g}" if h_obj is not None else "infeasible (shedding)"
+            ref = (f"HiGHS (SciPy 1.10): {h_ms:.1f} ms, {h_txt}; GLPK 5.0: "
+                   + (f"{g_s * 1000:.1f} ms" if g_s is not None else "no answer in 120 s"))
+            goal = "< 20 ms at 100k, < 50 ms at 260k, >= 10x faster than HiGHS"
+            rows.append(f"| {what} | {mine} | {ref} | {ratio} | {goal} |")
+            print(rows[-1], flush=True)
+    with open(rows_path, "a") as fh:
+        fh.write("\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()
