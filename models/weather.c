@@ -15,6 +15,8 @@
 #define PP_EPW_HEADER_LINES 8 /* lines before the first hourly row */
 #define PP_EPW_COLS 10        /* columns of a row that are read: date ... pressure */
 #define PP_EPW_LOCATION 10    /* fields of the LOCATION line: its name, city ... elevation */
+#define PP_EPW_DATE_COLS 5    /* year, month, day, hour, minute */
+#define PP_EPW_MINUTE_MAX 60  /* the minute field: 0..60 (EnergyPlus' data dictionary) */
 
 /* Splits line in place at commas; returns the number of fields. */
 static int split(char *line, char **f, int max)
@@ -42,6 +44,16 @@ static int num(const char *s, double *v)
 	while (*end == ' ')
 		end++;
 	return end != s && !*end && !errno && isfinite(*v);
+}
+
+/* Whether v is a whole number in [lo, hi], then written to *out: checked
+ * on the double, so that the cast is defined. */
+static int whole(double v, int lo, int hi, int *out)
+{
+	if (!(v >= lo && v <= hi) || v != floor(v))
+		return 0;
+	*out = (int)v;
+	return 1;
 }
 
 static void copy(char *dst, size_t n, const char *src)
@@ -140,17 +152,24 @@ static enum pp_err data_row(const char *path, long lineno, char **fl, int nf,
 			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
 				       "number, got '%.20s'", path, lineno, k + 1, what[k], fl[k]);
 	}
+	/* Range-checked as doubles before any cast: (int)1e20 is undefined. */
+	static const int lo[PP_EPW_DATE_COLS] = {0, 1, 1, 1, 0};
+	static const int hi[PP_EPW_DATE_COLS] = {0, 12, 31, 24, PP_EPW_MINUTE_MAX};
+	int d[PP_EPW_DATE_COLS] = {0};
+	for (int k = 1; k < PP_EPW_DATE_COLS; k++)
+		if (!whole(v[k], lo[k], hi[k], &d[k]))
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
+				       "whole number from %d to %d, got '%.20s'", path, lineno,
+				       k + 1, what[k], lo[k], hi[k], fl[k]);
+	if (d[2] > mdays[d[1] - 1])
+		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d: expected a date of "
+			       "a 365-day year", path, lineno, d[1], d[2]);
 	struct pp_weather_hour *h = &w->h[w->n];
-	h->month = (int)v[1];
-	h->day = (int)v[2];
-	h->hour = (int)v[3];
-	if (h->month < 1 || h->month > 12 || h->day < 1 || h->day > mdays[h->month - 1] ||
-	    h->hour < 1 || h->hour > 24)
-		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected a "
-			       "date of a 365-day year and an hour 1..24", path, lineno, h->month,
-			       h->day, h->hour);
+	h->month = d[1];
+	h->day = d[2];
+	h->hour = d[3];
 	if (!w->n)
-		w->minute = (int)v[4];
+		w->minute = d[4];
 	r->db[w->n] = v[6] >= 99.9 ? NAN : v[6];
 	r->dp[w->n] = v[7] >= 99.9 ? NAN : v[7];
 	r->rh[w->n] = v[8] >= 999 || v[8] < 0 ? NAN : v[8];
@@ -263,6 +282,8 @@ void pp_weather_at(const struct pp_weather *w, double t_h, struct pp_weather_hou
 	double x = fmod(t_h - off, n);
 	if (x < 0)
 		x += n;
+	if (!(x >= 0 && x < n))
+		x = 0; /* t_h not finite: the first row, not an undefined cast */
 	size_t i = (size_t)x;
 	if (i >= w->n)
 		i = w->n - 1;
@@ -286,7 +307,7 @@ static int cmp_desc(const void *a, const void *b)
  * the hours. */
 static double exceeded(const struct pp_weather *w, size_t field, double fraction)
 {
-	if (!w->n)
+	if (!w->n || !(fraction >= 0 && fraction <= 1))
 		return NAN;
 	double *v = malloc(w->n * sizeof *v);
 	if (!v)

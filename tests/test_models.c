@@ -381,6 +381,98 @@ static void t_epw(void)
 	unlink(p);
 }
 
+/* A synthetic EPW year (LF, minute 0) with field `field` (0-based) of row
+ * `row` (0-based) set to val; returns the path (static buffer). */
+static const char *epw_with(int row, int field, const char *val)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/pp-test-epw-cast-%d.epw", (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return path;
+	fprintf(f, "LOCATION,Testville,TS,XXX,synthetic,000001,35.0,127.0,9.0,50.0\n"
+		   "DESIGN CONDITIONS,0\nTYPICAL/EXTREME PERIODS,0\nGROUND TEMPERATURES,0\n"
+		   "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0\nCOMMENTS 1,x\nCOMMENTS 2,x\n"
+		   "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31\n");
+	static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int i = 0;
+	for (int mo = 1; mo <= 12; mo++)
+		for (int d = 1; d <= md[mo - 1]; d++)
+			for (int h = 1; h <= 24; h++, i++) {
+				char v[10][32];
+				snprintf(v[0], 32, "2020");
+				snprintf(v[1], 32, "%d", mo);
+				snprintf(v[2], 32, "%d", d);
+				snprintf(v[3], 32, "%d", h);
+				snprintf(v[4], 32, "0");
+				snprintf(v[5], 32, "?9");
+				snprintf(v[6], 32, "%.1f", 12 + 10 * sin(2 * M_PI * i / 8760.0));
+				snprintf(v[7], 32, "%.1f", 2 + 10 * sin(2 * M_PI * i / 8760.0));
+				snprintf(v[8], 32, "70");
+				snprintf(v[9], 32, "100000");
+				if (i == row)
+					snprintf(v[field], 32, "%s", val);
+				for (int k = 0; k < 10; k++)
+					fprintf(f, "%s,", v[k]);
+				fprintf(f, "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
+			}
+	fclose(f);
+	return path;
+}
+
+/* Issue 23, item 11: the date and minute of a row are checked as numbers
+ * before they become ints ((int)1e20 is undefined, and printed "month
+ * -2147483648"; a minute of 1e20 was taken); float-cast-overflow in the
+ * tests' sanitizers makes any such cast fail the test. */
+static void t_epw_casts(void)
+{
+	static const struct {
+		int row, field;
+		const char *val, *want;
+	} cases[] = {
+		{0, 1, "1e20", ":9: field 2 (month): expected a whole number from 1 to 12, got '1e20'"},
+		{0, 2, "-1e20", ":9: field 3 (day): expected a whole number from 1 to 31, got '-1e20'"},
+		{0, 3, "1e20", ":9: field 4 (hour): expected a whole number from 1 to 24, got '1e20'"},
+		{0, 4, "1e20", ":9: field 5 (minute): expected a whole number from 0 to 60, got '1e20'"},
+		{500, 4, "1e20", ":509: field 5 (minute): expected a whole number from 0 to 60"},
+		{7, 4, "61", ":16: field 5 (minute): expected a whole number from 0 to 60, got '61'"},
+		{3, 1, "1.5", ":12: field 2 (month): expected a whole number from 1 to 12, got '1.5'"},
+		{3, 3, "2147483648", ":12: field 4 (hour): expected a whole number from 1 to 24"},
+		{744, 2, "30", ":753: month 2, day 30: expected a date of a 365-day year"},
+	};
+	struct pp_weather w;
+	struct pp_errbuf eb;
+	char want[160];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *p = epw_with(cases[i].row, cases[i].field, cases[i].val);
+		snprintf(want, sizeof want, "%s%s", p, cases[i].want);
+		enum pp_err e = pp_weather_load(p, &w, &eb);
+		PT_CHECK(e == PP_ERR_PARSE && strstr(eb.msg, want), "%s: %s", cases[i].want,
+			 e ? eb.msg : "loaded");
+		if (e == PP_OK)
+			pp_weather_free(&w);
+	}
+	/* minute 60 is one of the data dictionary's and loads */
+	const char *p = epw_with(0, 4, "60");
+	enum pp_err e = pp_weather_load(p, &w, &eb);
+	PT_CHECK(e == PP_OK && w.minute == 60, "minute 60: %s", e ? eb.msg : "other minute");
+	if (e == PP_OK) {
+		/* times and fractions that are no numbers give no undefined cast */
+		struct pp_weather_hour h;
+		pp_weather_at(&w, NAN, &h);
+		PT_CHECK(h.db_c == w.h[0].db_c, "NAN hours: the first row");
+		pp_weather_at(&w, INFINITY, &h);
+		PT_CHECK(h.db_c == w.h[0].db_c, "infinite hours: the first row");
+		PT_CHECK(isnan(pp_weather_wb_exceeded(&w, -0.5)) && isnan(pp_weather_wb_exceeded(&w, 2)) &&
+				 isnan(pp_weather_db_exceeded(&w, NAN)),
+			 "fractions outside [0, 1]: NAN");
+		PT_CHECK(pp_weather_db_exceeded(&w, 0) == 22.0, "the hottest hour, %g",
+			 pp_weather_db_exceeded(&w, 0));
+		pp_weather_free(&w);
+	}
+	unlink(p);
+}
+
 int main(void)
 {
 	PT_RUN(t_psychro);
@@ -391,5 +483,6 @@ int main(void)
 	PT_RUN(t_curve_fit);
 	PT_RUN(t_thermal);
 	PT_RUN(t_epw);
+	PT_RUN(t_epw_casts);
 	return PT_DONE("test_models");
 }
