@@ -354,6 +354,89 @@ static void t_examples_load(void)
 	}
 }
 
+/* A scenario section for the base park: a job in hall `a` and a fault of
+ * chiller ch1, as `extra` job lines and fault lines may add to. */
+static char *with_scenario(const char *park, const char *jobs, const char *faults)
+{
+	static char text[1 << 16];
+	snprintf(text, sizeof text,
+		 "%sscenario:\n"
+		 "  name: s\n"
+		 "  start: 2026-07-29T15:00:00Z\n"
+		 "  weather:\n"
+		 "    source: t\n"
+		 "    hourly: [[20, 10, 100000], [20, 10, 100000], [20, 10, 100000], "
+		 "[20, 10, 100000], [20, 10, 100000], [20, 10, 100000], [20, 10, 100000], "
+		 "[20, 10, 100000], [20, 10, 100000], [20, 10, 100000], [20, 10, 100000], "
+		 "[20, 10, 100000], [20, 10, 100000], [20, 10, 100000], [20, 10, 100000], "
+		 "[20, 10, 100000], [20, 10, 100000], [20, 10, 100000], [20, 10, 100000], "
+		 "[20, 10, 100000], [20, 10, 100000], [20, 10, 100000], [20, 10, 100000], "
+		 "[20, 10, 100000]]\n"
+		 "  jobs:\n%s"
+		 "  faults:\n%s",
+		 park, jobs, faults);
+	return text;
+}
+
+/* Issue 23, item 8: a hall or chiller without a name, and a scenario job or
+ * fault that names one (check crashed on strcmp(NULL, ...)). */
+static void t_nameless_refs(void)
+{
+	char park[8192];
+	snprintf(park, sizeof park, "%s", edit_of(edit(8, "    - limit_kw: 500\n"), 9, ""));
+	char *text = with_scenario(park, "    - {name: j, class: batch, racks: 1, hall: a}\n",
+				   "    - {chiller: ch1, at: \"01:00\"}\n");
+	int ok;
+	char *got = load(text, &ok);
+	PT_CHECK(!ok && strstr(got, "site.yaml:8:7: hall: missing required key 'name'") &&
+			 strstr(got, "job j: no hall named 'a'"),
+		 "a hall without a name:\n%s", got);
+	text = with_scenario(edit(24, "        - {model: doe2-centrifugal, capacity_kw: 900}\n"),
+			     "    - {name: j, class: batch, racks: 1, hall: a}\n",
+			     "    - {chiller: ch1, at: \"01:00\"}\n");
+	got = load(text, &ok);
+	PT_CHECK(!ok && strstr(got, "site.yaml:24:12: chiller: missing required key 'name'") &&
+			 strstr(got, "fault: no chiller named 'ch1' in any plant"),
+		 "a chiller without a name:\n%s", got);
+	/* and a job's hall or a fault's chiller that is no string */
+	text = with_scenario(base, "    - {name: j, class: batch, racks: 1, hall: [a]}\n",
+			     "    - {chiller: {x: 1}, at: \"01:00\"}\n");
+	got = load(text, &ok);
+	PT_CHECK(!ok && strstr(got, "'hall': expected a string") &&
+			 strstr(got, "'chiller': expected a string"),
+		 "a hall and a chiller that are no strings:\n%s", got);
+}
+
+/* Issue 23, item 9: `count` names the jobs NAME-1, NAME-2, ... for a name
+ * of any length (a 96-byte buffer was cut and copied past its end). */
+static void t_long_job_names(void)
+{
+	static char name[5000], job[6000];
+	memset(name, 'n', sizeof name - 1);
+	snprintf(job, sizeof job, "    - {name: %s, class: batch, racks: 1, count: 12}\n", name);
+	char *text = with_scenario(base, job, "    - {chiller: ch1, at: \"01:00\"}\n");
+	write_file("site.yaml", text);
+	char p[512];
+	snprintf(p, sizeof p, "%s/site.yaml", dir);
+	struct pp_diags d;
+	pp_diag_init(&d);
+	struct pp_config *cfg = NULL;
+	enum pp_err e = pp_catalog_load_config(p, NULL, 0, NULL, &cfg, &d);
+	PT_CHECK(e == PP_OK && cfg && cfg->scenario, "loads: %s", d.n ? d.lines[0] : "?");
+	if (e == PP_OK && cfg->scenario) {
+		const struct pp_scenario *sc = cfg->scenario;
+		PT_CHECK(sc->njobs == 12, "12 jobs, got %zu", sc->njobs);
+		char want[5010];
+		for (size_t i = 0; i < sc->njobs; i++) {
+			snprintf(want, sizeof want, "%s-%zu", name, i + 1);
+			PT_CHECK(!strcmp(sc->jobs[i].name, want), "job %zu: a name of %zu bytes", i,
+				 strlen(sc->jobs[i].name));
+		}
+	}
+	pp_config_destroy(cfg);
+	pp_diag_free(&d);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/pp-test-config-XXXXXX");
@@ -382,6 +465,8 @@ int main(void)
 	PT_RUN(t_models_are_the_catalogs);
 	PT_RUN(t_output_defaults);
 	PT_RUN(t_keys_doc);
+	PT_RUN(t_nameless_refs);
+	PT_RUN(t_long_job_names);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
