@@ -10,6 +10,7 @@
 #include "powerpark/catalog.h"
 #include "powerpark/config.h"
 #include "powerpark/diag.h"
+#include "powerpark/plan.h"
 #include "pp_test.h"
 
 static char dir[256];
@@ -437,6 +438,55 @@ static void t_long_job_names(void)
 	pp_diag_free(&d);
 }
 
+/* Issue 23, item 10: text that is not UTF-8 is refused at its line and
+ * column before libfyaml sees it (0.7.12 loops forever on a directive line
+ * with such bytes: `%\xff`, `%o \xc3`), in a site file, in text, in a
+ * profile and in a plan. alarm(): a hang fails the test, it does not stall
+ * it. */
+static void t_not_utf8(void)
+{
+	alarm(60);
+	expect("%\xff", "site.yaml", "1:2: not valid UTF-8 (byte 0xff); a YAML file must be UTF-8");
+	expect("%o \xc3", "site.yaml", "1:4: not valid UTF-8 (byte 0xc3)");
+	/* the column counts characters: t, then an e-acute (two bytes) */
+	expect(edit(2, "  name: t\xc3\xa9\xff\n"), "site.yaml", "2:11: not valid UTF-8 (byte 0xff)");
+	static const char *const bad[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+					  "\xe2\x82", "\x80", "\xf8\x88\x80\x80\x80"};
+	char text[8192];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "  name: %s\n", bad[i]);
+		expect(edit(2, text), "site.yaml", "2:9: not valid UTF-8");
+	}
+	int ok;
+	char *got = load(edit(2, "  name: \"Caf\xc3\xa9 \xe2\x98\x83 \xf0\x9d\x84\x9e\"\n"), &ok);
+	PT_CHECK(ok, "UTF-8 of two, three and four bytes: %s", got);
+	struct pp_diags d;
+	pp_diag_init(&d);
+	struct pp_config *cfg = NULL;
+	enum pp_err e = pp_config_load_text("mem.yaml", "%o \xc3", 4, NULL, &cfg, &d);
+	PT_CHECK(e == PP_ERR_CONFIG && !cfg && d.n == 1 &&
+			 !strcmp(d.lines[0], "mem.yaml:1:4: not valid UTF-8 (byte 0xc3); a YAML file "
+				 "must be UTF-8"),
+		 "text: %s", d.n ? d.lines[0] : "no problem");
+	pp_diag_free(&d);
+	write_file("profiles/meter.yaml", "%\xff");
+	expect(base, "profiles/meter.yaml", "1:2: not valid UTF-8 (byte 0xff)");
+	write_file("profiles/meter.yaml",
+		   "protocol: modbus\nmeasurement: meter\nfields:\n  - {name: p, register: 0}\n");
+	write_file("plan.yaml", "plan:\n  name: x\n%o \xc3");
+	char p[512];
+	snprintf(p, sizeof p, "%s/plan.yaml", dir);
+	pp_diag_init(&d);
+	struct pp_plan *plan = NULL;
+	e = pp_plan_load(p, &plan, &d);
+	char want[600];
+	snprintf(want, sizeof want, "%s:3:4: not valid UTF-8 (byte 0xc3)", p);
+	PT_CHECK(e == PP_ERR_CONFIG && !plan && d.n == 1 && strstr(d.lines[0], want),
+		 "plan: %s", d.n ? d.lines[0] : "no problem");
+	pp_diag_free(&d);
+	alarm(0);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/pp-test-config-XXXXXX");
@@ -467,6 +517,7 @@ int main(void)
 	PT_RUN(t_keys_doc);
 	PT_RUN(t_nameless_refs);
 	PT_RUN(t_long_job_names);
+	PT_RUN(t_not_utf8);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
