@@ -187,6 +187,50 @@ static char *slurp(struct ywalk *w, const char *path, size_t *len)
 	return out;
 }
 
+/* Whether every single-quoted scalar under n (in text) is one libfyaml
+ * 0.7.12 reads right; the first that is not is reported. Its iterator turns
+ * two escaped quotes in a row ('''' inside the quotes) into three, the text
+ * no longer fits the length it measured, and fy_node_get_scalar returns
+ * NULL and leaks the iterator's chunks (libfyaml#233, fixed upstream after
+ * 0.7.12: docs/libfyaml-upstream.md). Reads positions only, never a
+ * scalar's text; the depth is libfyaml's (64 at most). */
+static int quotes_ok(struct ywalk *w, struct fy_node *n, const char *text, size_t len)
+{
+	void *it = NULL;
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR: {
+		struct fy_token *tok = fy_node_get_scalar_token(n);
+		const struct fy_mark *a = tok ? fy_token_start_mark(tok) : NULL;
+		const struct fy_mark *b = tok ? fy_token_end_mark(tok) : NULL;
+		if (fy_node_get_style(n) != FYNS_SINGLE_QUOTED || !a || !b ||
+		    a->input_pos >= b->input_pos || b->input_pos > len ||
+		    !memmem(text + a->input_pos, b->input_pos - a->input_pos, "''''", 4))
+			return 1;
+		struct pp_pos p = {w->file, a->line + 1, a->column + 1};
+		yproblem_at(w, p, "a single-quoted string with two '' in a row, which libfyaml "
+			    "0.7.12 misreads; write it in double quotes");
+		return 0;
+	}
+	case FYNT_SEQUENCE: {
+		struct fy_node *item;
+		while ((item = fy_node_sequence_iterate(n, &it)))
+			if (!quotes_ok(w, item, text, len))
+				return 0;
+		return 1;
+	}
+	case FYNT_MAPPING: {
+		struct fy_node_pair *pr;
+		while ((pr = fy_node_mapping_iterate(n, &it))) {
+			struct fy_node *k = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
+			if ((k && !quotes_ok(w, k, text, len)) || (v && !quotes_ok(w, v, text, len)))
+				return 0;
+		}
+		return 1;
+	}
+	}
+	return 1;
+}
+
 struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, size_t len)
 {
 	if (!text && !(text = slurp(w, path, &len)))
@@ -216,6 +260,11 @@ struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, 
 		yproblem_at(w, p, "YAML syntax error");
 	}
 	fy_diag_destroy(diag);
+	struct fy_node *root = doc ? fy_document_root(doc) : NULL;
+	if (root && !quotes_ok(w, root, text, len)) {
+		fy_document_destroy(doc);
+		return NULL;
+	}
 	return doc;
 }
 
