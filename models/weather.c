@@ -18,6 +18,19 @@
 #define PP_EPW_DATE_COLS 5    /* year, month, day, hour, minute */
 #define PP_EPW_MINUTE_MAX 60  /* the minute field: 0..60 (EnergyPlus' data dictionary) */
 
+/* The ranges of EnergyPlus' data dictionary for what is read; a value
+ * outside is no reading and is filled like a missing code (which all lie
+ * outside: 99.9, 999, 999999). */
+#define PP_EPW_T_MIN -70.0    /* dry-bulb and dew point, C */
+#define PP_EPW_T_MAX 70.0
+#define PP_EPW_RH_MAX 110.0   /* relative humidity, %, above 0 */
+#define PP_EPW_PA_MIN 31000.0 /* station pressure, Pa */
+#define PP_EPW_PA_MAX 120000.0
+#define PP_EPW_TZ_MIN -12.0   /* the LOCATION line's time zone, hours */
+#define PP_EPW_TZ_MAX 14.0
+#define PP_EPW_ELEV_MIN -1000.0 /* and its elevation, m */
+#define PP_EPW_ELEV_MAX 9999.9
+
 /* Splits line in place at commas; returns the number of fields. */
 static int split(char *line, char **f, int max)
 {
@@ -94,10 +107,18 @@ static void derive(struct pp_weather_hour *h)
 	h->h_kj_kg = pp_psychro_enthalpy(h->db_c, h->w);
 }
 
-/* The columns as read, missing values NAN until fill_year. */
+/* The columns as read, missing values NAN until fill_year, and the line
+ * each row came from. */
 struct raw {
 	double *db, *dp, *rh, *pa;
+	long *line;
 };
+
+/* v if it lies in [lo, hi], else NAN (missing). */
+static double reading(double v, double lo, double hi)
+{
+	return v >= lo && v <= hi ? v : NAN;
+}
 
 /* One of the header lines: LOCATION and DATA PERIODS are read, the others
  * skipped; the last one checks that both came. */
@@ -111,6 +132,14 @@ static enum pp_err header_line(const char *path, long lineno, char **fl, int nf,
 			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, region, "
 				       "country, source, WMO, latitude, longitude, time zone and "
 				       "elevation", path, lineno);
+		if (fabs(w->lat) > 90 || fabs(w->lon) > 180 || w->tz_h < PP_EPW_TZ_MIN ||
+		    w->tz_h > PP_EPW_TZ_MAX || w->elev_m < PP_EPW_ELEV_MIN ||
+		    w->elev_m > PP_EPW_ELEV_MAX)
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION: latitude %g, longitude "
+				       "%g, time zone %g, elevation %g m: expected -90..90, "
+				       "-180..180, %g..%g and %g..%g", path, lineno, w->lat, w->lon,
+				       w->tz_h, w->elev_m, PP_EPW_TZ_MIN, PP_EPW_TZ_MAX,
+				       PP_EPW_ELEV_MIN, PP_EPW_ELEV_MAX);
 		copy(w->city, sizeof w->city, fl[1]);
 		copy(w->region, sizeof w->region, fl[2]);
 		copy(w->country, sizeof w->country, fl[3]);
@@ -170,10 +199,11 @@ static enum pp_err data_row(const char *path, long lineno, char **fl, int nf,
 	h->hour = d[3];
 	if (!w->n)
 		w->minute = d[4];
-	r->db[w->n] = v[6] >= 99.9 ? NAN : v[6];
-	r->dp[w->n] = v[7] >= 99.9 ? NAN : v[7];
-	r->rh[w->n] = v[8] >= 999 || v[8] < 0 ? NAN : v[8];
-	r->pa[w->n] = v[9] >= 999999 || v[9] <= 0 ? NAN : v[9];
+	r->db[w->n] = reading(v[6], PP_EPW_T_MIN, PP_EPW_T_MAX);
+	r->dp[w->n] = reading(v[7], PP_EPW_T_MIN, PP_EPW_T_MAX);
+	r->rh[w->n] = v[8] > 0 ? reading(v[8], 0, PP_EPW_RH_MAX) : NAN;
+	r->pa[w->n] = reading(v[9], PP_EPW_PA_MIN, PP_EPW_PA_MAX);
+	r->line[w->n] = lineno;
 	w->n++;
 	return PP_OK;
 }
@@ -187,8 +217,9 @@ static enum pp_err fill_year(const char *path, struct pp_weather *w, struct raw 
 	w->filled += fill(r->db, w->n);
 	for (size_t i = 0; i < w->n; i++)
 		if (isnan(r->dp[i]) && !isnan(r->rh[i]) && !isnan(r->db[i])) {
-			r->dp[i] = pp_psychro_dewpoint_from_rh(r->db[i], r->rh[i]);
-			w->filled++;
+			double dp = pp_psychro_dewpoint_from_rh(r->db[i], r->rh[i]);
+			r->dp[i] = reading(dp, PP_EPW_T_MIN, PP_EPW_T_MAX);
+			w->filled += !isnan(r->dp[i]);
 		}
 	w->filled += fill(r->dp, w->n);
 	if (isnan(r->db[0]) || isnan(r->dp[0]))
@@ -204,6 +235,11 @@ static enum pp_err fill_year(const char *path, struct pp_weather *w, struct raw 
 		double pws = pp_psychro_pws(h->db_c);
 		h->rh_pct = isnan(r->rh[i]) ? 100.0 * pp_psychro_pws(h->dp_c) / pws : r->rh[i];
 		derive(h);
+		if (!isfinite(h->rh_pct) || !isfinite(h->wb_c) || !isfinite(h->w) ||
+		    !isfinite(h->h_kj_kg))
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: dry-bulb %g C, dew point %g C "
+				       "at %g Pa are no humid air (the vapour pressure reaches the "
+				       "pressure)", path, r->line[i], h->db_c, h->dp_c, h->p_pa);
 	}
 	return PP_OK;
 }
@@ -226,7 +262,8 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 	r.dp = malloc(PP_WEATHER_HOURS * sizeof *r.dp);
 	r.rh = malloc(PP_WEATHER_HOURS * sizeof *r.rh);
 	r.pa = malloc(PP_WEATHER_HOURS * sizeof *r.pa);
-	if (!w->h || !r.db || !r.dp || !r.rh || !r.pa) {
+	r.line = malloc(PP_WEATHER_HOURS * sizeof *r.line);
+	if (!w->h || !r.db || !r.dp || !r.rh || !r.pa || !r.line) {
 		rc = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -263,6 +300,7 @@ out:
 	free(r.dp);
 	free(r.rh);
 	free(r.pa);
+	free(r.line);
 	fclose(f);
 	return rc;
 }

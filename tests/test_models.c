@@ -382,7 +382,8 @@ static void t_epw(void)
 }
 
 /* A synthetic EPW year (LF, minute 0) with field `field` (0-based) of row
- * `row` (0-based) set to val; returns the path (static buffer). */
+ * `row` (0-based; -1: the LOCATION line) set to val; returns the path
+ * (static buffer). */
 static const char *epw_with(int row, int field, const char *val)
 {
 	static char path[64];
@@ -390,8 +391,13 @@ static const char *epw_with(int row, int field, const char *val)
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return path;
-	fprintf(f, "LOCATION,Testville,TS,XXX,synthetic,000001,35.0,127.0,9.0,50.0\n"
-		   "DESIGN CONDITIONS,0\nTYPICAL/EXTREME PERIODS,0\nGROUND TEMPERATURES,0\n"
+	char loc[10][32] = {"LOCATION", "Testville", "TS", "XXX", "synthetic", "000001", "35.0",
+			    "127.0", "9.0", "50.0"};
+	if (row == -1)
+		snprintf(loc[field], 32, "%s", val);
+	for (int k = 0; k < 10; k++)
+		fprintf(f, "%s%s", loc[k], k < 9 ? "," : "\n");
+	fprintf(f, "DESIGN CONDITIONS,0\nTYPICAL/EXTREME PERIODS,0\nGROUND TEMPERATURES,0\n"
 		   "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0\nCOMMENTS 1,x\nCOMMENTS 2,x\n"
 		   "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31\n");
 	static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -473,6 +479,75 @@ static void t_epw_casts(void)
 	unlink(p);
 }
 
+/* Readings outside EnergyPlus' ranges (dry-bulb and dew point -70..70 C,
+ * RH above 0 to 110 %, pressure 31,000..120,000 Pa) are no readings: filled
+ * like the missing codes, so that every hour derives to numbers (a dew
+ * point of -51100 C gave a wet-bulb of NAN, found by fuzz_epw); a LOCATION
+ * out of range is refused. */
+static void t_epw_ranges(void)
+{
+	/* row 5 (0-based) changed: its field, the value, the field filled */
+	static const struct {
+		int field;
+		const char *val;
+		int filled; /* 6 dry-bulb, 7 dew point (from RH 70 %), 8 RH (from the dew point), 9 pressure */
+	} odd[] = {{7, "-51100", 7}, {9, "3.6", 9}, {9, "130", 9}, {6, "115", 6}, {6, "-80", 6},
+		   {8, "180", 8}, {8, "0", 8}, {7, "71", 7}, {9, "150000", 9}};
+	struct pp_weather w;
+	struct pp_errbuf eb;
+	const char *p = NULL;
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		p = epw_with(5, odd[i].field, odd[i].val);
+		enum pp_err e = pp_weather_load(p, &w, &eb);
+		PT_CHECK(e == PP_OK, "field %d = %s: %s", odd[i].field + 1, odd[i].val, eb.msg);
+		if (e)
+			continue;
+		int finite = 1;
+		for (size_t k = 0; k < w.n; k++)
+			finite &= isfinite(w.h[k].wb_c) && isfinite(w.h[k].w) && isfinite(w.h[k].rh_pct);
+		PT_CHECK(finite, "field %d = %s: an hour that is no number", odd[i].field + 1,
+			 odd[i].val);
+		const struct pp_weather_hour *h = &w.h[5];
+		double got = 0, want = 0;
+		switch (odd[i].filled) {
+		case 6:
+			got = h->db_c, want = 0.5 * (w.h[4].db_c + w.h[6].db_c);
+			break;
+		case 7:
+			got = h->dp_c, want = pp_psychro_dewpoint_from_rh(h->db_c, 70);
+			break;
+		case 8:
+			got = h->rh_pct, want = 100 * pp_psychro_pws(h->dp_c) / pp_psychro_pws(h->db_c);
+			break;
+		default:
+			got = h->p_pa, want = pp_psychro_pressure_at(50);
+		}
+		PT_CHECK(NEAR(got, want, 1e-9) && w.filled == (odd[i].filled != 8),
+			 "field %d = %s: filled with %g (want %g), %zu filled", odd[i].field + 1,
+			 odd[i].val, got, want, w.filled);
+		pp_weather_free(&w);
+	}
+	static const struct {
+		int field;
+		const char *val, *want;
+	} loc[] = {{9, "1e300", ":1: LOCATION: latitude 35, longitude 127, time zone 9, elevation "
+				"1e+300 m: expected -90..90, -180..180, -12..14 and -1000..9999.9"},
+		   {6, "91", ":1: LOCATION: latitude 91"},
+		   {7, "-181", ":1: LOCATION: latitude 35, longitude -181"},
+		   {8, "15", "time zone 15"}};
+	char want[200];
+	for (size_t i = 0; i < sizeof loc / sizeof loc[0]; i++) {
+		p = epw_with(-1, loc[i].field, loc[i].val);
+		snprintf(want, sizeof want, "%s%s", loc[i].want[0] == ':' ? p : "", loc[i].want);
+		enum pp_err e = pp_weather_load(p, &w, &eb);
+		PT_CHECK(e == PP_ERR_PARSE && strstr(eb.msg, want), "LOCATION %s: %s", loc[i].val,
+			 e ? eb.msg : "loaded");
+		if (e == PP_OK)
+			pp_weather_free(&w);
+	}
+	unlink(p);
+}
+
 int main(void)
 {
 	PT_RUN(t_psychro);
@@ -484,5 +559,6 @@ int main(void)
 	PT_RUN(t_thermal);
 	PT_RUN(t_epw);
 	PT_RUN(t_epw_casts);
+	PT_RUN(t_epw_ranges);
 	return PT_DONE("test_models");
 }
