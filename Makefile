@@ -18,7 +18,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lslurm -lm -pthread
 
-SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# gcc's -fsanitize=undefined leaves out float-cast-overflow ((int)1e20).
+SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Library sources: everything but the command dispatcher.
 # The rooms, bottom layer first (docs/architecture.md).
@@ -35,7 +36,7 @@ SAN_CMD  := $(CMD_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/gen/scenario_yaml.o
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run check test bench deps deps-build install uninstall clean
+.PHONY: all run check test bench deps deps-build install uninstall clean fuzz fuzzers
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/powerpark
@@ -56,7 +57,7 @@ run: deps-build
 # integration tests against real servers on 127.0.0.1.
 check: deps
 	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/san/powerpark $(BUILD)/powerpark \
-		$(BUILD)/tests/libfake_nvml.so $(BUILD)/tests/libfake_nvml_old.so
+		$(BUILD)/tests/libfake_nvml.so $(BUILD)/tests/libfake_nvml_old.so $(FUZZERS)
 	@BUILD=$(BUILD) ./tests/run.sh
 
 test: check
@@ -131,6 +132,45 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Fuzz targets (tests/fuzz/, docs/fuzzing.md): libFuzzer through clang,
+# with the library built again by clang under ASan, UBSan and
+# float-cast-overflow in $(BUILD)/fuzz/, so gcc's objects stay as they are.
+# `make fuzz` runs each target FUZZ_SECONDS on a copy of its corpus;
+# `make check` runs each a few seconds (tests/it_fuzz.sh).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all
+# clang's -Wformat=2 also flags a va_list handed on (gcc's does not).
+FUZZ_CFLAGS  := -O1 -g -std=c11 $(WARN) -Wno-unknown-warning-option -Wno-format-nonliteral \
+                -MMD -MP -pthread $(FUZZ_SAN)
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS      := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/dashboard_html.o
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh
+
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-FUZZ $<"
+	@$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(BUILD)/fuzz/obj/tests/fuzz/util.o \
+		$(FUZZ_OBJ)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The optimizer's JSON bodies are read by the API's private codec.
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_api.o: CPPFLAGS += -Ioptimizer/api
+
 install: $(BUILD)/powerpark
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/powerpark/profiles \
 		$(DESTDIR)$(PREFIX)/share/powerpark/examples
@@ -147,3 +187,5 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .PRECIOUS: $(BUILD)/san/tests/%.o $(BUILD)/obj/bench/%.o
+.SECONDARY: $(FUZZERS:$(BUILD)/fuzz/%=$(BUILD)/fuzz/obj/tests/fuzz/%.o) \
+	$(BUILD)/fuzz/obj/tests/fuzz/util.o

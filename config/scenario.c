@@ -182,6 +182,20 @@ static const struct yobj job_obj = {
 	YKEYS(job_keys), .size = sizeof(struct scen_job), YPOS(struct scen_job, j.pos),
 };
 
+/* "NAME-k", pooled, for any length of NAME (a fixed buffer would cut it,
+ * and copying snprintf's untruncated length read past it). */
+static const char *job_name(struct ywalk *w, const char *name, long k)
+{
+	if (!name)
+		name = "job";
+	int len = snprintf(NULL, 0, "%s-%ld", name, k);
+	if (len < 0)
+		abort();
+	char *s = yalloc(w, (size_t)len + 1);
+	snprintf(s, (size_t)len + 1, "%s-%ld", name, k);
+	return s;
+}
+
 /* The jobs, read once each and expanded: one entry per job. */
 static int scen_jobs(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
@@ -203,12 +217,8 @@ static int scen_jobs(struct yctx *c, const struct ykey *k, struct fy_node *v)
 			struct pp_scen_job *o = &s->jobs[s->njobs++];
 			*o = in[i].j;
 			o->arrive_h = in[i].j.arrive_h + (double)r * in[i].every_h;
-			if (in[i].count > 1) {
-				char buf[96];
-				int len = snprintf(buf, sizeof buf, "%s-%ld",
-						   in[i].j.name ? in[i].j.name : "job", r + 1);
-				o->name = ystrdup(w, buf, (size_t)len);
-			}
+			if (in[i].count > 1)
+				o->name = job_name(w, in[i].j.name, r + 1);
 		}
 	return 0;
 }

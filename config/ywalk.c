@@ -98,8 +98,145 @@ void yproblem(struct ywalk *w, struct fy_node *n, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The length of the valid UTF-8 sequence at s[0..n) (1 to 4 bytes), or 0
+ * when it is not one: a stray continuation byte, a lead byte that is cut
+ * short, an overlong form, a surrogate or a code point over U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t k = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	if (!k || n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return k;
+}
+
+/* Whether text[0..len) is all UTF-8; if not, the first bad byte is reported
+ * at its line and column (in characters, as libfyaml counts them). YAML is
+ * Unicode, and libfyaml 0.7.12 loops forever on a directive line holding
+ * bytes that are not UTF-8 (`%\xff`: docs/libfyaml-upstream.md), so such
+ * text is never handed to it. */
+static int utf8_ok(struct ywalk *w, const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int line = 1, col = 1;
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_seq(s + i, len - i);
+		if (!k) {
+			struct pp_pos p = {w->file, line, col};
+			yproblem_at(w, p, "not valid UTF-8 (byte 0x%02x); a YAML file must be "
+				    "UTF-8", s[i]);
+			return 0;
+		}
+		if (s[i] == '\n')
+			line++, col = 1;
+		else
+			col++;
+		i += k;
+	}
+	return 1;
+}
+
+/* The whole file at path, pooled (the document points into it), its length
+ * at *len; NULL and reported when it cannot be read or is over
+ * PP_YAML_MAX_BYTES bytes. */
+static char *slurp(struct ywalk *w, const char *path, size_t *len)
+{
+	struct pp_pos p = {w->file, 1, 1};
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		yproblem_at(w, p, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= PP_YAML_MAX_BYTES)
+				break;
+			cap = cap ? cap * 2 : 4096;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb)
+				abort(); /* as yalloc: a config that does not fit is not recoverable */
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int err = ferror(f), big = n >= PP_YAML_MAX_BYTES && !feof(f);
+	fclose(f);
+	char *out = NULL;
+	if (err)
+		yproblem_at(w, p, "cannot read: %s", strerror(errno));
+	else if (big)
+		yproblem_at(w, p, "the file holds %u MiB or more; a YAML file must be smaller",
+			    PP_YAML_MAX_BYTES >> 20);
+	else
+		out = ystrdup(w, buf ? buf : "", n);
+	free(buf);
+	*len = n;
+	return out;
+}
+
+/* Whether every single-quoted scalar under n (in text) is one libfyaml
+ * 0.7.12 reads right; the first that is not is reported. Its iterator turns
+ * two escaped quotes in a row ('''' inside the quotes) into three, the text
+ * no longer fits the length it measured, and fy_node_get_scalar returns
+ * NULL and leaks the iterator's chunks (libfyaml#233, fixed upstream after
+ * 0.7.12: docs/libfyaml-upstream.md). Reads positions only, never a
+ * scalar's text; the depth is libfyaml's (64 at most). */
+static int quotes_ok(struct ywalk *w, struct fy_node *n, const char *text, size_t len)
+{
+	void *it = NULL;
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR: {
+		struct fy_token *tok = fy_node_get_scalar_token(n);
+		const struct fy_mark *a = tok ? fy_token_start_mark(tok) : NULL;
+		const struct fy_mark *b = tok ? fy_token_end_mark(tok) : NULL;
+		if (fy_node_get_style(n) != FYNS_SINGLE_QUOTED || !a || !b ||
+		    a->input_pos >= b->input_pos || b->input_pos > len ||
+		    !memmem(text + a->input_pos, b->input_pos - a->input_pos, "''''", 4))
+			return 1;
+		struct pp_pos p = {w->file, a->line + 1, a->column + 1};
+		yproblem_at(w, p, "a single-quoted string with two '' in a row, which libfyaml "
+			    "0.7.12 misreads; write it in double quotes");
+		return 0;
+	}
+	case FYNT_SEQUENCE: {
+		struct fy_node *item;
+		while ((item = fy_node_sequence_iterate(n, &it)))
+			if (!quotes_ok(w, item, text, len))
+				return 0;
+		return 1;
+	}
+	case FYNT_MAPPING: {
+		struct fy_node_pair *pr;
+		while ((pr = fy_node_mapping_iterate(n, &it))) {
+			struct fy_node *k = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
+			if ((k && !quotes_ok(w, k, text, len)) || (v && !quotes_ok(w, v, text, len)))
+				return 0;
+		}
+		return 1;
+	}
+	}
+	return 1;
+}
+
 struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, size_t len)
 {
+	if (!text && !(text = slurp(w, path, &len)))
+		return NULL;
+	if (!utf8_ok(w, text, len))
+		return NULL;
 	struct fy_diag_cfg dc;
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
@@ -109,20 +246,7 @@ struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, 
 		return NULL;
 	fy_diag_set_collect_errors(diag, true);
 	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = diag};
-	struct fy_document *doc;
-	if (text) {
-		doc = fy_document_build_from_string(&pc, text, len);
-	} else {
-		FILE *f = fopen(path, "r");
-		if (!f) {
-			struct pp_pos p = {w->file, 1, 1};
-			yproblem_at(w, p, "cannot open: %s", strerror(errno));
-			fy_diag_destroy(diag);
-			return NULL;
-		}
-		fclose(f);
-		doc = fy_document_build_from_file(&pc, path);
-	}
+	struct fy_document *doc = fy_document_build_from_string(&pc, text, len);
 	void *it = NULL;
 	struct fy_diag_error *e;
 	int n = 0;
@@ -136,6 +260,11 @@ struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, 
 		yproblem_at(w, p, "YAML syntax error");
 	}
 	fy_diag_destroy(diag);
+	struct fy_node *root = doc ? fy_document_root(doc) : NULL;
+	if (root && !quotes_ok(w, root, text, len)) {
+		fy_document_destroy(doc);
+		return NULL;
+	}
 	return doc;
 }
 

@@ -40,8 +40,13 @@ void yproblem_at(struct ywalk *w, struct pp_pos pos, const char *fmt, ...)
 void yproblem(struct ywalk *w, struct fy_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Parses a YAML file (or text when text != NULL), reporting syntax errors.
- * Returns the document or NULL. */
+/* A YAML file is read whole before it is parsed; over this it is refused. */
+#define PP_YAML_MAX_BYTES (256u << 20)
+
+/* Parses a YAML file (or text when text != NULL, borrowed: it must outlive
+ * the document), reporting syntax errors; text that is not UTF-8 is
+ * reported at its line and column and never parsed. Returns the document
+ * or NULL. */
 struct fy_document *yparse(struct ywalk *w, const char *path, const char *text, size_t len);
 
 /* The value node of key in map, or NULL. */

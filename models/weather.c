@@ -15,6 +15,21 @@
 #define PP_EPW_HEADER_LINES 8 /* lines before the first hourly row */
 #define PP_EPW_COLS 10        /* columns of a row that are read: date ... pressure */
 #define PP_EPW_LOCATION 10    /* fields of the LOCATION line: its name, city ... elevation */
+#define PP_EPW_DATE_COLS 5    /* year, month, day, hour, minute */
+#define PP_EPW_MINUTE_MAX 60  /* the minute field: 0..60 (EnergyPlus' data dictionary) */
+
+/* The ranges of EnergyPlus' data dictionary for what is read; a value
+ * outside is no reading and is filled like a missing code (which all lie
+ * outside: 99.9, 999, 999999). */
+#define PP_EPW_T_MIN -70.0    /* dry-bulb and dew point, C */
+#define PP_EPW_T_MAX 70.0
+#define PP_EPW_RH_MAX 110.0   /* relative humidity, %, above 0 */
+#define PP_EPW_PA_MIN 31000.0 /* station pressure, Pa */
+#define PP_EPW_PA_MAX 120000.0
+#define PP_EPW_TZ_MIN -12.0   /* the LOCATION line's time zone, hours */
+#define PP_EPW_TZ_MAX 14.0
+#define PP_EPW_ELEV_MIN -1000.0 /* and its elevation, m */
+#define PP_EPW_ELEV_MAX 9999.9
 
 /* Splits line in place at commas; returns the number of fields. */
 static int split(char *line, char **f, int max)
@@ -42,6 +57,16 @@ static int num(const char *s, double *v)
 	while (*end == ' ')
 		end++;
 	return end != s && !*end && !errno && isfinite(*v);
+}
+
+/* Whether v is a whole number in [lo, hi], then written to *out: checked
+ * on the double, so that the cast is defined. */
+static int whole(double v, int lo, int hi, int *out)
+{
+	if (!(v >= lo && v <= hi) || v != floor(v))
+		return 0;
+	*out = (int)v;
+	return 1;
 }
 
 static void copy(char *dst, size_t n, const char *src)
@@ -82,10 +107,18 @@ static void derive(struct pp_weather_hour *h)
 	h->h_kj_kg = pp_psychro_enthalpy(h->db_c, h->w);
 }
 
-/* The columns as read, missing values NAN until fill_year. */
+/* The columns as read, missing values NAN until fill_year, and the line
+ * each row came from. */
 struct raw {
 	double *db, *dp, *rh, *pa;
+	long *line;
 };
+
+/* v if it lies in [lo, hi], else NAN (missing). */
+static double reading(double v, double lo, double hi)
+{
+	return v >= lo && v <= hi ? v : NAN;
+}
 
 /* One of the header lines: LOCATION and DATA PERIODS are read, the others
  * skipped; the last one checks that both came. */
@@ -99,6 +132,14 @@ static enum pp_err header_line(const char *path, long lineno, char **fl, int nf,
 			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION needs city, region, "
 				       "country, source, WMO, latitude, longitude, time zone and "
 				       "elevation", path, lineno);
+		if (fabs(w->lat) > 90 || fabs(w->lon) > 180 || w->tz_h < PP_EPW_TZ_MIN ||
+		    w->tz_h > PP_EPW_TZ_MAX || w->elev_m < PP_EPW_ELEV_MIN ||
+		    w->elev_m > PP_EPW_ELEV_MAX)
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: LOCATION: latitude %g, longitude "
+				       "%g, time zone %g, elevation %g m: expected -90..90, "
+				       "-180..180, %g..%g and %g..%g", path, lineno, w->lat, w->lon,
+				       w->tz_h, w->elev_m, PP_EPW_TZ_MIN, PP_EPW_TZ_MAX,
+				       PP_EPW_ELEV_MIN, PP_EPW_ELEV_MAX);
 		copy(w->city, sizeof w->city, fl[1]);
 		copy(w->region, sizeof w->region, fl[2]);
 		copy(w->country, sizeof w->country, fl[3]);
@@ -140,21 +181,29 @@ static enum pp_err data_row(const char *path, long lineno, char **fl, int nf,
 			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
 				       "number, got '%.20s'", path, lineno, k + 1, what[k], fl[k]);
 	}
+	/* Range-checked as doubles before any cast: (int)1e20 is undefined. */
+	static const int lo[PP_EPW_DATE_COLS] = {0, 1, 1, 1, 0};
+	static const int hi[PP_EPW_DATE_COLS] = {0, 12, 31, 24, PP_EPW_MINUTE_MAX};
+	int d[PP_EPW_DATE_COLS] = {0};
+	for (int k = 1; k < PP_EPW_DATE_COLS; k++)
+		if (!whole(v[k], lo[k], hi[k], &d[k]))
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: field %d (%s): expected a "
+				       "whole number from %d to %d, got '%.20s'", path, lineno,
+				       k + 1, what[k], lo[k], hi[k], fl[k]);
+	if (d[2] > mdays[d[1] - 1])
+		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d: expected a date of "
+			       "a 365-day year", path, lineno, d[1], d[2]);
 	struct pp_weather_hour *h = &w->h[w->n];
-	h->month = (int)v[1];
-	h->day = (int)v[2];
-	h->hour = (int)v[3];
-	if (h->month < 1 || h->month > 12 || h->day < 1 || h->day > mdays[h->month - 1] ||
-	    h->hour < 1 || h->hour > 24)
-		return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: month %d, day %d, hour %d: expected a "
-			       "date of a 365-day year and an hour 1..24", path, lineno, h->month,
-			       h->day, h->hour);
+	h->month = d[1];
+	h->day = d[2];
+	h->hour = d[3];
 	if (!w->n)
-		w->minute = (int)v[4];
-	r->db[w->n] = v[6] >= 99.9 ? NAN : v[6];
-	r->dp[w->n] = v[7] >= 99.9 ? NAN : v[7];
-	r->rh[w->n] = v[8] >= 999 || v[8] < 0 ? NAN : v[8];
-	r->pa[w->n] = v[9] >= 999999 || v[9] <= 0 ? NAN : v[9];
+		w->minute = d[4];
+	r->db[w->n] = reading(v[6], PP_EPW_T_MIN, PP_EPW_T_MAX);
+	r->dp[w->n] = reading(v[7], PP_EPW_T_MIN, PP_EPW_T_MAX);
+	r->rh[w->n] = v[8] > 0 ? reading(v[8], 0, PP_EPW_RH_MAX) : NAN;
+	r->pa[w->n] = reading(v[9], PP_EPW_PA_MIN, PP_EPW_PA_MAX);
+	r->line[w->n] = lineno;
 	w->n++;
 	return PP_OK;
 }
@@ -168,8 +217,9 @@ static enum pp_err fill_year(const char *path, struct pp_weather *w, struct raw 
 	w->filled += fill(r->db, w->n);
 	for (size_t i = 0; i < w->n; i++)
 		if (isnan(r->dp[i]) && !isnan(r->rh[i]) && !isnan(r->db[i])) {
-			r->dp[i] = pp_psychro_dewpoint_from_rh(r->db[i], r->rh[i]);
-			w->filled++;
+			double dp = pp_psychro_dewpoint_from_rh(r->db[i], r->rh[i]);
+			r->dp[i] = reading(dp, PP_EPW_T_MIN, PP_EPW_T_MAX);
+			w->filled += !isnan(r->dp[i]);
 		}
 	w->filled += fill(r->dp, w->n);
 	if (isnan(r->db[0]) || isnan(r->dp[0]))
@@ -185,6 +235,11 @@ static enum pp_err fill_year(const char *path, struct pp_weather *w, struct raw 
 		double pws = pp_psychro_pws(h->db_c);
 		h->rh_pct = isnan(r->rh[i]) ? 100.0 * pp_psychro_pws(h->dp_c) / pws : r->rh[i];
 		derive(h);
+		if (!isfinite(h->rh_pct) || !isfinite(h->wb_c) || !isfinite(h->w) ||
+		    !isfinite(h->h_kj_kg))
+			return pp_err_set(eb, PP_ERR_PARSE, "%s:%ld: dry-bulb %g C, dew point %g C "
+				       "at %g Pa are no humid air (the vapour pressure reaches the "
+				       "pressure)", path, r->line[i], h->db_c, h->dp_c, h->p_pa);
 	}
 	return PP_OK;
 }
@@ -207,7 +262,8 @@ enum pp_err pp_weather_load(const char *path, struct pp_weather *w, struct pp_er
 	r.dp = malloc(PP_WEATHER_HOURS * sizeof *r.dp);
 	r.rh = malloc(PP_WEATHER_HOURS * sizeof *r.rh);
 	r.pa = malloc(PP_WEATHER_HOURS * sizeof *r.pa);
-	if (!w->h || !r.db || !r.dp || !r.rh || !r.pa) {
+	r.line = malloc(PP_WEATHER_HOURS * sizeof *r.line);
+	if (!w->h || !r.db || !r.dp || !r.rh || !r.pa || !r.line) {
 		rc = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -244,6 +300,7 @@ out:
 	free(r.dp);
 	free(r.rh);
 	free(r.pa);
+	free(r.line);
 	fclose(f);
 	return rc;
 }
@@ -263,6 +320,8 @@ void pp_weather_at(const struct pp_weather *w, double t_h, struct pp_weather_hou
 	double x = fmod(t_h - off, n);
 	if (x < 0)
 		x += n;
+	if (!(x >= 0 && x < n))
+		x = 0; /* t_h not finite: the first row, not an undefined cast */
 	size_t i = (size_t)x;
 	if (i >= w->n)
 		i = w->n - 1;
@@ -286,7 +345,7 @@ static int cmp_desc(const void *a, const void *b)
  * the hours. */
 static double exceeded(const struct pp_weather *w, size_t field, double fraction)
 {
-	if (!w->n)
+	if (!w->n || !(fraction >= 0 && fraction <= 1))
 		return NAN;
 	double *v = malloc(w->n * sizeof *v);
 	if (!v)

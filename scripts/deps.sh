@@ -8,10 +8,12 @@ set -eu
 BUILD="build-essential pkg-config libmodbus-dev libsnmp-dev libgsl-dev
 libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev libslurm-dev"
 # Tests and benchmarks: the real servers and third-party peers they start,
-# and the headless browser that opens the built-in dashboard.
+# the headless browser that opens the built-in dashboard, and clang with
+# libFuzzer and its sanitizer runtimes for the fuzz targets (tests/fuzz/).
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
 python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux
-wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy"
+wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy
+clang libclang-rt-14-dev"
 
 want="$BUILD"
 case "${1:-all}" in

@@ -381,6 +381,173 @@ static void t_epw(void)
 	unlink(p);
 }
 
+/* A synthetic EPW year (LF, minute 0) with field `field` (0-based) of row
+ * `row` (0-based; -1: the LOCATION line) set to val; returns the path
+ * (static buffer). */
+static const char *epw_with(int row, int field, const char *val)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/pp-test-epw-cast-%d.epw", (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return path;
+	char loc[10][32] = {"LOCATION", "Testville", "TS", "XXX", "synthetic", "000001", "35.0",
+			    "127.0", "9.0", "50.0"};
+	if (row == -1)
+		snprintf(loc[field], 32, "%s", val);
+	for (int k = 0; k < 10; k++)
+		fprintf(f, "%s%s", loc[k], k < 9 ? "," : "\n");
+	fprintf(f, "DESIGN CONDITIONS,0\nTYPICAL/EXTREME PERIODS,0\nGROUND TEMPERATURES,0\n"
+		   "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0\nCOMMENTS 1,x\nCOMMENTS 2,x\n"
+		   "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31\n");
+	static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int i = 0;
+	for (int mo = 1; mo <= 12; mo++)
+		for (int d = 1; d <= md[mo - 1]; d++)
+			for (int h = 1; h <= 24; h++, i++) {
+				char v[10][32];
+				snprintf(v[0], 32, "2020");
+				snprintf(v[1], 32, "%d", mo);
+				snprintf(v[2], 32, "%d", d);
+				snprintf(v[3], 32, "%d", h);
+				snprintf(v[4], 32, "0");
+				snprintf(v[5], 32, "?9");
+				snprintf(v[6], 32, "%.1f", 12 + 10 * sin(2 * M_PI * i / 8760.0));
+				snprintf(v[7], 32, "%.1f", 2 + 10 * sin(2 * M_PI * i / 8760.0));
+				snprintf(v[8], 32, "70");
+				snprintf(v[9], 32, "100000");
+				if (i == row)
+					snprintf(v[field], 32, "%s", val);
+				for (int k = 0; k < 10; k++)
+					fprintf(f, "%s,", v[k]);
+				fprintf(f, "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
+			}
+	fclose(f);
+	return path;
+}
+
+/* Issue 23, item 11: the date and minute of a row are checked as numbers
+ * before they become ints ((int)1e20 is undefined, and printed "month
+ * -2147483648"; a minute of 1e20 was taken); float-cast-overflow in the
+ * tests' sanitizers makes any such cast fail the test. */
+static void t_epw_casts(void)
+{
+	static const struct {
+		int row, field;
+		const char *val, *want;
+	} cases[] = {
+		{0, 1, "1e20", ":9: field 2 (month): expected a whole number from 1 to 12, got '1e20'"},
+		{0, 2, "-1e20", ":9: field 3 (day): expected a whole number from 1 to 31, got '-1e20'"},
+		{0, 3, "1e20", ":9: field 4 (hour): expected a whole number from 1 to 24, got '1e20'"},
+		{0, 4, "1e20", ":9: field 5 (minute): expected a whole number from 0 to 60, got '1e20'"},
+		{500, 4, "1e20", ":509: field 5 (minute): expected a whole number from 0 to 60"},
+		{7, 4, "61", ":16: field 5 (minute): expected a whole number from 0 to 60, got '61'"},
+		{3, 1, "1.5", ":12: field 2 (month): expected a whole number from 1 to 12, got '1.5'"},
+		{3, 3, "2147483648", ":12: field 4 (hour): expected a whole number from 1 to 24"},
+		{744, 2, "30", ":753: month 2, day 30: expected a date of a 365-day year"},
+	};
+	struct pp_weather w;
+	struct pp_errbuf eb;
+	char want[160];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *p = epw_with(cases[i].row, cases[i].field, cases[i].val);
+		snprintf(want, sizeof want, "%s%s", p, cases[i].want);
+		enum pp_err e = pp_weather_load(p, &w, &eb);
+		PT_CHECK(e == PP_ERR_PARSE && strstr(eb.msg, want), "%s: %s", cases[i].want,
+			 e ? eb.msg : "loaded");
+		if (e == PP_OK)
+			pp_weather_free(&w);
+	}
+	/* minute 60 is one of the data dictionary's and loads */
+	const char *p = epw_with(0, 4, "60");
+	enum pp_err e = pp_weather_load(p, &w, &eb);
+	PT_CHECK(e == PP_OK && w.minute == 60, "minute 60: %s", e ? eb.msg : "other minute");
+	if (e == PP_OK) {
+		/* times and fractions that are no numbers give no undefined cast */
+		struct pp_weather_hour h;
+		pp_weather_at(&w, NAN, &h);
+		PT_CHECK(h.db_c == w.h[0].db_c, "NAN hours: the first row");
+		pp_weather_at(&w, INFINITY, &h);
+		PT_CHECK(h.db_c == w.h[0].db_c, "infinite hours: the first row");
+		PT_CHECK(isnan(pp_weather_wb_exceeded(&w, -0.5)) && isnan(pp_weather_wb_exceeded(&w, 2)) &&
+				 isnan(pp_weather_db_exceeded(&w, NAN)),
+			 "fractions outside [0, 1]: NAN");
+		PT_CHECK(pp_weather_db_exceeded(&w, 0) == 22.0, "the hottest hour, %g",
+			 pp_weather_db_exceeded(&w, 0));
+		pp_weather_free(&w);
+	}
+	unlink(p);
+}
+
+/* Readings outside EnergyPlus' ranges (dry-bulb and dew point -70..70 C,
+ * RH above 0 to 110 %, pressure 31,000..120,000 Pa) are no readings: filled
+ * like the missing codes, so that every hour derives to numbers (a dew
+ * point of -51100 C gave a wet-bulb of NAN, found by fuzz_epw); a LOCATION
+ * out of range is refused. */
+static void t_epw_ranges(void)
+{
+	/* row 5 (0-based) changed: its field, the value, the field filled */
+	static const struct {
+		int field;
+		const char *val;
+		int filled; /* 6 dry-bulb, 7 dew point (from RH 70 %), 8 RH (from the dew point), 9 pressure */
+	} odd[] = {{7, "-51100", 7}, {9, "3.6", 9}, {9, "130", 9}, {6, "115", 6}, {6, "-80", 6},
+		   {8, "180", 8}, {8, "0", 8}, {7, "71", 7}, {9, "150000", 9}};
+	struct pp_weather w;
+	struct pp_errbuf eb;
+	const char *p = NULL;
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		p = epw_with(5, odd[i].field, odd[i].val);
+		enum pp_err e = pp_weather_load(p, &w, &eb);
+		PT_CHECK(e == PP_OK, "field %d = %s: %s", odd[i].field + 1, odd[i].val, eb.msg);
+		if (e)
+			continue;
+		int finite = 1;
+		for (size_t k = 0; k < w.n; k++)
+			finite &= isfinite(w.h[k].wb_c) && isfinite(w.h[k].w) && isfinite(w.h[k].rh_pct);
+		PT_CHECK(finite, "field %d = %s: an hour that is no number", odd[i].field + 1,
+			 odd[i].val);
+		const struct pp_weather_hour *h = &w.h[5];
+		double got = 0, want = 0;
+		switch (odd[i].filled) {
+		case 6:
+			got = h->db_c, want = 0.5 * (w.h[4].db_c + w.h[6].db_c);
+			break;
+		case 7:
+			got = h->dp_c, want = pp_psychro_dewpoint_from_rh(h->db_c, 70);
+			break;
+		case 8:
+			got = h->rh_pct, want = 100 * pp_psychro_pws(h->dp_c) / pp_psychro_pws(h->db_c);
+			break;
+		default:
+			got = h->p_pa, want = pp_psychro_pressure_at(50);
+		}
+		PT_CHECK(NEAR(got, want, 1e-9) && w.filled == (odd[i].filled != 8),
+			 "field %d = %s: filled with %g (want %g), %zu filled", odd[i].field + 1,
+			 odd[i].val, got, want, w.filled);
+		pp_weather_free(&w);
+	}
+	static const struct {
+		int field;
+		const char *val, *want;
+	} loc[] = {{9, "1e300", ":1: LOCATION: latitude 35, longitude 127, time zone 9, elevation "
+				"1e+300 m: expected -90..90, -180..180, -12..14 and -1000..9999.9"},
+		   {6, "91", ":1: LOCATION: latitude 91"},
+		   {7, "-181", ":1: LOCATION: latitude 35, longitude -181"},
+		   {8, "15", "time zone 15"}};
+	char want[200];
+	for (size_t i = 0; i < sizeof loc / sizeof loc[0]; i++) {
+		p = epw_with(-1, loc[i].field, loc[i].val);
+		snprintf(want, sizeof want, "%s%s", loc[i].want[0] == ':' ? p : "", loc[i].want);
+		enum pp_err e = pp_weather_load(p, &w, &eb);
+		PT_CHECK(e == PP_ERR_PARSE && strstr(eb.msg, want), "LOCATION %s: %s", loc[i].val,
+			 e ? eb.msg : "loaded");
+		if (e == PP_OK)
+			pp_weather_free(&w);
+	}
+	unlink(p);
+}
+
 int main(void)
 {
 	PT_RUN(t_psychro);
@@ -391,5 +558,7 @@ int main(void)
 	PT_RUN(t_curve_fit);
 	PT_RUN(t_thermal);
 	PT_RUN(t_epw);
+	PT_RUN(t_epw_casts);
+	PT_RUN(t_epw_ranges);
 	return PT_DONE("test_models");
 }

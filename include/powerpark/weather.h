@@ -28,7 +28,8 @@ struct pp_weather {
 };
 
 /* Reads an EPW file at path (borrowed): the LOCATION and DATA PERIODS
- * header lines, then 8,760 hourly rows (CRLF or LF, minute 0 or 30). Missing
+ * header lines, then 8,760 hourly rows (CRLF or LF, minute 0 or 30; each
+ * row's month, day, hour and minute whole numbers in range). Missing
  * codes (99.9 for temperatures, 999 for RH, 999999 for pressure) are filled:
  * a dew point from RH where that is there, else by interpolating between
  * the nearest good hours; a pressure from the elevation. Wet-bulb, humidity
@@ -43,11 +44,11 @@ void pp_weather_free(struct pp_weather *w);
  * any time step: linear between rows (a row stands for the end of its hour,
  * or its middle when the file's minute is 30), wrapping around the year.
  * Wet-bulb and the rest are recomputed from the interpolated dry-bulb, dew
- * point and pressure. */
+ * point and pressure. A t_h that is not finite gives the first row. */
 void pp_weather_at(const struct pp_weather *w, double t_h, struct pp_weather_hour *out);
 
 /* The value of the wet-bulb exceeded in the given fraction of hours (0.004
- * for the 0.4 % design wet-bulb). */
+ * for the 0.4 % design wet-bulb); NAN for a fraction outside [0, 1]. */
 double pp_weather_wb_exceeded(const struct pp_weather *w, double fraction);
 
 /* The same for the dry-bulb (the air-cooled design hour). */
