@@ -188,4 +188,4 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .PRECIOUS: $(BUILD)/san/tests/%.o $(BUILD)/obj/bench/%.o
 .SECONDARY: $(FUZZERS:$(BUILD)/fuzz/%=$(BUILD)/fuzz/obj/tests/fuzz/%.o) \
-	$(BUILD)/fuzz/obj/tests/fuzz/util.o
+	$(BUILD)/fuzz/obj/tests/fuzz/util.o $(FUZZ_OBJ)
