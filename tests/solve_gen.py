@@ -8,7 +8,10 @@ of jobs that want less than their maximum; flexible shares of 0 and 0.3;
 priority weights from 1 to 10; concave curves of 3 to 6 points.
 
 usage: solve_gen.py --gpus N --seed S [--tight] [--flex 0.3] [--max-job 1024]
-                    [--out FILE]
+                    [--shed 0.1] [--out FILE]
+
+--shed F sets that share of the racks, rows and halls below what their
+jobs' floors draw (0.5-0.95 of it), so that work must be paused there.
 
 Written apart from optimizer/ (the same JSON the command reads, nothing of
 its code), seeded, so a park can be made again from its parameters.
@@ -48,7 +51,7 @@ def curve(r, lo, hi):
     return pts
 
 
-def park(gpus, seed, tight, flex, max_job=1024):
+def park(gpus, seed, tight, flex, max_job=1024, shed=0.0):
     r = random.Random(seed * 7919 + gpus)
     halls = max(4, min(20, gpus // 10000 + r.randint(3, 6)))
     per_rack = r.choice([32, 64, 72])
@@ -109,6 +112,17 @@ def park(gpus, seed, tight, flex, max_job=1024):
     f = (lambda: r.uniform(0.8, 1.0)) if tight else (lambda: r.uniform(1.0, 1.4))
     for n in nodes:
         n["limit_kw"] = round((base[n["id"]] + max(want[n["id"]], 1.0) * f()) / 0.98, 3)
+    if shed > 0:
+        floor = {n["id"]: 0.0 for n in nodes}
+        for j in jobs:
+            for p in j["placement"]:
+                n = p["node"]
+                while n is not None:
+                    floor[n] += p["gpus"] * min(j["demand_w"], j["p_min_w"]) / 1000
+                    n = parent[n]
+        for n in nodes:
+            if n["parent"] is not None and floor[n["id"]] > 0 and r.random() < shed:
+                n["limit_kw"] = round((base[n["id"]] + floor[n["id"]] * r.uniform(0.5, 0.95)) / 0.98, 3)
     # Plants: each cools 1 to 4 neighbouring halls.
     plants, h = [], 0
     while h < halls:
@@ -133,9 +147,11 @@ def main():
     ap.add_argument("--tight", action="store_true")
     ap.add_argument("--flex", type=float, default=0.0)
     ap.add_argument("--max-job", type=int, default=1024, help="largest job, GPUs (>= 4)")
+    ap.add_argument("--shed", type=float, default=0.0,
+                    help="share of racks, rows and halls limited below their floors")
     ap.add_argument("--out")
     a = ap.parse_args()
-    d = park(a.gpus, a.seed, a.tight, a.flex, max(4, a.max_job))
+    d = park(a.gpus, a.seed, a.tight, a.flex, max(4, a.max_job), a.shed)
     if a.out:
         with open(a.out, "w") as fh:
             json.dump(d, fh)

@@ -1,10 +1,12 @@
-/* defer.c - which flexible jobs run (docs/optimizer.md, "Deferral").
+/* defer.c - which flexible jobs run, and when shedding, which are paused
+ * (docs/optimizer.md, "Deferral"): a job that may be off (struct sv_job's
+ * off) is deferred or paused by the same search.
  *
- * Deferring a flexible job frees at least its floor: a step, so this part
+ * Turning a job off frees at least its floor: a step, so this part
  * is a mixed-integer program. Two local searches find a good set quickly
  * (re-admitting jobs phase A deferred, deferring jobs the prices say are
  * worth less than their power); a branch and bound then improves on it or
- * proves it optimal. Its relaxation gives each undecided flexible job the
+ * proves it optimal. Its relaxation gives each undecided job the
  * concave envelope of "off" and its curve, a problem of the same form as
  * the continuous part, so the same sweeps and exact finish solve it, and
  * the dual value at their multipliers bounds every completion from above. */
@@ -80,9 +82,10 @@ static void snap_back(const struct snap *z, struct solver *S)
 		S->j[i].e = z->run[i] ? z->e[i] : 0;
 }
 
-/* Phase A chose its deferrals one limit at a time. A deferred flexible job
- * is tried again: alone when its floor fits, or in place of a running
- * flexible job under the same limits; kept when the re-solve is better. */
+/* Phase A chose its deferrals and pauses one limit at a time. A job it
+ * turned off is tried again: alone when its floor fits, or in place of a
+ * running job that may be off under the same limits; kept when the
+ * re-solve is better. */
 static void try_readmit(struct solver *S)
 {
 	struct snap z;
@@ -92,7 +95,7 @@ static void try_readmit(struct solver *S)
 	}
 	int tries = 0;
 	for (size_t d = 0; d < S->nj && tries < PP_READMIT_TRIES; d++) {
-		if (S->j[d].run || S->j[d].act != PP_DEFER)
+		if (S->j[d].run || S->j[d].off == PP_RUN)
 			continue;
 		double before = pp_solver_objective(S);
 		snap_take(&z, S);
@@ -105,9 +108,9 @@ static void try_readmit(struct solver *S)
 			pp_solver_continuous(S, 1);
 			improved = pp_solver_objective(S) > before * (1 + PP_BETTER);
 		} else {
-			/* Swap with a running flexible job that shares a limit. */
+			/* Swap with a running job that may be off and shares a limit. */
 			for (size_t r = 0; r < S->nj && !improved && tries < PP_READMIT_TRIES; r++) {
-				if (r == d || !S->j[r].run || !S->in->jobs[r].flexible)
+				if (r == d || !S->j[r].run || S->j[r].off == PP_RUN)
 					continue;
 				int share = 0;
 				for (size_t a = S->j[d].ce; a < S->j[d].ce + S->j[d].nce && !share; a++)
@@ -117,7 +120,7 @@ static void try_readmit(struct solver *S)
 				if (!share)
 					continue;
 				S->j[r].run = 0;
-				S->j[r].act = PP_DEFER;
+				S->j[r].act = S->j[r].off;
 				if (floors_fit(S)) {
 					tries++;
 					pp_solver_continuous(S, 1);
@@ -150,7 +153,7 @@ static void try_deferrals(struct solver *S)
 		size_t n = 0;
 		for (size_t i = 0; i < S->nj; i++) {
 			const struct sv_job *j = &S->j[i];
-			if (!j->run || !S->in->jobs[i].flexible || j->e <= 0)
+			if (!j->run || j->off == PP_RUN || j->e <= 0)
 				continue;
 			double v = pp_solver_value(S, i, j->e), net = v - j->pi * j->e;
 			/* The optimum is concave in the limits with the prices as a
@@ -172,7 +175,7 @@ static void try_deferrals(struct solver *S)
 			size_t i = (size_t)key[2 * q + 1];
 			S->j[i].run = 0;
 			S->j[i].e = 0;
-			S->j[i].act = PP_DEFER;
+			S->j[i].act = S->j[i].off;
 			pp_solver_continuous(S, 1);
 			kept = pp_solver_objective(S) > before * (1 + PP_BETTER);
 			if (!kept)
@@ -237,7 +240,7 @@ static void unrelax(struct solver *S, size_t i, int run)
 	memcpy(j->seg, j->tseg, sizeof j->seg);
 	j->relaxed = 0;
 	j->run = run;
-	j->act = run ? PP_RUN : PP_DEFER;
+	j->act = run ? PP_RUN : j->off;
 	j->e = run ? fmax(j->e, j->lo) : 0;
 }
 
@@ -286,7 +289,7 @@ static void take_if_better(struct solver *S, struct bb *B)
 	for (size_t i = 0; i < S->nj; i++)
 		if (S->j[i].relaxed && S->j[i].e <= 0) {
 			B->inc.run[i] = 0;
-			B->inc.act[i] = PP_DEFER;
+			B->inc.act[i] = S->j[i].off;
 			B->inc.e[i] = 0;
 		}
 }
@@ -344,7 +347,7 @@ static void bb_node(struct solver *S, struct bb *B)
 
 static int branchable(const struct solver *S, size_t i)
 {
-	return S->in->jobs[i].flexible && S->j[i].act != PP_PAUSE && S->j[i].lo > 0;
+	return S->j[i].off != PP_RUN && S->j[i].lo > 0;
 }
 
 /* Whether the answer, with the vertex's prices (proven for the running
@@ -417,7 +420,7 @@ int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 
 double pp_defer_bound(struct solver *S)
 {
-	/* Every flexible job relaxed (floor 0, the envelope of off and its
+	/* Every job that may be off relaxed (floor 0, the envelope of off and its
 	 * curve), the others as they are: the relaxation of the whole mixed
 	 * problem, whose dual value at any multipliers bounds every answer. */
 	struct snap z;
@@ -426,7 +429,7 @@ double pp_defer_bound(struct solver *S)
 		goto out;
 	snap_take(&z, S);
 	for (size_t i = 0; i < S->nj; i++)
-		if (branchable(S, i) || (S->in->jobs[i].flexible && S->j[i].act == PP_DEFER))
+		if (branchable(S, i) || (S->j[i].off != PP_RUN && !S->j[i].run))
 			relax(S, i);
 	D = dual_bound(S);
 	for (size_t i = 0; i < S->nj; i++)

@@ -20,6 +20,30 @@
 #define PP_BINDING_REL 1e-7  /* a limit binds with this little slack (relative) ... */
 #define PP_BINDING_W 1e-6    /* ... plus this many watts */
 
+/* Which jobs shedding may pause: those under a limit that their floors
+ * exceed even with every flexible job deferred. Only there is pausing
+ * unavoidable; elsewhere no job is paused to give its power to others.
+ * Among these the deferral search then chooses the set that loses the
+ * least value (issue 22), phase A's order being only its start. */
+static void mark_pausable(struct solver *S)
+{
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].off == PP_DEFER)
+			S->j[i].run = 0;
+	for (size_t k = 0; k < S->nc; k++) {
+		const struct con *c = &S->c[k];
+		if (!pp_solver_over(pp_solver_load(S, k, 1), c->b))
+			continue;
+		for (size_t t = c->start; t < c->start + c->n; t++) {
+			struct sv_job *j = &S->j[S->ent[t].i];
+			if (j->off == PP_RUN && j->lo * S->ent[t].g > 0)
+				j->off = PP_PAUSE;
+		}
+	}
+	for (size_t i = 0; i < S->nj; i++)
+		S->j[i].run = 1;
+}
+
 /* Phase A: with every running job at its floor, a limit that still does
  * not hold defers flexible jobs under it (least value lost per kW freed
  * first), then pauses the others (lowest weight first): shedding. */
@@ -171,6 +195,7 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		pp_solve_free(a);
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
+	mark_pausable(&S);
 	a->shedding = make_floor_feasible(&S);
 	for (size_t i = 0; i < S.nj; i++)
 		if (S.j[i].run)
@@ -186,6 +211,10 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		pp_solver_repair(&S);
 	}
 	report(&S, a);
+	/* The search may have paused other jobs than phase A did. */
+	a->shedding = 0;
+	for (size_t i = 0; i < S.nj; i++)
+		a->shedding |= a->jobs[i].action == PP_PAUSE;
 	honesty(&S, proven, a);
 	/* The promise: no limit is exceeded. Checked, never assumed. */
 	for (size_t k = 0; k < S.nc; k++)

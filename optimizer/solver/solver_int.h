@@ -43,6 +43,11 @@ struct sv_job {
 	double e;         /* current power per GPU */
 	int run;          /* 1 running, 0 deferred or paused */
 	enum pp_action act;
+	/* What turning the job off is: PP_DEFER for a flexible job, PP_PAUSE
+	 * for one shedding may pause (under a limit its floors cannot keep
+	 * with every flexible job deferred), PP_RUN for one that must run.
+	 * The deferral search chooses among every job that may be off. */
+	enum pp_action off;
 	/* The branch and bound (defer.c) relaxes a flexible job: its floor 0
 	 * and its value the concave envelope of {0} and its curve, which
 	 * meets the curve from pstar on. Its own lo and segments wait here. */
@@ -178,7 +183,7 @@ int pp_solver_continuous(struct solver *S, int warm);
 
 /* --- defer.c ------------------------------------------------------------ */
 
-/* The deferral search: which flexible jobs run. Leaves S at the best set
+/* The deferral search: which flexible (or, shedding, pausable) jobs run. Leaves S at the best set
  * found, its continuous part solved, and returns 1 when the exact finish
  * (max_cells) proved that part and set the vertex's prices. *proven is set
  * when the whole answer is proven optimal: that part, and the set (no
@@ -187,7 +192,7 @@ int pp_solver_continuous(struct solver *S, int warm);
 int pp_defer_search(struct solver *S, size_t max_cells, int *proven);
 
 /* An upper bound on the objective of every answer (weak duality): the
- * dual value of the problem with every flexible job relaxed, at the
+ * dual value of the problem with every job that may be off relaxed, at the
  * multipliers S holds. INFINITY out of memory. S is left as it was. */
 double pp_defer_bound(struct solver *S);
 

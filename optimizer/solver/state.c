@@ -134,6 +134,7 @@ static void job_init(struct solver *S, size_t i)
 	j->mu = (smax > 0 ? smax : 1) / (j->G * (j->hi > 0 ? j->hi : 1));
 	j->run = 1;
 	j->act = PP_RUN;
+	j->off = ij->flexible ? PP_DEFER : PP_RUN;
 }
 
 /* Per job, its GPUs under each constraint (S->jent, *total entries in
