@@ -63,7 +63,15 @@ PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, s
 struct pp_solve_opts {
 	size_t exact_cells;    /* the largest tableau the exact finish may build
 				* (1,000,000 cells by default; 1 skips it) */
+	double shed_work;      /* while shedding, the work the choice of what to
+				* pause may take: sweeps times the entries a
+				* sweep visits (0: unbounded; the control loop
+				* passes PP_SOLVE_SHED_WORK) */
 };
+
+/* The control loop's bound on the shedding search: about 0.5 s on one
+ * core at 100,000 GPUs, where caps must fall promptly (docs/optimizer.md). */
+#define PP_SOLVE_SHED_WORK 3e6
 
 /* pp_solve with the bounds of o (borrowed; NULL: the defaults). An answer
  * cut short by them says so: proven 0, and the gap the dual leaves. */

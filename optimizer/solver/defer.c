@@ -10,6 +10,7 @@
  * concave envelope of "off" and its curve, a problem of the same form as
  * the continuous part, so the same sweeps and exact finish solve it, and
  * the dual value at their multipliers bounds every completion from above. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,30 @@
 #define PP_DEFER_TRIES 6    /* candidates tried deferred per round */
 #define PP_DEFER_ROUNDS 32  /* rounds of the deferral search at most */
 #define PP_BETTER 1e-9      /* an objective (or a bound) higher by more (relative) is better */
+/* The fewest sweeps a bounded shedding search gets (pp_solve_opts'
+ * shed_work): the first solve of a 100,000-GPU park takes about 300. */
+#define PP_SHED_SWEEPS_MIN 600
+
+void pp_defer_budget(struct solver *S, double work)
+{
+	S->search_sweeps = INT_MAX;
+	size_t ents = 0;
+	int shed = 0;
+	for (size_t i = 0; i < S->nj; i++)
+		shed |= S->j[i].off == PP_PAUSE;
+	if (!shed || !(work > 0))
+		return;
+	for (size_t k = 0; k < S->nc; k++)
+		ents += S->c[k].n + 1;
+	double more = fmax(PP_SHED_SWEEPS_MIN, work / (double)(ents ? ents : 1));
+	S->search_sweeps = S->sweeps + (int)fmin(more, (double)(INT_MAX / 2));
+}
+
+/* Whether the search has spent its budget (only ever while shedding). */
+static int spent(const struct solver *S)
+{
+	return S->sweeps >= S->search_sweeps;
+}
 
 /* Whether every running job at its floor fits every limit. */
 static int floors_fit(const struct solver *S)
@@ -94,7 +119,7 @@ static void try_readmit(struct solver *S)
 		return;
 	}
 	int tries = 0;
-	for (size_t d = 0; d < S->nj && tries < PP_READMIT_TRIES; d++) {
+	for (size_t d = 0; d < S->nj && tries < PP_READMIT_TRIES && !spent(S); d++) {
 		if (S->j[d].run || S->j[d].off == PP_RUN)
 			continue;
 		double before = pp_solver_objective(S);
@@ -109,7 +134,8 @@ static void try_readmit(struct solver *S)
 			improved = pp_solver_objective(S) > before * (1 + PP_BETTER);
 		} else {
 			/* Swap with a running job that may be off and shares a limit. */
-			for (size_t r = 0; r < S->nj && !improved && tries < PP_READMIT_TRIES; r++) {
+			for (size_t r = 0; r < S->nj && !improved && tries < PP_READMIT_TRIES && !spent(S);
+			     r++) {
 				if (r == d || !S->j[r].run || S->j[r].off == PP_RUN)
 					continue;
 				int share = 0;
@@ -149,7 +175,7 @@ static void try_deferrals(struct solver *S)
 	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
 	if (snap_init(&z, S) || !key)
 		goto out;
-	for (int round = 0; round < PP_DEFER_ROUNDS; round++) {
+	for (int round = 0; round < PP_DEFER_ROUNDS && !spent(S); round++) {
 		size_t n = 0;
 		for (size_t i = 0; i < S->nj; i++) {
 			const struct sv_job *j = &S->j[i];
@@ -171,7 +197,7 @@ static void try_deferrals(struct solver *S)
 		double before = pp_solver_objective(S);
 		snap_take(&z, S);
 		int kept = 0;
-		for (size_t q = 0; q < n && q < PP_DEFER_TRIES && !kept; q++) {
+		for (size_t q = 0; q < n && q < PP_DEFER_TRIES && !kept && !spent(S); q++) {
 			size_t i = (size_t)key[2 * q + 1];
 			S->j[i].run = 0;
 			S->j[i].e = 0;
@@ -296,7 +322,7 @@ static void take_if_better(struct solver *S, struct bb *B)
 
 static void bb_node(struct solver *S, struct bb *B)
 {
-	if (B->nodes >= PP_BB_NODES) {
+	if (B->nodes >= PP_BB_NODES || spent(S)) {
 		B->cut_short = 1;
 		return;
 	}

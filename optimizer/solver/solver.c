@@ -197,6 +197,7 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 	}
 	mark_pausable(&S);
 	a->shedding = make_floor_feasible(&S);
+	pp_defer_budget(&S, o ? o->shed_work : 0);
 	for (size_t i = 0; i < S.nj; i++)
 		if (S.j[i].run)
 			S.j[i].e = S.j[i].lo;

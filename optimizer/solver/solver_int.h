@@ -78,6 +78,9 @@ struct solver {
 	double *bases;    /* per constraint: base kW under it */
 	int sweeps;
 	size_t max_cells; /* largest tableau the exact finish may build */
+	/* While shedding, the sweeps the deferral search may reach (defer.c):
+	 * caps must come promptly then. INT_MAX otherwise. */
+	int search_sweeps;
 };
 
 /* The power maximizing F(e) - pi e - mu G e^2 / 2 on [lo, hi]: the first
@@ -188,8 +191,14 @@ int pp_solver_continuous(struct solver *S, int warm);
  * (max_cells) proved that part and set the vertex's prices. *proven is set
  * when the whole answer is proven optimal: that part, and the set (no
  * choice to make, the root's prices prove it, or a branch and bound that
- * explored every node it did not cut). */
+ * explored every node it did not cut). While shedding it stops at
+ * S->search_sweeps (pp_defer_budget), its answer then not proven. */
 int pp_defer_search(struct solver *S, size_t max_cells, int *proven);
+
+/* Sets S->search_sweeps: unbounded unless work > 0 and a job may be
+ * paused; then the sweeps so far plus work's worth of entry-visits, at
+ * least PP_SHED_SWEEPS_MIN. */
+void pp_defer_budget(struct solver *S, double work);
 
 /* An upper bound on the objective of every answer (weak duality): the
  * dual value of the problem with every job that may be off relaxed, at the
