@@ -51,6 +51,18 @@ def curve(r, lo, hi):
     return pts
 
 
+def kw_under(nodes, parent, jobs, watts):
+    """Per node, the kW of the jobs' GPUs under it at watts(job) each."""
+    kw = {n["id"]: 0.0 for n in nodes}
+    for j in jobs:
+        for p in j["placement"]:
+            n = p["node"]
+            while n is not None:
+                kw[n] += p["gpus"] * watts(j) / 1000
+                n = parent[n]
+    return kw
+
+
 def park(gpus, seed, tight, flex, max_job=1024, shed=0.0):
     r = random.Random(seed * 7919 + gpus)
     halls = max(4, min(20, gpus // 10000 + r.randint(3, 6)))
@@ -95,14 +107,8 @@ def park(gpus, seed, tight, flex, max_job=1024, shed=0.0):
                      "curve": curve(r, lo, hi), "flexible": r.random() < flex})
     # Limits from what each node's jobs want: 0.8-1.0 of it when tight,
     # 1.0-1.4 when loose; every level at once.
-    want = {n["id"]: 0.0 for n in nodes}
     parent = {n["id"]: n["parent"] for n in nodes}
-    for j in jobs:
-        for p in j["placement"]:
-            n = p["node"]
-            while n is not None:
-                want[n] += p["gpus"] * min(j["demand_w"], j["p_max_w"]) / 1000
-                n = parent[n]
+    want = kw_under(nodes, parent, jobs, lambda j: min(j["demand_w"], j["p_max_w"]))
     base = {n["id"]: 0.0 for n in nodes}
     for n in nodes:
         m = n["id"]
@@ -113,13 +119,7 @@ def park(gpus, seed, tight, flex, max_job=1024, shed=0.0):
     for n in nodes:
         n["limit_kw"] = round((base[n["id"]] + max(want[n["id"]], 1.0) * f()) / 0.98, 3)
     if shed > 0:
-        floor = {n["id"]: 0.0 for n in nodes}
-        for j in jobs:
-            for p in j["placement"]:
-                n = p["node"]
-                while n is not None:
-                    floor[n] += p["gpus"] * min(j["demand_w"], j["p_min_w"]) / 1000
-                    n = parent[n]
+        floor = kw_under(nodes, parent, jobs, lambda j: min(j["demand_w"], j["p_min_w"]))
         for n in nodes:
             if n["parent"] is not None and floor[n["id"]] > 0 and r.random() < shed:
                 n["limit_kw"] = round((base[n["id"]] + floor[n["id"]] * r.uniform(0.5, 0.95)) / 0.98, 3)
