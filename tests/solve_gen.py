@@ -8,9 +8,10 @@ of jobs that want less than their maximum; flexible shares of 0 and 0.3;
 priority weights from 1 to 10; concave curves of 3 to 6 points.
 
 usage: solve_gen.py --gpus N --seed S [--tight] [--flex 0.3] [--max-job 1024]
-                    [--shed 0.1] [--out FILE]
+                    [--shed 0.1] [--one-rack] [--out FILE]
 
---shed F sets that share of the racks, rows and halls below what their
+--one-rack keeps every job inside one rack (a job no larger than what is
+left of its rack: the limits are then laminar). --shed F sets that share of the racks, rows and halls below what their
 jobs' floors draw (0.5-0.95 of it), so that work must be paused there.
 
 Written apart from optimizer/ (the same JSON the command reads, nothing of
@@ -63,7 +64,7 @@ def kw_under(nodes, parent, jobs, watts):
     return kw
 
 
-def park(gpus, seed, tight, flex, max_job=1024, shed=0.0):
+def park(gpus, seed, tight, flex, max_job=1024, shed=0.0, one_rack=False):
     r = random.Random(seed * 7919 + gpus)
     halls = max(4, min(20, gpus // 10000 + r.randint(3, 6)))
     per_rack = r.choice([32, 64, 72])
@@ -89,6 +90,8 @@ def park(gpus, seed, tight, flex, max_job=1024, shed=0.0):
         # Log-uniform job sizes from 4 to max_job GPUs, placed on the next
         # racks in order, so a large job spans racks and rows of its hall.
         size = int(round(math.exp(r.uniform(math.log(4), math.log(max_job)))))
+        if one_rack:
+            size = min(size, leaves[li][2])
         hall = leaves[li][1]
         place = []
         while size > 0 and li < len(leaves) and leaves[li][1] == hall:
@@ -149,9 +152,10 @@ def main():
     ap.add_argument("--max-job", type=int, default=1024, help="largest job, GPUs (>= 4)")
     ap.add_argument("--shed", type=float, default=0.0,
                     help="share of racks, rows and halls limited below their floors")
+    ap.add_argument("--one-rack", action="store_true", help="no job spans racks")
     ap.add_argument("--out")
     a = ap.parse_args()
-    d = park(a.gpus, a.seed, a.tight, a.flex, max(4, a.max_job), a.shed)
+    d = park(a.gpus, a.seed, a.tight, a.flex, max(4, a.max_job), a.shed, a.one_rack)
     if a.out:
         with open(a.out, "w") as fh:
             json.dump(d, fh)

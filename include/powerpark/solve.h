@@ -67,6 +67,9 @@ struct pp_solve_opts {
 				* pause may take: sweeps times the entries a
 				* sweep visits (0: unbounded; the control loop
 				* passes PP_SOLVE_SHED_WORK) */
+	int sweeps_only;       /* 1: the dual sweeps and the exact finish even
+				* where the limits are laminar (tests and
+				* benchmarks compare the two methods) */
 };
 
 /* The control loop's bound on the shedding search: about 0.5 s on one

@@ -132,6 +132,10 @@ int pp_solver_continuous(struct solver *S, int warm)
 	 * first after the coarser smoothing stages, where the sweeps are
 	 * cheap and the prices already pick out the jobs that move; only if
 	 * it cannot prove the answer do the finer stages run. */
+	if (S->laminar) {
+		pp_laminar_solve(S);
+		return 1;
+	}
 	size_t first = warm ? PP_WARM_STAGE : 0;
 	for (int pass = 0; pass < 2; pass++) {
 		size_t last = pass || first >= PP_EXACT_STAGE ? PP_STAGES : PP_EXACT_STAGE;

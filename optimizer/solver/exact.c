@@ -159,6 +159,10 @@ static int check(const struct solver *S, struct work *w, double tol)
 
 int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 {
+	/* On laminar limits every continuous part S holds is the greedy
+	 * pass's, exact with its multipliers already. */
+	if (S->laminar)
+		return 1;
 	size_t nc = S->nc, nj = S->nj;
 	struct work w = {calloc(nc + 1, 1), calloc(nj + 1, 1), malloc((nc + 1) * sizeof(int)),
 			 malloc((nj + 1) * sizeof(size_t)), calloc(nj + 1, sizeof(double)),

@@ -187,6 +187,10 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 	if (e)
 		return e;
 	S.max_cells = o && o->exact_cells ? o->exact_cells : PP_EXACT_CELLS;
+	if (!(o && o->sweeps_only) && pp_laminar_build(&S)) {
+		pp_solver_free(&S);
+		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+	}
 	a->jobs = calloc(in->njobs + 1, sizeof *a->jobs);
 	a->nodes = calloc(in->nnodes + 1, sizeof *a->nodes);
 	a->plants = calloc(in->nplants + 1, sizeof *a->plants);

@@ -5,6 +5,7 @@
  *   state.c       the state built from an instance; loads, prices, values
  *   dual.c        the dual sweeps on the smoothed problem
  *   exact.c       the exact finish (lpdense.c's simplex) and its proof
+ *   laminar.c     the continuous part in one greedy pass on laminar limits
  *   continuous.c  the continuous part: sweeps, repair, finish, fill
  *   defer.c       which flexible jobs run: local searches, branch and bound
  *   solver.c      pp_solve: floors (phase A), the baselines, the answer
@@ -81,6 +82,14 @@ struct solver {
 	/* While shedding, the sweeps the deferral search may reach (defer.c):
 	 * caps must come promptly then. INT_MAX otherwise. */
 	int search_sweeps;
+	/* Laminar limits (laminar.c): then the greedy pass solves the
+	 * continuous part exactly and the sweeps never run. */
+	int laminar;
+	long *lpar;             /* each limit's parent, -2 for none */
+	size_t *lorder;         /* the limits, parents first */
+	double *lroom;          /* the pass's room and closing values */
+	struct lam_seg *lseg;   /* its segments */
+	char *lfull;            /* its jobs whose limits are full */
 };
 
 /* The power maximizing F(e) - pi e - mu G e^2 / 2 on [lo, hi]: the first
@@ -172,6 +181,18 @@ void pp_dual_sweeps(struct solver *S, size_t first, size_t last);
  * the optimal ones; the deferral search ranks jobs better by the sweeps'
  * smoothed ones, so only the last call sets them. */
 int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices);
+
+/* --- laminar.c ---------------------------------------------------------- */
+
+/* Sets S->laminar when every job lies wholly inside each limit it touches
+ * and the limits' sets of jobs are nested or disjoint, and then makes what
+ * pp_laminar_solve needs (freed by pp_solver_free). PP_ERR_NOMEM; S->laminar
+ * 0 otherwise is no error (the sweeps solve it). */
+PP_WUR enum pp_err pp_laminar_build(struct solver *S);
+/* The continuous part for the running jobs, exactly: powers from their
+ * floors up by the greedy order, the multipliers and prices that prove
+ * them. Only when S->laminar. */
+void pp_laminar_solve(struct solver *S);
 
 /* --- continuous.c ------------------------------------------------------- */
 

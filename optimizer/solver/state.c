@@ -24,6 +24,11 @@ void pp_solver_free(struct solver *S)
 	free(S->ent);
 	free(S->jent);
 	free(S->bases);
+	free(S->lpar);
+	free(S->lorder);
+	free(S->lroom);
+	free(S->lseg);
+	free(S->lfull);
 }
 
 /* Segments of the job's value over [lo, hi]: the curve is linear between
