@@ -154,14 +154,14 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* GLPK on an instance file (`bench_solve --glpk FILE.json`): its time and
- * objective on the exact MILP, 120 s at most, as one line for
- * bench_highs.py. */
-static int glpk_file(const char *path)
+/* Reads the instance file at path into in (written); 1 with a message on
+ * error. */
+static int read_inst(const char *path, struct pp_inst *in)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "bench_solve: cannot open %s\n", path);
+		pp_inst_init(in);
 		return 1;
 	}
 	struct pp_buf b;
@@ -172,18 +172,55 @@ static int glpk_file(const char *path)
 	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
 		bad |= pp_buf_append(&b, tmp, n) != PP_OK;
 	fclose(f);
-	struct pp_inst in;
 	struct pp_errbuf eb;
-	if (bad || pp_inst_parse(b.data ? b.data : "", b.len, &in, &eb)) {
+	if (bad || pp_inst_parse(b.data ? b.data : "", b.len, in, &eb)) {
 		fprintf(stderr, "bench_solve: %s: %s\n", path, bad ? "out of memory" : eb.msg);
 		pp_buf_free(&b);
-		pp_inst_free(&in);
+		pp_inst_free(in);
 		return 1;
 	}
 	pp_buf_free(&b);
+	return 0;
+}
+
+/* GLPK on an instance file (`bench_solve --glpk FILE.json`): its time and
+ * objective on the exact MILP, 120 s at most, as one line for
+ * bench_highs.py. */
+static int glpk_file(const char *path)
+{
+	struct pp_inst in;
+	if (read_inst(path, &in))
+		return 1;
 	double gs;
 	double gv = glpk_opt(&in, 0, 120000, &gs);
 	printf("glpk_s %.6f glpk_obj %.9g\n", gs, gv);
+	pp_inst_free(&in);
+	return 0;
+}
+
+/* The optimizer on an instance file (`bench_solve --time FILE.json`), in
+ * one process as the control loop solves: the first solve (cold) and the
+ * median of the next 7 (warm allocator), as one line for bench_highs.py. */
+static int time_file(const char *path)
+{
+	struct pp_inst in;
+	if (read_inst(path, &in))
+		return 1;
+	double t[8], obj = 0;
+	for (int r = 0; r < 8; r++) {
+		struct pp_ans a;
+		struct pp_errbuf eb;
+		if (pp_solve(&in, PP_POLICY_OPTIMAL, &a, &eb)) {
+			fprintf(stderr, "bench_solve: %s: %s\n", path, eb.msg);
+			pp_inst_free(&in);
+			return 1;
+		}
+		t[r] = a.solve_us / 1000;
+		obj = a.objective;
+		pp_solve_free(&a);
+	}
+	qsort(t + 1, 7, sizeof *t, cmp);
+	printf("cold_ms %.3f warm_ms %.3f obj %.9g\n", t[0], t[4], obj);
 	pp_inst_free(&in);
 	return 0;
 }
@@ -192,6 +229,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--glpk"))
 		return glpk_file(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--time"))
+		return time_file(argv[2]);
 	int sizes[] = {1000, 10000, 100000};
 	int n = argc > 1 ? atoi(argv[1]) : 3;
 	for (int s = 0; s < n && s < 3; s++) {

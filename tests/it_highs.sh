@@ -6,7 +6,8 @@
 # every level at once, halls under shared plants, flexible shares 0 and
 # 0.3; and parks that must shed (a tenth of their racks, rows and halls
 # limited below their jobs' floors), where the reference chooses the best
-# set of jobs to pause as the solver must. For every park: no limit exceeded when the caps are read back; the
+# set of jobs to pause as the solver must; and parks whose jobs each sit
+# in one rack (laminar limits, solved by the greedy pass). For every park: no limit exceeded when the caps are read back; the
 # objective within 1e-6 of HiGHS's optimum (1e-4 with flexible jobs); and
 # an honest status: "optimal" within 1e-6, or "feasible" with a gap that
 # holds. Sizes stay under 12,000 GPUs here (make check's budget); the large
@@ -35,6 +36,13 @@ for gpus in 600 2000 5000; do
 			$PY "$HERE/solve_gen.py" --gpus $gpus --seed $n --tight --shed 0.1 --flex $flex \
 				--max-job $maxjob --out "$TMP/p$n.json"
 		done
+	done
+done
+for gpus in 2000 11000; do
+	for flex in 0 0.3; do
+		n=$((n + 1))
+		$PY "$HERE/solve_gen.py" --gpus $gpus --seed $n --tight --one-rack --flex $flex \
+			--max-job 64 --out "$TMP/p$n.json"
 	done
 done
 
