@@ -118,11 +118,26 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return k;
 }
 
-/* Whether text[0..len) is all UTF-8; if not, the first bad byte is reported
- * at its line and column (in characters, as libfyaml counts them). YAML is
- * Unicode, and libfyaml 0.7.12 loops forever on a directive line holding
- * bytes that are not UTF-8 (`%\xff`: docs/libfyaml-upstream.md), so such
- * text is never handed to it. */
+/* Whether the character of the k-byte UTF-8 sequence at s is one YAML 1.2
+ * allows in a stream (c-printable: tab, line breaks, and no other control
+ * character, surrogate or non-character U+FFFE, U+FFFF). */
+static int yaml_printable(const unsigned char *s, size_t k, unsigned long *cp)
+{
+	unsigned long c = k == 1 ? s[0] : s[0] & (0x7f >> k);
+	for (size_t i = 1; i < k; i++)
+		c = c << 6 | (s[i] & 0x3f);
+	*cp = c;
+	return c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
+	       (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+	       (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* Whether text[0..len) is all UTF-8 of characters YAML allows; if not, the
+ * first bad byte or character is reported at its line and column (in
+ * characters, as libfyaml counts them). libfyaml 0.7.12 loops forever on a
+ * directive line holding bytes that are not UTF-8 (`%\xff`), and crashes
+ * cleaning up after a NUL in some documents (found by fuzz_plan;
+ * docs/libfyaml-upstream.md), so such text is never handed to it. */
 static int utf8_ok(struct ywalk *w, const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
@@ -133,6 +148,13 @@ static int utf8_ok(struct ywalk *w, const char *text, size_t len)
 			struct pp_pos p = {w->file, line, col};
 			yproblem_at(w, p, "not valid UTF-8 (byte 0x%02x); a YAML file must be "
 				    "UTF-8", s[i]);
+			return 0;
+		}
+		unsigned long cp;
+		if (!yaml_printable(s + i, k, &cp)) {
+			struct pp_pos p = {w->file, line, col};
+			yproblem_at(w, p, "character U+%04lX is not allowed in YAML (only tab, "
+				    "line breaks and printable characters)", cp);
 			return 0;
 		}
 		if (s[i] == '\n')

@@ -487,6 +487,37 @@ static void t_not_utf8(void)
 	alarm(0);
 }
 
+/* YAML allows tab, line breaks and printable characters only; libfyaml
+ * 0.7.12 crashes (a write through a null pointer in fy_indent_vacuum_internal,
+ * cleaning up after its error) on the document below with its NUL, found by
+ * fuzz_plan. Every other control character, U+0080 and U+FFFE are refused
+ * at their position too, before libfyaml sees them; tab and CR LF are not. */
+static void t_not_printable(void)
+{
+	static const char crash[] = "# h8\njobs:\n  -noo_h:\ndesigns:\n  - : w0\n?  - ximitw: \t\0"
+				    "4.8}\n";
+	struct pp_diags d;
+	pp_diag_init(&d);
+	struct pp_config *cfg = NULL;
+	enum pp_err e = pp_config_load_text("mem.yaml", crash, sizeof crash - 1, NULL, &cfg, &d);
+	PT_CHECK(e == PP_ERR_CONFIG && !cfg && d.n == 1 &&
+			 !strcmp(d.lines[0], "mem.yaml:6:15: character U+0000 is not allowed in YAML "
+				 "(only tab, line breaks and printable characters)"),
+		 "NUL: %s", d.n ? d.lines[0] : "no problem");
+	pp_diag_free(&d);
+	static const char *const bad[] = {"\x01", "\x1b[0m", "\x7f", "\xc2\x80", "\xef\xbf\xbe"};
+	static const char *const cp[] = {"U+0001", "U+001B", "U+007F", "U+0080", "U+FFFE"};
+	char text[200], want[200];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "  name: \"a%s\"\n", bad[i]);
+		snprintf(want, sizeof want, "2:11: character %s is not allowed in YAML", cp[i]);
+		expect(edit(2, text), "site.yaml", want);
+	}
+	int ok;
+	char *got = load(edit(2, "  name:\t\"t\xc2\x85\xc2\xa0\"\r\n"), &ok);
+	PT_CHECK(ok, "tab, NEL, NBSP and CR LF: %s", got);
+}
+
 /* libfyaml 0.7.12 reads two escaped quotes in a row in a single-quoted
  * string as three ('a''''b' as a''') and, from five, leaks the iterator
  * that formats it (libfyaml#233): such a string is refused at its first
@@ -546,6 +577,7 @@ int main(void)
 	PT_RUN(t_nameless_refs);
 	PT_RUN(t_long_job_names);
 	PT_RUN(t_not_utf8);
+	PT_RUN(t_not_printable);
 	PT_RUN(t_libfyaml_quotes);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
