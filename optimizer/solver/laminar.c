@@ -153,6 +153,10 @@ void pp_laminar_solve(struct solver *S)
 		if (!j->run)
 			continue;
 		j->e = j->lo;
+		if (!(j->G > 0)) {
+			j->e = j->hi; /* no GPU: draws nothing whatever its cap */
+			continue;
+		}
 		for (int k = 0; k < j->nseg; k++)
 			g[n++] = (struct lam_seg){j->seg[k].s / j->G, i, k};
 	}
