@@ -47,9 +47,8 @@ static void mark_pausable(struct solver *S)
 /* Phase A: with every running job at its floor, a limit that still does
  * not hold defers flexible jobs under it (least value lost per kW freed
  * first), then pauses the others (lowest weight first): shedding. */
-static int make_floor_feasible(struct solver *S)
+static void make_floor_feasible(struct solver *S)
 {
-	int shedding = 0;
 	for (size_t k = 0; k < S->nc; k++) {
 		const struct con *c = &S->c[k];
 		double l = pp_solver_load(S, k, 1);
@@ -79,11 +78,9 @@ static int make_floor_feasible(struct solver *S)
 			j->run = 0;
 			j->e = 0;
 			j->act = best_flex ? PP_DEFER : PP_PAUSE;
-			shedding |= !best_flex;
 			l = pp_solver_load(S, k, 1);
 		}
 	}
-	return shedding;
 }
 
 /* Baselines: one factor alpha of p_max for every running GPU, the largest
@@ -200,7 +197,7 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	mark_pausable(&S);
-	a->shedding = make_floor_feasible(&S);
+	make_floor_feasible(&S);
 	pp_defer_budget(&S, o ? o->shed_work : 0);
 	for (size_t i = 0; i < S.nj; i++)
 		if (S.j[i].run)
