@@ -6,7 +6,9 @@ tight, flexible shares 0 and 0.3, jobs of 4 to 1,024 GPUs; and 100,000 and
 260,000 GPUs of jobs of 4 to 64 GPUs, spanning racks or each in one rack
 (laminar limits: the greedy pass). powerpark cold: the median of 5 solves'
 own time (solve_us), or of fewer where one takes over 10 s, each stopped
-after 300 s; HiGHS the median of 3; GLPK once (120 s limit).
+after 300 s; warm: bench_solve --warm (the median of 9 solves, each after
+one rack's reading changed, from the last solve's warm state); HiGHS the
+median of 3; GLPK once (120 s limit).
 
 usage: bench_highs.py BUILD ROWS.md [laminar]   (appends Markdown table rows;
        laminar: only the parks of one rack per job)
@@ -45,13 +47,15 @@ def pp_solve(pp, path):
     return statistics.median(times), ans
 
 
-def warm_ms(bench, path):
-    """The median of 7 solves after the first in one process (bench_solve
-    --time), or None."""
+def warm(bench, path):
+    """bench_solve --warm: one leaf's base load changed 9 times, each solve
+    from the last one's warm state and again cold, in one process: a dict
+    of its fields (warm_ms, cold_ms, warm_short, unproven_warm), or None."""
     try:
-        out = subprocess.run(["taskset", "-c", "0", bench, "--time", path], capture_output=True,
-                             text=True, timeout=PP_TIMEOUT_S)
-        return float(out.stdout.split()[3])
+        out = subprocess.run(["taskset", "-c", "0", bench, "--warm", path], capture_output=True,
+                             text=True, timeout=4 * PP_TIMEOUT_S)
+        w = out.stdout.split()
+        return {w[i]: float(w[i + 1]) for i in range(0, len(w) - 1, 2)}
     except (subprocess.TimeoutExpired, IndexError, ValueError):
         return None
 
@@ -103,9 +107,12 @@ def main():
             else:
                 mine = (f"{ms:.1f} ms (median), {ans['status']}"
                         + (f" gap {ans['gap']:.2g}" if ans['status'] == 'feasible' else ""))
-                warm = warm_ms(bench, path) if ms < 10000 else None
-                if warm is not None:
-                    mine += f"; in one process (as the loop solves) {warm:.1f} ms"
+                wm = warm(bench, path) if ms < 10000 else None
+                if wm is not None:
+                    mine += (f"; warm (one rack's reading changed) {wm['warm_ms']:.2f} ms, cold "
+                             f"in the same process {wm['cold_ms']:.1f} ms, warm short of cold "
+                             f"by {max(0.0, wm['warm_short']):.1g}, unproven where cold proven "
+                             f"{int(wm['unproven_warm'])}")
                 rel = ans["objective"] / h_obj if h_obj else float("nan")
                 ratio = (f"powerpark / HiGHS time {ms / h_ms:.2g}; objective / optimum "
                          f"{rel:.7f}")

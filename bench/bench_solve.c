@@ -225,12 +225,89 @@ static int time_file(const char *path)
 	return 0;
 }
 
+/* Warm starts (`bench_solve --warm FILE.json`), as the control loop
+ * solves: after a first solve, 9 times one leaf node's base load (one
+ * rack's reading) moves by up to 2 % of its limit, and the park is solved
+ * from the last solve's warm state and again without it, in the same
+ * process. Prints the medians, how far the warm objective falls short of
+ * the cold one at most (relative; negative: it is above), and how many
+ * warm answers are unproven where the cold one is proven. With
+ * PP_BENCH_VERBOSE set, every pair of solves on stderr. */
+static int warm_file(const char *path)
+{
+	struct pp_inst in;
+	if (read_inst(path, &in))
+		return 1;
+	struct pp_solve_warm *w = pp_solve_warm_create();
+	char *leaf = calloc(in.nnodes + 1, 1);
+	if (!w || !leaf) {
+		fprintf(stderr, "bench_solve: out of memory\n");
+		goto fail;
+	}
+	for (size_t k = 0; k < in.nnodes; k++)
+		leaf[k] = 1;
+	for (size_t k = 0; k < in.nnodes; k++)
+		if (in.nodes[k].parent >= 0)
+			leaf[in.nodes[k].parent] = 0;
+	enum { RUNS = 10 };
+	double tw[RUNS], tc[RUNS], diff = -INFINITY;
+	int unproven = 0;
+	for (int r = 0; r < RUNS; r++) {
+		size_t k = (size_t)(U() * (double)in.nnodes) % in.nnodes;
+		while (!leaf[k])
+			k = (k + 1) % in.nnodes;
+		if (r > 0 && isfinite(in.nodes[k].limit_kw))
+			in.nodes[k].base_kw = fmax(0, in.nodes[k].base_kw +
+							  0.02 * (2 * U() - 1) * in.nodes[k].limit_kw);
+		struct pp_solve_opts o = {.warm = w};
+		struct pp_ans a, c;
+		struct pp_errbuf eb;
+		if (pp_solve_with(&in, PP_POLICY_OPTIMAL, &o, &a, &eb)) {
+			fprintf(stderr, "bench_solve: %s: %s\n", path, eb.msg);
+			goto fail;
+		}
+		if (pp_solve(&in, PP_POLICY_OPTIMAL, &c, &eb)) {
+			fprintf(stderr, "bench_solve: %s: %s\n", path, eb.msg);
+			pp_solve_free(&a);
+			goto fail;
+		}
+		tw[r] = a.solve_us / 1000;
+		tc[r] = c.solve_us / 1000;
+		/* How far the warm answer falls short of the cold one (< 0: above). */
+		if (r > 0)
+			diff = fmax(diff, (c.objective - a.objective) / fmax(1e-300, fabs(c.objective)));
+		unproven += !a.proven && c.proven;
+		if (getenv("PP_BENCH_VERBOSE"))
+			fprintf(stderr, "run %d warm %.3f ms obj %.9g proven %d gap %.2e | cold %.3f ms "
+				"obj %.9g proven %d gap %.2e\n", r, a.solve_us / 1000, a.objective,
+				a.proven, a.gap, c.solve_us / 1000, c.objective, c.proven, c.gap);
+		pp_solve_free(&a);
+		pp_solve_free(&c);
+	}
+	qsort(tw + 1, RUNS - 1, sizeof *tw, cmp);
+	qsort(tc + 1, RUNS - 1, sizeof *tc, cmp);
+	printf("warm_ms %.3f cold_ms %.3f first_ms %.3f warm_starts %zu warm_short %.2e "
+	       "unproven_warm %d\n",
+	       tw[RUNS / 2], tc[RUNS / 2], tw[0], pp_solve_warm_starts(w), diff, unproven);
+	free(leaf);
+	pp_solve_warm_destroy(w);
+	pp_inst_free(&in);
+	return 0;
+fail:
+	free(leaf);
+	pp_solve_warm_destroy(w);
+	pp_inst_free(&in);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--glpk"))
 		return glpk_file(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--time"))
 		return time_file(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--warm"))
+		return warm_file(argv[2]);
 	int sizes[] = {1000, 10000, 100000};
 	int n = argc > 1 ? atoi(argv[1]) : 3;
 	for (int s = 0; s < n && s < 3; s++) {

@@ -47,6 +47,7 @@ struct year {
 	double static_w, margin, dt;
 	int min_gpus;                     /* the smallest job */
 	struct pp_inst in;                /* this step's, rebuilt in its storage */
+	struct pp_solve_warm *warm;       /* the last solve's start for the next (NULL: all cold) */
 	size_t *inst_job;                 /* job (index in j) -> its instance job */
 	size_t *group;                    /* (hall, class) -> instance job + 1, 0: none */
 	struct pp_ans_job *best;          /* per job: the best answer that kept the limits */
@@ -430,7 +431,8 @@ static double policy_solve(struct year *y, const struct stepwx *w)
 		inst_try(y, coef);
 		struct pp_ans a;
 		struct pp_errbuf eb;
-		if (pp_solve(&y->in, pol, &a, &eb))
+		const struct pp_solve_opts so = {.warm = y->warm};
+		if (pp_solve_with(&y->in, pol, &so, &a, &eb))
 			break;
 		for (size_t k = 0; k < y->nj; k++) {
 			struct yjob *j = &y->j[k];
@@ -713,7 +715,7 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct year y = {.s = s, .p = s->plan, .g = pp_gpu_find(s->plan->gpu_name), .r = r,
-			 .margin = s->plan->margin, .dt = s->step_s / 3600};
+			 .margin = s->plan->margin, .dt = s->step_s / 3600, .warm = pp_solve_warm_create()};
 	pp_inst_init(&y.in);
 	enum pp_err e = PP_OK;
 	if (!y.g) /* the catalog checked the name when the plan was loaded */
@@ -782,6 +784,7 @@ out:
 	free(y.j);
 	free(y.q);
 	pp_inst_free(&y.in);
+	pp_solve_warm_destroy(y.warm);
 	free(y.inst_job);
 	free(y.best);
 	free(y.caps);

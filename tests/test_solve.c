@@ -363,6 +363,94 @@ static void t_laminar(void)
 		 nfail_exact);
 }
 
+/* Warm starts (pp_solve_opts' warm), as the control loop solves: a park
+ * solved again and again with one reading changed each time (a leaf's
+ * base load, a job's demand, the grid limit), from the last solve's warm
+ * state and cold beside it. The warm answer keeps every limit, its KKT
+ * holds where nothing is off, it is as good as the cold one where it says
+ * optimal and within its gap where not; on laminar parks it is the cold
+ * answer exactly (the same greedy order). Another park with the same
+ * state starts cold. */
+static void t_warm(void)
+{
+	int steps = 0, starts = 0, lam_differ = 0, worse = 0, dishonest = 0, restart = 0;
+	int kkt0 = nfail_kkt;
+	for (int n = 0; n < 240; n++) {
+		struct pp_solve_warm *w = pp_solve_warm_create();
+		PT_CHECK(w != NULL, "out of memory");
+		if (!w)
+			return;
+		int one_rack = n % 3 == 0;
+		struct pp_inst in;
+		random_park(&in, n % 4 == 0, one_rack);
+		size_t before = 0;
+		for (int step = 0; step < 6; step++) {
+			double r = U();
+			size_t k = (size_t)(U() * (double)in.nnodes);
+			if (step && r < 0.6)
+				in.nodes[k].base_kw = fmax(0, in.nodes[k].base_kw +
+								  0.05 * (2 * U() - 1) * in.nodes[k].limit_kw);
+			else if (step && r < 0.85 && in.njobs) {
+				struct pp_inst_job *j = &in.jobs[(size_t)(U() * (double)in.njobs)];
+				j->demand_w = j->p_min_w + (j->p_max_w - j->p_min_w) * U();
+			} else if (step && isfinite(in.grid_limit_kw))
+				in.grid_limit_kw *= 0.97 + 0.06 * U();
+			const struct pp_solve_opts o = {.warm = w};
+			struct pp_ans a, c;
+			struct pp_errbuf eb, ec;
+			int ea = pp_solve_with(&in, PP_POLICY_OPTIMAL, &o, &a, &eb);
+			int ecold = pp_solve(&in, PP_POLICY_OPTIMAL, &c, &ec);
+			PT_CHECK((ea == PP_OK) == (ecold == PP_OK), "park %d step %d: warm %s, cold %s",
+				 n, step, ea ? eb.msg : "ok", ecold ? ec.msg : "ok");
+			if (ea || ecold) {
+				if (!ea)
+					pp_solve_free(&a);
+				if (!ecold)
+					pp_solve_free(&c);
+				continue;
+			}
+			steps++;
+			size_t now = pp_solve_warm_starts(w);
+			starts += now > before;
+			before = now;
+			check_answer(&in, &a, PP_POLICY_OPTIMAL);
+			check_optimal(n, &in, &a, NAN); /* KKT where nothing is off */
+			double short_by = (c.objective - a.objective) / fmax(fabs(c.objective), 1e-9);
+			if (one_rack)
+				lam_differ += fabs(short_by) > 1e-12;
+			worse += a.proven && short_by > 1e-9;
+			dishonest += !a.proven && c.objective > a.objective * (1 + a.gap) * (1 + 1e-9) + 1e-9;
+			pp_solve_free(&a);
+			pp_solve_free(&c);
+		}
+		/* Another park, the same state: no start from the old one. */
+		struct pp_inst other;
+		random_park(&other, 0, 0);
+		struct pp_ans a;
+		struct pp_errbuf eb;
+		const struct pp_solve_opts o = {.warm = w};
+		size_t was = pp_solve_warm_starts(w);
+		if (pp_solve_with(&other, PP_POLICY_OPTIMAL, &o, &a, &eb) == PP_OK) {
+			restart += pp_solve_warm_starts(w) != was;
+			check_answer(&other, &a, PP_POLICY_OPTIMAL);
+			pp_solve_free(&a);
+		}
+		pp_inst_free(&other);
+		pp_solve_warm_destroy(w);
+		pp_inst_free(&in);
+	}
+	printf("  warm: %d solves, %d started from the last one's prices; laminar answers "
+	       "not the cold ones: %d; proven but below cold: %d; gap not holding: %d; "
+	       "another park started warm: %d\n",
+	       steps, starts, lam_differ, worse, dishonest, restart);
+	PT_CHECK(steps > 1000 && starts > 300, "too few warm solves (%d, %d from prices)", steps,
+		 starts);
+	PT_CHECK(lam_differ == 0 && worse == 0 && dishonest == 0 && restart == 0,
+		 "warm starts changed answers: %d %d %d %d", lam_differ, worse, dishonest, restart);
+	PT_CHECK(nfail_kkt == kkt0 && nfail_prop == 0, "KKT off on %d warm answers, limits %d",
+		 nfail_kkt - kkt0, nfail_prop);
+}
+
 /* A solve cut short (no exact finish) must not claim what it did not
  * prove: it says feasible with a gap that holds, or optimal and is. */
 static void t_cut_short(void)
@@ -584,6 +672,7 @@ int main(void)
 	PT_RUN(t_answer_json);
 	PT_RUN(t_random);
 	PT_RUN(t_laminar);
+	PT_RUN(t_warm);
 	PT_RUN(t_cut_short);
 	return PT_DONE("test_solve");
 }

@@ -58,6 +58,22 @@ struct pp_ans {
 PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, struct pp_ans *ans,
 			    struct pp_errbuf *eb);
 
+/* What one solve hands the next on the same park (optimizer/solver/
+ * warm.c): the multipliers it ended with and the greedy pass's order.
+ * Opaque; one per caller that solves again and again (the control loop,
+ * the planner's year), never shared by two solves at once. A start from it
+ * changes how long a solve takes, never its answer's guarantee: a park of
+ * other jobs or limits than the last one starts cold. */
+struct pp_solve_warm;
+
+/* A new, empty warm state (returned, taken by the caller: destroy it), or
+ * NULL when out of memory (then solve without one). */
+struct pp_solve_warm *pp_solve_warm_create(void);
+/* Frees w (taken; NULL is fine). */
+void pp_solve_warm_destroy(struct pp_solve_warm *w);
+/* How many solves with w (borrowed; NULL: 0) started from its multipliers. */
+size_t pp_solve_warm_starts(const struct pp_solve_warm *w);
+
 /* Bounds on one solve's work, for callers that must answer within a time
  * and for tests of the status's honesty. A zero field takes the default. */
 struct pp_solve_opts {
@@ -70,6 +86,8 @@ struct pp_solve_opts {
 	int sweeps_only;       /* 1: the dual sweeps and the exact finish even
 				* where the limits are laminar (tests and
 				* benchmarks compare the two methods) */
+	struct pp_solve_warm *warm; /* borrowed, read and updated: the last
+				* solve's start for this one (NULL: cold) */
 };
 
 /* The control loop's bound on the shedding search: about 0.5 s on one

@@ -184,6 +184,7 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	}
 	if (build_readings(c) || pp_ctl_index_racks(c) || pp_ctl_osc_init(c))
 		goto fail_nomem;
+	c->warm = pp_solve_warm_create(); /* NULL: every cycle solves cold, correctly */
 	*out = c;
 	return PP_OK;
 fail_nomem:
@@ -198,6 +199,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->mu);
+	pp_solve_warm_destroy(c->warm);
 	free(c->racks);
 	free(c->tree.nodes);
 	free(c->tree.ans_kw);
@@ -432,12 +434,18 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		pp_inst_free(&in);
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
+	/* Consecutive cycles differ by a few readings: each solve starts from
+	 * the last one's (docs/optimizer.md, "Warm start"). */
+	struct pp_solve_warm *warm = c->warm_busy ? NULL : c->warm;
+	c->warm_busy |= warm != NULL;
 	pthread_mutex_unlock(&c->mu);
 	/* Shedding is when caps must fall now: the choice of what to pause
 	 * is bounded (about 0.5 s at 100,000 GPUs); its gap says what it left. */
-	const struct pp_solve_opts so = {.shed_work = PP_SOLVE_SHED_WORK};
+	const struct pp_solve_opts so = {.shed_work = PP_SOLVE_SHED_WORK, .warm = warm};
 	enum pp_err e = pp_solve_with(&in, PP_POLICY_OPTIMAL, &so, &ans, eb);
 	pthread_mutex_lock(&c->mu);
+	if (warm)
+		c->warm_busy = 0;
 	c->st.cycles++;
 	c->solve_failed = e != PP_OK;
 	if (e) {

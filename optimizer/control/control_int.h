@@ -184,6 +184,10 @@ struct pp_ctl {
 	struct pp_ctl_budget budget; /* the last cycle's */
 	int budget_made;
 	int have_power;            /* a rack, GPU or site meter reading has arrived */
+	/* The last solve's start for the next (pp_solve_opts' warm); busy
+	 * while a cycle's solve holds it, so two cycles never share it. */
+	struct pp_solve_warm *warm;
+	int warm_busy;
 	int solve_failed;          /* the last cycle's solve failed: every GPU at its floor */
 	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
 	char binding[PP_CTL_BINDING_MAX];

@@ -154,3 +154,23 @@ int pp_solver_continuous(struct solver *S, int warm)
 	return 0;
 }
 
+
+int pp_solver_continuous_from(struct solver *S)
+{
+	/* A reading or two away from the last vertex, its limits and jobs
+	 * are mostly still the ones that bind and move: the finish's small
+	 * problem from there is the whole work. */
+	pp_dual_prime(S, PP_STAGES - 1);
+	pp_solver_repair(S);
+	/* Where no job may be off the deferral search has nothing to choose,
+	 * and this finish's vertex prices are the answer's (S->vertex). */
+	int fixed = 1;
+	for (size_t i = 0; i < S->nj; i++)
+		fixed &= S->j[i].off == PP_RUN;
+	if (pp_exact_finish(S, S->max_cells, fixed)) {
+		pp_solver_repair(S);
+		S->vertex = fixed;
+		return 1;
+	}
+	return pp_solver_continuous(S, 1);
+}

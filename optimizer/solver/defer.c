@@ -428,6 +428,10 @@ out:
 
 int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 {
+	if (S->vertex) { /* nothing may be off, and the vertex is proven and priced */
+		*proven = 1;
+		return 1;
+	}
 	try_readmit(S);
 	try_deferrals(S);
 	size_t n = 0;

@@ -333,6 +333,13 @@ out:
 	free(tmp);
 }
 
+void pp_dual_prime(struct solver *S, size_t stage)
+{
+	static const double eps[PP_STAGES] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
+	set_mu(S, eps[stage < PP_STAGES ? stage : PP_STAGES - 1]);
+	pp_solver_reprice(S);
+}
+
 void pp_dual_sweeps(struct solver *S, size_t first, size_t last)
 {
 	gsl_root_fsolver *rs = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);

@@ -22,13 +22,6 @@
 #define PP_LAM_FULL_REL 1e-12 /* a limit is full with this little room (relative) ... */
 #define PP_LAM_FULL_W 1e-9    /* ... plus these watts */
 
-/* A segment in the greedy order: value per watt, job, segment. */
-struct lam_seg {
-	double key;
-	size_t i;
-	int k;
-};
-
 /* Constraint ranks: fewer jobs first, then the index (a total order in
  * which a limit comes after every limit inside it). */
 static int before(const struct solver *S, size_t a, size_t b)
@@ -77,9 +70,12 @@ enum pp_err pp_laminar_build(struct solver *S)
 	 * relaxed by the deferral search has one segment more at most. */
 	S->lroom = malloc(S->nc * 2 * sizeof *S->lroom);
 	S->lseg = malloc((S->nj * PP_SV_SEG_MAX + 1) * sizeof *S->lseg);
+	S->lseg2 = malloc((S->nj * PP_SV_SEG_MAX + 1) * sizeof *S->lseg2);
+	S->lfirst = malloc((S->nj + 1) * sizeof *S->lfirst);
 	S->lfull = malloc(S->nj + 1);
 	size_t *ks = malloc(width * sizeof *ks);
-	if (!S->lpar || !S->lorder || !S->lroom || !S->lseg || !S->lfull || !ks) {
+	if (!S->lpar || !S->lorder || !S->lroom || !S->lseg || !S->lseg2 || !S->lfirst ||
+	    !S->lfull || !ks) {
 		free(ks);
 		return PP_ERR_NOMEM;
 	}
@@ -113,12 +109,7 @@ static int cmp_rank_desc(const void *pa, const void *pb, void *arg)
 
 static int cmp_gseg(const void *pa, const void *pb)
 {
-	const struct lam_seg *a = pa, *b = pb;
-	if (a->key != b->key)
-		return a->key < b->key ? 1 : -1;
-	if (a->i != b->i)
-		return a->i < b->i ? -1 : 1;
-	return (a->k > b->k) - (a->k < b->k);
+	return pp_warm_seg_cmp(pa, pb);
 }
 
 /* Sets the multipliers from the limits' closing values (close, -1 for a
@@ -160,7 +151,10 @@ void pp_laminar_solve(struct solver *S)
 		for (int k = 0; k < j->nseg; k++)
 			g[n++] = (struct lam_seg){j->seg[k].s / j->G, i, k};
 	}
-	qsort(g, n, sizeof *g, cmp_gseg);
+	/* The order of the last solve, mended, where one was kept. */
+	if (!pp_warm_order(S, g, n, S->lseg2, S->lfirst))
+		qsort(g, n, sizeof *g, cmp_gseg);
+	pp_warm_keep_order(S, g, n);
 	for (size_t q = 0; q < n; q++) {
 		struct sv_job *j = &S->j[g[q].i];
 		const struct seg *s = &j->seg[g[q].k];

@@ -118,6 +118,25 @@ static void baseline(struct solver *S, int worst_case)
 	}
 }
 
+/* The continuous part, from the last solve's multipliers where they were
+ * kept (pp_solve_opts' warm): the coarse smoothing stages, which only
+ * find prices near those, are skipped. A start that does not lead to a
+ * proof is dropped for the cold sweeps, so a warm answer is never worse. */
+static void continuous(struct solver *S)
+{
+	int started = !S->laminar && pp_warm_prices(S);
+	if (started && pp_solver_continuous_from(S))
+		return;
+	if (started) {
+		for (size_t k = 0; k < S->nc; k++)
+			S->c[k].lam = 0;
+		for (size_t i = 0; i < S->nj; i++)
+			if (S->j[i].run)
+				S->j[i].e = S->j[i].lo;
+	}
+	pp_solver_continuous(S, 0);
+}
+
 static void report(const struct solver *S, struct pp_ans *a)
 {
 	const struct pp_inst *in = S->in;
@@ -196,6 +215,7 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		pp_solve_free(a);
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
+	pp_warm_attach(&S, o ? o->warm : NULL);
 	mark_pausable(&S);
 	make_floor_feasible(&S);
 	pp_defer_budget(&S, o ? o->shed_work : 0);
@@ -204,7 +224,7 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 			S.j[i].e = S.j[i].lo;
 	int proven = 0;
 	if (pol == PP_POLICY_OPTIMAL) {
-		pp_solver_continuous(&S, 0);
+		continuous(&S);
 		/* The answer's prices are the vertex's where they prove it. */
 		if (pp_defer_search(&S, S.max_cells, &proven))
 			pp_solver_repair(&S);
@@ -212,6 +232,8 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		baseline(&S, pol == PP_POLICY_STATIC);
 		pp_solver_repair(&S);
 	}
+	if (pol == PP_POLICY_OPTIMAL)
+		pp_warm_keep_prices(&S);
 	report(&S, a);
 	/* The search may have paused other jobs than phase A did. */
 	a->shedding = 0;

@@ -3,6 +3,7 @@
  * the order of the sections below (each uses only the sections above it):
  *
  *   state.c       the state built from an instance; loads, prices, values
+ *   warm.c        what one solve hands the next (pp_solve_warm)
  *   dual.c        the dual sweeps on the smoothed problem
  *   exact.c       the exact finish (lpdense.c's simplex) and its proof
  *   laminar.c     the continuous part in one greedy pass on laminar limits
@@ -63,6 +64,13 @@ struct ent {
 	double g;         /* GPUs of the job under the constraint */
 };
 
+/* A segment in the greedy order (laminar.c): value per watt, job, segment. */
+struct lam_seg {
+	double key;
+	size_t i;
+	int k;
+};
+
 struct con {
 	double b;         /* watts of GPU power allowed */
 	double lam;
@@ -89,7 +97,17 @@ struct solver {
 	size_t *lorder;         /* the limits, parents first */
 	double *lroom;          /* the pass's room and closing values */
 	struct lam_seg *lseg;   /* its segments */
+	struct lam_seg *lseg2;  /* room for as many (warm.c mends the order there) */
+	size_t *lfirst;         /* per job: its first entry in lseg, and the end */
 	char *lfull;            /* its jobs whose limits are full */
+	/* What the caller keeps between solves (warm.c), borrowed; warm_ok
+	 * when it was kept on this structure. */
+	struct pp_solve_warm *warm;
+	int warm_ok;
+	/* Set by pp_solver_continuous_from where no job may be off: its
+	 * finish proved the answer and set the vertex's prices (the deferral
+	 * search then has nothing to do). */
+	int vertex;
 };
 
 /* The power maximizing F(e) - pi e - mu G e^2 / 2 on [lo, hi]: the first
@@ -161,6 +179,28 @@ double pp_solver_value(const struct solver *S, size_t i, double e);
 /* qsort order of (key, index) pairs: key descending. */
 int pp_solver_cmp_key(const void *a, const void *b);
 
+/* --- warm.c ------------------------------------------------------------- */
+
+/* Lets S use and update w (borrowed; NULL: none), and sets S->warm_ok
+ * when w was kept on the structure S has (else w forgets what it held). */
+void pp_warm_attach(struct solver *S, struct pp_solve_warm *w);
+/* Sets the multipliers to those the last solve ended with, when kept on
+ * this structure: returns 1 then, 0 (S unchanged) otherwise. */
+int pp_warm_prices(struct solver *S);
+/* Keeps S's multipliers for the next solve (out of memory: keeps none). */
+void pp_warm_keep_prices(struct solver *S);
+/* The greedy order (key descending, then job, then segment). */
+int pp_warm_seg_cmp(const struct lam_seg *a, const struct lam_seg *b);
+/* Puts g (n entries, job by job) in the greedy order from the order the
+ * last solve kept, mending what changed, with tmp (room for n) and first
+ * (room for nj + 1) as scratch. Returns 1 when g is sorted, 0 when there
+ * was no order to start from or too much changed (g then permuted, for
+ * the caller to sort). */
+int pp_warm_order(struct solver *S, struct lam_seg *g, size_t n, struct lam_seg *tmp,
+		  size_t *first);
+/* Keeps the order g (n entries, borrowed) for the next solve. */
+void pp_warm_keep_order(struct solver *S, const struct lam_seg *g, size_t n);
+
 /* --- dual.c ------------------------------------------------------------- */
 
 /* The dual sweeps over the smoothing stages [first, last) (of PP_STAGES)
@@ -168,6 +208,9 @@ int pp_solver_cmp_key(const void *a, const void *b);
  * every limit is met to PP_TOL relative. Leaves the multipliers, prices and
  * powers where they ended; a limit may still be over by rounding. */
 void pp_dual_sweeps(struct solver *S, size_t first, size_t last);
+/* Sets the smoothing of stage (of PP_STAGES) and every job's price and
+ * power from the multipliers S holds, as the sweeps start a stage. */
+void pp_dual_prime(struct solver *S, size_t stage);
 
 /* --- exact.c ------------------------------------------------------------ */
 
@@ -204,6 +247,11 @@ void pp_solver_repair(struct solver *S);
  * fill and the exact finish. Returns 1 when the finish proved the answer
  * optimal, 0 when it is the sweeps' (near, not proven). */
 int pp_solver_continuous(struct solver *S, int warm);
+/* The continuous part from the multipliers of a solve of nearly the same
+ * problem (the last control cycle's, pp_solve_opts' warm): the exact
+ * finish is tried at them first, and only if it cannot prove them do the
+ * sweeps run, from the finest stages. Returns as pp_solver_continuous. */
+int pp_solver_continuous_from(struct solver *S);
 
 /* --- defer.c ------------------------------------------------------------ */
 

@@ -28,6 +28,8 @@ void pp_solver_free(struct solver *S)
 	free(S->lorder);
 	free(S->lroom);
 	free(S->lseg);
+	free(S->lseg2);
+	free(S->lfirst);
 	free(S->lfull);
 }
 
@@ -74,25 +76,45 @@ static enum pp_err over_lists(const struct pp_inst *in, size_t nc, struct over *
 	o->width = depth + in->nplants + 1;
 	o->up = malloc(in->nnodes * o->width * sizeof *o->up);
 	o->nup = calloc(in->nnodes, sizeof *o->nup);
-	char *seen = malloc(nc); /* plants already listed over a node */
-	if (!o->up || !o->nup || !seen) {
+	/* The plants holding each node (pfirst[n] .. pfirst[n + 1] in pof),
+	 * in plant order; seen: plants already listed over a node. */
+	size_t *pfirst = calloc(in->nnodes + 2, sizeof *pfirst), npl = 0;
+	for (size_t q = 0; q < in->nplants; q++)
+		npl += in->plants[q].nnodes;
+	int *pof = malloc((npl + 1) * sizeof *pof);
+	char *seen = calloc(nc + 1, 1);
+	if (!o->up || !o->nup || !pfirst || !pof || !seen) {
+		free(pfirst);
+		free(pof);
 		free(seen);
 		return PP_ERR_NOMEM;
 	}
+	for (size_t q = 0; q < in->nplants; q++)
+		for (size_t m = 0; m < in->plants[q].nnodes; m++)
+			pfirst[in->plants[q].nodes[m] + 2]++;
+	for (size_t n = 0; n < in->nnodes; n++)
+		pfirst[n + 2] += pfirst[n + 1];
+	for (size_t q = 0; q < in->nplants; q++)
+		for (size_t m = 0; m < in->plants[q].nnodes; m++)
+			pof[pfirst[in->plants[q].nodes[m] + 1]++] = (int)q;
 	for (size_t n = 0; n < in->nnodes; n++) {
 		int *u = &o->up[n * o->width];
-		memset(seen, 0, nc);
 		for (int p = (int)n; p >= 0; p = in->nodes[p].parent) {
 			u[o->nup[n]++] = p;
-			for (size_t q = 0; q < in->nplants; q++)
-				for (size_t m = 0; m < in->plants[q].nnodes; m++)
-					if (in->plants[q].nodes[m] == p && !seen[in->nnodes + q]) {
-						seen[in->nnodes + q] = 1;
-						u[o->nup[n]++] = (int)(in->nnodes + q);
-					}
+			for (size_t t = pfirst[p]; t < pfirst[p + 1]; t++) {
+				size_t c = in->nnodes + (size_t)pof[t];
+				if (!seen[c]) {
+					seen[c] = 1;
+					u[o->nup[n]++] = (int)c;
+				}
+			}
 		}
+		for (size_t k = 0; k < o->nup[n]; k++)
+			seen[u[k]] = 0;
 		u[o->nup[n]++] = (int)(nc - 1);
 	}
+	free(pfirst);
+	free(pof);
 	free(seen);
 	return PP_OK;
 }
