@@ -13,11 +13,16 @@ struct lease {
 	double cap_min_w, cap_max_w;
 	int has_smooth;            /* power smoothing came with it */
 	double floor_w, ramp_down_w_per_s;
+	long long epoch;           /* the leader's term (docs/ha.md); 0 without HA */
 };
 
 /* Reads the answer body (borrowed, len bytes; may be NULL when len is 0)
  * into *l. Returns 0, or -1 when it is no lease: not JSON, no numeric
  * cap_w in its first cap, or no positive integer ttl_s. */
 int lease_parse(const char *body, size_t len, struct lease *l);
+
+/* The leader's URL in a replica's refusal (a 307 or 503 body: leader_url),
+ * into url (cap bytes with the NUL); 0, or -1 when it names none. */
+int lease_leader_url(const char *body, size_t len, char *url, size_t cap);
 
 #endif

@@ -25,7 +25,7 @@ int pp_cmd_optimize(int argc, char **argv)
 		"Serves the budget API (docs/api.md) and runs the control loop: every\n"
 		"period (and at once when a reading breaks a limit) it solves for the\n"
 		"caps that keep every limit and writes its decisions to the outputs.\n";
-	const char *file = NULL, *listen = NULL;
+	const char *file = NULL, *listen = NULL, *ha_name = NULL, *ha_url = NULL;
 	struct pp_ctl_opts o = {0};
 	const struct pp_opt opts[] = {
 		PP_STR("-c", &file, "FILE", "the site configuration", .flags = PP_OPT_REQUIRED),
@@ -36,6 +36,10 @@ int pp_cmd_optimize(int argc, char **argv)
 			"control period (default 1000; 2s, 1min also do)"),
 		PP_DURI("--lease-s", &o.lease_s, "s", 1, PP_CMD_MAX_WAIT_S, "N",
 			"how long agents keep a cap unrenewed (default 10)"),
+		PP_STR("--ha-name", &ha_name, "NAME", "this replica's name in the group, instead "
+		       "of ha.name (docs/ha.md)"),
+		PP_STR("--ha-url", &ha_url, "URL", "where clients reach this replica, instead of "
+		       "ha.url"),
 		PP_OPT_END};
 	const struct pp_opts_cmd cmd = {"optimize", about, opts};
 	int prc = pp_opts_parse(argc, argv, &cmd);
@@ -45,7 +49,7 @@ int pp_cmd_optimize(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	pp_cmd_catch_stop();
-	struct pp_api_run_opts ro = {o, listen, ready, cfg};
+	struct pp_api_run_opts ro = {o, listen, ready, cfg, ha_name, ha_url};
 	struct pp_errbuf eb;
 	int rc = pp_cmd_status("optimize", pp_api_run(cfg, &ro, &pp_cmd_stop, &eb), &eb);
 	pp_config_destroy(cfg);

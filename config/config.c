@@ -30,6 +30,8 @@ static const struct ykey root_keys[] = {
 	 .sub = &config_output_obj, .doc = "where measurements are written"},
 	{"api", YT_OBJ, 0, YAT(struct pp_config, api), .sub = &config_api_obj,
 	 .doc = "the HTTP API of `powerpark optimize`"},
+	{"ha", YT_OBJ, 0, YAT(struct pp_config, ha), .sub = &config_ha_obj,
+	 .doc = "replicas of `powerpark optimize` electing a leader on etcd (docs/ha.md)"},
 	{"scenario", YT_OBJ, YF_ALLOC, YAT(struct pp_config, scenario), .sub = &config_scenario_obj,
 	 .doc = "what `powerpark run` plays on this park (docs/run.md)"},
 };

@@ -40,7 +40,7 @@ static inline struct loader *LD(const struct yctx *c)
 
 /* The tables (site.c, devices.c, profiles.c, outputs.c, scenario.c). */
 extern const struct yobj config_site_obj, config_power_obj, config_cooling_obj,
-	config_device_obj, config_profile_obj, config_output_obj, config_api_obj,
+	config_device_obj, config_profile_obj, config_output_obj, config_api_obj, config_ha_obj,
 	config_scenario_obj;
 /* The fields of a profile (profiles.c), NULL-ended: the common keys, those
  * of a Modbus field and those of an SNMP field. */

@@ -203,3 +203,62 @@ const struct yobj config_api_obj = {
 	.what = "api", .title = "api", .doc = "The HTTP API of `powerpark optimize`.",
 	YKEYS(api_keys),
 };
+
+/* ha.etcd: a list of http(s) URLs, at most PP_HA_ETCD_MAX. */
+static int ha_etcd(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	struct pp_ha_conf *h = c->obj;
+	if (!yis(c->w, v, k->name, FYNT_SEQUENCE))
+		return -1;
+	void *it = NULL;
+	struct fy_node *n;
+	while ((n = fy_node_sequence_iterate(v, &it))) {
+		const char *u = yscalar(c->w, n);
+		if (!u || (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))) {
+			yproblem(c->w, n, "'etcd': expected URLs like http://127.0.0.1:2379");
+			continue;
+		}
+		if (h->netcd == PP_HA_ETCD_MAX) {
+			yproblem(c->w, n, "'etcd': at most %d members", PP_HA_ETCD_MAX);
+			break;
+		}
+		h->etcd[h->netcd++] = u;
+	}
+	if (!h->netcd)
+		yproblem(c->w, v, "'etcd': at least one member's URL");
+	return 0;
+}
+
+static int ha_name(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	const struct pp_ha_conf *h = c->obj;
+	(void)k;
+	for (const char *p = h->name; p && *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p)) {
+			yproblem(c->w, v, "'name': letters, digits, '.', '_' and '-' only, got '%s'",
+				 h->name);
+			break;
+		}
+	return 0;
+}
+
+static const struct ykey ha_keys[] = {
+	{"etcd", YT_CUSTOM, YF_REQ, .set = ha_etcd, .tdoc = "list of URLs",
+	 .doc = "the etcd members' client URLs (three for a quorum that survives one loss)"},
+	{"name", YT_STR, YF_REQ, YAT(struct pp_ha_conf, name), .set = ha_name,
+	 .doc = "this replica's name, unique in the group; `optimize --ha-name` overrides"},
+	{"url", YT_STR, 0, YAT(struct pp_ha_conf, url),
+	 .doc = "where clients reach this replica (default http:// and the listen "
+		"address); `optimize --ha-url` overrides"},
+	{"lease_s", YT_NUM, YF_DEF, YAT(struct pp_ha_conf, lease_s), .lo = 2, .hi = 60, .def = 2,
+	 .doc = "the etcd lease: a leader that cannot renew it stops issuing within it, "
+		"and a follower takes over after it"},
+	{"prefix", YT_STR, YF_DEF, YAT(struct pp_ha_conf, prefix), .sdef = "/powerpark/",
+	 .doc = "the prefix of powerpark's keys in etcd (one per park)"},
+};
+
+const struct yobj config_ha_obj = {
+	.what = "ha", .title = "ha",
+	.doc = "Replicas of `powerpark optimize` with a leader elected on etcd (docs/ha.md).",
+	YKEYS(ha_keys),
+};

@@ -8,12 +8,13 @@ set -eu
 BUILD="build-essential pkg-config libmodbus-dev libsnmp-dev libgsl-dev
 libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev libslurm-dev"
 # Tests and benchmarks: the real servers and third-party peers they start,
-# the headless browser that opens the built-in dashboard, and clang with
-# libFuzzer and its sanitizer runtimes for the fuzz targets (tests/fuzz/).
+# the headless browser that opens the built-in dashboard, clang with
+# libFuzzer and its sanitizer runtimes for the fuzz targets (tests/fuzz/),
+# and etcd (a three-member cluster on 127.0.0.1 for the HA test).
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
 python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux
 wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev etcd-server etcd-client"
 
 want="$BUILD"
 case "${1:-all}" in
@@ -36,7 +37,7 @@ done
 if [ "$(id -u)" = 0 ]; then
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# influxdb and snmpd start services on install; we never want that here.
+	# influxdb, snmpd and etcd start services on install; we never want that here.
 	policy=/usr/sbin/policy-rc.d
 	made_policy=0
 	if [ ! -e "$policy" ]; then

@@ -31,7 +31,8 @@ import sys
 ROOMS = [
     ("core", 0), ("config", 1), ("models", 2),
     ("collector/drivers", 3), ("collector", 4),
-    ("optimizer/solver", 5), ("optimizer/control", 6), ("optimizer/api", 7),
+    ("optimizer/solver", 5), ("optimizer/control", 6), ("optimizer/ha", 6),
+    ("optimizer/api", 7),
     ("planner", 8), ("planner/report", 9), ("planner/study", 10),
     ("sim", 8), ("scenario", 8), ("agent", 8), ("sched", 8),
     ("cmd", 11),
@@ -49,6 +50,7 @@ HEADERS = {
     "collector": ["lineproto", "output", "collect"],
     "optimizer/solver": ["inst", "solve"],
     "optimizer/control": ["ctl"],
+    "optimizer/ha": ["ha"],
     "optimizer/api": ["api"],
     "planner": ["year", "search"],
     "planner/report": ["report"],
@@ -59,9 +61,9 @@ HEADER_ROOM = {h: r for r, hs in HEADERS.items() for h in hs}
 
 # Where JSON (jansson) may appear: the API, the instance reader and writer
 # of `powerpark solve`, the HTTP clients of the API (the Slurm adapter's and
-# the node agent's lease), and the tests.
+# the node agent's lease, the election's etcd client), and the tests.
 JSON_OK = [r"^optimizer/api/", r"^optimizer/solver/inst_json\.c$", r"^sched/adapter_http\.c$",
-           r"^agent/lease_json\.c$", r"^tests/", r"^bench/"]
+           r"^agent/lease_json\.c$", r"^optimizer/ha/etcd\.c$", r"^tests/", r"^bench/"]
 
 MAX_FILE = 800
 MAX_FUNC = 120

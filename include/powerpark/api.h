@@ -55,6 +55,9 @@ struct pp_api_run_opts {
 	/* Called once the API listens, with its port and the period (ms). */
 	void (*ready)(void *ud, int port, int period_ms);
 	void *ud;
+	/* With an `ha` section (docs/ha.md): this replica's name and URL
+	 * instead of ha.name and ha.url (borrowed; NULL: the config's). */
+	const char *ha_name, *ha_url;
 };
 
 /* Runs `powerpark optimize` for cfg (borrowed): the controller, its API

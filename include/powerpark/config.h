@@ -248,6 +248,19 @@ struct pp_api_conf {
 	size_t ntokens;
 };
 
+/* High availability of `powerpark optimize` (docs/ha.md): absent (netcd 0),
+ * one process leads alone as before. */
+#define PP_HA_ETCD_MAX 8
+struct pp_ha_conf {
+	const char *etcd[PP_HA_ETCD_MAX]; /* the etcd members' client URLs */
+	size_t netcd;
+	const char *name;        /* this replica (`optimize --ha-name` overrides) */
+	const char *url;         /* where clients reach this replica (`--ha-url`; NULL:
+				  * http:// and the listen address) */
+	double lease_s;          /* the etcd lease that bounds a leader's authority */
+	const char *prefix;      /* the keys' prefix in etcd */
+};
+
 /* A job of a `powerpark run` scenario (expanded: one entry per job). */
 struct pp_scen_job {
 	const char *name;
@@ -302,6 +315,7 @@ struct pp_config {
 	struct pp_output_conf *outputs;
 	size_t noutputs;
 	struct pp_api_conf api;
+	struct pp_ha_conf ha;
 	struct pp_scenario *scenario; /* NULL unless the file has a `scenario` section */
 	void *priv_;             /* allocations, freed by pp_config_destroy */
 };

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "powerpark/api.h"
+#include "powerpark/ha.h"
 #include "powerpark/buf.h"
 #include "powerpark/ctl.h"
 #include "powerpark/log.h"
@@ -42,6 +43,9 @@ struct api_req {
 	size_t nquery, nheaders;
 	const char *body;           /* borrowed, len bytes (not NUL-terminated) */
 	size_t len;
+	const char *target;         /* the request-target as sent (path and query),
+				     * target_len bytes; NULL: path alone (tests) */
+	size_t target_len;
 };
 
 #define API_ALLOW_MAX 24 /* "GET, HEAD, POST" and its NUL, with room */
@@ -53,6 +57,7 @@ struct api_resp {
 	const char *fixed;          /* instead of body: static text (the page) */
 	size_t fixed_len;
 	char allow[API_ALLOW_MAX];  /* a 405's Allow header ("" for none) */
+	char location[1024];        /* a 307's Location header ("" for none) */
 };
 
 /* The encoded budget of the last cycle, shared by every request until the
@@ -100,6 +105,7 @@ struct pp_api {
 	void *clock_ud;
 	struct api_budget_cache budget;
 	struct api_guard guard;
+	struct pp_ha *ha;           /* borrowed; NULL: no group, this one leads */
 };
 
 typedef void (*api_handler)(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
@@ -108,13 +114,33 @@ struct api_route {
 	const char *method, *path;
 	unsigned scope;             /* PP_SCOPE_*, 0: open */
 	api_handler fn;
+	int leader;                 /* only the leader serves it (docs/ha.md) */
 };
+
+/* leader.c */
+
+/* The epoch this replica issues under now: 0 without HA, -1 when it does
+ * not lead (or its authority ran out). */
+long long api_epoch(struct pp_api *a);
+/* 1 when rq may be served here; else rs is a 307 to the leader (follower)
+ * or a 503 (no leader known), and 0. */
+int api_leader_check(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+/* GET /v1/ha. */
+void api_h_ha(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+/* The role, epoch and takeovers for /metrics (nothing without HA). */
+PP_WUR enum pp_err api_prometheus_ha(struct pp_buf *out, const struct pp_api *a);
 
 /* server.c: the API over ctl without a server (tests feed api_dispatch
  * themselves); pp_api_stop frees it. Same arguments as pp_api_start. */
 PP_WUR enum pp_err api_create(struct pp_ctl *ctl, const struct pp_api_conf *conf,
 			      pp_api_breach_fn on_breach, void *ud, struct pp_api **out,
 			      struct pp_errbuf *eb);
+
+/* pp_api_start with the replica's election ha (borrowed, outliving the
+ * server; NULL: none), in force from the first request. */
+PP_WUR enum pp_err api_start_ha(struct pp_ctl *ctl, const struct pp_api_conf *conf,
+				const char *listen, struct pp_ha *ha, pp_api_breach_fn on_breach,
+				void *ud, struct pp_api **out, struct pp_errbuf *eb);
 
 /* req.c */
 
@@ -165,7 +191,7 @@ extern const size_t api_nroutes;
  * decoded requests point into a jansson document kept in *doc (taken: free
  * it with api_doc_free after use). */
 PP_WUR enum pp_err api_json_lease(struct pp_buf *out, const char *node,
-				  const struct pp_ctl_lease *l);
+				  const struct pp_ctl_lease *l, long long epoch);
 PP_WUR enum pp_err api_json_budget(struct pp_buf *out, const struct pp_ctl_budget *b,
 				   int halls_only);
 PP_WUR enum pp_err api_json_forecast(struct pp_buf *out, const struct pp_ctl_forecast *f);

@@ -40,12 +40,14 @@ enum pp_err api_json_ready(struct pp_buf *out, int ready, const char *why)
 	return finish(&j);
 }
 
-enum pp_err api_json_lease(struct pp_buf *out, const char *node, const struct pp_ctl_lease *l)
+enum pp_err api_json_lease(struct pp_buf *out, const char *node, const struct pp_ctl_lease *l,
+			   long long epoch)
 {
 	struct pp_json j;
 	pp_json_init(&j, out);
 	pp_json_obj(&j);
 	pp_json_kstr(&j, "node", node);
+	pp_json_kint(&j, "epoch", epoch);
 	pp_json_kint(&j, "lease_expires", l->expires_s);
 	pp_json_kint(&j, "ttl_s", l->ttl_s);
 	pp_json_kint(&j, "gpus", l->gpus);

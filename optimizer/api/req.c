@@ -57,6 +57,7 @@ void api_fail(struct api_resp *rs, unsigned status, const char *msg)
 	pp_buf_reset(&rs->body);
 	rs->fixed = NULL;
 	rs->allow[0] = '\0';
+	rs->location[0] = '\0';
 	rs->status = status;
 	rs->ctype = "application/json";
 	if (api_json_error(&rs->body, msg)) {

@@ -104,7 +104,8 @@ void api_dispatch(struct pp_api *a, const struct api_req *rq, struct api_resp *r
 	memset(rs, 0, sizeof *rs);
 	pp_buf_init(&rs->body);
 	const struct api_route *hit = api_route(rq, rs);
-	if (hit && !api_denied(hit->scope ? api_scopes(a, rq) : -1, hit->scope, rs))
+	if (hit && !api_denied(hit->scope ? api_scopes(a, rq) : -1, hit->scope, rs) &&
+	    (!hit->leader || api_leader_check(a, rq, rs)))
 		hit->fn(a, rq, rs);
 	api_count(a, rs);
 }

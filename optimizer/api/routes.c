@@ -52,6 +52,7 @@ static void h_metrics(struct pp_api *a, const struct api_req *rq, struct api_res
 	e = e ? e : api_prometheus(&rs->body, &m, atomic_load(&a->requests),
 				   atomic_load(&a->rejected), atomic_load(&a->bad_lines));
 	e = e ? e : api_prometheus_guard(&rs->body, a);
+	e = e ? e : api_prometheus_ha(&rs->body, a);
 	pp_ctl_metrics_free(&m);
 	json_ok(rs, e);
 	rs->ctype = "text/plain; version=0.0.4";
@@ -145,10 +146,15 @@ static void h_caps(struct pp_api *a, const struct api_req *rq, struct api_resp *
 	struct pp_ctl_lease l;
 	struct pp_errbuf eb;
 	enum pp_err e = pp_ctl_lease(a->ctl, node, api_now(a), &l, &eb);
+	/* The epoch as the lease is made: a leader whose authority ended in
+	 * between issues nothing (the agent asks again). */
+	long long epoch = api_epoch(a);
 	if (e == PP_ERR_ARG)
 		api_fail(rs, 404, eb.msg);
+	else if (epoch < 0)
+		api_fail(rs, 503, "this replica stopped leading: retry");
 	else
-		json_ok(rs, e ? e : api_json_lease(&rs->body, node, &l));
+		json_ok(rs, e ? e : api_json_lease(&rs->body, node, &l, epoch));
 }
 
 static void h_admit(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
@@ -199,18 +205,19 @@ static void h_event(struct pp_api *a, const struct api_req *rq, struct api_resp 
 }
 
 const struct api_route api_routes[] = {
-	{"GET", "/healthz", 0, h_healthz},
-	{"GET", "/readyz", 0, h_readyz},
-	{"GET", "/metrics", 0, h_metrics},
-	{"GET", "/", 0, h_page},
-	{"GET", "/v1/history", 0, h_history},
-	{"GET", "/v1/jobs", 0, h_jobs},
-	{"GET", "/v1/budget", 0, h_budget},
-	{"GET", "/v1/budget/forecast", 0, h_forecast},
-	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps},
-	{"POST", "/v1/admit", PP_SCOPE_WRITE, h_admit},
-	{"POST", "/v1/scheduler/sync", PP_SCOPE_WRITE, h_sync},
-	{"POST", "/v1/grid/event", PP_SCOPE_ADMIN, h_event},
-	{"POST", "/write", PP_SCOPE_WRITE, api_write},
+	{"GET", "/healthz", 0, h_healthz, 0},
+	{"GET", "/readyz", 0, h_readyz, 0},
+	{"GET", "/metrics", 0, h_metrics, 0},
+	{"GET", "/", 0, h_page, 0},
+	{"GET", "/v1/history", 0, h_history, 0},
+	{"GET", "/v1/jobs", 0, h_jobs, 0},
+	{"GET", "/v1/budget", 0, h_budget, 0},
+	{"GET", "/v1/budget/forecast", 0, h_forecast, 0},
+	{"GET", "/v1/ha", 0, api_h_ha, 0},
+	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps, 1},
+	{"POST", "/v1/admit", PP_SCOPE_WRITE, h_admit, 1},
+	{"POST", "/v1/scheduler/sync", PP_SCOPE_WRITE, h_sync, 1},
+	{"POST", "/v1/grid/event", PP_SCOPE_ADMIN, h_event, 1},
+	{"POST", "/write", PP_SCOPE_WRITE, api_write, 0},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -44,7 +44,12 @@ struct conn {
 	unsigned refused; /* the status to answer at the end (413, 503, 500), or 0 */
 	size_t taken;     /* bytes of the body budget this request holds */
 	struct pp_buf data;
+	char *target;     /* a copy of the URI as sent (libmicrohttpd splits and
+			   * unescapes its own in place): a 307's Location; NULL
+			   * when longer than API_TARGET_MAX or out of memory */
 };
+
+#define API_TARGET_MAX 900 /* the longest request-target a 307 carries on */
 
 static enum MHD_Result send_resp(struct MHD_Connection *con, const struct api_resp *rs)
 {
@@ -57,6 +62,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, const struct api_re
 		MHD_add_response_header(r, "Content-Type", rs->ctype);
 	if (rs->allow[0])
 		MHD_add_response_header(r, "Allow", rs->allow);
+	if (rs->location[0])
+		MHD_add_response_header(r, "Location", rs->location);
 	if (rs->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
 	if (rs->status == MHD_HTTP_SERVICE_UNAVAILABLE)
@@ -206,6 +213,7 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *con)
 	if (cn) {
 		cn->uri = uri;
 		cn->uri_len = strlen(uri);
+		cn->target = cn->uri_len <= API_TARGET_MAX ? strdup(uri) : NULL;
 		pp_buf_init(&cn->data);
 	}
 	return cn;
@@ -330,6 +338,8 @@ static enum MHD_Result answer(struct pp_api *a, struct MHD_Connection *con, cons
 	req_of(&rq, con, url, method);
 	rq.body = cn->data.data ? cn->data.data : "";
 	rq.len = cn->data.len;
+	rq.target = cn->target ? cn->target : url;
+	rq.target_len = strlen(rq.target);
 	struct api_resp rs;
 	if (cn->nul) {
 		memset(&rs, 0, sizeof rs);
@@ -375,6 +385,7 @@ static void done(void *cls, struct MHD_Connection *con, void **con_cls,
 			MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT,
 						  PP_API_HEADER_TIMEOUT_S);
 		drop_body(a, cn);
+		free(cn->target);
 		free(cn);
 	}
 	*con_cls = NULL;
@@ -443,6 +454,13 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 			 pp_api_breach_fn on_breach, void *ud, struct pp_api **out,
 			 struct pp_errbuf *eb)
 {
+	return api_start_ha(ctl, conf, listen, NULL, on_breach, ud, out, eb);
+}
+
+enum pp_err api_start_ha(struct pp_ctl *ctl, const struct pp_api_conf *conf, const char *listen,
+			 struct pp_ha *ha, pp_api_breach_fn on_breach, void *ud,
+			 struct pp_api **out, struct pp_errbuf *eb)
+{
 	*out = NULL;
 	const char *hp = listen ? listen : conf->listen ? conf->listen : "127.0.0.1:8080";
 	struct sockaddr_in sa;
@@ -450,6 +468,7 @@ enum pp_err pp_api_start(struct pp_ctl *ctl, const struct pp_api_conf *conf, con
 	enum pp_err pe = pp_net_addr_parse("listen", hp, &sa, eb);
 	if (pe || (pe = api_create(ctl, conf, on_breach, ud, &a, eb)))
 		return pe;
+	a->ha = ha; /* before the first request */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (conf->tls_cert) {
 		a->cert = slurp(conf->tls_cert);

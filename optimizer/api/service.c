@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "api_int.h"
 #include "powerpark/clock.h"
+#include "powerpark/ha.h"
 #include "powerpark/log.h"
 #include "powerpark/output.h"
 
@@ -81,11 +83,39 @@ static void cycle(struct pp_ctl *ctl, struct pp_output *set, int urgent)
 	}
 }
 
+/* The election of a replica with an `ha` section (*out NULL without one):
+ * its name and URL from the options or the config; a URL made from the
+ * listen address needs a port of its own (port 0 is known only later, and
+ * the election starts before the first request). */
+static enum pp_err start_ha(const struct pp_config *cfg, const struct pp_api_run_opts *o,
+			    struct pp_ha **out, struct pp_errbuf *eb)
+{
+	*out = NULL;
+	const struct pp_ha_conf *h = &cfg->ha;
+	if (!h->netcd)
+		return PP_OK;
+	char url[PP_HA_URL_MAX];
+	const char *u = o->ha_url ? o->ha_url : h->url;
+	if (!u) {
+		const char *hp = o->listen ? o->listen : cfg->api.listen;
+		const char *port = hp ? strrchr(hp, ':') : NULL;
+		if (!port || !strcmp(port, ":0"))
+			return pp_err_set(eb, PP_ERR_CONFIG, "ha: give ha.url (or --ha-url), or a "
+					  "listen address with a port of its own");
+		snprintf(url, sizeof url, "http%s://%s", cfg->api.tls_cert ? "s" : "", hp);
+		u = url;
+	}
+	const struct pp_ha_opts ho = {h->etcd, h->netcd, o->ha_name ? o->ha_name : h->name, u,
+				      h->prefix, h->lease_s};
+	return pp_ha_create(&ho, out, eb);
+}
+
 enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts *o,
 		       volatile sig_atomic_t *stop, struct pp_errbuf *eb)
 {
 	struct pp_ctl *ctl = NULL;
 	struct pp_api *api = NULL;
+	struct pp_ha *ha = NULL;
 	struct pp_output *set = NULL;
 	struct waker w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 	pthread_condattr_t ca;
@@ -97,7 +127,8 @@ enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts
 	enum pp_err e;
 	if ((e = pp_ctl_create(cfg, &o->ctl, &ctl, eb)) ||
 	    (e = pp_output_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, eb)) ||
-	    (e = pp_api_start(ctl, &cfg->api, o->listen, on_breach, &w, &api, eb)))
+	    (e = start_ha(cfg, o, &ha, eb)) ||
+	    (e = api_start_ha(ctl, &cfg->api, o->listen, ha, on_breach, &w, &api, eb)))
 		goto out;
 	int period = o->ctl.period_ms > 0 ? o->ctl.period_ms : SERVICE_PERIOD_MS;
 	if (o->ready)
@@ -113,6 +144,7 @@ enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts
 	pp_log(PP_LOG_INFO, "optimize", "stopping");
 out:
 	pp_api_stop(api);
+	pp_ha_destroy(ha); /* after the API: it revokes the lease, a follower leads at once */
 	if (set)
 		pp_output_destroy(set, SERVICE_FLUSH_MS);
 	pp_ctl_destroy(ctl);

@@ -1,0 +1,77 @@
+/* ha.h - high availability of `powerpark optimize` (docs/ha.md): two or
+ * three replicas elect a leader on etcd, and only the leader issues caps.
+ *
+ * A replica that holds the leader key under its etcd lease leads, under an
+ * epoch: the etcd revision at which it created the key, higher for every
+ * new term. Its authority ends with its etcd lease as its own monotonic
+ * clock counts it (from when it asked for the last renewal), checked at the
+ * moment it issues anything, so a process that was frozen and wakes cannot
+ * act on what it held before. The others follow and take over when the key
+ * goes. Every cap lease carries the epoch, and agents refuse one older than
+ * the newest they have seen (fencing). */
+#ifndef PP_HA_H
+#define PP_HA_H
+
+#include <stddef.h>
+
+#include "powerpark/err.h"
+
+enum pp_ha_role {
+	PP_HA_CANDIDATE, /* neither leads nor knows who does (etcd unreachable, or lost the lease) */
+	PP_HA_FOLLOWER,  /* another replica leads */
+	PP_HA_LEADER,    /* this one leads: it issues caps */
+};
+
+/* The name of a role as /v1/ha and /metrics write it (static). */
+const char *pp_ha_role_name(enum pp_ha_role r);
+
+#define PP_HA_NAME_MAX 64
+#define PP_HA_URL_MAX 256
+
+struct pp_ha_opts {
+	const char *const *etcd; /* member URLs (borrowed, copied), 1 to 8 */
+	size_t netcd;
+	const char *name;        /* this replica (borrowed, copied): unique in the group */
+	const char *url;         /* where this replica's API is reached (borrowed, copied) */
+	const char *prefix;      /* the keys' prefix (NULL: "/powerpark/") */
+	double lease_s;          /* the etcd lease (>= 1 s; 0: 3 s) */
+};
+
+/* What a replica knows of the election. */
+struct pp_ha_status {
+	enum pp_ha_role role;
+	long long epoch;              /* the leader's term (this one's when it leads); 0 unknown */
+	char name[PP_HA_NAME_MAX];    /* this replica */
+	char leader[PP_HA_NAME_MAX];  /* the leader's name, "" unknown */
+	char leader_url[PP_HA_URL_MAX];
+	long long terms;              /* terms this replica has won */
+	long long lost;               /* terms it ended because its lease could not be renewed */
+	long long etcd_errors;        /* requests no member answered */
+};
+
+struct pp_ha;
+
+/* Starts the election for o (borrowed; copied) in a thread of its own and
+ * returns it in *out (taken by the caller: destroy it). The replica starts
+ * as a candidate; it leads only once etcd has granted it the key.
+ * PP_ERR_ARG for a bad option, PP_ERR_NOMEM. */
+PP_WUR enum pp_err pp_ha_create(const struct pp_ha_opts *o, struct pp_ha **out,
+				struct pp_errbuf *eb);
+
+/* Stops the election (h taken; NULL is fine): a leader steps down at once
+ * by revoking its etcd lease, so a follower takes over without waiting. */
+void pp_ha_destroy(struct pp_ha *h);
+
+/* Whether h (borrowed) may issue caps now: 1 with *epoch its term while it
+ * leads and its etcd lease, renewed in time, is not over by its own clock
+ * (with a margin); 0 otherwise. Checked at each call, never cached. */
+int pp_ha_may_lead(struct pp_ha *h, long long *epoch);
+
+/* Copies what h knows into *st. */
+void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st);
+
+/* Waits until the role changes from `from` or timeout_ms passes; returns
+ * the role then. For tests and the service's start. */
+enum pp_ha_role pp_ha_wait(struct pp_ha *h, enum pp_ha_role from, long timeout_ms);
+
+#endif

@@ -1,0 +1,200 @@
+#!/bin/bash
+# it_ha.sh - two replicas of `powerpark optimize` electing a leader on a real
+# three-member etcd cluster on 127.0.0.1 (docs/ha.md), with a node agent
+# that knows both: one leader; a follower's 307 to it; kill -9 of the
+# leader while the agent leases (a follower issues leases within 3 s, the
+# agent never falls to its safe cap, its leases carry the new epoch); a
+# leader stopped (SIGSTOP) past its etcd lease issues nothing when it wakes
+# and follows; one etcd member lost changes nothing, two stop the leader
+# within its lease, and a leader is back within 3 s of the quorum's return;
+# an agent refuses a lease of an older epoch (fencing, against a stand-in
+# optimizer that hands one out).
+. "$(dirname "$0")/lib.sh"
+PP=${PP:-build/san/powerpark}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+LT=lease-token-0123456789
+py=/usr/bin/python3
+
+# --- etcd: three members ------------------------------------------------
+declare -A CP PEER EPID
+for m in e1 e2 e3; do CP[$m]=$(free_port); PEER[$m]=$(free_port); done
+CLUSTER="e1=http://127.0.0.1:${PEER[e1]},e2=http://127.0.0.1:${PEER[e2]},e3=http://127.0.0.1:${PEER[e3]}"
+start_member() { # name
+	etcd --name "$1" --data-dir "$TMP/$1" --listen-client-urls "http://127.0.0.1:${CP[$1]}" \
+		--advertise-client-urls "http://127.0.0.1:${CP[$1]}" \
+		--listen-peer-urls "http://127.0.0.1:${PEER[$1]}" \
+		--initial-advertise-peer-urls "http://127.0.0.1:${PEER[$1]}" \
+		--initial-cluster "$CLUSTER" --initial-cluster-token pp-it-ha \
+		--initial-cluster-state new --heartbeat-interval 50 --election-timeout 500 \
+		--log-level error >> "$TMP/$1.log" 2>&1 &
+	EPID[$1]=$!
+	PIDS="$PIDS $!"
+}
+for m in e1 e2 e3; do start_member $m; done
+healthy() { curl -sf "http://127.0.0.1:${CP[$1]}/health" | grep -q '"health":"true"'; }
+check "a three-member etcd cluster is up" wait_for 60 healthy e1
+wait_for 30 healthy e2
+wait_for 30 healthy e3
+
+# --- two replicas --------------------------------------------------------
+cat > "$TMP/site.yaml" <<YAML
+site:
+  name: t
+  margin: 0.02
+  grid: {import_limit_kw: 100}
+$(one_rack_power n1 2)
+api:
+  tokens:
+    - {name: agents, token: $LT, scopes: [lease, write, read, admin]}
+ha:
+  etcd: [http://127.0.0.1:${CP[e1]}, http://127.0.0.1:${CP[e2]}, http://127.0.0.1:${CP[e3]}]
+  name: a
+  lease_s: 2
+YAML
+declare -A PORT RPID
+PORT[a]=$(free_port)
+PORT[b]=$(free_port)
+start_replica() { # name
+	$PP optimize -c "$TMP/site.yaml" --listen "127.0.0.1:${PORT[$1]}" --ha-name "$1" \
+		>> "$TMP/$1.out" 2>> "$TMP/$1.err" &
+	RPID[$1]=$!
+	PIDS="$PIDS $!"
+}
+start_replica a
+start_replica b
+ha() { curl -s --max-time 2 "http://127.0.0.1:${PORT[$1]}/v1/ha"; }
+field() { $py -c "import json,sys; print(json.load(sys.stdin).get('$1'))" 2>/dev/null; }
+role() { ha "$1" | field role; }
+epoch() { ha "$1" | field epoch; }
+one_leader() { [ "$(role a)-$(role b)" = leader-follower ] || [ "$(role a)-$(role b)" = follower-leader ]; }
+check "one replica leads, the other follows" wait_for 30 one_leader
+if [ "$(role a)" = leader ]; then L=a; F=b; else L=b; F=a; fi
+E1=$(epoch $L)
+check "both name the same leader and epoch ($L, $E1)" \
+	[ "$(ha $F | field leader)-$(epoch $F)" = "$L-$E1" ]
+code=$(curl -s -o "$TMP/redir.json" -w '%{http_code} %{redirect_url}' -H "Authorization: Bearer $LT" \
+	"http://127.0.0.1:${PORT[$F]}/v1/caps?node=n1")
+check "the follower answers a lease with 307 to the leader ($code)" \
+	[ "$code" = "307 http://127.0.0.1:${PORT[$L]}/v1/caps?node=n1" ]
+check "the follower serves read-only endpoints itself" http_ok "http://127.0.0.1:${PORT[$F]}/v1/budget"
+lease_epoch() { curl -s -H "Authorization: Bearer $LT" "http://127.0.0.1:${PORT[$1]}/v1/caps?node=n1" | field epoch; }
+check "the leader's lease carries its epoch" [ "$(lease_epoch $L)" = "$E1" ]
+curl -s "http://127.0.0.1:${PORT[$L]}/metrics" > "$TMP/metrics"
+check "/metrics carries the role and epoch" grep -q "^powerpark_ha_epoch $E1$" "$TMP/metrics"
+
+# --- an agent that knows both; kill -9 of the leader -----------------------
+$PP agent --url "http://127.0.0.1:${PORT[a]},http://127.0.0.1:${PORT[b]}" --node n1 --token $LT \
+	--safe-cap 250 --site t --backend command --arg "echo {gpu} {cap} >> $TMP/caps.log" --gpus 2 \
+	--interval-ms 300 > "$TMP/agent.out" 2> "$TMP/agent.err" &
+AG=$!
+PIDS="$PIDS $AG"
+leased() { grep -q ' 700$' "$TMP/caps.log" 2>/dev/null; }
+check "the agent holds the leader's cap" wait_for 20 leased
+t0=$(date +%s%N)
+kill -9 "${RPID[$L]}"
+leads() { [ "$(role $1)" = leader ]; }
+wait_for 20 leads $F
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+echo "# takeover after kill -9: $ms ms"
+check "a follower leads within 3 s of kill -9 ($ms ms)" [ "$ms" -lt 3000 ]
+E2=$(epoch $F)
+check "under a new, higher epoch ($E1 -> $E2)" [ "$E2" -gt "$E1" ]
+new_epoch() { grep -q "leader of epoch $E2" "$TMP/agent.err"; }
+check "the agent leases from the new leader" wait_for 10 new_epoch
+check "the agent never fell to its safe cap" bash -c "! grep -q ' 250$' '$TMP/caps.log' && ! grep -q 'safe cap' '$TMP/agent.err'"
+
+# --- the old leader back as a follower; SIGSTOP of the leader past its lease
+start_replica $L
+follows() { [ "$(role $1)" = follower ]; }
+check "the restarted replica follows" wait_for 30 follows $L
+kill -STOP "${RPID[$F]}"
+wait_for 20 leads $L
+E3=$(epoch $L)
+check "while the leader is stopped, the other takes over (epoch $E3)" [ "${E3:-0}" -gt "$E2" ]
+kill -CONT "${RPID[$F]}"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "Authorization: Bearer $LT" \
+	"http://127.0.0.1:${PORT[$F]}/v1/caps?node=n1")
+check "the woken leader issues nothing under its old epoch (HTTP $code)" [ "$code" != 200 ]
+check "and follows the new leader" wait_for 10 follows $F
+check "it said it stopped issuing" grep -q "stops issuing caps" "$TMP/$F.err"
+check "the agent accepted no lease of an older epoch" bash -c "! grep -q 'refused: epoch' '$TMP/agent.err'"
+
+# --- etcd members lost ----------------------------------------------------
+kill -9 "${EPID[e1]}"
+still() { [ "$(role $L)" = leader ] && [ "$(epoch $L)" = "$E3" ]; }
+check "one etcd member lost: the same leader, the same epoch" still
+# Three lease periods with a member gone: the leader stays, at its epoch.
+stayed=1
+end=$(($(date +%s) + 6))
+while [ "$(date +%s)" -lt "$end" ]; do still || stayed=0; done
+check "... for 6 s" [ "$stayed" = 1 ]
+t0=$(date +%s%N)
+kill -9 "${EPID[e2]}"
+stopped() { [ "$(role $L)" != leader ]; }
+wait_for 20 stopped
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+echo "# leader stopped issuing $ms ms after the quorum was lost"
+check "two members lost: the leader stops issuing within its lease (2 s) and margin ($ms ms)" \
+	[ "$ms" -lt 2600 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $LT" \
+	"http://127.0.0.1:${PORT[$L]}/v1/caps?node=n1")
+check "it answers leases with 503 then ($code)" [ "$code" = 503 ]
+start_member e1
+start_member e2
+wait_for 60 healthy e1
+t0=$(date +%s%N)
+any_leader() { leads a || leads b; }
+wait_for 30 any_leader
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+echo "# a leader again $ms ms after the quorum returned"
+check "the quorum back: a leader within 3 s ($ms ms)" [ "$ms" -lt 3000 ]
+
+# --- fencing against a stand-in optimizer ------------------------------------
+FP=$(free_port)
+$py - "$FP" > "$TMP/fake.log" 2>&1 <<'PY' &
+import http.server, json, sys
+n = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if not self.path.startswith("/v1/caps"):
+            self.send_response(404)
+            self.end_headers()
+            return
+        n[0] += 1
+        epoch, cap = (7, 650.0) if n[0] == 1 else (3, 260.0)
+        body = json.dumps({"node": "n1", "epoch": epoch, "ttl_s": 10, "cap_min_w": 200,
+                           "cap_max_w": 700, "caps": [{"job": "n1", "gpus": 2, "cap_w": cap}]})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+    def do_POST(self):
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+PIDS="$PIDS $!"
+wait_for 10 bash -c "curl -s http://127.0.0.1:$FP/ > /dev/null"
+$PP agent --url "http://127.0.0.1:$FP" --node n1 --token $LT --safe-cap 250 --site t \
+	--backend command --arg "echo {gpu} {cap} >> $TMP/fence.log" --gpus 2 --interval-ms 100 \
+	> /dev/null 2> "$TMP/fence.err" &
+FA=$!
+PIDS="$PIDS $FA"
+refused() { grep -q 'lease of epoch 3 .* refused: epoch 7 seen' "$TMP/fence.err"; }
+check "an agent refuses a lease of an older epoch than it holds" wait_for 20 refused
+kill "$FA" 2>/dev/null
+wait "$FA" 2>/dev/null
+check "and applies nothing of it (the epoch-7 cap only: $(sort -u "$TMP/fence.log" | tr '\n' ' '))" \
+	bash -c "grep -q ' 650$' '$TMP/fence.log' && ! grep -q ' 260$' '$TMP/fence.log'"
+
+kill "$AG" 2>/dev/null
+wait "$AG" 2>/dev/null
+for r in a b; do kill "${RPID[$r]}" 2>/dev/null; done
+for r in a b; do wait "${RPID[$r]}" 2>/dev/null; done
+echo "it_ha: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
