@@ -2,7 +2,8 @@
  * takes the time): a breach lowers caps in the same cycle, stale racks
  * count at their worst, caps rise by at most the rise rate and only after
  * two cycles agree, a solver failure sends every GPU to its floor; and the
- * struct API of leases, admission, grid signals and the scheduler's sync. */
+ * struct API of leases, admission, grid signals and the scheduler's sync;
+ * the state a leader hands the next (HA). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,6 +578,80 @@ static void t_signals_retired(void)
 	teardown(&f);
 }
 
+/* The state a leader hands the next (docs/ha.md): exported after a few
+ * cycles with a signal in force, a job on a rack and a job held, and taken
+ * over by a fresh controller, it gives the same caps, limit, running and
+ * held jobs (the wait counted from the first hold); the next cycle rises
+ * from those caps at the normal rate; records that do not read are counted
+ * and skipped, a text that is no state is refused. */
+static void t_state_handover(void)
+{
+	struct fixture f, g;
+	if (start(&f))
+		return;
+	struct pp_errbuf eb;
+	struct pp_ctl_event_ans ea;
+	struct pp_ctl_event_req ev = {"dr", 40, 0, 0, T0 / NS + 3600};
+	PT_CHECK(pp_ctl_grid_event(f.ctl, &ev, T0, &ea, &eb) == PP_OK, "a signal");
+	PT_CHECK(pp_ctl_assign(f.ctl, "r2", "chat", PP_JOB_INFERENCE, 3, &eb) == PP_OK, "assign");
+	PT_CHECK(pp_ctl_hold(f.ctl, "4711", 8, "held", T0) == PP_OK, "hold");
+	for (int k = 1; k <= 3; k++) {
+		read_all_at_caps(f.ctl, T0 + k * NS);
+		PT_CHECK(cycle(f.ctl, T0 + k * NS, 0), "cycle %d", k);
+	}
+	struct pp_buf st;
+	pp_buf_init(&st);
+	PT_CHECK(pp_ctl_state_export(f.ctl, &st) == PP_OK, "export");
+	if (setup(&g)) {
+		PT_CHECK(0, "setup");
+		pp_buf_free(&st);
+		teardown(&f);
+		return;
+	}
+	size_t bad = 9;
+	PT_CHECK(pp_ctl_state_import(g.ctl, st.data, st.len, &bad, &eb) == PP_OK && bad == 0,
+		 "import (%zu bad): %s", bad, eb.msg);
+	for (size_t i = 0; i < 4; i++)
+		PT_CHECK(pp_ctl_rack_cap(g.ctl, racks[i]) == pp_ctl_rack_cap(f.ctl, racks[i]),
+			 "%s: cap %g W taken over as %g W", racks[i], pp_ctl_rack_cap(f.ctl, racks[i]),
+			 pp_ctl_rack_cap(g.ctl, racks[i]));
+	int64_t t4 = T0 + 4 * NS;
+	PT_CHECK(pp_ctl_grid_limit(g.ctl, t4) == 40, "the signal in force (%g kW)",
+		 pp_ctl_grid_limit(g.ctl, t4));
+	struct pp_ctl_jobs ja, jb;
+	PT_CHECK(pp_ctl_jobs(f.ctl, t4, &ja) == PP_OK && pp_ctl_jobs(g.ctl, t4, &jb) == PP_OK,
+		 "jobs");
+	PT_CHECK(jb.nheld == 1 && !strcmp(jb.held[0].id, "4711") && jb.held[0].gpus == 8 &&
+		 ja.nheld == 1 && jb.held[0].waiting_s == ja.held[0].waiting_s,
+		 "the held job and its wait (%zu held)", jb.nheld);
+	PT_CHECK(jb.nrunning == 1 && !strcmp(jb.running[0].job, "chat") &&
+		 jb.running[0].cls == PP_JOB_INFERENCE && jb.running[0].weight == 3,
+		 "the running job, its class and weight (%zu running)", jb.nrunning);
+	pp_ctl_jobs_free(&ja);
+	pp_ctl_jobs_free(&jb);
+	double before[4];
+	for (size_t i = 0; i < 4; i++)
+		before[i] = pp_ctl_rack_cap(g.ctl, racks[i]);
+	read_all_at_caps(g.ctl, t4);
+	PT_CHECK(cycle(g.ctl, t4, 0), "cycle after the takeover");
+	for (size_t i = 0; i < 4; i++)
+		PT_CHECK(pp_ctl_rack_cap(g.ctl, racks[i]) <= before[i] + 50 + 1e-9,
+			 "%s rises from the cap taken over at the normal rate (%g -> %g W)", racks[i],
+			 before[i], pp_ctl_rack_cap(g.ctl, racks[i]));
+	static const char broken[] = "powerpark-state 1\n"
+				     "rack\tnope\t500\t1\t500\t0\t0\t-\t0\t1\t0\n"
+				     "held\t-\t1\t0\t-\n"
+				     "event\tx\t10\t5\t100\t1\n"
+				     "what\n";
+	PT_CHECK(pp_ctl_state_import(g.ctl, broken, sizeof broken - 1, &bad, &eb) == PP_OK &&
+		 bad == 4, "records that do not read are skipped and counted (%zu)", bad);
+	PT_CHECK(pp_ctl_state_import(g.ctl, "junk\n", 5, &bad, &eb) == PP_ERR_PARSE,
+		 "a text that is no state is refused");
+	pp_buf_free(&st);
+	teardown(&g);
+	teardown(&f);
+}
+
 int main(void)
 {
 	pp_log_set_level(PP_LOG_ERROR); /* the signals of t_signals_retired say much */
@@ -591,5 +666,6 @@ int main(void)
 	PT_RUN(t_status_and_ready);
 	PT_RUN(t_restart_rises_from_reported);
 	PT_RUN(t_signals_retired);
+	PT_RUN(t_state_handover);
 	return PT_DONE("test_control");
 }

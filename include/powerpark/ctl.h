@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "powerpark/buf.h"
 #include "powerpark/config.h"
 #include "powerpark/err.h"
 #include "powerpark/metric.h"
@@ -440,5 +441,24 @@ int pp_ctl_ready(struct pp_ctl *c, int64_t now_ns, char *why, size_t len);
 /* The limit that bound in the last cycle ("grid", "hall:a", "plant:p1", ""
  * when none), copied into out (len bytes, borrowed). */
 void pp_ctl_binding(struct pp_ctl *c, char *out, size_t len);
+
+/* --- high availability (docs/ha.md) ----------------------------------- */
+
+/* The state a next leader needs, as text into out (replacing what it held;
+ * borrowed): the caps issued per rack with their leases, the job on each
+ * rack, the held jobs and since when, the signalled grid events, the
+ * learned base loads (optimizer/control/control_repl.c has the format).
+ * PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_state_export(struct pp_ctl *c, struct pp_buf *out);
+
+/* Takes over the state text (len bytes, borrowed) a leader exported: its
+ * caps become this controller's issued caps (so the next cycle's rises
+ * start from them), its held jobs keep their waiting times, its signalled
+ * events are in force here (the one signalled later wins). A record that
+ * does not read, or names a rack this configuration lacks, is skipped and
+ * counted in *bad. PP_ERR_PARSE for a text that is not a state at all (eb
+ * says why), PP_ERR_NOMEM; len 0 changes nothing. */
+PP_WUR enum pp_err pp_ctl_state_import(struct pp_ctl *c, const char *text, size_t len,
+				       size_t *bad, struct pp_errbuf *eb);
 
 #endif

@@ -34,7 +34,14 @@ struct pp_ha_opts {
 	const char *name;        /* this replica (borrowed, copied): unique in the group */
 	const char *url;         /* where this replica's API is reached (borrowed, copied) */
 	const char *prefix;      /* the keys' prefix (NULL: "/powerpark/") */
-	double lease_s;          /* the etcd lease (>= 1 s; 0: 3 s) */
+	double lease_s;          /* the etcd lease (>= 1 s; 0: 2 s) */
+	/* Called from the election's thread when this replica has won a term,
+	 * before it may issue anything (pp_ha_may_lead says no until it
+	 * returns), with the state the last leader published (state, len:
+	 * borrowed for the call; len 0 when there is none) and the new epoch;
+	 * ud borrowed. NULL: nothing to take over. */
+	void (*on_lead)(void *ud, const char *state, size_t len, long long epoch);
+	void *ud;
 };
 
 /* What a replica knows of the election. */
@@ -47,6 +54,10 @@ struct pp_ha_status {
 	long long terms;              /* terms this replica has won */
 	long long lost;               /* terms it ended because its lease could not be renewed */
 	long long etcd_errors;        /* requests no member answered */
+	long long published;          /* states written to etcd */
+	double publish_ms;            /* the last write's time (the election's thread) */
+	double made_ms;               /* the last state's making (the cycle's) */
+	size_t state_bytes;           /* its size */
 };
 
 struct pp_ha;
@@ -66,6 +77,14 @@ void pp_ha_destroy(struct pp_ha *h);
  * leads and its etcd lease, renewed in time, is not over by its own clock
  * (with a margin); 0 otherwise. Checked at each call, never cached. */
 int pp_ha_may_lead(struct pp_ha *h, long long *epoch);
+
+/* Hands the state a next leader needs (state, len bytes: borrowed,
+ * copied) to h, which writes it to etcd under its leader key's guard soon
+ * after (the newest only; a deposed leader's write fails). Called by the
+ * leader after each cycle, with what making the state cost the cycle
+ * (made_ms, kept for /metrics); ignored when h does not lead. PP_ERR_ARG
+ * for a state over 1 MiB, PP_ERR_NOMEM. */
+PP_WUR enum pp_err pp_ha_publish(struct pp_ha *h, const char *state, size_t len, double made_ms);
 
 /* Copies what h knows into *st. */
 void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st);

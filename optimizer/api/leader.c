@@ -109,7 +109,16 @@ enum pp_err api_prometheus_ha(struct pp_buf *out, const struct pp_api *a)
 			      "# TYPE powerpark_ha_terms_lost_total counter\n"
 			      "powerpark_ha_terms_lost_total %lld\n"
 			      "# TYPE powerpark_ha_etcd_errors_total counter\n"
-			      "powerpark_ha_etcd_errors_total %lld\n",
+			      "powerpark_ha_etcd_errors_total %lld\n"
+			      "# TYPE powerpark_ha_states_published_total counter\n"
+			      "powerpark_ha_states_published_total %lld\n"
+			      "# TYPE powerpark_ha_state_bytes gauge\n"
+			      "powerpark_ha_state_bytes %zu\n"
+			      "# TYPE powerpark_ha_state_make_seconds gauge\n"
+			      "powerpark_ha_state_make_seconds %.6f\n"
+			      "# TYPE powerpark_ha_state_write_seconds gauge\n"
+			      "powerpark_ha_state_write_seconds %.6f\n",
 			      st.role == PP_HA_LEADER, pp_ha_role_name(st.role), st.epoch, st.terms,
-			      st.lost, st.etcd_errors);
+			      st.lost, st.etcd_errors, st.published, st.state_bytes, st.made_ms / 1e3,
+			      st.publish_ms / 1e3);
 }

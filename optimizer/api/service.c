@@ -68,12 +68,43 @@ static int wait_period(struct waker *w, struct timespec *next, volatile sig_atom
 	return urgent;
 }
 
+/* A leader's state for the next one (docs/ha.md), after its cycle. */
+static void publish(struct pp_ctl *ctl, struct pp_ha *ha, struct pp_buf *st)
+{
+	long long epoch;
+	if (!ha || !pp_ha_may_lead(ha, &epoch))
+		return;
+	int64_t t0 = pp_clock_mono_ns();
+	enum pp_err e = pp_ctl_state_export(ctl, st);
+	double ms = (double)(pp_clock_mono_ns() - t0) / 1e6;
+	if (e || pp_ha_publish(ha, st->data, st->len, ms))
+		pp_log(PP_LOG_WARN, "optimize", "the state for the next leader was not made "
+		       "(%zu bytes): a takeover would start from the agents' reports", st->len);
+}
+
+/* A replica that wins a term takes over the last leader's state before it
+ * issues anything (the election holds its authority back until then). */
+static void on_lead(void *ud, const char *state, size_t len, long long epoch)
+{
+	struct pp_ctl *ctl = ud;
+	size_t bad = 0;
+	struct pp_errbuf eb;
+	if (pp_ctl_state_import(ctl, state, len, &bad, &eb))
+		pp_log(PP_LOG_ERROR, "optimize", "epoch %lld: the last leader's state is not "
+		       "taken over: %s", epoch, eb.msg);
+	else
+		pp_log(PP_LOG_INFO, "optimize", "epoch %lld: took over the last leader's state "
+		       "(%zu bytes%s%zu records skipped)", epoch, len, bad ? ", " : "; ", bad);
+}
+
 /* One cycle at the wall clock, and its decisions to the outputs. */
-static void cycle(struct pp_ctl *ctl, struct pp_output *set, int urgent)
+static void cycle(struct pp_ctl *ctl, struct pp_output *set, int urgent, struct pp_ha *ha,
+		  struct pp_buf *st)
 {
 	struct pp_errbuf ce;
 	if (pp_ctl_cycle(ctl, pp_clock_wall_ns(), urgent, &ce))
 		pp_log(PP_LOG_ERROR, "optimize", "cycle: %s", ce.msg);
+	publish(ctl, ha, st);
 	struct pp_sample *s;
 	size_t n;
 	if (!pp_ctl_decisions(ctl, pp_clock_wall_ns(), &s, &n)) {
@@ -88,7 +119,7 @@ static void cycle(struct pp_ctl *ctl, struct pp_output *set, int urgent)
  * listen address needs a port of its own (port 0 is known only later, and
  * the election starts before the first request). */
 static enum pp_err start_ha(const struct pp_config *cfg, const struct pp_api_run_opts *o,
-			    struct pp_ha **out, struct pp_errbuf *eb)
+			    struct pp_ctl *ctl, struct pp_ha **out, struct pp_errbuf *eb)
 {
 	*out = NULL;
 	const struct pp_ha_conf *h = &cfg->ha;
@@ -105,8 +136,10 @@ static enum pp_err start_ha(const struct pp_config *cfg, const struct pp_api_run
 		snprintf(url, sizeof url, "http%s://%s", cfg->api.tls_cert ? "s" : "", hp);
 		u = url;
 	}
-	const struct pp_ha_opts ho = {h->etcd, h->netcd, o->ha_name ? o->ha_name : h->name, u,
-				      h->prefix, h->lease_s};
+	const struct pp_ha_opts ho = {.etcd = h->etcd, .netcd = h->netcd,
+				      .name = o->ha_name ? o->ha_name : h->name, .url = u,
+				      .prefix = h->prefix, .lease_s = h->lease_s,
+				      .on_lead = on_lead, .ud = ctl};
 	return pp_ha_create(&ho, out, eb);
 }
 
@@ -127,7 +160,7 @@ enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts
 	enum pp_err e;
 	if ((e = pp_ctl_create(cfg, &o->ctl, &ctl, eb)) ||
 	    (e = pp_output_create(cfg->outputs, cfg->noutputs, cfg->site.name, &set, eb)) ||
-	    (e = start_ha(cfg, o, &ha, eb)) ||
+	    (e = start_ha(cfg, o, ctl, &ha, eb)) ||
 	    (e = api_start_ha(ctl, &cfg->api, o->listen, ha, on_breach, &w, &api, eb)))
 		goto out;
 	int period = o->ctl.period_ms > 0 ? o->ctl.period_ms : SERVICE_PERIOD_MS;
@@ -136,11 +169,14 @@ enum pp_err pp_api_run(const struct pp_config *cfg, const struct pp_api_run_opts
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	int urgent = 0;
+	struct pp_buf st;
+	pp_buf_init(&st);
 	while (!*stop) {
-		cycle(ctl, set, urgent);
+		cycle(ctl, set, urgent, ha, &st);
 		add_ns(&next, (long)period * 1000000L);
 		urgent = wait_period(&w, &next, stop);
 	}
+	pp_buf_free(&st);
 	pp_log(PP_LOG_INFO, "optimize", "stopping");
 out:
 	pp_api_stop(api);

@@ -79,28 +79,41 @@ static void b64_enc(const char *s, size_t len, char *out)
 	out[o] = 0;
 }
 
-/* Decodes s into out (cap bytes with the NUL); -1 on a bad character or
- * when it does not fit. */
-static int b64_dec(const char *s, char *out, size_t cap)
+/* Decodes s into out (replacing what it held, NUL-terminated); -1 on a
+ * bad character or out of memory. */
+static int b64_dec(const char *s, struct pp_buf *out)
 {
+	pp_buf_reset(out);
 	unsigned v = 0;
 	int bits = 0;
-	size_t o = 0;
 	for (; *s && *s != '='; s++) {
 		const char *c = strchr(b64, *s);
-		if (!c || !*s)
+		if (!c)
 			return -1;
 		v = v << 6 | (unsigned)(c - b64);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			if (o + 1 >= cap)
+			char ch = (char)(v >> bits & 0xff);
+			if (pp_buf_append(out, &ch, 1))
 				return -1;
-			out[o++] = (char)(v >> bits & 0xff);
 		}
 	}
-	out[o] = 0;
+	if (pp_buf_reserve(out, 1))
+		return -1;
+	out->data[out->len] = 0;
 	return 0;
+}
+
+void etcd_kv_init(struct etcd_kv *kv)
+{
+	memset(kv, 0, sizeof *kv);
+	pp_buf_init(&kv->value);
+}
+
+void etcd_kv_free(struct etcd_kv *kv)
+{
+	pp_buf_free(&kv->value);
 }
 
 /* --- one exchange -------------------------------------------------------- */
@@ -162,9 +175,8 @@ static json_t *str_ll(long long v)
 	return json_string(s);
 }
 
-static json_t *b64_of(const char *s)
+static json_t *b64_of_n(const char *s, size_t len)
 {
-	size_t len = strlen(s);
 	char *enc = malloc(4 * (len / 3 + 1) + 1);
 	if (!enc)
 		return NULL;
@@ -174,20 +186,28 @@ static json_t *b64_of(const char *s)
 	return j;
 }
 
-/* The first key of a range answer (kvs[0]) into kv. */
-static void read_kv(const json_t *range, struct etcd_kv *kv)
+static json_t *b64_of(const char *s)
 {
-	memset(kv, 0, sizeof *kv);
+	return b64_of_n(s, strlen(s));
+}
+
+/* The first key of a range answer (kvs[0]) into kv; PP_ERR_NOMEM. */
+static enum pp_err read_kv(const json_t *range, struct etcd_kv *kv)
+{
+	kv->found = 0;
+	kv->create_rev = kv->lease = 0;
+	pp_buf_reset(&kv->value);
 	const json_t *kvs = json_object_get(range, "kvs");
 	const json_t *first = json_array_get(kvs, 0);
 	if (!first)
-		return;
+		return PP_OK;
 	const char *v = json_string_value(json_object_get(first, "value"));
 	kv->found = 1;
 	kv->create_rev = num(first, "create_revision");
 	kv->lease = num(first, "lease");
-	if (!v || b64_dec(v, kv->value, sizeof kv->value))
-		kv->value[0] = 0;
+	if (b64_dec(v ? v : "", &kv->value))
+		return PP_ERR_NOMEM; /* (a bad character too: the gateway writes none) */
+	return PP_OK;
 }
 
 /* --- the calls ----------------------------------------------------------- */
@@ -244,13 +264,13 @@ enum pp_err etcd_create_key(struct etcd *e, const char *key, const char *value, 
 		return err;
 	*won = json_is_true(json_object_get(r, "succeeded"));
 	*rev = num(json_object_get(r, "header"), "revision");
-	memset(kv, 0, sizeof *kv);
+	kv->found = 0;
 	if (!*won) {
 		const json_t *resp = json_array_get(json_object_get(r, "responses"), 0);
-		read_kv(json_object_get(resp, "response_range"), kv);
+		err = read_kv(json_object_get(resp, "response_range"), kv);
 	}
 	json_decref(r);
-	return PP_OK;
+	return err ? pp_err_set(eb, err, "out of memory") : PP_OK;
 }
 
 enum pp_err etcd_get(struct etcd *e, const char *key, struct etcd_kv *kv, struct pp_errbuf *eb)
@@ -259,19 +279,19 @@ enum pp_err etcd_get(struct etcd *e, const char *key, struct etcd_kv *kv, struct
 	enum pp_err err = call(e, "/v3/kv/range", json_pack("{s:o}", "key", b64_of(key)), &r, eb);
 	if (err)
 		return err;
-	read_kv(r, kv);
+	err = read_kv(r, kv);
 	json_decref(r);
-	return PP_OK;
+	return err ? pp_err_set(eb, err, "out of memory") : PP_OK;
 }
 
 enum pp_err etcd_put_guarded(struct etcd *e, const char *guard, long long guard_rev,
-			     const char *key, const char *value, int *done,
+			     const char *key, const char *value, size_t len, int *done,
 			     struct pp_errbuf *eb)
 {
 	json_t *body = json_pack("{s:[{s:o,s:s,s:s,s:o}],s:[{s:{s:o,s:o}}]}", "compare", "key",
 				 b64_of(guard), "target", "CREATE", "result", "EQUAL",
 				 "create_revision", str_ll(guard_rev), "success", "request_put",
-				 "key", b64_of(key), "value", b64_of(value));
+				 "key", b64_of(key), "value", b64_of_n(value, len));
 	json_t *r;
 	enum pp_err err = call(e, "/v3/kv/txn", body, &r, eb);
 	if (err)

@@ -32,10 +32,14 @@
 #define PP_HA_MARGIN_MIN_S 0.3   /* ... at least this */
 #define PP_HA_LEASE_DEFAULT_S 2  /* etcd's shortest lease with its default timing */
 #define PP_HA_KEY_MAX 320
+#define PP_HA_STATE_MAX (1u << 20) /* a state larger than etcd's 1.5 MB default is refused */
 
 struct pp_ha {
 	struct etcd *etcd;
 	char key[PP_HA_KEY_MAX];
+	char state_key[PP_HA_KEY_MAX];
+	void (*on_lead)(void *ud, const char *state, size_t len, long long epoch);
+	void *ud;
 	char me[PP_HA_NAME_MAX + PP_HA_URL_MAX + 2]; /* the key's value: "name\turl" */
 	long long ttl_s;
 	pthread_t th;
@@ -50,6 +54,11 @@ struct pp_ha {
 	/* The thread's own: the etcd lease it holds. */
 	long long lease;
 	int64_t lease_end_ns, next_renew_ns;
+	struct etcd_kv kv;         /* reads of the keys */
+	/* The state to publish (under mu), and whether it changed since the
+	 * last write; the thread's copy while it writes. */
+	struct pp_buf pub, out;
+	int pub_dirty;
 };
 
 const char *pp_ha_role_name(enum pp_ha_role r)
@@ -155,6 +164,59 @@ static void holder(const char *v, char *name, char *url)
 	snprintf(url, PP_HA_URL_MAX, "%s", tab ? tab + 1 : "");
 }
 
+/* Takes over: the last leader's state into on_lead, then authority.
+ * -1 (no authority yet, retried next round) when it cannot be read. */
+static int take_over(struct pp_ha *h, long long epoch)
+{
+	struct pp_errbuf eb;
+	if (h->on_lead) {
+		if (etcd_get(h->etcd, h->state_key, &h->kv, &eb)) {
+			etcd_failed(h, &eb);
+			return -1;
+		}
+		h->on_lead(h->ud, h->kv.found ? h->kv.value.data : "", h->kv.found ? h->kv.value.len : 0,
+			   epoch);
+	}
+	char name[PP_HA_NAME_MAX], url[PP_HA_URL_MAX];
+	holder(h->me, name, url);
+	set_role(h, PP_HA_LEADER, epoch, name, url);
+	return 0;
+}
+
+/* The leader's state to etcd, when it changed, under the key's guard. */
+static void publish(struct pp_ha *h, long long epoch)
+{
+	pthread_mutex_lock(&h->mu);
+	int dirty = h->pub_dirty;
+	enum pp_err e = PP_OK;
+	if (dirty) {
+		pp_buf_reset(&h->out);
+		e = pp_buf_append(&h->out, h->pub.data ? h->pub.data : "", h->pub.len);
+	}
+	h->pub_dirty = 0;
+	pthread_mutex_unlock(&h->mu);
+	if (!dirty || e)
+		return;
+	struct pp_errbuf eb;
+	int done;
+	int64_t t0 = pp_clock_mono_ns();
+	if (etcd_put_guarded(h->etcd, h->key, epoch, h->state_key, h->out.data, h->out.len, &done,
+			     &eb)) {
+		etcd_failed(h, &eb);
+		pthread_mutex_lock(&h->mu);
+		h->pub_dirty = 1; /* again next round, unless a newer one came */
+		pthread_mutex_unlock(&h->mu);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->st.published += done;
+	h->st.publish_ms = (double)(pp_clock_mono_ns() - t0) / 1e6;
+	h->st.state_bytes = h->out.len;
+	pthread_mutex_unlock(&h->mu);
+	if (!done)
+		lose(h, "its state write found the leader key no longer its own");
+}
+
 /* One round: the lease, then the key. */
 static void round_once(struct pp_ha *h)
 {
@@ -162,40 +224,41 @@ static void round_once(struct pp_ha *h)
 	if (keep_lease(h, t0))
 		return;
 	struct pp_errbuf eb;
-	struct etcd_kv kv;
+	struct etcd_kv *kv = &h->kv;
 	pthread_mutex_lock(&h->mu);
 	int leading = h->st.role == PP_HA_LEADER;
 	long long epoch = h->st.epoch;
 	pthread_mutex_unlock(&h->mu);
 	if (leading) {
 		/* Still ours? (An operator may have deleted it.) */
-		if (etcd_get(h->etcd, h->key, &kv, &eb)) {
+		if (etcd_get(h->etcd, h->key, kv, &eb)) {
 			etcd_failed(h, &eb);
-		} else if (!kv.found || kv.create_rev != epoch || kv.lease != h->lease) {
+		} else if (!kv->found || kv->create_rev != epoch || kv->lease != h->lease) {
 			lose(h, "the leader key is no longer its own");
 			return;
+		} else {
+			publish(h, epoch);
 		}
 	} else {
 		int won;
 		long long rev;
-		if (etcd_create_key(h->etcd, h->key, h->me, h->lease, &won, &rev, &kv, &eb)) {
+		if (etcd_create_key(h->etcd, h->key, h->me, h->lease, &won, &rev, kv, &eb)) {
 			etcd_failed(h, &eb);
 			set_role(h, PP_HA_CANDIDATE, 0, NULL, NULL);
 			return;
 		}
 		if (won) {
 			epoch = rev;
-		} else if (kv.found && kv.lease == h->lease) {
-			epoch = kv.create_rev; /* ours already: an answer lost on the way */
+		} else if (kv->found && kv->lease == h->lease) {
+			epoch = kv->create_rev; /* ours already: an answer lost on the way */
 		} else {
 			char name[PP_HA_NAME_MAX], url[PP_HA_URL_MAX];
-			holder(kv.value, name, url);
-			set_role(h, PP_HA_FOLLOWER, kv.create_rev, name, url);
+			holder(kv->value.data ? kv->value.data : "", name, url);
+			set_role(h, PP_HA_FOLLOWER, kv->create_rev, name, url);
 			return;
 		}
-		char name[PP_HA_NAME_MAX], url[PP_HA_URL_MAX];
-		holder(h->me, name, url);
-		set_role(h, PP_HA_LEADER, epoch, name, url);
+		if (take_over(h, epoch))
+			return;
 	}
 	/* Authority until the lease's end by our clock, less the margin. */
 	pthread_mutex_lock(&h->mu);
@@ -263,6 +326,12 @@ enum pp_err pp_ha_create(const struct pp_ha_opts *o, struct pp_ha **out, struct 
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	}
 	snprintf(h->key, sizeof h->key, "%sleader", o->prefix ? o->prefix : "/powerpark/");
+	snprintf(h->state_key, sizeof h->state_key, "%sstate", o->prefix ? o->prefix : "/powerpark/");
+	h->on_lead = o->on_lead;
+	h->ud = o->ud;
+	etcd_kv_init(&h->kv);
+	pp_buf_init(&h->pub);
+	pp_buf_init(&h->out);
 	snprintf(h->me, sizeof h->me, "%s\t%s", o->name, o->url);
 	h->ttl_s = o->lease_s > 0 ? (long long)(o->lease_s + 0.5) : PP_HA_LEASE_DEFAULT_S;
 	snprintf(h->st.name, sizeof h->st.name, "%s", o->name);
@@ -299,6 +368,9 @@ void pp_ha_destroy(struct pp_ha *h)
 	if (h->lease && etcd_revoke(h->etcd, h->lease, &eb))
 		pp_log(PP_LOG_WARN, "ha", "%s: could not revoke its lease: %s", h->st.name, eb.msg);
 	etcd_close(h->etcd);
+	etcd_kv_free(&h->kv);
+	pp_buf_free(&h->pub);
+	pp_buf_free(&h->out);
 	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
@@ -311,6 +383,22 @@ int pp_ha_may_lead(struct pp_ha *h, long long *epoch)
 	*epoch = ok ? h->st.epoch : 0;
 	pthread_mutex_unlock(&h->mu);
 	return ok;
+}
+
+enum pp_err pp_ha_publish(struct pp_ha *h, const char *state, size_t len, double made_ms)
+{
+	if (len > PP_HA_STATE_MAX)
+		return PP_ERR_ARG;
+	pthread_mutex_lock(&h->mu);
+	enum pp_err e = PP_OK;
+	h->st.made_ms = made_ms;
+	if (h->st.role == PP_HA_LEADER) {
+		pp_buf_reset(&h->pub);
+		e = pp_buf_append(&h->pub, state, len);
+		h->pub_dirty = !e;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return e;
 }
 
 void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st)

@@ -11,19 +11,22 @@
 
 #include <stddef.h>
 
+#include "powerpark/buf.h"
 #include "powerpark/err.h"
 
 /* A client of an etcd cluster: its members' URLs, tried in turn. Opaque. */
 struct etcd;
 
-/* A key as read: its value (a copy, NUL-terminated, at most
- * ETCD_VALUE_MAX - 1 bytes) and the revision at which it was created. */
-#define ETCD_VALUE_MAX 4096
+/* A key as read: its value (NUL-terminated after len bytes; the caller's
+ * buffer, kept between reads) and the revision at which it was created.
+ * Small value type: etcd_kv_init, etcd_kv_free. */
 struct etcd_kv {
 	int found;
-	char value[ETCD_VALUE_MAX];
+	struct pp_buf value;
 	long long create_rev, lease;
 };
+void etcd_kv_init(struct etcd_kv *kv);
+void etcd_kv_free(struct etcd_kv *kv);
 
 /* A client for the member URLs urls[0..n) (borrowed, copied), each request
  * given timeout_ms before the next member is tried. NULL out of memory. */
@@ -48,10 +51,11 @@ PP_WUR enum pp_err etcd_create_key(struct etcd *e, const char *key, const char *
 /* Reads key into kv (kv->found 0 when absent). */
 PP_WUR enum pp_err etcd_get(struct etcd *e, const char *key, struct etcd_kv *kv,
 			    struct pp_errbuf *eb);
-/* Writes key = value, only while key guard was created at revision
- * guard_rev (the leader's own key: a deposed leader's write fails, *done 0). */
+/* Writes key = value (len bytes, borrowed), only while key guard was
+ * created at revision guard_rev (the leader's own key: a deposed leader's
+ * write fails, *done 0). */
 PP_WUR enum pp_err etcd_put_guarded(struct etcd *e, const char *guard, long long guard_rev,
-				    const char *key, const char *value, int *done,
+				    const char *key, const char *value, size_t len, int *done,
 				    struct pp_errbuf *eb);
 
 #endif

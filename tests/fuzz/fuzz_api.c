@@ -9,58 +9,13 @@
 
 #include "api_int.h"
 #include "powerpark/config.h"
-#include "powerpark/diag.h"
 #include "powerpark/log.h"
 #include "util.h"
 
 #define FZ_NS 1000000000LL
 #define FZ_T0 (1795000000LL * FZ_NS) /* the controller's "now": nothing scheduled */
 
-/* One hall, two rows, three racks: enough for placements, halls and
- * holds to matter. */
-static const char park[] =
-	"site:\n"
-	"  name: fuzz\n"
-	"  margin: 0.02\n"
-	"  grid: {import_limit_kw: 300}\n"
-	"power:\n"
-	"  limit_kw: 1000\n"
-	"  halls:\n"
-	"    - name: a\n"
-	"      limit_kw: 200\n"
-	"      rows:\n"
-	"        - name: a01\n"
-	"          limit_kw: 150\n"
-	"          racks:\n"
-	"            - {name: r1, limit_kw: 40, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
-	"            - {name: r2, limit_kw: 40, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
-	"        - name: a02\n"
-	"          limit_kw: 150\n"
-	"          racks:\n"
-	"            - {name: r3, limit_kw: 130, base_kw: 20, gpus: 72, gpu_model: GB200}\n"
-	"    - name: b\n"
-	"      limit_kw: 100\n"
-	"      rows:\n"
-	"        - name: b01\n"
-	"          limit_kw: 100\n"
-	"          racks:\n"
-	"            - {name: r4, limit_kw: 40, base_kw: 2, gpus: 8, gpu_model: A100-SXM}\n";
-
 static struct pp_config *cfg;
-
-static struct pp_config *load_park(void)
-{
-	struct pp_diags d;
-	pp_diag_init(&d);
-	struct pp_config *c = NULL;
-	if (pp_config_load_text("park.yaml", park, sizeof park - 1, ".", &c, &d)) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "fuzz_api: %s\n", d.lines[i]);
-		abort();
-	}
-	pp_diag_free(&d);
-	return c;
-}
 
 /* The encoded answer in out must be JSON. */
 static void json_ok(const struct pp_buf *out)
@@ -127,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!cfg) {
 		pp_log_set_level(PP_LOG_ERROR); /* a line per grid signal would be most of the time */
-		cfg = load_park();
+		cfg = fz_park("fuzz_api");
 	}
 	struct pp_ctl *ctl = NULL;
 	struct pp_errbuf eb;

@@ -24,11 +24,12 @@ opts() {
 	inst)      echo "json 8192 10" ;;
 	api)       echo "json 4096 10" ;;
 	epw)       echo "- 16384 10" ;;
+	state)     echo "- 16384 10" ;;
 	*) return 1 ;;
 	esac
 }
 
-targets=${*:-lineproto config plan inst api epw}
+targets=${*:-lineproto config plan inst api epw state}
 mkdir -p "$ART"
 fail=0
 for t in $targets; do

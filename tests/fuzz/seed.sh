@@ -6,7 +6,7 @@
 set -eu
 C=tests/fuzz/corpus
 rm -rf "$C"
-mkdir -p "$C"/{lineproto,config,plan,inst,api,epw}
+mkdir -p "$C"/{lineproto,config,plan,inst,api,epw,state}
 
 # config: every site file, with the profiles it names carried after "#@ NAME"
 # lines (so the profiles are fuzzed too), the scenarios, and each profile on
@@ -111,3 +111,11 @@ mkdir -p "$D"
 		printf '"%s"\n' "$s"
 	done
 } > "$D/lineproto.dict"
+
+# state: what a leader publishes for the next (docs/ha.md), on the fuzz
+# park's racks: caps, a held job, a signalled grid event, an escape.
+S="$C/state"
+mkdir -p "$S"
+printf 'powerpark-state 1\nrack\tr1\t500\t1795000000000000000\t700\t1795000010000000000\t0\tchat\t1\t3\t0\n' > "$S/rack"
+printf 'powerpark-state 1\nheld\t4711\t8\t1794999000000000000\tpowerpark holds it: the grid binds\nevent\tdr-1\t1795000000\t1795003600\t120\t1794999990000000000\n' > "$S/held-event"
+printf 'powerpark-state 1\nrack\tr3\t1200\t1\t1\t0\t-5.5\t%%2D\t2\t1\t1\nheld\ta%%09b\t1\t0\t-\n' > "$S/escapes"

@@ -23,4 +23,10 @@ const char *fz_write(const char *name, const void *data, size_t len);
 /* Removes the file name of fz_dir() if it is there. */
 void fz_remove(const char *name);
 
+/* The targets' park (two halls, three rows, four racks of three GPU
+ * models), loaded once per call (returned, taken: pp_config_destroy);
+ * aborts, naming who, if it does not load. */
+struct pp_config;
+struct pp_config *fz_park(const char *who);
+
 #endif
