@@ -4,7 +4,8 @@
 # same pre-encoded batches in the same run; polling a 2,500-device simulated
 # park next to collectd (bench_collect.sh); the optimizer's API and control
 # loop at 102,400 GPUs (bench_api.sh); a planned year of a 50,000-GPU site
-# hourly and at one-minute steps (bench_plan.sh); the optimizer on issue 22's
+# hourly and at one-minute steps (bench_plan.sh); HA takeover and replication
+# on a three-member etcd cluster (bench_ha.sh); the optimizer on issue 22's
 # parks up to 260,000 GPUs next to HiGHS and GLPK (bench_highs.py). Appends to
 # bench/RESULTS.md.
 set -eu
@@ -74,6 +75,7 @@ echo "$osc"
 BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
 BUILD=$BUILD bench/bench_api.sh "$TMP/api_rows.md"
 BUILD=$BUILD bench/bench_plan.sh "$TMP/plan_rows.md"
+BUILD=$BUILD bench/bench_ha.sh "$TMP/ha_rows.md"
 /usr/bin/python3 bench/bench_highs.py "$BUILD" "$TMP/highs_rows.md"
 
 cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
@@ -90,6 +92,7 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 	cat "$TMP/collect_rows.md"
 	cat "$TMP/api_rows.md"
 	cat "$TMP/plan_rows.md"
+	cat "$TMP/ha_rows.md"
 	cat "$TMP/highs_rows.md"
 	echo "$solve" | while read -r name _ g _ nodes _ jobs _ ppms _ gs _ ppo _ go _ gap _ prop _ stat _ def _ shed; do
 		printf '| optimizer, %s GPUs (%s nodes, %s jobs), one core | %.3f ms (median of 5), objective %.6g | GLPK 5.0 exact MILP: %.6f s, objective %.6g | %.1fx faster, gap %s; proportional %.2f %%, static %.2f %% of the optimum | < 20 ms at 100,000 GPUs, >= 100x GLPK |\n' \

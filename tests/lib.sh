@@ -121,3 +121,28 @@ done_tests() {
 	echo "$1: $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
+
+# A three-member etcd cluster on 127.0.0.1 (etcd_cluster): members e1, e2,
+# e3 with their files in $TMP/e*, ETCD_PID[NAME] their pids, ETCD_URLS the
+# client URLs as a YAML list's items. Quick elections (50 ms heartbeats,
+# 500 ms timeout), as on one machine. etcd_member NAME starts one again
+# (same files: it rejoins); etcd_healthy NAME polls it.
+declare -gA ETCD_CP ETCD_PEER ETCD_PID
+etcd_member() { # name
+	etcd --name "$1" --data-dir "$TMP/$1" --listen-client-urls "http://127.0.0.1:${ETCD_CP[$1]}" \
+		--advertise-client-urls "http://127.0.0.1:${ETCD_CP[$1]}" \
+		--listen-peer-urls "http://127.0.0.1:${ETCD_PEER[$1]}" \
+		--initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER[$1]}" \
+		--initial-cluster "$ETCD_CLUSTER" --initial-cluster-token pp-etcd \
+		--initial-cluster-state new --heartbeat-interval 50 --election-timeout 500 \
+		--log-level error >> "$TMP/$1.log" 2>&1 &
+	ETCD_PID[$1]=$!
+	PIDS="$PIDS $!"
+}
+etcd_cluster() {
+	for m in e1 e2 e3; do ETCD_CP[$m]=$(free_port); ETCD_PEER[$m]=$(free_port); done
+	ETCD_CLUSTER="e1=http://127.0.0.1:${ETCD_PEER[e1]},e2=http://127.0.0.1:${ETCD_PEER[e2]},e3=http://127.0.0.1:${ETCD_PEER[e3]}"
+	ETCD_URLS="http://127.0.0.1:${ETCD_CP[e1]}, http://127.0.0.1:${ETCD_CP[e2]}, http://127.0.0.1:${ETCD_CP[e3]}"
+	for m in e1 e2 e3; do etcd_member $m; done
+}
+etcd_healthy() { curl -sf "http://127.0.0.1:${ETCD_CP[$1]}/health" | grep -q '"health":"true"'; }

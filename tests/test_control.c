@@ -591,7 +591,7 @@ static void t_state_handover(void)
 		return;
 	struct pp_errbuf eb;
 	struct pp_ctl_event_ans ea;
-	struct pp_ctl_event_req ev = {"dr", 40, 0, 0, T0 / NS + 3600};
+	struct pp_ctl_event_req ev = {"dr", 24, 0, 0, T0 / NS + 3600};
 	PT_CHECK(pp_ctl_grid_event(f.ctl, &ev, T0, &ea, &eb) == PP_OK, "a signal");
 	PT_CHECK(pp_ctl_assign(f.ctl, "r2", "chat", PP_JOB_INFERENCE, 3, &eb) == PP_OK, "assign");
 	PT_CHECK(pp_ctl_hold(f.ctl, "4711", 8, "held", T0) == PP_OK, "hold");
@@ -611,12 +611,14 @@ static void t_state_handover(void)
 	size_t bad = 9;
 	PT_CHECK(pp_ctl_state_import(g.ctl, st.data, st.len, &bad, &eb) == PP_OK && bad == 0,
 		 "import (%zu bad): %s", bad, eb.msg);
-	for (size_t i = 0; i < 4; i++)
-		PT_CHECK(pp_ctl_rack_cap(g.ctl, racks[i]) == pp_ctl_rack_cap(f.ctl, racks[i]),
-			 "%s: cap %g W taken over as %g W", racks[i], pp_ctl_rack_cap(f.ctl, racks[i]),
-			 pp_ctl_rack_cap(g.ctl, racks[i]));
+	/* Taken over to the milliwatt, rounded down: never above what was issued. */
+	for (size_t i = 0; i < 4; i++) {
+		double was = pp_ctl_rack_cap(f.ctl, racks[i]), now = pp_ctl_rack_cap(g.ctl, racks[i]);
+		PT_CHECK(now <= was && was - now < 1e-3 && was < 700, "%s: cap %.6f W taken over as "
+			 "%.6f W", racks[i], was, now);
+	}
 	int64_t t4 = T0 + 4 * NS;
-	PT_CHECK(pp_ctl_grid_limit(g.ctl, t4) == 40, "the signal in force (%g kW)",
+	PT_CHECK(pp_ctl_grid_limit(g.ctl, t4) == 24, "the signal in force (%g kW)",
 		 pp_ctl_grid_limit(g.ctl, t4));
 	struct pp_ctl_jobs ja, jb;
 	PT_CHECK(pp_ctl_jobs(f.ctl, t4, &ja) == PP_OK && pp_ctl_jobs(g.ctl, t4, &jb) == PP_OK,

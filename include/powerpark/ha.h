@@ -86,6 +86,14 @@ int pp_ha_may_lead(struct pp_ha *h, long long *epoch);
  * for a state over 1 MiB, PP_ERR_NOMEM. */
 PP_WUR enum pp_err pp_ha_publish(struct pp_ha *h, const char *state, size_t len, double made_ms);
 
+/* Writes the state (state, len bytes: borrowed) to etcd now, in the
+ * caller's thread, under the leader key's guard: for what must not be
+ * acknowledged before a next leader would have it (a grid signal).
+ * PP_ERR_ARG when h does not lead, PP_ERR_REJECTED when the key is no
+ * longer its own, PP_ERR_NET when etcd did not answer (eb says which). */
+PP_WUR enum pp_err pp_ha_publish_now(struct pp_ha *h, const char *state, size_t len,
+				     struct pp_errbuf *eb);
+
 /* Copies what h knows into *st. */
 void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st);
 

@@ -125,6 +125,10 @@ long long api_epoch(struct pp_api *a);
 /* 1 when rq may be served here; else rs is a 307 to the leader (follower)
  * or a 503 (no leader known), and 0. */
 int api_leader_check(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
+/* Writes the controller's state to etcd before a request that changed it
+ * is acknowledged (a grid signal: a next leader must have it): 1 when done
+ * or without HA, 0 with eb saying why. */
+int api_replicate(struct pp_api *a, struct pp_errbuf *eb);
 /* GET /v1/ha. */
 void api_h_ha(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
 /* The role, epoch and takeovers for /metrics (nothing without HA). */

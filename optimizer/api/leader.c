@@ -59,6 +59,22 @@ int api_leader_check(struct pp_api *a, const struct api_req *rq, struct api_resp
 	return 0;
 }
 
+int api_replicate(struct pp_api *a, struct pp_errbuf *eb)
+{
+	if (!a->ha)
+		return 1;
+	struct pp_buf st;
+	pp_buf_init(&st);
+	struct pp_errbuf pe;
+	enum pp_err e = pp_ctl_state_export(a->ctl, &st);
+	e = e ? e : pp_ha_publish_now(a->ha, st.data, st.len, &pe);
+	pp_buf_free(&st);
+	if (e)
+		pp_err_set(eb, e, "in force here, but not yet where a next leader would find it "
+			   "(%s): post it again", e == PP_ERR_NOMEM ? "out of memory" : pe.msg);
+	return !e;
+}
+
 void api_h_ha(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
 {
 	(void)rq;

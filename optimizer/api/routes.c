@@ -199,6 +199,8 @@ static void h_event(struct pp_api *a, const struct api_req *rq, struct api_resp 
 	e = e ? e : pp_ctl_grid_event(a->ctl, &q, api_now(a), &ans, &eb);
 	if (e)
 		refused(rs, e, &eb);
+	else if (!api_replicate(a, &eb))
+		api_fail(rs, 503, eb.msg);
 	else
 		json_ok(rs, api_json_event(&rs->body, &ans));
 	api_doc_free(&d);

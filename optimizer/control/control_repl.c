@@ -6,11 +6,12 @@
  * tab, CR and newline percent-encoded ("-" for an empty one):
  *
  *   powerpark-state 1
- *   rack NAME CAP_W CAP_NS TARGET_W LEASE_UNTIL_NS EXTRA_W JOB CLASS WEIGHT IDLE
+ *   rack NAME CAP_MW CAP_NS TARGET_MW LEASE_UNTIL_NS EXTRA_MW JOB CLASS WEIGHT IDLE
  *   held ID GPUS SINCE_NS REASON
  *   event ID START_S END_S LIMIT_KW SIGNALLED_NS
  *
- * Times are Unix nanoseconds (seconds for events), as the controller
+ * Powers per GPU in integer milliwatts (rounded down), the event's limit in
+ * kW. Times are Unix nanoseconds (seconds for events), as the controller
  * keeps them. A record that does not read is skipped and counted, never
  * half applied; a rack the configuration lacks is skipped the same way. */
 #include <errno.h>
@@ -36,13 +37,25 @@ static enum pp_err put_text(struct pp_buf *b, const char *s)
 	if (!strcmp(s, "-")) /* "-" alone is the empty text */
 		return pp_buf_append(b, "\t%2D", 4);
 	enum pp_err e = pp_buf_append(b, "\t", 1);
-	for (; *s && !e; s++) {
-		if (*s == '%' || *s == '\t' || *s == '\n' || *s == '\r')
+	while (*s && !e) {
+		size_t n = strcspn(s, "%\t\n\r"); /* a run as it is, then one escape */
+		e = pp_buf_append(b, s, n);
+		s += n;
+		if (*s && !e) {
 			e = pp_buf_appendf(b, "%%%02X", (unsigned char)*s);
-		else
-			e = pp_buf_append(b, s, 1);
+			s++;
+		}
 	}
 	return e;
+}
+
+/* Watts rounded down to the milliwatt; a value already on that grid (one
+ * read back) stays itself, so a round trip changes nothing (1e-9 W of
+ * slack for the binary fraction). */
+static long long down_mw(double w)
+{
+	double mw = floor(w * 1000 + 1e-6);
+	return isfinite(mw) ? (long long)fmax(-1e12, fmin(1e12, mw)) : 0;
 }
 
 enum pp_err pp_ctl_state_export(struct pp_ctl *c, struct pp_buf *out)
@@ -56,11 +69,17 @@ enum pp_err pp_ctl_state_export(struct pp_ctl *c, struct pp_buf *out)
 			continue;
 		e = pp_buf_append(out, "rack", 4);
 		e = e ? e : put_text(out, r->cfg->name);
-		e = e ? e : pp_buf_appendf(out, "\t%.17g\t%lld\t%.17g\t%lld\t%.17g", r->cap_w,
-					   (long long)r->cap_ns, r->target_w,
-					   (long long)r->lease_until_ns, r->extra_w);
+		/* Milliwatts, rounded down: a cap taken over is never above the one
+		 * issued. Integers, because formatting 1,600 racks' doubles every
+		 * cycle costs milliseconds under the state's lock. */
+		char num[160];
+		snprintf(num, sizeof num, "\t%lld\t%lld\t%lld\t%lld\t%lld", down_mw(r->cap_w),
+			 (long long)r->cap_ns, down_mw(r->target_w), (long long)r->lease_until_ns,
+			 down_mw(r->extra_w));
+		e = e ? e : pp_buf_append(out, num, strlen(num));
 		e = e ? e : put_text(out, r->job);
-		e = e ? e : pp_buf_appendf(out, "\t%d\t%.17g\t%d\n", r->cls, r->weight, r->idle);
+		snprintf(num, sizeof num, "\t%d\t%.9g\t%d\n", r->cls, r->weight, r->idle);
+		e = e ? e : pp_buf_append(out, num, strlen(num));
 	}
 	for (size_t i = 0; i < c->held.n && !e; i++) {
 		const struct chold *h = &c->held.v[i];
@@ -76,8 +95,8 @@ enum pp_err pp_ctl_state_export(struct pp_ctl *c, struct pp_buf *out)
 			continue;
 		e = pp_buf_append(out, "event", 5);
 		e = e ? e : put_text(out, v->id);
-		e = e ? e : pp_buf_appendf(out, "\t%lld\t%lld\t%.17g\t%lld\n", (long long)v->start_s,
-					   (long long)v->end_s, v->limit_kw,
+		e = e ? e : pp_buf_appendf(out, "\t%lld\t%lld\t%.6f\t%lld\n", (long long)v->start_s,
+					   (long long)v->end_s, floor(v->limit_kw * 1e6 + 1e-6) / 1e6,
 					   (long long)v->signalled_ns);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -135,9 +154,9 @@ static int rack_rec(struct pp_ctl *c, char **f, size_t nf)
 	char name[PP_REPL_TEXT], job[PP_REPL_TEXT];
 	double cap, target, extra, weight, cls, idle;
 	long long cap_ns, lease_ns;
-	if (nf != 11 || get_text(f[1], name) || get_num(f[2], 0, 1e5, &cap) ||
-	    get_ll(f[3], &cap_ns) || get_num(f[4], 0, 1e5, &target) || get_ll(f[5], &lease_ns) ||
-	    get_num(f[6], -1e9, 1e9, &extra) || get_text(f[7], job) ||
+	if (nf != 11 || get_text(f[1], name) || get_num(f[2], 0, 1e8, &cap) ||
+	    get_ll(f[3], &cap_ns) || get_num(f[4], 0, 1e8, &target) || get_ll(f[5], &lease_ns) ||
+	    get_num(f[6], -1e12, 1e12, &extra) || get_text(f[7], job) ||
 	    strlen(job) >= PP_CTL_ID_MAX || get_num(f[8], PP_JOB_TRAINING, PP_JOB_BATCH, &cls) ||
 	    cls != floor(cls) || get_num(f[9], 1e-9, 1e6, &weight) || get_num(f[10], 0, 1, &idle))
 		return -1;
@@ -146,6 +165,7 @@ static int rack_rec(struct pp_ctl *c, char **f, size_t nf)
 		return -1;
 	/* The caps the agents hold: the cycle after a takeover starts from
 	 * them (falls at once, rises at the normal rate), always in range. */
+	cap /= 1000, target /= 1000, extra /= 1000; /* milliwatts */
 	r->cap_w = pp_gpu_clamp_cap(r->gpu, cap);
 	r->cap_ns = cap_ns;
 	r->cap_hist[0] = r->cap_w;

@@ -401,6 +401,27 @@ enum pp_err pp_ha_publish(struct pp_ha *h, const char *state, size_t len, double
 	return e;
 }
 
+enum pp_err pp_ha_publish_now(struct pp_ha *h, const char *state, size_t len,
+			      struct pp_errbuf *eb)
+{
+	long long epoch;
+	if (!pp_ha_may_lead(h, &epoch))
+		return pp_err_set(eb, PP_ERR_ARG, "this replica does not lead");
+	if (len > PP_HA_STATE_MAX)
+		return pp_err_set(eb, PP_ERR_ARG, "a state of %zu bytes (at most %u)", len,
+				  PP_HA_STATE_MAX);
+	int done;
+	enum pp_err e = etcd_put_guarded(h->etcd, h->key, epoch, h->state_key, state, len, &done, eb);
+	if (e)
+		return e;
+	if (!done)
+		return pp_err_set(eb, PP_ERR_REJECTED, "the leader key is no longer this replica's");
+	pthread_mutex_lock(&h->mu);
+	h->st.published++;
+	pthread_mutex_unlock(&h->mu);
+	return PP_OK;
+}
+
 void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st)
 {
 	pthread_mutex_lock(&h->mu);

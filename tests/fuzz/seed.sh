@@ -116,6 +116,6 @@ mkdir -p "$D"
 # park's racks: caps, a held job, a signalled grid event, an escape.
 S="$C/state"
 mkdir -p "$S"
-printf 'powerpark-state 1\nrack\tr1\t500\t1795000000000000000\t700\t1795000010000000000\t0\tchat\t1\t3\t0\n' > "$S/rack"
+printf 'powerpark-state 1\nrack\tr1\t500000\t1795000000000000000\t700000\t1795000010000000000\t0\tchat\t1\t3\t0\n' > "$S/rack"
 printf 'powerpark-state 1\nheld\t4711\t8\t1794999000000000000\tpowerpark holds it: the grid binds\nevent\tdr-1\t1795000000\t1795003600\t120\t1794999990000000000\n' > "$S/held-event"
-printf 'powerpark-state 1\nrack\tr3\t1200\t1\t1\t0\t-5.5\t%%2D\t2\t1\t1\nheld\ta%%09b\t1\t0\t-\n' > "$S/escapes"
+printf 'powerpark-state 1\nrack\tr3\t1200000\t1\t1\t0\t-5500\t%%2D\t2\t1\t1\nheld\ta%%09b\t1\t0\t-\n' > "$S/escapes"
