@@ -19,8 +19,7 @@
 #include "powerpark/log.h"
 
 #define PP_MAX_NODE_GPUS 72 /* GPUs one agent drives (a rack of 72 at most) */
-#define PP_AGENT_URLS 8     /* optimizer replicas at most */
-#define PP_AGENT_URL_MAX 256
+
 
 struct agent {
 	const struct pp_agent_opts *o;
@@ -37,42 +36,10 @@ struct agent {
 	unsigned long reapplied;
 	double sm_floor, sm_ramp; /* power smoothing as last applied (NAN: never) */
 	int sm_missing;           /* the backend cannot smooth: said once */
-	/* The optimizer's replicas (--url, comma-separated), the one asked
-	 * first, and the leader a follower named (tried before the list). */
-	char url[PP_AGENT_URLS][PP_AGENT_URL_MAX];
-	int nurl, cur;
-	char leader[PP_AGENT_URL_MAX];
+	struct pp_httpc_group opt; /* the optimizer's replicas (--url, comma-separated) */
 	long long epoch;          /* the newest leader's term seen (fencing) */
 	unsigned long fenced;     /* leases refused for an older epoch */
 };
-
-/* Splits --url into a->url; -1 when there is none or one is too long. */
-static int split_urls(struct agent *a, const char *list)
-{
-	a->nurl = 0;
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, ",");
-		if (n && (a->nurl == PP_AGENT_URLS || n >= PP_AGENT_URL_MAX))
-			return -1;
-		if (n) {
-			memcpy(a->url[a->nurl], p, n);
-			a->url[a->nurl][n] = 0;
-			/* A trailing slash would double in /v1/caps. */
-			while (n > 1 && a->url[a->nurl][n - 1] == '/')
-				a->url[a->nurl][--n] = 0;
-			a->nurl++;
-		}
-		p += n + (p[n] == ',');
-	}
-	return a->nurl ? 0 : -1;
-}
-
-/* The base URL to ask now: a leader named by a follower, else the list's
- * current one. */
-static const char *base(const struct agent *a)
-{
-	return a->leader[0] ? a->leader : a->url[a->cur];
-}
 
 /* One exchange with the optimizer; the body lands in a->resp. */
 static long http(struct agent *a, const char *url, const char *post, size_t len)
@@ -158,50 +125,16 @@ static void apply_smooth(struct agent *a, double floor_w, double ramp)
 	}
 }
 
-/* Unreachable, no leader there, or a leader that went: the next to ask
- * is the list's current one (after a named leader), else the list's next. */
-static void next_url(struct agent *a)
-{
-	if (a->leader[0])
-		a->leader[0] = 0;
-	else
-		a->cur = (a->cur + 1) % a->nurl;
-}
-
-/* Asks for the lease: at the base URL, then (a follower's 307 or 503
- * naming the leader) at the leader, then down the list; the answer in
- * a->resp. Returns the last HTTP status (-1 none answered). */
-static long ask_lease(struct agent *a)
-{
-	long code = -1;
-	for (int t = 0; t <= a->nurl && code != 200; t++) {
-		char url[PP_AGENT_URL_MAX + 256];
-		snprintf(url, sizeof url, "%s/v1/caps?node=%s", base(a), a->o->node);
-		code = http(a, url, NULL, 0);
-		char lead[PP_AGENT_URL_MAX];
-		if ((code == 307 || code == 503) &&
-		    !lease_leader_url(a->resp.data, a->resp.len, lead, sizeof lead) &&
-		    strcmp(lead, base(a))) {
-			snprintf(a->leader, sizeof a->leader, "%s", lead);
-			continue;
-		}
-		if (code == 200)
-			break;
-		next_url(a);
-	}
-	/* A leader named in a round that failed is no hint for the next. */
-	if (code != 200)
-		a->leader[0] = 0;
-	return code;
-}
-
 static int renew(struct agent *a)
 {
-	long code = ask_lease(a);
+	char path[300];
+	snprintf(path, sizeof path, "/v1/caps?node=%s", a->o->node);
+	long code = pp_httpc_group_call(&a->opt, a->curl, path, a->o->token ? a->o->token : "", NULL,
+					0, 2000, &a->resp);
 	if (code != 200) {
 		if (pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "lease from %s: %s (last asked %s)", a->o->url,
-			       code < 0 ? "unreachable" : "refused", base(a));
+			       code < 0 ? "unreachable" : "refused", pp_httpc_group_base(&a->opt));
 		return -1;
 	}
 	struct lease l;
@@ -216,12 +149,14 @@ static int renew(struct agent *a)
 		a->fenced++;
 		if (pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
 			pp_log(PP_LOG_WARN, "agent", "lease of epoch %lld from %s refused: epoch %lld "
-			       "seen (%lu refused)", l.epoch, base(a), a->epoch, a->fenced);
-		next_url(a);
+			       "seen (%lu refused)", l.epoch, pp_httpc_group_base(&a->opt), a->epoch,
+			       a->fenced);
+		pp_httpc_group_next(&a->opt);
 		return -1;
 	}
 	if (l.epoch > a->epoch && a->epoch)
-		pp_log(PP_LOG_INFO, "agent", "leader of epoch %lld at %s", l.epoch, base(a));
+		pp_log(PP_LOG_INFO, "agent", "leader of epoch %lld at %s", l.epoch,
+		       pp_httpc_group_base(&a->opt));
 	a->epoch = l.epoch;
 	/* Without the device's own range, the optimizer's is used. */
 	for (int g = 0; g < a->n; g++)
@@ -300,13 +235,13 @@ static long report(struct agent *a)
 	long code = 0;
 	if (!e && b.len) {
 		/* Every replica ingests readings: the one leases come from. */
-		char url[PP_AGENT_URL_MAX + 16];
-		snprintf(url, sizeof url, "%s/write", base(a));
+		char url[PP_HTTPC_URL_MAX + 16];
+		snprintf(url, sizeof url, "%s/write", pp_httpc_group_base(&a->opt));
 		code = http(a, url, b.data, b.len);
 		if (code < 0)
-			next_url(a); /* the next round asks (and reports to) another */
+			pp_httpc_group_next(&a->opt); /* the next round asks (and reports to) another */
 		if (code != 204 && pp_log_backoff_hit(&a->bo, pp_clock_mono_ns()))
-			pp_log(PP_LOG_WARN, "agent", "power report not accepted by %s (%s %ld)", base(a),
+			pp_log(PP_LOG_WARN, "agent", "power report not accepted by %s (%s %ld)", url,
 			       code < 0 ? "unreachable" : "HTTP", code);
 	}
 	pp_buf_free(&b);
@@ -327,9 +262,9 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 		return pp_err_set(eb, PP_ERR_ARG, "backend: expected nvml, command or sim");
 	if (!o->url || !o->node)
 		return pp_err_set(eb, PP_ERR_ARG, "--url and --node are required");
-	if (split_urls(&a, o->url))
+	if (pp_httpc_group_init(&a.opt, o->url))
 		return pp_err_set(eb, PP_ERR_ARG, "--url: 1 to %d URLs, comma-separated, each under "
-				  "%d characters", PP_AGENT_URLS, PP_AGENT_URL_MAX);
+				  "%d characters", PP_HTTPC_URLS, PP_HTTPC_URL_MAX);
 	if (!(o->safe_cap_w > 0))
 		return pp_err_set(eb, PP_ERR_ARG, "--safe-cap W is required (the cap held when the "
 					       "optimizer cannot be reached)");

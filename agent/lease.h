@@ -21,8 +21,4 @@ struct lease {
  * cap_w in its first cap, or no positive integer ttl_s. */
 int lease_parse(const char *body, size_t len, struct lease *l);
 
-/* The leader's URL in a replica's refusal (a 307 or 503 body: leader_url),
- * into url (cap bytes with the NUL); 0, or -1 when it names none. */
-int lease_leader_url(const char *body, size_t len, char *url, size_t cap);
-
 #endif

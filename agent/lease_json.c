@@ -32,16 +32,3 @@ int lease_parse(const char *body, size_t len, struct lease *l)
 	json_decref(j);
 	return ok ? 0 : -1;
 }
-
-int lease_leader_url(const char *body, size_t len, char *url, size_t cap)
-{
-	json_error_t je;
-	json_t *j = body ? json_loadb(body, len, 0, &je) : NULL;
-	const char *u = json_string_value(json_object_get(j, "leader_url"));
-	int ok = u && (!strncmp(u, "http://", 7) || !strncmp(u, "https://", 8)) &&
-		 strlen(u) < cap;
-	if (ok)
-		memcpy(url, u, strlen(u) + 1);
-	json_decref(j);
-	return ok ? 0 : -1;
-}

@@ -36,6 +36,7 @@ struct pend {
 
 struct adapter {
 	const struct pp_slurm_opts *o;
+	struct pp_httpc_group opt; /* the optimizer's replicas (--url, comma-separated) */
 	CURL *curl;
 	struct pp_buf resp;
 	struct nmap *map;          /* sorted by node */
@@ -359,15 +360,13 @@ static void step(struct adapter *ad)
 	/* By id: held jobs go to powerpark in submit order, and answers are
 	 * matched by binary search. */
 	qsort(js.v, js.n, sizeof *js.v, by_id);
-	char url[512];
-	snprintf(url, sizeof url, "%s/v1/scheduler/sync", ad->o->url);
 	struct view v;
 	struct pp_ctl_sync_req req;
 	struct sync_ans ans = {0};
 	int answered = 0;
 	long code = build_view(ad, &js, &v, &req)
 			    ? -1
-			    : adapter_sync(ad->curl, url, ad->o->token, &req, &ad->resp, &ans,
+			    : adapter_sync(ad->curl, &ad->opt, ad->o->token, &req, &ad->resp, &ans,
 					   &answered);
 	view_free(&v);
 	for (size_t i = 0; i < ad->npend; i++)
@@ -383,7 +382,7 @@ static void step(struct adapter *ad)
 		if (!ad->down_since_ns)
 			ad->down_since_ns = now;
 		if (pp_log_backoff_hit(&ad->bo_http, now))
-			pp_log(PP_LOG_WARN, "slurm", "powerpark at %s: %s%.*s", url,
+			pp_log(PP_LOG_WARN, "slurm", "powerpark at %s: %s%.*s", pp_httpc_group_base(&ad->opt),
 			       code < 0 ? "no answer" : "HTTP error ",
 			       code < 0 ? 0 : (int)(ad->resp.len > 200 ? 200 : ad->resp.len),
 			       ad->resp.data ? ad->resp.data : "");
@@ -408,9 +407,10 @@ static void step(struct adapter *ad)
 enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *stop,
 			 struct pp_errbuf *eb)
 {
-	if (!o->url || strncmp(o->url, "http", 4))
+	struct pp_httpc_group g;
+	if (!o->url || strncmp(o->url, "http", 4) || pp_httpc_group_init(&g, o->url))
 		return pp_err_set(eb, PP_ERR_ARG, "--url: expected http://HOST:PORT of powerpark "
-			       "optimize");
+			       "optimize (replicas: up to %d, comma-separated)", PP_HTTPC_URLS);
 	if (o->interval_ms < 100 || o->interval_ms > 600000)
 		return pp_err_set(eb, PP_ERR_ARG, "--interval-ms: expected 100 to 600000");
 	if (o->dwell_s < 0 || o->dwell_s > 86400)
@@ -426,6 +426,7 @@ enum pp_err pp_slurm_run(const struct pp_slurm_opts *o, volatile sig_atomic_t *s
 	struct adapter ad;
 	memset(&ad, 0, sizeof ad);
 	ad.o = o;
+	ad.opt = g;
 	pp_buf_init(&ad.resp);
 	slurm_init(conf);
 	enum pp_err e = PP_OK;

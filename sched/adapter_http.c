@@ -68,14 +68,15 @@ static int read_answer(json_t *root, struct sync_ans *ans)
 	return 0;
 }
 
-long adapter_sync(CURL *curl, const char *url, const char *token, const struct pp_ctl_sync_req *req,
-		  struct pp_buf *resp, struct sync_ans *ans, int *answered)
+long adapter_sync(CURL *curl, struct pp_httpc_group *g, const char *token,
+		  const struct pp_ctl_sync_req *req, struct pp_buf *resp, struct sync_ans *ans,
+		  int *answered)
 {
 	memset(ans, 0, sizeof *ans);
 	*answered = 0;
 	char *body = sync_body(req);
-	long code = body ? pp_httpc_call(curl, url, token, body, strlen(body), PP_SYNC_TIMEOUT_MS,
-					 resp)
+	long code = body ? pp_httpc_group_call(g, curl, "/v1/scheduler/sync", token, body,
+					       strlen(body), PP_SYNC_TIMEOUT_MS, resp)
 			 : -1;
 	free(body);
 	if (code != 200)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/httpc.h"
 #include "powerpark/ctl.h"
 
 /* The request is the controller's own struct pp_ctl_sync_req (ctl.h): the
@@ -30,13 +31,15 @@ struct sync_ans {
 	size_t n;
 };
 
-/* Sends req (borrowed) to url with the bearer token (both borrowed) over
- * curl (borrowed), the reply's body into resp (borrowed). Returns the
- * HTTP status, or -1 without an answer. With 200 and a body that is JSON,
- * *ans holds its verdicts and *answered is 1; else *ans is empty and
- * *answered 0. */
-long adapter_sync(CURL *curl, const char *url, const char *token, const struct pp_ctl_sync_req *req,
-		  struct pp_buf *resp, struct sync_ans *ans, int *answered);
+/* Sends req (borrowed) to POST /v1/scheduler/sync of the optimizer's
+ * replicas g (borrowed, updated: the leader they name, docs/ha.md) with
+ * the bearer token (borrowed) over curl (borrowed), the reply's body into
+ * resp (borrowed). Returns the HTTP status, or -1 without an answer. With
+ * 200 and a body that is JSON, *ans holds its verdicts and *answered is 1;
+ * else *ans is empty and *answered 0. */
+long adapter_sync(CURL *curl, struct pp_httpc_group *g, const char *token,
+		  const struct pp_ctl_sync_req *req, struct pp_buf *resp, struct sync_ans *ans,
+		  int *answered);
 
 /* Frees what adapter_sync put into ans; an empty ans is fine. */
 void adapter_sync_free(struct sync_ans *ans);

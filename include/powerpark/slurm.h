@@ -12,7 +12,8 @@
 #include "powerpark/err.h"
 
 struct pp_slurm_opts {
-	const char *url;       /* the optimizer, http://HOST:PORT */
+	const char *url;       /* the optimizer, http://HOST:PORT; a group's replicas
+				* comma-separated (docs/ha.md) */
 	const char *token;     /* bearer token with the write scope */
 	const char *map;       /* file of "NODES RACK" lines (NODES a Slurm hostlist);
 				* NULL: each node is the rack of its name */
