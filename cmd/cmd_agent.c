@@ -21,7 +21,7 @@ int pp_cmd_agent(int argc, char **argv)
 	struct pp_agent_opts o = {0};
 	o.token = getenv("POWERPARK_TOKEN");
 	const struct pp_opt opts[] = {
-		PP_STR("--url", &o.url, "URL", "the optimizer, http://HOST:PORT",
+		PP_STR("--url", &o.url, "URL", "the optimizer, http://HOST:PORT (replicas: comma-separated)",
 		       .flags = PP_OPT_REQUIRED),
 		PP_STR("--node", &o.node, "RACK", "the rack whose caps it leases",
 		       .flags = PP_OPT_REQUIRED),

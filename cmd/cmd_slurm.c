@@ -21,7 +21,7 @@ int pp_cmd_slurm(int argc, char **argv)
 	struct pp_slurm_opts o = {.interval_ms = 1000, .dwell_s = 30, .fail_after_s = 30};
 	o.token = getenv("POWERPARK_TOKEN");
 	const struct pp_opt opts[] = {
-		PP_STR("--url", &o.url, "URL", "the optimizer, http://HOST:PORT",
+		PP_STR("--url", &o.url, "URL", "the optimizer, http://HOST:PORT (replicas: comma-separated)",
 		       .flags = PP_OPT_REQUIRED),
 		PP_STR("--token", &o.token, "TOKEN", "a token with the write scope (or "
 		       "$POWERPARK_TOKEN,\nkept out of ps)", .flags = PP_OPT_REQUIRED),
