@@ -122,12 +122,14 @@ static void etcd_failed(struct pp_ha *h, const struct pp_errbuf *eb)
 static int keep_lease(struct pp_ha *h, int64_t now)
 {
 	struct pp_errbuf eb;
-	if (h->lease && now >= h->lease_end_ns) {
-		h->lease = 0; /* over by our clock: a new one */
+	long long ttl;
+	/* Over by our clock: no authority. The lease itself is kept and asked
+	 * for again: etcd may still hold it (a quorum lost and back refreshes
+	 * every lease), and with it this replica's key, so it resumes at once
+	 * instead of waiting a lease for its own key to go. */
+	if (h->lease && now >= h->lease_end_ns)
 		lose(h, "its etcd lease ran out before a renewal was answered");
-	}
 	if (!h->lease) {
-		long long ttl;
 		if (etcd_grant(h->etcd, h->ttl_s, &h->lease, &ttl, &eb)) {
 			h->lease = 0;
 			etcd_failed(h, &eb);
@@ -137,13 +139,12 @@ static int keep_lease(struct pp_ha *h, int64_t now)
 		h->next_renew_ns = now + (int64_t)ttl * 250000000LL;
 		return 0;
 	}
-	if (now < h->next_renew_ns)
+	if (now < h->next_renew_ns && now < h->lease_end_ns)
 		return 0;
-	long long ttl;
 	if (etcd_keepalive(h->etcd, h->lease, &ttl, &eb)) {
 		etcd_failed(h, &eb);
 		h->next_renew_ns = now + PP_HA_POLL_MS * 1000000LL;
-		return 0; /* still ours until lease_end_ns */
+		return now < h->lease_end_ns ? 0 : -1; /* ours until lease_end_ns, no longer */
 	}
 	if (ttl <= 0) {
 		h->lease = 0;
