@@ -2,7 +2,9 @@
 # bench_ha.sh - high availability (docs/ha.md) on a real three-member etcd
 # cluster on 127.0.0.1: the takeover time over 20 kill -9s of the leader of
 # two `optimize` replicas (from the kill to the first lease the other
-# answers under its new epoch, polled every 10 ms), p50 and p99; and what
+# answers under its new epoch, polled every 10 ms), p50 and p99; the etcd
+# quorum lost and back 5 times (until the leader stops issuing, until a
+# leader is back); and what
 # replication costs the control loop at 102,400 GPUs (bench_api.py's park):
 # the making of the state each cycle, its size and its write to etcd, next
 # to the cycle's solve. Writes table rows to $1.
@@ -78,6 +80,33 @@ ok = sorted(x for x in v if x >= 0)
 q = lambda p: ok[min(len(ok) - 1, int(round(p * (len(ok) - 1))))] if ok else -1
 print(q(0.5), q(0.99), len(v), len(v) - len(ok))' "$TMP/takeover_ms")"
 echo "takeover after kill -9: p50 $p50 ms, p99 $p99 ms over $n kills ($bad without a takeover)"
+# The quorum lost (two members killed) and back, 5 times: from the second
+# kill until no replica leads, and from the first member healthy again
+# until one leads.
+anyone() { leads a || leads b; }
+nobody() { ! anyone; }
+: > "$TMP/quorum_ms"
+for i in 1 2 3 4 5; do
+	wait_for 30 anyone
+	t0=$(date +%s%N)
+	kill -9 "${ETCD_PID[e1]}" "${ETCD_PID[e2]}"
+	wait_for 30 nobody
+	t1=$(date +%s%N)
+	wait "${ETCD_PID[e1]}" "${ETCD_PID[e2]}" 2>/dev/null || true
+	etcd_member e1
+	etcd_member e2
+	wait_for 60 etcd_healthy e1
+	t2=$(date +%s%N)
+	wait_for 30 anyone
+	t3=$(date +%s%N)
+	echo "$(( (t1 - t0) / 1000000 )) $(( (t3 - t2) / 1000000 ))" >> "$TMP/quorum_ms"
+done
+read -r stop_med stop_max back_med back_max <<< "$(/usr/bin/python3 -c '
+import statistics, sys
+rows = [list(map(int, l.split())) for l in open(sys.argv[1])]
+s, b = [r[0] for r in rows], [r[1] for r in rows]
+print(int(statistics.median(s)), max(s), int(statistics.median(b)), max(b))' "$TMP/quorum_ms")"
+echo "quorum lost: leader stops issuing after $stop_med ms (max $stop_max); back: a leader after $back_med ms (max $back_max)"
 for r in a b; do kill "${RPID[$r]}" 2>/dev/null || true; done
 for r in a b; do wait "${RPID[$r]}" 2>/dev/null || true; done
 
@@ -117,6 +146,8 @@ wait "$BIG" 2>/dev/null || true
 {
 	printf '| HA takeover: kill -9 of the leader of two optimize replicas to the first lease of the new epoch, etcd 3.4 three members on 127.0.0.1, lease_s 2 (%d kills) | p50 %s ms, p99 %s ms | - | %s kills without a takeover | < 3 s, no agent at its safe cap (lease 10 s) |\n' \
 		"$n" "$p50" "$p99" "$bad"
+	printf '| HA, etcd quorum lost (2 of 3 members killed) and back, 5 times | the leader stops issuing after %s ms (median; max %s) | - | a leader again %s ms (median; max %s) after the first member answers | stops within the lease (2 s); back within 3 s |\n' \
+		"$stop_med" "$stop_max" "$back_med" "$back_max"
 	printf '| HA replication, 102,400-GPU park (1,600 racks): the state a next leader needs, made each cycle and written to etcd | made in %s ms per cycle (%s bytes); written in %s ms by the election thread | solve %s ms per cycle | %s %% of the solve | the 1 s period kept |\n' \
 		"$make_ms" "$bytes" "$write_ms" "$solve_ms" "$(echo "$make_ms / $solve_ms * 100" | bc -l | xargs printf '%.1f')"
 } > "$ROWS"
