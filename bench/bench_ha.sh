@@ -19,29 +19,10 @@ KILLS=${BENCH_HA_KILLS:-20}
 etcd_cluster
 for m in e1 e2 e3; do wait_for 60 etcd_healthy $m; done
 
-cat > "$TMP/site.yaml" <<YAML
-site: {name: t, margin: 0.02, grid: {import_limit_kw: 100}}
-$(one_rack_power n1 8)
-api:
-  tokens:
-    - {name: agents, token: $LT, scopes: [lease, write, read, admin]}
-ha:
-  etcd: [$ETCD_URLS]
-  name: a
-  lease_s: 2
-YAML
-declare -A PORT RPID
-for r in a b; do PORT[$r]=$(free_port); done
-start_replica() {
-	$PP optimize -c "$TMP/site.yaml" --listen "127.0.0.1:${PORT[$1]}" --ha-name "$1" \
-		>> "$TMP/$1.out" 2>> "$TMP/$1.err" &
-	RPID[$1]=$!
-	PIDS="$PIDS $!"
-}
-start_replica a
-start_replica b
-role() { curl -s --max-time 2 "http://127.0.0.1:${PORT[$1]}/v1/ha" | \
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])' 2>/dev/null; }
+ha_pair 8 $LT
+ha_replica a
+ha_replica b
+role() { ha_role "$1"; }
 follows() { [ "$(role $1)" = follower ]; }
 leads() { [ "$(role $1)" = leader ]; }
 wait_for 30 bash -c "curl -s http://127.0.0.1:${PORT[a]}/v1/ha | grep -q '\"role\":\"leader\"' || curl -s http://127.0.0.1:${PORT[b]}/v1/ha | grep -q '\"role\":\"leader\"'"
@@ -70,7 +51,7 @@ PY
 )
 	echo "$ms" >> "$TMP/takeover_ms"
 	wait "${RPID[$L]}" 2>/dev/null || true
-	start_replica $L
+	ha_replica $L
 	wait_for 30 follows $L
 done
 read -r p50 p99 n bad <<< "$(/usr/bin/python3 -c '

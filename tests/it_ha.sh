@@ -25,34 +25,12 @@ wait_for 30 etcd_healthy e2
 wait_for 30 etcd_healthy e3
 
 # --- two replicas --------------------------------------------------------
-cat > "$TMP/site.yaml" <<YAML
-site:
-  name: t
-  margin: 0.02
-  grid: {import_limit_kw: 100}
-$(one_rack_power n1 2)
-api:
-  tokens:
-    - {name: agents, token: $LT, scopes: [lease, write, read, admin]}
-ha:
-  etcd: [$ETCD_URLS]
-  name: a
-  lease_s: 2
-YAML
-declare -A PORT RPID
-PORT[a]=$(free_port)
-PORT[b]=$(free_port)
-start_replica() { # name
-	$PP optimize -c "$TMP/site.yaml" --listen "127.0.0.1:${PORT[$1]}" --ha-name "$1" \
-		>> "$TMP/$1.out" 2>> "$TMP/$1.err" &
-	RPID[$1]=$!
-	PIDS="$PIDS $!"
-}
-start_replica a
-start_replica b
+ha_pair 2 $LT
+ha_replica a
+ha_replica b
 ha() { curl -s --max-time 2 "http://127.0.0.1:${PORT[$1]}/v1/ha"; }
 field() { $py -c "import json,sys; print(json.load(sys.stdin).get('$1'))" 2>/dev/null; }
-role() { ha "$1" | field role; }
+role() { ha_role "$1"; }
 epoch() { ha "$1" | field epoch; }
 one_leader() { [ "$(role a)-$(role b)" = leader-follower ] || [ "$(role a)-$(role b)" = follower-leader ]; }
 check "one replica leads, the other follows" wait_for 30 one_leader
@@ -143,7 +121,7 @@ check "both signals the old leader acknowledged are known to the new one (the la
 	bash -c "grep -q 'powerpark_grid_signal_limit_kw{event=\"dr-ha\"' '$TMP/metrics_new' && grep -q 'powerpark_grid_signal_limit_kw{event=\"dr-late\"' '$TMP/metrics_new'"
 
 # --- the old leader back as a follower; SIGSTOP of the leader past its lease
-start_replica $L
+ha_replica $L
 follows() { [ "$(role $1)" = follower ]; }
 check "the restarted replica follows" wait_for 30 follows $L
 kill -STOP "${RPID[$F]}"

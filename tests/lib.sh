@@ -146,3 +146,33 @@ etcd_cluster() {
 	for m in e1 e2 e3; do etcd_member $m; done
 }
 etcd_healthy() { curl -sf "http://127.0.0.1:${ETCD_CP[$1]}/health" | grep -q '"health":"true"'; }
+
+# Two `optimize` replicas of one group (docs/ha.md) on the etcd cluster:
+# ha_pair GPUS TOKEN writes $TMP/site.yaml (one rack n1 of GPUS GPUs, the
+# token with every scope, ha on $ETCD_URLS, lease 2 s), and picks PORT[a]
+# and PORT[b]; ha_replica NAME starts one ($PP, its output in $TMP/NAME.*),
+# RPID[NAME] its pid; ha_role NAME is its /v1/ha role.
+declare -gA PORT RPID
+ha_pair() { # gpus token
+	cat > "$TMP/site.yaml" <<YAML
+site: {name: t, margin: 0.02, grid: {import_limit_kw: 100}}
+$(one_rack_power n1 "$1")
+api:
+  tokens:
+    - {name: agents, token: $2, scopes: [lease, write, read, admin]}
+ha:
+  etcd: [$ETCD_URLS]
+  name: a
+  lease_s: 2
+YAML
+	PORT[a]=$(free_port)
+	PORT[b]=$(free_port)
+}
+ha_replica() { # name
+	$PP optimize -c "$TMP/site.yaml" --listen "127.0.0.1:${PORT[$1]}" --ha-name "$1" \
+		>> "$TMP/$1.out" 2>> "$TMP/$1.err" &
+	RPID[$1]=$!
+	PIDS="$PIDS $!"
+}
+ha_role() { curl -s --max-time 2 "http://127.0.0.1:${PORT[$1]}/v1/ha" | \
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("role"))' 2>/dev/null; }
