@@ -438,6 +438,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	 * the last one's (docs/optimizer.md, "Warm start"). */
 	struct pp_solve_warm *warm = c->warm_busy ? NULL : c->warm;
 	c->warm_busy |= warm != NULL;
+	unsigned long gen = c->state_gen;
 	pthread_mutex_unlock(&c->mu);
 	/* Shedding is when caps must fall now: the choice of what to pause
 	 * is bounded (about 0.5 s at 100,000 GPUs); its gap says what it left. */
@@ -457,6 +458,11 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		c->st.shedding = 1;
 		pp_log(PP_LOG_ERROR, "optimize", "no assignment keeps every limit (%s): all GPUs at "
 		       "their floor", eb->msg);
+	} else if (gen != c->state_gen) {
+		/* Another leader's state came in while this solve ran without it:
+		 * its caps stand until the next cycle plans with it. */
+		pp_log(PP_LOG_INFO, "optimize", "a cycle's answer dropped: the state taken over "
+		       "during its solve is planned next cycle");
 	} else {
 		pp_ctl_update_caps(c, &in, &ans, now_ns);
 	}

@@ -188,6 +188,10 @@ struct pp_ctl {
 	 * while a cycle's solve holds it, so two cycles never share it. */
 	struct pp_solve_warm *warm;
 	int warm_busy;
+	/* Bumped by pp_ctl_state_import: a cycle whose solve ran across a
+	 * takeover of another leader's state drops its answer (it was made
+	 * without that state's signals and caps). */
+	unsigned long state_gen;
 	int solve_failed;          /* the last cycle's solve failed: every GPU at its floor */
 	double it_meas_kw;         /* the racks' readings and hall bases, last cycle */
 	char binding[PP_CTL_BINDING_MAX];

@@ -271,6 +271,7 @@ enum pp_err pp_ctl_state_import(struct pp_ctl *c, const char *text, size_t len, 
 	memcpy(copy, text, len);
 	copy[len] = 0;
 	pthread_mutex_lock(&c->mu);
+	c->state_gen++;
 	char *save = NULL;
 	for (char *line = strtok_r(copy + ml + 1, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
