@@ -222,18 +222,19 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 	for (size_t i = 0; i < S.nj; i++)
 		if (S.j[i].run)
 			S.j[i].e = S.j[i].lo;
-	int proven = 0;
+	int proven = 0, finished = 0;
 	if (pol == PP_POLICY_OPTIMAL) {
 		continuous(&S);
 		/* The answer's prices are the vertex's where they prove it. */
-		if (pp_defer_search(&S, S.max_cells, &proven))
+		finished = pp_defer_search(&S, S.max_cells, &proven);
+		if (finished)
 			pp_solver_repair(&S);
 	} else {
 		baseline(&S, pol == PP_POLICY_STATIC);
 		pp_solver_repair(&S);
 	}
 	if (pol == PP_POLICY_OPTIMAL)
-		pp_warm_keep_prices(&S);
+		pp_warm_keep_prices(&S, finished);
 	report(&S, a);
 	/* The search may have paused other jobs than phase A did. */
 	a->shedding = 0;

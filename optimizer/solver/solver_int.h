@@ -187,8 +187,11 @@ void pp_warm_attach(struct solver *S, struct pp_solve_warm *w);
 /* Sets the multipliers to those the last solve ended with, when kept on
  * this structure: returns 1 then, 0 (S unchanged) otherwise. */
 int pp_warm_prices(struct solver *S);
-/* Keeps S's multipliers for the next solve (out of memory: keeps none). */
-void pp_warm_keep_prices(struct solver *S);
+/* Keeps S's multipliers for the next solve when vertex says they are the
+ * exact finish's (the sweeps' alone are no start worth trying: from them
+ * the finish fails again, and the sweeps start over cold); out of memory,
+ * or not vertex, the next solve starts cold. */
+void pp_warm_keep_prices(struct solver *S, int vertex);
 /* The greedy order (key descending, then job, then segment). */
 int pp_warm_seg_cmp(const struct lam_seg *a, const struct lam_seg *b);
 /* Puts g (n entries, job by job) in the greedy order from the order the

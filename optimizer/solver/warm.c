@@ -109,11 +109,15 @@ int pp_warm_prices(struct solver *S)
 	return 1;
 }
 
-void pp_warm_keep_prices(struct solver *S)
+void pp_warm_keep_prices(struct solver *S, int vertex)
 {
 	struct pp_solve_warm *w = S->warm;
 	if (!w)
 		return;
+	if (!vertex) {
+		w->has_lam = 0;
+		return;
+	}
 	if (w->nc != S->nc || !w->lam) {
 		double *lam = realloc(w->lam, (S->nc + 1) * sizeof *lam);
 		if (!lam) {
