@@ -20,7 +20,6 @@
 
 #define PP_MAX_NODE_GPUS 72 /* GPUs one agent drives (a rack of 72 at most) */
 
-
 struct agent {
 	const struct pp_agent_opts *o;
 	const struct pp_backend *be;
