@@ -242,6 +242,18 @@ void pp_json_knum(struct pp_json *j, const char *k, double v, int decimals)
 	pp_json_num(j, v, decimals);
 }
 
+void pp_json_kcap(struct pp_json *j, const char *k, double v, int decimals)
+{
+	int d = decimals < 0 ? 0 : decimals > 9 ? 9 : decimals;
+	double s = pow(10, d), r = floor(v * s) / s;
+	/* floor of a product that rounded up, and the printing of r, must
+	 * not land above v: one step lower then. */
+	if (isfinite(r) && r > v)
+		r = (floor(v * s) - 1) / s;
+	pp_json_key(j, k);
+	pp_json_num(j, r, d);
+}
+
 void pp_json_ksig(struct pp_json *j, const char *k, double v, int digits)
 {
 	pp_json_key(j, k);

@@ -97,8 +97,4 @@ PP_WUR enum pp_err pp_ha_publish_now(struct pp_ha *h, const char *state, size_t 
 /* Copies what h knows into *st. */
 void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st);
 
-/* Waits until the role changes from `from` or timeout_ms passes; returns
- * the role then. For tests and the service's start. */
-enum pp_ha_role pp_ha_wait(struct pp_ha *h, enum pp_ha_role from, long timeout_ms);
-
 #endif

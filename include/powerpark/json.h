@@ -68,6 +68,10 @@ void pp_json_null(struct pp_json *j);
 /* A key and its value in one call. */
 void pp_json_kstr(struct pp_json *j, const char *k, const char *s);
 void pp_json_knum(struct pp_json *j, const char *k, double v, int decimals);
+/* A cap or a planned power, which a reader may apply: v rounded *down* to
+ * decimals, so that what is read back never exceeds v (to nearest, the
+ * halves of thousands of GPUs add up over a limit). */
+void pp_json_kcap(struct pp_json *j, const char *k, double v, int decimals);
 void pp_json_ksig(struct pp_json *j, const char *k, double v, int digits);
 void pp_json_kint(struct pp_json *j, const char *k, long long v);
 void pp_json_kbool(struct pp_json *j, const char *k, int b);

@@ -71,8 +71,10 @@ struct pp_solve_warm;
 struct pp_solve_warm *pp_solve_warm_create(void);
 /* Frees w (taken; NULL is fine). */
 void pp_solve_warm_destroy(struct pp_solve_warm *w);
-/* How many solves with w (borrowed; NULL: 0) started from its multipliers. */
+/* How many solves with w (borrowed; NULL: 0) started from its multipliers;
+ * how many greedy passes (laminar parks) from its order, mended. */
 size_t pp_solve_warm_starts(const struct pp_solve_warm *w);
+size_t pp_solve_warm_mended(const struct pp_solve_warm *w);
 
 /* Bounds on one solve's work, for callers that must answer within a time
  * and for tests of the status's honesty. A zero field takes the default. */

@@ -59,7 +59,7 @@ enum pp_err api_json_lease(struct pp_buf *out, const char *node, const struct pp
 	pp_json_obj(&j);
 	pp_json_kstr(&j, "job", l->job[0] ? l->job : l->rack);
 	pp_json_kint(&j, "gpus", l->gpus);
-	pp_json_knum(&j, "cap_w", l->cap_w, 1);
+	pp_json_kcap(&j, "cap_w", l->cap_w, 1);
 	pp_json_kstr(&j, "action", l->idle ? "idle" : "run");
 	pp_json_knum(&j, "floor_w", l->floor_w, 1);
 	pp_json_knum(&j, "ramp_down_w_per_s", l->ramp_down_w_per_s, 3);
@@ -115,7 +115,7 @@ enum pp_err api_json_budget(struct pp_buf *out, const struct pp_ctl_budget *b, i
 			const struct pp_ctl_rack_level *r = &b->racks[i];
 			pp_json_obj(&j);
 			level(&j, &r->l);
-			pp_json_knum(&j, "cap_w", r->cap_w, 1);
+			pp_json_kcap(&j, "cap_w", r->cap_w, 1);
 			pp_json_knum(&j, "demand_w", r->demand_w, 1);
 			pp_json_knum(&j, "unexplained_kw", r->unexplained_kw, 3);
 			pp_json_kbool(&j, "stale", r->stale);
@@ -164,7 +164,7 @@ enum pp_err api_json_admit(struct pp_buf *out, const struct pp_ctl_admit_ans *a)
 	pp_json_kstr(&j, "decision", pp_ctl_decision_name(a->decision));
 	if (a->decision == PP_CTL_ADMIT || a->decision == PP_CTL_PLACE) {
 		pp_json_kstr(&j, "hall", a->hall);
-		pp_json_knum(&j, "cap_w", a->cap_w, 0);
+		pp_json_kcap(&j, "cap_w", a->cap_w, 0);
 	} else if (a->decision == PP_CTL_START_AFTER) {
 		pp_json_kint(&j, "start_after", a->start_after_s);
 	}
@@ -211,7 +211,7 @@ enum pp_err api_json_sync(struct pp_buf *out, const struct pp_ctl_sync_req *q,
 	for (size_t i = 0; i < q->nrunning; i++) {
 		pp_json_obj(&j);
 		pp_json_kstr(&j, "id", q->running[i].id);
-		pp_json_knum(&j, "cap_w", a->running_cap_w[i], 1);
+		pp_json_kcap(&j, "cap_w", a->running_cap_w[i], 1);
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);
@@ -239,7 +239,7 @@ enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *jb)
 		pp_json_kstr(&j, "class", pp_config_job_class_name(r->cls));
 		pp_json_ksig(&j, "weight", r->weight, 6);
 		pp_json_kint(&j, "gpus", r->gpus);
-		pp_json_knum(&j, "cap_w", r->cap_w, 0);
+		pp_json_kcap(&j, "cap_w", r->cap_w, 0);
 		pp_json_knum(&j, "cap_max_w", r->cap_max_w, 0);
 		pp_json_end(&j);
 	}

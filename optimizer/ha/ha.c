@@ -432,20 +432,3 @@ void pp_ha_status(struct pp_ha *h, struct pp_ha_status *st)
 		st->role = PP_HA_CANDIDATE;
 	pthread_mutex_unlock(&h->mu);
 }
-
-enum pp_ha_role pp_ha_wait(struct pp_ha *h, enum pp_ha_role from, long timeout_ms)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&h->mu);
-	while (h->st.role == from && !h->stop)
-		if (pthread_cond_timedwait(&h->cv, &h->mu, &until))
-			break;
-	enum pp_ha_role r = h->st.role;
-	pthread_mutex_unlock(&h->mu);
-	return r;
-}

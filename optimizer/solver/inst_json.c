@@ -384,16 +384,6 @@ static void limit_json(struct pp_json *j, const char *id, const struct pp_ans_li
 
 #define CAP_DECIMALS 3 /* of the caps and powers written */
 
-/* w rounded down to CAP_DECIMALS: a cap read back from the answer never
- * lets a job draw more than was planned (rounding to nearest could, and at
- * 100,000 GPUs the sum of such halves put limits over by a fraction of a
- * watt). */
-static double down(double w)
-{
-	double s = 1000, r = floor(w * s) / s;
-	return r > w ? (floor(w * s) - 1) / s : r;
-}
-
 char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
 {
 	static const char *const act[] = {"run", "defer", "pause"};
@@ -411,8 +401,8 @@ char *pp_solve_json(const struct pp_inst *in, const struct pp_ans *a)
 		pp_json_obj(&j);
 		pp_json_kstr(&j, "id", in->jobs[i].id);
 		pp_json_kstr(&j, "action", act[a->jobs[i].action]);
-		pp_json_knum(&j, "cap_w", down(a->jobs[i].cap_w), CAP_DECIMALS);
-		pp_json_knum(&j, "power_w", down(a->jobs[i].power_w), CAP_DECIMALS);
+		pp_json_kcap(&j, "cap_w", a->jobs[i].cap_w, CAP_DECIMALS);
+		pp_json_kcap(&j, "power_w", a->jobs[i].power_w, CAP_DECIMALS);
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);

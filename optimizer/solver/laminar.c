@@ -154,7 +154,7 @@ void pp_laminar_solve(struct solver *S)
 	/* The order of the last solve, mended, where one was kept. */
 	if (!pp_warm_order(S, g, n, S->lseg2, S->lfirst))
 		qsort(g, n, sizeof *g, cmp_gseg);
-	pp_warm_keep_order(S, g, n);
+	S->lnseg = n;
 	for (size_t q = 0; q < n; q++) {
 		struct sv_job *j = &S->j[g[q].i];
 		const struct seg *s = &j->seg[g[q].k];

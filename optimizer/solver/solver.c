@@ -233,8 +233,11 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		baseline(&S, pol == PP_POLICY_STATIC);
 		pp_solver_repair(&S);
 	}
-	if (pol == PP_POLICY_OPTIMAL)
+	if (pol == PP_POLICY_OPTIMAL) {
 		pp_warm_keep_prices(&S, finished);
+		if (S.laminar)
+			pp_warm_keep_order(&S, S.lseg, S.lnseg);
+	}
 	report(&S, a);
 	/* The search may have paused other jobs than phase A did. */
 	a->shedding = 0;

@@ -96,7 +96,8 @@ struct solver {
 	long *lpar;             /* each limit's parent, -2 for none */
 	size_t *lorder;         /* the limits, parents first */
 	double *lroom;          /* the pass's room and closing values */
-	struct lam_seg *lseg;   /* its segments */
+	struct lam_seg *lseg;   /* its segments, lnseg of them in the last pass's order */
+	size_t lnseg;
 	struct lam_seg *lseg2;  /* room for as many (warm.c mends the order there) */
 	size_t *lfirst;         /* per job: its first entry in lseg, and the end */
 	char *lfull;            /* its jobs whose limits are full */
@@ -201,7 +202,8 @@ int pp_warm_seg_cmp(const struct lam_seg *a, const struct lam_seg *b);
  * the caller to sort). */
 int pp_warm_order(struct solver *S, struct lam_seg *g, size_t n, struct lam_seg *tmp,
 		  size_t *first);
-/* Keeps the order g (n entries, borrowed) for the next solve. */
+/* Keeps the order g (n entries, borrowed) for the next solve (once per
+ * solve, the last pass's: the deferral search makes many passes). */
 void pp_warm_keep_order(struct solver *S, const struct lam_seg *g, size_t n);
 
 /* --- dual.c ------------------------------------------------------------- */

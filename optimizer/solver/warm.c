@@ -28,7 +28,8 @@ struct pp_solve_warm {
 	int has_lam;
 	struct lam_seg *seg;  /* the greedy order, nseg entries */
 	size_t nseg, cap_seg;
-	size_t starts, warm_starts; /* solves seen, and those that started warm */
+	size_t warm_starts;   /* solves that started from its multipliers */
+	size_t mended;        /* greedy passes that started from its order */
 };
 
 struct pp_solve_warm *pp_solve_warm_create(void)
@@ -48,6 +49,11 @@ void pp_solve_warm_destroy(struct pp_solve_warm *w)
 size_t pp_solve_warm_starts(const struct pp_solve_warm *w)
 {
 	return w ? w->warm_starts : 0;
+}
+
+size_t pp_solve_warm_mended(const struct pp_solve_warm *w)
+{
+	return w ? w->mended : 0;
 }
 
 /* One word into the hash: a multiply and a rotation per word (a
@@ -87,7 +93,6 @@ void pp_warm_attach(struct solver *S, struct pp_solve_warm *w)
 	if (!w)
 		return;
 	uint64_t fp = fingerprint(S);
-	w->starts++;
 	if (w->fp == fp) {
 		S->warm_ok = 1;
 		return;
@@ -196,6 +201,7 @@ int pp_warm_order(struct solver *S, struct lam_seg *g, size_t n, struct lam_seg 
 	memcpy(g, tmp, m * sizeof *g);
 	if (mend(g, n, PP_WARM_MOVES * n + 64))
 		return 0; /* too much changed: the caller sorts */
+	w->mended++;
 	return 1;
 }
 
