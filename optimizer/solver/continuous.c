@@ -122,6 +122,44 @@ out:
 	free(key);
 }
 
+/* Jobs across racks: the greedy pass's powers and the multipliers its
+ * closings imply start the exact finish, which from there usually proves
+ * the vertex at once, where the coarse sweeps cost hundreds of passes
+ * over every limit. Returns 1 with the answer proven and priced (and
+ * S->vertex set where no job may be off), 0 with S as it was. */
+static int greedy_start(struct solver *S)
+{
+	if (!S->lroom)
+		return 0; /* the sweeps alone (pp_solve_opts.sweeps_only) */
+	double *keep = malloc((S->nc + 2 * S->nj + 1) * sizeof *keep);
+	if (!keep)
+		return 0;
+	for (size_t k = 0; k < S->nc; k++)
+		keep[k] = S->c[k].lam;
+	for (size_t i = 0; i < S->nj; i++) {
+		keep[S->nc + 2 * i] = S->j[i].e;
+		keep[S->nc + 2 * i + 1] = S->j[i].pi;
+	}
+	pp_laminar_start(S);
+	int fixed = 1;
+	for (size_t i = 0; i < S->nj; i++)
+		fixed &= S->j[i].off == PP_RUN;
+	int done = pp_exact_finish(S, S->max_cells, 1);
+	if (done) {
+		pp_solver_repair(S);
+		S->vertex = fixed;
+	} else {
+		for (size_t k = 0; k < S->nc; k++)
+			S->c[k].lam = keep[k];
+		for (size_t i = 0; i < S->nj; i++) {
+			S->j[i].e = keep[S->nc + 2 * i];
+			S->j[i].pi = keep[S->nc + 2 * i + 1];
+		}
+	}
+	free(keep);
+	return done;
+}
+
 /* The continuous part for the running jobs. A warm start (the local
  * searches: one job more or less, the prices already near) skips the
  * coarse smoothing stages, which would only move the prices away. */
@@ -136,6 +174,8 @@ int pp_solver_continuous(struct solver *S, int warm)
 		pp_laminar_solve(S);
 		return 1;
 	}
+	if (greedy_start(S))
+		return 1;
 	size_t first = warm ? PP_WARM_STAGE : 0;
 	for (int pass = 0; pass < 2; pass++) {
 		size_t last = pass || first >= PP_EXACT_STAGE ? PP_STAGES : PP_EXACT_STAGE;

@@ -43,6 +43,12 @@ static int limited(const struct con *c)
 	return c->n && isfinite(c->b);
 }
 
+/* Whether a limit binds, or nearly: a row of the small problem. */
+static int tight(const struct con *c, double load)
+{
+	return limited(c) && load >= c->b - 1e-4 * (fabs(c->b) + 1);
+}
+
 /* Whether job j at power e and price pi is not clearly settled on a
  * breakpoint: inside a segment, or its price near (or past) a slope. */
 static int unsettled(const struct sv_job *j, double e, double pi, double near)
@@ -98,6 +104,17 @@ static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
 			y[col] = w->x[i] >= sg->b - 1e-9 * u[col] ? u[col] : 0;
 		}
 	}
+	/* A start past a limit that just joined (the last small problem's
+	 * answer pushed it over) starts from the floors instead. */
+	for (size_t q = 0; q < m; q++) {
+		double ay = 0;
+		for (size_t col = 0; col < n; col++)
+			ay += A[q * n + col] * y[col];
+		if (ay > r[q] + 1e-9 * (fabs(r[q]) + 1)) {
+			memset(y, 0, n * sizeof *y);
+			break;
+		}
+	}
 	struct pp_lpd lp = {m, n, A, r, c, u, y, lam, 0};
 	if (pp_lpd_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN)))
 		goto out;
@@ -148,9 +165,10 @@ static int check(const struct solver *S, struct work *w, double tol)
 		    pp_sv_job_slope_left(j, w->x[i]) < pi - tol) {
 			w->fr[i] = 1;
 			bad++;
-			/* Its limits too, so it meets what holds it. */
+			/* Its limits that bind too, so it meets what holds it
+			 * (one it would push over joins at the next check). */
 			for (size_t t = j->ce; t < j->ce + j->nce; t++)
-				if (limited(&S->c[S->jent[t].i]))
+				if (tight(&S->c[S->jent[t].i], w->load[S->jent[t].i]))
 					w->inC[S->jent[t].i] = 1;
 		}
 	}
@@ -181,7 +199,7 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 	/* Start: the limits priced or nearly met, the jobs not settled. */
 	for (size_t k = 0; k < nc; k++) {
 		const struct con *c = &S->c[k];
-		w.inC[k] = limited(c) && (c->lam > 0 || w.load[k] >= c->b - 1e-4 * (fabs(c->b) + 1));
+		w.inC[k] = limited(c) && (c->lam > 0 || tight(c, w.load[k]));
 	}
 	for (size_t i = 0; i < nj; i++) {
 		const struct sv_job *j = &S->j[i];

@@ -55,27 +55,31 @@ enum pp_err pp_laminar_build(struct solver *S)
 {
 	S->laminar = 0;
 	size_t width = 1;
+	int across = 0;
 	for (size_t i = 0; i < S->nj; i++) {
 		const struct sv_job *j = &S->j[i];
 		width = j->nce > width ? j->nce : width;
 		for (size_t t = j->ce; t < j->ce + j->nce; t++)
-			if (S->jent[t].g != j->G)
-				return PP_OK; /* a job across limits: not this method */
+			across |= S->jent[t].g != j->G;
 	}
 	/* The parent of each limit: the next in every chain through it, the
 	 * same for all of them (-2 for none, -1 not yet seen). */
 	S->lpar = malloc(S->nc * sizeof *S->lpar);
 	S->lorder = malloc(S->nc * sizeof *S->lorder);
 	/* What every solve needs, here so that a solve cannot fail: a job
-	 * relaxed by the deferral search has one segment more at most. */
+	 * relaxed by the deferral search has one segment more at most. Parks
+	 * with jobs across limits use the pass too, as the start of the exact
+	 * finish (pp_laminar_start). */
 	S->lroom = malloc(S->nc * 2 * sizeof *S->lroom);
+	S->lby = malloc(S->nc * sizeof *S->lby);
+	S->lclosed = malloc(S->nc * sizeof *S->lclosed);
 	S->lseg = malloc((S->nj * PP_SV_SEG_MAX + 1) * sizeof *S->lseg);
 	S->lseg2 = malloc((S->nj * PP_SV_SEG_MAX + 1) * sizeof *S->lseg2);
 	S->lfirst = malloc((S->nj + 1) * sizeof *S->lfirst);
 	S->lfull = malloc(S->nj + 1);
 	size_t *ks = malloc(width * sizeof *ks);
-	if (!S->lpar || !S->lorder || !S->lroom || !S->lseg || !S->lseg2 || !S->lfirst ||
-	    !S->lfull || !ks) {
+	if (!S->lpar || !S->lorder || !S->lroom || !S->lby || !S->lclosed || !S->lseg ||
+	    !S->lseg2 || !S->lfirst || !S->lfull || !ks) {
 		free(ks);
 		return PP_ERR_NOMEM;
 	}
@@ -83,7 +87,7 @@ enum pp_err pp_laminar_build(struct solver *S)
 		S->lpar[k] = -1;
 		S->lorder[k] = k;
 	}
-	int ok = 1;
+	int ok = !across;
 	for (size_t i = 0; i < S->nj && ok; i++) {
 		size_t n = chain(S, i, ks);
 		for (size_t m = 0; m < n && ok; m++) {
@@ -128,15 +132,23 @@ static void price(struct solver *S, const double *close, double *top)
 		S->j[i].pi = pp_solver_price(S, i);
 }
 
-void pp_laminar_solve(struct solver *S)
+/* The greedy pass: powers from the floors up, segment by segment in the
+ * order of value per watt, each taking what every limit over its job
+ * still allows. Records each limit's closing value, and, for the limits
+ * a segment filled, the one whose multiplier that segment sets (the
+ * limit over the most jobs, as the laminar prices do): S->lby, in the
+ * order they closed (S->lclosed). Returns how many closed. */
+static size_t greedy(struct solver *S)
 {
 	double *room = S->lroom, *close = room + S->nc;
 	struct lam_seg *g = S->lseg;
 	char *full = S->lfull;
+	size_t nclosed = 0;
 	memset(full, 0, S->nj + 1);
 	for (size_t k = 0; k < S->nc; k++) {
 		room[k] = S->c[k].b - pp_solver_load(S, k, 1);
 		close[k] = -1;
+		S->lby[k] = -1;
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < S->nj; i++) {
@@ -162,16 +174,56 @@ void pp_laminar_solve(struct solver *S)
 			continue;
 		double len = s->b - s->a, take = len;
 		for (size_t t = j->ce; t < j->ce + j->nce; t++)
-			take = fmin(take, fmax(0, room[S->jent[t].i]) / j->G);
+			take = fmin(take, fmax(0, room[S->jent[t].i]) / S->jent[t].g);
 		j->e = take < len ? s->a + take : s->b;
+		long by = -1;
 		for (size_t t = j->ce; t < j->ce + j->nce; t++) {
 			size_t k = (size_t)S->jent[t].i;
-			room[k] -= take * j->G;
+			room[k] -= take * S->jent[t].g;
 			if (take < len && close[k] < 0 && isfinite(S->c[k].b) &&
-			    room[k] <= PP_LAM_FULL_REL * fabs(S->c[k].b) + PP_LAM_FULL_W)
+			    room[k] <= PP_LAM_FULL_REL * fabs(S->c[k].b) + PP_LAM_FULL_W) {
 				close[k] = g[q].key;
+				if (by < 0 || S->c[k].n > S->c[by].n)
+					by = (long)k;
+			}
+		}
+		if (by >= 0) {
+			S->lby[by] = (long)g[q].i;
+			S->lclosed[nclosed++] = (size_t)by;
 		}
 		full[g[q].i] = take < len;
 	}
-	price(S, close, room);
+	return nclosed;
+}
+
+void pp_laminar_solve(struct solver *S)
+{
+	greedy(S);
+	price(S, S->lroom + S->nc, S->lroom);
+}
+
+void pp_laminar_start(struct solver *S)
+{
+	size_t nclosed = greedy(S);
+	/* Each limit a segment filled is held by that job's slope: its
+	 * multiplier is what the slope leaves over the multipliers of the
+	 * job's limits that closed later, so they are set last first (a
+	 * triangular system where every job lies in one rack's chain, where
+	 * it gives the laminar prices; elsewhere a start, clipped at 0). */
+	for (size_t k = 0; k < S->nc; k++)
+		S->c[k].lam = 0;
+	for (size_t q = nclosed; q-- > 0;) {
+		size_t k = S->lclosed[q];
+		const struct sv_job *j = &S->j[S->lby[k]];
+		double s = pp_sv_job_slope_right(j, j->e), g = 0, other = 0;
+		for (size_t t = j->ce; t < j->ce + j->nce; t++) {
+			if ((size_t)S->jent[t].i == k)
+				g = S->jent[t].g;
+			else
+				other += S->jent[t].g * S->c[S->jent[t].i].lam;
+		}
+		S->c[k].lam = g > 0 && s > other ? (s - other) / g : 0;
+	}
+	for (size_t i = 0; i < S->nj; i++)
+		S->j[i].pi = pp_solver_price(S, i);
 }

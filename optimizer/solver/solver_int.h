@@ -96,6 +96,8 @@ struct solver {
 	long *lpar;             /* each limit's parent, -2 for none */
 	size_t *lorder;         /* the limits, parents first */
 	double *lroom;          /* the pass's room and closing values */
+	long *lby;              /* per limit: the job whose segment set its multiplier, or -1 */
+	size_t *lclosed;        /* the limits with one, in the order they closed */
 	struct lam_seg *lseg;   /* its segments, lnseg of them in the last pass's order */
 	size_t lnseg;
 	struct lam_seg *lseg2;  /* room for as many (warm.c mends the order there) */
@@ -241,6 +243,11 @@ PP_WUR enum pp_err pp_laminar_build(struct solver *S);
  * floors up by the greedy order, the multipliers and prices that prove
  * them. Only when S->laminar. */
 void pp_laminar_solve(struct solver *S);
+/* The greedy pass on any limits (jobs across racks too), as the start of
+ * the exact finish: powers that keep every limit, and the multipliers its
+ * closings imply, clipped at 0 (on laminar limits, the proven ones). Only
+ * after pp_laminar_build. */
+void pp_laminar_start(struct solver *S);
 
 /* --- continuous.c ------------------------------------------------------- */
 

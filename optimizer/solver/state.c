@@ -27,6 +27,8 @@ void pp_solver_free(struct solver *S)
 	free(S->lpar);
 	free(S->lorder);
 	free(S->lroom);
+	free(S->lby);
+	free(S->lclosed);
 	free(S->lseg);
 	free(S->lseg2);
 	free(S->lfirst);
