@@ -6,7 +6,7 @@
  * their price lies clearly between the slopes on either side of their
  * power, so they sit on a breakpoint and stay there. The rest, and the
  * limits that bind, form a small linear program of their own, which a
- * dense simplex (lpdense.c) solves exactly. Its multipliers then price
+ * sparse simplex (lpsparse.c) solves exactly. Its multipliers then price
  * every job and limit; when every settled job is still settled at those
  * prices and no dropped limit is exceeded, the KKT conditions of the whole
  * problem hold and the answer is the optimum. Otherwise the jobs and limits
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lpdense.h"
+#include "lpsparse.h"
 #include "solver_int.h"
 
 #define PP_EXACT_ROUNDS 8  /* small problems solved per finish at most */
@@ -25,7 +25,8 @@
 struct work {
 	char *inC, *fr;        /* per constraint: in the small problem; per job: free */
 	int *row;              /* per constraint: its row, or -1 */
-	size_t *col0;          /* per job: its first column */
+	size_t *rowc;          /* per row: its constraint */
+	long *hint;            /* per job: the limit its basic segment holds, or -1 */
 	double *x, *lam, *pi, *load;
 };
 
@@ -59,78 +60,101 @@ static int unsettled(const struct sv_job *j, double e, double pi, double near)
 }
 
 /* One small problem: rows the limits in inC, columns the segments of the
- * free jobs, the other jobs fixed at x. Returns 0 with x and lam updated. */
+ * free jobs (one group each), the other jobs fixed at x; the free ones
+ * start at x, their values inside a segment basic on the rows their hints
+ * name. Returns 0 with x, lam and the hints updated. */
 static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
 {
-	size_t m = 0, n = 0;
-	for (size_t k = 0; k < S->nc; k++)
-		w->row[k] = w->inC[k] ? (int)m++ : -1;
-	for (size_t i = 0; i < S->nj; i++) {
-		w->col0[i] = n;
-		if (w->fr[i])
-			n += (size_t)S->j[i].nseg;
+	size_t m = 0, ng = 0, nnz = 0, n = 0;
+	for (size_t k = 0; k < S->nc; k++) {
+		w->row[k] = w->inC[k] ? (int)m : -1;
+		if (w->inC[k])
+			w->rowc[m++] = k;
 	}
-	if (m * (n + m) > max_cells)
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sv_job *j = &S->j[i];
+		if (!w->fr[i] || !j->run)
+			continue;
+		ng++;
+		n += (size_t)j->nseg;
+		for (size_t t = j->ce; t < j->ce + j->nce; t++)
+			nnz += w->row[S->jent[t].i] >= 0;
+	}
+	if (m + nnz > max_cells)
 		return -1;
-	double *A = calloc(m * n + 1, sizeof *A), *r = calloc(m + 1, sizeof *r);
+	size_t *gstart = malloc((ng + 1) * sizeof *gstart);
+	size_t *sstart = malloc((ng + 1) * sizeof *sstart);
+	int *grow = malloc((nnz + 1) * sizeof *grow), *hint = malloc((n + 1) * sizeof *hint);
+	double *gval = malloc((nnz + 1) * sizeof *gval), *r = calloc(m + 1, sizeof *r);
 	double *c = malloc((n + 1) * sizeof *c), *u = malloc((n + 1) * sizeof *u);
 	double *y = malloc((n + 1) * sizeof *y), *lam = calloc(m + 1, sizeof *lam);
 	int rc = -1;
-	if (!A || !r || !c || !u || !y || !lam)
+	if (!gstart || !sstart || !grow || !hint || !gval || !r || !c || !u || !y || !lam)
 		goto out;
-	for (size_t k = 0; k < S->nc; k++)
-		if (w->row[k] >= 0)
-			r[w->row[k]] = S->c[k].b;
+	for (size_t q = 0; q < m; q++)
+		r[q] = S->c[w->rowc[q]].b;
+	size_t g = 0;
+	gstart[0] = sstart[0] = 0;
 	for (size_t i = 0; i < S->nj; i++) {
 		const struct sv_job *j = &S->j[i];
 		if (!j->run)
 			continue;
-		/* Free jobs start at their breakpoint below x: lower power keeps
-		 * every limit, so the start is feasible. */
-		double fixed = w->fr[i] ? j->lo : w->x[i];
+		int fr = w->fr[i];
+		/* Free jobs count from their floors, fixed ones at x. */
+		double fixed = fr ? j->lo : w->x[i];
+		size_t e = g < ng ? gstart[g] : 0;
 		for (size_t t = j->ce; t < j->ce + j->nce; t++) {
 			int rw = w->row[S->jent[t].i];
 			if (rw < 0)
 				continue;
 			r[rw] -= S->jent[t].g * fixed;
-			for (int s = 0; w->fr[i] && s < j->nseg; s++)
-				A[(size_t)rw * n + w->col0[i] + (size_t)s] = S->jent[t].g;
+			if (fr) {
+				grow[e] = rw;
+				gval[e++] = S->jent[t].g;
+			}
 		}
-		for (int s = 0; w->fr[i] && s < j->nseg; s++) {
-			const struct seg *sg = &j->seg[s];
-			size_t col = w->col0[i] + (size_t)s;
-			c[col] = sg->s;
-			u[col] = sg->b - sg->a;
-			y[col] = w->x[i] >= sg->b - 1e-9 * u[col] ? u[col] : 0;
-		}
-	}
-	/* A start past a limit that just joined (the last small problem's
-	 * answer pushed it over) starts from the floors instead. */
-	for (size_t q = 0; q < m; q++) {
-		double ay = 0;
-		for (size_t col = 0; col < n; col++)
-			ay += A[q * n + col] * y[col];
-		if (ay > r[q] + 1e-9 * (fabs(r[q]) + 1)) {
-			memset(y, 0, n * sizeof *y);
-			break;
-		}
-	}
-	struct pp_lpd lp = {m, n, A, r, c, u, y, lam, 0};
-	if (pp_lpd_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN)))
-		goto out;
-	for (size_t i = 0; i < S->nj; i++) {
-		if (!w->fr[i] || !S->j[i].run)
+		if (!fr)
 			continue;
-		double e = S->j[i].lo;
-		for (int s = 0; s < S->j[i].nseg; s++)
-			e += y[w->col0[i] + (size_t)s];
-		w->x[i] = fmin(e, S->j[i].hi);
+		size_t v = sstart[g];
+		int hr = w->hint[i] >= 0 ? w->row[w->hint[i]] : -1;
+		for (int k = 0; k < j->nseg; k++, v++) {
+			const struct seg *sg = &j->seg[k];
+			c[v] = sg->s;
+			u[v] = sg->b - sg->a;
+			y[v] = fmin(fmax(w->x[i] - sg->a, 0), u[v]);
+			hint[v] = hr;
+		}
+		gstart[g + 1] = e;
+		sstart[g + 1] = v;
+		g++;
+	}
+	struct pp_lps lp = {m, ng, gstart, grow, gval, sstart, r, c, u, y, hint, lam, 0};
+	if (pp_lps_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN)))
+		goto out;
+	g = 0;
+	for (size_t i = 0; i < S->nj; i++) {
+		const struct sv_job *j = &S->j[i];
+		if (!w->fr[i] || !j->run)
+			continue;
+		double e = j->lo;
+		w->hint[i] = -1;
+		for (size_t v = sstart[g]; v < sstart[g + 1]; v++) {
+			e += y[v];
+			if (hint[v] >= 0)
+				w->hint[i] = (long)w->rowc[hint[v]];
+		}
+		w->x[i] = fmin(e, j->hi);
+		g++;
 	}
 	for (size_t k = 0; k < S->nc; k++)
 		w->lam[k] = w->row[k] >= 0 ? lam[w->row[k]] : 0;
 	rc = 0;
 out:
-	free(A);
+	free(gstart);
+	free(sstart);
+	free(grow);
+	free(hint);
+	free(gval);
 	free(r);
 	free(c);
 	free(u);
@@ -165,10 +189,11 @@ static int check(const struct solver *S, struct work *w, double tol)
 		    pp_sv_job_slope_left(j, w->x[i]) < pi - tol) {
 			w->fr[i] = 1;
 			bad++;
-			/* Its limits that bind too, so it meets what holds it
-			 * (one it would push over joins at the next check). */
+			/* Its limits too, so that it meets what holds it and the
+			 * next start keeps every limit (rows that do not bind
+			 * cost the sparse simplex little). */
 			for (size_t t = j->ce; t < j->ce + j->nce; t++)
-				if (tight(&S->c[S->jent[t].i], w->load[S->jent[t].i]))
+				if (limited(&S->c[S->jent[t].i]))
 					w->inC[S->jent[t].i] = 1;
 		}
 	}
@@ -182,21 +207,33 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 	if (S->laminar)
 		return 1;
 	size_t nc = S->nc, nj = S->nj;
-	struct work w = {calloc(nc + 1, 1), calloc(nj + 1, 1), malloc((nc + 1) * sizeof(int)),
-			 malloc((nj + 1) * sizeof(size_t)), calloc(nj + 1, sizeof(double)),
-			 calloc(nc + 1, sizeof(double)), calloc(nj + 1, sizeof(double)),
+	struct work w = {calloc(nc + 1, 1),
+			 calloc(nj + 1, 1),
+			 malloc((nc + 1) * sizeof(int)),
+			 malloc((nc + 1) * sizeof(size_t)),
+			 malloc((nj + 1) * sizeof(long)),
+			 calloc(nj + 1, sizeof(double)),
+			 calloc(nc + 1, sizeof(double)),
+			 calloc(nj + 1, sizeof(double)),
 			 malloc((nc + 1) * sizeof(double))};
 	int done = 0;
-	if (!w.inC || !w.fr || !w.row || !w.col0 || !w.x || !w.lam || !w.pi || !w.load)
+	if (!w.inC || !w.fr || !w.row || !w.rowc || !w.hint || !w.x || !w.lam || !w.pi || !w.load)
 		goto out;
 	double smax = 0;
 	for (size_t i = 0; i < nj; i++) {
 		w.x[i] = S->j[i].run ? S->j[i].e : 0;
+		w.hint[i] = -1;
 		if (S->j[i].run && S->j[i].nseg)
 			smax = fmax(smax, S->j[i].seg[0].s);
 	}
+	/* After the greedy pass, each job inside a segment holds the limit
+	 * it filled: the start's basis, nearly triangular. */
+	for (size_t k = 0; S->lgreedy && k < nc; k++)
+		if (S->lby[k] >= 0)
+			w.hint[S->lby[k]] = (long)k;
 	loads(S, w.x, w.load);
-	/* Start: the limits priced or nearly met, the jobs not settled. */
+	/* Start: the limits priced or nearly met, the jobs not settled, and
+	 * every limit of those jobs. */
 	for (size_t k = 0; k < nc; k++) {
 		const struct con *c = &S->c[k];
 		w.inC[k] = limited(c) && (c->lam > 0 || tight(c, w.load[k]));
@@ -211,6 +248,10 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 		w.fr[i] = held ? unsettled(j, w.x[i], j->pi, PP_EXACT_NEAR)
 			       : pp_sv_job_slope_right(j, w.x[i]) > 0; /* unheld: to its top */
 	}
+	for (size_t i = 0; i < nj; i++)
+		for (size_t t = S->j[i].ce; w.fr[i] && t < S->j[i].ce + S->j[i].nce; t++)
+			if (limited(&S->c[S->jent[t].i]))
+				w.inC[S->jent[t].i] = 1;
 	double tol = 1e-9 * (smax > 0 ? smax : 1);
 	for (int round = 0; round < PP_EXACT_ROUNDS && !done; round++) {
 		if (solve_small(S, &w, max_cells))
@@ -228,10 +269,12 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 	for (size_t k = 0; set_prices && k < nc; k++)
 		S->c[k].lam = w.lam[k];
 out:
+	S->lgreedy = 0;
 	free(w.inC);
 	free(w.fr);
 	free(w.row);
-	free(w.col0);
+	free(w.rowc);
+	free(w.hint);
 	free(w.x);
 	free(w.lam);
 	free(w.pi);

@@ -130,6 +130,7 @@ static void price(struct solver *S, const double *close, double *top)
 	}
 	for (size_t i = 0; i < S->nj; i++)
 		S->j[i].pi = pp_solver_price(S, i);
+	S->lgreedy = 1;
 }
 
 /* The greedy pass: powers from the floors up, segment by segment in the
@@ -226,4 +227,5 @@ void pp_laminar_start(struct solver *S)
 	}
 	for (size_t i = 0; i < S->nj; i++)
 		S->j[i].pi = pp_solver_price(S, i);
+	S->lgreedy = 1;
 }

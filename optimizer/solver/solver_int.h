@@ -5,7 +5,7 @@
  *   state.c       the state built from an instance; loads, prices, values
  *   warm.c        what one solve hands the next (pp_solve_warm)
  *   dual.c        the dual sweeps on the smoothed problem
- *   exact.c       the exact finish (lpdense.c's simplex) and its proof
+ *   exact.c       the exact finish (lpsparse.c's simplex) and its proof
  *   laminar.c     the continuous part in one greedy pass on laminar limits
  *   continuous.c  the continuous part: sweeps, repair, finish, fill
  *   defer.c       which flexible jobs run: local searches, branch and bound
@@ -98,6 +98,7 @@ struct solver {
 	double *lroom;          /* the pass's room and closing values */
 	long *lby;              /* per limit: the job whose segment set its multiplier, or -1 */
 	size_t *lclosed;        /* the limits with one, in the order they closed */
+	int lgreedy;            /* lby is the last pass's, for the next exact finish */
 	struct lam_seg *lseg;   /* its segments, lnseg of them in the last pass's order */
 	size_t lnseg;
 	struct lam_seg *lseg2;  /* room for as many (warm.c mends the order there) */
