@@ -22,6 +22,7 @@
 #define PP_LPS_BLAND_AFTER 30 /* degenerate pivots in a row before Bland's rule */
 #define PP_LPS_REFACTOR 64    /* pivots between factorizations */
 #define PP_LPS_DROP 1e-14     /* eta entries below this times the largest are dropped */
+#define PP_LPS_SECTION 8      /* partial pricing: an eighth of the groups at a time */
 
 struct eta {
 	size_t k, capk, nnz, capnnz;
@@ -41,6 +42,7 @@ struct lp {
 	char *up;     /* per variable: nonbasic at its upper bound */
 	double *xB;   /* per row: the basic variable's value */
 	double *x, *pi, *dot;
+	size_t cursor, scursor; /* the group and the slack the next pricing starts at */
 	int *xi;      /* the rows where x may be nonzero, nx of them ... */
 	size_t nx;
 	char *xm;     /* ... marked */
@@ -48,7 +50,7 @@ struct lp {
 	/* refactor's scratch */
 	int *rcnt, *rlist, *stack, *ccnt, *nrow;
 	size_t *rstart;
-	char *rdone, *cdone;
+	char *rdone, *cdone, *pivd; /* pivd: rows pivoted in this factorization */
 };
 
 /* Rounding allowed on row q (its slack) and on variable v (its bounds). */
@@ -219,12 +221,19 @@ static void btran(const struct eta *E, double *y)
 	}
 }
 
-/* One basic column v pivoted on row q in the factorization. */
+/* One basic column v pivoted on row q in the factorization. A column
+ * that meets no row pivoted so far is its own transform (the etas so far
+ * change only those rows), which makes the triangular part cost its
+ * entries instead of a pass over the eta file per column. */
 static int place(struct lp *L, size_t v, size_t q)
 {
 	double *x = L->x;
 	xload(L, v);
-	xftran(L);
+	int meets = 0;
+	for (size_t t = 0; t < L->nx && !meets; t++)
+		meets = L->pivd[L->xi[t]];
+	if (meets)
+		xftran(L);
 	double big = 0;
 	for (size_t t = 0; t < L->nx; t++)
 		big = amax(big, fabs(x[L->xi[t]]));
@@ -234,6 +243,7 @@ static int place(struct lp *L, size_t v, size_t q)
 		return -1;
 	L->head[q] = (int)v;
 	L->pos[v] = (int)q;
+	L->pivd[q] = 1;
 	return 0;
 }
 
@@ -255,6 +265,7 @@ static int refactor(struct lp *L)
 	const struct pp_lps *P = L->P;
 	size_t m = L->m, n = L->n, nb = 0, nk = 0;
 	L->E.k = L->E.nnz = 0;
+	memset(L->pivd, 0, m);
 	for (size_t q = 0; q < m; q++) {
 		int kern = L->pos[n + q] < 0;
 		nk += (size_t)kern;
@@ -413,35 +424,67 @@ static int crash(struct lp *L, const int *nrow)
 	return -1;
 }
 
-/* The entering variable: the most improving (or under Bland, the first),
- * -1 at the optimum. Leaves pi the row multipliers. */
+/* How much nonbasic variable v improves the objective per unit moved
+ * off its bound (<= 0: it does not), its group's dot product known. */
+static inline double gain(const struct lp *L, size_t v)
+{
+	double d = v < L->n ? L->P->c[v] - L->dot[L->gof[v]] : -L->pi[v - L->n];
+	return L->up[v] ? -d : d;
+}
+
+/* The entering variable, -1 at the optimum; leaves pi the row
+ * multipliers. Partial pricing: the slacks, then groups from where the
+ * last search stopped, the most improving among the first
+ * PP_LPS_SECTION-th of them that holds one (all groups seen before the
+ * optimum is declared). Under Bland's rule, the lowest index. */
 static long entering(struct lp *L, double dtol, int bland)
 {
 	const struct pp_lps *P = L->P;
-	size_t m = L->m, n = L->n;
+	size_t m = L->m, n = L->n, ng = P->ng;
 	for (size_t q = 0; q < m; q++)
 		L->pi[q] = cost(L, (size_t)L->head[q]);
 	btran(&L->E, L->pi);
-	for (size_t g = 0; g < P->ng; g++) {
+	long best = -1;
+	double bv = 0;
+	size_t section = bland ? ng : ng / PP_LPS_SECTION + 64;
+	for (size_t seen = 0; seen < ng && (best < 0 || seen < section); seen++) {
+		size_t g = bland ? seen : (L->cursor + seen) % ng;
 		double d = 0;
 		for (size_t t = P->gstart[g]; t < P->gstart[g + 1]; t++)
 			d += L->pi[P->grow[t]] * P->gval[t];
 		L->dot[g] = d;
+		for (size_t v = P->sstart[g]; v < P->sstart[g + 1]; v++) {
+			double e = L->pos[v] < 0 ? gain(L, v) : 0;
+			if (e > dtol && (best < 0 || (!bland && e > bv))) {
+				best = (long)v;
+				bv = e;
+				if (bland)
+					return best;
+			}
+		}
+		if (!bland && best >= 0 && seen + 1 >= section)
+			L->cursor = (g + 1) % ng;
 	}
-	long best = -1;
-	double bv = 0;
-	for (size_t v = 0; v < L->N; v++) {
-		if (L->pos[v] >= 0)
+	/* The slacks likewise, a section at a time from their own cursor,
+	 * every one of them seen before the optimum is declared. */
+	size_t ssec = bland ? m : m / PP_LPS_SECTION + 64;
+	long sbest = -1;
+	double sv = 0;
+	for (size_t seen = 0; seen < m && (best < 0 || seen < ssec); seen++) {
+		size_t q = bland ? seen : (L->scursor + seen) % m;
+		if (L->pos[n + q] >= 0 || !(-L->pi[q] > dtol))
 			continue;
-		double d = v < n ? P->c[v] - L->dot[L->gof[v]] : -L->pi[v - n];
-		double g = L->up[v] ? -d : d;
-		if (g > dtol && (best < 0 || (!bland && g > bv))) {
-			best = (long)v;
-			bv = g;
+		if (sbest < 0 || -L->pi[q] > sv) {
+			sbest = (long)(n + q);
+			sv = -L->pi[q];
 			if (bland)
 				break;
 		}
+		if (!bland && seen + 1 >= ssec)
+			L->scursor = (q + 1) % m;
 	}
+	if (sbest >= 0 && (best < 0 || (!bland && sv > bv)))
+		best = sbest;
 	return best;
 }
 
@@ -583,8 +626,9 @@ int pp_lps_solve(struct pp_lps *p, int max_pivots)
 	L.rstart = malloc((m + 1) * sizeof *L.rstart);
 	L.rdone = malloc(m + 1);
 	L.cdone = malloc(n + 1);
+	L.pivd = malloc(m + 1);
 	if (!L.gof || !L.head || !L.pos || !L.up || !L.xB || !L.x || !L.xi || !L.xm || !L.pi || !L.dot || !L.rcnt ||
-	    !L.rlist || !L.stack || !L.ccnt || !L.nrow || !L.rstart || !L.rdone || !L.cdone)
+	    !L.rlist || !L.stack || !L.ccnt || !L.nrow || !L.rstart || !L.rdone || !L.cdone || !L.pivd)
 		goto out;
 	for (size_t g = 0; g < p->ng; g++)
 		for (size_t v = p->sstart[g]; v < p->sstart[g + 1]; v++)
@@ -609,6 +653,7 @@ out:
 	free(L.rstart);
 	free(L.rdone);
 	free(L.cdone);
+	free(L.pivd);
 	free(L.E.p);
 	free(L.E.piv);
 	free(L.E.start);
