@@ -201,6 +201,10 @@ int pp_solver_continuous_from(struct solver *S)
 	 * are mostly still the ones that bind and move: the finish's small
 	 * problem from there is the whole work. */
 	pp_dual_prime(S, PP_STAGES - 1);
+	/* Better still: the last vertex and its basis, repaired where a
+	 * reading rose; the finish then pivots only where the change moved
+	 * something. */
+	pp_warm_vertex(S);
 	pp_solver_repair(S);
 	/* Where no job may be off the deferral search has nothing to choose,
 	 * and this finish's vertex prices are the answer's (S->vertex). */

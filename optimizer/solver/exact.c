@@ -231,6 +231,9 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 	for (size_t k = 0; S->lgreedy && k < nc; k++)
 		if (S->lby[k] >= 0)
 			w.hint[S->lby[k]] = (long)k;
+	/* At the last solve's vertex (a warm start), its basis. */
+	for (size_t i = 0; S->hint_ok && !S->lgreedy && i < nj; i++)
+		w.hint[i] = S->jhint[i];
 	loads(S, w.x, w.load);
 	/* Start: the limits priced or nearly met, the jobs not settled, and
 	 * every limit of those jobs. */
@@ -268,8 +271,11 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 		}
 	for (size_t k = 0; set_prices && k < nc; k++)
 		S->c[k].lam = w.lam[k];
+	if (S->jhint)
+		memcpy(S->jhint, w.hint, nj * sizeof *S->jhint);
 out:
 	S->lgreedy = 0;
+	S->hint_ok = 0;
 	free(w.inC);
 	free(w.fr);
 	free(w.row);

@@ -77,9 +77,10 @@ enum pp_err pp_laminar_build(struct solver *S)
 	S->lseg2 = malloc((S->nj * PP_SV_SEG_MAX + 1) * sizeof *S->lseg2);
 	S->lfirst = malloc((S->nj + 1) * sizeof *S->lfirst);
 	S->lfull = malloc(S->nj + 1);
+	S->jhint = malloc((S->nj + 1) * sizeof *S->jhint);
 	size_t *ks = malloc(width * sizeof *ks);
 	if (!S->lpar || !S->lorder || !S->lroom || !S->lby || !S->lclosed || !S->lseg ||
-	    !S->lseg2 || !S->lfirst || !S->lfull || !ks) {
+	    !S->lseg2 || !S->lfirst || !S->lfull || !S->jhint || !ks) {
 		free(ks);
 		return PP_ERR_NOMEM;
 	}
@@ -87,6 +88,8 @@ enum pp_err pp_laminar_build(struct solver *S)
 		S->lpar[k] = -1;
 		S->lorder[k] = k;
 	}
+	for (size_t i = 0; i < S->nj; i++)
+		S->jhint[i] = -1;
 	int ok = !across;
 	for (size_t i = 0; i < S->nj && ok; i++) {
 		size_t n = chain(S, i, ks);

@@ -99,6 +99,12 @@ struct solver {
 	long *lby;              /* per limit: the job whose segment set its multiplier, or -1 */
 	size_t *lclosed;        /* the limits with one, in the order they closed */
 	int lgreedy;            /* lby is the last pass's, for the next exact finish */
+	/* Per job, the limit its basic segment held when the last exact
+	 * finish proved its answer (-1 none); hint_ok when the powers S holds
+	 * are that vertex's (a warm start), for the next finish to start
+	 * from its basis. NULL out of memory: no hints then. */
+	long *jhint;
+	int hint_ok;
 	struct lam_seg *lseg;   /* its segments, lnseg of them in the last pass's order */
 	size_t lnseg;
 	struct lam_seg *lseg2;  /* room for as many (warm.c mends the order there) */
@@ -196,6 +202,11 @@ int pp_warm_prices(struct solver *S);
  * the finish fails again, and the sweeps start over cold); out of memory,
  * or not vertex, the next solve starts cold. */
 void pp_warm_keep_prices(struct solver *S, int vertex);
+/* Sets the powers to the last solve's vertex and S->jhint to its basis,
+ * when both were kept on this structure (after pp_warm_prices): returns 1
+ * then (S->hint_ok set), 0 (S unchanged) otherwise. The powers may break
+ * a limit whose reading rose: the caller repairs them. */
+int pp_warm_vertex(struct solver *S);
 /* The greedy order (key descending, then job, then segment). */
 int pp_warm_seg_cmp(const struct lam_seg *a, const struct lam_seg *b);
 /* Puts g (n entries, job by job) in the greedy order from the order the

@@ -28,6 +28,7 @@ void pp_solver_free(struct solver *S)
 	free(S->lorder);
 	free(S->lroom);
 	free(S->lby);
+	free(S->jhint);
 	free(S->lclosed);
 	free(S->lseg);
 	free(S->lseg2);

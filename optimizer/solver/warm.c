@@ -26,6 +26,10 @@ struct pp_solve_warm {
 	double *lam;          /* nc multipliers, when has_lam */
 	size_t nc;
 	int has_lam;
+	double *e;            /* nj powers of the last vertex, and the limit ... */
+	long *hint;           /* ... each job's basic segment held (-1 none), when has_x */
+	size_t nj;
+	int has_x;
 	struct lam_seg *seg;  /* the greedy order, nseg entries */
 	size_t nseg, cap_seg;
 	size_t warm_starts;   /* solves that started from its multipliers */
@@ -42,6 +46,8 @@ void pp_solve_warm_destroy(struct pp_solve_warm *w)
 	if (!w)
 		return;
 	free(w->lam);
+	free(w->e);
+	free(w->hint);
 	free(w->seg);
 	free(w);
 }
@@ -100,6 +106,7 @@ void pp_warm_attach(struct solver *S, struct pp_solve_warm *w)
 	/* Another park: what was kept is of no use. */
 	w->fp = fp;
 	w->has_lam = 0;
+	w->has_x = 0;
 	w->nseg = 0;
 }
 
@@ -135,6 +142,41 @@ void pp_warm_keep_prices(struct solver *S, int vertex)
 	for (size_t k = 0; k < S->nc; k++)
 		w->lam[k] = S->c[k].lam;
 	w->has_lam = 1;
+	/* The vertex itself, where the finish left its basis (S->jhint). */
+	w->has_x = 0;
+	if (!S->jhint)
+		return;
+	if (w->nj != S->nj || !w->e || !w->hint) {
+		double *e = realloc(w->e, (S->nj + 1) * sizeof *e);
+		if (e)
+			w->e = e;
+		long *h = realloc(w->hint, (S->nj + 1) * sizeof *h);
+		if (h)
+			w->hint = h;
+		if (!e || !h)
+			return;
+		w->nj = S->nj;
+	}
+	for (size_t i = 0; i < S->nj; i++) {
+		w->e[i] = S->j[i].run ? S->j[i].e : S->j[i].lo;
+		w->hint[i] = S->jhint[i];
+	}
+	w->has_x = 1;
+}
+
+int pp_warm_vertex(struct solver *S)
+{
+	struct pp_solve_warm *w = S->warm;
+	if (!S->warm_ok || !w->has_x || w->nj != S->nj || !S->jhint)
+		return 0;
+	for (size_t i = 0; i < S->nj; i++) {
+		struct sv_job *j = &S->j[i];
+		if (j->run)
+			j->e = fmin(fmax(w->e[i], j->lo), j->hi);
+		S->jhint[i] = w->hint[i];
+	}
+	S->hint_ok = 1;
+	return 1;
 }
 
 int pp_warm_seg_cmp(const struct lam_seg *a, const struct lam_seg *b)
