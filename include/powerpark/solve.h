@@ -79,8 +79,9 @@ size_t pp_solve_warm_mended(const struct pp_solve_warm *w);
 /* Bounds on one solve's work, for callers that must answer within a time
  * and for tests of the status's honesty. A zero field takes the default. */
 struct pp_solve_opts {
-	size_t exact_cells;    /* the largest tableau the exact finish may build
-				* (1,000,000 cells by default; 1 skips it) */
+	size_t exact_cells;    /* the largest small problem the exact finish may
+				* build, rows plus entries (1,000,000 by
+				* default; 1 skips it) */
 	double shed_work;      /* while shedding, the work the choice of what to
 				* pause may take: sweeps times the entries a
 				* sweep visits (0: unbounded; the control loop

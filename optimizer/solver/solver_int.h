@@ -26,7 +26,7 @@
 #define PP_OVER_REL 1e-9 /* a load over its bound by more than this (relative) ... */
 #define PP_OVER_W 1e-9   /* ... and these watts exceeds it (pp_solver_over) */
 #ifndef PP_EXACT_CELLS
-#define PP_EXACT_CELLS 1000000 /* largest tableau of the exact finish: 8 MB */
+#define PP_EXACT_CELLS 1000000 /* largest small problem of the exact finish: rows plus entries */
 #endif
 
 struct seg {
@@ -86,7 +86,7 @@ struct solver {
 	struct ent *ent, *jent;
 	double *bases;    /* per constraint: base kW under it */
 	int sweeps;
-	size_t max_cells; /* largest tableau the exact finish may build */
+	size_t max_cells; /* largest small problem (rows plus entries) the exact finish may build */
 	/* While shedding, the sweeps the deferral search may reach (defer.c):
 	 * caps must come promptly then. INT_MAX otherwise. */
 	int search_sweeps;
@@ -234,12 +234,14 @@ void pp_dual_prime(struct solver *S, size_t stage);
 /* --- exact.c ------------------------------------------------------------ */
 
 /* Finishes the continuous part exactly: on the limits that bind and the
- * jobs whose prices sit near a slope, a dense simplex finds the vertex the
- * sweeps approach; the result is kept only when its multipliers prove
+ * jobs whose prices sit near a slope (and every limit over those), a
+ * sparse simplex finds the vertex from the point S holds (the greedy
+ * pass's, the last vertex's or the sweeps'), starting from the basis the
+ * greedy pass or S->jhint names; the result is kept only when its multipliers prove
  * every running job and every limit optimal (KKT). Returns 1 when it did
  * (powers replaced, and with set_prices the multipliers and prices too), 0
- * when it left S as it was (the problem too large for max_cells tableau
- * cells, or no proof). The vertex's multipliers are an extreme point of
+ * when it left S as it was (the problem over max_cells rows plus entries,
+ * or no proof). On success S->jhint holds the basis. The vertex's multipliers are an extreme point of
  * the optimal ones; the deferral search ranks jobs better by the sweeps'
  * smoothed ones, so only the last call sets them. */
 int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices);
