@@ -171,26 +171,10 @@ static int eta_push(struct eta *E, size_t m, size_t p, const double *x, const in
 	return 0;
 }
 
-/* x := B^-1 x. */
-static void ftran(const struct eta *E, double *x)
+/* x := B^-1 x. With mark, the rows that fill are added to list (n of
+ * them, marked), so that only they need reading and clearing after. */
+static void ftran(const struct eta *E, double *x, char *mark, int *list, size_t *n)
 {
-	for (size_t k = 0; k < E->k; k++) {
-		size_t p = (size_t)E->p[k];
-		double t = x[p];
-		if (t == 0)
-			continue;
-		t /= E->piv[k];
-		x[p] = t;
-		for (size_t q = E->start[k]; q < E->start[k + 1]; q++)
-			x[E->idx[q]] -= E->val[q] * t;
-	}
-}
-
-/* x := B^-1 x on the work vector, its rows listed as they fill. */
-static void xftran(struct lp *L)
-{
-	const struct eta *E = &L->E;
-	double *x = L->x;
 	for (size_t k = 0; k < E->k; k++) {
 		size_t p = (size_t)E->p[k];
 		double t = x[p];
@@ -200,13 +184,19 @@ static void xftran(struct lp *L)
 		x[p] = t;
 		for (size_t q = E->start[k]; q < E->start[k + 1]; q++) {
 			size_t i = (size_t)E->idx[q];
-			if (!L->xm[i]) {
-				L->xm[i] = 1;
-				L->xi[L->nx++] = (int)i;
+			if (mark && !mark[i]) {
+				mark[i] = 1;
+				list[(*n)++] = (int)i;
 			}
 			x[i] -= E->val[q] * t;
 		}
 	}
+}
+
+/* The work vector's ftran, its rows listed. */
+static void xftran(struct lp *L)
+{
+	ftran(&L->E, L->x, L->xm, L->xi, &L->nx);
 }
 
 /* y := B^-T y. */
@@ -255,7 +245,7 @@ static void values(struct lp *L)
 	for (size_t v = 0; v < L->n; v++)
 		if (L->pos[v] < 0 && L->up[v])
 			scatter(L, v, -P->u[v], L->xB);
-	ftran(&L->E, L->xB);
+	ftran(&L->E, L->xB, NULL, NULL, NULL);
 }
 
 /* Factors the basis afresh: the basic columns (those with pos >= 0) are
