@@ -10,8 +10,9 @@ after 300 s; warm: bench_solve --warm (the median of 9 solves, each after
 one rack's reading changed, from the last solve's warm state); HiGHS the
 median of 3; GLPK once (120 s limit).
 
-usage: bench_highs.py BUILD ROWS.md [laminar]   (appends Markdown table rows;
-       laminar: only the parks of one rack per job)
+usage: bench_highs.py BUILD ROWS.md [laminar|heldout]   (appends Markdown table rows;
+       laminar: only the parks of one rack per job; heldout: tight parks of
+       jobs across racks from seeds 2-4, which the solver was not tuned on)
 """
 import json
 import os
@@ -84,10 +85,18 @@ def main():
         # and the same with no job across racks: laminar limits, the greedy pass
         cases += [(g, t, f, 64, True) for g in (100000, 260000) for t in (False, True)
                   for f in (0.0, 0.3)]
+        seeds = {}
         if sys.argv[3:] == ["laminar"]:
             cases = [c for c in cases if c[4]]
+        elif sys.argv[3:] == ["heldout"]:
+            # parks the solver was never tuned on: other seeds, jobs across
+            # racks, every level tight
+            cases = [(g, True, f, mj, False) for g in (100000, 260000) for mj in (1024, 64)
+                     for f in (0.0, 0.3)]
+            seeds = {c: 2 + i % 3 for i, c in enumerate(cases)}
         for gpus, tight, flex, max_job, one_rack in cases:
-            d = solve_gen.park(gpus, 1, tight, flex, max_job, 0.0, one_rack)
+            seed = seeds.get((gpus, tight, flex, max_job, one_rack), 1)
+            d = solve_gen.park(gpus, seed, tight, flex, max_job, 0.0, one_rack)
             path = os.path.join(tmp, "park.json")
             with open(path, "w") as fh:
                 json.dump(d, fh)
@@ -98,7 +107,7 @@ def main():
             h_ms = statistics.median(x["seconds"] for x in hs) * 1000
             h_obj = hs[0]["objective"]
             g_s, g_obj = glpk(bench, path)
-            what = (f"optimizer, solve_gen park: {G:,} GPUs, {len(d['jobs']):,} jobs, "
+            what = (f"optimizer, solve_gen park (seed {seed}): {G:,} GPUs, {len(d['jobs']):,} jobs, "
                     f"{nflex:,} flexible, {'tight' if tight else 'loose'}"
                     f"{', one rack each (laminar)' if one_rack else ''}, one core")
             if ms is None:

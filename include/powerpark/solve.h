@@ -72,9 +72,12 @@ struct pp_solve_warm *pp_solve_warm_create(void);
 /* Frees w (taken; NULL is fine). */
 void pp_solve_warm_destroy(struct pp_solve_warm *w);
 /* How many solves with w (borrowed; NULL: 0) started from its multipliers;
- * how many greedy passes (laminar parks) from its order, mended. */
+ * how many greedy passes from its order, mended; how many of the first
+ * (parks with jobs across racks) whose exact finish then proved the answer
+ * from the last vertex and its basis. */
 size_t pp_solve_warm_starts(const struct pp_solve_warm *w);
 size_t pp_solve_warm_mended(const struct pp_solve_warm *w);
+size_t pp_solve_warm_vertices(const struct pp_solve_warm *w);
 
 /* Bounds on one solve's work, for callers that must answer within a time
  * and for tests of the status's honesty. A zero field takes the default. */

@@ -204,7 +204,7 @@ int pp_solver_continuous_from(struct solver *S)
 	/* Better still: the last vertex and its basis, repaired where a
 	 * reading rose; the finish then pivots only where the change moved
 	 * something. */
-	pp_warm_vertex(S);
+	int at_vertex = pp_warm_vertex(S);
 	pp_solver_repair(S);
 	/* Where no job may be off the deferral search has nothing to choose,
 	 * and this finish's vertex prices are the answer's (S->vertex). */
@@ -214,6 +214,8 @@ int pp_solver_continuous_from(struct solver *S)
 	if (pp_exact_finish(S, S->max_cells, fixed)) {
 		pp_solver_repair(S);
 		S->vertex = fixed;
+		if (at_vertex)
+			pp_warm_vertex_proved(S);
 		return 1;
 	}
 	return pp_solver_continuous(S, 1);

@@ -207,6 +207,8 @@ void pp_warm_keep_prices(struct solver *S, int vertex);
  * then (S->hint_ok set), 0 (S unchanged) otherwise. The powers may break
  * a limit whose reading rose: the caller repairs them. */
 int pp_warm_vertex(struct solver *S);
+/* Counts a finish that proved the answer from that vertex. */
+void pp_warm_vertex_proved(struct solver *S);
 /* The greedy order (key descending, then job, then segment). */
 int pp_warm_seg_cmp(const struct lam_seg *a, const struct lam_seg *b);
 /* Puts g (n entries, job by job) in the greedy order from the order the

@@ -34,6 +34,7 @@ struct pp_solve_warm {
 	size_t nseg, cap_seg;
 	size_t warm_starts;   /* solves that started from its multipliers */
 	size_t mended;        /* greedy passes that started from its order */
+	size_t vertices;      /* finishes that proved from its vertex */
 };
 
 struct pp_solve_warm *pp_solve_warm_create(void)
@@ -60,6 +61,17 @@ size_t pp_solve_warm_starts(const struct pp_solve_warm *w)
 size_t pp_solve_warm_mended(const struct pp_solve_warm *w)
 {
 	return w ? w->mended : 0;
+}
+
+size_t pp_solve_warm_vertices(const struct pp_solve_warm *w)
+{
+	return w ? w->vertices : 0;
+}
+
+void pp_warm_vertex_proved(struct solver *S)
+{
+	if (S->warm)
+		S->warm->vertices++;
 }
 
 /* One word into the hash: a multiply and a rotation per word (a
