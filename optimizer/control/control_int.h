@@ -291,6 +291,16 @@ int pp_ctl_held_gpus(const struct pp_ctl *c);
  * signalled events in force; the held GPUs' time added to them each cycle. */
 void pp_ctl_signal_reading(struct pp_ctl *c, double kw, int64_t now_ns);
 void pp_ctl_signal_cycle(struct pp_ctl *c, int64_t now_ns);
+/* The event named id (borrowed), or NULL; a new one under id, zeroed with
+ * no response measured yet and any retired one of that name forgotten, or
+ * NULL when PP_CTL_MAX_EVENTS are kept or memory runs out. The pointers
+ * are borrowed, good until the next event is added or retired. */
+struct cevent *pp_ctl_event_find(struct ctl_grid *g, const char *id);
+struct cevent *pp_ctl_event_add(struct ctl_grid *g, const char *id);
+
+/* control_sched.c: the held job named id (borrowed), added with since_ns
+ * when new; NULL out of memory. Borrowed, good until the next is added. */
+struct chold *pp_ctl_held_get(struct ctl_held *hl, const char *id, int64_t since_ns);
 
 /* control_osc.c: note a reading of kw at ts_ns from rack (index; -1 for
  * the site meter); analyse every level once a cycle; allocate and free. */

@@ -189,17 +189,9 @@ static int held_rec(struct pp_ctl *c, char **f, size_t nf)
 	if (nf != 5 || get_text(f[1], id) || !id[0] || strlen(id) >= PP_CTL_ID_MAX ||
 	    get_num(f[2], 0, 1e7, &gpus) || get_ll(f[3], &since) || get_text(f[4], reason))
 		return -1;
-	struct ctl_held *hl = &c->held;
-	struct chold *h = NULL;
-	for (size_t i = 0; i < hl->n && !h; i++)
-		if (!strcmp(hl->v[i].id, id))
-			h = &hl->v[i];
-	if (!h) {
-		if (pp_buf_array_grow(&hl->v, &hl->cap, hl->n + 1, sizeof *hl->v))
-			return -1;
-		h = &hl->v[hl->n++];
-		snprintf(h->id, sizeof h->id, "%s", id);
-	}
+	struct chold *h = pp_ctl_held_get(&c->held, id, since);
+	if (!h)
+		return -1;
 	/* The waiting time runs from when the first leader held it. */
 	h->since_ns = since;
 	h->gpus = (int)gpus;
@@ -216,22 +208,11 @@ static int event_rec(struct pp_ctl *c, char **f, size_t nf)
 	    get_ll(f[2], &start) || get_ll(f[3], &end) || end <= start ||
 	    get_num(f[4], 1e-9, 1e12, &limit) || get_ll(f[5], &sig) || !sig)
 		return -1;
-	struct ctl_grid *g = &c->grid;
-	struct cevent *ev = NULL;
-	for (size_t i = 0; i < g->nev && !ev; i++)
-		if (!strcmp(g->ev[i].id, id))
-			ev = &g->ev[i];
+	struct cevent *ev = pp_ctl_event_find(&c->grid, id);
 	if (ev && ev->signalled_ns > sig)
 		return 0; /* this replica was told later: its own stands */
-	if (!ev) {
-		if (g->nev >= PP_CTL_MAX_EVENTS ||
-		    pp_buf_array_grow(&g->ev, &g->capev, g->nev + 1, sizeof *g->ev))
-			return -1;
-		ev = &g->ev[g->nev++];
-		memset(ev, 0, sizeof *ev);
-		snprintf(ev->id, sizeof ev->id, "%s", id);
-		ev->response_s = ev->held_max_kw = NAN;
-	}
+	if (!ev && !(ev = pp_ctl_event_add(&c->grid, id)))
+		return -1;
 	ev->start_s = start;
 	ev->end_s = end;
 	ev->limit_kw = limit;

@@ -31,23 +31,28 @@ enum pp_err pp_ctl_assign(struct pp_ctl *c, const char *rack, const char *job, i
 	return PP_OK;
 }
 
+struct chold *pp_ctl_held_get(struct ctl_held *hl, const char *id, int64_t since_ns)
+{
+	for (size_t i = 0; i < hl->n; i++)
+		if (!strncmp(hl->v[i].id, id, PP_CTL_ID_MAX - 1))
+			return &hl->v[i];
+	if (pp_buf_array_grow(&hl->v, &hl->cap, hl->n + 1, sizeof *hl->v))
+		return NULL;
+	struct chold *h = &hl->v[hl->n++];
+	memset(h, 0, sizeof *h);
+	snprintf(h->id, sizeof h->id, "%s", id);
+	h->since_ns = since_ns;
+	return h;
+}
+
 enum pp_err pp_ctl_hold(struct pp_ctl *c, const char *id, int gpus, const char *reason,
 			int64_t now_ns)
 {
 	pthread_mutex_lock(&c->mu);
-	struct ctl_held *hl = &c->held;
-	struct chold *h = NULL;
-	for (size_t i = 0; i < hl->n && !h; i++)
-		if (!strncmp(hl->v[i].id, id, PP_CTL_ID_MAX - 1))
-			h = &hl->v[i];
+	struct chold *h = pp_ctl_held_get(&c->held, id, now_ns);
 	if (!h) {
-		if (pp_buf_array_grow(&hl->v, &hl->cap, hl->n + 1, sizeof *hl->v)) {
-			pthread_mutex_unlock(&c->mu);
-			return PP_ERR_NOMEM;
-		}
-		h = &hl->v[hl->n++];
-		snprintf(h->id, sizeof h->id, "%s", id);
-		h->since_ns = now_ns;
+		pthread_mutex_unlock(&c->mu);
+		return PP_ERR_NOMEM;
 	}
 	h->gpus = gpus;
 	snprintf(h->reason, sizeof h->reason, "%s", reason ? reason : "");

@@ -51,6 +51,28 @@ static void unretire(struct ctl_grid *g, const char *id)
 	g->retired_at = (first + k) % PP_CTL_RETIRED;
 }
 
+struct cevent *pp_ctl_event_find(struct ctl_grid *g, const char *id)
+{
+	for (size_t i = 0; i < g->nev; i++)
+		if (!strcmp(g->ev[i].id, id))
+			return &g->ev[i];
+	return NULL;
+}
+
+struct cevent *pp_ctl_event_add(struct ctl_grid *g, const char *id)
+{
+	if (g->nev >= PP_CTL_MAX_EVENTS ||
+	    pp_buf_array_grow(&g->ev, &g->capev, g->nev + 1, sizeof *g->ev))
+		return NULL;
+	struct cevent *ev = &g->ev[g->nev++];
+	memset(ev, 0, sizeof *ev);
+	snprintf(ev->id, sizeof ev->id, "%s", id);
+	ev->response_s = ev->held_max_kw = NAN;
+	if (g->retired)
+		unretire(g, ev->id);
+	return ev;
+}
+
 enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const struct pp_ctl_event_req *req,
 			      int64_t now_ns, struct pp_ctl_event_ans *ans, struct pp_errbuf *eb)
 {
@@ -69,23 +91,13 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const struct pp_ctl_event_req *r
 	struct ctl_grid *g = &c->grid;
 	struct cevent *ev = NULL;
 	retire(c, now_s);
-	for (size_t i = 0; i < g->nev && !ev; i++)
-		if (!strcmp(g->ev[i].id, req->id))
-			ev = &g->ev[i];
-	if (!ev) {
-		/* An urgent signal is never refused for bookkeeping: ended ones
-		 * made room above (only live events count against the bound). */
-		if (g->nev >= PP_CTL_MAX_EVENTS ||
-		    pp_buf_array_grow(&g->ev, &g->capev, g->nev + 1, sizeof *g->ev)) {
-			pthread_mutex_unlock(&c->mu);
-			return pp_err_set(eb, PP_ERR_ARG, "too many events in force or to come (at "
-					  "most %d)", PP_CTL_MAX_EVENTS);
-		}
-		ev = &g->ev[g->nev++];
-		memset(ev, 0, sizeof *ev);
-		snprintf(ev->id, sizeof ev->id, "%s", req->id);
-		if (g->retired)
-			unretire(g, ev->id);
+	ev = pp_ctl_event_find(g, req->id);
+	/* An urgent signal is never refused for bookkeeping: ended ones made
+	 * room above (only live events count against the bound). */
+	if (!ev && !(ev = pp_ctl_event_add(g, req->id))) {
+		pthread_mutex_unlock(&c->mu);
+		return pp_err_set(eb, PP_ERR_ARG, "too many events in force or to come (at most %d)",
+				  PP_CTL_MAX_EVENTS);
 	}
 	if (ev->signalled_ns == 0 || req->limit_kw != ev->limit_kw || start != ev->start_s) {
 		/* A new or changed limit: its response is measured afresh. */
