@@ -122,6 +122,16 @@ out:
 	free(key);
 }
 
+/* Whether no job may be off: the deferral search then has nothing to
+ * choose, and a proving finish's vertex prices are the answer's. */
+static int none_off(const struct solver *S)
+{
+	for (size_t i = 0; i < S->nj; i++)
+		if (S->j[i].off != PP_RUN)
+			return 0;
+	return 1;
+}
+
 /* Jobs across racks: the greedy pass's powers and the multipliers its
  * closings imply start the exact finish, which from there usually proves
  * the vertex at once, where the coarse sweeps cost hundreds of passes
@@ -141,9 +151,7 @@ static int greedy_start(struct solver *S)
 		keep[S->nc + 2 * i + 1] = S->j[i].pi;
 	}
 	pp_laminar_start(S);
-	int fixed = 1;
-	for (size_t i = 0; i < S->nj; i++)
-		fixed &= S->j[i].off == PP_RUN;
+	int fixed = none_off(S);
 	int done = pp_exact_finish(S, S->max_cells, 1);
 	if (done) {
 		pp_solver_repair(S);
@@ -208,9 +216,7 @@ int pp_solver_continuous_from(struct solver *S)
 	pp_solver_repair(S);
 	/* Where no job may be off the deferral search has nothing to choose,
 	 * and this finish's vertex prices are the answer's (S->vertex). */
-	int fixed = 1;
-	for (size_t i = 0; i < S->nj; i++)
-		fixed &= S->j[i].off == PP_RUN;
+	int fixed = none_off(S);
 	if (pp_exact_finish(S, S->max_cells, fixed)) {
 		pp_solver_repair(S);
 		S->vertex = fixed;
