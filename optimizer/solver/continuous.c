@@ -168,6 +168,28 @@ static int greedy_start(struct solver *S)
 	return done;
 }
 
+/* A re-solve of the deferral search (one job more or less, or one
+ * envelope branched on) from the vertex the last finish proved: its
+ * powers, repaired where a job came back at its floor, its prices and its
+ * basis (S->jhint). The limits and jobs that bind are mostly the same, so
+ * the finish pivots only where the change moved something, where a cold
+ * greedy start would pivot through the whole park again. Returns 1 with
+ * the answer proven and priced, 0 when it could not (the powers are then
+ * feasible but no longer a vertex). */
+static int from_last_vertex(struct solver *S)
+{
+	if (!S->jhint || !S->lroom)
+		return 0;
+	pp_solver_repair(S);
+	S->hint_ok = 1;
+	int fixed = none_off(S);
+	if (!pp_exact_finish(S, S->max_cells, 1))
+		return 0;
+	pp_solver_repair(S);
+	S->vertex = fixed;
+	return 1;
+}
+
 /* The continuous part for the running jobs. A warm start (the local
  * searches: one job more or less, the prices already near) skips the
  * coarse smoothing stages, which would only move the prices away. */
@@ -182,6 +204,9 @@ int pp_solver_continuous(struct solver *S, int warm)
 		pp_laminar_solve(S);
 		return 1;
 	}
+	if (warm && S->at_vertex && from_last_vertex(S))
+		return 1;
+	S->at_vertex = 0;
 	if (greedy_start(S))
 		return 1;
 	size_t first = warm ? PP_WARM_STAGE : 0;

@@ -64,6 +64,8 @@ struct snap {
 	double *lam, *e;
 	int *run;
 	enum pp_action *act;
+	long *hint; /* S->jhint, and whether the powers were its vertex */
+	int at_vertex;
 };
 
 static int snap_init(struct snap *z, const struct solver *S)
@@ -72,7 +74,8 @@ static int snap_init(struct snap *z, const struct solver *S)
 	z->e = malloc((S->nj + 1) * sizeof *z->e);
 	z->run = malloc((S->nj + 1) * sizeof *z->run);
 	z->act = malloc((S->nj + 1) * sizeof *z->act);
-	return z->lam && z->e && z->run && z->act ? 0 : -1;
+	z->hint = malloc((S->nj + 1) * sizeof *z->hint);
+	return z->lam && z->e && z->run && z->act && z->hint ? 0 : -1;
 }
 
 static void snap_free(struct snap *z)
@@ -81,6 +84,7 @@ static void snap_free(struct snap *z)
 	free(z->e);
 	free(z->run);
 	free(z->act);
+	free(z->hint);
 }
 
 static void snap_take(struct snap *z, const struct solver *S)
@@ -92,6 +96,9 @@ static void snap_take(struct snap *z, const struct solver *S)
 		z->run[i] = S->j[i].run;
 		z->act[i] = S->j[i].act;
 	}
+	z->at_vertex = S->at_vertex && S->jhint;
+	if (z->at_vertex)
+		memcpy(z->hint, S->jhint, S->nj * sizeof *z->hint);
 }
 
 static void snap_back(const struct snap *z, struct solver *S)
@@ -105,6 +112,9 @@ static void snap_back(const struct snap *z, struct solver *S)
 	pp_solver_reprice(S);
 	for (size_t i = 0; i < S->nj; i++)
 		S->j[i].e = z->run[i] ? z->e[i] : 0;
+	S->at_vertex = z->at_vertex;
+	if (z->at_vertex)
+		memcpy(S->jhint, z->hint, S->nj * sizeof *z->hint);
 }
 
 /* Phase A chose its deferrals and pauses one limit at a time. A job it

@@ -273,6 +273,7 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 		S->c[k].lam = w.lam[k];
 	if (S->jhint)
 		memcpy(S->jhint, w.hint, nj * sizeof *S->jhint);
+	S->at_vertex = S->jhint != NULL;
 out:
 	S->lgreedy = 0;
 	S->hint_ok = 0;

@@ -105,6 +105,9 @@ struct solver {
 	 * from its basis. NULL out of memory: no hints then. */
 	long *jhint;
 	int hint_ok;
+	/* The powers S holds are the vertex the last finish proved, and
+	 * jhint its basis: the deferral search's re-solves start there. */
+	int at_vertex;
 	struct lam_seg *lseg;   /* its segments, lnseg of them in the last pass's order */
 	size_t lnseg;
 	struct lam_seg *lseg2;  /* room for as many (warm.c mends the order there) */
