@@ -86,15 +86,24 @@ struct pp_solve_opts {
 				* build, rows plus entries (1,000,000 by
 				* default; 1 skips it) */
 	double shed_work;      /* while shedding, the work the choice of what to
-				* pause may take: sweeps times the entries a
-				* sweep visits (0: unbounded; the control loop
-				* passes PP_SOLVE_SHED_WORK) */
+				* pause may take, in entry visits: a sweep
+				* visits every entry, a pivot of the exact
+				* finish its small problem's rows and entries
+				* (0: unbounded; the control loop passes
+				* PP_SOLVE_SHED_WORK) */
+	int bb_nodes;          /* relaxations the deferral search's branch and
+				* bound may solve (PP_SOLVE_BB_NODES by
+				* default); past them the answer says feasible
+				* with the gap its open nodes leave */
 	int sweeps_only;       /* 1: the dual sweeps and the exact finish even
 				* where the limits are laminar (tests and
 				* benchmarks compare the two methods) */
 	struct pp_solve_warm *warm; /* borrowed, read and updated: the last
 				* solve's start for this one (NULL: cold) */
 };
+
+/* The branch and bound's default budget of relaxations. */
+#define PP_SOLVE_BB_NODES 256
 
 /* The control loop's bound on the shedding search: about 0.5 s on one
  * core at 100,000 GPUs, where caps must fall promptly (docs/optimizer.md). */

@@ -10,15 +10,11 @@
  * concave envelope of "off" and its curve, a problem of the same form as
  * the continuous part, so the same sweeps and exact finish solve it, and
  * the dual value at their multipliers bounds every completion from above. */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "solver_int.h"
 
-#ifndef PP_BB_NODES
-#define PP_BB_NODES 64 /* relaxations the branch and bound may solve */
-#endif
 #ifndef PP_NET_TOL
 #define PP_NET_TOL 1e-3 /* net value (share of value) above which a job is not tried deferred */
 #endif
@@ -32,23 +28,19 @@
 
 void pp_defer_budget(struct solver *S, double work)
 {
-	S->search_sweeps = INT_MAX;
-	size_t ents = 0;
+	S->search_work = INFINITY;
 	int shed = 0;
 	for (size_t i = 0; i < S->nj; i++)
 		shed |= S->j[i].off == PP_PAUSE;
 	if (!shed || !(work > 0))
 		return;
-	for (size_t k = 0; k < S->nc; k++)
-		ents += S->c[k].n + 1;
-	double more = fmax(PP_SHED_SWEEPS_MIN, work / (double)(ents ? ents : 1));
-	S->search_sweeps = S->sweeps + (int)fmin(more, (double)(INT_MAX / 2));
+	S->search_work = S->work + fmax(PP_SHED_SWEEPS_MIN * (double)S->ents, work);
 }
 
 /* Whether the search has spent its budget (only ever while shedding). */
 static int spent(const struct solver *S)
 {
-	return S->sweeps >= S->search_sweeps;
+	return S->work >= S->search_work;
 }
 
 /* Whether every running job at its floor fits every limit. */
@@ -304,6 +296,9 @@ struct bb {
 	int nodes;
 	int cut_short;     /* a node was left unexplored: the search proves nothing */
 	double best;       /* the incumbent's objective */
+	/* The highest bound of a node left open (its parent's dual value) or
+	 * of an answer taken (its own): with best, a bound on every answer. */
+	double open;
 	struct snap inc;   /* the incumbent */
 };
 
@@ -330,17 +325,21 @@ static void take_if_better(struct solver *S, struct bb *B)
 		}
 }
 
-static void bb_node(struct solver *S, struct bb *B)
+/* One node, whose parent's dual value (an upper bound on every answer
+ * under it) is parent. */
+static void bb_node(struct solver *S, struct bb *B, double parent)
 {
-	if (B->nodes >= PP_BB_NODES || spent(S)) {
+	if (B->nodes >= S->bb_nodes || spent(S)) {
 		B->cut_short = 1;
+		B->open = fmax(B->open, parent);
 		return;
 	}
 	if (!floors_fit(S))
 		return;
 	B->nodes++;
 	pp_solver_continuous(S, 1);
-	if (dual_bound(S) <= B->best * (1 + PP_BETTER))
+	double bound = fmin(parent, dual_bound(S));
+	if (bound <= B->best * (1 + PP_BETTER))
 		return;
 	/* Branch on the relaxed job furthest inside its envelope's first
 	 * piece (between off and pstar, where the envelope is above the
@@ -360,7 +359,10 @@ static void bb_node(struct solver *S, struct bb *B)
 		}
 	}
 	if (f < 0) {
+		/* Where the relaxation was not proven, its answer need not be
+		 * the node's best: what is left is the node's bound. */
 		take_if_better(S, B);
+		B->open = fmax(B->open, bound);
 		return;
 	}
 	struct snap z;
@@ -373,7 +375,7 @@ static void bb_node(struct solver *S, struct bb *B)
 	int first = S->j[f].e >= 0.5 * S->j[f].pstar;
 	for (int b = 0; b < 2; b++) {
 		unrelax(S, (size_t)f, b ? !first : first);
-		bb_node(S, B);
+		bb_node(S, B, bound);
 		snap_back(&z, S);
 		relax(S, (size_t)f);
 		S->j[f].e = z.e[f];
@@ -414,10 +416,11 @@ static int root_proven(const struct solver *S)
 }
 
 /* Branch and bound from the local searches' answer: it is the incumbent,
- * replaced only by a better answer the relaxation proves feasible. */
+ * replaced only by a better answer the relaxation proves feasible. Sets
+ * S->search_bound where it explored or bounded every node. */
 static int branch_and_bound(struct solver *S)
 {
-	struct bb B = {0, 0, pp_solver_objective(S), {0}};
+	struct bb B = {0, 0, pp_solver_objective(S), -INFINITY, {0}};
 	if (snap_init(&B.inc, S)) {
 		B.cut_short = 1;
 		goto out;
@@ -426,7 +429,10 @@ static int branch_and_bound(struct solver *S)
 	for (size_t i = 0; i < S->nj; i++)
 		if (branchable(S, i))
 			relax(S, i);
-	bb_node(S, &B);
+	/* The root's bound before it is solved: the dual value at the
+	 * multipliers S holds (weak duality holds at any). */
+	bb_node(S, &B, dual_bound(S));
+	S->search_bound = fmax(B.best, B.open);
 	for (size_t i = 0; i < S->nj; i++)
 		if (S->j[i].relaxed)
 			unrelax(S, i, 1);
@@ -438,6 +444,7 @@ out:
 
 int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 {
+	S->search_bound = INFINITY;
 	if (S->vertex) { /* nothing may be off, and the vertex is proven and priced */
 		*proven = 1;
 		return 1;

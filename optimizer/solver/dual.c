@@ -362,6 +362,7 @@ void pp_dual_sweeps(struct solver *S, size_t first, size_t last)
 			for (size_t k = S->nc; k-- > 0;)
 				update(S, k, rs);
 			S->sweeps++;
+			S->work += (double)S->ents;
 			/* Converged when the primal is: no limit over, and every priced
 			 * limit met. The prices themselves need not settle (several
 			 * can be optimal when limits coincide). */

@@ -28,6 +28,7 @@ struct work {
 	size_t *rowc;          /* per row: its constraint */
 	long *hint;            /* per job: the limit its basic segment holds, or -1 */
 	double *x, *lam, *pi, *load;
+	double work;           /* entry visits of the small problems' pivots */
 };
 
 static void loads(const struct solver *S, const double *x, double *load)
@@ -129,7 +130,9 @@ static int solve_small(const struct solver *S, struct work *w, size_t max_cells)
 		g++;
 	}
 	struct pp_lps lp = {m, ng, gstart, grow, gval, sstart, r, c, u, y, hint, lam, 0};
-	if (pp_lps_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN)))
+	int failed = pp_lps_solve(&lp, (int)(PP_EXACT_PIVOTS * (m + n) + PP_EXACT_PIVOTS_MIN));
+	w->work += (double)(lp.pivots + 1) * (double)(m + nnz);
+	if (failed)
 		goto out;
 	g = 0;
 	for (size_t i = 0; i < S->nj; i++) {
@@ -215,7 +218,8 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 			 calloc(nj + 1, sizeof(double)),
 			 calloc(nc + 1, sizeof(double)),
 			 calloc(nj + 1, sizeof(double)),
-			 malloc((nc + 1) * sizeof(double))};
+			 malloc((nc + 1) * sizeof(double)),
+			 0};
 	int done = 0;
 	if (!w.inC || !w.fr || !w.row || !w.rowc || !w.hint || !w.x || !w.lam || !w.pi || !w.load)
 		goto out;
@@ -275,6 +279,7 @@ int pp_exact_finish(struct solver *S, size_t max_cells, int set_prices)
 		memcpy(S->jhint, w.hint, nj * sizeof *S->jhint);
 	S->at_vertex = S->jhint != NULL;
 out:
+	S->work += w.work;
 	S->lgreedy = 0;
 	S->hint_ok = 0;
 	free(w.inC);

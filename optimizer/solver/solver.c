@@ -177,7 +177,7 @@ static void report(const struct solver *S, struct pp_ans *a)
  * by a dual bound within PP_SOLVE_GAP; else the gap that bound leaves. */
 static void honesty(struct solver *S, int proven, struct pp_ans *a)
 {
-	double bound = pp_defer_bound(S), obj = a->objective;
+	double bound = fmin(pp_defer_bound(S), S->search_bound), obj = a->objective;
 	double gap = obj > 0 ? fmax(0, bound - obj) / obj : isfinite(bound) && bound <= 0 ? 0 : INFINITY;
 	a->proven = proven || gap <= PP_SOLVE_GAP;
 	a->gap = a->proven ? 0 : gap;
@@ -219,6 +219,7 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 	mark_pausable(&S);
 	make_floor_feasible(&S);
 	pp_defer_budget(&S, o ? o->shed_work : 0);
+	S.bb_nodes = o && o->bb_nodes > 0 ? o->bb_nodes : PP_SOLVE_BB_NODES;
 	for (size_t i = 0; i < S.nj; i++)
 		if (S.j[i].run)
 			S.j[i].e = S.j[i].lo;

@@ -86,10 +86,19 @@ struct solver {
 	struct ent *ent, *jent;
 	double *bases;    /* per constraint: base kW under it */
 	int sweeps;
+	/* Work so far, in entry visits: a sweep visits every entry (ents of
+	 * them), a pivot of the exact finish its small problem's rows and
+	 * entries. The shedding search's budget counts it. */
+	size_t ents;
+	double work;
 	size_t max_cells; /* largest small problem (rows plus entries) the exact finish may build */
-	/* While shedding, the sweeps the deferral search may reach (defer.c):
-	 * caps must come promptly then. INT_MAX otherwise. */
-	int search_sweeps;
+	/* While shedding, the work the deferral search may reach (defer.c):
+	 * caps must come promptly then. INFINITY otherwise. */
+	double search_work;
+	int bb_nodes; /* relaxations the branch and bound may solve */
+	/* An upper bound on every answer's objective that the deferral
+	 * search's branch and bound left (INFINITY where it did not run). */
+	double search_bound;
 	/* Laminar limits (laminar.c): then the greedy pass solves the
 	 * continuous part exactly and the sweeps never run. */
 	int laminar;
@@ -292,12 +301,14 @@ int pp_solver_continuous_from(struct solver *S);
  * when the whole answer is proven optimal: that part, and the set (no
  * choice to make, the root's prices prove it, or a branch and bound that
  * explored every node it did not cut). While shedding it stops at
- * S->search_sweeps (pp_defer_budget), its answer then not proven. */
+ * S->search_work (pp_defer_budget), its answer then not proven. */
 int pp_defer_search(struct solver *S, size_t max_cells, int *proven);
+/* Where it cuts its branch and bound short it still sets S->search_bound:
+ * the best of the incumbent and of the bounds of the nodes left open. */
 
-/* Sets S->search_sweeps: unbounded unless work > 0 and a job may be
- * paused; then the sweeps so far plus work's worth of entry-visits, at
- * least PP_SHED_SWEEPS_MIN. */
+/* Sets S->search_work: unbounded unless work > 0 and a job may be
+ * paused; then the work so far plus work's worth of entry visits, at
+ * least PP_SHED_SWEEPS_MIN sweeps' worth. */
 void pp_defer_budget(struct solver *S, double work);
 
 /* An upper bound on the objective of every answer (weak duality): the

@@ -234,6 +234,7 @@ static enum pp_err con_entries(struct solver *S, size_t total)
 enum pp_err pp_solver_build(struct solver *S, const struct pp_inst *in, struct pp_errbuf *eb)
 {
 	memset(S, 0, sizeof *S);
+	S->search_bound = INFINITY;
 	S->in = in;
 	S->nj = in->njobs;
 	S->nc = in->nnodes + in->nplants + 1;
@@ -249,6 +250,8 @@ enum pp_err pp_solver_build(struct solver *S, const struct pp_inst *in, struct p
 		e = job_entries(S, &o, &total);
 	if (!e)
 		e = con_entries(S, total);
+	for (size_t k = 0; !e && k < S->nc; k++)
+		S->ents += S->c[k].n + 1;
 	if (e == PP_ERR_NOMEM)
 		pp_err_set(eb, e, "out of memory");
 	free(o.up);
