@@ -3,10 +3,12 @@
  * off) is deferred or paused by the same search.
  *
  * Turning a job off frees at least its floor: a step, so this part
- * is a mixed-integer program. Two local searches find a good set quickly
- * (re-admitting jobs phase A deferred, deferring jobs the prices say are
- * worth less than their power); a branch and bound then improves on it or
- * proves it optimal. Its relaxation gives each undecided job the
+ * is a mixed-integer program. A local search re-admits jobs phase A
+ * turned off where that is better; a branch and bound then improves on
+ * that set or proves it optimal (a local search that deferred the jobs
+ * the prices said were worth less than their power was dropped: each of
+ * its re-solves cost as much as a node, and the branch and bound found
+ * the same sets without it). Its relaxation gives each undecided job the
  * concave envelope of "off" and its curve, a problem of the same form as
  * the continuous part, so the same sweeps and exact finish solve it, and
  * the dual value at their multipliers bounds every completion from above. */
@@ -15,12 +17,7 @@
 
 #include "solver_int.h"
 
-#ifndef PP_NET_TOL
-#define PP_NET_TOL 1e-3 /* net value (share of value) above which a job is not tried deferred */
-#endif
 #define PP_READMIT_TRIES 48 /* re-solves of the re-admission search at most */
-#define PP_DEFER_TRIES 6    /* candidates tried deferred per round */
-#define PP_DEFER_ROUNDS 32  /* rounds of the deferral search at most */
 #define PP_BETTER 1e-9      /* an objective (or a bound) higher by more (relative) is better */
 /* The fewest sweeps a bounded shedding search gets (pp_solve_opts'
  * shed_work): the first solve of a 100,000-GPU park takes about 300. */
@@ -165,56 +162,6 @@ static void try_readmit(struct solver *S)
 			snap_back(&z, S);
 	}
 	snap_free(&z);
-}
-
-/* Phase C: deferring a flexible job frees at least its floor, a step the
- * prices only estimate. Candidates are tried in order of their value minus
- * their power at the prices, per watt (lowest first, a few per round); one
- * is kept when re-solving confirms the objective rises. */
-static void try_deferrals(struct solver *S)
-{
-	struct snap z;
-	double *key = malloc((S->nj + 1) * 2 * sizeof *key);
-	if (snap_init(&z, S) || !key)
-		goto out;
-	for (int round = 0; round < PP_DEFER_ROUNDS && !spent(S); round++) {
-		size_t n = 0;
-		for (size_t i = 0; i < S->nj; i++) {
-			const struct sv_job *j = &S->j[i];
-			if (!j->run || j->off == PP_RUN || j->e <= 0)
-				continue;
-			double v = pp_solver_value(S, i, j->e), net = v - j->pi * j->e;
-			/* The optimum is concave in the limits with the prices as a
-			 * supergradient, so freeing e watts gains at most pi e:
-			 * a job worth more than that at the prices stays. */
-			if (net > PP_NET_TOL * v)
-				continue;
-			key[2 * n] = -net / (j->G * j->e); /* sorted descending: lowest net first */
-			key[2 * n + 1] = (double)i;
-			n++;
-		}
-		if (!n)
-			break;
-		qsort(key, n, 2 * sizeof *key, pp_solver_cmp_key);
-		double before = pp_solver_objective(S);
-		snap_take(&z, S);
-		int kept = 0;
-		for (size_t q = 0; q < n && q < PP_DEFER_TRIES && !kept && !spent(S); q++) {
-			size_t i = (size_t)key[2 * q + 1];
-			S->j[i].run = 0;
-			S->j[i].e = 0;
-			S->j[i].act = S->j[i].off;
-			pp_solver_continuous(S, 1);
-			kept = pp_solver_objective(S) > before * (1 + PP_BETTER);
-			if (!kept)
-				snap_back(&z, S);
-		}
-		if (!kept)
-			break;
-	}
-out:
-	snap_free(&z);
-	free(key);
 }
 
 /* --- branch and bound --------------------------------------------------- */
@@ -449,17 +396,29 @@ int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 		*proven = 1;
 		return 1;
 	}
-	try_readmit(S);
-	try_deferrals(S);
 	size_t n = 0;
-	for (size_t i = 0; i < S->nj; i++)
+	int zero_off = 0; /* a job off whose floor is 0: root_proven does not judge it */
+	for (size_t i = 0; i < S->nj; i++) {
 		n += branchable(S, i);
+		zero_off |= !S->j[i].run && S->j[i].off != PP_RUN && !(S->j[i].lo > 0);
+	}
+	/* Phase A's choice (or a warm start's, the last solve's) may already
+	 * be the answer: then no local search can better it. */
+	S->hint_ok = S->at_vertex;
 	int finished = pp_exact_finish(S, max_cells, 1);
+	if (n && !zero_off && finished && root_proven(S)) {
+		*proven = 1;
+		return 1;
+	}
+	try_readmit(S);
+	S->hint_ok = S->at_vertex;
+	finished = pp_exact_finish(S, max_cells, 1);
 	if (!n || (finished && root_proven(S))) {
 		*proven = finished;
 		return finished;
 	}
 	int complete = branch_and_bound(S);
+	S->hint_ok = S->at_vertex;
 	finished = pp_exact_finish(S, max_cells, 1);
 	*proven = finished && complete;
 	return finished;

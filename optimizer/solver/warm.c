@@ -28,6 +28,7 @@ struct pp_solve_warm {
 	int has_lam;
 	double *e;            /* nj powers of the last vertex, and the limit ... */
 	long *hint;           /* ... each job's basic segment held (-1 none), when has_x */
+	char *ran;            /* ... and whether it ran (the deferral search's choice) */
 	size_t nj;
 	int has_x;
 	struct lam_seg *seg;  /* the greedy order, nseg entries */
@@ -49,6 +50,7 @@ void pp_solve_warm_destroy(struct pp_solve_warm *w)
 	free(w->lam);
 	free(w->e);
 	free(w->hint);
+	free(w->ran);
 	free(w->seg);
 	free(w);
 }
@@ -158,20 +160,24 @@ void pp_warm_keep_prices(struct solver *S, int vertex)
 	w->has_x = 0;
 	if (!S->jhint)
 		return;
-	if (w->nj != S->nj || !w->e || !w->hint) {
+	if (w->nj != S->nj || !w->e || !w->hint || !w->ran) {
 		double *e = realloc(w->e, (S->nj + 1) * sizeof *e);
 		if (e)
 			w->e = e;
 		long *h = realloc(w->hint, (S->nj + 1) * sizeof *h);
 		if (h)
 			w->hint = h;
-		if (!e || !h)
+		char *r = realloc(w->ran, S->nj + 1);
+		if (r)
+			w->ran = r;
+		if (!e || !h || !r)
 			return;
 		w->nj = S->nj;
 	}
 	for (size_t i = 0; i < S->nj; i++) {
 		w->e[i] = S->j[i].run ? S->j[i].e : S->j[i].lo;
 		w->hint[i] = S->jhint[i];
+		w->ran[i] = (char)S->j[i].run;
 	}
 	w->has_x = 1;
 }
@@ -183,6 +189,13 @@ int pp_warm_vertex(struct solver *S)
 		return 0;
 	for (size_t i = 0; i < S->nj; i++) {
 		struct sv_job *j = &S->j[i];
+		/* A job that may be off and was off stays off: the deferral
+		 * search starts from its last choice (and may still change it). */
+		if (j->run && j->off != PP_RUN && !w->ran[i]) {
+			j->run = 0;
+			j->act = j->off;
+			j->e = 0;
+		}
 		if (j->run)
 			j->e = fmin(fmax(w->e[i], j->lo), j->hi);
 		S->jhint[i] = w->hint[i];
