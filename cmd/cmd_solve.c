@@ -52,8 +52,9 @@ int pp_cmd_solve(int argc, char **argv)
 	const struct pp_opt opts[] = {
 		PP_STR("FILE.json|-", &file, NULL, "the instance (docs/optimizer.md); - is stdin",
 		       .flags = PP_OPT_REQUIRED),
-		PP_CALL("--policy", &pol, policy, "optimal, proportional or static",
-			"optimal|proportional|static", "how caps are chosen (default optimal)"),
+		PP_CALL("--policy", &pol, policy, "optimal, proportional, static, uniform or priority",
+			"optimal|proportional|static|uniform|priority",
+			"how caps are chosen (default optimal)"),
 		PP_OPT_END};
 	const struct pp_opts_cmd cmd = {"solve", about, opts};
 	int prc = pp_opts_parse(argc, argv, &cmd);

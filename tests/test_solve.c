@@ -470,6 +470,85 @@ static void t_warm(void)
 		 nfail_kkt - kkt0, nfail_prop);
 }
 
+/* Whether job x runs strictly inside its range: above its floor and
+ * below both its demand and its maximum (capped by a limit). */
+static int capped_inside(const struct pp_inst_job *j, const struct pp_ans_job *x)
+{
+	double lo = fmin(j->p_min_w, j->demand_w), top = fmin(j->p_max_w, j->demand_w);
+	return x->action == PP_RUN && x->power_w > lo + 1e-6 && x->power_w < top - 1e-6;
+}
+
+/* The limit-keeping baselines by breaker (issue 24): on random parks
+ * (jobs across racks and on one rack) they keep every limit and every
+ * cap's range, never beat a proven optimum, and do what they say: under
+ * uniform two jobs alone on the same rack, both capped inside their
+ * range, have the same share of p_max; under priority a job capped
+ * inside its range has every lower-weight job alone on its rack at its
+ * floor. The optimum must beat them somewhere, or the comparison is
+ * empty. */
+static void t_baselines(void)
+{
+	int pairs[2] = {0, 0}, bad[2] = {0, 0}, above = 0, beaten[2] = {0, 0}, nprov = 0;
+	for (int n = 0; n < 1000; n++) {
+		struct pp_inst in;
+		random_park(&in, n % 5 == 0, n % 3 == 0);
+		struct pp_errbuf eb;
+		struct pp_ans o, a[2];
+		int ok_o = pp_solve(&in, PP_POLICY_OPTIMAL, &o, &eb) == PP_OK;
+		PT_CHECK(ok_o, "instance %d optimal: %s", n, eb.msg);
+		for (int b = 0; b < 2; b++) {
+			enum pp_policy pol = b ? PP_POLICY_PRIORITY : PP_POLICY_UNIFORM;
+			if (pp_solve(&in, pol, &a[b], &eb) != PP_OK) {
+				PT_CHECK(0, "instance %d %s: %s", n, pp_config_policy_name(pol), eb.msg);
+				continue;
+			}
+			check_answer(&in, &a[b], pol);
+			if (ok_o && o.proven) {
+				nprov += !b;
+				above += a[b].objective > o.objective * (1 + 1e-9) + 1e-9;
+				beaten[b] += o.objective > a[b].objective * (1 + 1e-6);
+			}
+			for (size_t x = 0; x < in.njobs; x++)
+				for (size_t y = 0; y < in.njobs; y++) {
+					const struct pp_inst_job *jx = &in.jobs[x], *jy = &in.jobs[y];
+					if (x == y || jx->nplace != 1 || jy->nplace != 1 ||
+					    jx->place[0].node != jy->place[0].node)
+						continue;
+					if (!b && x < y && capped_inside(jx, &a[b].jobs[x]) &&
+					    capped_inside(jy, &a[b].jobs[y])) {
+						pairs[b]++;
+						double sx = a[b].jobs[x].power_w / jx->p_max_w;
+						double sy = a[b].jobs[y].power_w / jy->p_max_w;
+						bad[b] += fabs(sx - sy) > 1e-6 * fmax(sx, sy);
+					}
+					if (b && jx->weight < jy->weight && capped_inside(jy, &a[b].jobs[y]) &&
+					    a[b].jobs[x].action == PP_RUN) {
+						pairs[b]++;
+						bad[b] += a[b].jobs[x].power_w >
+							  fmin(jx->p_min_w, jx->demand_w) + 1e-6;
+					}
+				}
+			pp_solve_free(&a[b]);
+		}
+		if (ok_o)
+			pp_solve_free(&o);
+		pp_inst_free(&in);
+	}
+	printf("  baselines: uniform %d pairs on one rack, %d with unequal shares; priority %d "
+	       "pairs, %d with a lower weight above its floor; above a proven optimum %d; the "
+	       "optimum ahead of uniform on %d and of priority on %d of %d\n",
+	       pairs[0], bad[0], pairs[1], bad[1], above, beaten[0], beaten[1], nprov);
+	PT_CHECK(nfail_prop == 0, "a baseline exceeded a limit or left a cap's range");
+	PT_CHECK(bad[0] == 0 && bad[1] == 0, "a baseline did not cap as it says (%d, %d)", bad[0],
+		 bad[1]);
+	PT_CHECK(pairs[0] > 50 && pairs[1] > 50, "too few pairs to check (%d, %d)", pairs[0],
+		 pairs[1]);
+	PT_CHECK(above == 0, "%d baseline answers above a proven optimum", above);
+	PT_CHECK(beaten[0] > nprov / 10 && beaten[1] > nprov / 10,
+		 "the optimum seldom beats the baselines (%d, %d of %d): the comparison shows nothing",
+		 beaten[0], beaten[1], nprov);
+}
+
 /* A solve cut short (no exact finish, or a branch and bound of one
  * relaxation) must not claim what it did not prove: it says feasible with
  * a gap that holds, or optimal and is. */
@@ -700,5 +779,6 @@ int main(void)
 	PT_RUN(t_laminar);
 	PT_RUN(t_warm);
 	PT_RUN(t_cut_short);
+	PT_RUN(t_baselines);
 	return PT_DONE("test_solve");
 }

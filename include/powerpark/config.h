@@ -44,11 +44,16 @@ enum pp_policy {
 	PP_POLICY_GRID_PROPORTIONAL, /* one common factor that keeps only the grid
 				 * meter under its limit, as a site without
 				 * powerpark does (the scenario day's baseline) */
+	PP_POLICY_UNIFORM,      /* one factor per limit (rack, row, hall, plant,
+				 * grid) applied to every GPU below it, each the
+				 * largest that keeps it: hierarchical capping */
+	PP_POLICY_PRIORITY,     /* the same walk, capping the lowest weight under
+				 * a limit first, uniformly within a weight */
 	PP_POLICIES
 };
 
 /* The policy called name (borrowed: "static", "proportional", "optimizer"
- * or "optimal", "grid-proportional"), or -1. */
+ * or "optimal", "grid-proportional", "uniform", "priority"), or -1. */
 int pp_config_policy(const char *name);
 
 /* The name of policy p (static), or "?" out of range. */

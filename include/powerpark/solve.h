@@ -47,12 +47,15 @@ struct pp_ans {
 /* Solves inst (borrowed, checked) with the policy into ans (written). Every
  * limit holds in the answer up to 1e-9 relative (checked after solving;
  * PP_ERR_ARG if the instance cannot be made feasible even by pausing every
- * job, i.e. base loads alone exceed a limit). The solver plays three
+ * job, i.e. base loads alone exceed a limit). The solver plays five
  * policies of enum pp_policy, each keeping every limit (nodes, plants and
  * the grid): PP_POLICY_OPTIMAL (the optimum), PP_POLICY_PROPORTIONAL (one
  * factor of p_max for every GPU, the largest that keeps every limit at the
- * jobs' demand: the one meaning of "proportional") and PP_POLICY_STATIC
- * (the same factor, sized as if every job drew p_max). The scenario day's
+ * jobs' demand: the one meaning of "proportional"), PP_POLICY_STATIC
+ * (the same factor, sized as if every job drew p_max), and the baselines
+ * by breaker, PP_POLICY_UNIFORM (one factor per limit for every GPU below
+ * it) and PP_POLICY_PRIORITY (the lowest weight under a limit capped
+ * first; docs/optimizer.md, "Baselines"). The scenario day's
  * baseline that watches only the grid meter, PP_POLICY_GRID_PROPORTIONAL,
  * is not the solver's: PP_ERR_ARG for it. */
 PP_WUR enum pp_err pp_solve(const struct pp_inst *inst, enum pp_policy policy, struct pp_ans *ans,

@@ -193,7 +193,8 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 			  const struct pp_solve_opts *o, struct pp_ans *a, struct pp_errbuf *eb)
 {
 	memset(a, 0, sizeof *a);
-	if (pol != PP_POLICY_OPTIMAL && pol != PP_POLICY_PROPORTIONAL && pol != PP_POLICY_STATIC)
+	if (pol != PP_POLICY_OPTIMAL && pol != PP_POLICY_PROPORTIONAL && pol != PP_POLICY_STATIC &&
+	    pol != PP_POLICY_UNIFORM && pol != PP_POLICY_PRIORITY)
 		return pp_err_set(eb, PP_ERR_ARG, "policy '%s' is not one the solver plays",
 				  pp_config_policy_name((int)pol));
 	int64_t t0 = pp_clock_mono_ns();
@@ -230,6 +231,12 @@ enum pp_err pp_solve_with(const struct pp_inst *in, enum pp_policy pol,
 		finished = pp_defer_search(&S, S.max_cells, &proven);
 		if (finished)
 			pp_solver_repair(&S);
+	} else if (pol == PP_POLICY_UNIFORM || pol == PP_POLICY_PRIORITY) {
+		if (pp_baseline_tree(&S, pol == PP_POLICY_PRIORITY)) {
+			pp_solver_free(&S);
+			pp_solve_free(a);
+			return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+		}
 	} else {
 		baseline(&S, pol == PP_POLICY_STATIC);
 		pp_solver_repair(&S);

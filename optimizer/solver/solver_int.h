@@ -8,7 +8,8 @@
  *   exact.c       the exact finish (lpsparse.c's simplex) and its proof
  *   laminar.c     the continuous part in one greedy pass on laminar limits
  *   continuous.c  the continuous part: sweeps, repair, finish, fill
- *   defer.c       which flexible jobs run: local searches, branch and bound
+ *   baseline.c    the baselines by breaker: uniform and priority
+ *   defer.c       which flexible jobs run: a local search, branch and bound
  *   solver.c      pp_solve: floors (phase A), the baselines, the answer
  */
 #ifndef PP_SOLVER_INT_H
@@ -292,6 +293,16 @@ int pp_solver_continuous(struct solver *S, int warm);
  * finish is tried at them first, and only if it cannot prove them do the
  * sweeps run, from the finest stages. Returns as pp_solver_continuous. */
 int pp_solver_continuous_from(struct solver *S);
+
+/* --- baseline.c --------------------------------------------------------- */
+
+/* The limit-keeping baselines by breaker: the limits walked from the racks
+ * up, each given the largest factor that keeps it, applied to every GPU
+ * below it (uniform, by_priority 0) or to the lowest weight under it first
+ * (priority, by_priority 1). Sets each running job's power; every limit
+ * holds where phase A's floors did. Returns 0, or -1 out of memory (S
+ * then unchanged). */
+int pp_baseline_tree(struct solver *S, int by_priority);
 
 /* --- defer.c ------------------------------------------------------------ */
 
