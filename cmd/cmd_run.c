@@ -1,7 +1,9 @@
 /* cmd_run.c - `powerpark run [SCENARIO]`: a new user's first command. Plays
- * a scenario day (the embedded Gwangju park by default) under proportional
- * capping, then under powerpark's controller with the built-in dashboard
- * and a progress line, and prints the two side by side (docs/run.md). */
+ * a scenario day (the embedded Gwangju park by default) under the
+ * baselines (capping by breaker, uniform and by priority, and
+ * grid-proportional capping), then under powerpark's controller with the
+ * built-in dashboard and a progress line, and prints them side by side
+ * (docs/run.md). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,9 +28,11 @@ struct run_opts {
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	static const char about[] = /* --help, after the synopsis */
-		"Plays a scenario day on a simulated park: first under proportional capping\n"
-		"(the baseline), then under powerpark's controller with its dashboard on\n"
-		"http://HOST:PORT/ (127.0.0.1:8080 by default), and prints both side by side.\n"
+		"Plays a scenario day on a simulated park: first under three baselines (capping\n"
+		"by breaker, uniform and by priority, which keep every limit; and proportional\n"
+		"capping by the grid meter alone), then under powerpark's controller with its\n"
+		"dashboard on http://HOST:PORT/ (127.0.0.1:8080 by default), and prints them\n"
+		"side by side.\n"
 		"Without SCENARIO: the embedded Gwangju park (conf/scenarios/gwangju.yaml).\n";
 	*o = (struct run_opts){.speed = -1, .baseline = 1};
 	int no_baseline = 0;
@@ -48,7 +52,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		       "127.0.0.1:8080)"),
 		PP_STR("--summary-json", &o->json, "FILE", "also write the summary as JSON (for "
 		       "scripts and tests)"),
-		PP_FLAG("--no-baseline", &no_baseline, "play only powerpark's day"),
+		PP_FLAG("--no-baseline", &no_baseline, "play only powerpark's day (no baselines)"),
 		PP_FLAG("--quiet", &o->quiet, "no progress line"),
 		PP_STR("-c", &o->file, "FILE", NULL),
 		PP_OPT_END};
@@ -82,12 +86,11 @@ static enum pp_err outputs(const struct pp_config *cfg, const struct run_opts *o
 }
 
 /* Writes the summary as JSON to path (borrowed); 0 or -1. */
-static int write_json(const char *path, const struct pp_day_result *p,
-		      const struct pp_day_result *b)
+static int write_json(const char *path, const struct pp_day_side *s, size_t n)
 {
 	struct pp_buf out;
 	pp_buf_init(&out);
-	enum pp_err e = pp_day_summary_json(&out, p, b);
+	enum pp_err e = pp_day_summary_json(&out, s, n);
 	FILE *f = e ? NULL : fopen(path, "w");
 	int rc = f && fwrite(out.data, 1, out.len, f) == out.len ? 0 : -1;
 	if (f && fclose(f))
@@ -123,19 +126,32 @@ int pp_cmd_run(int argc, char **argv)
 		pp_config_destroy(cfg);
 		return 1;
 	}
-	struct pp_day_result base, pp;
-	memset(&base, 0, sizeof base);
+	/* powerpark first in the summary, the baselines after it. */
+	static struct pp_day_result res[PP_DAY_SIDES];
+	static const struct {
+		enum pp_policy pol;
+		const char *name, *key;
+	} sides[PP_DAY_SIDES] = {
+		{PP_POLICY_OPTIMAL, "powerpark", "powerpark"},
+		{PP_POLICY_UNIFORM, "uniform by breaker", "uniform"},
+		{PP_POLICY_PRIORITY, "priority by breaker", "priority"},
+		{PP_POLICY_GRID_PROPORTIONAL, "grid-proportional", "grid_proportional"},
+	};
+	struct pp_day_side side[PP_DAY_SIDES];
+	size_t n = o.baseline ? PP_DAY_SIDES : 1;
 	const struct pp_day_play_opts po = {o.hours, o.speed, o.listen, o.quiet};
-	if (o.baseline) {
-		printf("powerpark run: the day under proportional capping first (the baseline)...\n");
+	for (size_t k = 1; k < n && !rc; k++) {
+		printf("powerpark run: the day under %s first (a baseline)...\n", sides[k].name);
 		fflush(stdout);
-		rc = pp_day_play(cfg, &po, PP_POLICY_GRID_PROPORTIONAL, NULL, &pp_cmd_stop, &base);
+		rc = pp_day_play(cfg, &po, sides[k].pol, NULL, &pp_cmd_stop, &res[k]);
 	}
 	if (!rc)
-		rc = pp_day_play(cfg, &po, PP_POLICY_OPTIMAL, set, &pp_cmd_stop, &pp);
+		rc = pp_day_play(cfg, &po, PP_POLICY_OPTIMAL, set, &pp_cmd_stop, &res[0]);
+	for (size_t k = 0; k < n; k++)
+		side[k] = (struct pp_day_side){sides[k].name, sides[k].key, &res[k]};
 	if (!rc)
-		pp_day_summary(stdout, cfg->scenario, &pp, o.baseline ? &base : NULL);
-	if (!rc && o.json && write_json(o.json, &pp, o.baseline ? &base : NULL)) {
+		pp_day_summary(stdout, cfg->scenario, side, n);
+	if (!rc && o.json && write_json(o.json, side, n)) {
 		fprintf(stderr, "powerpark run: cannot write %s\n", o.json);
 		rc = 1;
 	}

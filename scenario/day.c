@@ -81,9 +81,17 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, do
 	d->steps = (long)llround((hours > 0 ? hours : sc->hours) * 3600 / d->dt);
 	for (int k = 0; k < PP_JOB_CLASSES; k++)
 		pp_curve_class((enum pp_job_class)k, &d->curve[k]);
-	struct pp_ctl_opts o = {.period_ms = d->dt * 1000, .lease_s = 3 * d->dt};
+	/* The baselines by breaker run in the same controller (the same
+	 * readings, worst cases, margins, rise rate and ramp), only planning
+	 * the caps their way; grid-proportional watches the grid meter alone. */
+	int by_breaker = policy == PP_POLICY_UNIFORM || policy == PP_POLICY_PRIORITY;
+	struct pp_ctl_opts o = {.period_ms = d->dt * 1000, .lease_s = 3 * d->dt,
+				.baseline = by_breaker ? (int)policy : 0};
 	enum pp_err e = build_park(d, eb);
-	if (!e && policy == PP_POLICY_OPTIMAL)
+	if (!e && policy != PP_POLICY_OPTIMAL && policy != PP_POLICY_GRID_PROPORTIONAL && !by_breaker)
+		e = pp_err_set(eb, PP_ERR_ARG, "the day plays powerpark, uniform, priority or "
+			       "grid-proportional, not %s", pp_config_policy_name((int)policy));
+	if (!e && (policy == PP_POLICY_OPTIMAL || by_breaker))
 		e = pp_ctl_create(cfg, &o, &d->ctl, eb);
 	if (!e)
 		e = pp_day_jobs_init(d, eb);

@@ -66,7 +66,7 @@ static void start(struct pp_day *d, size_t idx, int hall)
 				       x->r->name, eb.msg);
 		}
 	}
-	if (d->ctl && jb->st == DJ_HELD)
+	if (d->ctl && d->policy == PP_POLICY_OPTIMAL && jb->st == DJ_HELD)
 		pp_ctl_release(d->ctl, jb->j->name);
 	jb->hall = hall;
 	jb->st = DJ_RUNNING;
@@ -99,7 +99,8 @@ static void hold(struct pp_day *d, struct djob *jb, int gpus, const char *reason
 	if (jb->st != DJ_HELD && d->res.first_held_h < 0)
 		d->res.first_held_h = d->t_h;
 	jb->st = DJ_HELD;
-	if (d->ctl && pp_ctl_hold(d->ctl, jb->j->name, gpus, reason, d->now_ns))
+	if (d->ctl && d->policy == PP_POLICY_OPTIMAL &&
+	    pp_ctl_hold(d->ctl, jb->j->name, gpus, reason, d->now_ns))
 		pp_log(PP_LOG_WARN, "run", "job %s: out of memory noting the hold", jb->j->name);
 }
 
@@ -141,7 +142,9 @@ static void try_start(struct pp_day *d, size_t idx)
 	}
 	int gpus = jb->j->racks * hall_rack(d, hall)->r->gpus;
 	jb->gpus = gpus;
-	if (d->ctl && jb->j->deferrable) {
+	/* Only powerpark holds deferrable work for room: a site capping by
+	 * breaker starts a job when its racks are free. */
+	if (d->ctl && d->policy == PP_POLICY_OPTIMAL && jb->j->deferrable) {
 		char why[160];
 		if (!admitted(d, hall, gpus, why, sizeof why)) {
 			jb->ready_s = 0;

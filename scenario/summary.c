@@ -1,6 +1,7 @@
-/* summary.c - what `powerpark run` prints at the end of its day: the two
- * policies side by side in the terminal, and the same as JSON for scripts
- * (--summary-json; docs/run.md). */
+/* summary.c - what `powerpark run` prints at the end of its day: the
+ * policies side by side in the terminal (powerpark first, then the
+ * baselines), and the same as JSON for scripts (--summary-json;
+ * docs/run.md). */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -8,19 +9,41 @@
 #include "powerpark/day.h"
 #include "powerpark/json.h"
 
+#define COL 28 /* a policy's column: the widest cell is 27 characters */
+
 static const char *mark(const struct pp_day_level *l)
 {
 	return l->over_steps ? "CROSSED" : "ok";
 }
 
-static void level_row(FILE *f, const char *what, const struct pp_day_level *a,
-		      const struct pp_day_level *b)
+/* One row: its label, then each side's cell (cells, COL characters each,
+ * cut to fit so that columns never run into each other). */
+static void row(FILE *f, const char *what, char cells[][COL], size_t n)
 {
-	char x[64], y[64];
-	snprintf(x, sizeof x, "%.0f / %.0f kW %s", a->peak_kw, a->limit_kw, mark(a));
-	if (b)
-		snprintf(y, sizeof y, "%.0f / %.0f kW %s", b->peak_kw, b->limit_kw, mark(b));
-	fprintf(f, "  %-22s %-32s %s\n", what, x, b ? y : "");
+	fprintf(f, "  %-22s", what);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, " %-*.*s", COL - 1, COL - 1, cells[k]);
+	fputc('\n', f);
+}
+
+/* A level of a result: the one at byte offset off, or the h-th of the
+ * array there (halls, plants) when h >= 0. */
+static const struct pp_day_level *level(const struct pp_day_result *r, size_t off, long h)
+{
+	const struct pp_day_level *l =
+		(const struct pp_day_level *)(const void *)((const char *)r + off);
+	return h < 0 ? l : &l[h];
+}
+
+static void level_row(FILE *f, const char *what, const struct pp_day_side *s, size_t n,
+		      size_t off, long h)
+{
+	char c[PP_DAY_SIDES][COL];
+	for (size_t k = 0; k < n; k++) {
+		const struct pp_day_level *l = level(s[k].r, off, h);
+		snprintf(c[k], COL, "%.0f / %.0f kW %s", l->peak_kw, l->limit_kw, mark(l));
+	}
+	row(f, what, c, n);
 }
 
 /* How many levels (grid, site, each hall, worst row and rack, each plant)
@@ -36,83 +59,90 @@ int pp_day_crossed(const struct pp_day_result *r)
 	return n;
 }
 
-void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_result *p,
-		    const struct pp_day_result *b)
+/* The figures of one side, one cell per row of names[] below. */
+static void figure_cells(const struct pp_day_result *x, char col[8][COL])
 {
+	snprintf(col[0], COL, "%.1f %% of %.0f GPU-h",
+		 x->want_gpu_h > 0 ? 100 * x->work_gpu_h / x->want_gpu_h : 0, x->want_gpu_h);
+	snprintf(col[1], COL, "%.2f %%", x->value_want > 0 ? 100 * x->value / x->value_want : 0);
+	snprintf(col[2], COL, "%.1f / %.1f / %.1f %%",
+		 100 * x->by_class[1][0] / fmax(x->by_class[1][1], 1e-9),
+		 100 * x->by_class[0][0] / fmax(x->by_class[0][1], 1e-9),
+		 100 * x->by_class[2][0] / fmax(x->by_class[2][1], 1e-9));
+	if (x->jobs_deferred)
+		snprintf(col[3], COL, "%.0f GPU-h, %d jobs", x->deferred_gpu_h, x->jobs_deferred);
+	else
+		snprintf(col[3], COL, "%.0f GPU-h, none held", x->deferred_gpu_h);
+	if (x->jobs_deferred)
+		snprintf(col[4], COL, "%02d:%02d", (int)x->last_start_h % 24,
+			 (int)((x->last_start_h - floor(x->last_start_h)) * 60));
+	else
+		snprintf(col[4], COL, "-");
+	snprintf(col[5], COL, "%.1f MWh (IT %.1f)",
+		 (x->it_kwh + x->cooling_kwh + x->other_kwh) / 1000, x->it_kwh / 1000);
+	snprintf(col[6], COL, "%.3f", x->pue);
+	snprintf(col[7], COL, "%.0f m3%s", x->water_l / 1000,
+		 x->unmet_heat_kwh > 0.5 ? ", heat unmet" : "");
+}
+
+void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_side *s, size_t n)
+{
+	if (n > PP_DAY_SIDES)
+		n = PP_DAY_SIDES;
+	const struct pp_day_result *p = s[0].r;
 	fprintf(f, "\n\n%s: %s\n", sc->name, sc->description ? sc->description : "");
-	fprintf(f, "  %-22s %-32s %s\n", "peak draw / limit", "powerpark", b ? "proportional capping" : "");
-	level_row(f, "grid (limit in force)", &p->grid, b ? &b->grid : NULL);
-	level_row(f, "site breaker", &p->site, b ? &b->site : NULL);
+	char c[PP_DAY_SIDES][COL];
+	for (size_t k = 0; k < n; k++)
+		snprintf(c[k], COL, "%s", s[k].name);
+	row(f, "peak draw / limit", c, n);
+	level_row(f, "grid (limit in force)", s, n, offsetof(struct pp_day_result, grid), -1);
+	level_row(f, "site breaker", s, n, offsetof(struct pp_day_result, site), -1);
 	for (size_t h = 0; h < p->nhalls; h++) {
 		char w[40];
 		snprintf(w, sizeof w, "hall %s", p->halls[h].name);
-		level_row(f, w, &p->halls[h], b ? &b->halls[h] : NULL);
+		level_row(f, w, s, n, offsetof(struct pp_day_result, halls), (long)h);
 	}
-	char w[64];
-	snprintf(w, sizeof w, "worst row");
-	level_row(f, w, &p->row, b ? &b->row : NULL);
-	level_row(f, "worst rack", &p->rack, b ? &b->rack : NULL);
+	level_row(f, "worst row", s, n, offsetof(struct pp_day_result, row), -1);
+	level_row(f, "worst rack", s, n, offsetof(struct pp_day_result, rack), -1);
 	for (size_t q = 0; q < p->nplants; q++) {
+		char w[64];
 		snprintf(w, sizeof w, "cooling %s", p->plants[q].name);
-		level_row(f, w, &p->plants[q], b ? &b->plants[q] : NULL);
-		char x[64], y[64] = "";
-		snprintf(x, sizeof x, "%.0f min", p->reserve_h[q] * 60);
-		if (b)
-			snprintf(y, sizeof y, "%.0f min", b->reserve_h[q] * 60);
-		fprintf(f, "  %-22s %-32s %s\n", "  into its N+1 reserve", x, y);
+		level_row(f, w, s, n, offsetof(struct pp_day_result, plants), (long)q);
+		for (size_t k = 0; k < n; k++)
+			snprintf(c[k], COL, "%.0f min", s[k].r->reserve_h[q] * 60);
+		row(f, "  into its N+1 reserve", c, n);
 	}
-	const struct pp_day_result *r[2] = {p, b};
-	char col[2][7][64];
-	for (int k = 0; k < 2 && r[k]; k++) {
-		const struct pp_day_result *x = r[k];
-		snprintf(col[k][0], 64, "%.1f %% (%.0f of %.0f GPU-h)",
-			 x->want_gpu_h > 0 ? 100 * x->work_gpu_h / x->want_gpu_h : 0, x->work_gpu_h,
-			 x->want_gpu_h);
-		snprintf(col[k][6], 64, "%.2f %%",
-			 x->value_want > 0 ? 100 * x->value / x->value_want : 0);
-		snprintf(col[k][1], 64, "%.1f / %.1f / %.1f %%",
-			 100 * x->by_class[1][0] / fmax(x->by_class[1][1], 1e-9),
-			 100 * x->by_class[0][0] / fmax(x->by_class[0][1], 1e-9),
-			 100 * x->by_class[2][0] / fmax(x->by_class[2][1], 1e-9));
-		if (x->jobs_deferred)
-			snprintf(col[k][2], 64, "%.0f GPU-h, %d jobs, ran by %02d:%02d", x->deferred_gpu_h,
-				 x->jobs_deferred, (int)x->last_start_h % 24,
-				 (int)((x->last_start_h - floor(x->last_start_h)) * 60));
-		else
-			snprintf(col[k][2], 64, "%.0f GPU-h, none held", x->deferred_gpu_h);
-		snprintf(col[k][3], 64, "%.1f MWh (IT %.1f, cooling %.1f)",
-			 (x->it_kwh + x->cooling_kwh + x->other_kwh) / 1000, x->it_kwh / 1000,
-			 x->cooling_kwh / 1000);
-		snprintf(col[k][4], 64, "%.3f", x->pue);
-		snprintf(col[k][5], 64, "%.0f m3 (%.2f L/kWh IT)%s", x->water_l / 1000,
-			 x->it_kwh > 0 ? x->water_l / x->it_kwh : 0,
-			 x->unmet_heat_kwh > 0.5 ? ", heat unmet" : "");
+	char col[PP_DAY_SIDES][8][COL];
+	for (size_t k = 0; k < n; k++)
+		figure_cells(s[k].r, col[k]);
+	static const char *const names[] = {"throughput delivered", "  priority-weighted",
+					    "  inf./train./batch", "deferred",
+					    "  last held job ran", "energy", "PUE", "water"};
+	for (int i = 0; i < 8; i++) {
+		for (size_t k = 0; k < n; k++)
+			snprintf(c[k], COL, "%s", col[k][i]);
+		row(f, names[i], c, n);
 	}
-	static const char *const names[] = {"throughput delivered", "  inference/training/batch",
-					    "deferred", "energy", "PUE", "water",
-					    "  priority-weighted"};
-	static const int order[] = {0, 6, 1, 2, 3, 4, 5};
-	for (int k = 0; k < 7; k++) {
-		int i = order[k];
-		fprintf(f, "  %-22s %-32s %s\n", names[i], col[0][i], b ? col[1][i] : "");
-	}
-	char rp[2][96] = {"", ""};
-	for (int k = 0; k < 2 && r[k]; k++)
-		snprintf(rp[k], sizeof rp[k], "+%.0f / -%.0f kW/min, %d over %.0f",
-			 r[k]->ramp_up_max, r[k]->ramp_down_max, r[k]->ramp_over_steps,
-			 r[k]->ramp_limit);
 	if (p->ramp_limit > 0) {
-		fprintf(f, "  %-22s %-32s %s\n", "ramp (every step)", rp[0], rp[1]);
+		for (size_t k = 0; k < n; k++)
+			snprintf(c[k], COL, "+%.0f/-%.0f, %d over %.0f", s[k].r->ramp_up_max,
+				 s[k].r->ramp_down_max, s[k].r->ramp_over_steps, s[k].r->ramp_limit);
+		row(f, "ramp (every step)", c, n);
 		fprintf(f, "  %-22s %.2f MWh drawn by GPUs held down after their work stopped\n",
-		       "  hold-down", p->holddown_kwh / 1000);
+			"  hold-down", p->holddown_kwh / 1000);
 	}
+	/* Over the hours played, not "all day": a run may be shorter. */
+	double hours = (double)p->steps * sc->step_s / 3600;
 	int crossed = pp_day_crossed(p);
-	fprintf(f, "\n  powerpark: %s", crossed ? "a limit was CROSSED (see above)\n"
-					    : "no limit crossed all day\n");
-	if (b)
-		fprintf(f, "  proportional capping: %d level(s) crossed; powerpark's priority-weighted "
-		       "throughput %+.2f %% against it\n", pp_day_crossed(b),
-		       b->value > 0 ? 100 * (p->value / b->value - 1) : 0);
+	fprintf(f, "\n  %s: %s in %.1f h", s[0].name,
+		crossed ? "a limit was CROSSED (see above)" : "no limit crossed", hours);
+	if (p->ramp_limit > 0)
+		fprintf(f, ", %d step(s) over the ramp limit", p->ramp_over_steps);
+	fputc('\n', f);
+	for (size_t k = 1; k < n; k++)
+		fprintf(f, "  %s: %d level(s) crossed; %s's priority-weighted throughput %+.2f %% "
+			   "against it\n", s[k].name, pp_day_crossed(s[k].r), s[0].name,
+			s[k].r->value > 0 ? 100 * (p->value / s[k].r->value - 1) : 0);
 }
 
 static void json_level(struct pp_json *j, const char *key, const struct pp_day_level *l)
@@ -199,15 +229,13 @@ static void json_result(struct pp_json *j, const char *key, const struct pp_day_
 	pp_json_end(j);
 }
 
-enum pp_err pp_day_summary_json(struct pp_buf *out, const struct pp_day_result *p,
-				const struct pp_day_result *b)
+enum pp_err pp_day_summary_json(struct pp_buf *out, const struct pp_day_side *s, size_t n)
 {
 	struct pp_json j;
 	pp_json_init(&j, out);
 	pp_json_obj(&j);
-	json_result(&j, "powerpark", p);
-	if (b)
-		json_result(&j, "proportional", b);
+	for (size_t k = 0; k < n; k++)
+		json_result(&j, s[k].key, s[k].r);
 	pp_json_end(&j);
 	enum pp_err e = pp_json_done(&j);
 	return e ? e : pp_buf_append(out, "\n", 1);

@@ -17,23 +17,38 @@ START=$(date -u -d 2026-07-29T15:00:00Z +%s)
 $PP run "$TMP/tiny.yaml" --fast --quiet --listen 127.0.0.1:0 --summary-json "$TMP/sum.json" \
 	> "$TMP/out" 2>&1
 check "run exits 0" [ $? -eq 0 ]
-check "the summary says no limit was crossed" grep -q "powerpark: no limit crossed all day" "$TMP/out"
-check "the summary has the baseline beside it" grep -q "proportional capping" "$TMP/out"
+check "the summary says no limit was crossed, over the hours played" grep -q "powerpark: no limit crossed in 3.0 h" "$TMP/out"
+check "the summary has the baselines beside it" sh -c "grep 'peak draw' $TMP/out | grep -q 'uniform by breaker.*priority by breaker.*grid-proportional'"
+check "no cell of the summary runs into the next (two spaces or more between columns)" /usr/bin/python3 - "$TMP/out" <<'PY'
+import re, sys
+rows = [l for l in open(sys.argv[1]) if re.match(r"  \S", l) and "  " in l[24:]]
+sys.exit(not rows or any(len(re.split(r"\s{2,}", l[24:].strip())) not in (1, 4) for l in rows))
+PY
 py() { /usr/bin/python3 - "$TMP/sum.json" "$@"; }
 check "powerpark crossed no level (grid, site, halls, rows, racks, cooling)" py <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))["powerpark"]
 sys.exit(p["crossed_levels"] != 0 or p["grid"]["over_steps"] != 0)
 PY
-check "proportional capping crossed the event's grid limit (what powerpark prevents)" py <<'PY'
+check "grid-proportional capping crossed the event's grid limit (what powerpark prevents)" py <<'PY'
 import json, sys
-b = json.load(open(sys.argv[1]))["proportional"]
+b = json.load(open(sys.argv[1]))["grid_proportional"]
 sys.exit(not (b["grid"]["over_steps"] > 0 and b["grid"]["limit_kw"] == 760))
+PY
+check "the baselines by breaker (uniform, priority) kept every limit over the same day (their values printed beside powerpark's)" py <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = r["powerpark"]
+for k in ("uniform", "priority"):
+    b = r[k]
+    print("%s: crossed %d, value %.1f of %.1f; powerpark %.1f" % (k, b["crossed_levels"], b["value"], b["value_want"], p["value"]))
+    if b["crossed_levels"] != 0 or b["steps"] != p["steps"]:
+        sys.exit(1)
 PY
 check "powerpark kept the N+1 reserve through the trip, the baseline did not" py <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-sys.exit(not (r["powerpark"]["reserve_h"][0] < 0.02 < r["proportional"]["reserve_h"][0]))
+sys.exit(not (r["powerpark"]["reserve_h"][0] < 0.02 < r["grid_proportional"]["reserve_h"][0]))
 PY
 check "deferrable jobs were held in the event and started after it ended" py <<'PY'
 import json, sys
@@ -81,7 +96,7 @@ PY
 check "ramp: the hold-down's energy is reported, and proportional capping broke the ramp at the job's end" rpy <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-p, b = r["powerpark"], r["proportional"]
+p, b = r["powerpark"], r["grid_proportional"]
 print("hold-down %.0f kWh; baseline -%.0f kW/min at %.2f h" % (p["holddown_kwh"], b["ramp_down_max_kw_per_min"], b["ramp_down_at_h"]))
 sys.exit(not (p["holddown_kwh"] > 0 and b["ramp_down_max_kw_per_min"] > 5000 and b["ramp_down_at_h"] > 0.6))
 PY

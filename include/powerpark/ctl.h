@@ -37,6 +37,11 @@ struct pp_ctl_opts {
 	int lease_s;          /* how long a lease of caps holds; 10 by default */
 	int stale_polls;      /* readings older than this many poll intervals are stale; 3 */
 	double rise_w_per_s;  /* largest upward cap step per GPU per second; 50 by default */
+	/* 0: the optimizer plans the caps. PP_POLICY_UNIFORM or
+	 * PP_POLICY_PRIORITY: that baseline by breaker does, with everything
+	 * else the same (readings, stale worst cases, margins, rise rate, ramp,
+	 * leases): how `powerpark run` compares them. */
+	int baseline;
 };
 
 /* Builds a controller for cfg (borrowed; must outlive it). Every GPU starts

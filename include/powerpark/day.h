@@ -1,8 +1,10 @@
 /* day.h - a scenario played on a simulated park in simulated time: the
  * physics of racks, halls and cooling plants, the scenario's jobs, weather
  * and faults, and a policy in the loop. `powerpark run` plays the same day
- * twice, under powerpark's controller and under proportional capping, and
- * prints them side by side (docs/run.md).
+ * under powerpark's controller and under the baselines (uniform and
+ * priority capping by breaker, in the same controller; grid-proportional
+ * capping, which watches the grid meter alone), and prints them side by
+ * side (docs/run.md).
  *
  * Under PP_POLICY_OPTIMAL the controller is the one `powerpark optimize`
  * runs (control.h): every step the park's readings (rack power, the site
@@ -129,15 +131,24 @@ int64_t pp_day_play_clock(void);
  * plant) of r (borrowed) went over their limit at some step. */
 int pp_day_crossed(const struct pp_day_result *r);
 
-/* Prints the day of scenario sc under powerpark (p) beside the baseline
- * (b; NULL: none), all borrowed, to f: each level's peak against its
- * limit, throughput, deferral, energy, PUE, water and ramp. */
-void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_result *p,
-		    const struct pp_day_result *b);
+/* One policy's day for the summary: its column's title, its key in the
+ * JSON ("powerpark", "uniform", "priority", "grid_proportional") and its
+ * result, all borrowed. */
+struct pp_day_side {
+	const char *name, *key;
+	const struct pp_day_result *r;
+};
+#define PP_DAY_SIDES 4 /* sides a summary prints at most */
 
-/* The same as JSON (keys "powerpark" and "proportional"), appended to out
+/* Prints the day of scenario sc under n policies (s, borrowed; s[0] is
+ * powerpark's, the rest baselines, at most PP_DAY_SIDES) side by side to
+ * f: each level's peak against its limit, throughput, deferral, energy,
+ * PUE, water and ramp, then how each baseline compares. */
+void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_side *s, size_t n);
+
+/* The same as JSON (one object per side under its key), appended to out
  * with a closing newline. PP_ERR_NOMEM only. */
-PP_WUR enum pp_err pp_day_summary_json(struct pp_buf *out, const struct pp_day_result *p,
-				       const struct pp_day_result *b);
+PP_WUR enum pp_err pp_day_summary_json(struct pp_buf *out, const struct pp_day_side *s,
+				       size_t n);
 
 #endif

@@ -161,6 +161,9 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 	c->opt.lease_s = o && o->lease_s > 0 ? o->lease_s : 10;
 	c->opt.stale_polls = o && o->stale_polls > 0 ? o->stale_polls : 3;
 	c->opt.rise_w_per_s = o && o->rise_w_per_s > 0 ? o->rise_w_per_s : 50;
+	c->opt.baseline = o && (o->baseline == PP_POLICY_UNIFORM || o->baseline == PP_POLICY_PRIORITY)
+				  ? o->baseline
+				  : 0;
 	pthread_mutex_init(&c->mu, NULL);
 	c->wx.db = NAN;
 	enum pp_err e;
@@ -436,14 +439,15 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	}
 	/* Consecutive cycles differ by a few readings: each solve starts from
 	 * the last one's (docs/optimizer.md, "Warm start"). */
-	struct pp_solve_warm *warm = c->warm_busy ? NULL : c->warm;
+	struct pp_solve_warm *warm = c->warm_busy || c->opt.baseline ? NULL : c->warm;
 	c->warm_busy |= warm != NULL;
 	unsigned long gen = c->state_gen;
 	pthread_mutex_unlock(&c->mu);
 	/* Shedding is when caps must fall now: the choice of what to pause
 	 * is bounded (about 0.5 s at 100,000 GPUs); its gap says what it left. */
 	const struct pp_solve_opts so = {.shed_work = PP_SOLVE_SHED_WORK, .warm = warm};
-	enum pp_err e = pp_solve_with(&in, PP_POLICY_OPTIMAL, &so, &ans, eb);
+	enum pp_policy pol = c->opt.baseline ? (enum pp_policy)c->opt.baseline : PP_POLICY_OPTIMAL;
+	enum pp_err e = pp_solve_with(&in, pol, &so, &ans, eb);
 	pthread_mutex_lock(&c->mu);
 	if (warm)
 		c->warm_busy = 0;
