@@ -10,9 +10,9 @@
 
 static const char *const job_classes[PP_JOB_CLASSES] = {"training", "inference", "batch"};
 
-static const char *const policies[PP_POLICIES] = {"static",	 "proportional",
-						   "optimizer", "grid-proportional",
-						   "uniform",	 "priority"};
+static const char *const policies[PP_POLICIES] = {"static",	"proportional",
+						   "uniform",	"priority",
+						   "optimizer", "grid-proportional"};
 
 /* The index of name in the n words of tab, or -1 (name NULL too). */
 static int word_index(const char *const *tab, int n, const char *name)

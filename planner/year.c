@@ -419,8 +419,9 @@ static double policy_solve(struct year *y, const struct stepwx *w)
 		caps[i] = y->h[i].cap_kw;
 	}
 	double coef = (want_it > 0 ? want_cool / want_it : 0) + y->s->site->loss_frac;
-	enum pp_policy pol = y->s->policy == PP_POLICY_OPTIMAL ? PP_POLICY_OPTIMAL
-							       : PP_POLICY_PROPORTIONAL;
+	/* Static is sized once (policy_static); every other policy is the
+	 * solver's. */
+	enum pp_policy pol = y->s->policy;
 	/* The solver sees cooling as linear in IT; the plant is not. Bisect the
 	 * coefficient between one that crossed a limit and one that kept them,
 	 * keeping the best answer that kept them. */

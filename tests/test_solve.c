@@ -220,7 +220,7 @@ static void check_kkt(const struct pp_inst *in, const struct pp_ans *a)
 
 /* Honesty of the status (issue 22): an answer that says optimal is within
  * 1e-6 of GLPK's optimum, and the gap of one that says feasible holds. */
-static int nproven[3], nfeasible[3], nfail_honest;
+static int nproven[PP_POLICIES], nfeasible[PP_POLICIES], nfail_honest;
 
 static void check_honest(int n, int pol, const struct pp_ans *a, double opt)
 {
@@ -281,9 +281,10 @@ static void t_random(void)
 		random_inst(&in, n % 5 == 0);
 		struct pp_errbuf eb;
 		PT_CHECK(pp_inst_check(&in, &eb) == PP_OK, "generated instance invalid: %s", eb.msg);
-		struct pp_ans a[3];
-		int ok[3];
-		for (int pol = 0; pol < 3; pol++) {
+		/* Every policy the solver plays (all but grid-proportional). */
+		struct pp_ans a[PP_POLICIES];
+		int ok[PP_POLICIES];
+		for (int pol = 0; pol < PP_POLICY_GRID_PROPORTIONAL; pol++) {
 			ok[pol] = pp_solve(&in, (enum pp_policy)pol, &a[pol], &eb) == PP_OK;
 			PT_CHECK(ok[pol], "instance %d policy %d: %s", n, pol, eb.msg);
 			if (ok[pol])
@@ -302,7 +303,7 @@ static void t_random(void)
 			nacross++;
 			nacross_nosweep += a[o].proven && a[o].iterations == 0;
 		}
-		for (int pol = 0; pol < 3; pol++)
+		for (int pol = 0; pol < PP_POLICY_GRID_PROPORTIONAL; pol++)
 			if (ok[pol]) {
 				check_honest(n, pol, &a[pol], opt);
 				pp_solve_free(&a[pol]);
@@ -313,17 +314,21 @@ static void t_random(void)
 	       "1e-4 (worst %.2e); %d with deferrals, %d beyond 1 %% (worst %.2e); %d shedding\n"
 	       "  KKT within tolerance: %d of %d; limits exceeded: %d\n"
 	       "  status: optimizer %d optimal, %d feasible; proportional %d / %d; static %d / %d;"
-	       " dishonest %d\n",
+	       " uniform %d / %d; priority %d / %d; dishonest %d\n",
 	       ncmp_exact, nfail_exact, worst_exact, ncmp_defer, nfail_defer, worst_defer, nshed,
-	       nkkt - nfail_kkt, nkkt, nfail_prop, nproven[2], nfeasible[2], nproven[1],
-	       nfeasible[1], nproven[0], nfeasible[0], nfail_honest);
+	       nkkt - nfail_kkt, nkkt, nfail_prop, nproven[PP_POLICY_OPTIMAL],
+	       nfeasible[PP_POLICY_OPTIMAL], nproven[PP_POLICY_PROPORTIONAL],
+	       nfeasible[PP_POLICY_PROPORTIONAL], nproven[PP_POLICY_STATIC],
+	       nfeasible[PP_POLICY_STATIC], nproven[PP_POLICY_UNIFORM], nfeasible[PP_POLICY_UNIFORM],
+	       nproven[PP_POLICY_PRIORITY], nfeasible[PP_POLICY_PRIORITY], nfail_honest);
 	PT_CHECK(nfail_prop == 0, "a limit was exceeded or a cap left its range");
 	PT_CHECK(ncmp_exact > 500 && ncmp_defer > 100, "too few comparisons");
 	/* The goal (issue 5): every instance within 1e-4 / 1 % (checked one
 	 * by one above), and KKT from the answer's own prices on every one. */
 	PT_CHECK(nfail_kkt == 0, "KKT off in %d of %d", nfail_kkt, nkkt);
 	PT_CHECK(nfail_honest == 0, "%d answers whose status or gap does not hold", nfail_honest);
-	PT_CHECK(nfeasible[0] + nfeasible[1] > 100, "the baselines are seldom optimal: say so");
+	PT_CHECK(nfeasible[PP_POLICY_STATIC] + nfeasible[PP_POLICY_PROPORTIONAL] > 100,
+		 "the baselines are seldom optimal: say so");
 	printf("  jobs across racks: %d parks, %d proven with no dual sweep\n", nacross,
 	       nacross_nosweep);
 	PT_CHECK(nacross > 500 && nacross_nosweep * 10 >= nacross * 9,

@@ -40,15 +40,15 @@ enum pp_policy {
 				 * them at full demand; keeps every limit */
 	PP_POLICY_PROPORTIONAL, /* every running GPU capped by one common factor, the
 				 * highest that keeps every limit; nothing deferred */
-	PP_POLICY_OPTIMAL,      /* powerpark's optimizer: caps, deferral, shedding */
-	PP_POLICY_GRID_PROPORTIONAL, /* one common factor that keeps only the grid
-				 * meter under its limit, as a site without
-				 * powerpark does (the scenario day's baseline) */
 	PP_POLICY_UNIFORM,      /* one factor per limit (rack, row, hall, plant,
 				 * grid) applied to every GPU below it, each the
 				 * largest that keeps it: hierarchical capping */
 	PP_POLICY_PRIORITY,     /* the same walk, capping the lowest weight under
 				 * a limit first, uniformly within a weight */
+	PP_POLICY_OPTIMAL,      /* powerpark's optimizer: caps, deferral, shedding */
+	PP_POLICY_GRID_PROPORTIONAL, /* one common factor that keeps only the grid
+				 * meter under its limit, as a site without
+				 * powerpark does (the scenario day's baseline) */
 	PP_POLICIES
 };
 

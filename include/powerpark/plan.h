@@ -18,7 +18,7 @@
 #include "powerpark/err.h"
 
 /* The policies a plan compares: the first PP_PLAN_POLICIES of enum
- * pp_policy (static, proportional, optimizer). */
+ * pp_policy (static, proportional, uniform, priority, optimizer). */
 #define PP_PLAN_POLICIES (PP_POLICY_OPTIMAL + 1)
 
 enum pp_plan_pattern {
