@@ -679,9 +679,7 @@ static enum pp_err setup(struct year *y, struct pp_errbuf *eb)
 	for (size_t c = 0; c < p->nclasses; c++) {
 		if (p->classes[c].gpus < y->min_gpus)
 			y->min_gpus = p->classes[c].gpus;
-		struct pp_curve_param cp;
-		pp_curve_class(p->classes[c].cls, &cp);
-		pp_curve_tabulate(&cp, y->g->cap_min_w, y->g->cap_max_w, 6, &y->curve[c]);
+		pp_curve_class(p->classes[c].cls, y->g->cap_min_w, y->g->cap_max_w, &y->curve[c]);
 		y->want_w[c] = fmax(p->classes[c].demand * y->g->cap_max_w, y->g->cap_min_w);
 		y->want_thr[c] = pp_curve_table_eval(&y->curve[c], y->want_w[c]);
 		struct pp_inst_job *t = &y->tmpl[c];

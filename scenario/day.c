@@ -80,7 +80,7 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, do
 			     .cool_ratio = 0.25, .alpha = 1};
 	d->steps = (long)llround((hours > 0 ? hours : sc->hours) * 3600 / d->dt);
 	for (int k = 0; k < PP_JOB_CLASSES; k++)
-		pp_curve_class((enum pp_job_class)k, &d->curve[k]);
+		pp_curve_class((enum pp_job_class)k, 0, 1, &d->curve[k]);
 	/* The baselines by breaker run in the same controller (the same
 	 * readings, worst cases, margins, rise rate and ramp), only planning
 	 * the caps their way; grid-proportional watches the grid meter alone. */

@@ -55,7 +55,7 @@ struct pp_day {
 	struct pp_field *read_fields;
 	struct pp_plant_model plants[PP_DAY_MAX_PLANTS];
 	uint64_t tripped[PP_DAY_MAX_PLANTS];
-	struct pp_curve_param curve[PP_JOB_CLASSES];
+	struct pp_curve_table curve[PP_JOB_CLASSES]; /* per class, in fractions of a GPU's maximum */
 	double db, wb;
 	double hall_kw[PP_DAY_MAX_HALLS];
 	double plant_heat_kw[PP_DAY_MAX_PLANTS], plant_cap_kw[PP_DAY_MAX_PLANTS];

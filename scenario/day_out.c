@@ -74,11 +74,10 @@ void result_add(struct pp_day *d)
 			continue;
 		/* Work: the class curve at the draw, against the draw it wanted. */
 		struct djob *jb = &d->jobs[x->job];
-		const struct pp_curve_param *cp = &d->curve[jb->j->cls];
-		double want = fmax(jb->want_w, x->gpu->idle_w);
+		const struct pp_curve_table *cp = &d->curve[jb->j->cls];
+		double want = fmax(jb->want_w, x->gpu->idle_w), max = x->gpu->cap_max_w;
 		double e = fmin(want, x->cap_w);
-		double rel = pp_curve_eval(cp, e, x->gpu->cap_max_w) /
-			     pp_curve_eval(cp, want, x->gpu->cap_max_w);
+		double rel = pp_curve_table_eval(cp, e / max) / pp_curve_table_eval(cp, want / max);
 		double g = x->r->gpus * dh;
 		r->work_gpu_h += g * rel;
 		r->want_gpu_h += g;

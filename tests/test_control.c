@@ -614,8 +614,8 @@ static void t_state_handover(void)
 	/* Taken over to the milliwatt, rounded down: never above what was issued. */
 	for (size_t i = 0; i < 4; i++) {
 		double was = pp_ctl_rack_cap(f.ctl, racks[i]), now = pp_ctl_rack_cap(g.ctl, racks[i]);
-		PT_CHECK(now <= was && was - now < 1e-3 && was < 700, "%s: cap %.6f W taken over as "
-			 "%.6f W", racks[i], was, now);
+		PT_CHECK(now <= was && was - now < 1e-3 && was < 700, "%s: cap %.17g W taken over as "
+			 "%.17g W", racks[i], was, now);
 	}
 	int64_t t4 = T0 + 4 * NS;
 	PT_CHECK(pp_ctl_grid_limit(g.ctl, t4) == 24, "the signal in force (%g kW)",

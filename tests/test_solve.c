@@ -78,7 +78,9 @@ static void random_park(struct pp_inst *in, int big, int one_rack)
 			place[p].node = leaf[(size_t)(U() * (double)nleaf)];
 			place[p].gpus = 1 + (int)(U() * 8);
 		}
-		/* Concave: slopes fall from point to point. */
+		/* Concave: slopes fall from point to point, or stay (a straight
+		 * stretch through a point, as measured tables have: its two
+		 * slopes may come out an ulp apart either way). */
 		j->ncurve = 2 + (size_t)(U() * 4);
 		double x = j->p_min_w, t = 0.3 + 0.3 * U(), s = (0.5 + U()) / j->p_max_w * 2;
 		double step = (j->p_max_w - j->p_min_w) / (double)(j->ncurve - 1);
@@ -87,7 +89,7 @@ static void random_park(struct pp_inst *in, int big, int one_rack)
 			j->curve_t[k] = t;
 			x += step;
 			t += s * step;
-			s *= 0.2 + 0.75 * U();
+			s *= U() < 0.25 ? 1.0 : 0.2 + 0.75 * U();
 		}
 		built(pp_inst_add_job(in, j));
 	}

@@ -1,6 +1,7 @@
 /* curve.h - power->throughput curves per job class (enum pp_job_class of
- * config.h): the default shape of each class, a piecewise-linear table of
- * it for the optimizer's instance, and a fit to measured samples. */
+ * config.h): each class's curve from published measurements as a
+ * piecewise-linear table for the optimizer's instance, and a saturating
+ * shape fitted to a job's own samples. */
 #ifndef PP_CURVE_H
 #define PP_CURVE_H
 
@@ -11,13 +12,10 @@
 
 /* A saturating concave curve of relative throughput against the fraction
  * x = power / cap_max: thr(x) = a (1 - exp(-(x - x0) / s)) for x > x0, else
- * 0. Normalized classes have thr(1) = 1. */
+ * 0 (what pp_curve_fit fits to a job's own samples). */
 struct pp_curve_param {
 	double a, x0, s;
 };
-
-/* The default curve of a class (written to out), normalized to thr(1) = 1. */
-void pp_curve_class(enum pp_job_class c, struct pp_curve_param *out);
 
 /* Relative throughput at power p_w on a GPU whose cap_max is max_w. */
 double pp_curve_eval(const struct pp_curve_param *c, double p_w, double max_w);
@@ -29,6 +27,15 @@ struct pp_curve_table {
 	size_t n;
 	double p_w[PP_CURVE_POINTS], thr[PP_CURVE_POINTS];
 };
+
+/* The curve of class c on a GPU whose caps range over [min_w, max_w]
+ * (written to out; empty when max_w is not positive): the class's measured
+ * points (models/curve.c names each one's source; cap fractions 0.4 to
+ * 1.0 of max_w) from min_w up, normalized to 1 at max_w; below 0.4 the
+ * first measured segment goes on, down to 0. Concave and non-decreasing.
+ * Training and batch are compute-bound (0.70 at half the limit);
+ * decode-heavy inference keeps 0.98 there. */
+void pp_curve_class(enum pp_job_class c, double min_w, double max_w, struct pp_curve_table *out);
 
 /* Samples c at n points (2..PP_CURVE_POINTS) evenly from min_w to max_w.
  * Chords of a concave curve make a concave, increasing table. */

@@ -45,7 +45,7 @@ static enum pp_err build_plants(struct pp_ctl *c, struct pp_errbuf *eb)
 /* A rack's state before its first reading: at its GPUs' floor, wanting
  * their maximum, valued as training work of weight 1. */
 static enum pp_err init_rack(struct crack *cr, const struct pp_rack *kc, int hall, int node,
-			     const struct pp_curve_param *training, struct pp_errbuf *eb)
+			     struct pp_errbuf *eb)
 {
 	cr->cfg = kc;
 	cr->hall = hall;
@@ -63,8 +63,7 @@ static enum pp_err init_rack(struct crack *cr, const struct pp_rack *kc, int hal
 	cr->weight = 1;
 	cr->cls = PP_JOB_TRAINING;
 	/* The class curve over the GPU's range, once. */
-	pp_curve_tabulate(training, cr->gpu->cap_min_w, cr->gpu->cap_max_w, PP_CURVE_POINTS,
-			  &cr->curve);
+	pp_curve_class(PP_JOB_TRAINING, cr->gpu->cap_min_w, cr->gpu->cap_max_w, &cr->curve);
 	return PP_OK;
 }
 
@@ -73,8 +72,6 @@ static enum pp_err build_tree(struct pp_ctl *c, struct pp_errbuf *eb)
 {
 	const struct pp_config *cfg = c->cfg;
 	struct ctl_tree *t = &c->tree;
-	struct pp_curve_param training;
-	pp_curve_class(PP_JOB_TRAINING, &training);
 	t->nodes[t->n++] = (struct cnode){cfg->site.name, -1, cfg->site_limit_kw, 0, -1};
 	for (size_t h = 0; h < cfg->nhalls; h++) {
 		const struct pp_hall *hc = &cfg->halls[h];
@@ -88,7 +85,7 @@ static enum pp_err build_tree(struct pp_ctl *c, struct pp_errbuf *eb)
 			for (size_t k = 0; k < rc->nracks; k++) {
 				const struct pp_rack *kc = &rc->racks[k];
 				struct crack *cr = &c->racks[c->nracks];
-				enum pp_err e = init_rack(cr, kc, (int)h, (int)t->n, &training, eb);
+				enum pp_err e = init_rack(cr, kc, (int)h, (int)t->n, eb);
 				if (e)
 					return e;
 				if (!t->hall_gpu[h])

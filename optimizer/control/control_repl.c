@@ -51,10 +51,14 @@ static enum pp_err put_text(struct pp_buf *b, const char *s)
 
 /* Watts rounded down to the milliwatt; a value already on that grid (one
  * read back) stays itself, so a round trip changes nothing (1e-9 W of
- * slack for the binary fraction). */
+ * slack for the binary fraction), and one just below the grid is never
+ * rounded up onto it (381.99999999999977 W is 381.999, not 382: a cap
+ * taken over is never above the one issued). */
 static long long down_mw(double w)
 {
 	double mw = floor(w * 1000 + 1e-6);
+	if (mw / 1000 > w)
+		mw -= 1;
 	return isfinite(mw) ? (long long)fmax(-1e12, fmin(1e12, mw)) : 0;
 }
 

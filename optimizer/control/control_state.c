@@ -249,9 +249,7 @@ void pp_ctl_set_class(struct crack *r, int cls)
 {
 	if (cls == r->cls)
 		return;
-	struct pp_curve_param cp;
-	pp_curve_class((enum pp_job_class)cls, &cp);
-	pp_curve_tabulate(&cp, r->gpu->cap_min_w, r->gpu->cap_max_w, PP_CURVE_POINTS, &r->curve);
+	pp_curve_class((enum pp_job_class)cls, r->gpu->cap_min_w, r->gpu->cap_max_w, &r->curve);
 	r->cls = cls;
 }
 
