@@ -89,6 +89,56 @@ static const struct yobj fault_obj = {
 	.size = sizeof(struct pp_scen_fault), YPOS(struct pp_scen_fault, pos),
 };
 
+/* `start` is when the signal arrives unless given (no warning). */
+static int signal_start(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	if (!v) {
+		*(double *)YFIELD(c, k) = -1;
+		return 0;
+	}
+	return scen_hours(c, k, v);
+}
+
+static int signal_check(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	struct pp_scen_signal *g = c->obj;
+	if (g->start_h < 0)
+		g->start_h = g->at_h;
+	if (g->at_h >= 0 && g->start_h < g->at_h)
+		yproblem(c->w, yget(c->map, "start"), "signal: 'start' must not be before 'at' "
+			 "(the window starts once the signal arrives or later)");
+	if (g->end_h >= 0 && g->end_h <= g->start_h)
+		yproblem(c->w, yget(c->map, "end"), "signal: 'end' must be after 'start'");
+	int has_cut = g->cut > 0, has_limit = g->limit_kw > 0;
+	if (has_cut == has_limit)
+		yproblem(c->w, c->map, "signal: give exactly one of 'cut' (a share of the site's draw "
+			 "when it arrives) and 'limit_kw'");
+	return 0;
+}
+
+static const struct ykey signal_keys[] = {
+	{"at", YT_CUSTOM, YF_REQ | YF_ABSENT, YAT(struct pp_scen_signal, at_h), .set = scen_hours,
+	 .tdoc = "\"HH:MM\" or hours", .doc = "when the signal arrives"},
+	{"start", YT_CUSTOM, YF_ABSENT, YAT(struct pp_scen_signal, start_h), .set = signal_start,
+	 .tdoc = "\"HH:MM\" or hours", .ddoc = "at: no warning", .doc = "when its window starts"},
+	{"end", YT_CUSTOM, YF_REQ | YF_ABSENT, YAT(struct pp_scen_signal, end_h), .set = scen_hours,
+	 .tdoc = "\"HH:MM\" or hours", .doc = "when its window ends"},
+	{"cut", YT_NUM, 0, YAT(struct pp_scen_signal, cut), .lo = 0, .hi = 0.9,
+	 .doc = "the share of the site's draw when it arrives to shed (0.25: -25 %)"},
+	{"limit_kw", YT_NUM, YF_OPEN, YAT(struct pp_scen_signal, limit_kw), .lo = 0, .hi = 1e7,
+	 .doc = "or the grid limit in the window"},
+	{"response_s", YT_NUM, YF_DEF, YAT(struct pp_scen_signal, response_s), .lo = 0, .hi = 3600,
+	 .def = 30, .doc = "how long the site has from the start to get under it"},
+	{"", YT_CHECK, .set = signal_check},
+};
+
+static const struct yobj signal_obj = {
+	.what = "scenario signal", .title = "scenario.signals[]",
+	.doc = "A grid signal (demand response) that arrives during the day.", YKEYS(signal_keys),
+	.size = sizeof(struct pp_scen_signal), YPOS(struct pp_scen_signal, pos),
+};
+
 /* A `jobs` entry as read: with count > 1 it stands for count jobs arriving
  * every every_h hours. */
 struct scen_job {
@@ -292,6 +342,9 @@ static const struct ykey scenario_keys[] = {
 	 .tdoc = "list of `scenario.jobs[]`", .doc = "the jobs"},
 	{"faults", YT_LIST, YF_SKIPBAD, YAT(struct pp_scenario, faults),
 	 YCNT(struct pp_scenario, nfaults), .sub = &fault_obj, .doc = "equipment faults"},
+	{"signals", YT_LIST, YF_SKIPBAD, YAT(struct pp_scenario, signals),
+	 YCNT(struct pp_scenario, nsignals), .sub = &signal_obj,
+	 .doc = "grid signals (demand response) that arrive during the day"},
 };
 
 const struct yobj config_scenario_obj = {

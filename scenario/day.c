@@ -9,6 +9,7 @@
 #include "day_int.h"
 #include "powerpark/curve.h"
 #include "powerpark/gpu.h"
+#include "powerpark/log.h"
 #include "powerpark/psychro.h"
 
 /* One rack of the park, and its reading as a collector sends it (value
@@ -70,15 +71,20 @@ enum pp_err pp_day_create(const struct pp_config *cfg, enum pp_policy policy, do
 	const struct pp_scenario *sc = cfg->scenario;
 	if (!sc)
 		return pp_err_set(eb, PP_ERR_CONFIG, "%s has no 'scenario' section to play", cfg->file);
-	if (cfg->nhalls > PP_DAY_MAX_HALLS || cfg->nplants > PP_DAY_MAX_PLANTS)
-		return pp_err_set(eb, PP_ERR_CONFIG, "a scenario plays up to %d halls and %d plants",
-				  PP_DAY_MAX_HALLS, PP_DAY_MAX_PLANTS);
+	if (cfg->nhalls > PP_DAY_MAX_HALLS || cfg->nplants > PP_DAY_MAX_PLANTS ||
+	    sc->nsignals > PP_DAY_MAX_SIGNALS)
+		return pp_err_set(eb, PP_ERR_CONFIG, "a scenario plays up to %d halls, %d plants and "
+				  "%d signals", PP_DAY_MAX_HALLS, PP_DAY_MAX_PLANTS, PP_DAY_MAX_SIGNALS);
 	struct pp_day *d = calloc(1, sizeof *d);
 	if (!d)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	*d = (struct pp_day){.cfg = cfg, .sc = sc, .policy = policy, .dt = sc->step_s,
 			     .cool_ratio = 0.25, .alpha = 1};
 	d->steps = (long)llround((hours > 0 ? hours : sc->hours) * 3600 / d->dt);
+	for (size_t g = 0; g < PP_DAY_MAX_SIGNALS; g++) {
+		d->sig_limit_kw[g] = NAN;
+		d->sig_met_s[g] = -1;
+	}
 	for (int k = 0; k < PP_JOB_CLASSES; k++)
 		pp_curve_class((enum pp_job_class)k, 0, 1, &d->curve[k]);
 	/* The baselines by breaker run in the same controller (the same
@@ -166,6 +172,58 @@ static double held_draw(struct pp_day *d, struct drack *x)
 	return w;
 }
 
+/* The lowest limit of the scenario's signals in force now, or INFINITY. */
+static double signal_limit(const struct pp_day *d)
+{
+	double lim = INFINITY;
+	for (size_t g = 0; g < d->sc->nsignals; g++) {
+		const struct pp_scen_signal *s = &d->sc->signals[g];
+		if (!isnan(d->sig_limit_kw[g]) && d->t_h >= s->start_h && d->t_h < s->end_h)
+			lim = fmin(lim, d->sig_limit_kw[g]);
+	}
+	return lim;
+}
+
+/* Signals arriving this step: each gets its limit (a cut of the draw the
+ * meter read last step) and goes to the controller as /v1/grid/event
+ * would bring it. Then whether one's response time runs, and when the
+ * meter first came under each in force. */
+static void signals(struct pp_day *d)
+{
+	d->in_grace = 0;
+	for (size_t g = 0; g < d->sc->nsignals; g++) {
+		const struct pp_scen_signal *s = &d->sc->signals[g];
+		if (isnan(d->sig_limit_kw[g]) && d->t_h >= s->at_h) {
+			double lim = s->limit_kw > 0 ? s->limit_kw : d->grid_kw * (1 - s->cut);
+			d->sig_limit_kw[g] = lim > 1 ? lim : 1;
+			char id[32];
+			snprintf(id, sizeof id, "signal-%zu", g + 1);
+			int64_t t0 = d->sc->start_s;
+			struct pp_ctl_event_req q = {id, d->sig_limit_kw[g], 1,
+						     t0 + (int64_t)llround(s->start_h * 3600),
+						     t0 + (int64_t)llround(s->end_h * 3600)};
+			struct pp_ctl_event_ans a;
+			struct pp_errbuf eb;
+			if (d->ctl && pp_ctl_grid_event(d->ctl, &q, d->now_ns, &a, &eb))
+				pp_log(PP_LOG_WARN, "run", "signal %s: %s", id, eb.msg);
+		}
+		int in_force = !isnan(d->sig_limit_kw[g]) && d->t_h >= s->start_h && d->t_h < s->end_h;
+		d->in_grace |= in_force && d->t_h < s->start_h + s->response_s / 3600;
+	}
+}
+
+static void signals_met(struct pp_day *d)
+{
+	for (size_t g = 0; g < d->sc->nsignals; g++) {
+		const struct pp_scen_signal *s = &d->sc->signals[g];
+		if (isnan(d->sig_limit_kw[g]) || d->sig_met_s[g] >= 0 || d->t_h < s->start_h ||
+		    d->t_h >= s->end_h)
+			continue;
+		if (d->grid_kw <= d->sig_limit_kw[g])
+			d->sig_met_s[g] = (d->t_h - s->start_h) * 3600;
+	}
+}
+
 /* The park's power at this step's caps: racks, rows, halls, plants, grid. */
 static void physics(struct pp_day *d)
 {
@@ -223,10 +281,11 @@ static void physics(struct pp_day *d)
 		d->cooling_kw = 0.25 * d->it_kw;
 	d->grid_kw = d->it_kw + d->cooling_kw + cfg->site.other_kw;
 	d->cool_ratio = d->it_kw > 0 ? d->cooling_kw / d->it_kw : 0.25;
-	/* Under powerpark the controller's list also holds grid signals
-	 * posted to a live run's API; the baseline knows the schedule only. */
+	/* Under a controller its list also holds the scenario's signals and
+	 * those posted to a live run's API; grid-proportional capping knows the
+	 * schedule and the signals in force. */
 	d->limit_kw = d->ctl ? pp_ctl_grid_limit(d->ctl, d->now_ns)
-			     : pp_ctl_limit_now(cfg, d->now_ns);
+			     : fmin(pp_ctl_limit_now(cfg, d->now_ns), signal_limit(d));
 }
 
 /* What a collector would send this step: every rack, the site meter, the
@@ -312,7 +371,9 @@ int pp_day_step(struct pp_day *d, struct pp_errbuf *eb)
 			day_trip(d, ft->chiller);
 	}
 	pp_day_jobs_tick(d);
+	signals(d);
 	physics(d);
+	signals_met(d);
 	if (d->ctl) {
 		feed(d);
 		if (pp_ctl_cycle(d->ctl, d->now_ns, d->breach, eb))

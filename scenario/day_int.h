@@ -68,6 +68,12 @@ struct pp_day {
 	double holddown_w_per_s; /* the rate agents set (the controller's), 0 = none */
 	double prev_grid_kw;     /* last step's, for the ramp */
 	int breach;
+	/* The scenario's grid signals: each one's limit once it arrived (NAN
+	 * before), and the seconds from its start until the meter was under
+	 * it (-1 not yet). */
+	double sig_limit_kw[PP_DAY_MAX_SIGNALS], sig_met_s[PP_DAY_MAX_SIGNALS];
+	int in_grace;            /* a signal's response time runs: the grid is not judged */
+	double inf_event[2];     /* inference work delivered and wanted in event windows */
 	struct pp_day_result res;
 };
 

@@ -56,7 +56,12 @@ void result_add(struct pp_day *d)
 	const struct pp_config *cfg = d->cfg;
 	struct pp_day_result *r = &d->res;
 	double dh = d->dt / 3600.0;
-	level_add(&r->grid, NULL, d->grid_kw, d->limit_kw, dh);
+	/* While a signal's response time runs the site may still be above its
+	 * new limit (the scenario gives that time; signal_response_s says how
+	 * much of it was used). */
+	if (!d->in_grace)
+		level_add(&r->grid, NULL, d->grid_kw, d->limit_kw, dh);
+	int event = d->limit_kw < cfg->site.import_limit_kw;
 	level_add(&r->site, NULL, d->it_kw, cfg->site_limit_kw, dh);
 	for (size_t h = 0; h < r->nhalls; h++)
 		level_add(&r->halls[h], NULL, d->hall_kw[h], cfg->halls[h].limit_kw, dh);
@@ -85,6 +90,14 @@ void result_add(struct pp_day *d)
 		r->by_class[jb->j->cls][1] += g;
 		r->value += g * rel * jb->j->weight;
 		r->value_want += g * jb->j->weight;
+		if (event) {
+			r->event_value += g * rel * jb->j->weight;
+			r->event_value_want += g * jb->j->weight;
+			if (jb->j->cls == PP_JOB_INFERENCE) {
+				d->inf_event[0] += g * rel;
+				d->inf_event[1] += g;
+			}
+		}
 		if (jb->gpus > 0)
 			jb->work_h += rel * dh * x->r->gpus / jb->gpus;
 	}
@@ -122,6 +135,17 @@ void pp_day_result(const struct pp_day *d, struct pp_day_result *r)
 	for (size_t j = 0; j < d->njobs; j++)
 		r->jobs_unfinished += d->jobs[j].j->run_h > 0 && d->jobs[j].st != DJ_DONE &&
 				      d->jobs[j].st != DJ_WAIT;
+	r->inference_event_pct = d->inf_event[1] > 0 ? 100 * d->inf_event[0] / d->inf_event[1] : 100;
+	/* The slowest response; a signal in force but never met counts the
+	 * whole of the day played. */
+	r->signal_response_s = -1;
+	for (size_t g = 0; g < d->sc->nsignals; g++) {
+		const struct pp_scen_signal *s = &d->sc->signals[g];
+		if (isnan(d->sig_limit_kw[g]) || s->start_h >= d->t_h)
+			continue;
+		double met = d->sig_met_s[g] >= 0 ? d->sig_met_s[g] : (double)d->steps * d->dt;
+		r->signal_response_s = fmax(r->signal_response_s, met);
+	}
 }
 
 /* What a progress line shows now (cheap enough for every line). */

@@ -59,8 +59,10 @@ int pp_day_crossed(const struct pp_day_result *r)
 	return n;
 }
 
+#define FIGS 10 /* rows of figure_cells */
+
 /* The figures of one side, one cell per row of names[] below. */
-static void figure_cells(const struct pp_day_result *x, char col[8][COL])
+static void figure_cells(const struct pp_day_result *x, char col[FIGS][COL])
 {
 	snprintf(col[0], COL, "%.1f %% of %.0f GPU-h",
 		 x->want_gpu_h > 0 ? 100 * x->work_gpu_h / x->want_gpu_h : 0, x->want_gpu_h);
@@ -83,6 +85,15 @@ static void figure_cells(const struct pp_day_result *x, char col[8][COL])
 	snprintf(col[6], COL, "%.3f", x->pue);
 	snprintf(col[7], COL, "%.0f m3%s", x->water_l / 1000,
 		 x->unmet_heat_kwh > 0.5 ? ", heat unmet" : "");
+	if (x->event_value_want > 0)
+		snprintf(col[8], COL, "%.2f %%, inference %.1f %%",
+			 100 * x->event_value / x->event_value_want, x->inference_event_pct);
+	else
+		snprintf(col[8], COL, "-");
+	if (x->signal_response_s >= 0)
+		snprintf(col[9], COL, "%.0f s", x->signal_response_s);
+	else
+		snprintf(col[9], COL, "-");
 }
 
 void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_side *s, size_t n)
@@ -112,13 +123,20 @@ void pp_day_summary(FILE *f, const struct pp_scenario *sc, const struct pp_day_s
 			snprintf(c[k], COL, "%.0f min", s[k].r->reserve_h[q] * 60);
 		row(f, "  into its N+1 reserve", c, n);
 	}
-	char col[PP_DAY_SIDES][8][COL];
+	char col[PP_DAY_SIDES][FIGS][COL];
 	for (size_t k = 0; k < n; k++)
 		figure_cells(s[k].r, col[k]);
-	static const char *const names[] = {"throughput delivered", "  priority-weighted",
-					    "  inf./train./batch", "deferred",
-					    "  last held job ran", "energy", "PUE", "water"};
-	for (int i = 0; i < 8; i++) {
+	static const char *const names[FIGS] = {
+		"throughput delivered", "  priority-weighted", "  inf./train./batch", "deferred",
+		"  last held job ran",	"energy", "PUE", "water", "  in event windows",
+		"signal to under limit"};
+	/* The two event rows only where the day had an event or a signal. */
+	int nrows = p->event_value_want > 0 || p->signal_response_s >= 0 ? FIGS : FIGS - 2;
+	static const int order[FIGS] = {0, 1, 8, 2, 3, 4, 9, 5, 6, 7};
+	for (int q = 0; q < FIGS; q++) {
+		int i = order[q];
+		if (i >= nrows)
+			continue;
 		for (size_t k = 0; k < n; k++)
 			snprintf(c[k], COL, "%s", col[k][i]);
 		row(f, names[i], c, n);
@@ -190,6 +208,10 @@ static const struct {
 	{"ramp_down_at_h", offsetof(struct pp_day_result, ramp_down_at_h), 4},
 	{"ramp_over_steps", offsetof(struct pp_day_result, ramp_over_steps), -1},
 	{"holddown_kwh", offsetof(struct pp_day_result, holddown_kwh), 3},
+	{"event_value", offsetof(struct pp_day_result, event_value), 3},
+	{"event_value_want", offsetof(struct pp_day_result, event_value_want), 3},
+	{"inference_event_pct", offsetof(struct pp_day_result, inference_event_pct), 3},
+	{"signal_response_s", offsetof(struct pp_day_result, signal_response_s), 1},
 };
 
 static void json_result(struct pp_json *j, const char *key, const struct pp_day_result *r)

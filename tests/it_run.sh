@@ -102,6 +102,50 @@ sys.exit(not (p["holddown_kwh"] > 0 and b["ramp_down_max_kw_per_min"] > 5000 and
 PY
 check "ramp: the summary shows the ramp row" grep -q "ramp (every step)" "$TMP/ramp.out"
 
+# --- 1c. grid signals (issue 24): -30 % with no warning, and warned -25 % --
+# The tiny park without its scheduled event: a signal at 01:00 asks for 30 %
+# less at once (30 s to respond); another, warned 10 minutes ahead, cuts 25 %
+# from 02:30 to 02:50 (its cut is of the draw at 02:20, after the first).
+grep -v "{name: dr, start" "$TMP/tiny.yaml" | sed 's/^    events:$//' > "$TMP/sig.yaml"
+cat >> "$TMP/sig.yaml" <<'EOF2'
+  signals:
+    - {at: "01:00", end: "02:00", cut: 0.30, response_s: 30}
+    - {at: "02:20", start: "02:30", end: "02:50", cut: 0.25}
+EOF2
+$PP run "$TMP/sig.yaml" --fast --quiet --listen 127.0.0.1:0 --summary-json "$TMP/sig.json" \
+	> "$TMP/sig.out" 2>&1
+check "the signal scenario runs" [ $? -eq 0 ]
+check "signals: every policy met them within the 30 s response time and crossed nothing; event figures are sane" \
+	/usr/bin/python3 - "$TMP/sig.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ok = True
+for k, v in r.items():
+    print("%s: crossed %d, response %.0f s, event work %.1f of %.1f, inference in events %.1f %%" % (
+        k, v["crossed_levels"], v["signal_response_s"], v["event_value"], v["event_value_want"],
+        v["inference_event_pct"]))
+    ok &= 0 <= v["signal_response_s"] <= 30 and 0 < v["event_value"] <= v["event_value_want"] * (1 + 1e-9)
+    ok &= 0 < v["inference_event_pct"] <= 100 + 1e-9
+    if k != "grid_proportional":
+        ok &= v["crossed_levels"] == 0
+sys.exit(not ok)
+PY
+check "signals: the warned one was met before its window (planned for, response 0 s) under powerpark" \
+	/usr/bin/python3 - "$TMP/sig.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["powerpark"]
+# The slowest response is the unwarned one's: one control period at most.
+sys.exit(not (p["signal_response_s"] <= 10 and p["grid"]["limit_kw"] < 1000))
+PY
+sed 's/cut: 0.25}/cut: 0.25, limit_kw: 500}/' "$TMP/sig.yaml" > "$TMP/bad-sig.yaml"
+$PP run "$TMP/bad-sig.yaml" --fast > "$TMP/b5" 2>&1
+check "a signal with both a cut and a limit is refused at its file:line:column" \
+	grep -qE "bad-sig.yaml:[0-9]+:[0-9]+: signal: give exactly one of 'cut'" "$TMP/b5"
+sed 's/start: "02:30", end: "02:50"/start: "02:30", end: "02:25"/' "$TMP/sig.yaml" > "$TMP/bad-sig2.yaml"
+$PP run "$TMP/bad-sig2.yaml" --fast > "$TMP/b6" 2>&1
+check "a signal ending before it starts is refused" \
+	grep -qE "bad-sig2.yaml:[0-9]+:[0-9]+: signal: 'end' must be after 'start'" "$TMP/b6"
+
 # --- 2. live: the API on the simulated clock, the dashboard in Chromium ---
 port=$(free_port)
 $PP run "$TMP/tiny.yaml" --speed 200 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &

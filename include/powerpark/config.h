@@ -287,6 +287,17 @@ struct pp_scen_fault {
 	struct pp_pos pos;
 };
 
+/* A grid signal of a scenario: a demand-response request that arrives at
+ * at_h for the window [start_h, end_h) (start_h = at_h: no warning), a cut
+ * of the site's draw when it arrives (cut, 0..0.9) or a limit (limit_kw);
+ * the site has response_s from the start to get under it. */
+struct pp_scen_signal {
+	double at_h, start_h, end_h;
+	double cut, limit_kw;
+	double response_s;
+	struct pp_pos pos;
+};
+
 /* The `scenario` section: what `powerpark run` plays on the park above. */
 struct pp_scenario {
 	const char *name;
@@ -302,6 +313,8 @@ struct pp_scenario {
 	size_t njobs;
 	struct pp_scen_fault *faults;
 	size_t nfaults;
+	struct pp_scen_signal *signals;
+	size_t nsignals;
 	struct pp_pos pos;
 };
 

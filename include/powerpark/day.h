@@ -37,6 +37,7 @@ struct pp_day_level {
 };
 
 #define PP_DAY_MAX_HALLS 16
+#define PP_DAY_MAX_SIGNALS 16 /* a scenario's grid signals played at most */
 #define PP_DAY_MAX_PLANTS 16
 
 struct pp_day_result {
@@ -62,6 +63,13 @@ struct pp_day_result {
 	double ramp_up_at_h, ramp_down_at_h; /* when */
 	int ramp_over_steps;                 /* steps that changed faster than the ramp */
 	double holddown_kwh;                 /* drawn by GPUs held down after their work stopped */
+	/* The event windows (any step whose grid limit is below the contract):
+	 * priority-weighted work delivered and wanted there, inference's share
+	 * kept there (percent; 100 without windows), and the slowest response
+	 * to a scenario signal (seconds from its start until the meter was
+	 * under its limit; -1 without signals, the scenario's length when one
+	 * was never met). */
+	double event_value, event_value_want, inference_event_pct, signal_response_s;
 };
 
 /* What a progress line shows. */
