@@ -83,6 +83,23 @@ static const struct yobj grid_obj = {
 	.what = "grid", .title = "site.grid", .doc = "The grid connection.", YKEYS(grid_keys),
 };
 
+static const struct ykey keep_keys[] = {
+	{"training", YT_NUM, 0, YAT(struct pp_site, keep[PP_JOB_TRAINING]), .hi = 1,
+	 .doc = "for training jobs"},
+	{"inference", YT_NUM, 0, YAT(struct pp_site, keep[PP_JOB_INFERENCE]), .hi = 1,
+	 .doc = "for inference jobs (0.99: a service kept within 1 % of its throughput)"},
+	{"batch", YT_NUM, 0, YAT(struct pp_site, keep[PP_JOB_BATCH]), .hi = 1,
+	 .doc = "for batch jobs"},
+};
+
+static const struct yobj keep_obj = {
+	.what = "keep", .title = "site.keep",
+	.doc = "Service floors per job class: the share of a job's throughput at its demand "
+	       "that its cap keeps, while keeping it pauses no job (else the floors are "
+	       "dropped for that cycle, logged); 0: none.",
+	YKEYS(keep_keys),
+};
+
 static const struct ykey site_keys[] = {
 	{"name", YT_STR, YF_REQ, YAT(struct pp_site, name), .doc = "the site's name"},
 	{"region", YT_STR, 0, YAT(struct pp_site, region), .doc = "where it is"},
@@ -93,6 +110,7 @@ static const struct ykey site_keys[] = {
 	{"weather", YT_PATH, 0, YAT(struct pp_site, weather_epw), YPOS(struct pp_site, weather_pos),
 	 .doc = "an EPW year for the forecasts of `powerpark optimize`"},
 	{"grid", YT_OBJ, YF_REQ, .off = 1, .sub = &grid_obj, .doc = "the grid connection"},
+	{"keep", YT_OBJ, 0, .off = 1, .sub = &keep_obj, .doc = "service floors per job class"},
 };
 
 const struct yobj config_site_obj = {

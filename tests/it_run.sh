@@ -137,6 +137,16 @@ p = json.load(open(sys.argv[1]))["powerpark"]
 # The slowest response is the unwarned one's: one control period at most.
 sys.exit(not (p["signal_response_s"] <= 10 and p["grid"]["limit_kw"] < 1000))
 PY
+sed 's/^  other_kw: 20$/  other_kw: 20\n  keep: {inference: 0.99}/' "$TMP/sig.yaml" > "$TMP/keep.yaml"
+$PP run "$TMP/keep.yaml" --fast --quiet --no-baseline --listen 127.0.0.1:0 --summary-json "$TMP/keep.json" \
+	> "$TMP/keep.out" 2>&1
+check "site.keep: inference kept 99 % of its throughput through the signals (without it: less), nothing crossed" \
+	/usr/bin/python3 - "$TMP/keep.json" "$TMP/sig.json" <<'PY'
+import json, sys
+k, s = json.load(open(sys.argv[1]))["powerpark"], json.load(open(sys.argv[2]))["powerpark"]
+print("inference in events: %.2f %% with site.keep, %.2f %% without" % (k["inference_event_pct"], s["inference_event_pct"]))
+sys.exit(not (k["inference_event_pct"] >= 99 and s["inference_event_pct"] < 99 and k["crossed_levels"] == 0))
+PY
 sed 's/cut: 0.25}/cut: 0.25, limit_kw: 500}/' "$TMP/sig.yaml" > "$TMP/bad-sig.yaml"
 $PP run "$TMP/bad-sig.yaml" --fast > "$TMP/b5" 2>&1
 check "a signal with both a cut and a limit is refused at its file:line:column" \

@@ -73,6 +73,9 @@ struct pp_site {
 	double import_limit_kw; /* contracted grid import limit */
 	double ramp_kw_per_min; /* 0 = none */
 	double osc_alert_kw;    /* 0.1-3 Hz swing amplitude that alerts; 0 = none */
+	double keep[3];         /* per job class: the share of its throughput (at its
+				 * demand) the controller keeps while that pauses
+				 * nothing; 0 = none */
 	double osc_floor[3];    /* power floor per job class (enum pp_job_class) as a
 				 * fraction of the cap, while such a job runs; 0 = none */
 	double other_kw;        /* loads that are neither IT nor cooling */

@@ -396,6 +396,51 @@ static void meter_extra(struct pp_ctl *c, int64_t now_ns, double cooling_ratio, 
 	g->extra_kw = fmax(fmax(0, extra), 0.9 * g->extra_kw);
 }
 
+/* The least power per GPU at which rack r's curve keeps share of its
+ * throughput at its demand (bisection on the table: it is increasing),
+ * within the GPU's range; the GPU's floor for no share. */
+static double keep_w(const struct crack *r, double share)
+{
+	double lo = r->gpu->cap_min_w, hi = fmax(lo, fmin(r->demand_w, r->gpu->cap_max_w));
+	if (!(share > 0) || r->idle)
+		return r->gpu->cap_min_w;
+	double want = share * pp_curve_table_eval(&r->curve, hi);
+	if (pp_curve_table_eval(&r->curve, lo) >= want)
+		return lo;
+	for (int it = 0; it < 50; it++) {
+		double m = 0.5 * (lo + hi);
+		if (pp_curve_table_eval(&r->curve, m) >= want)
+			hi = m;
+		else
+			lo = m;
+	}
+	return hi;
+}
+
+/* Sets the floors of in's rack jobs (in the tree's order, as build_jobs
+ * added them): the service floors of site.keep (on; call with the mutex
+ * held: it reads the racks' state), or the GPUs' own (off: only what never
+ * changes after pp_ctl_create). */
+static void service_floors(const struct pp_ctl *c, struct pp_inst *in, int on)
+{
+	size_t q = 0;
+	for (size_t k = 0; k < c->tree.n && q < in->njobs; k++) {
+		int ri = c->tree.nodes[k].rack;
+		if (ri < 0)
+			continue;
+		const struct crack *r = &c->racks[ri];
+		in->jobs[q++].p_min_w = on ? keep_w(r, c->cfg->site.keep[r->cls]) : r->gpu->cap_min_w;
+	}
+}
+
+static int keeps_any(const struct pp_ctl *c)
+{
+	for (int k = 0; k < PP_JOB_CLASSES; k++)
+		if (c->cfg->site.keep[k] > 0)
+			return 1;
+	return 0;
+}
+
 /* The instance of this cycle from the live state. Returns the stale racks,
  * or -1 out of memory. */
 static int build_instance(struct pp_ctl *c, int64_t now_ns, struct pp_inst *in)
@@ -437,6 +482,10 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	/* Consecutive cycles differ by a few readings: each solve starts from
 	 * the last one's (docs/optimizer.md, "Warm start"). */
 	struct pp_solve_warm *warm = c->warm_busy || c->opt.baseline ? NULL : c->warm;
+	/* Service floors read the racks' state: set while it is held. */
+	int keep = !c->opt.baseline && keeps_any(c);
+	if (keep)
+		service_floors(c, &in, 1);
 	c->warm_busy |= warm != NULL;
 	unsigned long gen = c->state_gen;
 	pthread_mutex_unlock(&c->mu);
@@ -444,7 +493,18 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	 * is bounded (about 0.5 s at 100,000 GPUs); its gap says what it left. */
 	const struct pp_solve_opts so = {.shed_work = PP_SOLVE_SHED_WORK, .warm = warm};
 	enum pp_policy pol = c->opt.baseline ? (enum pp_policy)c->opt.baseline : PP_POLICY_OPTIMAL;
+	/* Service floors (site.keep) raise the jobs' floors, but must not be
+	 * what pauses a job: where the answer sheds, the cycle is solved
+	 * again on the GPUs' own floors. The baselines play without them. */
 	enum pp_err e = pp_solve_with(&in, pol, &so, &ans, eb);
+	if (keep && (e || ans.shedding)) {
+		pp_solve_free(&ans);
+		service_floors(c, &in, 0);
+		e = pp_solve_with(&in, pol, &so, &ans, eb);
+		if (!e)
+			pp_log(PP_LOG_INFO, "optimize", "service floors (site.keep) dropped this cycle: "
+			       "keeping them would pause a job");
+	}
 	pthread_mutex_lock(&c->mu);
 	if (warm)
 		c->warm_busy = 0;
