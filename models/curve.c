@@ -48,14 +48,23 @@ void pp_curve_class(enum pp_job_class c, double min_w, double max_w, struct pp_c
 	out->n = 0;
 	if (!(max_w > 0))
 		return;
-	double lo = min_w > 0 ? min_w / max_w : 0;
+	double lo = min_w > 0 ? min_w / max_w : 0; /* NaN and below 0 too: 0 */
 	if (lo > 1)
 		lo = 1;
+	double lo_w = lo < 1 && min_w > 0 ? min_w : lo * max_w; /* the table's first power */
 	/* Below the lowest measured point the first segment goes on (its
-	 * slope is the steepest, so the table stays concave), down to 0. */
+	 * slope is the steepest, so the table stays concave), down to where
+	 * it reaches 0: the table starts there when the GPU's floor is lower
+	 * (the solver extends a curve below its first point by the first
+	 * slope, so concavity holds there too). */
 	if (lo < class_x[0]) {
 		double s = (y[1] - y[0]) / (class_x[1] - class_x[0]);
-		out->p_w[out->n] = min_w;
+		double zero = class_x[0] - y[0] / s;
+		if (lo < zero) {
+			lo = zero;
+			lo_w = lo * max_w;
+		}
+		out->p_w[out->n] = lo_w;
 		out->thr[out->n++] = fmax(0, y[0] - s * (class_x[0] - lo));
 	}
 	for (int i = 0; i < PP_CLASS_POINTS && out->n < PP_CURVE_POINTS; i++) {
@@ -64,7 +73,7 @@ void pp_curve_class(enum pp_job_class c, double min_w, double max_w, struct pp_c
 		if (class_x[i] > lo && out->n == 0 && i > 0) {
 			/* The GPU's floor between two measured points. */
 			double f = (lo - class_x[i - 1]) / (class_x[i] - class_x[i - 1]);
-			out->p_w[out->n] = min_w;
+			out->p_w[out->n] = lo_w;
 			out->thr[out->n++] = y[i - 1] + f * (y[i] - y[i - 1]);
 		}
 		if (out->n && out->p_w[out->n - 1] >= class_x[i] * max_w)

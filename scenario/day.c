@@ -172,13 +172,15 @@ static double held_draw(struct pp_day *d, struct drack *x)
 	return w;
 }
 
-/* The lowest limit of the scenario's signals in force now, or INFINITY. */
-static double signal_limit(const struct pp_day *d)
+/* The lowest limit of the scenario's signals in force now (only those past
+ * their response time with past_grace), or INFINITY. */
+static double signal_limit(const struct pp_day *d, int past_grace)
 {
 	double lim = INFINITY;
 	for (size_t g = 0; g < d->sc->nsignals; g++) {
 		const struct pp_scen_signal *s = &d->sc->signals[g];
-		if (!isnan(d->sig_limit_kw[g]) && d->t_h >= s->start_h && d->t_h < s->end_h)
+		double from = s->start_h + (past_grace ? s->response_s / 3600 : 0);
+		if (!isnan(d->sig_limit_kw[g]) && d->t_h >= from && d->t_h < s->end_h)
 			lim = fmin(lim, d->sig_limit_kw[g]);
 	}
 	return lim;
@@ -193,7 +195,9 @@ static void signals(struct pp_day *d)
 	d->in_grace = 0;
 	for (size_t g = 0; g < d->sc->nsignals; g++) {
 		const struct pp_scen_signal *s = &d->sc->signals[g];
-		if (isnan(d->sig_limit_kw[g]) && d->t_h >= s->at_h) {
+		/* A cut needs a reading of the meter: at the first step there is
+		 * none yet, and the signal is taken one step later. */
+		if (isnan(d->sig_limit_kw[g]) && d->t_h >= s->at_h && (s->limit_kw > 0 || d->step > 0)) {
 			double lim = s->limit_kw > 0 ? s->limit_kw : d->grid_kw * (1 - s->cut);
 			d->sig_limit_kw[g] = lim > 1 ? lim : 1;
 			char id[32];
@@ -285,7 +289,13 @@ static void physics(struct pp_day *d)
 	 * those posted to a live run's API; grid-proportional capping knows the
 	 * schedule and the signals in force. */
 	d->limit_kw = d->ctl ? pp_ctl_grid_limit(d->ctl, d->now_ns)
-			     : fmin(pp_ctl_limit_now(cfg, d->now_ns), signal_limit(d));
+			     : fmin(pp_ctl_limit_now(cfg, d->now_ns), signal_limit(d, 0));
+	/* The limit the day is judged by: the same, but while a signal's
+	 * response time runs, without that signal (the schedule and the
+	 * signals past theirs; an event posted to a live run's API is not
+	 * judged in that window). */
+	d->judge_kw = d->in_grace ? fmin(pp_ctl_limit_now(cfg, d->now_ns), signal_limit(d, 1))
+				  : d->limit_kw;
 }
 
 /* What a collector would send this step: every rack, the site meter, the

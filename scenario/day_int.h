@@ -72,7 +72,8 @@ struct pp_day {
 	 * before), and the seconds from its start until the meter was under
 	 * it (-1 not yet). */
 	double sig_limit_kw[PP_DAY_MAX_SIGNALS], sig_met_s[PP_DAY_MAX_SIGNALS];
-	int in_grace;            /* a signal's response time runs: the grid is not judged */
+	int in_grace;            /* a signal's response time runs ... */
+	double judge_kw;         /* ... so the grid is judged against the limit without it */
 	double inf_event[2];     /* inference work delivered and wanted in event windows */
 	struct pp_day_result res;
 };

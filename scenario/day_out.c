@@ -58,9 +58,8 @@ void result_add(struct pp_day *d)
 	double dh = d->dt / 3600.0;
 	/* While a signal's response time runs the site may still be above its
 	 * new limit (the scenario gives that time; signal_response_s says how
-	 * much of it was used). */
-	if (!d->in_grace)
-		level_add(&r->grid, NULL, d->grid_kw, d->limit_kw, dh);
+	 * much of it was used), not above the others. */
+	level_add(&r->grid, NULL, d->grid_kw, d->judge_kw, dh);
 	int event = d->limit_kw < cfg->site.import_limit_kw;
 	level_add(&r->site, NULL, d->it_kw, cfg->site_limit_kw, dh);
 	for (size_t h = 0; h < r->nhalls; h++)
@@ -82,7 +81,8 @@ void result_add(struct pp_day *d)
 		const struct pp_curve_table *cp = &d->curve[jb->j->cls];
 		double want = fmax(jb->want_w, x->gpu->idle_w), max = x->gpu->cap_max_w;
 		double e = fmin(want, x->cap_w);
-		double rel = pp_curve_table_eval(cp, e / max) / pp_curve_table_eval(cp, want / max);
+		double den = pp_curve_table_eval(cp, want / max);
+		double rel = den > 0 ? pp_curve_table_eval(cp, e / max) / den : 1;
 		double g = x->r->gpus * dh;
 		r->work_gpu_h += g * rel;
 		r->want_gpu_h += g;

@@ -254,6 +254,19 @@ static void t_gpu(void)
 	struct pp_curve_table none;
 	pp_curve_class(PP_JOB_TRAINING, 100, 0, &none);
 	PT_CHECK(none.n == 0, "no maximum, no curve");
+	/* A floor below where the extended first segment reaches 0 (0.15):
+	 * the table starts there, at 0, and stays concave (a clamp at 0 from
+	 * the floor up would not be). NaN or negative floors count as 0. */
+	double floors[] = {50, 0, -10, NAN};
+	for (size_t q = 0; q < 4; q++) {
+		struct pp_curve_table z;
+		pp_curve_class(PP_JOB_TRAINING, floors[q], 1000, &z);
+		int ok = z.n == 8 && NEAR(z.p_w[0], 150, 1e-9) && z.thr[0] == 0;
+		for (size_t k = 2; ok && k < z.n; k++)
+			ok = (z.thr[k] - z.thr[k - 1]) / (z.p_w[k] - z.p_w[k - 1]) <=
+			     (z.thr[k - 1] - z.thr[k - 2]) / (z.p_w[k - 1] - z.p_w[k - 2]) * (1 + 1e-12);
+		PT_CHECK(ok, "a floor of %g W: starts at %g W, %g", floors[q], z.p_w[0], z.thr[0]);
+	}
 	struct pp_curve_param p = {1.0, 0.28, 0.18};
 	struct pp_curve_table t;
 	pp_curve_tabulate(&p, 200, 700, 4, &t);

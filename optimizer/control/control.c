@@ -502,8 +502,9 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 		service_floors(c, &in, 0);
 		e = pp_solve_with(&in, pol, &so, &ans, eb);
 		if (!e)
-			pp_log(PP_LOG_INFO, "optimize", "service floors (site.keep) dropped this cycle: "
-			       "keeping them would pause a job");
+			pp_log(PP_LOG_INFO, "optimize", "service floors (site.keep) dropped this cycle: %s",
+			       ans.shedding ? "the park sheds even without them"
+					    : "keeping them would pause a job");
 	}
 	pthread_mutex_lock(&c->mu);
 	if (warm)

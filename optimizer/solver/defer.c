@@ -234,7 +234,8 @@ static double dual_bound(const struct solver *S)
 			v += j->seg[k].s * (j->seg[k].b - j->seg[k].a);
 			best = fmax(best, v - pi * j->seg[k].b);
 		}
-		D += best;
+		/* One that may be off may give 0 for 0 W. */
+		D += j->off != PP_RUN ? fmax(best, 0) : best;
 	}
 	return D;
 }
@@ -316,6 +317,7 @@ static void bb_node(struct solver *S, struct bb *B, double parent)
 	if (snap_init(&z, S)) {
 		snap_free(&z);
 		B->cut_short = 1;
+		B->open = fmax(B->open, bound); /* its children go unexplored */
 		return;
 	}
 	snap_take(&z, S);
@@ -333,6 +335,18 @@ static void bb_node(struct solver *S, struct bb *B, double parent)
 static int branchable(const struct solver *S, size_t i)
 {
 	return S->j[i].off != PP_RUN && S->j[i].lo > 0;
+}
+
+/* Whether a job that may be off is off with a floor of 0: neither the
+ * root check nor the branch and bound judges it (it has no step to
+ * branch on), so the search proves nothing then; the dual bound still
+ * may. */
+static int zero_off(const struct solver *S)
+{
+	for (size_t i = 0; i < S->nj; i++)
+		if (!S->j[i].run && S->j[i].off != PP_RUN && !(S->j[i].lo > 0))
+			return 1;
+	return 0;
 }
 
 /* Whether the answer, with the vertex's prices (proven for the running
@@ -397,16 +411,13 @@ int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 		return 1;
 	}
 	size_t n = 0;
-	int zero_off = 0; /* a job off whose floor is 0: root_proven does not judge it */
-	for (size_t i = 0; i < S->nj; i++) {
+	for (size_t i = 0; i < S->nj; i++)
 		n += branchable(S, i);
-		zero_off |= !S->j[i].run && S->j[i].off != PP_RUN && !(S->j[i].lo > 0);
-	}
 	/* Phase A's choice (or a warm start's, the last solve's) may already
 	 * be the answer: then no local search can better it. */
 	S->hint_ok = S->at_vertex;
 	int finished = pp_exact_finish(S, max_cells, 1);
-	if (n && !zero_off && finished && root_proven(S)) {
+	if (n && !zero_off(S) && finished && root_proven(S)) {
 		*proven = 1;
 		return 1;
 	}
@@ -414,13 +425,13 @@ int pp_defer_search(struct solver *S, size_t max_cells, int *proven)
 	S->hint_ok = S->at_vertex;
 	finished = pp_exact_finish(S, max_cells, 1);
 	if (!n || (finished && root_proven(S))) {
-		*proven = finished;
+		*proven = finished && !zero_off(S);
 		return finished;
 	}
 	int complete = branch_and_bound(S);
 	S->hint_ok = S->at_vertex;
 	finished = pp_exact_finish(S, max_cells, 1);
-	*proven = finished && complete;
+	*proven = finished && complete && !zero_off(S);
 	return finished;
 }
 
@@ -434,9 +445,14 @@ double pp_defer_bound(struct solver *S)
 	if (snap_init(&z, S))
 		goto out;
 	snap_take(&z, S);
-	for (size_t i = 0; i < S->nj; i++)
-		if (branchable(S, i) || (S->j[i].off != PP_RUN && !S->j[i].run))
+	/* Relaxed: every job with a step to take; one off with a floor of 0
+	 * counts as running (its curve from 0, or 0 when off is worth more). */
+	for (size_t i = 0; i < S->nj; i++) {
+		if (branchable(S, i))
 			relax(S, i);
+		else if (S->j[i].off != PP_RUN && !S->j[i].run)
+			S->j[i].run = 1;
+	}
 	D = dual_bound(S);
 	for (size_t i = 0; i < S->nj; i++)
 		if (S->j[i].relaxed)

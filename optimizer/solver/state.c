@@ -57,11 +57,13 @@ static void build_segments(const struct pp_inst_job *ij, struct sv_job *j)
 		if (ij->ncurve > 1 && b <= ij->curve_p[0]) /* before the first point */
 			s = (ij->curve_t[1] - ij->curve_t[0]) / (ij->curve_p[1] - ij->curve_p[0]);
 		double v = w * (s > 0 ? s : 0);
-		/* Never above the segment before: two equal slopes (a straight
-		 * stretch through a point) can come out one ulp apart, and a
-		 * later segment ahead of an earlier one in the greedy order
-		 * would be skipped, leaving the job at that point for good. */
-		if (j->nseg && v > j->seg[j->nseg - 1].s)
+		/* Never above the segment before by rounding: two equal slopes
+		 * (a straight stretch through a point) can come out an ulp
+		 * apart, and a later segment ahead of an earlier one in the
+		 * greedy order would be skipped, leaving the job at that point
+		 * for good. A real rise (a curve built in C that skipped
+		 * pp_inst_check) is left as it is, not hidden. */
+		if (j->nseg && v > j->seg[j->nseg - 1].s && v <= j->seg[j->nseg - 1].s * (1 + 1e-9))
 			v = j->seg[j->nseg - 1].s;
 		j->seg[j->nseg++] = (struct seg){a, b, v, 0, 0};
 	}
