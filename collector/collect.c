@@ -11,6 +11,7 @@
 #include "drivers/driver.h"
 #include "powerpark/clock.h"
 #include "powerpark/collect.h"
+#include "powerpark/units.h"
 #include "powerpark/log.h"
 
 #define PP_MAX_DEV_TAGS 8 /* location tags of one device (site ... device) */
@@ -266,7 +267,8 @@ static void range_drop(void *ud, struct drv_dev *dd)
 static int scale(void *ud, struct drv_dev *dd, const struct pp_pfield *f, double raw,
 		 double *out)
 {
-	double v = raw * f->scale + f->offset;
+	/* At the scale's resolution: a 0.1 Hz register's 599 is 59.9. */
+	double v = pp_units_scaled(raw, f->scale, f->offset);
 	if (v == v && v >= f->min && v <= f->max) {
 		*out = v;
 		return 0;

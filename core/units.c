@@ -1,5 +1,6 @@
 /* units.c - numbers and durations as people write them (units.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,4 +59,48 @@ enum pp_err pp_units_duration(const char *s, const char *unit, double *out)
 		return PP_ERR_PARSE;
 	*out = from == to ? v : v * from / to;
 	return PP_OK;
+}
+
+double pp_units_f32(float f)
+{
+	if (!isfinite(f))
+		return f;
+	char b[32];
+	/* 9 significant digits always read back as the same float32. */
+	for (int p = 1; p <= 9; p++) {
+		snprintf(b, sizeof b, "%.*g", p, (double)f);
+		if (strtof(b, NULL) == f)
+			return strtod(b, NULL);
+	}
+	return f;
+}
+
+/* The fewest decimals d (0..9) with x * 10^d an integer, or -1. */
+static int decimals(double x)
+{
+	double m = 1;
+	for (int d = 0; d <= 9; d++, m *= 10) {
+		double y = x * m;
+		if (fabs(y - nearbyint(y)) <= 1e-6)
+			return d;
+	}
+	return -1;
+}
+
+double pp_units_scaled(double raw, double scale, double offset)
+{
+	double v = raw * scale + offset;
+	int ds = decimals(scale), dof = decimals(offset);
+	if (!isfinite(v) || raw != nearbyint(raw) || ds < 0 || dof < 0)
+		return v;
+	int d = ds > dof ? ds : dof;
+	double m = 1;
+	for (int k = 0; k < d; k++)
+		m *= 10;
+	/* raw * (scale 10^d) + offset 10^d is an integer; divided by 10^d once,
+	 * it is the double nearest the decimal (IEEE division rounds right). */
+	double n = raw * nearbyint(scale * m) + nearbyint(offset * m);
+	if (!(fabs(n) < 9007199254740992.0))
+		return v;
+	return n / m;
 }

@@ -61,6 +61,28 @@ for k in power_kw voltage_ll_v current_a power_factor energy_kwh; do
 	want=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['meter']['$k'])" "$TMP/pymodbus.json")
 	check "meter $k from pymodbus = $want" near "$($LPG $TMP/peers.lp meter device=meter1 $k)" "$want"
 done
+check "float32 and scaled registers are written as the decimals they hold (pymodbus's, no float noise)" \
+	/usr/bin/python3 - "$TMP/peers.lp" "$TMP/pymodbus.json" <<'PY'
+import json, re, sys
+want = json.load(open(sys.argv[2]))
+bad = []
+for line in open(sys.argv[1]):
+    if not (line.startswith("meter,") or line.startswith("chiller,")):
+        continue
+    kind = line.split(",", 1)[0]
+    fields = line.split(" ")[1]
+    for kv in fields.split(","):
+        k, v = kv.split("=", 1)
+        if k in want.get(kind, {}) and not v.endswith("i") and v not in ("true", "false"):
+            w = want[kind][k]
+            # The shortest decimal of the value the server holds: repr of a
+            # float, without a trailing ".0".
+            text = repr(float(w)).removesuffix(".0")
+            if v != text:
+                bad.append("%s %s: %s, want %s" % (kind, k, v, text))
+print("; ".join(bad) or "all exact")
+sys.exit(bool(bad))
+PY
 check "meter frequency 99 Hz outside 40-70: dropped" [ -z "$($LPG $TMP/peers.lp meter device=meter1 frequency_hz)" ]
 for k in power_kw load_kw chw_supply_c chw_return_c cond_in_c cond_out_c chw_flow_lps running alarm; do
 	want=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['chiller']['$k'])" "$TMP/pymodbus.json")

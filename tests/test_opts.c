@@ -3,12 +3,14 @@
  * arguments, "--" and "-", the messages and exit status of bad input, the
  * --help text. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../cmd/opts.h"
+#include "powerpark/lineproto.h"
 #include "powerpark/units.h"
 #include "pp_test.h"
 
@@ -238,8 +240,43 @@ static void t_help(void)
 	PT_CHECK(rc == 0 && strstr(out_text, "usage:"), "-h is --help");
 }
 
+/* What a device's number meant (issue 26, 2): a float32 as its shortest
+ * decimal, a scaled integer at its scale's resolution, and the line
+ * protocol then writes them as people do. */
+static void t_device_numbers(void)
+{
+	char b[40];
+	size_t n = pp_lineproto_fmt_double(b, pp_units_f32(230.1f));
+	b[n] = 0;
+	PT_CHECK(!strcmp(b, "230.1"), "float32 230.1 written %s", b);
+	n = pp_lineproto_fmt_double(b, pp_units_scaled(599, 0.1, 0));
+	b[n] = 0;
+	PT_CHECK(!strcmp(b, "59.9"), "599 x 0.1 written %s", b);
+	PT_CHECK(pp_units_scaled(12345, 0.01, 0) == 123.45 && pp_units_scaled(101, 0.5, -40) == 10.5 &&
+			 pp_units_scaled(-7, 0.001, 0) == -0.007,
+		 "scaled integers");
+	PT_CHECK(pp_units_scaled(7, 1.0 / 3, 0) == 7 * (1.0 / 3) && pp_units_scaled(2.5, 0.1, 0) ==
+			 2.5 * 0.1, "no decimals, or a raw that is no integer: the plain product");
+	PT_CHECK(isnan(pp_units_f32(NAN)) && isinf(pp_units_f32(INFINITY)), "NaN and infinity pass");
+	/* Every float32 of a sweep reads back as itself, in at most 9 digits. */
+	unsigned s = 12345;
+	int bad = 0;
+	for (int i = 0; i < 200000; i++) {
+		s = s * 1103515245u + 12345u;
+		uint32_t x = s;
+		float f;
+		memcpy(&f, &x, sizeof f);
+		if (!isfinite(f))
+			continue;
+		double d = pp_units_f32(f);
+		bad += (float)d != f;
+	}
+	PT_CHECK(bad == 0, "%d float32 values did not read back as themselves", bad);
+}
+
 int main(void)
 {
+	PT_RUN(t_device_numbers);
 	PT_RUN(t_number);
 	PT_RUN(t_duration);
 	PT_RUN(t_parse_every_kind);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "powerpark/modbus.h"
+#include "powerpark/units.h"
 
 struct span {
 	enum pp_mb_func func;
@@ -108,7 +109,7 @@ double pp_modbus_decode(const uint16_t *regs, enum pp_vtype t, enum pp_order o, 
 		uint32_t x = (uint32_t)u;
 		float f;
 		memcpy(&f, &x, sizeof f);
-		return f;
+		return pp_units_f32(f); /* 230.1, not 230.10000610351562 */
 	}
 	case PP_VT_FLOAT64: {
 		double d;

@@ -20,4 +20,16 @@ PP_WUR enum pp_err pp_units_number(const char *s, double *out);
  * alone on failure. */
 PP_WUR enum pp_err pp_units_duration(const char *s, const char *unit, double *out);
 
+/* A device's float32 as the number it meant: the double nearest the
+ * shortest decimal that reads back as the same float32 (230.1f, which is
+ * 230.10000610351562 as a double, gives 230.1). NaN and infinities pass. */
+double pp_units_f32(float f);
+
+/* raw * scale + offset at the resolution the scale and offset give a raw
+ * integer (0.1 -> tenths: 599 * 0.1 is 59.9, not 59.900000000000006):
+ * rounded to the fewest decimals (at most 9) that hold both exactly.
+ * Where raw is not an integer, or scale or offset has no such decimals
+ * (1/3), or the result is too large to round exactly, the plain result. */
+double pp_units_scaled(double raw, double scale, double offset);
+
 #endif
