@@ -212,12 +212,31 @@ static int profile_fields(struct yctx *c, const struct ykey *k, struct fy_node *
 	return 0;
 }
 
-static const char *const profile_protocols[] = {"modbus", "snmp", NULL};
+/* A profile maps registers or OIDs whatever the transport, so it may name
+ * its protocol as its devices do (modbus-tcp, modbus-rtu) or plainly. */
+static const char *const profile_protocols[] = {"modbus", "snmp", "modbus-tcp", "modbus-rtu",
+						NULL};
+
+static int profile_protocol(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	const char *s = yscalar(c->w, v);
+	int i = 0;
+	while (s && profile_protocols[i] && strcmp(s, profile_protocols[i]))
+		i++;
+	if (!s || !profile_protocols[i]) {
+		ypick_problem(c->w, v, "protocol", profile_protocols, 4);
+		return -1;
+	}
+	((struct pp_profile *)c->obj)->snmp = i == 1;
+	return 0;
+}
 
 static const struct ykey profile_keys[] = {
 	{"profile", YT_CUSTOM, 0, .set = profile_self, .tdoc = "string",
 	 .doc = "the profile's name: that of its file, NAME.yaml"},
-	{"protocol", YT_ENUM, YF_REQ, YAT(struct pp_profile, snmp), .vals = profile_protocols,
+	{"protocol", YT_CUSTOM, YF_REQ, .set = profile_protocol,
+	 .tdoc = "modbus (or modbus-tcp, modbus-rtu) or snmp",
 	 .doc = "the protocol of the devices it maps"},
 	{"measurement", YT_STR, YF_REQ, YAT(struct pp_profile, measurement),
 	 .doc = "the measurement its points are written to"},

@@ -388,9 +388,13 @@ int yint(struct ywalk *w, struct fy_node *v, const char *key, long lo, long hi, 
 		return -1;
 	char *end;
 	errno = 0;
-	long d = strtol(s, &end, 10);
-	if (end == s || *end || errno) {
-		yproblem(w, v, "'%s': expected an integer, got '%s'", key, s);
+	/* 0x0156 as vendors print register maps (YAML 1.2's hex); a leading
+	 * zero is still decimal, not octal. */
+	int hex = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && s[2];
+	long d = strtol(hex ? s + 2 : s, &end, hex ? 16 : 10);
+	if (end == (hex ? s + 2 : s) || *end || errno || (hex && (s[2] == '-' || s[2] == '+'))) {
+		yproblem(w, v, "'%s': expected an integer (decimal, or hex as 0x1f), got '%s'", key,
+			 s);
 		return -1;
 	}
 	if (d < lo || d > hi) {

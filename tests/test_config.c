@@ -179,7 +179,11 @@ static void t_missing_keys(void)
 static void t_wrong_types(void)
 {
 	expect(edit(16, "              gpus: many\n"), "site.yaml",
-	       "16:21: 'gpus': expected an integer, got 'many'");
+	       "16:21: 'gpus': expected an integer (decimal, or hex as 0x1f), got 'many'");
+	expect(edit(16, "              gpus: 0x\n"), "site.yaml",
+	       "16:21: 'gpus': expected an integer (decimal, or hex as 0x1f), got '0x'");
+	expect(edit(16, "              gpus: 0x1001\n"), "site.yaml",
+	       "16:21: 'gpus': must be 0-4096, got 4097");
 	expect(edit(15, "              limit_kw: \"45\"\n"), "site.yaml",
 	       "15:26: 'limit_kw': expected a number, got a quoted string");
 	expect(edit(22, "      serves: a\n"), "site.yaml", "22:15: 'serves': expected a list");
@@ -318,6 +322,27 @@ static void t_profile_errors_name_profile_file(void)
 	expect(base, "profiles/meter.yaml",
 	       "4:34: 'type': unknown value 'float23' (did you mean 'float32'?)");
 	expect(base, "profiles/meter.yaml", "5:25: 'float32' at register 65535 runs past");
+	write_file("profiles/meter.yaml", "protocol: modbus-udp\nmeasurement: meter\nfields:\n"
+					  "  - {name: p, register: 0}\n");
+	expect(base, "profiles/meter.yaml", "1:11: protocol: expected one of modbus, snmp, modbus-tcp, modbus-rtu, got 'modbus-udp' (did you mean 'modbus-tcp'?)");
+	/* Registers as vendors print them: 0x0156 is register 342; the
+	 * protocol as the devices name it. */
+	write_file("profiles/meter.yaml", "protocol: modbus-tcp\nmeasurement: meter\nfields:\n"
+					  "  - {name: p, register: 0x0156}\n");
+	write_file("site.yaml", base);
+	char p[512];
+	snprintf(p, sizeof p, "%s/site.yaml", dir);
+	struct pp_diags d;
+	pp_diag_init(&d);
+	struct pp_config *cfg = NULL;
+	int reg = -1;
+	if (pp_catalog_load_config(p, NULL, 0, NULL, &cfg, &d) == PP_OK)
+		for (size_t i = 0; i < cfg->nprofiles; i++)
+			if (!strcmp(cfg->profiles[i]->measurement, "meter"))
+				reg = cfg->profiles[i]->fields[0].reg;
+	PT_CHECK(reg == 0x156, "register 0x0156 read as %d (%s)", reg, d.n ? d.lines[0] : "");
+	pp_config_destroy(cfg);
+	pp_diag_free(&d);
 	write_file("profiles/meter.yaml",
 		   "protocol: modbus\nmeasurement: meter\nfields:\n  - {name: p, register: 0}\n");
 }
