@@ -18,6 +18,9 @@ has_line() { grep -q "$2" "$1" 2>/dev/null; }
 # --- 1. peers: snmpsim (PDU, UPS) and pymodbus (meter, chiller) ---------
 SP=$(free_port); MP=$(free_port)
 cp "$HERE"/data/snmprec/*.snmprec "$TMP/"
+# The same PDU on an agent that has no sysUpTime.0 (issue 26, 3), spoken to
+# over SNMPv1 with a counter in the profile.
+grep -v '^1.3.6.1.2.1.1.3.0|' "$TMP/pdu.snmprec" > "$TMP/pdunoup.snmprec"
 mkdir -p "$TMP/snmpsim-data"; mv "$TMP"/*.snmprec "$TMP/snmpsim-data/"
 # snmpsim refuses to run as root: it drops to nobody, so its files must be readable
 DROP=""
@@ -40,6 +43,7 @@ power: {limit_kw: 100, halls: [{name: h, limit_kw: 90, rows: [{name: r, limit_kw
 devices:
   - {name: pdu1, protocol: snmp, address: '127.0.0.1:$SP', profile: pdu-apc-rpdu2, snmp: {version: 2c, community: pdu}}
   - {name: ups1, protocol: snmp, address: '127.0.0.1:$SP', profile: ups-rfc1628, snmp: {version: 2c, community: ups}}
+  - {name: pdu2, protocol: snmp, address: '127.0.0.1:$SP', profile: pdu-apc-rpdu2, snmp: {version: 1, community: pdunoup}}
   - {name: meter1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: meter-3ph}
   - {name: ch1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 2, profile: chiller}
   - {name: dead9, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 9, profile: meter-3ph, timeout_ms: 300, retries: 0}
@@ -47,6 +51,8 @@ YAML
 $PP collect -c "$TMP/peers.yaml" --once --stdout > "$TMP/peers.lp" 2> "$TMP/peers.err"
 check "collect --once exits 3 when a device did not answer" [ $? -eq 3 ]
 check "pdu power from snmpsim: 613 hundredths of kW = 6130 W" near "$($LPG $TMP/peers.lp pdu device=pdu1 power_w)" 6130
+check "SNMPv1 with a counter on an agent without sysUpTime.0: read all the same (up, power, energy)" \
+	[ "$($LPG $TMP/peers.lp device device=pdu2 up)/$($LPG $TMP/peers.lp pdu device=pdu2 power_w)/$($LPG $TMP/peers.lp pdu device=pdu2 energy_kwh)" = 1/6130/9876.5 ]
 check "pdu energy: 98765 tenths of kWh" near "$($LPG $TMP/peers.lp pdu device=pdu1 energy_kwh)" 9876.5
 check "outlet 2 current 13.9 A, tagged with its name" near "$($LPG $TMP/peers.lp pdu_outlet device=pdu1 outlet=2 "outlet_name=gpu-node-01 psu-b" outlet_current_a)" 13.9
 check "inlet phase 2 current: 101 tenths of A" near "$($LPG $TMP/peers.lp pdu_phase device=pdu1 phase=2 phase_current_a)" 10.1

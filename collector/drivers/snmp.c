@@ -14,12 +14,51 @@
 #include <unistd.h>
 
 #include "powerpark/clock.h"
+#include "powerpark/log.h"
 #include "powerpark/fd.h"
 #include "snmp_int.h"
 
 #define PP_SNMP_MAX_EVENTS 256 /* epoll events taken per wait */
 #define PP_SNMP_MAX_FDS 65536  /* the fd set net-snmp reads from */
 #define PP_SNMP_MAX_WAIT_MS 1000 /* the loop looks at its schedule at least this often */
+
+/* An SNMPv1 agent answered noSuchName at varbind idx (1-based) of the
+ * request in flight: the first GET asks sysUpTime (with counters) and the
+ * scalars not found absent, a walk's GETNEXT the columns not done. Marks
+ * that name so it is not asked again (a column: walked to its end) and
+ * returns 1; 0 when idx names nothing. */
+static int v1_lacks(struct agent *a, long idx)
+{
+	if (idx < 1)
+		return 0;
+	size_t k = (size_t)idx - 1;
+	const char *dev = a->d->dev->name;
+	if (!a->asked_cols) {
+		if (a->has_counters && !a->no_uptime) {
+			if (k == 0) {
+				a->no_uptime = 1;
+				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no sysUpTime.0; counters' "
+				       "restarts are judged by their values alone", dev);
+				return 1;
+			}
+			k--;
+		}
+		for (size_t i = 0; i < a->nscalars; i++)
+			if (!a->scalars[i].absent && k-- == 0) {
+				a->scalars[i].absent = 1;
+				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no %s (noSuchName): not "
+				       "asked again", dev, a->scalars[i].f->name);
+				return 1;
+			}
+		return 0;
+	}
+	for (size_t i = 0; i < a->ncols; i++)
+		if (!a->cols[i].done && k-- == 0) {
+			a->cols[i].done = 1; /* SNMPv1's end of the MIB view */
+			return 1;
+		}
+	return 0;
+}
 
 /* GETBULK's non-repeaters are GETNEXTs, so a scalar x.k is asked for by an
  * OID just before it: x.(k-1).4294967295 (x when k is 0). Nothing real sits
@@ -357,6 +396,14 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 			finish(a, 0, 0, 0, "send failed after tooBig");
 		return 1;
 	}
+	/* SNMPv1 refuses a whole request for one name it lacks (v2c answers
+	 * noSuchObject for that one alone): the name is asked no more and the
+	 * step is sent again. */
+	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && cr->version == 1 && v1_lacks(a, pdu->errindex)) {
+		if (send_next(a, a->busy == 1))
+			finish(a, 0, 0, 0, "send failed after noSuchName");
+		return 1;
+	}
 	if (pdu->errstat != SNMP_ERR_NOERROR) {
 		snprintf(err, sizeof err, "agent error: %s (varbind %ld)",
 			 snmp_errstring((int)pdu->errstat), pdu->errindex);
@@ -393,15 +440,19 @@ static int send_next(struct agent *a, int first)
 		return -1;
 	if (first) {
 		int bulk = p->command == SNMP_MSG_GETBULK;
-		if (a->has_counters)
+		if (a->has_counters && !a->no_uptime)
 			snmp_add_null_var(p, bulk ? sysuptime_pred : pp_snmp_sysuptime,
 					  bulk ? PP_SNMP_SYSUPTIME_LEN - 1 : PP_SNMP_SYSUPTIME_LEN);
 		for (size_t i = 0; i < a->nscalars; i++)
-			snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
-				bulk ? a->scalars[i].predlen : a->scalars[i].len);
+			if (!a->scalars[i].absent)
+				snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
+						  bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
 	if (p->command == SNMP_MSG_GETBULK) {
-		p->non_repeaters = first ? (long)(a->nscalars + (size_t)a->has_counters) : 0;
+		size_t asked = (size_t)(a->has_counters && !a->no_uptime);
+		for (size_t i = 0; i < a->nscalars; i++)
+			asked += !a->scalars[i].absent;
+		p->non_repeaters = first ? (long)asked : 0;
 		p->max_repetitions = a->maxrep;
 	}
 	if (p->command != SNMP_MSG_GET)

@@ -66,11 +66,16 @@ struct agent {
 		size_t len;
 		oid pred[PP_OID_MAX + 1]; /* asked for in GETBULK (see pred_oid) */
 		size_t predlen;
+		int absent;         /* an SNMPv1 agent said noSuchName: asked no more */
 	} *scalars;
 	size_t nscalars;
 	struct col *cols;
 	size_t ncols;
 	int has_counters;
+	/* The agent has no sysUpTime.0 (SNMPv1 then fails the whole GET that
+	 * asks for it with noSuchName at varbind 1): it is asked no more, and
+	 * counters' restarts are judged by their values alone. */
+	int no_uptime;
 	int maxrep;
 	int asked_cols;     /* the request in flight walks columns */
 	int want_close;     /* set in callbacks: the loop closes the session */

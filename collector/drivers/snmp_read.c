@@ -160,7 +160,7 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 {
 	netsnmp_variable_list *v = pdu->variables;
 	if (first) {
-		if (a->has_counters && v) {
+		if (a->has_counters && !a->no_uptime && v) {
 			if (v->type == ASN_TIMETICKS &&
 			    !snmp_oid_compare(v->name, v->name_length, pp_snmp_sysuptime,
 					      PP_SNMP_SYSUPTIME_LEN)) {
@@ -169,10 +169,14 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 			}
 			v = v->next_variable;
 		}
-		for (size_t i = 0; i < a->nscalars && v; i++, v = v->next_variable)
+		for (size_t i = 0; i < a->nscalars && v; i++) {
+			if (a->scalars[i].absent)
+				continue; /* not asked */
 			if (!is_exception(v) &&
 			    !snmp_oid_compare(v->name, v->name_length, a->scalars[i].o, a->scalars[i].len))
 				take(a, a->scalars[i].f, "", v);
+			v = v->next_variable;
+		}
 	}
 	size_t active[PP_SNMP_MAX_COLS], nact = 0;
 	for (size_t i = 0; i < a->ncols; i++)
