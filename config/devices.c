@@ -1,8 +1,10 @@
 /* devices.c - the tables of the devices `powerpark collect` reads (Modbus
  * and SNMP, with SNMP credentials) and the profile search path. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_int.h"
 
@@ -17,6 +19,13 @@ static void add_ppath(struct loader *L, const char *dir, int relative)
 		snprintf(buf, sizeof buf, "%s/%s", L->w.dir, dir);
 	else
 		snprintf(buf, sizeof buf, "%s", dir);
+	/* One folder once, however it was named (./profiles and profiles). */
+	char real[PATH_MAX], other[PATH_MAX];
+	int have = realpath(buf, real) != NULL;
+	for (size_t i = 0; i < L->nppath; i++)
+		if (!strcmp(L->ppath[i], buf) ||
+		    (have && realpath(L->ppath[i], other) && !strcmp(real, other)))
+			return;
 	const char **np = realloc(L->ppath, (L->nppath + 1) * sizeof *np);
 	if (!np)
 		abort();
@@ -40,6 +49,20 @@ int config_profile_path(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	}
 	add_ppath(L, "profiles", 1);
 	add_ppath(L, "conf/profiles", 0);
+	/* Where this binary was installed: BIN/../share/powerpark/profiles,
+	 * whatever prefix it was built for (make install PREFIX=/x). */
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char dir[PATH_MAX + 40];
+			snprintf(dir, sizeof dir, "%s/../share/powerpark/profiles", exe);
+			add_ppath(L, dir, 0);
+		}
+	}
 	add_ppath(L, PP_DATADIR "/profiles", 0);
 	return 0;
 }
