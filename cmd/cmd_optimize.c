@@ -45,7 +45,7 @@ int pp_cmd_optimize(int argc, char **argv)
 	int prc = pp_opts_parse(argc, argv, &cmd);
 	if (prc >= 0)
 		return prc;
-	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
+	struct pp_config *cfg = pp_cmd_load_park(file, NULL, NULL, "optimize");
 	if (!cfg)
 		return 1;
 	pp_cmd_catch_stop();

@@ -106,8 +106,8 @@ int pp_cmd_run(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = 0;
-	struct pp_config *cfg = pp_cmd_load(o.file, o.file ? NULL : pp_scenario_yaml,
-					    "<embedded conf/scenarios/gwangju.yaml>");
+	struct pp_config *cfg = pp_cmd_load_park(o.file, o.file ? NULL : pp_scenario_yaml,
+						 "<embedded conf/scenarios/gwangju.yaml>", "run");
 	if (!cfg)
 		return 1;
 	if (!cfg->scenario) {

@@ -87,7 +87,7 @@ int pp_cmd_sim(int argc, char **argv)
 	if (prc >= 0)
 		return prc;
 	o.seed = (unsigned)seed;
-	struct pp_config *cfg = pp_cmd_load(file, NULL, NULL);
+	struct pp_config *cfg = pp_cmd_load_park(file, NULL, NULL, "sim");
 	if (!cfg)
 		return 1;
 	struct pp_errbuf eb;

@@ -36,6 +36,20 @@ struct pp_config *pp_cmd_load(const char *file, const char *text, const char *na
 	return e ? NULL : cfg;
 }
 
+struct pp_config *pp_cmd_load_park(const char *file, const char *text, const char *name,
+				   const char *cmd)
+{
+	struct pp_config *cfg = pp_cmd_load(file, text, name);
+	if (cfg && !cfg->park) {
+		fprintf(stderr, "powerpark %s: %s has no power tree ('power' and 'site.grid'): it "
+			"configures a collector only; `powerpark %s` controls a park and needs both "
+			"(docs/config.md)\n", cmd, cfg->file, cmd);
+		pp_config_destroy(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 volatile sig_atomic_t pp_cmd_stop;
 
 static void on_stop(int sig)

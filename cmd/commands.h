@@ -63,4 +63,10 @@ int pp_cmd_status(const char *cmd, enum pp_err e, const struct pp_errbuf *eb);
  * Returns the config (taken; pp_config_destroy) or NULL. */
 struct pp_config *pp_cmd_load(const char *file, const char *text, const char *name);
 
+/* pp_cmd_load for a command that controls a park (cmd, borrowed: its
+ * name): NULL, with the reason on stderr, also for a collector's config
+ * (no power tree). */
+struct pp_config *pp_cmd_load_park(const char *file, const char *text, const char *name,
+				   const char *cmd);
+
 #endif

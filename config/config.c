@@ -12,10 +12,27 @@
 
 #include "config_int.h"
 
+/* A park needs both its power tree and its grid connection; a collector's
+ * config has neither. */
+static int root_park(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	struct fy_node *site = yget(c->map, "site"), *power = yget(c->map, "power");
+	struct fy_node *grid = site ? yget(site, "grid") : NULL;
+	if (power && !grid)
+		yproblem(c->w, site ? site : c->map, "site: missing required key 'grid' (a park's "
+			 "power tree needs its grid connection)");
+	else if (grid && !power)
+		yproblem(c->w, c->map, "top level: missing required key 'power' (a grid connection "
+			 "needs the power tree it feeds; a collector's config has neither)");
+	((struct pp_config *)c->obj)->park = power && grid;
+	return 0;
+}
+
 static const struct ykey root_keys[] = {
 	{"site", YT_OBJ, YF_REQ, YAT(struct pp_config, site), .sub = &config_site_obj,
 	 .doc = "the site: its name, grid connection and weather"},
-	{"power", YT_OBJ, YF_REQ, .off = 1, .sub = &config_power_obj,
+	{"power", YT_OBJ, 0, .off = 1, .sub = &config_power_obj,
 	 .doc = "the electrical tree: site breaker, halls, rows, racks"},
 	{"cooling", YT_OBJ, 0, .off = 1, .sub = &config_cooling_obj,
 	 .doc = "the cooling plants"},
@@ -34,6 +51,7 @@ static const struct ykey root_keys[] = {
 	 .doc = "replicas of `powerpark optimize` electing a leader on etcd (docs/ha.md)"},
 	{"scenario", YT_OBJ, YF_ALLOC, YAT(struct pp_config, scenario), .sub = &config_scenario_obj,
 	 .doc = "what `powerpark run` plays on this park (docs/run.md)"},
+	{"", YT_CHECK, .set = root_park},
 };
 
 const struct yobj config_root_obj = {

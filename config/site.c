@@ -109,7 +109,8 @@ static const struct ykey site_keys[] = {
 	 .doc = "loads that are neither IT nor cooling, kW"},
 	{"weather", YT_PATH, 0, YAT(struct pp_site, weather_epw), YPOS(struct pp_site, weather_pos),
 	 .doc = "an EPW year for the forecasts of `powerpark optimize`"},
-	{"grid", YT_OBJ, YF_REQ, .off = 1, .sub = &grid_obj, .doc = "the grid connection"},
+	{"grid", YT_OBJ, 0, .off = 1, .sub = &grid_obj,
+	 .doc = "the grid connection (with `power`; a collector's config has neither)"},
 	{"keep", YT_OBJ, 0, .off = 1, .sub = &keep_obj, .doc = "service floors per job class"},
 };
 

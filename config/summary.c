@@ -35,7 +35,8 @@ void pp_config_summary(const struct pp_config *c, FILE *f)
 	struct pp_config_totals t;
 	pp_config_totals(c, &t);
 	const struct pp_site *s = &c->site;
-	fprintf(f, "%s: ok\n", c->file);
+	fprintf(f, "%s: ok%s\n", c->file,
+		c->park ? "" : " (a collector's config: devices and outputs, no power tree)");
 	fprintf(f, "site %s%s%s: grid import %.0f kW", s->name ? s->name : "?",
 		s->region ? ", " : "", s->region ? s->region : "", s->import_limit_kw);
 	if (s->ramp_kw_per_min > 0)

@@ -168,6 +168,39 @@ static void t_unknown_keys(void)
 	       "gpu_model, device\n");
 }
 
+/* A collector's config (issue 26, 6): devices, profiles and outputs with
+ * no power tree loads, marked as no park; half a park does not. */
+static void t_collector_only(void)
+{
+	const char *conly = "site: {name: edge}\n"
+			    "devices:\n"
+			    "  - {name: m, protocol: modbus-tcp, address: 127.0.0.1:1502, unit_id: 1, "
+			    "profile: meter}\n";
+	write_file("site.yaml", conly);
+	char p[512];
+	snprintf(p, sizeof p, "%s/site.yaml", dir);
+	struct pp_diags d;
+	pp_diag_init(&d);
+	struct pp_config *cfg = NULL;
+	enum pp_err e = pp_catalog_load_config(p, NULL, 0, NULL, &cfg, &d);
+	PT_CHECK(e == PP_OK && cfg && !cfg->park && cfg->ndevices == 1,
+		 "a collector's config loads as no park (%s)", d.n ? d.lines[0] : "");
+	pp_config_destroy(cfg);
+	pp_diag_free(&d);
+	int ok;
+	load(base, &ok);
+	PT_CHECK(ok, "the base park loads");
+	/* The grid without the power tree, and the power tree without the grid. */
+	char text[8192];
+	snprintf(text, sizeof text, "%s", base);
+	char *pw = strstr(text, "power:\n"), *co = strstr(text, "cooling:\n");
+	memmove(pw, co, strlen(co) + 1);
+	expect(text, "site.yaml", "1:1: top level: missing required key 'power'");
+	expect(edit_of(edit(3, "  region: x\n"), 4, "  other_kw: 1\n"), "site.yaml",
+	       "2:3: site: missing required key 'grid' (a park's power tree needs its grid "
+	       "connection)");
+}
+
 static void t_missing_keys(void)
 {
 	/* a rack without limit_kw: reported at the rack */
@@ -594,6 +627,7 @@ int main(void)
 	PT_RUN(t_unit_id);
 	PT_RUN(t_snmpv3);
 	PT_RUN(t_profile_errors_name_profile_file);
+	PT_RUN(t_collector_only);
 	PT_RUN(t_reports_every_problem);
 	PT_RUN(t_examples_load);
 	PT_RUN(t_models_are_the_catalogs);

@@ -323,6 +323,10 @@ struct pp_scenario {
 
 struct pp_config {
 	const char *file;
+	/* 1 when the file has a park (power and site.grid); 0 for a
+	 * collector's config (devices, profiles, outputs), which `collect`,
+	 * `check` and `send` take and the commands that control a park refuse. */
+	int park;
 	struct pp_site site;
 	double site_limit_kw;    /* the site's main breaker (power.limit_kw) */
 	struct pp_hall *halls;
