@@ -373,7 +373,9 @@ static void poll_done(void *ud, struct drv_dev *dd, const struct drv_poll *p)
 		st->auth_errors += p->auth != 0;
 		snprintf(st->last_error, sizeof st->last_error, "%s", err);
 	}
-	struct pp_field f[9] = {
+	if (p->failed_parts)
+		snprintf(st->last_error, sizeof st->last_error, "%s", err);
+	struct pp_field f[10] = {
 		{"up", PP_F_INT, {.i = p->ok}},
 		{"polls", PP_F_UINT, {.u = st->polls}},
 		{"errors", PP_F_UINT, {.u = st->errors}},
@@ -382,9 +384,10 @@ static void poll_done(void *ud, struct drv_dev *dd, const struct drv_poll *p)
 		{"range_drops", PP_F_UINT, {.u = st->range_drops}},
 		{"auth_errors", PP_F_UINT, {.u = st->auth_errors}},
 		{"poll_ms", PP_F_FLOAT, {.f = d->poll_ms}},
+		{"failed_blocks", PP_F_UINT, {.u = (uint64_t)p->failed_parts}},
 		{"last_ok_s", PP_F_FLOAT, {.f = (double)st->last_ok_ns / 1e9}},
 	};
-	size_t nf = st->last_ok_ns ? 9 : 8;
+	size_t nf = st->last_ok_ns ? 10 : 9;
 	uint64_t suppressed = 0;
 	int log_it = 0;
 	if (p->ok) {

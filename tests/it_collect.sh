@@ -37,6 +37,11 @@ PIDS="$PIDS $!"
 wait_for 30 tcp_open 127.0.0.1 $MP
 check "snmpsim is serving" wait_for 60 snmpget -v2c -c pdu -t 0.5 -r 0 127.0.0.1:$SP 1.3.6.1.2.1.1.3.0
 check "pymodbus is serving" tcp_open 127.0.0.1 $MP
+# The meter's map with one more block, past what the unit serves: that
+# block answers exception 2, the others their values (issue 26, 7).
+mkdir -p "$TMP/profiles"
+sed 's/^profile: meter-3ph$/profile: meter-gap/' conf/profiles/meter-3ph.yaml > "$TMP/profiles/meter-gap.yaml"
+echo "  - {name: spare_w, register: 2000, type: uint16}" >> "$TMP/profiles/meter-gap.yaml"
 cat > "$TMP/peers.yaml" <<YAML
 site: {name: peers, grid: {import_limit_kw: 100}}
 power: {limit_kw: 100, halls: [{name: h, limit_kw: 90, rows: [{name: r, limit_kw: 80, racks: [{name: rk1, limit_kw: 40, gpus: 8, gpu_model: H100-SXM, device: pdu1}]}]}]}
@@ -45,6 +50,7 @@ devices:
   - {name: ups1, protocol: snmp, address: '127.0.0.1:$SP', profile: ups-rfc1628, snmp: {version: 2c, community: ups}}
   - {name: pdu2, protocol: snmp, address: '127.0.0.1:$SP', profile: pdu-apc-rpdu2, snmp: {version: 1, community: pdunoup}}
   - {name: meter1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: meter-3ph}
+  - {name: meter2, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: meter-gap}
   - {name: ch1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 2, profile: chiller}
   - {name: dead9, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 9, profile: meter-3ph, timeout_ms: 300, retries: 0}
 YAML
@@ -89,6 +95,8 @@ for line in open(sys.argv[1]):
 print("; ".join(bad) or "all exact")
 sys.exit(bool(bad))
 PY
+check "a meter with one bad block (exception 2) stays up, counts it, and delivers its good fields" \
+	[ "$($LPG $TMP/peers.lp device device=meter2 up)/$($LPG $TMP/peers.lp device device=meter2 failed_blocks)/$($LPG $TMP/peers.lp meter device=meter2 power_kw)" = "1/1/$($LPG $TMP/peers.lp meter device=meter1 power_kw)" ]
 check "meter frequency 99 Hz outside 40-70: dropped" [ -z "$($LPG $TMP/peers.lp meter device=meter1 frequency_hz)" ]
 for k in power_kw load_kw chw_supply_c chw_return_c cond_in_c cond_out_c chw_flow_lps running alarm; do
 	want=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['chiller']['$k'])" "$TMP/pymodbus.json")

@@ -48,6 +48,10 @@ struct drv_poll {
 	size_t n;
 	int ok, timeout, auth;
 	const char *err;               /* borrowed; NULL: "error" */
+	/* Requests of the poll that failed while others delivered (a Modbus
+	 * block answered with an exception): the device is up, its values
+	 * partial. */
+	int failed_parts;
 };
 
 /* What a driver reports to (the engine's; borrowed by the driver for its

@@ -212,7 +212,7 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 	const struct pp_profile *p = dv->profile;
 	int64_t ts = pp_clock_wall_ns(), t0 = pp_clock_mono_ns();
 	size_t nv = 0;
-	int ok = 1, timeout = 0;
+	int nfail = 0, nok = 0, timeout = 0;
 	char err[PP_MAX_POLL_ERROR] = "";
 	pthread_mutex_lock(&m->bus->mu);
 	for (size_t i = 0; i < m->nreqs; i++) {
@@ -221,12 +221,13 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 			sleep_ms(dv->pause_between_ms);
 		int to = 0;
 		if (read_req(m->bus, m, dv, r, err, sizeof err, &to)) {
-			ok = 0;
+			nfail++;
 			timeout |= to;
 			if (!m->bus->connected)
 				break; /* nothing more will come through */
 			continue;
 		}
+		nok++;
 		for (size_t k = 0; k < p->nfields; k++) {
 			const struct pp_pfield *f = &p->fields[k];
 			int w = f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype);
@@ -248,7 +249,10 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 		}
 	}
 	pthread_mutex_unlock(&m->bus->mu);
-	struct drv_poll done = {ts, t0, m->vals, nv, ok, timeout, 0, err};
+	/* Up while any block answered: one bad block (exception 2 on one
+	 * register range) costs its fields, not the device's other ones. */
+	int ok = nfail == 0 || nok > 0;
+	struct drv_poll done = {ts, t0, m->vals, nv, ok, ok ? 0 : timeout, 0, err, ok ? nfail : 0};
 	sk->done(sk->ud, d, &done);
 }
 

@@ -543,7 +543,7 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 	}
 	if (!ok) /* what the next poll says while the session stays closed */
 		snprintf(a->last_error, sizeof a->last_error, "%s", err ? err : "error");
-	struct drv_poll p = {a->ts, a->started, vals, n, ok, timeout, auth, err};
+	struct drv_poll p = {a->ts, a->started, vals, n, ok, timeout, auth, err, 0};
 	sk->done(sk->ud, a->d, &p);
 	a->busy = 0;
 	a->diag_inflight = 0;
