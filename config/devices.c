@@ -239,6 +239,7 @@ static int device_profile(struct yctx *c, const struct ykey *k, struct fy_node *
 }
 
 static const char *const protocols[] = {"modbus-tcp", "modbus-rtu", "snmp", NULL};
+static const char *const parities[] = {"none", "even", "odd", NULL};
 
 static const struct ykey device_keys[] = {
 	{"name", YT_STR, YF_REQ | YF_ANYWAY, YAT(struct pp_device, name), .set = device_name,
@@ -271,6 +272,12 @@ static const struct ykey device_keys[] = {
 	 .when = modbus_only, .doc = "Modbus: the wait between requests, ms"},
 	{"baud", YT_INT, YF_DEF, YAT(struct pp_device, baud), .lo = 300, .hi = 4000000,
 	 .def = 19200, .when = rtu_only, .doc = "Modbus RTU: the line speed"},
+	{"parity", YT_ENUM, YF_DEF, YAT(struct pp_device, parity), .vals = parities, .def = 0,
+	 .when = rtu_only, .ddoc = "none", .doc = "Modbus RTU: the line's parity"},
+	{"data_bits", YT_INT, YF_DEF, YAT(struct pp_device, data_bits), .lo = 7, .hi = 8, .def = 8,
+	 .when = rtu_only, .doc = "Modbus RTU: data bits per character"},
+	{"stop_bits", YT_INT, YF_DEF, YAT(struct pp_device, stop_bits), .lo = 1, .hi = 2, .def = 1,
+	 .when = rtu_only, .doc = "Modbus RTU: stop bits"},
 	{"", YT_CHECK, .set = device_address},
 	{"profile", YT_STR, YF_REQ, YAT(struct pp_device, profile_name), .set = device_profile,
 	 .doc = "the register or OID map: NAME.yaml on the profile path"},

@@ -12,7 +12,7 @@ libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev li
 # libFuzzer and its sanitizer runtimes for the fuzz targets (tests/fuzz/),
 # and etcd (a three-member cluster on 127.0.0.1 for the HA test).
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
-python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux
+python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux socat
 wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy
 clang libclang-rt-14-dev etcd-server etcd-client"
 

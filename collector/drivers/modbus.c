@@ -39,7 +39,14 @@ struct mbdev {
 	uint16_t regs[PP_MB_MAX_REGS];
 	uint8_t bits[PP_MB_MAX_BITS];
 	struct drv_val *vals;
+	/* A silent unit: polls in a row that timed out, and how many of its
+	 * next polls leave the bus alone (1, 3, 7, then 15 after 2, 3, 4 and
+	 * more silent polls), so that its neighbours on a serial line keep
+	 * their schedule. Its slots stay where they were. */
+	int silent, skip;
 };
+
+#define PP_MB_SKIP_MAX 15 /* polls a silent unit skips at most between tries */
 
 static int mb_match(const struct pp_device *d)
 {
@@ -86,7 +93,8 @@ static enum pp_err mb_configure(struct drv_dev *devs, size_t i, struct pp_errbuf
 			return pp_err_set(eb, PP_ERR_CONFIG, "device '%s': address too long", dv->name);
 		b->ctx = modbus_new_tcp_pi(host, port);
 	} else {
-		b->ctx = modbus_new_rtu(dv->address, dv->baud, 'N', 8, 1);
+		b->ctx = modbus_new_rtu(dv->address, dv->baud, "NEO"[dv->parity % 3],
+					dv->data_bits ? dv->data_bits : 8, dv->stop_bits ? dv->stop_bits : 1);
 	}
 	if (!b->ctx)
 		return pp_err_set(eb, PP_ERR_ARG, "device '%s': libmodbus: %s", dv->name,
@@ -214,6 +222,14 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 	size_t nv = 0;
 	int nfail = 0, nok = 0, timeout = 0;
 	char err[PP_MAX_POLL_ERROR] = "";
+	if (m->skip > 0) {
+		m->skip--;
+		snprintf(err, sizeof err, "silent for %d polls: backing off (%d more skipped)",
+			 m->silent, m->skip);
+		struct drv_poll none = {ts, t0, m->vals, 0, 0, 1, 0, err, 0};
+		sk->done(sk->ud, d, &none);
+		return;
+	}
 	pthread_mutex_lock(&m->bus->mu);
 	for (size_t i = 0; i < m->nreqs; i++) {
 		const struct pp_mb_req *r = &m->reqs[i];
@@ -223,7 +239,9 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 		if (read_req(m->bus, m, dv, r, err, sizeof err, &to)) {
 			nfail++;
 			timeout |= to;
-			if (!m->bus->connected)
+			/* A unit that timed out is silent: its other requests would
+			 * only take the line's time too. */
+			if (!m->bus->connected || to)
 				break; /* nothing more will come through */
 			continue;
 		}
@@ -252,6 +270,13 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 	/* Up while any block answered: one bad block (exception 2 on one
 	 * register range) costs its fields, not the device's other ones. */
 	int ok = nfail == 0 || nok > 0;
+	if (!ok && timeout) {
+		m->silent++;
+		int s = m->silent >= 2 ? (1 << (m->silent > 5 ? 4 : m->silent - 1)) - 1 : 0;
+		m->skip = s > PP_MB_SKIP_MAX ? PP_MB_SKIP_MAX : s;
+	} else if (ok) {
+		m->silent = m->skip = 0;
+	}
 	struct drv_poll done = {ts, t0, m->vals, nv, ok, ok ? 0 : timeout, 0, err, ok ? nfail : 0};
 	sk->done(sk->ud, d, &done);
 }

@@ -203,6 +203,8 @@ struct pp_device {
 	int unit_id;
 	int interval_ms, timeout_ms, retries;
 	int baud;                /* RTU */
+	int parity;              /* RTU: 0 none, 1 even, 2 odd */
+	int data_bits, stop_bits; /* RTU: 7 or 8, 1 or 2 */
 	int max_regs;            /* Modbus: registers per request, <= 125 */
 	int max_gap;             /* Modbus: unused registers a merged read may span */
 	int pause_connect_ms;    /* Modbus: wait after connecting (slow gateways) */
