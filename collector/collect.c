@@ -91,6 +91,9 @@ static void locate(const struct pp_config *cfg, struct cdev *d)
 			add_tag(d, kind[q->kind], q->name);
 			goto dev;
 		}
+	/* Placed by its own key (a UPS feeding a hall). */
+	if (d->dev->hall)
+		add_tag(d, "hall", d->dev->hall);
 dev:
 	add_tag(d, "device", d->dev->name);
 }

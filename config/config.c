@@ -108,6 +108,12 @@ static void resolve_refs(struct loader *L)
 				rk->device = device_ref(L, rk->device_name, rk->device_pos, what);
 			}
 		}
+	for (size_t i = 0; i < c->ndevices; i++)
+		if (c->devices[i].hall && c->park) {
+			snprintf(what, sizeof what, "device '%s'",
+				 c->devices[i].name ? c->devices[i].name : "?");
+			check_hall_ref(L, c->devices[i].hall, c->devices[i].hall_pos, what);
+		}
 	for (size_t i = 0; i < c->nplants; i++) {
 		struct pp_plant *p = &c->plants[i];
 		snprintf(what, sizeof what, "plant '%s'", p->name ? p->name : "?");

@@ -281,6 +281,8 @@ static const struct ykey device_keys[] = {
 	{"", YT_CHECK, .set = device_address},
 	{"profile", YT_STR, YF_REQ, YAT(struct pp_device, profile_name), .set = device_profile,
 	 .doc = "the register or OID map: NAME.yaml on the profile path"},
+	{"hall", YT_STR, 0, YAT(struct pp_device, hall), YPOS(struct pp_device, hall_pos),
+	 .doc = "the hall it feeds or serves (a UPS, a hall meter): its readings' `hall` tag"},
 };
 
 const struct yobj config_device_obj = {

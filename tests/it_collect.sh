@@ -47,7 +47,7 @@ site: {name: peers, grid: {import_limit_kw: 100}}
 power: {limit_kw: 100, halls: [{name: h, limit_kw: 90, rows: [{name: r, limit_kw: 80, racks: [{name: rk1, limit_kw: 40, gpus: 8, gpu_model: H100-SXM, device: pdu1}]}]}]}
 devices:
   - {name: pdu1, protocol: snmp, address: '127.0.0.1:$SP', profile: pdu-apc-rpdu2, snmp: {version: 2c, community: pdu}}
-  - {name: ups1, protocol: snmp, address: '127.0.0.1:$SP', profile: ups-rfc1628, snmp: {version: 2c, community: ups}}
+  - {name: ups1, protocol: snmp, address: '127.0.0.1:$SP', profile: ups-rfc1628, hall: h, snmp: {version: 2c, community: ups}}
   - {name: pdu2, protocol: snmp, address: '127.0.0.1:$SP', profile: pdu-apc-rpdu2, snmp: {version: 1, community: pdunoup}}
   - {name: meter1, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: meter-3ph}
   - {name: meter2, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: meter-gap}
@@ -69,6 +69,8 @@ check "ups line 3 output power 34800 W" near "$($LPG $TMP/peers.lp ups_line devi
 check "ups line 3 load 250 % is outside 0-200: dropped" [ -z "$($LPG $TMP/peers.lp ups_line device=ups1 line=3 output_load_pct)" ]
 check "ups range drop counted" [ "$($LPG $TMP/peers.lp device device=ups1 range_drops)" = 1 ]
 check "ups battery runtime scalar" near "$($LPG $TMP/peers.lp ups device=ups1 battery_runtime_min)" 17
+check "ups: the full RFC 1628 set (output source, frequencies, input true power per line, battery voltage and temperature, rated VA and W), tagged with its hall" \
+	[ "$($LPG $TMP/peers.lp ups device=ups1 hall=h output_source)/$($LPG $TMP/peers.lp ups device=ups1 output_frequency_hz)/$($LPG $TMP/peers.lp ups_input_line device=ups1 input_line=1 input_power_w)/$($LPG $TMP/peers.lp ups_input_line device=ups1 input_line=3 input_frequency_hz)/$($LPG $TMP/peers.lp ups device=ups1 battery_voltage_v)/$($LPG $TMP/peers.lp ups device=ups1 battery_temperature_c)/$($LPG $TMP/peers.lp ups device=ups1 rated_output_va)/$($LPG $TMP/peers.lp ups device=ups1 rated_output_w)" = 3/60/36100/59.9/546/27/160000/144000 ]
 for k in power_kw voltage_ll_v current_a power_factor energy_kwh; do
 	want=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['meter']['$k'])" "$TMP/pymodbus.json")
 	check "meter $k from pymodbus = $want" near "$($LPG $TMP/peers.lp meter device=meter1 $k)" "$want"

@@ -212,6 +212,8 @@ struct pp_device {
 	const char *profile_name;
 	struct pp_profile *profile;
 	struct pp_snmp_cred snmp;
+	const char *hall;        /* the hall it feeds or serves (a UPS), for its tag; or NULL */
+	struct pp_pos hall_pos;
 	struct pp_pos pos;
 };
 
