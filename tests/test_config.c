@@ -252,6 +252,8 @@ static void t_dangling(void)
 	expect(edit(22, "      serves: [a, hall-b]\n"), "site.yaml",
 	       "22:19: plant 'p1' refers to unknown hall 'hall-b'");
 	expect(edit(30, "    profile: pdux\n"), "site.yaml", "30:14: profile 'pdux' not found");
+	expect(edit(34, "    unit_id: 1\n    hall: b\n"), "site.yaml",
+	       "35:11: device 'meter' refers to unknown hall 'b'");
 	expect(edit(17, "              gpu_model: H100-SMX\n"), "site.yaml",
 	       "17:26: unknown gpu_model 'H100-SMX' (did you mean 'H100-SXM'?) (known: A100-SXM, ");
 }
