@@ -118,6 +118,22 @@ static char *load_with(const char *text, int *ok, int models)
 	return all;
 }
 
+/* Loads text as site.yaml into a config (returned, taken; NULL when it
+ * does not load), its diagnostics in *d (initialised here; free them). */
+static struct pp_config *load_cfg(const char *text, struct pp_diags *d)
+{
+	write_file("site.yaml", text);
+	char p[512];
+	snprintf(p, sizeof p, "%s/site.yaml", dir);
+	pp_diag_init(d);
+	struct pp_config *cfg = NULL;
+	if (pp_catalog_load_config(p, NULL, 0, NULL, &cfg, d) != PP_OK) {
+		pp_config_destroy(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 static char *load(const char *text, int *ok)
 {
 	return load_with(text, ok, 1);
@@ -176,14 +192,9 @@ static void t_collector_only(void)
 			    "devices:\n"
 			    "  - {name: m, protocol: modbus-tcp, address: 127.0.0.1:1502, unit_id: 1, "
 			    "profile: meter}\n";
-	write_file("site.yaml", conly);
-	char p[512];
-	snprintf(p, sizeof p, "%s/site.yaml", dir);
 	struct pp_diags d;
-	pp_diag_init(&d);
-	struct pp_config *cfg = NULL;
-	enum pp_err e = pp_catalog_load_config(p, NULL, 0, NULL, &cfg, &d);
-	PT_CHECK(e == PP_OK && cfg && !cfg->park && cfg->ndevices == 1,
+	struct pp_config *cfg = load_cfg(conly, &d);
+	PT_CHECK(cfg && !cfg->park && cfg->ndevices == 1,
 		 "a collector's config loads as no park (%s)", d.n ? d.lines[0] : "");
 	pp_config_destroy(cfg);
 	pp_diag_free(&d);
@@ -364,14 +375,10 @@ static void t_profile_errors_name_profile_file(void)
 	 * protocol as the devices name it. */
 	write_file("profiles/meter.yaml", "protocol: modbus-tcp\nmeasurement: meter\nfields:\n"
 					  "  - {name: p, register: 0x0156}\n");
-	write_file("site.yaml", base);
-	char p[512];
-	snprintf(p, sizeof p, "%s/site.yaml", dir);
 	struct pp_diags d;
-	pp_diag_init(&d);
-	struct pp_config *cfg = NULL;
+	struct pp_config *cfg = load_cfg(base, &d);
 	int reg = -1;
-	if (pp_catalog_load_config(p, NULL, 0, NULL, &cfg, &d) == PP_OK)
+	if (cfg)
 		for (size_t i = 0; i < cfg->nprofiles; i++)
 			if (!strcmp(cfg->profiles[i]->measurement, "meter"))
 				reg = cfg->profiles[i]->fields[0].reg;
