@@ -301,4 +301,23 @@ reread() { [ "$($LPG $TMP/v3.lp host device=good '#count')" -gt "$nbefore" ] && 
 check "an SNMPv3 agent that rebooted is read again without restarting powerpark" wait_for 60 reread
 kill -TERM $COL; wait $COL
 
+# --- a dead SNMPv3 agent: one health sample a poll (issue 26, 7) ----------
+# Its engine-ID probe times out inside the send; that poll was reported
+# twice, with the same timestamp (InfluxDB keeps one of the pair).
+DP=$(free_port)
+cat > "$TMP/v3dead.yaml" <<YAML
+site: {name: v3dead}
+devices:
+  - {name: gone, protocol: snmp, address: '127.0.0.1:$DP', profile: host-if, interval_ms: 400, timeout_ms: 150, retries: 0, snmp: {version: 3, user: ops, level: authPriv, auth: SHA, auth_key: authpass123, priv: AES, priv_key: privpass123}}
+YAML
+cp "$TMP/prof/host-if.yaml" "$TMP/profiles/" 2>/dev/null || true
+$PP collect -c "$TMP/v3dead.yaml" --stdout > "$TMP/v3dead.lp" 2> "$TMP/v3dead.err" &
+DC=$!
+PIDS="$PIDS $DC"
+six() { [ "$(grep -c '^device,site=v3dead,device=gone' "$TMP/v3dead.lp")" -ge 6 ]; }
+check "a dead SNMPv3 agent gets its health samples" wait_for 30 six
+kill -TERM $DC; wait $DC 2>/dev/null
+check "one health sample a poll: no two of the dead agent's share a timestamp" \
+	sh -c "[ -z \"\$(grep '^device,site=v3dead,device=gone' $TMP/v3dead.lp | awk '{print \$NF}' | sort | uniq -d)\" ]"
+
 done_tests it_collect

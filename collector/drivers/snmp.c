@@ -520,13 +520,19 @@ static void start_poll(struct agent *a)
 	}
 	a->busy = 1;
 	if (a->diag ? send_diag(a) : send_next(a, 1)) {
-		int liberr = 0, syserr = 0;
-		char *msg = NULL;
-		snmp_sess_error(a->sess, &liberr, &syserr, &msg);
-		snprintf(err, sizeof err, "send failed: %s", msg ? msg : "?");
-		free(msg);
-		finish(a, 0, strstr(err, "Timeout") != NULL, 0, err); /* a v3 probe */
+		/* A v3 send probes the engine ID first, synchronously; when that
+		 * probe times out, net-snmp has already reported it through
+		 * on_response, which ended the poll: one poll, one report. */
+		if (a->busy) {
+			int liberr = 0, syserr = 0;
+			char *msg = NULL;
+			snmp_sess_error(a->sess, &liberr, &syserr, &msg);
+			snprintf(err, sizeof err, "send failed: %s", msg ? msg : "?");
+			free(msg);
+			finish(a, 0, strstr(err, "Timeout") != NULL, 0, err);
+		}
 		close_sess(a);
+		a->want_close = 0; /* done here: a later session must not inherit it */
 	}
 }
 
