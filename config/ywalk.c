@@ -1,4 +1,5 @@
 /* ywalk.c - YAML walking helpers with file:line:column problems (ywalk.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -390,9 +391,10 @@ int yint(struct ywalk *w, struct fy_node *v, const char *key, long lo, long hi, 
 	errno = 0;
 	/* 0x0156 as vendors print register maps (YAML 1.2's hex); a leading
 	 * zero is still decimal, not octal. */
-	int hex = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && s[2];
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	long d = strtol(hex ? s + 2 : s, &end, hex ? 16 : 10);
-	if (end == (hex ? s + 2 : s) || *end || errno || (hex && (s[2] == '-' || s[2] == '+'))) {
+	/* strtol would also take a sign or blanks after the 0x: not hex. */
+	if (end == (hex ? s + 2 : s) || *end || errno || (hex && !isxdigit((unsigned char)s[2]))) {
 		yproblem(w, v, "'%s': expected an integer (decimal, or hex as 0x1f), got '%s'", key,
 			 s);
 		return -1;

@@ -226,6 +226,8 @@ static void t_wrong_types(void)
 	       "16:21: 'gpus': expected an integer (decimal, or hex as 0x1f), got 'many'");
 	expect(edit(16, "              gpus: 0x\n"), "site.yaml",
 	       "16:21: 'gpus': expected an integer (decimal, or hex as 0x1f), got '0x'");
+	expect(edit(16, "              gpus: 0x 1\n"), "site.yaml",
+	       "16:21: 'gpus': expected an integer (decimal, or hex as 0x1f), got '0x 1'");
 	expect(edit(16, "              gpus: 0x1001\n"), "site.yaml",
 	       "16:21: 'gpus': must be 0-4096, got 4097");
 	expect(edit(15, "              limit_kw: \"45\"\n"), "site.yaml",
