@@ -121,7 +121,7 @@ static void xclear(struct lp *L)
 	L->nx = 0;
 }
 
-static int eta_push(struct eta *E, size_t m, size_t p, const double *x, const int *xi, size_t nx)
+static int eta_push(struct eta *E, size_t p, const double *x, const int *xi, size_t nx)
 {
 	double big = 0;
 	for (size_t t = 0; t < nx; t++)
@@ -141,7 +141,6 @@ static int eta_push(struct eta *E, size_t m, size_t p, const double *x, const in
 			return -1;
 		E->capk = c;
 	}
-	(void)m;
 	if (E->nnz + nx >= E->capnnz) {
 		size_t c = E->capnnz ? 2 * E->capnnz : 4096;
 		while (c < E->nnz + nx + 1)
@@ -227,7 +226,7 @@ static int place(struct lp *L, size_t v, size_t q)
 	double big = 0;
 	for (size_t t = 0; t < L->nx; t++)
 		big = amax(big, fabs(x[L->xi[t]]));
-	int bad = !(fabs(x[q]) > 1e-9 * big) || eta_push(&L->E, L->m, q, x, L->xi, L->nx);
+	int bad = !(fabs(x[q]) > 1e-9 * big) || eta_push(&L->E, q, x, L->xi, L->nx);
 	xclear(L);
 	if (bad)
 		return -1;
@@ -527,7 +526,7 @@ static int step(struct lp *L, size_t e, int bland, double rmax)
 	L->up[out] = dir * a[r] < 0; /* it left rising to its upper bound */
 	L->pos[out] = -1;
 	L->xB[r] = (L->up[e] ? ub(L, e) : 0) + dir * lim;
-	if (eta_push(&L->E, L->m, r, a, L->xi, L->nx)) {
+	if (eta_push(&L->E, r, a, L->xi, L->nx)) {
 		rc = -1;
 		goto out;
 	}
