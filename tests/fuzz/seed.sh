@@ -21,6 +21,16 @@ with_profiles() { # FILE: the file, then each profile it names
 }
 with_profiles conf/examples/small.yaml > "$C/config/small.yaml"
 cp tests/data/scenario_tiny.yaml tests/data/scenario_ramp.yaml conf/scenarios/gwangju.yaml "$C/config/"
+# grid signals and service floors (issue 24), and a collector's config: no
+# power tree, a UPS placed by hall, an RTU line's framing (issue 26)
+{ sed 's/^  other_kw: 600$/  other_kw: 600\n  keep: {inference: 0.99}/' conf/scenarios/dr-30-now.yaml; } > "$C/config/dr-30-now.yaml"
+cat > "$C/config/collector-only.yaml" <<'YAML'
+site: {name: edge}
+devices:
+  - {name: u1, protocol: snmp, address: '127.0.0.1:161', profile: ups-rfc1628, hall: a, snmp: {version: 1, community: public}}
+  - {name: m1, protocol: modbus-rtu, address: /dev/ttyUSB0, baud: 9600, parity: even, data_bits: 8, stop_bits: 2, unit_id: 0x11, profile: meter-3ph}
+outputs: [{name: local, type: file, path: /tmp/x}]
+YAML
 for f in conf/profiles/*.yaml; do
 	p=$(basename "$f" .yaml)
 	proto=modbus-tcp; grep -q '^protocol: snmp' "$f" && proto=snmp
