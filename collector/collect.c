@@ -297,36 +297,56 @@ static int same_row(const struct drv_val *a, const struct drv_val *b)
 	return !strcmp(a->index, b->index) && !strcmp(row_table(a), row_table(b));
 }
 
-/* Emits one sample per table row (and one for the scalars). */
+/* A hash of a value's row (table, index), so that grouping a PDU's 60
+ * readings into its 20 rows compares integers, not strings, but for the
+ * one check that confirms a match. */
+static uint32_t row_hash(const struct drv_val *v)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = row_table(v); *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (const char *p = v->index; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h;
+}
+
+/* Emits one sample per table row (and one for the scalars), rows in the
+ * order their first value came. */
 static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 			const struct drv_val *vals, size_t n)
 {
 	const struct pp_profile *p = d->dev->profile;
 	struct pp_field *fields = malloc((n ? n : 1) * sizeof *fields);
 	struct pp_tag *tags = malloc((d->ntags + 1 + n) * sizeof *tags);
-	size_t *done = calloc(n ? n : 1, sizeof *done);
-	size_t ndone = 0;
-	if (!fields || !tags || !done)
+	uint32_t *hash = malloc((n ? n : 1) * sizeof *hash);
+	size_t *row = malloc((n ? n : 1) * sizeof *row), *first = malloc((n ? n : 1) * sizeof *first);
+	size_t nrows = 0;
+	if (!fields || !tags || !hash || !row || !first)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		const char *idx = vals[i].index;
-		int seen = 0;
-		for (size_t k = 0; k < ndone && !seen; k++)
-			seen = same_row(&vals[done[k]], &vals[i]);
-		if (seen)
-			continue;
-		done[ndone++] = i;
+		hash[i] = row_hash(&vals[i]);
+		size_t r = 0;
+		while (r < nrows && (hash[first[r]] != hash[i] || !same_row(&vals[first[r]], &vals[i])))
+			r++;
+		if (r == nrows)
+			first[nrows++] = i;
+		row[i] = r;
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		const char *idx = vals[first[r]].index;
 		size_t nf = 0, nt = d->ntags;
 		memcpy(tags, d->tags, d->ntags * sizeof *tags);
-		char meas[128];
-		snprintf(meas, sizeof meas, "%s", p->measurement);
-		for (size_t k = i; k < n; k++) {
-			if (!same_row(&vals[k], &vals[i]))
+		const char *meas = p->measurement;
+		char mbuf[128];
+		for (size_t k = first[r]; k < n; k++) {
+			if (row[k] != r)
 				continue;
 			const struct pp_pfield *f = vals[k].f;
 			if (*idx && nt == d->ntags) {
 				const char *it = f->index_tag ? f->index_tag : "index";
-				snprintf(meas, sizeof meas, "%s_%s", p->measurement, it);
+				snprintf(mbuf, sizeof mbuf, "%s_%s", p->measurement, it);
+				meas = mbuf;
 				tags[nt].key = it;
 				tags[nt++].val = idx;
 			}
@@ -348,7 +368,9 @@ static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 out:
 	free(fields);
 	free(tags);
-	free(done);
+	free(hash);
+	free(row);
+	free(first);
 }
 
 /* Ends one poll: emits its readings as samples grouped by table row, then

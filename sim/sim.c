@@ -103,6 +103,7 @@ static void ctl_command(struct pp_sim *s, char *line, char *out, size_t len)
 			}
 			hit++;
 		}
+	s->pass++; /* the halls' cached draws are stale now */
 	if (hit)
 		snprintf(out, len, "ok %zu racks\n", hit);
 	else
@@ -275,6 +276,7 @@ void pp_sim_run(struct pp_sim *s, volatile int *stop)
 	struct epoll_event evs[PP_SIM_MAX_EVENTS];
 	while (!*stop) {
 		int k = epoll_wait(s->ep, evs, PP_SIM_MAX_EVENTS, PP_SIM_TICK_MS);
+		s->pass++;
 		for (int i = 0; i < k; i++) {
 			struct sim_watch *w = evs[i].data.ptr;
 			w->on_ready(s, w);
@@ -296,5 +298,7 @@ void pp_sim_destroy(struct pp_sim *s)
 		close(s->ep);
 	free(s->racks);
 	free(s->devs);
+	free(s->hall_w);
+	free(s->hall_pass);
 	free(s);
 }

@@ -23,6 +23,7 @@ struct sim_rack {
 	double swing_hz;        /* a synchronous job: compute and communication phases */
 	double swing_lo;        /* ... the fraction of TDP it wants while communicating */
 	double floor_w;         /* per-GPU power floor (power smoothing), 0 = none */
+	size_t hall;            /* index of its hall in cfg->halls */
 };
 
 /* One served device. */
@@ -58,6 +59,12 @@ struct pp_sim {
 	struct sim_watch ctl;
 	char ctl_addr[64];
 	unsigned rng;
+	/* Each hall's IT draw, summed once per pass of the event loop: a plant
+	 * device's fields all read it, and summing every rack per field made the
+	 * sim, not the collector, the bottleneck of a 10,000-device bench. */
+	double *hall_w;
+	unsigned long *hall_pass; /* the pass hall_w[h] was summed in (0: never) */
+	unsigned long pass;
 };
 
 /* Builds the racks and devices of s->cfg into s (sim_park.c). */

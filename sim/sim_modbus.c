@@ -6,6 +6,7 @@
 #include <modbus.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -146,6 +147,14 @@ static void on_accept(struct pp_sim *s, struct sim_watch *w)
 	int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (fd >= FD_SETSIZE) {
+		/* libmodbus waits with select(), which aborts on such a number:
+		 * refuse this client rather than the whole park. */
+		pp_log(PP_LOG_WARN, "sim", "gateway %s: client refused, descriptor %d is past "
+					   "select()'s %d", gw->address, fd, FD_SETSIZE);
+		close(fd);
+		return;
+	}
 	struct client *cl = calloc(1, sizeof *cl);
 	if (!cl) {
 		close(fd);

@@ -22,13 +22,17 @@ enum pp_err sim_park_init(struct pp_sim *s, struct pp_errbuf *eb)
 			nr += cfg->halls[h].rows[r].nracks;
 	s->racks = calloc(nr ? nr : 1, sizeof *s->racks);
 	s->devs = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof *s->devs);
-	if (!s->racks || !s->devs)
+	s->hall_w = calloc(cfg->nhalls ? cfg->nhalls : 1, sizeof *s->hall_w);
+	s->hall_pass = calloc(cfg->nhalls ? cfg->nhalls : 1, sizeof *s->hall_pass);
+	s->pass = 1;
+	if (!s->racks || !s->devs || !s->hall_w || !s->hall_pass)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t h = 0; h < cfg->nhalls; h++)
 		for (size_t r = 0; r < cfg->halls[h].nrows; r++)
 			for (size_t k = 0; k < cfg->halls[h].rows[r].nracks; k++) {
 				struct sim_rack *sr = &s->racks[s->nracks++];
 				sr->r = &cfg->halls[h].rows[r].racks[k];
+				sr->hall = h;
 				/* The config checked the model name against models/;
 				 * without one, a generic 700 W GPU idling at 12 %. */
 				static const struct pp_gpu_model generic = {"generic", 200, 700, 84,
@@ -85,22 +89,20 @@ double sim_rack_w(struct pp_sim *s, const struct sim_rack *r)
 
 static double hall_it_w(struct pp_sim *s, const char *hall)
 {
-	double w = 0;
-	for (size_t i = 0; i < s->nracks; i++) {
-		const struct pp_rack *r = s->racks[i].r;
-		for (size_t h = 0; h < s->cfg->nhalls; h++) {
-			const struct pp_hall *hl = &s->cfg->halls[h];
-			if (strcmp(hl->name, hall))
-				continue;
-			for (size_t k = 0; k < hl->nrows; k++)
-				if (r >= hl->rows[k].racks && r < hl->rows[k].racks + hl->rows[k].nracks)
-					w += sim_rack_w(s, &s->racks[i]);
-		}
+	size_t h = 0;
+	while (h < s->cfg->nhalls && strcmp(s->cfg->halls[h].name, hall))
+		h++;
+	if (h == s->cfg->nhalls)
+		return 0;
+	if (s->hall_pass[h] != s->pass) {
+		double w = s->cfg->halls[h].base_kw * 1000;
+		for (size_t i = 0; i < s->nracks; i++)
+			if (s->racks[i].hall == h)
+				w += sim_rack_w(s, &s->racks[i]);
+		s->hall_w[h] = w;
+		s->hall_pass[h] = s->pass;
 	}
-	for (size_t h = 0; h < s->cfg->nhalls; h++)
-		if (!strcmp(s->cfg->halls[h].name, hall))
-			w += s->cfg->halls[h].base_kw * 1000;
-	return w;
+	return s->hall_w[h];
 }
 
 static double plant_heat_w(struct pp_sim *s, const struct pp_plant *p)

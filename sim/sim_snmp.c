@@ -100,7 +100,22 @@ static int build_table(struct sagent *a)
 	return 0;
 }
 
-static void add_value(struct sagent *a, netsnmp_pdu *r, const oid *name, size_t len,
+/* An answer being built: appending through its tail keeps a 60-varbind
+ * answer linear (snmp_pdu_add_variable walks the whole list each time). */
+struct reply {
+	netsnmp_pdu *pdu;
+	netsnmp_variable_list **tail;
+};
+
+static void put(struct reply *r, const oid *name, size_t len, u_char type, const void *val,
+		size_t vlen)
+{
+	netsnmp_variable_list *v = snmp_varlist_add_variable(r->tail, name, len, type, val, vlen);
+	if (v)
+		r->tail = &v->next_variable;
+}
+
+static void add_value(struct sagent *a, struct reply *r, const oid *name, size_t len,
 		      const struct entry *e)
 {
 	struct pp_sim *s = a->s;
@@ -108,33 +123,33 @@ static void add_value(struct sagent *a, netsnmp_pdu *r, const oid *name, size_t 
 		char descr[160];
 		snprintf(descr, sizeof descr, "powerpark sim: %s (%s)", a->d->dev->name,
 			 a->d->dev->profile->name);
-		snmp_pdu_add_variable(r, name, len, ASN_OCTET_STR, descr, strlen(descr));
+		put(r, name, len, ASN_OCTET_STR, descr, strlen(descr));
 		return;
 	}
 	if (e->sys == 3) {
 		/* Real time even when frozen: counters' rates need a running clock. */
 		long ticks = (long)((pp_clock_mono_ns() - s->t0_mono) / 10000000);
-		snmp_pdu_add_variable(r, name, len, ASN_TIMETICKS, &ticks, sizeof ticks);
+		put(r, name, len, ASN_TIMETICKS, &ticks, sizeof ticks);
 		return;
 	}
 	const struct pp_pfield *f = e->f;
 	if (f->as_tag) {
 		char lab[64];
 		sim_label(a->d, f, e->row, lab, sizeof lab);
-		snmp_pdu_add_variable(r, name, len, ASN_OCTET_STR, lab, strlen(lab));
+		put(r, name, len, ASN_OCTET_STR, lab, strlen(lab));
 		return;
 	}
 	double v = sim_value(s, a->d, f, e->row);
 	double raw = nearbyint((v - f->offset) / f->scale);
 	if (f->counter) {
 		unsigned long c = (unsigned long)fmod(fmax(raw, 0), 4294967296.0);
-		snmp_pdu_add_variable(r, name, len, ASN_COUNTER, &c, sizeof c);
+		put(r, name, len, ASN_COUNTER, &c, sizeof c);
 	} else if (f->min >= 0) {
 		unsigned long g = (unsigned long)fmin(fmax(raw, 0), 4294967295.0);
-		snmp_pdu_add_variable(r, name, len, ASN_GAUGE, &g, sizeof g);
+		put(r, name, len, ASN_GAUGE, &g, sizeof g);
 	} else {
 		long i = (long)fmin(fmax(raw, -2147483648.0), 2147483647.0);
-		snmp_pdu_add_variable(r, name, len, ASN_INTEGER, &i, sizeof i);
+		put(r, name, len, ASN_INTEGER, &i, sizeof i);
 	}
 }
 
@@ -155,18 +170,54 @@ static size_t find(const struct sagent *a, const oid *name, size_t len, int next
 	return lo;
 }
 
-/* Adds the successor of name; returns its entry or NULL at the end. */
-static const struct entry *add_next(struct sagent *a, netsnmp_pdu *r, const oid *name,
-				    size_t len, int v1)
+/* Adds entry i (i < a->n) or, past the end, endOfMibView at name (v2c);
+ * returns i, or a->n at the end. */
+static size_t add_at(struct sagent *a, struct reply *r, size_t i, const oid *name, size_t len,
+		     int v1)
 {
-	size_t i = find(a, name, len, 1);
 	if (i >= a->n) {
 		if (!v1)
-			snmp_pdu_add_variable(r, name, len, SNMP_ENDOFMIBVIEW, NULL, 0);
-		return NULL;
+			put(r, name, len, SNMP_ENDOFMIBVIEW, NULL, 0);
+		return a->n;
 	}
 	add_value(a, r, a->e[i].name, a->e[i].len, &a->e[i]);
-	return &a->e[i];
+	return i;
+}
+
+/* Adds the successor of name; returns its entry's index, a->n at the end. */
+static size_t add_next(struct sagent *a, struct reply *r, const oid *name, size_t len, int v1)
+{
+	return add_at(a, r, find(a, name, len, 1), name, len, v1);
+}
+
+/* GETBULK's repeaters: each column's successor found once by search, then
+ * walked entry by entry (the table is sorted, the next OID is the next
+ * entry). */
+static void bulk(struct sagent *a, struct reply *rp, netsnmp_variable_list *v, long maxrep,
+		 size_t total)
+{
+	size_t nrep = 0, at[PP_SIM_MAX_REPEATERS], len[PP_SIM_MAX_REPEATERS];
+	const oid *last[PP_SIM_MAX_REPEATERS]; /* each column's last name: where it ends */
+	for (netsnmp_variable_list *w = v; w && nrep < PP_SIM_MAX_REPEATERS; w = w->next_variable) {
+		last[nrep] = w->name;
+		len[nrep++] = w->name_length;
+	}
+	for (long rep = 0; rep < maxrep && nrep; rep++) {
+		int any = 0;
+		for (size_t k = 0; k < nrep && total < PP_SIM_MAX_VARBINDS; k++, total++) {
+			if (!rep)
+				at[k] = find(a, last[k], len[k], 1);
+			else if (at[k] < a->n)
+				at[k]++;
+			if (add_at(a, rp, at[k], last[k], len[k], 0) < a->n) {
+				last[k] = a->e[at[k]].name;
+				len[k] = a->e[at[k]].len;
+				any = 1;
+			}
+		}
+		if (!any || total >= PP_SIM_MAX_VARBINDS)
+			break;
+	}
 }
 
 static void answer(struct sagent *a, netsnmp_pdu *req)
@@ -185,6 +236,7 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 		return;
 	snmp_free_varbind(r->variables);
 	r->variables = NULL;
+	struct reply rp = {r, &r->variables};
 	r->command = SNMP_MSG_RESPONSE;
 	r->errstat = SNMP_ERR_NOERROR;
 	r->errindex = 0;
@@ -194,20 +246,19 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 			idx++;
 			size_t i = find(a, v->name, v->name_length, 0);
 			if (i < a->n) {
-				add_value(a, r, v->name, v->name_length, &a->e[i]);
+				add_value(a, &rp, v->name, v->name_length, &a->e[i]);
 			} else if (v1) {
 				r->errstat = SNMP_ERR_NOSUCHNAME;
 				r->errindex = idx;
 				break;
 			} else {
-				snmp_pdu_add_variable(r, v->name, v->name_length, SNMP_NOSUCHINSTANCE,
-						      NULL, 0);
+				put(&rp, v->name, v->name_length, SNMP_NOSUCHINSTANCE, NULL, 0);
 			}
 		}
 	} else if (req->command == SNMP_MSG_GETNEXT) {
 		for (netsnmp_variable_list *v = req->variables; v; v = v->next_variable) {
 			idx++;
-			if (!add_next(a, r, v->name, v->name_length, v1) && v1) {
+			if (add_next(a, &rp, v->name, v->name_length, v1) >= a->n && v1) {
 				r->errstat = SNMP_ERR_NOSUCHNAME;
 				r->errindex = idx;
 				break;
@@ -218,30 +269,8 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 		long maxrep = req->max_repetitions < 0 ? 0 : req->max_repetitions;
 		netsnmp_variable_list *v = req->variables;
 		for (long i = 0; i < nonrep && v; i++, v = v->next_variable)
-			add_next(a, r, v->name, v->name_length, 0);
-		size_t nrep = 0;
-		oid cur[PP_SIM_MAX_REPEATERS][PP_SIM_MAX_OID];
-		size_t curlen[PP_SIM_MAX_REPEATERS];
-		for (netsnmp_variable_list *w = v; w && nrep < PP_SIM_MAX_REPEATERS;
-		     w = w->next_variable, nrep++) {
-			size_t l = w->name_length < PP_SIM_MAX_OID ? w->name_length : PP_SIM_MAX_OID;
-			memcpy(cur[nrep], w->name, l * sizeof(oid));
-			curlen[nrep] = l;
-		}
-		size_t total = (size_t)nonrep;
-		for (long rep = 0; rep < maxrep && nrep; rep++) {
-			int any = 0;
-			for (size_t k = 0; k < nrep && total < PP_SIM_MAX_VARBINDS; k++, total++) {
-				const struct entry *e = add_next(a, r, cur[k], curlen[k], 0);
-				if (e) {
-					memcpy(cur[k], e->name, e->len * sizeof(oid));
-					curlen[k] = e->len;
-					any = 1;
-				}
-			}
-			if (!any || total >= PP_SIM_MAX_VARBINDS)
-				break;
-		}
+			add_next(a, &rp, v->name, v->name_length, 0);
+		bulk(a, &rp, v, maxrep, (size_t)nonrep);
 	} else {
 		r->errstat = v1 ? SNMP_ERR_GENERR : SNMP_ERR_NOTWRITABLE;
 		r->errindex = 1;

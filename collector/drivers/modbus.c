@@ -3,7 +3,8 @@
  * schedule so a dead device costs one worker its timeout and nothing more.
  *
  * Each TCP device has its own connection (several units behind one gateway
- * each get theirs, so a dead unit cannot stall its neighbours); RTU devices
+ * each get theirs, so a dead unit cannot stall its neighbours), opened
+ * here rather than by libmodbus (see bus_open); RTU devices
  * that share a serial line share one context and take turns, as the bus
  * demands. */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +136,45 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* Opens b's connection: a serial line through libmodbus; a TCP one with
+ * our own connect, because libmodbus waits for it and for every answer
+ * with select(), which aborts the process on a descriptor >= FD_SETSIZE.
+ * A site with thousands of SNMP agents and hundreds of Modbus devices
+ * gets there (the SNMP sockets are moved above it, pp_fd_move_high), so
+ * a connection that lands past it is refused with the reason: that
+ * device fails its polls, the collector lives on. 0, or -1 with why. */
+static int bus_open(struct bus *b, const struct pp_device *dv, char *why, size_t whylen)
+{
+	if (dv->proto != PP_PROTO_MODBUS_TCP) {
+		if (modbus_connect(b->ctx) == -1) {
+			snprintf(why, whylen, "connect: %s", modbus_strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	char host[256];
+	const char *port = NULL;
+	struct pp_errbuf eb;
+	int fd = -1;
+	if (pp_net_hostport_split(dv->address, host, sizeof host, &port)) {
+		snprintf(why, whylen, "connect: bad address '%s'", dv->address);
+		return -1;
+	}
+	if (pp_net_connect(host, port, dv->timeout_ms, &fd, &eb)) {
+		snprintf(why, whylen, "connect: %s", eb.msg);
+		return -1;
+	}
+	if (fd >= FD_SETSIZE) {
+		close(fd);
+		snprintf(why, whylen, "connect: descriptor %d is past select()'s %d, which libmodbus "
+				      "needs: too many Modbus TCP devices for one collector", fd,
+			 FD_SETSIZE);
+		return -1;
+	}
+	modbus_set_socket(b->ctx, fd);
+	return 0;
+}
+
 /* Connects the bus unless its back-off forbids it now. Bus lock held. */
 static int bus_connect(struct bus *b, const struct pp_device *dv, char *err, size_t errlen)
 {
@@ -145,8 +186,7 @@ static int bus_connect(struct bus *b, const struct pp_device *dv, char *err, siz
 			 (double)(b->reconnect_at - now) / 1e9);
 		return -1;
 	}
-	if (modbus_connect(b->ctx) == -1) {
-		snprintf(b->why, sizeof b->why, "connect: %s", modbus_strerror(errno));
+	if (bus_open(b, dv, b->why, sizeof b->why)) {
 		/* Back off from one interval up to a minute, doubling. */
 		b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : dv->interval_ms;
 		if (b->backoff_ms > PP_DRV_MAX_BACKOFF_MS)

@@ -561,8 +561,72 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 		return;
 	}
 	a->due = sk->next_due(sk->ud, a->d, a->due, a->started);
-	if (a->due < e->next_scan)
-		e->next_scan = a->due;
+}
+
+/* The moment agent a next needs the loop. */
+static int64_t agent_key(const struct agent *a)
+{
+	return a->busy ? a->deadline : a->due;
+}
+
+static void heap_swap(struct engine *e, size_t i, size_t j)
+{
+	struct timer t = e->heap[i];
+	e->heap[i] = e->heap[j];
+	e->heap[j] = t;
+	e->heap[i].a->hidx = i;
+	e->heap[j].a->hidx = j;
+}
+
+static void heap_down(struct engine *e, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < e->n && e->heap[l].key < e->heap[m].key)
+			m = l;
+		if (l + 1 < e->n && e->heap[l + 1].key < e->heap[m].key)
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(e, i, m);
+		i = m;
+	}
+}
+
+/* Puts a back in its place after its key changed (up or down). */
+static void heap_fix(struct engine *e, struct agent *a)
+{
+	size_t i = a->hidx;
+	e->heap[i].key = agent_key(a);
+	while (i > 0 && e->heap[(i - 1) / 2].key > e->heap[i].key) {
+		heap_swap(e, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	heap_down(e, i);
+}
+
+/* Starts a's poll when due, or times out its request in flight. A key
+ * still in the past afterwards (a poll in flight without a session) is
+ * pushed a millisecond on, so that the loop never spins on it. */
+static void on_time(struct agent *a, int64_t now)
+{
+	if (!a->busy && a->due <= now)
+		start_poll(a);
+	else if (a->busy && a->sess && now >= a->deadline) {
+		snmp_sess_timeout(a->sess); /* retries, or reports a timeout */
+		if (a->want_close) {
+			a->want_close = 0;
+			close_sess(a);
+		}
+		if (a->busy)
+			a->deadline = now + (int64_t)a->d->dev->timeout_ms * 1000000;
+	}
+	if (agent_key(a) <= now) {
+		if (a->busy)
+			a->deadline = now + 1000000;
+		else
+			a->due = now + 1000000;
+	}
 }
 
 static void *loop(void *arg)
@@ -571,31 +635,16 @@ static void *loop(void *arg)
 	struct epoll_event evs[PP_SNMP_MAX_EVENTS];
 	while (!e->stop && !(e->sink->once && !e->once_left)) {
 		int64_t now = pp_clock_mono_ns();
-		if (now >= e->next_scan) {
-			int64_t next = now + PP_SNMP_MAX_WAIT_MS * 1000000LL;
-			for (size_t i = 0; i < e->n; i++) {
-				struct agent *a = e->a[i];
-				if (!a->busy && a->due <= now)
-					start_poll(a);
-				if (a->busy && a->sess && now >= a->deadline) {
-					snmp_sess_timeout(a->sess); /* retries, or reports a timeout */
-					if (a->want_close) {
-						a->want_close = 0;
-						close_sess(a);
-					}
-					if (a->busy)
-						a->deadline = now + (int64_t)a->d->dev->timeout_ms * 1000000;
-				}
-				int64_t t = a->busy ? a->deadline : a->due;
-				if (t < next)
-					next = t;
-			}
-			e->next_scan = next;
+		if (e->n && e->heap[0].key <= now) {
+			struct agent *a = e->heap[0].a;
+			on_time(a, now);
+			heap_fix(e, a);
 			continue;
 		}
-		int ms = (int)((e->next_scan - now + 999999) / 1000000);
+		int64_t next = e->n ? e->heap[0].key : INT64_MAX;
+		int64_t ms = next == INT64_MAX ? PP_SNMP_MAX_WAIT_MS : (next - now + 999999) / 1000000;
 		int k = epoll_wait(e->ep, evs, PP_SNMP_MAX_EVENTS,
-				   ms > PP_SNMP_MAX_WAIT_MS ? PP_SNMP_MAX_WAIT_MS : ms);
+				   ms > PP_SNMP_MAX_WAIT_MS ? PP_SNMP_MAX_WAIT_MS : (int)ms);
 		for (int i = 0; i < k; i++) {
 			struct agent *a = evs[i].data.ptr;
 			if (!a->sess)
@@ -608,6 +657,7 @@ static void *loop(void *arg)
 				a->want_close = 0;
 				close_sess(a);
 			}
+			heap_fix(e, a);
 		}
 	}
 	return NULL;
@@ -620,6 +670,7 @@ static void engine_free(struct engine *e)
 		close(e->ep);
 	netsnmp_large_fd_set_cleanup(&e->fds);
 	free(e->a);
+	free(e->heap);
 	free(e);
 }
 
@@ -647,7 +698,8 @@ static enum pp_err snmp_start(const struct drv_sink *s, struct drv_dev **devs, s
 	netsnmp_large_fd_set_init(&e->fds, PP_SNMP_MAX_FDS);
 	e->ep = epoll_create1(EPOLL_CLOEXEC);
 	e->a = calloc(n, sizeof *e->a); /* the devices' own contexts, borrowed */
-	if (e->ep < 0 || !e->a) {
+	e->heap = calloc(n ? n : 1, sizeof *e->heap);
+	if (e->ep < 0 || !e->a || !e->heap) {
 		engine_free(e);
 		return pp_err_set(eb, PP_ERR_NOMEM, "cannot set up the SNMP engine");
 	}
@@ -657,8 +709,11 @@ static enum pp_err snmp_start(const struct drv_sink *s, struct drv_dev **devs, s
 		a->e = e;
 		a->due = s->first_due(s->ud, devs[i], now);
 		e->a[i] = a;
+		e->heap[i] = (struct timer){agent_key(a), a};
+		a->hidx = i;
 	}
-	e->next_scan = now;
+	for (size_t i = n / 2; i-- > 0;)
+		heap_down(e, i);
 	if (pthread_create(&e->th, NULL, loop, e)) {
 		engine_free(e);
 		return pp_err_set(eb, PP_ERR_NOMEM, "cannot start the SNMP thread");

@@ -92,6 +92,7 @@ struct agent {
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
+	size_t hidx;        /* its place in the engine's timer heap */
 	struct reading *rd;
 	size_t nrd, caprd;
 	char (*strs)[PP_SNMP_MAX_STR];
@@ -115,7 +116,10 @@ struct engine {
 	int ep;
 	pthread_t th;
 	volatile int stop;
-	int64_t next_scan;
+	/* Every agent once, keyed by its next moment (its deadline while a
+	 * poll is in flight, else when it is due): a min-heap, so a loop
+	 * pass costs log(n), not a scan of thousands of agents. */
+	struct timer { int64_t key; struct agent *a; } *heap; /* keys inline: no pointer chase */
 	netsnmp_large_fd_set fds;
 	size_t once_left;
 };

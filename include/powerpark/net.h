@@ -1,4 +1,4 @@
-/* net.h - "host:port" as configs and options write it. */
+/* net.h - "host:port" as configs and options write it, and TCP connects. */
 #ifndef PP_NET_H
 #define PP_NET_H
 
@@ -16,5 +16,12 @@ PP_WUR int pp_net_hostport_split(const char *hp, char *host, size_t hostlen, con
  * PP_ERR_ARG with what was wrong, naming what (borrowed, e.g. "listen"). */
 PP_WUR enum pp_err pp_net_addr_parse(const char *what, const char *hp, struct sockaddr_in *sa,
 				 struct pp_errbuf *eb);
+
+/* Opens a TCP connection to host:port (both borrowed; names are resolved)
+ * within timeout_ms, waiting with poll() so that any descriptor number
+ * works, and returns it in *fd: blocking, close-on-exec, TCP_NODELAY.
+ * PP_ERR_IO with the reason (refused, timed out, unknown host). */
+PP_WUR enum pp_err pp_net_connect(const char *host, const char *port, int timeout_ms, int *fd,
+				  struct pp_errbuf *eb);
 
 #endif
