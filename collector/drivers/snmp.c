@@ -44,7 +44,7 @@ static int v1_lacks(struct agent *a, long idx)
 			k--;
 		}
 		for (size_t i = 0; i < a->nscalars; i++)
-			if (!a->scalars[i].absent && k-- == 0) {
+			if (snmp_scalar_asked(a, i) && k-- == 0) {
 				a->scalars[i].absent = 1;
 				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no %s (noSuchName): not "
 				       "asked again", dev, a->scalars[i].f->name);
@@ -444,14 +444,14 @@ static int send_next(struct agent *a, int first)
 			snmp_add_null_var(p, bulk ? sysuptime_pred : pp_snmp_sysuptime,
 					  bulk ? PP_SNMP_SYSUPTIME_LEN - 1 : PP_SNMP_SYSUPTIME_LEN);
 		for (size_t i = 0; i < a->nscalars; i++)
-			if (!a->scalars[i].absent)
+			if (snmp_scalar_asked(a, i))
 				snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
 						  bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
 	if (p->command == SNMP_MSG_GETBULK) {
 		size_t asked = (size_t)(a->has_counters && !a->no_uptime);
 		for (size_t i = 0; i < a->nscalars; i++)
-			asked += !a->scalars[i].absent;
+			asked += (size_t)snmp_scalar_asked(a, i);
 		p->non_repeaters = first ? (long)asked : 0;
 		p->max_repetitions = a->maxrep;
 	}
@@ -493,11 +493,15 @@ static void start_poll(struct agent *a)
 	a->ts = pp_clock_wall_ns();
 	a->nrd = a->nstrs = 0;
 	a->have_uptime = 0;
+	/* A profile has a field of every poll (config), so some are asked. */
+	uint64_t cycle = a->cycle++;
+	for (size_t i = 0; i < a->nscalars; i++)
+		a->scalars[i].idle = !snmp_field_due(a->scalars[i].f, cycle);
 	for (size_t i = 0; i < a->ncols; i++) {
 		struct col *cl = &a->cols[i];
 		memcpy(cl->cur, cl->base, cl->baselen * sizeof(oid));
 		cl->curlen = cl->baselen;
-		cl->done = 0;
+		cl->done = !snmp_field_due(cl->f, cycle); /* not due: walked to its end */
 	}
 	char err[PP_MAX_POLL_ERROR];
 	if (!a->sess) {

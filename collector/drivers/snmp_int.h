@@ -67,6 +67,7 @@ struct agent {
 		oid pred[PP_OID_MAX + 1]; /* asked for in GETBULK (see pred_oid) */
 		size_t predlen;
 		int absent;         /* an SNMPv1 agent said noSuchName: asked no more */
+		int idle;           /* not due this poll (the field's `every`) */
 	} *scalars;
 	size_t nscalars;
 	struct col *cols;
@@ -89,6 +90,7 @@ struct agent {
 	int usm_ok;         /* this session's keys are the cached ones */
 	unsigned char eid[PP_SNMP_MAX_ENGINE_ID]; /* the agent's engine ID, as last seen */
 	size_t eidlen;
+	uint64_t cycle;     /* polls started so far: which `every` fields are due */
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
@@ -119,6 +121,18 @@ struct engine {
 	netsnmp_large_fd_set fds;
 	size_t once_left;
 };
+
+/* Whether scalar i is asked in this poll. */
+static inline int snmp_scalar_asked(const struct agent *a, size_t i)
+{
+	return !a->scalars[i].absent && !a->scalars[i].idle;
+}
+
+/* Whether field f is due on poll number cycle (its `every`). */
+static inline int snmp_field_due(const struct pp_pfield *f, uint64_t cycle)
+{
+	return f->every <= 1 || cycle % (uint64_t)f->every == 0;
+}
 
 /* Takes the varbinds of one answer (borrowed) into a's readings: the
  * scalars and sysUpTime when first, then one step of each table column's

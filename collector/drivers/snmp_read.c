@@ -150,6 +150,20 @@ static void take(struct agent *a, const struct pp_pfield *f, const char *index,
 		counter_rate(a, f, index, craw, is32);
 }
 
+/* A column with index_suffix N keeps the rows whose index ends in .N (a
+ * Raritan sensor type) and tags them without it: "1.4" -> "1". */
+static int row_wanted(const struct pp_pfield *f, const oid *idx, size_t n, char *index)
+{
+	if (f->index_suffix < 0)
+		return 1;
+	if (n < 2 || idx[n - 1] != (oid)f->index_suffix)
+		return 0;
+	char *dot = strrchr(index, '.');
+	if (dot)
+		*dot = '\0';
+	return 1;
+}
+
 static int is_exception(const netsnmp_variable_list *v)
 {
 	return v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE ||
@@ -170,7 +184,7 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 			v = v->next_variable;
 		}
 		for (size_t i = 0; i < a->nscalars && v; i++) {
-			if (a->scalars[i].absent)
+			if (!snmp_scalar_asked(a, i))
 				continue; /* not asked */
 			if (!is_exception(v) &&
 			    !snmp_oid_compare(v->name, v->name_length, a->scalars[i].o, a->scalars[i].len))
@@ -200,7 +214,8 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 		char index[PP_SNMP_MAX_INDEX];
 		pp_snmp_format_oid(v->name + cl->baselen, v->name_length - cl->baselen, index,
 				   sizeof index);
-		if (!is_exception(v))
+		if (!is_exception(v) && row_wanted(cl->f, v->name + cl->baselen,
+						   v->name_length - cl->baselen, index))
 			take(a, cl->f, index, v);
 		memcpy(cl->cur, v->name, v->name_length * sizeof(oid));
 		cl->curlen = v->name_length;
