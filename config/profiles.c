@@ -171,6 +171,17 @@ static int snmp_index_suffix(struct yctx *c, const struct ykey *k, struct fy_nod
 	return 0;
 }
 
+static int snmp_digits(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	const struct pp_pfield *f = c->obj;
+	if (!is_numeric_oid(f->digits_oid))
+		yproblem(c->w, v, "'digits_oid': expected a numeric OID, got '%s'", f->digits_oid);
+	else if (f->counter || f->as_tag)
+		yproblem(c->w, v, "'digits_oid' scales a plain number: not with 'counter' or 'as_tag'");
+	return 0;
+}
+
 static const struct ykey snmp_field_keys[] = {
 	{"oid", YT_STR, YF_REQ, YAT(struct pp_pfield, oid), .set = snmp_oid,
 	 .doc = "the numeric, dotted OID (no MIB is read at run time)"},
@@ -185,6 +196,8 @@ static const struct ykey snmp_field_keys[] = {
 	{"index_suffix", YT_INT, YF_DEF, YAT(struct pp_pfield, index_suffix),
 	 .hi = INT_MAX, .def = -1, .ddoc = "none", .set = snmp_index_suffix,
 	 .doc = "only rows whose index ends in .N (a sensor type), tagged without it"},
+	{"digits_oid", YT_STR, 0, YAT(struct pp_pfield, digits_oid), .set = snmp_digits,
+	 .doc = "an OID (tables: a column, read at the same row) whose value d scales the value by 10^-d, before `scale`"},
 };
 
 static const struct yobj snmp_field_obj = {

@@ -91,8 +91,8 @@ static enum pp_err snmp_configure(struct drv_dev *devs, size_t i, struct pp_errb
 	a->d = d;
 	a->fd = -1;
 	a->maxrep = PP_SNMP_MAX_REP;
-	a->scalars = calloc(p->nfields, sizeof *a->scalars);
-	a->cols = calloc(p->nfields, sizeof *a->cols);
+	a->scalars = calloc(2 * p->nfields, sizeof *a->scalars); /* and digits_oid */
+	a->cols = calloc(2 * p->nfields, sizeof *a->cols); /* a digits column each, at most */
 	if (!a->scalars || !a->cols)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < p->nfields; k++) {
@@ -107,12 +107,26 @@ static enum pp_err snmp_configure(struct drv_dev *devs, size_t i, struct pp_errb
 			cl->f = f;
 			memcpy(cl->base, o, n * sizeof *o);
 			cl->baselen = n;
+			if (f->digits_oid) { /* its decimal digits: a column walked beside it */
+				struct col *dc = &a->cols[a->ncols++];
+				dc->f = f;
+				dc->digits = 1;
+				if (!(dc->baselen = pp_snmp_parse_oid(f->digits_oid, dc->base)))
+					return pp_err_set(eb, PP_ERR_CONFIG, "%s: field '%s': bad OID '%s'",
+						       p->file, f->name, f->digits_oid);
+			}
 		} else {
-			memcpy(a->scalars[a->nscalars].o, o, n * sizeof *o);
-			a->scalars[a->nscalars].len = n;
-			a->scalars[a->nscalars].predlen =
-				pred_oid(o, n, a->scalars[a->nscalars].pred);
-			a->scalars[a->nscalars++].f = f;
+			for (int dg = 0; dg <= (f->digits_oid != NULL); dg++) {
+				if (dg && !(n = pp_snmp_parse_oid(f->digits_oid, o)))
+					return pp_err_set(eb, PP_ERR_CONFIG, "%s: field '%s': bad OID '%s'",
+						       p->file, f->name, f->digits_oid);
+				memcpy(a->scalars[a->nscalars].o, o, n * sizeof *o);
+				a->scalars[a->nscalars].len = n;
+				a->scalars[a->nscalars].predlen =
+					pred_oid(o, n, a->scalars[a->nscalars].pred);
+				a->scalars[a->nscalars].digits = dg;
+				a->scalars[a->nscalars++].f = f;
+			}
 		}
 		a->has_counters |= f->counter;
 	}

@@ -21,6 +21,7 @@
 #define PP_SNMP_MAX_NAME 96             /* a rate's field name ("x_per_s") */
 #define PP_SNMP_MAX_ENGINE_ID 32        /* an SNMPv3 engine ID, bytes */
 #define PP_SNMP_SYSUPTIME_LEN 9
+#define PP_SNMP_MAX_DIGITS 9            /* decimal digits a digits_oid column may give */
 
 /* sysUpTime.0: asked with every poll of an agent that has counters. */
 extern const oid pp_snmp_sysuptime[PP_SNMP_SYSUPTIME_LEN];
@@ -32,6 +33,7 @@ struct col {            /* one table column being walked */
 	oid cur[MAX_OID_LEN];
 	size_t curlen;
 	int done;
+	int digits;         /* f's digits_oid column, not f's own */
 };
 
 struct reading {        /* one value of this poll, resolved at the end */
@@ -40,6 +42,9 @@ struct reading {        /* one value of this poll, resolved at the end */
 	char index[PP_SNMP_MAX_INDEX];
 	double v;
 	int slot;           /* as_tag string slot, -1 for numbers */
+	/* digits_oid: 1 for the raw value waiting for its row's decimal
+	 * digits, 2 for those digits (neither is handed on as it is) */
+	int digits;
 };
 
 struct prev {           /* a counter's last raw value, per row */
@@ -68,6 +73,7 @@ struct agent {
 		size_t predlen;
 		int absent;         /* an SNMPv1 agent said noSuchName: asked no more */
 		int idle;           /* not due this poll (the field's `every`) */
+		int digits;         /* f's digits_oid, not f's own OID */
 	} *scalars;
 	size_t nscalars;
 	struct col *cols;

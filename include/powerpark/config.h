@@ -174,6 +174,7 @@ struct pp_pfield {
 	int counter;             /* a counter: also write a rate */
 	int as_tag;              /* a table column whose value tags its row */
 	int index_suffix;        /* -1, or: only rows whose index ends in .N, tagged without it */
+	const char *digits_oid;  /* NULL, or a column whose value d at the row scales it by 10^-d */
 	struct pp_pos pos;
 };
 
