@@ -256,10 +256,14 @@ static int resolve_digits(struct agent *a, struct reading *r)
 		a->e->sink->range_drop(a->e->sink->ud, a->d);
 		return -1;
 	}
-	double raw = r->v;
+	/* The field with its scale over 10^d, so the value is written at the
+	 * digits' resolution (1951 with 3 digits is 1.951, no float noise). */
+	struct pp_pfield f = *r->f;
+	double p10 = 1;
 	for (int i = 0; i < (int)d->v; i++)
-		raw /= 10;
-	return a->e->sink->scale(a->e->sink->ud, a->d, r->f, raw, &r->v);
+		p10 *= 10;
+	f.scale /= p10;
+	return a->e->sink->scale(a->e->sink->ud, a->d, &f, r->v, &r->v);
 }
 
 size_t snmp_values(struct agent *a, const struct drv_val **vals)
