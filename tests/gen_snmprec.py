@@ -16,7 +16,12 @@ tests/data/snmprec/ are its output; rerun it after changing it.
               sensor type a PX3 has per row, decimal digits per sensor (one
               outlet's current with 2 digits where the others have 3), a
               second PDU in the chain (pduId 2) that must not be read, and
-              outlets whose sensors are not all present."""
+              outlets whose sensors are not all present.
+  servertech-sentry4  Sentry4-MIB: a PRO2 master unit (A) with two cords,
+              cord A 3-phase with 3 lines and 42 outlets, cord B (not read by
+              the profile, which asks cord A), a link unit (B) not read,
+              -1 ("not available") for one outlet's power factor and one
+              phase's energy."""
 import os
 import random
 import sys
@@ -141,10 +146,45 @@ def raritan(rnd):
     return rows
 
 
+def sentry4(rnd):
+    rows = []
+    system("Sentry Switched PDU (PRO2, firmware 8.0x)", rows)
+    base = "1.3.6.1.4.1.1718.4.1"
+    for unit, cords in ((1, (1, 2)), (2, (1,))):  # unit 2: a link unit, not this one
+        for cord in cords:
+            ix = "%d.%d" % (unit, cord)
+            rows += [(base + ".3.2.1.3.%s" % ix, STR, "Master_Cord_%s" % "AB"[cord - 1]),
+                     (base + ".3.3.1.3.%s" % ix, INT, rnd.randint(2000, 17000)),
+                     (base + ".3.3.1.5.%s" % ix, INT, rnd.randint(2100, 17500)),
+                     (base + ".3.3.1.8.%s" % ix, INT, rnd.randint(90, 99)),
+                     (base + ".3.3.1.10.%s" % ix, INT, rnd.randint(10 ** 5, 10 ** 8)),
+                     (base + ".3.3.1.11.%s" % ix, INT, rnd.randint(598, 601))]
+            for ln in (1, 2, 3):
+                rows.append((base + ".4.3.1.3.%s.%d" % (ix, ln), INT, rnd.randint(500, 3000)))
+            for ph in (1, 2, 3):
+                rows += [(base + ".5.3.1.3.%s.%d" % (ix, ph), INT, rnd.randint(2050, 2110)),
+                         (base + ".5.3.1.6.%s.%d" % (ix, ph), INT, rnd.randint(500, 3000)),
+                         (base + ".5.3.1.8.%s.%d" % (ix, ph), INT, rnd.randint(900, 6000)),
+                         (base + ".5.3.1.9.%s.%d" % (ix, ph), INT, rnd.randint(950, 6100)),
+                         (base + ".5.3.1.10.%s.%d" % (ix, ph), INT, rnd.randint(90, 99)),
+                         (base + ".5.3.1.13.%s.%d" % (ix, ph), INT, -1 if ph == 2 else rnd.randint(10 ** 4, 10 ** 7))]
+            for o in range(1, 43 if ix == "1.1" else 7):
+                rows += [(base + ".8.2.1.2.%s.%d" % (ix, o), STR, "%s%d" % ("AB"[cord - 1], o)),
+                         (base + ".8.2.1.3.%s.%d" % (ix, o), STR, "u%d-c%d-outlet%02d" % (unit, cord, o)),
+                         (base + ".8.3.1.3.%s.%d" % (ix, o), INT, rnd.randint(0, 1200)),
+                         (base + ".8.3.1.6.%s.%d" % (ix, o), INT, rnd.randint(2050, 2110)),
+                         (base + ".8.3.1.7.%s.%d" % (ix, o), INT, rnd.randint(0, 2400)),
+                         (base + ".8.3.1.9.%s.%d" % (ix, o), INT, rnd.randint(0, 2500)),
+                         (base + ".8.3.1.10.%s.%d" % (ix, o), INT, -1 if o == 17 else rnd.randint(50, 99)),
+                         (base + ".8.3.1.14.%s.%d" % (ix, o), INT, rnd.randint(0, 10 ** 8))]
+    return rows
+
+
 def main():
     d = sys.argv[1]
     rnd = random.Random(26)
-    for name, fn in (("apc-rpdu2", apc), ("eaton-epdu", eaton), ("raritan-px", raritan)):
+    for name, fn in (("apc-rpdu2", apc), ("eaton-epdu", eaton), ("raritan-px", raritan),
+                     ("servertech-sentry4", sentry4)):
         write(os.path.join(d, name + ".snmprec"), fn(rnd))
 
 

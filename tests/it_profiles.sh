@@ -1,7 +1,7 @@
 #!/bin/bash
 # it_profiles.sh - the shipped vendor profiles against peers nobody here
-# wrote: snmpsim serving PDU recordings shaped as PowerNet-MIB, EATON-EPDU-MIB
-# and PDU2-MIB define them (tests/gen_snmprec.py), pymodbus serving the
+# wrote: snmpsim serving PDU recordings shaped as PowerNet-MIB, EATON-EPDU-MIB,
+# PDU2-MIB and Sentry4-MIB define them (tests/gen_snmprec.py), pymodbus serving the
 # SDM630, PM5100 and MicroTech III maps at the addresses their documents
 # print (tests/pymodbus_profiles.py). `powerpark collect` writes to a file
 # output; tests/profile_check.py computes what every declared field must
@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-SNMP_PROFILES="apc-rpdu2:pdu-apc-rpdu2 eaton-epdu:pdu-eaton-epdu raritan-px:pdu-raritan-px"
+SNMP_PROFILES="apc-rpdu2:pdu-apc-rpdu2 eaton-epdu:pdu-eaton-epdu raritan-px:pdu-raritan-px servertech-sentry4:pdu-servertech-sentry4"
 MB_PROFILES="1:meter-eastron-sdm630 2:meter-schneider-pm5100 3:chiller-daikin-microtech3"
 
 # --- 1. peers ---------------------------------------------------------------
@@ -64,7 +64,7 @@ from lp_get import parse
 h = [parse(l) for l in open(sys.argv[1]) if l.startswith("device,")]
 bad = [t["device"] for m, t, f in h if f["up"] != "1i" or f["failed_blocks"].rstrip("iu") != "0"]
 print("%d health samples, down or partial: %s" % (len(h), bad))
-sys.exit(len(h) != 7 or bool(bad))
+sys.exit(len(h) != 8 or bool(bad))
 PY
 for pc in $SNMP_PROFILES; do
 	check "${pc#*:}: every declared quantity read from snmpsim with the recording's value, scale and tags" \
