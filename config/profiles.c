@@ -232,6 +232,9 @@ static int profile_fields(struct yctx *c, const struct ykey *k, struct fy_node *
 	while ((fn = fy_node_sequence_iterate(v, &it))) {
 		struct pp_pfield *f = &p->fields[p->nfields++];
 		yread(c, p->snmp ? &snmp_field_obj : &modbus_field_obj, fn, f);
+		if (f->as_tag && f->every > 1) /* its rows' tags would come and go */
+			yproblem(c->w, yget(fn, "every"), "field '%s': an 'as_tag' column tags its "
+				 "rows on every poll: no 'every'", field_name(f));
 		for (size_t i = 0; i + 1 < p->nfields && f->name; i++)
 			if (p->fields[i].name && !strcmp(p->fields[i].name, f->name))
 				yproblem(c->w, fn, "duplicate field name '%s'", f->name);

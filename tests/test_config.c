@@ -416,6 +416,10 @@ static void t_profile_every_and_suffix(void)
 	write_file("profiles/pdu.yaml", "protocol: snmp\nmeasurement: pdu\nfields:\n"
 					"  - {name: v, oid: 1.3.6.1.4.1.13742.6.5.2.3.1.4.1, index_suffix: 4}\n");
 	expect(base, "profiles/pdu.yaml", "4:67: 'index_suffix' needs 'table: true'");
+	write_file("profiles/pdu.yaml", "protocol: snmp\nmeasurement: pdu\nfields:\n"
+					"  - {name: p, oid: 1.3.6.1.2.1.1.0}\n"
+					"  - {name: n, oid: 1.3.6.1.4.1.1.3, table: true, as_tag: true, every: 5}\n");
+	expect(base, "profiles/pdu.yaml", "5:71: field 'n': an 'as_tag' column tags its rows on every poll");
 	write_file("profiles/pdu.yaml",
 		   "protocol: snmp\nmeasurement: pdu\nfields:\n  - {name: power_w, oid: 1.3.6.1.2.1.1.0}\n");
 	write_file("profiles/meter.yaml",
