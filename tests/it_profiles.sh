@@ -110,12 +110,17 @@ sed -e 's/^profile: meter-eastron-sdm630$/profile: sdm-every/' -e 's/every: 60/e
 sed -e 's/^profile: pdu-apc-rpdu2$/profile: apc-every/' \
 	-e '/name: \(energy_kwh\|outlet_energy_kwh\)/s/, unit: kWh/, every: 3, unit: kWh/' \
 	conf/profiles/pdu-apc-rpdu2.yaml > "$TMP/profiles/apc-every.yaml"
+# every scalar slow: on 2 of 3 polls an SNMPv1 poll is the walk alone
+sed -e 's/^profile: pdu-apc-rpdu2$/profile: apc-v1every/' \
+	-e '/name: \(power_w\|apparent_power_va\|power_factor\|energy_kwh\), /s/, unit: \|, scale: 0.01, min/, every: 3&/' \
+	conf/profiles/pdu-apc-rpdu2.yaml > "$TMP/profiles/apc-v1every.yaml"
 cat > "$TMP/every.yaml" <<YAML
 site: {name: every}
 profile_path: ['$TMP/profiles', conf/profiles]
 devices:
   - {name: sdm, protocol: modbus-tcp, address: '127.0.0.1:$MP', unit_id: 1, profile: sdm-every, interval_ms: 100}
-  - {name: apc, protocol: snmp, address: '127.0.0.1:$SP', profile: apc-every, interval_ms: 150, snmp: {version: 2c, community: apc-rpdu2}}
+  - {name: apc, protocol: snmp, address: '127.0.0.1:$SP', profile: apc-every, interval_ms: 250, timeout_ms: 120, retries: 1, snmp: {version: 2c, community: apc-rpdu2}}
+  - {name: apc1, protocol: snmp, address: '127.0.0.1:$SP', profile: apc-v1every, interval_ms: 250, timeout_ms: 120, retries: 1, snmp: {version: 1, community: apc-rpdu2}}
 outputs:
   - {name: file, type: file, path: '$TMP/every', flush_ms: 50}
 YAML
@@ -126,36 +131,45 @@ PIDS="$PIDS $CP"
 polls() { [ "$(cat "$TMP"/every/*.lp 2>/dev/null | grep -c "^device,site=every,device=$1,.*up=1i")" -ge "$2" ]; }
 wait_for 60 polls sdm 31
 wait_for 60 polls apc 13
+wait_for 60 polls apc1 13
 kill -TERM $CP; wait $CP 2>/dev/null
 cat "$TMP"/every/*.lp > "$TMP/every.lp"
-check "every: 5 on a Modbus meter's energy block and every: 3 on a PDU's energy fields: slow fields on polls 0, N, 2N ..., fast ones on every poll, each poll up" \
+check "every: 5 on a Modbus meter's energy block, every: 3 on a PDU's energy fields (v2c) and on all its scalars (v1): slow fields on polls 0, N, 2N ..., fast ones on every poll (a poll counted by its health sample)" \
 	$PY - "$TMP/every.lp" <<'PY'
 import sys
 sys.path.insert(0, "tests")
 from lp_get import parse
-rows = [parse(l) for l in open(sys.argv[1]) if l.strip()]
 ok = True
 def polls(dev, meas):
-    """per poll (by timestamp): the fields of DEV's samples of MEAS*"""
-    by = {}
+    """DEV's polls in order, from its health samples (poll i is the i-th: a
+    failed one too, the count `every` goes by): (up, fields of its MEAS*
+    samples at that poll's timestamp)"""
+    health, vals = [], {}
     for l in open(sys.argv[1]):
         if not l.strip():
             continue
         m, t, f = parse(l)
-        if t.get("device") == dev and m.startswith(meas):
-            by.setdefault(l.rsplit(" ", 1)[1], set()).update(f)
-    return [by[k] for k in sorted(by, key=int)]
+        ts = l.rsplit(" ", 1)[1].strip()
+        if t.get("device") != dev:
+            continue
+        if m == "device":
+            health.append((int(ts), f["up"] == "1i" and f["failed_blocks"].rstrip("iu") == "0"))
+        elif m.startswith(meas):
+            vals.setdefault(ts, set()).update(f)
+    return [(up, vals.get(str(ts), set())) for ts, up in sorted(health)]
 for dev, meas, n, slow, fast in (("sdm", "meter", 5, {"import_energy_kwh", "export_energy_kwh", "energy_kwh"}, {"power_kw", "voltage_l1_l2_v", "current_n_a"}),
-                                 ("apc", "pdu", 3, {"energy_kwh", "outlet_energy_kwh"}, {"power_w", "outlet_power_w", "phase_current_a"})):
+                                 ("apc", "pdu", 3, {"energy_kwh", "outlet_energy_kwh"}, {"power_w", "outlet_power_w", "phase_current_a"}),
+                                 ("apc1", "pdu", 3, {"power_w", "apparent_power_va", "power_factor", "energy_kwh"}, {"outlet_power_w", "phase_current_a"})):
     p = polls(dev, meas)
-    want_slow = [i % n == 0 for i in range(len(p))]
-    has_slow = [bool(slow & s) and slow <= s for s in p]
-    all_fast = all(fast <= s for s in p)
-    health = [f for m, t, f in rows if m == "device" and t.get("device") == dev]
-    up = all(f["up"] == "1i" and f["failed_blocks"].rstrip("iu") == "0" for f in health)
-    print("%s: %d polls, slow fields on %d of them (want %d), fast on all: %s, %d health samples all up: %s"
-          % (dev, len(p), sum(has_slow), sum(want_slow), all_fast, len(health), up))
-    ok &= len(p) >= 2 * n + 1 and has_slow == want_slow and all_fast and up and len(health) == len(p)
+    good = [(i, s) for i, (up, s) in enumerate(p) if up]
+    # due polls have every slow field, the others none; every poll has the fast ones
+    right = [(slow <= s) if i % n == 0 else not (slow & s) for i, s in good]
+    fast_ok = all(fast <= s for i, s in good)
+    nslow = sum(1 for i, s in good if slow & s)
+    print("%s: %d polls (%d failed), slow fields on %d (all due ones: %s), fast on all: %s"
+          % (dev, len(p), len(p) - len(good), nslow, all(right), fast_ok))
+    # a timeout under load may cost a poll (its slot still counts), not more
+    ok &= len(good) >= 2 * n + 1 and len(p) - len(good) <= 2 and all(right) and fast_ok
 sys.exit(not ok)
 PY
 

@@ -440,14 +440,16 @@ static int send_next(struct agent *a, int first)
 {
 	const struct pp_device *dv = a->d->dev;
 	int v1 = dv->snmp.version == 1;
-	size_t nact = 0;
+	size_t nact = 0, nget = (size_t)(a->has_counters && !a->no_uptime);
 	for (size_t i = 0; i < a->ncols; i++)
 		nact += !a->cols[i].done;
+	for (size_t i = 0; i < a->nscalars; i++)
+		nget += (size_t)snmp_scalar_asked(a, i);
 	netsnmp_pdu *p;
 	if (first && !nact)
 		p = snmp_pdu_create(SNMP_MSG_GET);
-	else if (v1)
-		p = snmp_pdu_create(first && a->nscalars ? SNMP_MSG_GET : SNMP_MSG_GETNEXT);
+	else if (v1) /* a GET of the scalars first, when any is asked this poll */
+		p = snmp_pdu_create(first && nget ? SNMP_MSG_GET : SNMP_MSG_GETNEXT);
 	else
 		p = snmp_pdu_create(SNMP_MSG_GETBULK);
 	if (!p)
@@ -463,10 +465,7 @@ static int send_next(struct agent *a, int first)
 						  bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
 	if (p->command == SNMP_MSG_GETBULK) {
-		size_t asked = (size_t)(a->has_counters && !a->no_uptime);
-		for (size_t i = 0; i < a->nscalars; i++)
-			asked += (size_t)snmp_scalar_asked(a, i);
-		p->non_repeaters = first ? (long)asked : 0;
+		p->non_repeaters = first ? (long)nget : 0;
 		p->max_repetitions = a->maxrep;
 	}
 	if (p->command != SNMP_MSG_GET)
