@@ -2,6 +2,7 @@
  * maps Modbus registers or SNMP OIDs to measurement fields, read with the
  * tables below and reported with the profile file's own positions. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ static const struct ykey field_keys[] = {
 	 .def = -1e300, .ddoc = "none", .doc = "the lowest valid value: below, dropped and counted"},
 	{"max", YT_NUM, YF_DEF, YAT(struct pp_pfield, max), .lo = -1e300, .hi = 1e300,
 	 .def = 1e300, .ddoc = "none", .doc = "the highest valid value (above `min`)"},
+	{"every", YT_INT, YF_DEF, YAT(struct pp_pfield, every), .lo = 1, .hi = PP_FIELD_MAX_EVERY,
+	 .def = 1, .doc = "read on the first and then 1 of every N polls of the device"},
 	{"", YT_CHECK, .set = field_range},
 };
 
@@ -160,6 +163,25 @@ static int snmp_index_tag(struct yctx *c, const struct ykey *k, struct fy_node *
 	return 0;
 }
 
+static int snmp_index_suffix(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	if (!((const struct pp_pfield *)c->obj)->table)
+		yproblem(c->w, v, "'index_suffix' needs 'table: true'");
+	return 0;
+}
+
+static int snmp_digits(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	const struct pp_pfield *f = c->obj;
+	if (!is_numeric_oid(f->digits_oid))
+		yproblem(c->w, v, "'digits_oid': expected a numeric OID, got '%s'", f->digits_oid);
+	else if (f->counter || f->as_tag)
+		yproblem(c->w, v, "'digits_oid' scales a plain number: not with 'counter' or 'as_tag'");
+	return 0;
+}
+
 static const struct ykey snmp_field_keys[] = {
 	{"oid", YT_STR, YF_REQ, YAT(struct pp_pfield, oid), .set = snmp_oid,
 	 .doc = "the numeric, dotted OID (no MIB is read at run time)"},
@@ -171,6 +193,11 @@ static const struct ykey snmp_field_keys[] = {
 	 .doc = "a table column whose value tags its row (needs `table`)"},
 	{"index_tag", YT_STR, 0, YAT(struct pp_pfield, index_tag), .set = snmp_index_tag,
 	 .doc = "the tag the table index goes to (needs `table`)"},
+	{"index_suffix", YT_INT, YF_DEF, YAT(struct pp_pfield, index_suffix),
+	 .hi = INT_MAX, .def = -1, .ddoc = "none", .set = snmp_index_suffix,
+	 .doc = "only rows whose index ends in .N (a sensor type), tagged without it"},
+	{"digits_oid", YT_STR, 0, YAT(struct pp_pfield, digits_oid), .set = snmp_digits,
+	 .doc = "an OID (tables: a column, read at the same row) whose value d scales the value by 10^-d, before `scale`"},
 };
 
 static const struct yobj snmp_field_obj = {
@@ -205,10 +232,20 @@ static int profile_fields(struct yctx *c, const struct ykey *k, struct fy_node *
 	while ((fn = fy_node_sequence_iterate(v, &it))) {
 		struct pp_pfield *f = &p->fields[p->nfields++];
 		yread(c, p->snmp ? &snmp_field_obj : &modbus_field_obj, fn, f);
+		if (f->as_tag && f->every > 1) /* its rows' tags would come and go */
+			yproblem(c->w, yget(fn, "every"), "field '%s': an 'as_tag' column tags its "
+				 "rows on every poll: no 'every'", field_name(f));
 		for (size_t i = 0; i + 1 < p->nfields && f->name; i++)
 			if (p->fields[i].name && !strcmp(p->fields[i].name, f->name))
 				yproblem(c->w, fn, "duplicate field name '%s'", f->name);
 	}
+	/* Each poll reads something, so that it tells whether the device is up. */
+	size_t every_poll = 0;
+	for (size_t i = 0; i < p->nfields; i++)
+		every_poll += p->fields[i].every <= 1;
+	if (n && !every_poll)
+		yproblem(c->w, v, "'fields': at least one field must be read every poll "
+			 "(leave 'every' out of one), or a poll could not tell the device is up");
 	return 0;
 }
 

@@ -33,7 +33,7 @@ caught() {
 		"$TMP/park/csv" > "$TMP/bad.out" && grep -q "DIFF pdu0001 power_w" "$TMP/bad.out"
 }
 check "a changed value is caught by the comparison" caught
-# 4 PDUs x (2 scalars + 3 phases x 3 + 16 outlets x 2) + 2 x (meter 6 + chiller 7 + CDU 5)
-check "the comparison covered every device and table row" grep -q "compared 208 values of 10 devices" "$TMP/compare.out"
+# 4 PDUs x (4 scalars + 3 phases x 5 + 16 outlets x 3) + 2 x (meter 6 + chiller 7 + CDU 5)
+check "the comparison covered every device and table row" grep -q "compared 304 values of 10 devices" "$TMP/compare.out"
 
 done_tests it_collectd

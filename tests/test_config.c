@@ -391,6 +391,41 @@ static void t_profile_errors_name_profile_file(void)
 		   "protocol: modbus\nmeasurement: meter\nfields:\n  - {name: p, register: 0}\n");
 }
 
+/* Per-field intervals and index suffixes (issue 26): bounds, the rule that
+ * one field is read every poll, and what they need. */
+static void t_profile_every_and_suffix(void)
+{
+	write_file("profiles/meter.yaml", "protocol: modbus\nmeasurement: meter\nfields:\n"
+					  "  - {name: p, register: 0, every: 0}\n");
+	expect(base, "profiles/meter.yaml", "4:35: 'every': must be 1-86400, got 0");
+	write_file("profiles/meter.yaml", "protocol: modbus\nmeasurement: meter\nfields:\n"
+					  "  - {name: p, register: 0, every: 60}\n");
+	expect(base, "profiles/meter.yaml", "4:6: 'fields': at least one field must be read every poll");
+	write_file("profiles/meter.yaml", "protocol: modbus\nmeasurement: meter\nfields:\n"
+					  "  - {name: p, register: 0}\n  - {name: e, register: 2, every: 60}\n");
+	struct pp_diags d;
+	struct pp_config *cfg = load_cfg(base, &d);
+	int every = -1;
+	if (cfg)
+		for (size_t i = 0; i < cfg->nprofiles; i++)
+			if (!strcmp(cfg->profiles[i]->measurement, "meter"))
+				every = cfg->profiles[i]->fields[1].every;
+	PT_CHECK(every == 60, "every read as %d (%s)", every, d.n ? d.lines[0] : "");
+	pp_config_destroy(cfg);
+	pp_diag_free(&d);
+	write_file("profiles/pdu.yaml", "protocol: snmp\nmeasurement: pdu\nfields:\n"
+					"  - {name: v, oid: 1.3.6.1.4.1.13742.6.5.2.3.1.4.1, index_suffix: 4}\n");
+	expect(base, "profiles/pdu.yaml", "4:67: 'index_suffix' needs 'table: true'");
+	write_file("profiles/pdu.yaml", "protocol: snmp\nmeasurement: pdu\nfields:\n"
+					"  - {name: p, oid: 1.3.6.1.2.1.1.0}\n"
+					"  - {name: n, oid: 1.3.6.1.4.1.1.3, table: true, as_tag: true, every: 5}\n");
+	expect(base, "profiles/pdu.yaml", "5:71: field 'n': an 'as_tag' column tags its rows on every poll");
+	write_file("profiles/pdu.yaml",
+		   "protocol: snmp\nmeasurement: pdu\nfields:\n  - {name: power_w, oid: 1.3.6.1.2.1.1.0}\n");
+	write_file("profiles/meter.yaml",
+		   "protocol: modbus\nmeasurement: meter\nfields:\n  - {name: p, register: 0}\n");
+}
+
 static void t_reports_every_problem(void)
 {
 	char text[8192];
@@ -638,6 +673,7 @@ int main(void)
 	PT_RUN(t_unit_id);
 	PT_RUN(t_snmpv3);
 	PT_RUN(t_profile_errors_name_profile_file);
+	PT_RUN(t_profile_every_and_suffix);
 	PT_RUN(t_collector_only);
 	PT_RUN(t_reports_every_problem);
 	PT_RUN(t_examples_load);

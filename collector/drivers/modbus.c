@@ -46,6 +46,7 @@ struct mbdev {
 	 * more silent polls), so that its neighbours on a serial line keep
 	 * their schedule. Its slots stay where they were. */
 	int silent, skip;
+	uint64_t cycle; /* this device's polls so far: which blocks are due */
 };
 
 #define PP_MB_SKIP_MAX 15 /* polls a silent unit skips at most between tries */
@@ -262,6 +263,7 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 	size_t nv = 0;
 	int nfail = 0, nok = 0, timeout = 0;
 	char err[PP_MAX_POLL_ERROR] = "";
+	uint64_t cycle = m->cycle++;
 	if (m->skip > 0) {
 		m->skip--;
 		snprintf(err, sizeof err, "silent for %d polls: backing off (%d more skipped)",
@@ -271,9 +273,12 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 		return;
 	}
 	pthread_mutex_lock(&m->bus->mu);
+	int asked = 0;
 	for (size_t i = 0; i < m->nreqs; i++) {
 		const struct pp_mb_req *r = &m->reqs[i];
-		if (i)
+		if (!pp_modbus_req_due(r, cycle))
+			continue; /* a slower block (`every`), not this poll */
+		if (asked++)
 			sleep_ms(dv->pause_between_ms);
 		int to = 0;
 		if (read_req(m->bus, m, dv, r, err, sizeof err, &to)) {
@@ -288,8 +293,7 @@ static void mb_poll(const struct drv_sink *sk, struct drv_dev *d)
 		nok++;
 		for (size_t k = 0; k < p->nfields; k++) {
 			const struct pp_pfield *f = &p->fields[k];
-			int w = f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype);
-			if (f->func != r->func || f->reg < r->start || f->reg + w > r->start + r->count)
+			if (!pp_modbus_req_holds(r, f))
 				continue;
 			double raw;
 			if (f->func <= PP_MB_DISCRETE)

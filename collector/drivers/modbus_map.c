@@ -8,12 +8,15 @@
 
 struct span {
 	enum pp_mb_func func;
+	int every;
 	int start, end; /* [start, end) */
 };
 
 static int span_cmp(const void *a, const void *b)
 {
 	const struct span *x = a, *y = b;
+	if (x->every != y->every)
+		return x->every - y->every;
 	if (x->func != y->func)
 		return (int)x->func - (int)y->func;
 	return x->start - y->start;
@@ -36,6 +39,7 @@ enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int max_gap
 	for (size_t i = 0; i < p->nfields; i++) {
 		const struct pp_pfield *f = &p->fields[i];
 		s[i].func = f->func;
+		s[i].every = f->every > 1 ? f->every : 1;
 		s[i].start = f->reg;
 		s[i].end = f->reg + (f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype));
 	}
@@ -44,7 +48,8 @@ enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int max_gap
 	for (size_t i = 0; i < p->nfields; i++) {
 		int lim = s[i].func <= PP_MB_DISCRETE ? PP_MB_MAX_BITS : max_regs;
 		struct pp_mb_req *last = k ? &r[k - 1] : NULL;
-		if (last && last->func == s[i].func && s[i].start - (last->start + last->count) <= max_gap) {
+		if (last && last->func == s[i].func && last->every == s[i].every &&
+		    s[i].start - (last->start + last->count) <= max_gap) {
 			int end = s[i].end > last->start + last->count ? s[i].end
 								      : last->start + last->count;
 			if (end - last->start <= lim) {
@@ -55,12 +60,26 @@ enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int max_gap
 		r[k].func = s[i].func;
 		r[k].start = s[i].start;
 		r[k].count = s[i].end - s[i].start;
+		r[k].every = s[i].every;
 		k++;
 	}
 	free(s);
 	*reqs = r;
 	*n = k;
 	return PP_OK;
+}
+
+int pp_modbus_req_due(const struct pp_mb_req *r, uint64_t cycle)
+{
+	return r->every <= 1 || cycle % (uint64_t)r->every == 0;
+}
+
+int pp_modbus_req_holds(const struct pp_mb_req *r, const struct pp_pfield *f)
+{
+	int w = f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype);
+	int every = f->every > 1 ? f->every : 1;
+	return f->func == r->func && every == r->every && f->reg >= r->start &&
+	       f->reg + w <= r->start + r->count;
 }
 
 /* Bytes in transmission order (register i: high byte, then low byte), put

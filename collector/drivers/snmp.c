@@ -44,7 +44,7 @@ static int v1_lacks(struct agent *a, long idx)
 			k--;
 		}
 		for (size_t i = 0; i < a->nscalars; i++)
-			if (!a->scalars[i].absent && k-- == 0) {
+			if (snmp_scalar_asked(a, i) && k-- == 0) {
 				a->scalars[i].absent = 1;
 				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no %s (noSuchName): not "
 				       "asked again", dev, a->scalars[i].f->name);
@@ -91,8 +91,8 @@ static enum pp_err snmp_configure(struct drv_dev *devs, size_t i, struct pp_errb
 	a->d = d;
 	a->fd = -1;
 	a->maxrep = PP_SNMP_MAX_REP;
-	a->scalars = calloc(p->nfields, sizeof *a->scalars);
-	a->cols = calloc(p->nfields, sizeof *a->cols);
+	a->scalars = calloc(2 * p->nfields, sizeof *a->scalars); /* and digits_oid */
+	a->cols = calloc(2 * p->nfields, sizeof *a->cols); /* a digits column each, at most */
 	if (!a->scalars || !a->cols)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < p->nfields; k++) {
@@ -107,12 +107,26 @@ static enum pp_err snmp_configure(struct drv_dev *devs, size_t i, struct pp_errb
 			cl->f = f;
 			memcpy(cl->base, o, n * sizeof *o);
 			cl->baselen = n;
+			if (f->digits_oid) { /* its decimal digits: a column walked beside it */
+				struct col *dc = &a->cols[a->ncols++];
+				dc->f = f;
+				dc->digits = 1;
+				if (!(dc->baselen = pp_snmp_parse_oid(f->digits_oid, dc->base)))
+					return pp_err_set(eb, PP_ERR_CONFIG, "%s: field '%s': bad OID '%s'",
+						       p->file, f->name, f->digits_oid);
+			}
 		} else {
-			memcpy(a->scalars[a->nscalars].o, o, n * sizeof *o);
-			a->scalars[a->nscalars].len = n;
-			a->scalars[a->nscalars].predlen =
-				pred_oid(o, n, a->scalars[a->nscalars].pred);
-			a->scalars[a->nscalars++].f = f;
+			for (int dg = 0; dg <= (f->digits_oid != NULL); dg++) {
+				if (dg && !(n = pp_snmp_parse_oid(f->digits_oid, o)))
+					return pp_err_set(eb, PP_ERR_CONFIG, "%s: field '%s': bad OID '%s'",
+						       p->file, f->name, f->digits_oid);
+				memcpy(a->scalars[a->nscalars].o, o, n * sizeof *o);
+				a->scalars[a->nscalars].len = n;
+				a->scalars[a->nscalars].predlen =
+					pred_oid(o, n, a->scalars[a->nscalars].pred);
+				a->scalars[a->nscalars].digits = dg;
+				a->scalars[a->nscalars++].f = f;
+			}
 		}
 		a->has_counters |= f->counter;
 	}
@@ -426,14 +440,16 @@ static int send_next(struct agent *a, int first)
 {
 	const struct pp_device *dv = a->d->dev;
 	int v1 = dv->snmp.version == 1;
-	size_t nact = 0;
+	size_t nact = 0, nget = (size_t)(a->has_counters && !a->no_uptime);
 	for (size_t i = 0; i < a->ncols; i++)
 		nact += !a->cols[i].done;
+	for (size_t i = 0; i < a->nscalars; i++)
+		nget += (size_t)snmp_scalar_asked(a, i);
 	netsnmp_pdu *p;
 	if (first && !nact)
 		p = snmp_pdu_create(SNMP_MSG_GET);
-	else if (v1)
-		p = snmp_pdu_create(first && a->nscalars ? SNMP_MSG_GET : SNMP_MSG_GETNEXT);
+	else if (v1) /* a GET of the scalars first, when any is asked this poll */
+		p = snmp_pdu_create(first && nget ? SNMP_MSG_GET : SNMP_MSG_GETNEXT);
 	else
 		p = snmp_pdu_create(SNMP_MSG_GETBULK);
 	if (!p)
@@ -444,15 +460,12 @@ static int send_next(struct agent *a, int first)
 			snmp_add_null_var(p, bulk ? sysuptime_pred : pp_snmp_sysuptime,
 					  bulk ? PP_SNMP_SYSUPTIME_LEN - 1 : PP_SNMP_SYSUPTIME_LEN);
 		for (size_t i = 0; i < a->nscalars; i++)
-			if (!a->scalars[i].absent)
+			if (snmp_scalar_asked(a, i))
 				snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
 						  bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
 	if (p->command == SNMP_MSG_GETBULK) {
-		size_t asked = (size_t)(a->has_counters && !a->no_uptime);
-		for (size_t i = 0; i < a->nscalars; i++)
-			asked += !a->scalars[i].absent;
-		p->non_repeaters = first ? (long)asked : 0;
+		p->non_repeaters = first ? (long)nget : 0;
 		p->max_repetitions = a->maxrep;
 	}
 	if (p->command != SNMP_MSG_GET)
@@ -493,11 +506,15 @@ static void start_poll(struct agent *a)
 	a->ts = pp_clock_wall_ns();
 	a->nrd = a->nstrs = 0;
 	a->have_uptime = 0;
+	/* A profile has a field of every poll (config), so some are asked. */
+	uint64_t cycle = a->cycle++;
+	for (size_t i = 0; i < a->nscalars; i++)
+		a->scalars[i].idle = !snmp_field_due(a->scalars[i].f, cycle);
 	for (size_t i = 0; i < a->ncols; i++) {
 		struct col *cl = &a->cols[i];
 		memcpy(cl->cur, cl->base, cl->baselen * sizeof(oid));
 		cl->curlen = cl->baselen;
-		cl->done = 0;
+		cl->done = !snmp_field_due(cl->f, cycle); /* not due: walked to its end */
 	}
 	char err[PP_MAX_POLL_ERROR];
 	if (!a->sess) {

@@ -21,6 +21,7 @@
 #define PP_SNMP_MAX_NAME 96             /* a rate's field name ("x_per_s") */
 #define PP_SNMP_MAX_ENGINE_ID 32        /* an SNMPv3 engine ID, bytes */
 #define PP_SNMP_SYSUPTIME_LEN 9
+#define PP_SNMP_MAX_DIGITS 9            /* decimal digits a digits_oid column may give */
 
 /* sysUpTime.0: asked with every poll of an agent that has counters. */
 extern const oid pp_snmp_sysuptime[PP_SNMP_SYSUPTIME_LEN];
@@ -32,6 +33,7 @@ struct col {            /* one table column being walked */
 	oid cur[MAX_OID_LEN];
 	size_t curlen;
 	int done;
+	int digits;         /* f's digits_oid column, not f's own */
 };
 
 struct reading {        /* one value of this poll, resolved at the end */
@@ -40,6 +42,9 @@ struct reading {        /* one value of this poll, resolved at the end */
 	char index[PP_SNMP_MAX_INDEX];
 	double v;
 	int slot;           /* as_tag string slot, -1 for numbers */
+	/* digits_oid: 1 for the raw value waiting for its row's decimal
+	 * digits, 2 for those digits (neither is handed on as it is) */
+	int digits;
 };
 
 struct prev {           /* a counter's last raw value, per row */
@@ -67,6 +72,8 @@ struct agent {
 		oid pred[PP_OID_MAX + 1]; /* asked for in GETBULK (see pred_oid) */
 		size_t predlen;
 		int absent;         /* an SNMPv1 agent said noSuchName: asked no more */
+		int idle;           /* not due this poll (the field's `every`) */
+		int digits;         /* f's digits_oid, not f's own OID */
 	} *scalars;
 	size_t nscalars;
 	struct col *cols;
@@ -89,6 +96,7 @@ struct agent {
 	int usm_ok;         /* this session's keys are the cached ones */
 	unsigned char eid[PP_SNMP_MAX_ENGINE_ID]; /* the agent's engine ID, as last seen */
 	size_t eidlen;
+	uint64_t cycle;     /* polls started so far: which `every` fields are due */
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
@@ -123,6 +131,18 @@ struct engine {
 	netsnmp_large_fd_set fds;
 	size_t once_left;
 };
+
+/* Whether scalar i is asked in this poll. */
+static inline int snmp_scalar_asked(const struct agent *a, size_t i)
+{
+	return !a->scalars[i].absent && !a->scalars[i].idle;
+}
+
+/* Whether field f is due on poll number cycle (its `every`). */
+static inline int snmp_field_due(const struct pp_pfield *f, uint64_t cycle)
+{
+	return f->every <= 1 || cycle % (uint64_t)f->every == 0;
+}
 
 /* Takes the varbinds of one answer (borrowed) into a's readings: the
  * scalars and sysUpTime when first, then one step of each table column's

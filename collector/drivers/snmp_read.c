@@ -68,9 +68,10 @@ static void counter_rate(struct agent *a, const struct pp_pfield *f, const char 
 	p->t_ns = a->ts;
 }
 
-/* Turns one varbind into a reading of field f on row index. */
+/* Turns one varbind into a reading of field f on row index; digits: the
+ * varbind is of f's digits_oid column. */
 static void take(struct agent *a, const struct pp_pfield *f, const char *index,
-		 const netsnmp_variable_list *v)
+		 const netsnmp_variable_list *v, int digits)
 {
 	double raw;
 	uint64_t craw = 0;
@@ -137,6 +138,16 @@ static void take(struct agent *a, const struct pp_pfield *f, const char *index,
 		a->e->sink->range_drop(a->e->sink->ud, a->d);
 		return;
 	}
+	if (f->digits_oid) { /* scaled at the poll's end, by its row's digits */
+		struct reading *r = new_reading(a);
+		if (!r)
+			return;
+		r->f = f;
+		r->digits = digits ? 2 : 1;
+		snprintf(r->index, sizeof r->index, "%s", index);
+		r->v = raw;
+		return;
+	}
 	double val;
 	if (a->e->sink->scale(a->e->sink->ud, a->d, f, raw, &val))
 		return;
@@ -148,6 +159,20 @@ static void take(struct agent *a, const struct pp_pfield *f, const char *index,
 	r->v = val;
 	if (f->counter)
 		counter_rate(a, f, index, craw, is32);
+}
+
+/* A column with index_suffix N keeps the rows whose index ends in .N (a
+ * Raritan sensor type) and tags them without it: "1.4" -> "1". */
+static int row_wanted(const struct pp_pfield *f, const oid *idx, size_t n, char *index)
+{
+	if (f->index_suffix < 0)
+		return 1;
+	if (n < 2 || idx[n - 1] != (oid)f->index_suffix)
+		return 0;
+	char *dot = strrchr(index, '.');
+	if (dot)
+		*dot = '\0';
+	return 1;
 }
 
 static int is_exception(const netsnmp_variable_list *v)
@@ -170,11 +195,11 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 			v = v->next_variable;
 		}
 		for (size_t i = 0; i < a->nscalars && v; i++) {
-			if (a->scalars[i].absent)
+			if (!snmp_scalar_asked(a, i))
 				continue; /* not asked */
 			if (!is_exception(v) &&
 			    !snmp_oid_compare(v->name, v->name_length, a->scalars[i].o, a->scalars[i].len))
-				take(a, a->scalars[i].f, "", v);
+				take(a, a->scalars[i].f, "", v, a->scalars[i].digits);
 			v = v->next_variable;
 		}
 	}
@@ -200,8 +225,9 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 		char index[PP_SNMP_MAX_INDEX];
 		pp_snmp_format_oid(v->name + cl->baselen, v->name_length - cl->baselen, index,
 				   sizeof index);
-		if (!is_exception(v))
-			take(a, cl->f, index, v);
+		if (!is_exception(v) && row_wanted(cl->f, v->name + cl->baselen,
+						   v->name_length - cl->baselen, index))
+			take(a, cl->f, index, v, cl->digits);
 		memcpy(cl->cur, v->name, v->name_length * sizeof(oid));
 		cl->curlen = v->name_length;
 		progressed[j % nact] = 1;
@@ -217,17 +243,42 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 }
 
 
+/* A digits_oid value with its row's decimal digits d: raw x 10^-d, then
+ * the field's scale and range; 0 when it is to be handed on. A row whose
+ * digits did not come (or are no small count) is dropped and counted. */
+static int resolve_digits(struct agent *a, struct reading *r)
+{
+	const struct reading *d = NULL;
+	for (size_t k = 0; k < a->nrd && !d; k++)
+		if (a->rd[k].digits == 2 && a->rd[k].f == r->f && !strcmp(a->rd[k].index, r->index))
+			d = &a->rd[k];
+	if (!d || d->v < 0 || d->v > PP_SNMP_MAX_DIGITS || d->v != (double)(int)d->v) {
+		a->e->sink->range_drop(a->e->sink->ud, a->d);
+		return -1;
+	}
+	/* The field with its scale over 10^d, so the value is written at the
+	 * digits' resolution (1951 with 3 digits is 1.951, no float noise). */
+	struct pp_pfield f = *r->f;
+	double p10 = 1;
+	for (int i = 0; i < (int)d->v; i++)
+		p10 *= 10;
+	f.scale /= p10;
+	return a->e->sink->scale(a->e->sink->ud, a->d, &f, r->v, &r->v);
+}
+
 size_t snmp_values(struct agent *a, const struct drv_val **vals)
 {
-	size_t n = a->nrd;
+	size_t n = 0;
 	*vals = a->out;
-	if (pp_buf_array_grow(&a->out, &a->capout, n, sizeof *a->out) ||
-	    pp_buf_array_grow(&a->names, &a->capnames, n, sizeof *a->names))
+	if (pp_buf_array_grow(&a->out, &a->capout, a->nrd, sizeof *a->out) ||
+	    pp_buf_array_grow(&a->names, &a->capnames, a->nrd, sizeof *a->names))
 		return 0;
 	*vals = a->out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < a->nrd; i++) {
 		struct reading *r = &a->rd[i];
-		struct drv_val *v = &a->out[i];
+		if (r->digits == 2 || (r->digits == 1 && resolve_digits(a, r)))
+			continue;
+		struct drv_val *v = &a->out[n++];
 		v->f = r->f;
 		v->index = r->index;
 		v->v = r->v;

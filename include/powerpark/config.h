@@ -153,11 +153,14 @@ enum pp_vtype { PP_VT_INT16, PP_VT_UINT16, PP_VT_INT32, PP_VT_UINT32, PP_VT_INT6
 int pp_config_vtype_regs(enum pp_vtype t);
 enum pp_order { PP_ORD_ABCD, PP_ORD_CDAB, PP_ORD_BADC, PP_ORD_DCBA };
 
+#define PP_FIELD_MAX_EVERY 86400 /* a field read on 1 of every N polls at most */
+
 struct pp_pfield {
 	const char *name;        /* metric field name, unit in the name (power_w) */
 	const char *unit;
 	double scale, offset;    /* value = raw * scale + offset */
 	double min, max;         /* valid range; outside is dropped and counted */
+	int every;               /* read on 1 of every N of the device's polls (>= 1) */
 	/* Modbus */
 	enum pp_mb_func func;
 	int reg;                 /* 0-based register or coil address */
@@ -170,6 +173,8 @@ struct pp_pfield {
 	const char *index_tag;
 	int counter;             /* a counter: also write a rate */
 	int as_tag;              /* a table column whose value tags its row */
+	int index_suffix;        /* -1, or: only rows whose index ends in .N, tagged without it */
+	const char *digits_oid;  /* NULL, or a column whose value d at the row scales it by 10^-d */
 	struct pp_pos pos;
 };
 

@@ -13,16 +13,19 @@
 #define PP_MB_MAX_REGS 125  /* registers per read request (spec limit) */
 #define PP_MB_MAX_BITS 2000 /* coils or discrete inputs per request */
 
-/* One read request: function, first address, count. */
+/* One read request: function, first address, count, and the fields'
+ * interval (asked on the polls whose number is a multiple of every). */
 struct pp_mb_req {
 	enum pp_mb_func func;
 	int start, count;
+	int every;
 };
 
 /* Plans the fewest requests that read every field of p (borrowed): fields of
- * one function are sorted by address and merged while a request stays within
- * max_regs registers (PP_MB_MAX_BITS for bits) and no hole between fields is
- * wider than max_gap. *reqs receives a malloc'd array (taken; free()) of *n. */
+ * one function and one interval (`every`) are sorted by address and merged
+ * while a request stays within max_regs registers (PP_MB_MAX_BITS for bits)
+ * and no hole between fields is wider than max_gap; fields of different
+ * intervals never share a request. *reqs receives a malloc'd array (taken; free()) of *n. */
 PP_WUR enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int max_gap,
 				  struct pp_mb_req **reqs, size_t *n);
 
@@ -31,6 +34,14 @@ PP_WUR enum pp_err pp_modbus_plan(const struct pp_profile *p, int max_regs, int 
  * ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian
  * (for 64-bit types the words are reversed as a whole: CDAB = GHEFCDAB).
  * For PP_VT_BIT, bit (0-15) of regs[0]. Returns the raw value (before scale). */
+/* Whether request r is asked on poll number cycle (0, 1, ...): on the first
+ * and then every r->every polls. */
+int pp_modbus_req_due(const struct pp_mb_req *r, uint64_t cycle);
+
+/* Whether field f (borrowed) is read by request r: same function, same
+ * interval, its registers inside r's. */
+int pp_modbus_req_holds(const struct pp_mb_req *r, const struct pp_pfield *f);
+
 double pp_modbus_decode(const uint16_t *regs, enum pp_vtype t, enum pp_order o, int bit);
 
 /* The inverse, for servers: writes v (raw, before scale) as type t into regs
