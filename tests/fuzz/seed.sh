@@ -129,3 +129,17 @@ mkdir -p "$S"
 printf 'powerpark-state 1\nrack\tr1\t500000\t1795000000000000000\t700000\t1795000010000000000\t0\tchat\t1\t3\t0\n' > "$S/rack"
 printf 'powerpark-state 1\nheld\t4711\t8\t1794999000000000000\tpowerpark holds it: the grid binds\nevent\tdr-1\t1795000000\t1795003600\t120\t1794999990000000000\n' > "$S/held-event"
 printf 'powerpark-state 1\nrack\tr3\t1200000\t1\t1\t0\t-5500\t%%2D\t2\t1\t1\nheld\ta%%09b\t1\t0\t-\n' > "$S/escapes"
+
+# redfish: every resource the Redfish test server serves (shaped like DMTF's
+# public-rackmount1 and public-rackpdu mockups), and its dictionary: the
+# properties the reader looks for (redfish_json.c) and JSON's syntax.
+mkdir -p "$C/redfish"
+/usr/bin/python3 tests/redfish_server.py --dump "$C/redfish"
+{
+	echo '# Redfish: the properties redfish_json.c reads (seed.sh), then JSON syntax'
+	grep -o '"[A-Za-z@.0-9]*"' collector/drivers/redfish_json.c | sort -u |
+		while read -r w; do printf '"\\%s\\""\n' "${w%\"}" | sed 's/\\""$/\\""/'; done
+	for s in '{' '}' '[' ']' ':' ',' 'null' 'true' 'false' '1e308' '-1' '0.5' '/redfish/v1/'; do
+		printf '"%s"\n' "$s"
+	done
+} > "$D/redfish.dict"
