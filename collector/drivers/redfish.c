@@ -26,6 +26,7 @@
 #define PP_RF_SKIP_MAX 15   /* polls a silent service skips at most between tries */
 #define PP_RF_MAX_TARGETS 4096 /* resources one device reads per poll at most */
 #define PP_RF_MAX_TAGS 3    /* a sample's own tags (chassis, sensor; pdu, circuit, type) */
+#define PP_RF_THREAD_STACK (512 * 1024) /* a device's thread: curl and TLS, no deep calls */
 
 enum tkind { T_ENV, T_PSUB, T_PSU, T_POWER, T_THERMAL, T_PDU, T_MAINS, T_BRANCH, T_OUTLET };
 
@@ -42,7 +43,7 @@ struct rfdev {
 	struct target *t;
 	size_t nt, cap;
 	int walked;           /* targets found; 0: walk at the next poll */
-	struct rf_res *res, *res2;
+	struct rf_res *res, *res2; /* held during a poll only (90 KiB each) */
 	/* A silent service: polls in a row that timed out, and how many of
 	 * the next polls leave it alone (1, 3, 7, then 15), as Modbus units. */
 	int silent, skip;
@@ -62,10 +63,6 @@ static enum pp_err rf_configure(struct drv_dev *devs, size_t i, struct pp_errbuf
 	if (!m)
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	d->ctx = m;
-	m->res = malloc(sizeof *m->res);
-	m->res2 = malloc(sizeof *m->res2);
-	if (!m->res || !m->res2)
-		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	return pp_redfish_open(d->dev->address, &d->dev->redfish, d->dev->timeout_ms, &m->cl, eb);
 }
 
@@ -76,8 +73,6 @@ static void rf_close(struct drv_dev *d)
 		return;
 	pp_redfish_close(m->cl); /* deletes the session */
 	free(m->t);
-	free(m->res);
-	free(m->res2);
 	free(m);
 	d->ctx = NULL;
 }
@@ -279,6 +274,26 @@ static void emit_res(const struct drv_sink *sk, struct drv_dev *d, const struct 
 	}
 }
 
+static void rf_poll(const struct drv_sink *sk, struct drv_dev *d);
+
+/* A poll with its scratch resources. */
+static void rf_poll_alloc(const struct drv_sink *sk, struct drv_dev *d)
+{
+	struct rfdev *m = d->ctx;
+	m->res = malloc(sizeof *m->res);
+	m->res2 = malloc(sizeof *m->res2);
+	if (m->res && m->res2) {
+		rf_poll(sk, d);
+	} else {
+		struct drv_poll p = {pp_clock_wall_ns(), pp_clock_mono_ns(), NULL, 0, 0, 0, 0,
+				     "out of memory", 0};
+		sk->done(sk->ud, d, &p);
+	}
+	free(m->res);
+	free(m->res2);
+	m->res = m->res2 = NULL;
+}
+
 static void rf_poll(const struct drv_sink *sk, struct drv_dev *d)
 {
 	struct rfdev *m = d->ctx;
@@ -362,7 +377,7 @@ static void *dev_thread(void *arg)
 		if (stop)
 			break;
 		int64_t due = d->due_ns, started = pp_clock_mono_ns();
-		rf_poll(e->sink, d);
+		rf_poll_alloc(e->sink, d);
 		if (e->sink->once)
 			break;
 		d->due_ns = e->sink->next_due(e->sink->ud, d, due, started);
@@ -409,19 +424,24 @@ static enum pp_err rf_start(const struct drv_sink *s, struct drv_dev **devs, siz
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&e->mu, NULL);
 	int64_t now = pp_clock_mono_ns();
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, PP_RF_THREAD_STACK);
 	for (size_t i = 0; i < n; i++) {
 		struct rfdev *m = devs[i]->ctx;
 		devs[i]->due_ns = s->first_due(s->ud, devs[i], now);
 		struct thr *t = malloc(sizeof *t);
 		if (t)
 			*t = (struct thr){e, devs[i]};
-		if (!t || pthread_create(&m->th, NULL, dev_thread, t)) {
+		if (!t || pthread_create(&m->th, &at, dev_thread, t)) {
 			free(t);
+			pthread_attr_destroy(&at);
 			rf_stop(e);
 			return pp_err_set(eb, PP_ERR_NOMEM, "cannot start Redfish threads");
 		}
 		m->th_started = 1;
 	}
+	pthread_attr_destroy(&at);
 	*engine = e;
 	return PP_OK;
 }

@@ -171,7 +171,7 @@ int rf_parse(const char *text, size_t len, struct rf_res *out, char *err, size_t
 {
 	memset(out, 0, sizeof *out);
 	json_error_t je;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = json_loadb(text, len, 0, &je);
 	if (!root) {
 		snprintf(err, errlen, "not JSON (line %d: %s)", je.line, je.text);
 		return -1;
