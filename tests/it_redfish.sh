@@ -124,8 +124,8 @@ wait_for 20 ge polls $((n0 + 3))
 kill -TERM $CP; wait $CP
 check "after the service dropped the session: logged in again (logins $l0 -> $(stat_of $P1 "['logins']"))" \
 	[ "$(stat_of $P1 "['logins']")" -eq $((l0 + 2)) ]
-check "... no poll failed over it ($(cat $TMP/outs/*.lp | grep -c '^device,.*up=0i') down)" \
-	[ "$(cat $TMP/outs/*.lp | grep -c '^device,.*up=0i')" = 0 -a "$(polls)" -ge $((n0 + 3)) ]
+check "... no poll, and no resource of one, failed over it ($(cat $TMP/outs/*.lp | grep -c '^device,.*up=0i') down, $(cat $TMP/outs/*.lp | grep -c '^device,.*failed_blocks=[1-9]') partial)" \
+	[ "$(cat $TMP/outs/*.lp | grep -c '^device,.*up=0i')/$(cat $TMP/outs/*.lp | grep -c '^device,.*failed_blocks=[1-9]')" = 0/0 -a "$(polls)" -ge $((n0 + 3)) ]
 check "... and the session deleted on SIGTERM" [ "$(stat_of $P1 "['deletes']")/$(stat_of $P1 "['live']")" = "$((d0 + 1))/0" ]
 
 # --- 5. a slow or dead BMC costs its Modbus neighbour nothing ----------------
