@@ -405,7 +405,7 @@ void pp_config_summary(const struct pp_config *cfg, FILE *f);
 struct pp_config_totals {
 	size_t halls, rows, racks, gpus;
 	double hall_kw, row_kw, rack_kw;
-	size_t devices_by_proto[3];
+	size_t devices_by_proto[PP_PROTO_REDFISH + 1]; /* by enum pp_proto */
 	double chiller_kw;
 };
 void pp_config_totals(const struct pp_config *cfg, struct pp_config_totals *t);
