@@ -229,5 +229,18 @@ want=$(/usr/bin/python3 -c "print(min(round($cap * 2 + 5000), 6400))")
 check "agent: the node limit stays within the BMC's AllowableMax 6400 W (base_w 5000: $(stat_of $P1 "['patches'][-1]['watts']") W)" \
 	[ "$(stat_of $P1 "['patches'][-1]['watts']")" = "$want" ]
 
+# An orderly stop gives the node back the limit the BMC held at start.
+before=$(stat_of $P3 "['patches'][-1]['watts']")
+n0=$(stat_of $P3 "['patches']" | /usr/bin/python3 -c 'import ast,sys; print(len(ast.literal_eval(sys.stdin.read())))')
+$PP agent --url "$U" --node n1 --token $LT --safe-cap 300 --gpus 2 --backend redfish --interval-ms 200 \
+	--arg "url=https://127.0.0.1:$P3,user=admin,password_file=$TMP/pw,ca_file=$TMP/cert.pem,auth=basic" 2> "$TMP/agt.err" &
+AG=$!
+PIDS="$PIDS $AG"
+npatch() { stat_of $P3 "['patches']" | /usr/bin/python3 -c 'import ast,sys; print(len(ast.literal_eval(sys.stdin.read())))'; }
+wait_for 20 ge npatch $((n0 + 1))
+kill -TERM $AG; wait $AG
+check "agent (basic auth) on SIGTERM: the node's limit back to the $before W it had ($(stat_of $P3 "['patches']" | tail -c 120))" \
+	[ "$(stat_of $P3 "['patches'][-2]['watts']")/$(stat_of $P3 "['patches'][-1]['watts']")" = "$(/usr/bin/python3 -c "print(round($cap * 2))")/$before" ]
+
 echo "it_redfish: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
