@@ -187,6 +187,10 @@ rf $P2 "/_test/fault?mode=malformed" > /dev/null
 $PP collect -c "$TMP/f.yaml" --once --stdout > "$TMP/f2.lp" 2> "$TMP/f2.err"
 check "malformed JSON: down, said so ($(grep -o 'not JSON[^]]*' $TMP/f2.err | head -1))" \
 	sh -c "[ \$($LPG $TMP/f2.lp device device=bmc9 up) = 0 ] && grep -q 'not JSON' $TMP/f2.err"
+rf $P2 "/_test/fault?mode=error&path=/Bay2" > /dev/null
+$PP collect -c "$TMP/f.yaml" --once --stdout > "$TMP/f4.lp" 2> "$TMP/f4.err"
+check "one PSU answering 500: the device is up, 1 failed part, the rest written ($($LPG $TMP/f4.lp redfish_psu device=bmc9 psu=Bay1 input_power_w) W on Bay1, $($LPG $TMP/f4.lp redfish_outlet device=bmc9 '#count') outlets)" \
+	[ "$($LPG $TMP/f4.lp device device=bmc9 up)/$($LPG $TMP/f4.lp device device=bmc9 failed_blocks)/$($LPG $TMP/f4.lp redfish_psu device=bmc9 psu=Bay2 '#count')/$($LPG $TMP/f4.lp redfish_outlet device=bmc9 '#count')" = 1/1/0/3 ]
 rf $P2 "/_test/fault?mode=none" > /dev/null
 $PP collect -c "$TMP/f.yaml" --once --stdout > "$TMP/f3.lp" 2>/dev/null
 check "the fault gone, read again" [ "$($LPG $TMP/f3.lp device device=bmc9 up)" = 1 ]

@@ -11,7 +11,8 @@ It speaks sessions (POST /redfish/v1/SessionService/Sessions, X-Auth-Token,
 DELETE), basic auth, 401 for bad or missing credentials, PATCH of the power
 limit (Controls/PowerLimit SetPoint, Power PowerControl[0].PowerLimit), and
 takes faults from its test endpoints (never authenticated):
-  GET /_test/fault?mode=none|slow|error|malformed|hang[&delay=S]
+  GET /_test/fault?mode=none|slow|error|malformed|hang[&delay=S][&path=TEXT]
+                              (path: only for paths that contain TEXT)
   GET /_test/drop_sessions    forget every session (the next request: 401)
   GET /_test/stats            logins, deletes, live sessions, patches
   GET /_test/tree             every resource as served now
@@ -202,7 +203,7 @@ class State:
         self.mu = threading.Lock()
         self.sessions = {}  # token -> id
         self.next = 1
-        self.mode, self.delay = "none", 0.0
+        self.mode, self.delay, self.only = "none", 0.0, ""
         self.stats = {"logins": 0, "deletes": 0, "basic": 0, "patches": [], "requests": 0,
                       "unauthorized": 0}
 
@@ -242,6 +243,7 @@ def make_handler(st):
             with st.mu:
                 if u.path == "/_test/fault":
                     st.mode, st.delay = q.get("mode", "none"), float(q.get("delay", "0"))
+                    st.only = q.get("path", "")
                     return self.send(200, {"mode": st.mode})
                 if u.path == "/_test/drop_sessions":
                     st.sessions.clear()
@@ -258,6 +260,8 @@ def make_handler(st):
             while True:
                 with st.mu:
                     mode, delay = st.mode, st.delay
+                    if st.only not in self.path:
+                        mode = "none"
                 if mode != "hang":
                     break
                 time.sleep(0.05)

@@ -128,8 +128,13 @@ static enum pp_err walk_psus(struct rfdev *m, const char *uri, const char *owner
 	size_t n;
 	enum pp_err e = members(m, uri, &ps, &n, eb);
 	for (size_t i = 0; i < n && !e; i++) {
-		if ((e = rf_get_res(m->cl, ps[i], m->res, eb)))
-			break;
+		/* A PSU that does not answer now is read (and fails) as itself: the
+		 * poll counts it, and the walk is made again. */
+		if ((e = rf_get_res(m->cl, ps[i], m->res, eb))) {
+			if (!pp_redfish_timed_out(m->cl))
+				e = add(m, ps[i], T_PSU, owner, last_segment(ps[i]), eb);
+			continue;
+		}
 		const char *id = m->res->id[0] ? m->res->id : last_segment(ps[i]);
 		const char *at = m->res->links[RF_L_METRICS][0] ? m->res->links[RF_L_METRICS] : ps[i];
 		e = add(m, at, T_PSU, owner, id, eb);
@@ -153,10 +158,12 @@ static enum pp_err walk_chassis(struct rfdev *m, const char *uri, struct pp_errb
 	    (e = add(m, c->links[RF_L_THERMAL], T_THERMAL, owner, NULL, eb)) ||
 	    (e = add(m, psub, T_PSUB, owner, NULL, eb)))
 		return e;
+	/* A PowerSubsystem that fails now fails as its own target (above); a
+	 * service that stopped answering ends the walk. */
 	if (!psub[0])
 		return PP_OK;
 	if ((e = rf_get_res(m->cl, psub, m->res, eb)))
-		return e;
+		return pp_redfish_timed_out(m->cl) ? e : PP_OK;
 	char psus[PP_RF_URI_MAX];
 	snprintf(psus, sizeof psus, "%s", m->res->links[RF_L_PSUS]);
 	return psus[0] ? walk_psus(m, psus, owner, eb) : PP_OK;
