@@ -31,6 +31,15 @@ devices:
   - {name: m1, protocol: modbus-rtu, address: /dev/ttyUSB0, baud: 9600, parity: even, data_bits: 8, stop_bits: 2, unit_id: 0x11, profile: meter-3ph}
 outputs: [{name: local, type: file, path: /tmp/x}]
 YAML
+# ... and a collector's Redfish devices (a BMC over a session, a PDU over
+# basic auth without TLS verification)
+cat > "$C/config/collector-redfish.yaml" <<'YAML'
+site: {name: edge}
+devices:
+  - {name: bmc1, protocol: redfish, address: '10.0.0.17:443', interval_ms: 10000, timeout_ms: 3000, retries: 0, redfish: {user: telemetry, password: pw, ca_file: ca.pem}}
+  - {name: pdu1, protocol: redfish, address: '10.0.0.18:8443', hall: a, redfish: {scheme: https, auth: basic, user: u, password: p, verify: false}}
+outputs: [{name: local, type: file, path: /tmp/x}]
+YAML
 for f in conf/profiles/*.yaml; do
 	p=$(basename "$f" .yaml)
 	proto=modbus-tcp; grep -q '^protocol: snmp' "$f" && proto=snmp
