@@ -170,6 +170,8 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(BUILD)/fuzz/obj/tests/fuzz/u
 
 # The optimizer's JSON bodies are read by the API's private codec.
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_api.o: CPPFLAGS += -Ioptimizer/api
+# A Redfish resource is read by the collector's private JSON reader.
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_redfish.o: CPPFLAGS += -Icollector/drivers
 
 install: $(BUILD)/powerpark
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/powerpark/profiles \

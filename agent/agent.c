@@ -250,7 +250,8 @@ static long report(struct agent *a)
 enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *stop,
 			 struct pp_errbuf *eb)
 {
-	const struct pp_backend *bes[] = {&pp_backend_nvml, &pp_backend_command, &pp_backend_sim};
+	const struct pp_backend *bes[] = {&pp_backend_nvml, &pp_backend_command, &pp_backend_sim,
+					  &pp_backend_redfish};
 	struct agent a;
 	memset(&a, 0, sizeof a);
 	a.o = o;
@@ -258,7 +259,7 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 		if (o->backend && !strcmp(o->backend, bes[i]->name))
 			a.be = bes[i];
 	if (!a.be)
-		return pp_err_set(eb, PP_ERR_ARG, "backend: expected nvml, command or sim");
+		return pp_err_set(eb, PP_ERR_ARG, "backend: expected nvml, command, sim or redfish");
 	if (!o->url || !o->node)
 		return pp_err_set(eb, PP_ERR_ARG, "--url and --node are required");
 	if (pp_httpc_group_init(&a.opt, o->url))

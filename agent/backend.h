@@ -34,6 +34,7 @@ struct pp_backend {
 				     struct pp_errbuf *eb);
 };
 
-extern const struct pp_backend pp_backend_nvml, pp_backend_command, pp_backend_sim;
+extern const struct pp_backend pp_backend_nvml, pp_backend_command, pp_backend_sim,
+	pp_backend_redfish;
 
 #endif

@@ -17,7 +17,10 @@ int pp_cmd_agent(int argc, char **argv)
 		"applies them; applies the safe cap when the lease runs out.\n"
 		"  nvml     ARG: the library (default libnvidia-ml.so.1)\n"
 		"  command  ARG: a command with {cap} and {gpu}, e.g. 'nvidia-smi -i {gpu} -pl {cap}'\n"
-		"  sim      ARG: the control HOST:PORT of `powerpark sim`\n";
+		"  sim      ARG: the control HOST:PORT of `powerpark sim`\n"
+		"  redfish  ARG: url=https://BMC:443,user=U,password_file=F[,ca_file=PEM,\n"
+		"           auth=session|basic,chassis=ID,base_w=W]: the node's limit through\n"
+		"           its BMC, (cap x --gpus + base_w); docs/agent.md\n";
 	struct pp_agent_opts o = {0};
 	o.token = getenv("POWERPARK_TOKEN");
 	const struct pp_opt opts[] = {
@@ -29,7 +32,7 @@ int pp_cmd_agent(int argc, char **argv)
 		       "$POWERPARK_TOKEN,\nkept out of ps)", .flags = PP_OPT_REQUIRED),
 		PP_NUM("--safe-cap", &o.safe_cap_w, 0, INFINITY, "W",
 		       "the cap held when the lease runs out", .flags = PP_OPT_REQUIRED | PP_OPT_ABOVE),
-		PP_STR("--backend", &o.backend, "nvml|command|sim", "how caps are applied (see above)",
+		PP_STR("--backend", &o.backend, "nvml|command|sim|redfish", "how caps are applied (see above)",
 		       .flags = PP_OPT_REQUIRED),
 		PP_STR("--arg", &o.arg, "ARG", "the backend's argument"),
 		PP_INT("--gpus", &o.gpus, 1, PP_CMD_MAX_NODE_GPUS, "N",

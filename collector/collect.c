@@ -16,7 +16,8 @@
 
 #define PP_MAX_DEV_TAGS 8 /* location tags of one device (site ... device) */
 
-static const struct pp_driver *const drivers[] = {&pp_driver_modbus, &pp_driver_snmp};
+static const struct pp_driver *const drivers[] = {&pp_driver_modbus, &pp_driver_snmp,
+						  &pp_driver_redfish};
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
 /* One device under collection, beside its driver's struct drv_dev (same
@@ -131,7 +132,7 @@ enum pp_err pp_collect_create(const struct pp_config *cfg, const struct pp_colle
 		for (size_t k = 0; k < NDRIVERS; k++)
 			if (drivers[k]->match(d->dev))
 				dd->driver = drivers[k];
-		if (!dd->driver || !d->dev->profile) {
+		if (!dd->driver || (!d->dev->profile && d->dev->proto != PP_PROTO_REDFISH)) {
 			pp_collect_destroy(c);
 			return pp_err_set(eb, PP_ERR_ARG, "device '%s': no driver or profile",
 				       d->dev->name);
@@ -373,6 +374,22 @@ out:
 	free(first);
 }
 
+/* A sample a driver built (drv_sink.emit): the device's tags first. */
+static void emit_built(void *ud, struct drv_dev *dd, const char *meas, const struct pp_tag *tags,
+		       size_t ntags, const struct pp_field *fields, size_t nfields, int64_t ts_ns)
+{
+	struct pp_collect *c = ud;
+	struct cdev *d = &c->devs[dd->index];
+	struct pp_tag *t = malloc((d->ntags + ntags + 1) * sizeof *t);
+	if (!t)
+		return;
+	memcpy(t, d->tags, d->ntags * sizeof *t);
+	memcpy(t + d->ntags, tags, ntags * sizeof *t);
+	struct pp_sample s = {meas, t, d->ntags + ntags, fields, nfields, ts_ns, 1};
+	c->sink(c->ud, &s, 1);
+	free(t);
+}
+
 /* Ends one poll: emits its readings as samples grouped by table row, then
  * the device's health sample. */
 static void poll_done(void *ud, struct drv_dev *dd, const struct drv_poll *p)
@@ -451,6 +468,7 @@ static void set_sink(struct pp_collect *c)
 		.next_due = next_due,
 		.scale = scale,
 		.range_drop = range_drop,
+		.emit = emit_built,
 		.done = poll_done,
 	};
 }

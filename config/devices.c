@@ -150,6 +150,52 @@ static const struct yobj snmp_obj = {
 	.doc = "How an SNMP device is spoken to (SNMP devices only).", YKEYS(snmp_keys_tab),
 };
 
+/* Redfish credentials: a session (POST .../SessionService/Sessions, the
+ * X-Auth-Token) or basic auth; TLS verified unless told otherwise. */
+static int redfish_check(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_redfish_cred *r = c->obj;
+	if (!r->https && r->ca_file)
+		yproblem(c->w, yget(c->map, "ca_file"), "'ca_file' is for https; scheme is http");
+	return 0;
+}
+
+static const char *const rf_schemes[] = {"http", "https", NULL};
+static const char *const rf_auths[] = {"session", "basic", NULL};
+
+static const struct ykey redfish_keys_tab[] = {
+	{"scheme", YT_ENUM, YF_DEF, YAT(struct pp_redfish_cred, https), .def = 1,
+	 .vals = rf_schemes, .doc = "http or https"},
+	{"auth", YT_ENUM, YF_DEF, YAT(struct pp_redfish_cred, auth), .def = 0, .vals = rf_auths,
+	 .doc = "a Redfish session (X-Auth-Token, logged in again on 401, deleted at exit) or "
+		"basic auth on every request"},
+	{"user", YT_STR, YF_REQ, YAT(struct pp_redfish_cred, user), .doc = "the account"},
+	{"password", YT_STR, YF_REQ, YAT(struct pp_redfish_cred, password),
+	 .doc = "its password"},
+	{"verify", YT_BOOL, YF_DEF, YAT(struct pp_redfish_cred, verify), .def = 1,
+	 .doc = "verify the service's TLS certificate and name (false: logged as a warning)"},
+	{"ca_file", YT_PATH, 0, YAT(struct pp_redfish_cred, ca_file),
+	 .doc = "PEM file of the CA(s) to verify it with (default: the system's)"},
+	{"", YT_CHECK, .set = redfish_check},
+};
+
+static const struct yobj config_redfish_obj = {
+	.what = "redfish", .title = "devices[].redfish",
+	.doc = "How a Redfish service (a BMC, a PDU) is spoken to (Redfish devices only; required "
+	       "there).", YKEYS(redfish_keys_tab),
+};
+
+/* A Redfish device needs its credentials. */
+static int device_redfish(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_device *d = c->obj;
+	if (d->proto == PP_PROTO_REDFISH && !yget(c->map, "redfish"))
+		yproblem(c->w, c->map, "device: a Redfish device needs 'redfish' (user, password)");
+	return 0;
+}
+
 /* Every device takes a slot in the namespace, so that indexes match. */
 static int device_name(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
@@ -188,10 +234,15 @@ static int device_proto(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	return yok(c, "protocol") ? 0 : YSTOP;
 }
 
+static int is_modbus(const struct yctx *c)
+{
+	enum pp_proto p = ((const struct pp_device *)c->obj)->proto;
+	return p == PP_PROTO_MODBUS_TCP || p == PP_PROTO_MODBUS_RTU;
+}
+
 static const char *for_modbus(const struct yctx *c)
 {
-	return ((const struct pp_device *)c->obj)->proto == PP_PROTO_SNMP
-		       ? "is for Modbus devices" : NULL;
+	return is_modbus(c) ? NULL : "is for Modbus devices";
 }
 
 static const char *for_snmp(const struct yctx *c)
@@ -202,7 +253,21 @@ static const char *for_snmp(const struct yctx *c)
 
 static const char *modbus_only(const struct yctx *c)
 {
-	return ((const struct pp_device *)c->obj)->proto == PP_PROTO_SNMP ? "" : NULL;
+	return is_modbus(c) ? NULL : "";
+}
+
+static const char *for_redfish(const struct yctx *c)
+{
+	return ((const struct pp_device *)c->obj)->proto != PP_PROTO_REDFISH
+		       ? "is for Redfish devices" : NULL;
+}
+
+/* A Redfish device reads what its service root leads to: no profile. */
+static const char *not_redfish(const struct yctx *c)
+{
+	return ((const struct pp_device *)c->obj)->proto == PP_PROTO_REDFISH
+		       ? "is not used by Redfish devices (what they read is found from the "
+			 "service root)" : NULL;
 }
 
 static const char *rtu_only(const struct yctx *c)
@@ -233,12 +298,16 @@ static int device_profile(struct yctx *c, const struct ykey *k, struct fy_node *
 {
 	(void)k;
 	struct pp_device *d = c->obj;
+	if (!v) {
+		yproblem(c->w, c->map, "%s: missing required key 'profile'", c->o->what);
+		return 0;
+	}
 	d->profile = config_profile(LD(c), d->profile_name, yposn(c->w, v),
 				    d->proto == PP_PROTO_SNMP);
 	return 0;
 }
 
-static const char *const protocols[] = {"modbus-tcp", "modbus-rtu", "snmp", NULL};
+static const char *const protocols[] = {"modbus-tcp", "modbus-rtu", "snmp", "redfish", NULL};
 static const char *const parities[] = {"none", "even", "odd", NULL};
 
 static const struct ykey device_keys[] = {
@@ -279,8 +348,12 @@ static const struct ykey device_keys[] = {
 	{"stop_bits", YT_INT, YF_DEF, YAT(struct pp_device, stop_bits), .lo = 1, .hi = 2, .def = 1,
 	 .when = rtu_only, .doc = "Modbus RTU: stop bits"},
 	{"", YT_CHECK, .set = device_address},
-	{"profile", YT_STR, YF_REQ, YAT(struct pp_device, profile_name), .set = device_profile,
-	 .doc = "the register or OID map: NAME.yaml on the profile path"},
+	{"", YT_CHECK, .set = device_redfish},
+	{"profile", YT_STR, YF_ABSENT, YAT(struct pp_device, profile_name), .set = device_profile,
+	 .when = not_redfish,
+	 .doc = "the register or OID map: NAME.yaml on the profile path (required; not for Redfish)"},
+	{"redfish", YT_OBJ, 0, YAT(struct pp_device, redfish), .sub = &config_redfish_obj,
+	 .when = for_redfish, .doc = "Redfish: scheme, authentication and TLS"},
 	{"hall", YT_STR, 0, YAT(struct pp_device, hall), YPOS(struct pp_device, hall_pos),
 	 .doc = "the hall it feeds or serves (a UPS, a hall meter): its readings' `hall` tag"},
 };

@@ -74,9 +74,12 @@ void pp_config_summary(const struct pp_config *c, FILE *f)
 		fprintf(f, "; %zu chillers (N+%d), %zu towers, %zu dry coolers, %zu CDUs\n", n[0],
 			pl->reserve, n[1], n[2], n[3]);
 	}
-	fprintf(f, "devices: %zu (modbus-tcp %zu, modbus-rtu %zu, snmp %zu), %zu profiles\n",
-		c->ndevices, t.devices_by_proto[0], t.devices_by_proto[1], t.devices_by_proto[2],
-		c->nprofiles);
+	fprintf(f, "devices: %zu (modbus-tcp %zu, modbus-rtu %zu, snmp %zu", c->ndevices,
+		t.devices_by_proto[PP_PROTO_MODBUS_TCP], t.devices_by_proto[PP_PROTO_MODBUS_RTU],
+		t.devices_by_proto[PP_PROTO_SNMP]);
+	if (t.devices_by_proto[PP_PROTO_REDFISH])
+		fprintf(f, ", redfish %zu", t.devices_by_proto[PP_PROTO_REDFISH]);
+	fprintf(f, "), %zu profiles\n", c->nprofiles);
 	fprintf(f, "outputs: %zu", c->noutputs);
 	for (size_t i = 0; i < c->noutputs; i++) {
 		static const char *tn[] = {"influxdb", "victoriametrics", "file"};

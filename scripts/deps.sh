@@ -10,9 +10,11 @@ libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev li
 # Tests and benchmarks: the real servers and third-party peers they start,
 # the headless browser that opens the built-in dashboard, clang with
 # libFuzzer and its sanitizer runtimes for the fuzz targets (tests/fuzz/),
-# and etcd (a three-member cluster on 127.0.0.1 for the HA test).
+# and etcd (a three-member cluster on 127.0.0.1 for the HA test); openssl makes
+# the Redfish test server's certificate (tests/it_redfish.sh).
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
 python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux socat
+openssl
 wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy
 clang libclang-rt-14-dev etcd-server etcd-client"
 

@@ -46,7 +46,7 @@ HEADERS = {
     "config": ["config", "plan"],
     "models": ["chiller", "gpu", "curve", "heatrej", "osc", "plant", "psychro", "thermal",
                "weather", "catalog"],
-    "collector/drivers": ["modbus", "snmp"],
+    "collector/drivers": ["modbus", "snmp", "redfish"],
     "collector": ["lineproto", "output", "collect"],
     "optimizer/solver": ["inst", "solve"],
     "optimizer/control": ["ctl"],
@@ -63,7 +63,9 @@ HEADER_ROOM = {h: r for r, hs in HEADERS.items() for h in hs}
 # of `powerpark solve`, the HTTP clients of the API (the Slurm adapter's and
 # the node agent's lease, the election's etcd client), and the tests.
 JSON_OK = [r"^optimizer/api/", r"^optimizer/solver/inst_json\.c$", r"^sched/adapter_http\.c$",
-           r"^agent/lease_json\.c$", r"^optimizer/ha/etcd\.c$", r"^tests/", r"^bench/"]
+           r"^agent/lease_json\.c$", r"^optimizer/ha/etcd\.c$", r"^tests/", r"^bench/",
+           # the Redfish client's reader of a BMC's or PDU's resources (structs out)
+           r"^collector/drivers/redfish_json\.c$"]
 
 MAX_FILE = 800
 MAX_FUNC = 120

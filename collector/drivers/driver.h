@@ -12,6 +12,7 @@
 
 #include "powerpark/config.h"
 #include "powerpark/err.h"
+#include "powerpark/metric.h"
 
 #define PP_MAX_POLL_ERROR 160          /* a poll's error text, with its NUL */
 #define PP_DRV_MAX_BACKOFF_MS 60000    /* reconnect / reopen back-off at most */
@@ -71,6 +72,12 @@ struct drv_sink {
 		     double *out);
 	/* A value that is no number at all: counted as a range drop. */
 	void (*range_drop)(void *ud, struct drv_dev *d);
+	/* One sample of d that its driver built itself (Redfish: what the
+	 * service offers, no profile): measurement meas, the row's own tags
+	 * (after the device's location tags), fields, all borrowed for the
+	 * call. */
+	void (*emit)(void *ud, struct drv_dev *d, const char *meas, const struct pp_tag *tags,
+		     size_t ntags, const struct pp_field *fields, size_t nfields, int64_t ts_ns);
 	/* Ends one poll of d: its readings and its health. */
 	void (*done)(void *ud, struct drv_dev *d, const struct drv_poll *p);
 };
@@ -94,5 +101,6 @@ struct pp_driver {
 
 extern const struct pp_driver pp_driver_modbus;
 extern const struct pp_driver pp_driver_snmp;
+extern const struct pp_driver pp_driver_redfish;
 
 #endif

@@ -14,7 +14,7 @@ struct pp_agent_opts {
 	const char *token;     /* bearer token with the lease (and write) scope */
 	const char *node;      /* the rack whose caps it leases */
 	const char *site;      /* the site tag of its readings */
-	const char *backend;   /* nvml, command or sim */
+	const char *backend;   /* nvml, command, sim or redfish */
 	const char *arg;       /* the backend's argument (library, command, sim HOST:PORT) */
 	int gpus;              /* GPUs on this node when the backend cannot count them */
 	double safe_cap_w;     /* applied when the lease expires; required */

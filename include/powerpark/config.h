@@ -142,7 +142,7 @@ struct pp_plant {
 	struct pp_pos pos;
 };
 
-enum pp_proto { PP_PROTO_MODBUS_TCP, PP_PROTO_MODBUS_RTU, PP_PROTO_SNMP };
+enum pp_proto { PP_PROTO_MODBUS_TCP, PP_PROTO_MODBUS_RTU, PP_PROTO_SNMP, PP_PROTO_REDFISH };
 
 enum pp_mb_func { PP_MB_COIL = 1, PP_MB_DISCRETE = 2, PP_MB_HOLDING = 3, PP_MB_INPUT = 4 };
 enum pp_vtype { PP_VT_INT16, PP_VT_UINT16, PP_VT_INT32, PP_VT_UINT32, PP_VT_INT64,
@@ -201,6 +201,18 @@ struct pp_snmp_cred {
 	const char *priv_key;
 };
 
+/* How a Redfish service (a BMC, a PDU) is spoken to (docs/collectors.md). */
+enum pp_redfish_auth { PP_RF_AUTH_SESSION, PP_RF_AUTH_BASIC };
+
+struct pp_redfish_cred {
+	int https;               /* 1: https (the default), 0: plain http */
+	enum pp_redfish_auth auth;
+	const char *user;
+	const char *password;
+	int verify;              /* verify the service's TLS certificate (default 1) */
+	const char *ca_file;     /* PEM CA bundle to verify it with; NULL: the system's */
+};
+
 struct pp_device {
 	const char *name;
 	enum pp_proto proto;
@@ -215,8 +227,9 @@ struct pp_device {
 	int pause_connect_ms;    /* Modbus: wait after connecting (slow gateways) */
 	int pause_between_ms;    /* Modbus: wait between requests */
 	const char *profile_name;
-	struct pp_profile *profile;
+	struct pp_profile *profile; /* NULL for Redfish (what it reads is discovered) */
 	struct pp_snmp_cred snmp;
+	struct pp_redfish_cred redfish; /* Redfish: scheme, auth, TLS */
 	const char *hall;        /* the hall it feeds or serves (a UPS), for its tag; or NULL */
 	struct pp_pos hall_pos;
 	struct pp_pos pos;
@@ -397,7 +410,7 @@ void pp_config_summary(const struct pp_config *cfg, FILE *f);
 struct pp_config_totals {
 	size_t halls, rows, racks, gpus;
 	double hall_kw, row_kw, rack_kw;
-	size_t devices_by_proto[3];
+	size_t devices_by_proto[PP_PROTO_REDFISH + 1]; /* by enum pp_proto */
 	double chiller_kw;
 };
 void pp_config_totals(const struct pp_config *cfg, struct pp_config_totals *t);

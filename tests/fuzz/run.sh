@@ -25,11 +25,12 @@ opts() {
 	api)       echo "json 4096 10" ;;
 	epw)       echo "- 16384 10" ;;
 	state)     echo "- 16384 10" ;;
+	redfish)   echo "redfish 16384 10" ;;
 	*) return 1 ;;
 	esac
 }
 
-targets=${*:-lineproto config plan inst api epw state}
+targets=${*:-lineproto config plan inst api epw state redfish}
 mkdir -p "$ART"
 fail=0
 for t in $targets; do

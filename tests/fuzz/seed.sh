@@ -31,6 +31,15 @@ devices:
   - {name: m1, protocol: modbus-rtu, address: /dev/ttyUSB0, baud: 9600, parity: even, data_bits: 8, stop_bits: 2, unit_id: 0x11, profile: meter-3ph}
 outputs: [{name: local, type: file, path: /tmp/x}]
 YAML
+# ... and a collector's Redfish devices (a BMC over a session, a PDU over
+# basic auth without TLS verification)
+cat > "$C/config/collector-redfish.yaml" <<'YAML'
+site: {name: edge}
+devices:
+  - {name: bmc1, protocol: redfish, address: '10.0.0.17:443', interval_ms: 10000, timeout_ms: 3000, retries: 0, redfish: {user: telemetry, password: pw, ca_file: ca.pem}}
+  - {name: pdu1, protocol: redfish, address: '10.0.0.18:8443', hall: a, redfish: {scheme: https, auth: basic, user: u, password: p, verify: false}}
+outputs: [{name: local, type: file, path: /tmp/x}]
+YAML
 for f in conf/profiles/*.yaml; do
 	p=$(basename "$f" .yaml)
 	proto=modbus-tcp; grep -q '^protocol: snmp' "$f" && proto=snmp
@@ -129,3 +138,17 @@ mkdir -p "$S"
 printf 'powerpark-state 1\nrack\tr1\t500000\t1795000000000000000\t700000\t1795000010000000000\t0\tchat\t1\t3\t0\n' > "$S/rack"
 printf 'powerpark-state 1\nheld\t4711\t8\t1794999000000000000\tpowerpark holds it: the grid binds\nevent\tdr-1\t1795000000\t1795003600\t120\t1794999990000000000\n' > "$S/held-event"
 printf 'powerpark-state 1\nrack\tr3\t1200000\t1\t1\t0\t-5500\t%%2D\t2\t1\t1\nheld\ta%%09b\t1\t0\t-\n' > "$S/escapes"
+
+# redfish: every resource the Redfish test server serves (shaped like DMTF's
+# public-rackmount1 and public-rackpdu mockups), and its dictionary: the
+# properties the reader looks for (redfish_json.c) and JSON's syntax.
+mkdir -p "$C/redfish"
+/usr/bin/python3 tests/redfish_server.py --dump "$C/redfish"
+{
+	echo '# Redfish: the properties redfish_json.c reads (seed.sh), then JSON syntax'
+	grep -o '"[A-Za-z@.0-9]*"' collector/drivers/redfish_json.c | sort -u |
+		while read -r w; do printf '"\\%s\\""\n' "${w%\"}" | sed 's/\\""$/\\""/'; done
+	for s in '{' '}' '[' ']' ':' ',' 'null' 'true' 'false' '1e308' '-1' '0.5' '/redfish/v1/'; do
+		printf '"%s"\n' "$s"
+	done
+} > "$D/redfish.dict"
