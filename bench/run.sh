@@ -73,6 +73,9 @@ osc=$(taskset -c 0 "$BUILD/bench/bench_oscill")
 echo "$osc"
 
 BUILD=$BUILD bench/bench_collect.sh "$TMP/collect_rows.md"
+# ... and the park of the earlier figures (2,500 devices), for continuity
+BUILD=$BUILD BENCH_COLLECT_PDUS=2000 BENCH_COLLECT_GATEWAYS=50 \
+	bench/bench_collect.sh "$TMP/collect_small_rows.md"
 BUILD=$BUILD bench/bench_api.sh "$TMP/api_rows.md"
 BUILD=$BUILD bench/bench_plan.sh "$TMP/plan_rows.md"
 BUILD=$BUILD bench/bench_ha.sh "$TMP/ha_rows.md"
@@ -89,7 +92,7 @@ cpu=$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)
 		"$(echo "$enc_rate / 1000000" | bc -l)"
 	printf '| %d points into victoria-metrics via HTTP output (parse + encode + POST, %d-line batches) | %.0f points/s | curl --data-binary same batches: %.0f points/s | %.1f %% | >= 90 %% |\n' \
 		"$N" $BATCH "$pp" "$cu" "$ratio"
-	cat "$TMP/collect_rows.md"
+	cat "$TMP/collect_rows.md" "$TMP/collect_small_rows.md"
 	cat "$TMP/api_rows.md"
 	cat "$TMP/plan_rows.md"
 	cat "$TMP/ha_rows.md"

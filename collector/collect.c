@@ -15,6 +15,7 @@
 #include "powerpark/log.h"
 
 #define PP_MAX_DEV_TAGS 8 /* location tags of one device (site ... device) */
+#define PP_EMIT_STACK 128 /* readings of one poll grouped without malloc */
 
 static const struct pp_driver *const drivers[] = {&pp_driver_modbus, &pp_driver_snmp,
 						  &pp_driver_redfish};
@@ -298,6 +299,25 @@ static int same_row(const struct drv_val *a, const struct drv_val *b)
 	return !strcmp(a->index, b->index) && !strcmp(row_table(a), row_table(b));
 }
 
+/* "measurement_tag" into buf (len bytes), cut to fit; returns buf. Per
+ * row of every poll, where snprintf showed in the profile. */
+static const char *join_meas(char *buf, size_t len, const char *m, const char *tag)
+{
+	size_t a = strlen(m), b = strlen(tag);
+	if (a > len - 1)
+		a = len - 1;
+	memcpy(buf, m, a);
+	if (a + 1 < len) {
+		buf[a++] = '_';
+		if (b > len - 1 - a)
+			b = len - 1 - a;
+		memcpy(buf + a, tag, b);
+		a += b;
+	}
+	buf[a] = '\0';
+	return buf;
+}
+
 /* A hash of a value's row (table, index), so that grouping a PDU's 60
  * readings into its 20 rows compares integers, not strings, but for the
  * one check that confirms a match. */
@@ -318,10 +338,16 @@ static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 			const struct drv_val *vals, size_t n)
 {
 	const struct pp_profile *p = d->dev->profile;
-	struct pp_field *fields = malloc((n ? n : 1) * sizeof *fields);
-	struct pp_tag *tags = malloc((d->ntags + 1 + n) * sizeof *tags);
-	uint32_t *hash = malloc((n ? n : 1) * sizeof *hash);
-	size_t *row = malloc((n ? n : 1) * sizeof *row), *first = malloc((n ? n : 1) * sizeof *first);
+	/* A poll's readings fit on the stack but for huge tables. */
+	struct pp_field fs[PP_EMIT_STACK];
+	struct pp_tag ts[PP_MAX_DEV_TAGS + 1 + PP_EMIT_STACK];
+	uint32_t hs[PP_EMIT_STACK];
+	size_t rs[PP_EMIT_STACK], frs[PP_EMIT_STACK];
+	int heap = n > PP_EMIT_STACK;
+	struct pp_field *fields = heap ? malloc(n * sizeof *fields) : fs;
+	struct pp_tag *tags = heap ? malloc((d->ntags + 1 + n) * sizeof *tags) : ts;
+	uint32_t *hash = heap ? malloc(n * sizeof *hash) : hs;
+	size_t *row = heap ? malloc(n * sizeof *row) : rs, *first = heap ? malloc(n * sizeof *first) : frs;
 	size_t nrows = 0;
 	if (!fields || !tags || !hash || !row || !first)
 		goto out;
@@ -346,8 +372,7 @@ static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 			const struct pp_pfield *f = vals[k].f;
 			if (*idx && nt == d->ntags) {
 				const char *it = f->index_tag ? f->index_tag : "index";
-				snprintf(mbuf, sizeof mbuf, "%s_%s", p->measurement, it);
-				meas = mbuf;
+				meas = join_meas(mbuf, sizeof mbuf, p->measurement, it);
 				tags[nt].key = it;
 				tags[nt++].val = idx;
 			}
@@ -367,11 +392,13 @@ static void emit_values(struct pp_collect *c, struct cdev *d, int64_t ts_ns,
 		c->sink(c->ud, &s, 1);
 	}
 out:
-	free(fields);
-	free(tags);
-	free(hash);
-	free(row);
-	free(first);
+	if (heap) {
+		free(fields);
+		free(tags);
+		free(hash);
+		free(row);
+		free(first);
+	}
 }
 
 /* A sample a driver built (drv_sink.emit): the device's tags first. */

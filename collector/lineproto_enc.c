@@ -110,8 +110,8 @@ size_t pp_lineproto_fmt_double(char *out, double v)
 /* Checks a name element: non-empty, no newline. Returns its length or -1. */
 static long check_name(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || memchr(s, '\n', n) || memchr(s, '\r', n))
+	size_t n = strcspn(s, "\n\r");
+	if (n == 0 || s[n])
 		return -1;
 	return (long)n;
 }
@@ -122,6 +122,13 @@ static long check_name(const char *s)
  * special byte, before a backslash, or at the end. */
 static size_t esc(char *p, const char *s, unsigned cl)
 {
+	/* Most names need nothing: one SIMD scan and a copy (the byte loop was
+	 * a twentieth of the collector's time at 10,000 polls a second). */
+	size_t n = strcspn(s, cl == CL_STR ? "\"\\" : cl == CL_KEY ? ",= \\" : ", \\");
+	if (!s[n]) {
+		memcpy(p, s, n);
+		return n;
+	}
 	char *o = p;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -155,10 +162,11 @@ enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, u
 		if (kn < 0)
 			return pp_err_set(eb, PP_ERR_ARG, "tag %zu: key is empty or holds a newline", i);
 		const char *v = s->tags[i].val ? s->tags[i].val : "";
-		if (strchr(v, '\n') || strchr(v, '\r'))
+		size_t vn = strcspn(v, "\n\r");
+		if (v[vn])
 			return pp_err_set(eb, PP_ERR_ARG, "tag '%s': value holds a newline",
 				       s->tags[i].key);
-		need += 2 * ((size_t)kn + strlen(v)) + 2;
+		need += 2 * ((size_t)kn + vn) + 2;
 	}
 	for (size_t i = 0; i < s->nfields; i++) {
 		long kn = check_name(s->fields[i].key);

@@ -34,6 +34,11 @@ struct col {            /* one table column being walked */
 	size_t curlen;
 	int done;
 	int digits;         /* f's digits_oid column, not f's own */
+	/* Rows: walked this poll, and in the last whole poll (when learned).
+	 * They size each step's GETBULK per column (see pick_cols). */
+	int rows_seen, rows_last, learned;
+	int asked;          /* due this poll */
+	int sent;           /* in the request in flight */
 };
 
 struct reading {        /* one value of this poll, resolved at the end */

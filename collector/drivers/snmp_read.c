@@ -10,6 +10,18 @@
 
 const oid pp_snmp_sysuptime[PP_SNMP_SYSUPTIME_LEN] = {1, 3, 6, 1, 2, 1, 1, 3, 0};
 
+
+/* Copies a row index (cut to the field's size): snprintf costs too much
+ * for what every reading of every poll does. */
+static void copy_index(char dst[PP_SNMP_MAX_INDEX], const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= PP_SNMP_MAX_INDEX)
+		n = PP_SNMP_MAX_INDEX - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static struct reading *new_reading(struct agent *a)
 {
 	if (pp_buf_array_grow(&a->rd, &a->caprd, a->nrd + 1, sizeof *a->rd))
@@ -52,7 +64,7 @@ static void counter_rate(struct agent *a, const struct pp_pfield *f, const char 
 			if (r) {
 				r->f = f;
 				r->rate = 1;
-				snprintf(r->index, sizeof r->index, "%s", index);
+				copy_index(r->index, index);
 				r->v = (double)delta * f->scale / ((double)(a->ts - p->t_ns) / 1e9);
 			}
 		}
@@ -62,7 +74,7 @@ static void counter_rate(struct agent *a, const struct pp_pfield *f, const char 
 			return;
 		p = &a->prev[a->nprev++];
 		p->f = f;
-		snprintf(p->index, sizeof p->index, "%s", index);
+		copy_index(p->index, index);
 	}
 	p->raw = raw;
 	p->t_ns = a->ts;
@@ -119,7 +131,7 @@ static void take(struct agent *a, const struct pp_pfield *f, const char *index,
 			memcpy(a->strs[slot], s, n + 1);
 			r->f = f;
 			r->slot = slot;
-			snprintf(r->index, sizeof r->index, "%s", index);
+			copy_index(r->index, index);
 			return;
 		}
 		/* Some agents report numbers as text ("12.5"). */
@@ -144,7 +156,7 @@ static void take(struct agent *a, const struct pp_pfield *f, const char *index,
 			return;
 		r->f = f;
 		r->digits = digits ? 2 : 1;
-		snprintf(r->index, sizeof r->index, "%s", index);
+		copy_index(r->index, index);
 		r->v = raw;
 		return;
 	}
@@ -155,7 +167,7 @@ static void take(struct agent *a, const struct pp_pfield *f, const char *index,
 	if (!r)
 		return;
 	r->f = f;
-	snprintf(r->index, sizeof r->index, "%s", index);
+	copy_index(r->index, index);
 	r->v = val;
 	if (f->counter)
 		counter_rate(a, f, index, craw, is32);
@@ -205,10 +217,13 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 	}
 	size_t active[PP_SNMP_MAX_COLS], nact = 0;
 	for (size_t i = 0; i < a->ncols; i++)
-		if (!a->cols[i].done && nact < sizeof active / sizeof active[0])
+		if (!a->cols[i].done && a->cols[i].sent && nact < sizeof active / sizeof active[0])
 			active[nact++] = i;
+	int left = 0; /* columns that this step did not ask */
+	for (size_t i = 0; i < a->ncols; i++)
+		left |= !a->cols[i].done && !a->cols[i].sent;
 	if (!nact)
-		return 0;
+		return left;
 	if (!a->asked_cols)
 		return 1;
 	int progressed[PP_SNMP_MAX_COLS] = {0};
@@ -230,9 +245,10 @@ int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first)
 			take(a, cl->f, index, v, cl->digits);
 		memcpy(cl->cur, v->name, v->name_length * sizeof(oid));
 		cl->curlen = v->name_length;
+		cl->rows_seen++;
 		progressed[j % nact] = 1;
 	}
-	int more = 0;
+	int more = left;
 	for (size_t k = 0; k < nact; k++) {
 		struct col *cl = &a->cols[active[k]];
 		if (!progressed[k])
