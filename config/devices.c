@@ -339,6 +339,14 @@ static const struct ykey device_keys[] = {
 	 .doc = "Modbus: the wait after connecting (slow gateways), ms"},
 	{"pause_between_ms", YT_INT, 0, YAT(struct pp_device, pause_between_ms), .hi = 60000,
 	 .when = modbus_only, .doc = "Modbus: the wait between requests, ms"},
+	{"frame_gap_ms", YT_INT, 0, YAT(struct pp_device, frame_gap_ms), .hi = 10000,
+	 .when = modbus_only, .doc = "Modbus: the least silence on its line (serial path or "
+				      "connection) after any exchange, ms; a line keeps its "
+				      "devices' largest"},
+	{"turnaround_ms", YT_INT, 0, YAT(struct pp_device, turnaround_ms), .hi = 10000,
+	 .when = modbus_only, .doc = "Modbus: the wait on its line before a request to another "
+				      "unit than the last, ms (a serial gateway's turnaround); a "
+				      "line keeps its devices' largest"},
 	{"baud", YT_INT, YF_DEF, YAT(struct pp_device, baud), .lo = 300, .hi = 4000000,
 	 .def = 19200, .when = rtu_only, .doc = "Modbus RTU: the line speed"},
 	{"parity", YT_ENUM, YF_DEF, YAT(struct pp_device, parity), .vals = parities, .def = 0,

@@ -79,4 +79,33 @@ idle = sum(x < 50 for x in ms)
 print("dead3: %d health samples, %d of them without touching the line" % (len(ms), idle))
 sys.exit(not (len(ms) >= 25 and idle * 2 > len(ms)))
 PY
+# --- the line's timing (issue 26, item 4): frame gap and turnaround -----
+# Lower bounds only (a sleep lasts at least what it is asked): a meter whose
+# map takes two requests waits the gap before its second; of two units
+# polled at once, the second waits the turnaround after the first.
+sed 's/^profile: meter-3ph$/profile: meter-2blk/' conf/profiles/meter-3ph.yaml > "$TMP/profiles/meter-2blk.yaml"
+printf '  - {name: spare1, register: 1000}\n' >> "$TMP/profiles/meter-2blk.yaml"
+{
+	echo "site: {name: timing}"
+	echo "devices:"
+	dev meter 1 meter-2blk | sed 's/}$/, frame_gap_ms: 300}/'
+	echo "outputs: [{name: local, type: file, path: '$TMP/out2'}]"
+} > "$TMP/gap.yaml"
+$PP collect -c "$TMP/gap.yaml" --once --stdout > "$TMP/gap.lp" 2> "$TMP/gap.err"
+gms=$($LPG $TMP/gap.lp device device=meter poll_ms)
+check "frame_gap_ms 300: a two-request poll takes >= 300 ms ($gms ms)" \
+	/usr/bin/python3 -c "import sys; sys.exit(not float('$gms') >= 300)"
+{
+	echo "site: {name: timing}"
+	echo "devices:"
+	dev meter 1 meter-3ph | sed 's/}$/, turnaround_ms: 400}/'
+	dev chiller 2 chiller
+	echo "outputs: [{name: local, type: file, path: '$TMP/out3'}]"
+} > "$TMP/turn.yaml"
+$PP collect -c "$TMP/turn.yaml" --once --stdout > "$TMP/turn.lp" 2> "$TMP/turn.err"
+tms=$(for u in meter chiller; do $LPG $TMP/turn.lp device device=$u poll_ms; done | sort -g | tail -1)
+check "turnaround_ms 400 on the line: the second unit's poll takes >= 400 ms ($tms ms)" \
+	/usr/bin/python3 -c "import sys; sys.exit(not float('$tms') >= 400)"
+check "... and both units are read" [ "$($LPG $TMP/turn.lp device device=meter up)$($LPG $TMP/turn.lp device device=chiller up)" = 11 ]
+
 done_tests it_rtu

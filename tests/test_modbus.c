@@ -131,10 +131,29 @@ static void t_plan_merges_within_interval(void)
 	free(r);
 }
 
+/* The line's timing: silence after any exchange, turnaround on a change
+ * of unit, the longer of the two, nothing before the first exchange. */
+static void t_line_wait(void)
+{
+	const int64_t ms = 1000000, end = 5000 * ms;
+	PT_CHECK(pp_modbus_line_wait(50, 200, 0, 1, 2, end) == 0, "the first exchange waits");
+	PT_CHECK(pp_modbus_line_wait(50, 200, end, 1, 1, end + 10 * ms) == 40 * ms,
+		 "same unit: the gap's rest, 40 ms, not %lld ns",
+		 (long long)pp_modbus_line_wait(50, 200, end, 1, 1, end + 10 * ms));
+	PT_CHECK(pp_modbus_line_wait(50, 200, end, 1, 2, end + 10 * ms) == 190 * ms,
+		 "another unit: the turnaround's rest");
+	PT_CHECK(pp_modbus_line_wait(300, 200, end, 1, 2, end) == 300 * ms,
+		 "a gap longer than the turnaround wins");
+	PT_CHECK(pp_modbus_line_wait(50, 200, end, 1, 2, end + 500 * ms) == 0,
+		 "silence long past: no wait");
+	PT_CHECK(pp_modbus_line_wait(0, 0, end, 1, 2, end) == 0, "no timing set: no wait");
+}
+
 int main(void)
 {
 	PT_RUN(t_plan_keeps_intervals_apart);
 	PT_RUN(t_plan_due_by_cycle);
 	PT_RUN(t_plan_merges_within_interval);
+	PT_RUN(t_line_wait);
 	return PT_DONE("test_modbus");
 }

@@ -30,6 +30,9 @@ struct bus {
 	int connected;
 	int refs;
 	int64_t reconnect_at;   /* monotonic; no attempt before */
+	int gap_ms, turn_ms;    /* the line's timing: its devices' largest */
+	int64_t last_end;       /* monotonic end of its last exchange (0: none) */
+	int last_unit;
 	int backoff_ms;
 	char why[128];          /* last connection error */
 };
@@ -68,6 +71,15 @@ static struct bus *shared_rtu_bus(const struct drv_dev *devs, size_t i)
 	return NULL;
 }
 
+/* A line keeps the largest gap and turnaround any of its devices asks. */
+static void line_timing(struct bus *b, const struct pp_device *dv)
+{
+	if (dv->frame_gap_ms > b->gap_ms)
+		b->gap_ms = dv->frame_gap_ms;
+	if (dv->turnaround_ms > b->turn_ms)
+		b->turn_ms = dv->turnaround_ms;
+}
+
 static enum pp_err mb_configure(struct drv_dev *devs, size_t i, struct pp_errbuf *eb)
 {
 	struct drv_dev *d = &devs[i];
@@ -81,6 +93,7 @@ static enum pp_err mb_configure(struct drv_dev *devs, size_t i, struct pp_errbuf
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
 	if (dv->proto == PP_PROTO_MODBUS_RTU && (m->bus = shared_rtu_bus(devs, i))) {
 		m->bus->refs++;
+		line_timing(m->bus, dv);
 		return PP_OK;
 	}
 	struct bus *b = calloc(1, sizeof *b);
@@ -89,6 +102,7 @@ static enum pp_err mb_configure(struct drv_dev *devs, size_t i, struct pp_errbuf
 	pthread_mutex_init(&b->mu, NULL);
 	b->refs = 1;
 	m->bus = b;
+	line_timing(b, dv);
 	if (dv->proto == PP_PROTO_MODBUS_TCP) {
 		char host[256];
 		const char *port;
@@ -234,7 +248,13 @@ static int read_req(struct bus *b, struct mbdev *m, const struct pp_device *dv,
 		if (bus_connect(b, dv, err, errlen))
 			return -1;
 		modbus_set_slave(b->ctx, dv->unit_id);
+		int64_t w = pp_modbus_line_wait(b->gap_ms, b->turn_ms, b->last_end, b->last_unit,
+						dv->unit_id, pp_clock_mono_ns());
+		if (w > 0)
+			sleep_ms((int)((w + 999999) / 1000000));
 		int rc = do_read(b->ctx, m, r);
+		b->last_end = pp_clock_mono_ns();
+		b->last_unit = dv->unit_id;
 		if (rc == r->count) {
 			*timeout = 0;
 			return 0;

@@ -74,6 +74,18 @@ int pp_modbus_req_due(const struct pp_mb_req *r, uint64_t cycle)
 	return r->every <= 1 || cycle % (uint64_t)r->every == 0;
 }
 
+int64_t pp_modbus_line_wait(int gap_ms, int turn_ms, int64_t last_end_ns, int last_unit,
+			    int unit, int64_t now_ns)
+{
+	if (!last_end_ns)
+		return 0;
+	int ms = gap_ms;
+	if (unit != last_unit && turn_ms > ms)
+		ms = turn_ms;
+	int64_t w = last_end_ns + (int64_t)ms * 1000000 - now_ns;
+	return w > 0 ? w : 0;
+}
+
 int pp_modbus_req_holds(const struct pp_mb_req *r, const struct pp_pfield *f)
 {
 	int w = f->func <= PP_MB_DISCRETE ? 1 : pp_config_vtype_regs(f->vtype);

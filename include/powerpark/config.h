@@ -226,6 +226,8 @@ struct pp_device {
 	int max_gap;             /* Modbus: unused registers a merged read may span */
 	int pause_connect_ms;    /* Modbus: wait after connecting (slow gateways) */
 	int pause_between_ms;    /* Modbus: wait between requests */
+	int frame_gap_ms;        /* Modbus: least silence on its line after any exchange */
+	int turnaround_ms;       /* Modbus: wait on its line when the unit changes */
 	const char *profile_name;
 	struct pp_profile *profile; /* NULL for Redfish (what it reads is discovered) */
 	struct pp_snmp_cred snmp;
