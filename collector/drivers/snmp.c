@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "powerpark/clock.h"
@@ -21,6 +22,7 @@
 #define PP_SNMP_MAX_EVENTS 256 /* epoll events taken per wait */
 #define PP_SNMP_MAX_FDS 65536  /* the fd set net-snmp reads from */
 #define PP_SNMP_MAX_WAIT_MS 1000 /* the loop looks at its schedule at least this often */
+#define PP_SNMP_GATHER_NS 1000000L /* answers gathered per wake-up while they flow */
 
 /* An SNMPv1 agent answered noSuchName at varbind idx (1-based) of the
  * request in flight: the first GET asks sysUpTime (with counters) and the
@@ -695,6 +697,7 @@ static void *loop(void *arg)
 {
 	struct engine *e = arg;
 	struct epoll_event evs[PP_SNMP_MAX_EVENTS];
+	int flowing = 0; /* the last wait found answers */
 	while (!e->stop && !(e->sink->once && !e->once_left)) {
 		int64_t now = pp_clock_mono_ns();
 		if (e->n && e->heap[0].key <= now) {
@@ -705,8 +708,23 @@ static void *loop(void *arg)
 		}
 		int64_t next = e->n ? e->heap[0].key : INT64_MAX;
 		int64_t ms = next == INT64_MAX ? PP_SNMP_MAX_WAIT_MS : (next - now + 999999) / 1000000;
-		int k = epoll_wait(e->ep, evs, PP_SNMP_MAX_EVENTS,
-				   ms > PP_SNMP_MAX_WAIT_MS ? PP_SNMP_MAX_WAIT_MS : (int)ms);
+		int k = epoll_wait(e->ep, evs, PP_SNMP_MAX_EVENTS, 0);
+		if (k == 0 && flowing) {
+			/* Answers are coming: let a millisecond's worth gather, one
+			 * wake-up for several (a wake-up per answer was a quarter of
+			 * the CPU at 2,500 polls a second). Never past a timer. */
+			int64_t ns = next - now < PP_SNMP_GATHER_NS ? next - now : PP_SNMP_GATHER_NS;
+			struct timespec ts = {0, ns > 0 ? (long)ns : 0};
+			nanosleep(&ts, NULL);
+			k = epoll_wait(e->ep, evs, PP_SNMP_MAX_EVENTS, 0);
+			flowing = k > 0;
+			if (!k)
+				continue;
+		}
+		if (k == 0)
+			k = epoll_wait(e->ep, evs, PP_SNMP_MAX_EVENTS,
+				       ms > PP_SNMP_MAX_WAIT_MS ? PP_SNMP_MAX_WAIT_MS : (int)ms);
+		flowing |= k > 0;
 		for (int i = 0; i < k; i++) {
 			struct agent *a = evs[i].data.ptr;
 			if (!a->sess)
