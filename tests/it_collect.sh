@@ -306,6 +306,7 @@ check "a wrong auth_key is reported as an authentication failure" grep -q "badau
 check "the same agent and user with other keys is reported, naming the device with the cached keys" clash_seen
 
 # The agent reboots (same engine ID, engine boots + 1): read again, no restart.
+nlog=$(wc -l < "$TMP/v3.err")
 kill -TERM $SNMPD; wait $SNMPD 2>/dev/null
 down() { [ "$($LPG $TMP/v3.lp device device=good up)" = 0 ]; }
 wait_for 30 down
@@ -313,6 +314,8 @@ nbefore=$($LPG $TMP/v3.lp host device=good '#count')
 start_snmpd
 reread() { [ "$($LPG $TMP/v3.lp host device=good '#count')" -gt "$nbefore" ] && good_up; }
 check "an SNMPv3 agent that rebooted is read again without restarting powerpark" wait_for 60 reread
+check "... and its right keys were not called a wrong priv_key while it was down or came back" \
+	sh -c "! tail -n +$((nlog + 1)) $TMP/v3.err | grep 'snmp: good (' | grep -q 'wrong priv_key'"
 kill -TERM $COL; wait $COL
 
 # --- a dead SNMPv3 agent: one health sample a poll (issue 26, 7) ----------

@@ -375,7 +375,19 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	if (diag && op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu &&
 	    pdu->command == SNMP_MSG_RESPONSE) {
 		/* Any authenticated answer, even authorizationError, clears the
-		 * agent and the auth key: what failed is decryption. */
+		 * agent and the auth key: what failed is decryption. Unless these
+		 * keys have read this agent before and this is the first such
+		 * check since: then the silent poll more likely met an agent that
+		 * was down (a reboot), and it was logged as a wrong priv_key just
+		 * before every recovery. The next silent poll says it again. */
+		if (a->keys_proven && !a->grace_used) {
+			a->grace_used = 1;
+			finish(a, 0, 0, 0, "the agent answers again (authNoPriv); reading at authPriv "
+					   "next");
+			a->reopen_at = 0;
+			a->want_close = 1;
+			return 1;
+		}
 		a->priv_bad = 1;
 		finish(a, 0, 0, 1, PRIV_BAD);
 		pp_usm_forget(pdu, cr->user, &a->keys);
@@ -613,6 +625,8 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 	a->diag_inflight = 0;
 	if (ok) {
 		a->priv_bad = 0;
+		a->keys_proven = 1;
+		a->grace_used = 0;
 		for (size_t i = 0; i < a->ncols; i++)
 			if (a->cols[i].asked) {
 				a->cols[i].rows_last = a->cols[i].rows_seen;

@@ -98,6 +98,8 @@ struct agent {
 	int diag;           /* the next poll is that check */
 	int diag_inflight;
 	int priv_bad;       /* the check found the priv key wrong */
+	int keys_proven;    /* these keys have read this agent */
+	int grace_used;     /* ... and one answered check since was let pass */
 	int usm_ok;         /* this session's keys are the cached ones */
 	unsigned char eid[PP_SNMP_MAX_ENGINE_ID]; /* the agent's engine ID, as last seen */
 	size_t eidlen;
