@@ -37,6 +37,15 @@ static void level_from_env(void)
 		g_level = PP_LOG_ERROR;
 }
 
+static void (*g_before)(void);
+
+void pp_log_set_before(void (*fn)(void))
+{
+	pthread_mutex_lock(&g_lock);
+	g_before = fn;
+	pthread_mutex_unlock(&g_lock);
+}
+
 void pp_log(enum pp_log_level lvl, const char *module, const char *fmt, ...)
 {
 	static const char *names[] = {"debug", "info", "warn", "error"};
@@ -53,6 +62,8 @@ void pp_log(enum pp_log_level lvl, const char *module, const char *fmt, ...)
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
 	pthread_mutex_lock(&g_lock);
+	if (g_before)
+		g_before();
 	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s: %s\n",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		tm.tm_sec, ts.tv_nsec / 1000000, names[lvl], module, msg);

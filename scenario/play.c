@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "powerpark/api.h"
 #include "powerpark/clock.h"
@@ -34,18 +35,38 @@ static void sleep_until(int64_t mono_ns)
 	nanosleep(&ts, NULL);
 }
 
-/* One line a second, rewritten in place: the scenario's local clock (its
- * hour 0 is local midnight), the grid against its limit, what binds. */
-static void progress(struct pp_day *d)
+/* A progress line is open on the terminal (written with \r, no \n yet). */
+static atomic_int line_open;
+
+/* Ends the open progress line, before a log line (pp_log_set_before) or
+ * the summary. */
+static void end_line(void)
+{
+	if (atomic_exchange(&line_open, 0)) {
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+}
+
+/* On a terminal, one line a second rewritten in place; otherwise (a file,
+ * a pipe) one plain line per simulated hour: the scenario's local clock
+ * (its hour 0 is local midnight), the grid against its limit, what binds. */
+static void progress(struct pp_day *d, int tty, int *last_hour)
 {
 	struct pp_day_now n;
 	pp_day_now(d, &n);
 	double local = fmod(n.t_h, 24);
 	int hh = (int)local, mm = (int)((local - hh) * 60);
-	printf("\r%02d:%02d  grid %6.2f / %6.2f MW  IT %6.2f MW  binding %-16.16s  caps %3.0f %%  "
-	       "held %2d jobs (%5d GPUs)%s ", hh, mm, n.grid_kw / 1000, n.limit_kw / 1000,
-	       n.it_kw / 1000, n.binding[0] ? n.binding : "none", 100 * n.cap_frac, n.held_jobs,
-	       n.held_gpus, n.tripped ? "  CHILLER TRIP" : "");
+	if (!tty && (int)n.t_h == *last_hour)
+		return;
+	*last_hour = (int)n.t_h;
+	printf("%s%02d:%02d  grid %6.2f / %6.2f MW  IT %6.2f MW  binding %-16.16s  caps %3.0f %%  "
+	       "held %2d jobs (%5d GPUs)%s%s", tty ? "\r" : "", hh, mm, n.grid_kw / 1000,
+	       n.limit_kw / 1000, n.it_kw / 1000, n.binding[0] ? n.binding : "none",
+	       100 * n.cap_frac, n.held_jobs, n.held_gpus, n.tripped ? "  CHILLER TRIP" : "",
+	       tty ? " " : "\n");
+	if (tty)
+		atomic_store(&line_open, 1);
 	fflush(stdout);
 }
 
@@ -92,7 +113,9 @@ int pp_day_play(const struct pp_config *cfg, const struct pp_day_play_opts *o, e
 		fflush(stdout);
 	}
 	int64_t t0 = pp_clock_mono_ns(), last = 0, day0 = sc->start_s * 1000000000LL;
-	int r;
+	int r, tty = isatty(STDOUT_FILENO), last_hour = -1;
+	if (tty)
+		pp_log_set_before(end_line);
 	while ((r = pp_day_step(d, &eb)) != 0 && !*stop) {
 		if (r < 0)
 			pp_log(PP_LOG_ERROR, "run", "%s", eb.msg);
@@ -107,9 +130,11 @@ int pp_day_play(const struct pp_config *cfg, const struct pp_day_play_opts *o, e
 			sleep_until(t0 + (int64_t)((double)(now - day0) / speed));
 		if (!o->quiet && pp_clock_mono_ns() - last >= 1000000000LL) {
 			last = pp_clock_mono_ns();
-			progress(d);
+			progress(d, tty, &last_hour);
 		}
 	}
+	end_line();
+	pp_log_set_before(NULL);
 	pp_day_result(d, res);
 	rc = *stop ? 130 : 0;
 out:

@@ -76,6 +76,19 @@ ts = [int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[1]) if l.startswith(("site
 sys.exit(not ts or not all(lo <= t <= hi for t in ts))
 PY
 
+# Not a terminal: plain progress lines, one per simulated hour, logs on
+# their own lines (it was one 17 kB line of \r-rewrites with logs glued on).
+sed "s#OUTDIR#$TMP/lp-plain#" tests/data/scenario_tiny.yaml > "$TMP/plain.yaml"
+$PP run "$TMP/plain.yaml" --fast --no-baseline --listen 127.0.0.1:0 > "$TMP/plain.out" 2>&1
+check "run into a file: progress as plain lines, no \\r, no line over 300 bytes" /usr/bin/python3 - "$TMP/plain.out" <<'PY'
+import sys
+t = open(sys.argv[1], "rb").read()
+lines = t.split(b"\n")
+prog = [l for l in lines if b" grid " in l and b" MW  IT " in l]
+print(len(prog), "progress lines,", max(map(len, lines)), "bytes at most")
+sys.exit(b"\r" in t or max(map(len, lines)) > 300 or not prog)
+PY
+
 # --- 1b. the ramp (issue 10): an event ending, a 4,032-GPU job ending ----
 sed "s#OUTDIR#$TMP/lp-ramp#" tests/data/scenario_ramp.yaml > "$TMP/ramp.yaml"
 $PP run "$TMP/ramp.yaml" --fast --quiet --summary-json "$TMP/ramp.json" > "$TMP/ramp.out" 2>&1

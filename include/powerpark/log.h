@@ -10,6 +10,12 @@ enum pp_log_level { PP_LOG_DEBUG, PP_LOG_INFO, PP_LOG_WARN, PP_LOG_ERROR };
 /* Sets the lowest level that is printed (default INFO; PP_LOG env overrides). */
 void pp_log_set_level(enum pp_log_level lvl);
 
+/* Registers fn (borrowed; NULL to clear), called under the log's lock just
+ * before each line is printed: a caller that keeps a line open on a
+ * terminal (a progress line rewritten with \r) ends it there, so a log
+ * line never lands glued to its end. */
+void pp_log_set_before(void (*fn)(void));
+
 /* Prints one line: timestamp, level, module, message. Thread-safe. */
 void pp_log(enum pp_log_level lvl, const char *module, const char *fmt, ...) PP_PRINTF(3, 4);
 
