@@ -449,39 +449,6 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	return 1;
 }
 
-/* Rows a GETBULK step asks of column cl: those it had in the last whole
- * poll and has not yet given, plus one to see its end; all it may
- * (maxrep) while unknown or when it grew. */
-static int col_want(const struct agent *a, const struct col *cl)
-{
-	int w = a->maxrep;
-	if (cl->learned && cl->rows_seen <= cl->rows_last)
-		w = cl->rows_last - cl->rows_seen + 1;
-	return w > a->maxrep ? a->maxrep : w;
-}
-
-/* Marks the columns this step walks and returns its max-repetitions.
- * GETBULK asks every column for the same number of rows: a PDU's 3
- * phases asked 24 rows beside its 16 outlets came back with 21 rows of
- * the next columns each, most of the answer. So a step walks the columns
- * that want about as few rows as the fewest (up to twice), the others
- * follow in the next step. v1 (GETNEXT) walks them all at once. */
-static int pick_cols(struct agent *a, int bulk)
-{
-	int fewest = a->maxrep, rep = 1;
-	for (size_t i = 0; i < a->ncols; i++)
-		if (!a->cols[i].done && col_want(a, &a->cols[i]) < fewest)
-			fewest = col_want(a, &a->cols[i]);
-	for (size_t i = 0; i < a->ncols; i++) {
-		struct col *cl = &a->cols[i];
-		int w = col_want(a, cl);
-		cl->sent = !cl->done && (!bulk || w <= 2 * fewest);
-		if (cl->sent && w > rep)
-			rep = w;
-	}
-	return rep;
-}
-
 /* Sends the first request of a poll (first) or the next step of its walk. */
 static int send_next(struct agent *a, int first)
 {
@@ -511,7 +478,7 @@ static int send_next(struct agent *a, int first)
 				snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
 						  bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
-	int rep = p->command == SNMP_MSG_GET ? 0 : pick_cols(a, p->command == SNMP_MSG_GETBULK);
+	int rep = p->command == SNMP_MSG_GET ? 0 : snmp_pick_cols(a, p->command == SNMP_MSG_GETBULK);
 	if (p->command == SNMP_MSG_GETBULK) {
 		p->non_repeaters = first ? (long)nget : 0;
 		p->max_repetitions = rep;
@@ -641,48 +608,6 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
 	a->due = sk->next_due(sk->ud, a->d, a->due, a->started);
 }
 
-/* The moment agent a next needs the loop. */
-static int64_t agent_key(const struct agent *a)
-{
-	return a->busy ? a->deadline : a->due;
-}
-
-static void heap_swap(struct engine *e, size_t i, size_t j)
-{
-	struct timer t = e->heap[i];
-	e->heap[i] = e->heap[j];
-	e->heap[j] = t;
-	e->heap[i].a->hidx = i;
-	e->heap[j].a->hidx = j;
-}
-
-static void heap_down(struct engine *e, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < e->n && e->heap[l].key < e->heap[m].key)
-			m = l;
-		if (l + 1 < e->n && e->heap[l + 1].key < e->heap[m].key)
-			m = l + 1;
-		if (m == i)
-			return;
-		heap_swap(e, i, m);
-		i = m;
-	}
-}
-
-/* Puts a back in its place after its key changed (up or down). */
-static void heap_fix(struct engine *e, struct agent *a)
-{
-	size_t i = a->hidx;
-	e->heap[i].key = agent_key(a);
-	while (i > 0 && e->heap[(i - 1) / 2].key > e->heap[i].key) {
-		heap_swap(e, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-	heap_down(e, i);
-}
-
 /* Starts a's poll when due, or times out its request in flight. A key
  * still in the past afterwards (a poll in flight without a session) is
  * pushed a millisecond on, so that the loop never spins on it. */
@@ -699,7 +624,7 @@ static void on_time(struct agent *a, int64_t now)
 		if (a->busy)
 			a->deadline = now + (int64_t)a->d->dev->timeout_ms * 1000000;
 	}
-	if (agent_key(a) <= now) {
+	if (snmp_agent_key(a) <= now) {
 		if (a->busy)
 			a->deadline = now + 1000000;
 		else
@@ -717,7 +642,7 @@ static void *loop(void *arg)
 		if (e->n && e->heap[0].key <= now) {
 			struct agent *a = e->heap[0].a;
 			on_time(a, now);
-			heap_fix(e, a);
+			snmp_heap_fix(e, a);
 			continue;
 		}
 		int64_t next = e->n ? e->heap[0].key : INT64_MAX;
@@ -751,7 +676,7 @@ static void *loop(void *arg)
 				a->want_close = 0;
 				close_sess(a);
 			}
-			heap_fix(e, a);
+			snmp_heap_fix(e, a);
 		}
 	}
 	return NULL;
@@ -803,11 +728,11 @@ static enum pp_err snmp_start(const struct drv_sink *s, struct drv_dev **devs, s
 		a->e = e;
 		a->due = s->first_due(s->ud, devs[i], now);
 		e->a[i] = a;
-		e->heap[i] = (struct timer){agent_key(a), a};
+		e->heap[i] = (struct timer){snmp_agent_key(a), a};
 		a->hidx = i;
 	}
 	for (size_t i = n / 2; i-- > 0;)
-		heap_down(e, i);
+		snmp_heap_down(e, i);
 	if (pthread_create(&e->th, NULL, loop, e)) {
 		engine_free(e);
 		return pp_err_set(eb, PP_ERR_NOMEM, "cannot start the SNMP thread");

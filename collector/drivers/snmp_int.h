@@ -151,6 +151,17 @@ static inline int snmp_field_due(const struct pp_pfield *f, uint64_t cycle)
 	return f->every <= 1 || cycle % (uint64_t)f->every == 0;
 }
 
+/* snmp_sched.c: the moment agent a next needs the loop (its deadline while
+ * a request is in flight, else when it is due); the engine's heap, put back
+ * in order after a's moment changed (fix) or built bottom up (down, from
+ * each index n/2-1 .. 0); and the columns the next GETBULK step walks
+ * (their `sent` set), returning its max-repetitions (bulk: 0 for v1's
+ * GETNEXT, which walks them all). */
+int64_t snmp_agent_key(const struct agent *a);
+void snmp_heap_fix(struct engine *e, struct agent *a);
+void snmp_heap_down(struct engine *e, size_t i);
+int snmp_pick_cols(struct agent *a, int bulk);
+
 /* Takes the varbinds of one answer (borrowed) into a's readings: the
  * scalars and sysUpTime when first, then one step of each table column's
  * walk. Returns 1 when the walk asks for more, else 0. */
