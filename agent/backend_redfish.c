@@ -43,8 +43,10 @@ static enum pp_err read_password(struct rfb *b, const char *path, struct pp_errb
 {
 	const char *env = getenv("PP_REDFISH_PASSWORD");
 	if (!path) {
-		if (env)
-			snprintf(b->password, sizeof b->password, "%s", env);
+		if (!env || !*env)
+			return pp_err_set(eb, PP_ERR_ARG, "redfish backend: no password: give "
+					  "password_file=FILE or set $PP_REDFISH_PASSWORD");
+		snprintf(b->password, sizeof b->password, "%s", env);
 		return PP_OK;
 	}
 	FILE *f = fopen(path, "r");
@@ -89,14 +91,18 @@ static enum pp_err parse_arg(struct rfb *b, struct pp_errbuf *eb)
 			 timeout <= PP_RFB_MAX_TIMEOUT_MS)
 			continue;
 		else
-			return pp_err_set(eb, PP_ERR_ARG, "redfish backend: bad '%s=%s' (keys: url, "
+			return pp_err_set(eb, PP_ERR_ARG, "redfish backend: bad or unknown key '%s' "
+					  "(its value is not shown: it may be a secret; keys: url, "
 					  "user, password_file, auth=session|basic, ca_file, "
-					  "verify=true|false, chassis, base_w, timeout_ms)", kv, v);
+					  "verify=true|false, chassis, base_w, timeout_ms)", kv);
 	}
 	if (!url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
 		return pp_err_set(eb, PP_ERR_ARG, "redfish backend: url=https://HOST:PORT is required");
 	b->cr.https = !strncmp(url, "https://", 8);
 	b->address = url + (b->cr.https ? 8 : 7);
+	if (!b->cr.https)
+		pp_log(PP_LOG_WARN, "agent", "redfish backend: %s is plain http: the BMC's password "
+					    "crosses the network in clear", url);
 	if (!b->cr.user)
 		return pp_err_set(eb, PP_ERR_ARG, "redfish backend: user= is required");
 	enum pp_err e = read_password(b, pwfile, eb);

@@ -12,21 +12,17 @@
 
 /* Element classes: which bytes must be escaped. */
 enum { CL_MEAS = 1, CL_KEY = 2, CL_STR = 4, CL_BS = 8, CL_END = 16, CL_NL = 32 };
-static unsigned char special[256];
-static int special_ready;
-
-static void special_init(void)
-{
-	special[(unsigned char)','] = CL_MEAS | CL_KEY;
-	special[(unsigned char)' '] = CL_MEAS | CL_KEY;
-	special[(unsigned char)'='] = CL_KEY;
-	special[(unsigned char)'"'] = CL_STR;
-	special[(unsigned char)'\\'] = CL_STR | CL_BS;
-	special[0] = CL_END;
-	special[(unsigned char)'\n'] = CL_NL;
-	special[(unsigned char)'\r'] = CL_NL;
-	special_ready = 1;
-}
+/* Constant, so that encoders on several threads never see it half built. */
+static const unsigned char special[256] = {
+	[0] = CL_END,
+	['\n'] = CL_NL,
+	['\r'] = CL_NL,
+	[','] = CL_MEAS | CL_KEY,
+	[' '] = CL_MEAS | CL_KEY,
+	['='] = CL_KEY,
+	['"'] = CL_STR,
+	['\\'] = CL_STR | CL_BS,
+};
 
 /* Length of s up to its end or its first byte of a class in mask. A plain
  * loop: strcspn's setup costs more than these short names take. */
@@ -160,8 +156,6 @@ static size_t esc(char *p, const char *s, unsigned cl)
 enum pp_err pp_lineproto_encode(struct pp_buf *out, const struct pp_sample *s, unsigned flags,
 				struct pp_errbuf *eb)
 {
-	if (!special_ready)
-		special_init();
 	if (!s->measurement || check_name(s->measurement) < 0)
 		return pp_err_set(eb, PP_ERR_ARG, "measurement is empty or holds a newline");
 	if (s->measurement[0] == '#')

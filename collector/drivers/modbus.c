@@ -165,6 +165,12 @@ static int bus_open(struct bus *b, const struct pp_device *dv, char *why, size_t
 			snprintf(why, whylen, "connect: %s", modbus_strerror(errno));
 			return -1;
 		}
+		if (modbus_get_socket(b->ctx) >= FD_SETSIZE) {
+			snprintf(why, whylen, "open: descriptor %d is past select()'s %d, which "
+					      "libmodbus needs", modbus_get_socket(b->ctx), FD_SETSIZE);
+			modbus_close(b->ctx);
+			return -1;
+		}
 		return 0;
 	}
 	char host[256];

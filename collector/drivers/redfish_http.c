@@ -13,6 +13,8 @@
 #include "powerpark/log.h"
 #include "redfish_int.h"
 
+#define PP_RF_MAX_BODY (8u << 20) /* bytes of one Redfish answer at most */
+
 #define PP_RF_ROOT "/redfish/v1"
 #define PP_RF_SESSIONS_DEFAULT "/redfish/v1/SessionService/Sessions"
 #define PP_RF_TOKEN_MAX 512   /* an X-Auth-Token kept, with its NUL */
@@ -65,9 +67,14 @@ int pp_redfish_auth_failed(const struct pp_redfish *r)
 	return r->auth_failed;
 }
 
+/* A body past PP_RF_MAX_BODY ends the transfer (a BMC's resource is a few
+ * kB; a hostile or broken one must not grow the collector's memory). */
 static size_t collect(char *p, size_t sz, size_t n, void *ud)
 {
-	return pp_buf_append(ud, p, sz * n) ? 0 : sz * n;
+	struct pp_buf *b = ud;
+	if (b->len + sz * n > PP_RF_MAX_BODY)
+		return 0;
+	return pp_buf_append(b, p, sz * n) ? 0 : sz * n;
 }
 
 /* Keeps the value of header name (case-insensitive) into dst. */
@@ -123,6 +130,7 @@ static long request(struct pp_redfish *r, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PP_RF_MAX_BODY);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);

@@ -23,6 +23,11 @@
 #define PP_SNMP_MAX_FDS 65536  /* the fd set net-snmp reads from */
 #define PP_SNMP_MAX_WAIT_MS 1000 /* the loop looks at its schedule at least this often */
 #define PP_SNMP_GATHER_NS 1000000L /* answers gathered per wake-up while they flow */
+/* Our deadline is set just before net-snmp's send sets its own expiry: a
+ * millisecond later, so that at our deadline net-snmp's has passed too (else
+ * snmp_sess_timeout finds nothing to expire and the timeout comes a whole
+ * timeout late). */
+#define PP_SNMP_SLACK_NS 1000000L
 
 /* An SNMPv1 agent answered noSuchName at varbind idx (1-based) of the
  * request in flight: the first GET asks sysUpTime (with counters) and the
@@ -492,7 +497,7 @@ static int send_next(struct agent *a, int first)
 				snmp_add_null_var(p, a->cols[i].cur, a->cols[i].curlen);
 	/* v1 cannot mix GET and GETNEXT: its columns follow on the next step. */
 	a->asked_cols = p->command != SNMP_MSG_GET;
-	a->deadline = pp_clock_mono_ns() + (int64_t)dv->timeout_ms * 1000000;
+	a->deadline = pp_clock_mono_ns() + (int64_t)dv->timeout_ms * 1000000 + PP_SNMP_SLACK_NS;
 	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
 		snmp_free_pdu(p);
 		return -1;
@@ -510,7 +515,8 @@ static int send_diag(struct agent *a)
 	p->securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
 	a->diag = 0;
 	a->diag_inflight = 1;
-	a->deadline = pp_clock_mono_ns() + (int64_t)a->d->dev->timeout_ms * 1000000;
+	a->deadline = pp_clock_mono_ns() + (int64_t)a->d->dev->timeout_ms * 1000000 +
+		      PP_SNMP_SLACK_NS;
 	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
 		snmp_free_pdu(p);
 		return -1;
@@ -622,7 +628,7 @@ static void on_time(struct agent *a, int64_t now)
 			close_sess(a);
 		}
 		if (a->busy)
-			a->deadline = now + (int64_t)a->d->dev->timeout_ms * 1000000;
+			a->deadline = now + (int64_t)a->d->dev->timeout_ms * 1000000 + PP_SNMP_SLACK_NS;
 	}
 	if (snmp_agent_key(a) <= now) {
 		if (a->busy)

@@ -68,10 +68,12 @@ int snmp_pick_cols(struct agent *a, int bulk)
 	for (size_t i = 0; i < a->ncols; i++)
 		if (!a->cols[i].done && col_want(a, &a->cols[i]) < fewest)
 			fewest = col_want(a, &a->cols[i]);
+	size_t nsent = 0; /* an answer is read back for PP_SNMP_MAX_COLS columns at most */
 	for (size_t i = 0; i < a->ncols; i++) {
 		struct col *cl = &a->cols[i];
 		int w = col_want(a, cl);
-		cl->sent = !cl->done && (!bulk || w <= 2 * fewest);
+		cl->sent = !cl->done && (!bulk || w <= 2 * fewest) && nsent < PP_SNMP_MAX_COLS;
+		nsent += (size_t)cl->sent;
 		if (cl->sent && w > rep)
 			rep = w;
 	}
