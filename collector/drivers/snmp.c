@@ -385,6 +385,12 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 		 * check since: then the silent poll more likely met an agent that
 		 * was down (a reboot), and it was logged as a wrong priv_key just
 		 * before every recovery. The next silent poll says it again. */
+		if (!pp_usm_matches(pdu, cr->user, &a->keys)) {
+			/* The process's cached user holds another device's keys:
+			 * this device is the victim of a clash, not of its key. */
+			usm_check(a, pdu);
+			return 1;
+		}
 		if (a->keys_proven && !a->grace_used) {
 			a->grace_used = 1;
 			finish(a, 0, 0, 0, "the agent answers again (authNoPriv); reading at authPriv "
@@ -396,7 +402,11 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 		a->priv_bad = 1;
 		finish(a, 0, 0, 1, PRIV_BAD);
 		pp_usm_forget(pdu, cr->user, &a->keys);
-		a->reopen_at = 0;
+		/* It held the cached user with its wrong key: it steps aside for
+		 * two intervals, so that a device of the same agent and user with
+		 * the right keys takes the cache (else the two could take turns
+		 * at it for good, and neither read). */
+		a->reopen_at = pp_clock_mono_ns() + 2LL * a->d->dev->interval_ms * 1000000;
 		a->want_close = 1;
 		return 1;
 	}
