@@ -206,11 +206,7 @@ api:
   tokens:
     - {name: agents, token: $LT, scopes: [lease, write]}
 YAML
-OP=$(free_port)
-U="http://127.0.0.1:$OP"
-$PP optimize -c "$TMP/site.yaml" --listen 127.0.0.1:$OP > "$TMP/opt.out" 2> "$TMP/opt.err" &
-PIDS="$PIDS $!"
-check "optimize is up" wait_for 30 http_ok "$U/healthz"
+check "optimize is up" start_optimize "$TMP/site.yaml"
 printf 'secret-pw\n' > "$TMP/pw"
 for p in $P1 $P3; do
 	$PP agent --url "$U" --node n1 --token $LT --safe-cap 300 --gpus 2 --backend redfish --once \

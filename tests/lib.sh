@@ -39,6 +39,19 @@ wait_for() {
 
 http_ok() { curl -sf -o /dev/null "$1"; }
 
+# start_optimize CONFIG [ARGS...]: `$PP optimize` on 127.0.0.1:$OP (a free
+# port unless OP is set), its output appended to $TMP/opt.out and opt.err;
+# sets U (its base URL) and OPT (its pid); succeeds when /healthz answers.
+start_optimize() {
+	c=$1; shift
+	OP=${OP:-$(free_port)}
+	U="http://127.0.0.1:$OP"
+	$PP optimize -c "$c" --listen 127.0.0.1:$OP "$@" >> "$TMP/opt.out" 2>> "$TMP/opt.err" &
+	OPT=$!
+	PIDS="$PIDS $OPT"
+	wait_for 30 http_ok "$U/healthz"
+}
+
 # A real influxd (1.x) on 127.0.0.1:PORT with its files in DIR; SPID its pid.
 start_influx() { # dir port
 	mkdir -p "$1"
