@@ -103,7 +103,6 @@ static int build_table(struct sagent *a)
 /* An answer being built: appending through its tail keeps a 60-varbind
  * answer linear (snmp_pdu_add_variable walks the whole list each time). */
 struct reply {
-	netsnmp_pdu *pdu;
 	netsnmp_variable_list **tail;
 };
 
@@ -236,7 +235,7 @@ static void answer(struct sagent *a, netsnmp_pdu *req)
 		return;
 	snmp_free_varbind(r->variables);
 	r->variables = NULL;
-	struct reply rp = {r, &r->variables};
+	struct reply rp = {&r->variables};
 	r->command = SNMP_MSG_RESPONSE;
 	r->errstat = SNMP_ERR_NOERROR;
 	r->errindex = 0;
