@@ -248,6 +248,7 @@ createUser authuser SHA "auth-pass-1234"
 rouser ppuser priv
 rouser privuser priv
 rouser authuser auth
+rocommunity pp-v2c 127.0.0.1
 CONF
 cat > "$TMP/prof/host-if.yaml" <<YAML
 profile: host-if
@@ -319,13 +320,19 @@ check "... and its right keys were not called a wrong priv_key while it was down
 kill -TERM $COL; wait $COL
 
 # --- a dead SNMPv3 agent: one health sample a poll (issue 26, 7) ----------
-# Its engine-ID probe times out inside the send; that poll was reported
-# twice, with the same timestamp (InfluxDB keeps one of the pair).
+# Its engine-ID probe timed out inside the send; that poll was reported
+# twice, with the same timestamp (InfluxDB keeps one of the pair). And the
+# probe was net-snmp's synchronous one: for its whole timeout (here 1 s)
+# no other agent's poll started or was read, so the live v3 and v2c agents
+# beside it (5 polls a second) were late. Its discovery is now a request
+# in the loop like any other.
 DP=$(free_port)
 cat > "$TMP/v3dead.yaml" <<YAML
 site: {name: v3dead}
 devices:
-  - {name: gone, protocol: snmp, address: '127.0.0.1:$DP', profile: host-if, interval_ms: 400, timeout_ms: 150, retries: 0, snmp: {version: 3, user: ops, level: authPriv, auth: SHA, auth_key: authpass123, priv: AES, priv_key: privpass123}}
+  - {name: gone, protocol: snmp, address: '127.0.0.1:$DP', profile: host-if, interval_ms: 1100, timeout_ms: 1000, retries: 0, snmp: {version: 3, user: ops, level: authPriv, auth: SHA, auth_key: authpass123, priv: AES, priv_key: privpass123}}
+  - {name: live3, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 200, timeout_ms: 150, retries: 0, snmp: {version: 3, user: ppuser, level: authPriv, auth: SHA, auth_key: auth-pass-1234, priv: AES, priv_key: priv-pass-5678}}
+  - {name: live2, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 200, timeout_ms: 150, retries: 0, snmp: {version: 2c, community: pp-v2c}}
 YAML
 cp "$TMP/prof/host-if.yaml" "$TMP/profiles/" 2>/dev/null || true
 $PP collect -c "$TMP/v3dead.yaml" --stdout > "$TMP/v3dead.lp" 2> "$TMP/v3dead.err" &
@@ -334,6 +341,12 @@ PIDS="$PIDS $DC"
 six() { [ "$(grep -c '^device,site=v3dead,device=gone' "$TMP/v3dead.lp")" -ge 6 ]; }
 check "a dead SNMPv3 agent gets its health samples" wait_for 30 six
 kill -TERM $DC; wait $DC 2>/dev/null
+check "... each a timeout of its engine discovery" \
+	sh -c "[ \"\$($LPG $TMP/v3dead.lp device device=gone timeouts)\" -ge 6 ] && grep -q 'gone.*engine discovery: timeout' $TMP/v3dead.err"
+for d in live3 live2; do
+	check "$d, beside it, read all along and never late" \
+		sh -c "[ \"\$($LPG $TMP/v3dead.lp device device=$d polls)\" -ge 25 ] && [ \"\$($LPG $TMP/v3dead.lp device device=$d errors)\" = 0 ] && [ \"\$($LPG $TMP/v3dead.lp device device=$d late)\" = 0 ] && [ \"\$($LPG $TMP/v3dead.lp device device=$d up)\" = 1 ]"
+done
 check "one health sample a poll: no two of the dead agent's share a timestamp" \
 	sh -c "[ -z \"\$(grep '^device,site=v3dead,device=gone' $TMP/v3dead.lp | awk '{print \$NF}' | sort | uniq -d)\" ]"
 

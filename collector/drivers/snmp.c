@@ -150,6 +150,7 @@ static void close_sess(struct agent *a)
 		a->fd = -1;
 	}
 	a->usm_ok = 0;
+	a->disc = PP_DISC_NONE;
 }
 
 static void sa_close(struct drv_dev *d)
@@ -169,43 +170,6 @@ static void sa_close(struct drv_dev *d)
 	d->ctx = NULL;
 }
 
-static int auth_proto(const char *name, oid **o, size_t *len)
-{
-	static const struct {
-		const char *n;
-		oid *o;
-	} t[] = {{"MD5", usmHMACMD5AuthProtocol},         {"SHA", usmHMACSHA1AuthProtocol},
-		 {"SHA-224", usmHMAC128SHA224AuthProtocol}, {"SHA-256", usmHMAC192SHA256AuthProtocol},
-		 {"SHA-384", usmHMAC256SHA384AuthProtocol}, {"SHA-512", usmHMAC384SHA512AuthProtocol}};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (!strcmp(name, t[i].n)) {
-			*o = t[i].o;
-			*len = 10;
-			return 0;
-		}
-	return -1;
-}
-
-static int priv_proto(const char *name, oid **o, size_t *len)
-{
-	if (!strcmp(name, "DES")) {
-		*o = usmDESPrivProtocol;
-		*len = 10;
-	} else if (!strcmp(name, "AES")) {
-		*o = usmAESPrivProtocol;
-		*len = 10;
-	} else if (!strcmp(name, "AES-192")) {
-		*o = usmAES192PrivProtocol;
-		*len = 9;
-	} else if (!strcmp(name, "AES-256")) {
-		*o = usmAES256PrivProtocol;
-		*len = 9;
-	} else {
-		return -1;
-	}
-	return 0;
-}
-
 static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic);
 
 /* The other device that reads the same v3 user at the same engine, for
@@ -222,58 +186,9 @@ static const char *same_user(const struct agent *a)
 	return NULL;
 }
 
-/* A master key (Ku) of at most cap bytes from a pass phrase (borrowed),
- * for the auth protocol set in s; -1 with err naming what (auth or privacy). */
-static int derive_ku(const netsnmp_session *s, const char *pass, size_t cap, u_char *key,
-		     size_t *len, const char *what, char *err, size_t errlen)
-{
-	*len = cap;
-	if (generate_Ku(s->securityAuthProto, (u_int)s->securityAuthProtoLen,
-			(const u_char *)pass, strlen(pass), key, len) == SNMPERR_SUCCESS)
-		return 0;
-	snprintf(err, errlen, "cannot derive the SNMPv3 %s key", what);
-	return -1;
-}
-
-/* The v3 user, level and keys of cr (borrowed) into s; the keys also into
- * a->keys, for the user cache check. */
-static int v3_security(struct agent *a, const struct pp_snmp_cred *cr, netsnmp_session *s,
-		       char *err, size_t errlen)
-{
-	s->version = SNMP_VERSION_3;
-	s->securityName = (char *)cr->user;
-	s->securityNameLen = strlen(cr->user);
-	s->securityLevel = cr->level == PP_SNMP_AUTHPRIV      ? SNMP_SEC_LEVEL_AUTHPRIV
-			   : cr->level == PP_SNMP_AUTHNOPRIV ? SNMP_SEC_LEVEL_AUTHNOPRIV
-							     : SNMP_SEC_LEVEL_NOAUTH;
-	if (cr->level >= PP_SNMP_AUTHNOPRIV) {
-		if (auth_proto(cr->auth_proto, &s->securityAuthProto, &s->securityAuthProtoLen))
-			goto bad_proto;
-		if (derive_ku(s, cr->auth_key, USM_AUTH_KU_LEN, s->securityAuthKey,
-			      &s->securityAuthKeyLen, "auth", err, errlen))
-			return -1;
-		a->keys.auth_proto = s->securityAuthProto;
-		a->keys.auth_proto_len = s->securityAuthProtoLen;
-		a->keys.auth_len = s->securityAuthKeyLen;
-		memcpy(a->keys.auth, s->securityAuthKey, s->securityAuthKeyLen);
-	}
-	if (cr->level == PP_SNMP_AUTHPRIV) {
-		if (priv_proto(cr->priv_proto, &s->securityPrivProto, &s->securityPrivProtoLen))
-			goto bad_proto;
-		if (derive_ku(s, cr->priv_key, USM_PRIV_KU_LEN, s->securityPrivKey,
-			      &s->securityPrivKeyLen, "privacy", err, errlen))
-			return -1;
-		a->keys.priv_len = s->securityPrivKeyLen;
-		memcpy(a->keys.priv, s->securityPrivKey, s->securityPrivKeyLen);
-	}
-	return 0;
-bad_proto:
-	snprintf(err, errlen, "SNMPv3 protocol not supported by this net-snmp");
-	return -1;
-}
-
-/* Opens the agent's session. v3 learns the engine ID here (a synchronous
- * probe bounded by the device's timeout), which is why reopening backs off. */
+/* Opens the agent's session. A v3 one is opened without net-snmp's probe
+ * (it waits for the answer, and every other agent with it): the poll sends
+ * a discovery first (see disc). */
 static int open_sess(struct agent *a, char *err, size_t errlen)
 {
 	const struct pp_device *dv = a->d->dev;
@@ -287,10 +202,10 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 	s.callback = on_response;
 	s.callback_magic = a;
 	const struct pp_snmp_cred *cr = &dv->snmp;
-	memset(&a->keys, 0, sizeof a->keys);
 	if (cr->version == 3) {
-		if (v3_security(a, cr, &s, err, errlen))
+		if (pp_usm_security(cr, &s, &a->keys, err, errlen))
 			return -1;
+		s.flags |= SNMP_FLAGS_DONT_PROBE;
 	} else {
 		s.version = cr->version == 1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
 		s.community = (u_char *)cr->community;
@@ -301,10 +216,13 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 		int liberr = 0, syserr = 0;
 		char *msg = NULL;
 		snmp_error(&s, &syserr, &liberr, &msg);
-		snprintf(err, errlen, "%s%s", cr->version == 3 ? "SNMPv3 engine discovery: " : "",
-			 msg ? msg : "cannot open session");
+		snprintf(err, errlen, "%s", msg ? msg : "cannot open session");
 		free(msg);
 		return -1;
+	}
+	if (cr->version == 3) { /* the open clears the flag: a send would probe */
+		snmp_sess_session(a->sess)->flags |= SNMP_FLAGS_DONT_PROBE;
+		a->disc = PP_DISC_NEED;
 	}
 	netsnmp_transport *t = snmp_sess_transport(a->sess);
 	if (t) /* epoll only: leave the low numbers to libmodbus's select() */
@@ -323,6 +241,8 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 static void finish(struct agent *a, int ok, int timeout, int auth, const char *err);
 
 static int send_next(struct agent *a, int first);
+
+static int send_diag(struct agent *a);
 
 /* The first answer on a v3 session shows the engine ID: only then can the
  * cached user be checked against this device's keys (see snmp_usm.h). */
@@ -347,6 +267,45 @@ static int usm_check(struct agent *a, netsnmp_pdu *pdu)
 	return 0;
 }
 
+/* The discovery's answer: its report (net-snmp keeps the engine ID from it
+ * once this callback returns, so the loop goes on, in disc_done), or none.
+ * A report is handed over twice (as a security error, then as received):
+ * the second is let pass. */
+static void disc_answer(struct agent *a, int op, netsnmp_pdu *pdu)
+{
+	if (a->disc == PP_DISC_GOT)
+		return;
+	if (pdu && pdu->command == SNMP_MSG_REPORT) {
+		a->disc = PP_DISC_GOT;
+		return;
+	}
+	char err[PP_MAX_POLL_ERROR];
+	int timeout = op == NETSNMP_CALLBACK_OP_TIMED_OUT;
+	if (timeout)
+		snprintf(err, sizeof err, "SNMPv3 engine discovery: timeout after %d ms x %d tries",
+			 a->d->dev->timeout_ms, a->d->dev->retries + 1);
+	else
+		snprintf(err, sizeof err, "SNMPv3 engine discovery: answered without a report (op %d)",
+			 op);
+	a->disc = PP_DISC_NEED; /* the session stays: the next poll asks again */
+	finish(a, 0, timeout, 0, err);
+}
+
+/* The poll goes on once the discovery's report is read: the user is made
+ * from this device's keys for that engine, then the poll's own request. */
+static void disc_done(struct agent *a)
+{
+	int r = pp_usm_learned(snmp_sess_session(a->sess));
+	a->disc = r > 0 ? PP_DISC_NONE : PP_DISC_NEED;
+	if (r <= 0)
+		finish(a, 0, 0, 0, r ? "SNMPv3 engine discovery: cannot create the user"
+				     : "SNMPv3 engine discovery: the report carries no engine ID");
+	else if (a->diag ? send_diag(a) : send_next(a, 1)) {
+		finish(a, 0, 0, 0, "send failed after the engine discovery");
+		a->want_close = 1;
+	}
+}
+
 #define PRIV_BAD "SNMPv3 wrong priv_key or priv protocol: the agent answers this user's " \
 		 "authenticated requests but drops its encrypted ones"
 
@@ -356,6 +315,10 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	struct agent *a = magic;
 	if (!a->busy || op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
 		return 1; /* a retry going out: not an answer */
+	if (a->disc == PP_DISC_SENT || a->disc == PP_DISC_GOT) {
+		disc_answer(a, op, pdu);
+		return 1;
+	}
 	char err[PP_MAX_POLL_ERROR];
 	const struct pp_snmp_cred *cr = &a->d->dev->snmp;
 	int diag = a->diag_inflight;
@@ -534,6 +497,23 @@ static int send_diag(struct agent *a)
 	return 0;
 }
 
+/* The engine-ID discovery that opens a v3 session's first poll. */
+static int send_disc(struct agent *a)
+{
+	netsnmp_pdu *p = pp_usm_probe_pdu();
+	if (!p)
+		return -1;
+	a->disc = PP_DISC_SENT;
+	a->deadline = pp_clock_mono_ns() + (int64_t)a->d->dev->timeout_ms * 1000000 +
+		      PP_SNMP_SLACK_NS;
+	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
+		snmp_free_pdu(p);
+		a->disc = PP_DISC_NEED;
+		return -1;
+	}
+	return 0;
+}
+
 static void start_poll(struct agent *a)
 {
 	a->started = pp_clock_mono_ns();
@@ -572,10 +552,10 @@ static void start_poll(struct agent *a)
 		a->reopen_ms = 0;
 	}
 	a->busy = 1;
-	if (a->diag ? send_diag(a) : send_next(a, 1)) {
-		/* A v3 send probes the engine ID first, synchronously; when that
-		 * probe times out, net-snmp has already reported it through
-		 * on_response, which ended the poll: one poll, one report. */
+	int r = a->disc == PP_DISC_NEED ? send_disc(a) : a->diag ? send_diag(a) : send_next(a, 1);
+	if (r) {
+		/* net-snmp may have reported the failure through on_response,
+		 * which ended the poll: one poll, one report. */
 		if (a->busy) {
 			int liberr = 0, syserr = 0;
 			char *msg = NULL;
@@ -688,6 +668,8 @@ static void *loop(void *arg)
 			int fd = a->fd;
 			snmp_sess_read2(a->sess, &e->fds);
 			NETSNMP_LARGE_FD_CLR(fd, &e->fds);
+			if (a->disc == PP_DISC_GOT)
+				disc_done(a);
 			if (a->want_close) {
 				a->want_close = 0;
 				close_sess(a);

@@ -101,6 +101,10 @@ struct agent {
 	int keys_proven;    /* these keys have read this agent */
 	int grace_used;     /* ... and one answered check since was let pass */
 	int usm_ok;         /* this session's keys are the cached ones */
+	/* A v3 session learns the engine ID by a discovery request of its own,
+	 * in the loop like any other (see pp_usm_probe_pdu): needed, in flight,
+	 * its report read (the loop then goes on with the poll). */
+	enum { PP_DISC_NONE, PP_DISC_NEED, PP_DISC_SENT, PP_DISC_GOT } disc;
 	unsigned char eid[PP_SNMP_MAX_ENGINE_ID]; /* the agent's engine ID, as last seen */
 	size_t eidlen;
 	uint64_t cycle;     /* polls started so far: which `every` fields are due */
