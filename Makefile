@@ -172,6 +172,8 @@ $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(BUILD)/fuzz/obj/tests/fuzz/u
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_api.o: CPPFLAGS += -Ioptimizer/api
 # A Redfish resource is read by the collector's private JSON reader.
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_redfish.o: CPPFLAGS += -Icollector/drivers
+# An SNMPv1/v2c answer is read by the collector's own BER reader.
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_snmp_ber.o: CPPFLAGS += -Icollector/drivers
 
 install: $(BUILD)/powerpark
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/powerpark/profiles \

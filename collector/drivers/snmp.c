@@ -29,44 +29,6 @@
  * timeout late). */
 #define PP_SNMP_SLACK_NS 1000000L
 
-/* An SNMPv1 agent answered noSuchName at varbind idx (1-based) of the
- * request in flight: the first GET asks sysUpTime (with counters) and the
- * scalars not found absent, a walk's GETNEXT the columns not done. Marks
- * that name so it is not asked again (a column: walked to its end) and
- * returns 1; 0 when idx names nothing. */
-static int v1_lacks(struct agent *a, long idx)
-{
-	if (idx < 1)
-		return 0;
-	size_t k = (size_t)idx - 1;
-	const char *dev = a->d->dev->name;
-	if (!a->asked_cols) {
-		if (a->has_counters && !a->no_uptime) {
-			if (k == 0) {
-				a->no_uptime = 1;
-				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no sysUpTime.0; counters' "
-				       "restarts are judged by their values alone", dev);
-				return 1;
-			}
-			k--;
-		}
-		for (size_t i = 0; i < a->nscalars; i++)
-			if (snmp_scalar_asked(a, i) && k-- == 0) {
-				a->scalars[i].absent = 1;
-				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no %s (noSuchName): not "
-				       "asked again", dev, a->scalars[i].f->name);
-				return 1;
-			}
-		return 0;
-	}
-	for (size_t i = 0; i < a->ncols; i++)
-		if (!a->cols[i].done && k-- == 0) {
-			a->cols[i].done = 1; /* SNMPv1's end of the MIB view */
-			return 1;
-		}
-	return 0;
-}
-
 /* GETBULK's non-repeaters are GETNEXTs, so a scalar x.k is asked for by an
  * OID just before it: x.(k-1).4294967295 (x when k is 0). Nothing real sits
  * between the two; the answer is still checked to be x.k exactly. */
@@ -151,6 +113,7 @@ static void close_sess(struct agent *a)
 	}
 	a->usm_ok = 0;
 	a->disc = PP_DISC_NONE;
+	a->fast = 0;
 }
 
 static void sa_close(struct drv_dev *d)
@@ -166,6 +129,7 @@ static void sa_close(struct drv_dev *d)
 	free(a->prev);
 	free(a->out);
 	free(a->names);
+	free(a->tx);
 	free(a);
 	d->ctx = NULL;
 }
@@ -235,6 +199,8 @@ static int open_sess(struct agent *a, char *err, size_t errlen)
 		a->sess = NULL;
 		return -1;
 	}
+	/* v1 and v2c: our own requests on this socket (else net-snmp's) */
+	a->fast = cr->version != 3 && !snmp_fast_open(a);
 	return 0;
 }
 
@@ -375,7 +341,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	}
 	if (op == NETSNMP_CALLBACK_OP_SEC_ERROR ||
 	    (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu && pdu->command == SNMP_MSG_REPORT)) {
-		int rt = pdu ? snmpv3_get_report_type(pdu) : s->s_snmp_errno;
+		int rt = pdu ? snmpv3_get_report_type(pdu) : s ? s->s_snmp_errno : SNMPERR_GENERR;
 		snprintf(err, sizeof err, "SNMPv3 security error: %s (check user, auth_key and "
 					  "priv_key)", snmp_api_errstring(rt));
 		/* A stale engine time or ID is not the operator's fault: learn it again. */
@@ -389,7 +355,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	}
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || !pdu) {
 		snprintf(err, sizeof err, "send failed (op %d): %s", op,
-			 snmp_api_errstring(s->s_snmp_errno));
+			 snmp_api_errstring(s ? s->s_snmp_errno : SNMPERR_GENERR));
 		finish(a, 0, 0, 0, err);
 		a->want_close = 1;
 		return 1;
@@ -405,7 +371,7 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 	/* SNMPv1 refuses a whole request for one name it lacks (v2c answers
 	 * noSuchObject for that one alone): the name is asked no more and the
 	 * step is sent again. */
-	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && cr->version == 1 && v1_lacks(a, pdu->errindex)) {
+	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && cr->version == 1 && snmp_v1_lacks(a, pdu->errindex)) {
 		if (send_next(a, a->busy == 1))
 			finish(a, 0, 0, 0, "send failed after noSuchName");
 		return 1;
@@ -428,8 +394,36 @@ static int on_response(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, 
 }
 
 /* Sends the first request of a poll (first) or the next step of its walk. */
+/* Puts name o (len arcs, borrowed: the agent's) at e->ask[*n]. */
+static void ask(struct engine *e, size_t *n, const oid *o, size_t len)
+{
+	e->ask[*n] = o;
+	e->asklen[(*n)++] = len;
+}
+
+/* Sends e->ask's n names as one request through net-snmp (v3). */
+static int pdu_send(struct agent *a, int cmd, long nonrep, long maxrep, size_t n)
+{
+	netsnmp_pdu *p = snmp_pdu_create(cmd);
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		snmp_add_null_var(p, a->e->ask[i], a->e->asklen[i]);
+	if (cmd == SNMP_MSG_GETBULK) {
+		p->non_repeaters = nonrep;
+		p->max_repetitions = maxrep;
+	}
+	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
+		snmp_free_pdu(p);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends the first request of a poll (first) or the next step of its walk. */
 static int send_next(struct agent *a, int first)
 {
+	struct engine *e = a->e;
 	const struct pp_device *dv = a->d->dev;
 	int v1 = dv->snmp.version == 1;
 	size_t nact = 0, nget = (size_t)(a->has_counters && !a->no_uptime);
@@ -437,45 +431,44 @@ static int send_next(struct agent *a, int first)
 		nact += !a->cols[i].done;
 	for (size_t i = 0; i < a->nscalars; i++)
 		nget += (size_t)snmp_scalar_asked(a, i);
-	netsnmp_pdu *p;
-	if (first && !nact)
-		p = snmp_pdu_create(SNMP_MSG_GET);
-	else if (v1) /* a GET of the scalars first, when any is asked this poll */
-		p = snmp_pdu_create(first && nget ? SNMP_MSG_GET : SNMP_MSG_GETNEXT);
-	else
-		p = snmp_pdu_create(SNMP_MSG_GETBULK);
-	if (!p)
-		return -1;
+	int cmd = first && !nact ? SNMP_MSG_GET
+		  /* v1: a GET of the scalars first, when any is asked this poll */
+		  : v1 ? (first && nget ? SNMP_MSG_GET : SNMP_MSG_GETNEXT)
+		       : SNMP_MSG_GETBULK;
+	int bulk = cmd == SNMP_MSG_GETBULK;
+	size_t need = 1 + a->nscalars + a->ncols, n = 0;
+	if (need > e->askcap) {
+		const oid **o = realloc(e->ask, need * sizeof *o);
+		if (o)
+			e->ask = o;
+		size_t *l = realloc(e->asklen, need * sizeof *l);
+		if (l)
+			e->asklen = l;
+		if (!o || !l)
+			return -1;
+		e->askcap = need;
+	}
 	if (first) {
-		int bulk = p->command == SNMP_MSG_GETBULK;
 		if (a->has_counters && !a->no_uptime)
-			snmp_add_null_var(p, bulk ? sysuptime_pred : pp_snmp_sysuptime,
-					  bulk ? PP_SNMP_SYSUPTIME_LEN - 1 : PP_SNMP_SYSUPTIME_LEN);
+			ask(e, &n, bulk ? sysuptime_pred : pp_snmp_sysuptime,
+			    bulk ? PP_SNMP_SYSUPTIME_LEN - 1 : PP_SNMP_SYSUPTIME_LEN);
 		for (size_t i = 0; i < a->nscalars; i++)
 			if (snmp_scalar_asked(a, i))
-				snmp_add_null_var(p, bulk ? a->scalars[i].pred : a->scalars[i].o,
-						  bulk ? a->scalars[i].predlen : a->scalars[i].len);
+				ask(e, &n, bulk ? a->scalars[i].pred : a->scalars[i].o,
+				    bulk ? a->scalars[i].predlen : a->scalars[i].len);
 	}
-	int rep = p->command == SNMP_MSG_GET ? 0 : snmp_pick_cols(a, p->command == SNMP_MSG_GETBULK);
-	if (p->command == SNMP_MSG_GETBULK) {
-		p->non_repeaters = first ? (long)nget : 0;
-		p->max_repetitions = rep;
-	}
-	if (p->command == SNMP_MSG_GET)
-		for (size_t i = 0; i < a->ncols; i++)
+	int rep = cmd == SNMP_MSG_GET ? 0 : snmp_pick_cols(a, bulk);
+	for (size_t i = 0; i < a->ncols; i++)
+		if (cmd == SNMP_MSG_GET)
 			a->cols[i].sent = 0;
-	else
-		for (size_t i = 0; i < a->ncols; i++)
-			if (a->cols[i].sent)
-				snmp_add_null_var(p, a->cols[i].cur, a->cols[i].curlen);
+		else if (a->cols[i].sent)
+			ask(e, &n, a->cols[i].cur, a->cols[i].curlen);
 	/* v1 cannot mix GET and GETNEXT: its columns follow on the next step. */
-	a->asked_cols = p->command != SNMP_MSG_GET;
+	a->asked_cols = cmd != SNMP_MSG_GET;
 	a->deadline = pp_clock_mono_ns() + (int64_t)dv->timeout_ms * 1000000 + PP_SNMP_SLACK_NS;
-	if (!snmp_sess_async_send(a->sess, p, on_response, a)) {
-		snmp_free_pdu(p);
-		return -1;
-	}
-	return 0;
+	long nonrep = bulk && first ? (long)nget : 0, maxrep = bulk ? rep : 0;
+	return a->fast ? snmp_fast_send(a, cmd, nonrep, maxrep, n)
+		       : pdu_send(a, cmd, nonrep, maxrep, n);
 }
 
 /* The authNoPriv check that follows a silent authPriv poll (see diag). */
@@ -556,7 +549,10 @@ static void start_poll(struct agent *a)
 	if (r) {
 		/* net-snmp may have reported the failure through on_response,
 		 * which ended the poll: one poll, one report. */
-		if (a->busy) {
+		if (a->busy && a->fast) {
+			snprintf(err, sizeof err, "send failed: %s", strerror(errno));
+			finish(a, 0, 0, 0, err);
+		} else if (a->busy) {
 			int liberr = 0, syserr = 0;
 			char *msg = NULL;
 			snmp_sess_error(a->sess, &liberr, &syserr, &msg);
@@ -612,7 +608,10 @@ static void on_time(struct agent *a, int64_t now)
 	if (!a->busy && a->due <= now)
 		start_poll(a);
 	else if (a->busy && a->sess && now >= a->deadline) {
-		snmp_sess_timeout(a->sess); /* retries, or reports a timeout */
+		if (a->fast) /* retries, or reports a timeout */
+			snmp_fast_timeout(a, on_response);
+		else
+			snmp_sess_timeout(a->sess);
 		if (a->want_close) {
 			a->want_close = 0;
 			close_sess(a);
@@ -626,6 +625,12 @@ static void on_time(struct agent *a, int64_t now)
 		else
 			a->due = now + 1000000;
 	}
+}
+
+/* A malformed answer ends the poll (snmp_fast_read). */
+static void fast_fail(struct agent *a, const char *err)
+{
+	finish(a, 0, 0, 0, err);
 }
 
 static void *loop(void *arg)
@@ -664,10 +669,14 @@ static void *loop(void *arg)
 			struct agent *a = evs[i].data.ptr;
 			if (!a->sess)
 				continue;
-			NETSNMP_LARGE_FD_SET(a->fd, &e->fds);
-			int fd = a->fd;
-			snmp_sess_read2(a->sess, &e->fds);
-			NETSNMP_LARGE_FD_CLR(fd, &e->fds);
+			if (a->fast) {
+				snmp_fast_read(a, on_response, fast_fail);
+			} else {
+				NETSNMP_LARGE_FD_SET(a->fd, &e->fds);
+				int fd = a->fd;
+				snmp_sess_read2(a->sess, &e->fds);
+				NETSNMP_LARGE_FD_CLR(fd, &e->fds);
+			}
 			if (a->disc == PP_DISC_GOT)
 				disc_done(a);
 			if (a->want_close) {
@@ -688,6 +697,11 @@ static void engine_free(struct engine *e)
 	netsnmp_large_fd_set_cleanup(&e->fds);
 	free(e->a);
 	free(e->heap);
+	free(e->ask);
+	free(e->asklen);
+	free(e->wbuf);
+	free(e->rx);
+	free(e->vs.v);
 	free(e);
 }
 
@@ -716,7 +730,8 @@ static enum pp_err snmp_start(const struct drv_sink *s, struct drv_dev **devs, s
 	e->ep = epoll_create1(EPOLL_CLOEXEC);
 	e->a = calloc(n, sizeof *e->a); /* the devices' own contexts, borrowed */
 	e->heap = calloc(n ? n : 1, sizeof *e->heap);
-	if (e->ep < 0 || !e->a || !e->heap) {
+	e->rx = malloc(PP_SNMP_RX_BYTES);
+	if (e->ep < 0 || !e->a || !e->heap || !e->rx) {
 		engine_free(e);
 		return pp_err_set(eb, PP_ERR_NOMEM, "cannot set up the SNMP engine");
 	}

@@ -12,6 +12,7 @@
 
 #include "driver.h"
 #include "powerpark/snmp.h"
+#include "snmp_ber.h"
 #include "snmp_usm.h"
 
 #define PP_SNMP_MAX_REP 24              /* GETBULK max-repetitions to start with */
@@ -22,6 +23,9 @@
 #define PP_SNMP_MAX_ENGINE_ID 32        /* an SNMPv3 engine ID, bytes */
 #define PP_SNMP_SYSUPTIME_LEN 9
 #define PP_SNMP_MAX_DIGITS 9            /* decimal digits a digits_oid column may give */
+#define PP_SNMP_RX_BYTES 65536          /* an answer's datagram, at most (as net-snmp's) */
+#define PP_SNMP_VB_BYTES (MAX_OID_LEN * 5 + 8) /* one NULL varbind of a request, at most */
+#define PP_SNMP_MSG_BYTES 400           /* a request's header and community, at most */
 
 /* sysUpTime.0: asked with every poll of an agent that has counters. */
 extern const oid pp_snmp_sysuptime[PP_SNMP_SYSUPTIME_LEN];
@@ -111,6 +115,12 @@ struct agent {
 	/* the poll in flight */
 	int busy;
 	int64_t started, ts, deadline, due;
+	/* v1 and v2c: the request in flight, as sent (see snmp_fast.c) */
+	int fast;
+	long reqid;
+	unsigned char *tx;
+	size_t txlen, txcap;
+	int tries_left;
 	size_t hidx;        /* its place in the engine's timer heap */
 	struct reading *rd;
 	size_t nrd, caprd;
@@ -141,6 +151,14 @@ struct engine {
 	struct timer { int64_t key; struct agent *a; } *heap; /* keys inline: no pointer chase */
 	netsnmp_large_fd_set fds;
 	size_t once_left;
+	/* What a request asks (names borrowed from its agent), and what the
+	 * v1/v2c path writes and reads into: one loop, so one of each. */
+	const oid **ask;
+	size_t *asklen, askcap;
+	unsigned char *wbuf, *rx;
+	size_t wcap;
+	struct pp_ber_vars vs;
+	long next_reqid;
 };
 
 /* Whether scalar i is asked in this poll. */
@@ -170,6 +188,28 @@ int snmp_pick_cols(struct agent *a, int bulk);
  * scalars and sysUpTime when first, then one step of each table column's
  * walk. Returns 1 when the walk asks for more, else 0. */
 int snmp_absorb(struct agent *a, netsnmp_pdu *pdu, int first);
+
+/* An SNMPv1 agent answered noSuchName at varbind idx (1-based) of the
+ * request in flight: the first GET asks sysUpTime (with counters) and the
+ * scalars not found absent, a walk's GETNEXT the columns not done. Marks
+ * that name so it is not asked again (a column: walked to its end) and
+ * returns 1; 0 when idx names nothing. */
+int snmp_v1_lacks(struct agent *a, long idx);
+
+/* snmp_fast.c: v1 and v2c without net-snmp's PDUs (see snmp_ber.h). The
+ * session a->sess (opened by net-snmp, which resolved the address) lends
+ * its socket: fast_open connects it to the agent, so that only the
+ * agent's datagrams arrive (0; -1 leaves a on net-snmp's path). send
+ * writes the e->ask names of n varbinds as one request and sends it
+ * (-1 with errno); timeout resends it while tries are left, else tells cb
+ * it timed out; read takes every datagram waiting and hands each answer
+ * to the request in flight to cb (a malformed one ends the poll through
+ * finish, with its reason). */
+int snmp_fast_open(struct agent *a);
+int snmp_fast_send(struct agent *a, int cmd, long nonrep, long maxrep, size_t n);
+void snmp_fast_timeout(struct agent *a, snmp_callback cb);
+void snmp_fast_read(struct agent *a, snmp_callback cb,
+		    void (*fail)(struct agent *a, const char *err));
 
 /* The poll's readings as the engine takes them, into *vals (a's storage,
  * valid until the next poll); returns how many (0 when out of memory). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "powerpark/buf.h"
+#include "powerpark/log.h"
 #include "snmp_int.h"
 
 const oid pp_snmp_sysuptime[PP_SNMP_SYSUPTIME_LEN] = {1, 3, 6, 1, 2, 1, 1, 3, 0};
@@ -306,4 +307,37 @@ size_t snmp_values(struct agent *a, const struct drv_val **vals)
 		}
 	}
 	return n;
+}
+
+int snmp_v1_lacks(struct agent *a, long idx)
+{
+	if (idx < 1)
+		return 0;
+	size_t k = (size_t)idx - 1;
+	const char *dev = a->d->dev->name;
+	if (!a->asked_cols) {
+		if (a->has_counters && !a->no_uptime) {
+			if (k == 0) {
+				a->no_uptime = 1;
+				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no sysUpTime.0; counters' "
+				       "restarts are judged by their values alone", dev);
+				return 1;
+			}
+			k--;
+		}
+		for (size_t i = 0; i < a->nscalars; i++)
+			if (snmp_scalar_asked(a, i) && k-- == 0) {
+				a->scalars[i].absent = 1;
+				pp_log(PP_LOG_WARN, "snmp", "%s: the agent has no %s (noSuchName): not "
+				       "asked again", dev, a->scalars[i].f->name);
+				return 1;
+			}
+		return 0;
+	}
+	for (size_t i = 0; i < a->ncols; i++)
+		if (!a->cols[i].done && k-- == 0) {
+			a->cols[i].done = 1; /* SNMPv1's end of the MIB view */
+			return 1;
+		}
+	return 0;
 }

@@ -26,11 +26,12 @@ opts() {
 	epw)       echo "- 16384 10" ;;
 	state)     echo "- 16384 10" ;;
 	redfish)   echo "redfish 16384 10" ;;
+	snmp_ber)  echo "- 8192 10" ;;
 	*) return 1 ;;
 	esac
 }
 
-targets=${*:-lineproto config plan inst api epw state redfish}
+targets=${*:-lineproto config plan inst api epw state redfish snmp_ber}
 mkdir -p "$ART"
 fail=0
 for t in $targets; do

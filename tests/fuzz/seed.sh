@@ -6,7 +6,7 @@
 set -eu
 C=tests/fuzz/corpus
 rm -rf "$C"
-mkdir -p "$C"/{lineproto,config,plan,inst,api,epw,state}
+mkdir -p "$C"/{lineproto,config,plan,inst,api,epw,state,snmp_ber}
 
 # config: every site file, with the profiles it names carried after "#@ NAME"
 # lines (so the profiles are fuzzed too), the scenarios, and each profile on
@@ -152,3 +152,49 @@ mkdir -p "$C/redfish"
 		printf '"%s"\n' "$s"
 	done
 } > "$D/redfish.dict"
+
+# snmp_ber: answers as agents send them, written by pysnmp's encoder (not
+# ours, not net-snmp's): every value type, v1 and v2c, a GETBULK's rows, an
+# error status, the exceptions and an empty list.
+/usr/bin/python3 - "$C/snmp_ber" <<'PY'
+import sys
+from pyasn1.codec.ber import encoder
+from pysnmp.proto import api, rfc1902, rfc1905
+out = sys.argv[1]
+def msg(ver, binds, err=0, idx=0, reqid=4711):
+    p = api.protoModules[ver]
+    pdu = p.GetResponsePDU()
+    p.apiPDU.setDefaults(pdu)
+    p.apiPDU.setRequestID(pdu, reqid)
+    p.apiPDU.setErrorStatus(pdu, err)
+    p.apiPDU.setErrorIndex(pdu, idx)
+    p.apiPDU.setVarBinds(pdu, binds)
+    m = p.Message()
+    p.apiMessage.setDefaults(m)
+    p.apiMessage.setCommunity(m, 'public')
+    p.apiMessage.setPDU(m, pdu)
+    return encoder.encode(m)
+v1, v2 = api.protoVersion1, api.protoVersion2c
+up = ('1.3.6.1.2.1.1.3.0', rfc1902.TimeTicks(123456))
+seeds = {
+    'v2c-types': msg(v2, [up, ('1.3.6.1.4.1.318.1.1.12.1.16.0', rfc1902.Integer(-5)),
+        ('1.3.6.1.2.1.1.5.0', rfc1902.OctetString('pdu-a17')),
+        ('1.3.6.1.2.1.2.2.1.10.1', rfc1902.Counter32(4294967295)),
+        ('1.3.6.1.2.1.33.1.2.3.0', rfc1902.Gauge32(42)),
+        ('1.3.6.1.2.1.31.1.1.1.6.1', rfc1902.Counter64(2**64 - 1)),
+        ('1.3.6.1.2.1.4.20.1.1.10.0.0.1', rfc1902.IpAddress('10.0.0.1')),
+        ('1.3.6.1.2.1.1.2.0', rfc1902.ObjectIdentifier('1.3.6.1.4.1.318')),
+        ('1.3.6.1.4.1.2021.10.1.6.1', rfc1902.Opaque(bytes([0x9f, 0x78, 4, 0x3f, 0xa0, 0, 0])))]),
+    'v2c-exceptions': msg(v2, [('1.3.6.1.2.1.1.9.0', rfc1905.noSuchObject),
+        ('1.3.6.1.2.1.1.9.1', rfc1905.noSuchInstance), ('1.3.6.1.9', rfc1905.endOfMibView)]),
+    'v2c-bulk-rows': msg(v2, [up] + [('1.3.6.1.4.1.318.1.1.26.9.4.3.1.%d.%d' % (c, r),
+        rfc1902.Integer(r * 10 + c)) for r in range(1, 17) for c in (6, 7, 8)]),
+    'v1-types': msg(v1, [up, ('1.3.6.1.2.1.33.1.4.4.1.2.1', rfc1902.Integer(2301)),
+        ('1.3.6.1.2.1.33.1.1.1.0', rfc1902.OctetString('APC'))]),
+    'v1-nosuchname': msg(v1, [up], err=2, idx=1),
+    'v2c-toobig': msg(v2, [], err=1),
+    'v2c-big-arcs': msg(v2, [('2.999.4294967295.0', rfc1902.Integer(2**31 - 1))], reqid=2**31 - 1),
+}
+for name, b in seeds.items():
+    open('%s/%s' % (out, name), 'wb').write(b)
+PY
