@@ -28,6 +28,11 @@
  * snmp_sess_timeout finds nothing to expire and the timeout comes a whole
  * timeout late). */
 #define PP_SNMP_SLACK_NS 1000000L
+/* Polls due within this are started together, a little early: one wake-up
+ * of the loop (and of a peer on this host) for several. At 2,500 polls a
+ * second their starts were 0.4 ms apart, and waking up was a third of the
+ * collector's CPU. */
+#define PP_SNMP_EARLY_NS 2000000L
 
 /* GETBULK's non-repeaters are GETNEXTs, so a scalar x.k is asked for by an
  * OID just before it: x.(k-1).4294967295 (x when k is 0). Nothing real sits
@@ -605,7 +610,7 @@ static void finish(struct agent *a, int ok, int timeout, int auth, const char *e
  * pushed a millisecond on, so that the loop never spins on it. */
 static void on_time(struct agent *a, int64_t now)
 {
-	if (!a->busy && a->due <= now)
+	if (!a->busy && a->due <= now + PP_SNMP_EARLY_NS)
 		start_poll(a);
 	else if (a->busy && a->sess && now >= a->deadline) {
 		if (a->fast) /* retries, or reports a timeout */
@@ -640,7 +645,8 @@ static void *loop(void *arg)
 	int flowing = 0; /* the last wait found answers */
 	while (!e->stop && !(e->sink->once && !e->once_left)) {
 		int64_t now = pp_clock_mono_ns();
-		if (e->n && e->heap[0].key <= now) {
+		if (e->n && (e->heap[0].key <= now ||
+			     (!e->heap[0].a->busy && e->heap[0].key <= now + PP_SNMP_EARLY_NS))) {
 			struct agent *a = e->heap[0].a;
 			on_time(a, now);
 			snmp_heap_fix(e, a);
