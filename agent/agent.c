@@ -331,6 +331,12 @@ enum pp_err pp_agent_run(const struct pp_agent_opts *o, volatile sig_atomic_t *s
 			if (a.be->set_cap(a.ctx, g, a.dflt[g], &ge))
 				pp_log(PP_LOG_WARN, "agent", "GPU %d: default not restored: %s", g,
 				       ge.msg);
+		} else if (!isnan(a.applied[g])) {
+			/* Nothing was held at start (a BMC without a limit): lifting
+			 * the cap would be a guess at what the site allows, so the
+			 * last one stays, and it is said. */
+			pp_log(PP_LOG_WARN, "agent", "GPU %d: no limit was held at start to give back: "
+			       "it keeps %.0f W, the last applied", g, a.applied[g]);
 		}
 	curl_easy_cleanup(a.curl);
 	pp_buf_free(&a.resp);
