@@ -134,6 +134,32 @@ def written(lp, device, prof):
     return got
 
 
+# What a reading of each unit can physically be on this gear, whatever the
+# profile says: a scale wrong by 10x (a MIB's 0.1 V read as 0.01, a 0.1 Hz
+# as 1 Hz) computes the same wrong value here as in the collector, so it is
+# caught by the value leaving its unit's range, not by the comparison.
+# Power and current may be negative (a meter's export).
+PLAUSIBLE = {"V": (5, 1000),  # a battery's; mains: see implausible()
+             "Hz": (40, 70), "C": (-40, 120), "%": (0, 150),
+             "A": (-6000, 6000), "W": (-5e6, 5e6), "kW": (-5e4, 5e4), "VA": (0, 5e6),
+             "kVA": (0, 5e4), "L/s": (0, 1e4), "s": (0, 1e10), "min": (0, 1e6)}
+
+
+def implausible(prof, want):
+    units = {f["name"]: f.get("unit") for f in prof["fields"]}
+    out = []
+    for key, fields in want.items():
+        for name, v in fields.items():
+            u = units.get(name)
+            # mains (phase or line voltage, 100-690 V) unless a battery's DC
+            lo, hi = (90, 700) if u == "V" and "batt" not in name else \
+                PLAUSIBLE.get(u, (-math.inf, math.inf))
+            if v is not None and not lo <= v <= hi:
+                out.append("%s %s: %r %s is not a plausible reading (outside %g..%g): "
+                           "is its scale right?" % (key, name, v, units[name], lo, hi))
+    return out
+
+
 def same(got, want, f32):
     tol = 1.2e-7 if f32 else 1e-12
     return abs(got - want) <= tol * max(1.0, abs(want))
@@ -152,6 +178,7 @@ def main():
     missing = [f["name"] for f in prof["fields"] if f["name"] not in covered]
     if missing:
         bad.append("the fixture has no value for %s" % ", ".join(missing))
+    bad += implausible(prof, want)
     for key, fields in sorted(want.items(), key=lambda kv: str(kv[0])):
         g = got.get(key, ({}, {}))[1]
         nrows += 1
