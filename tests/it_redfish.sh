@@ -191,6 +191,24 @@ rf $P2 "/_test/fault?mode=error&path=/Bay2" > /dev/null
 $PP collect -c "$TMP/f.yaml" --once --stdout > "$TMP/f4.lp" 2> "$TMP/f4.err"
 check "one PSU answering 500: the device is up, 1 failed part, the rest written ($($LPG $TMP/f4.lp redfish_psu device=bmc9 psu=Bay1 input_power_w) W on Bay1, $($LPG $TMP/f4.lp redfish_outlet device=bmc9 '#count') outlets)" \
 	[ "$($LPG $TMP/f4.lp device device=bmc9 up)/$($LPG $TMP/f4.lp device device=bmc9 failed_blocks)/$($LPG $TMP/f4.lp redfish_psu device=bmc9 psu=Bay2 '#count')/$($LPG $TMP/f4.lp redfish_outlet device=bmc9 '#count')" = 1/1/0/3 ]
+# ... and while it keeps failing, the tree is not walked again on every poll
+# (each walk is a GET of every resource): the polls between walks double.
+cat > "$TMP/fw.yaml" <<YAML
+site: {name: lab}
+devices:
+$(dev bmc9 $P2 "$CRED, ca_file: $TMP/cert.pem" "" 100 90)
+YAML
+r0=$(stat_of $P2 '["root_gets"]')
+$PP collect -c "$TMP/fw.yaml" --stdout > "$TMP/fw.lp" 2> "$TMP/fw.err" &
+FW=$!
+PIDS="$PIDS $FW"
+thirty() { [ "$(grep -c '^device,site=lab,device=bmc9' "$TMP/fw.lp")" -ge 30 ]; }
+wait_for 60 thirty
+kill -TERM $FW; wait $FW 2>/dev/null
+walks=$(( $(stat_of $P2 '["root_gets"]') - r0 ))
+npolls=$(grep -c '^device,site=lab,device=bmc9' "$TMP/fw.lp")
+check "one PSU failing on every poll: $walks walks of the tree in $npolls polls (doubling gaps), each poll up with 1 failed part" \
+	sh -c "[ $walks -ge 2 ] && [ $walks -le 8 ] && ! grep '^device,site=lab,device=bmc9' $TMP/fw.lp | grep -v 'up=1i' | grep -q . && ! grep '^device,site=lab,device=bmc9' $TMP/fw.lp | grep -v 'failed_blocks=1u' | grep -q ."
 rf $P2 "/_test/fault?mode=none" > /dev/null
 $PP collect -c "$TMP/f.yaml" --once --stdout > "$TMP/f3.lp" 2>/dev/null
 check "the fault gone, read again" [ "$($LPG $TMP/f3.lp device device=bmc9 up)" = 1 ]

@@ -14,7 +14,8 @@ takes faults from its test endpoints (never authenticated):
   GET /_test/fault?mode=none|slow|error|malformed|hang[&delay=S][&path=TEXT]
                               (path: only for paths that contain TEXT)
   GET /_test/drop_sessions    forget every session (the next request: 401)
-  GET /_test/stats            logins, deletes, live sessions, patches
+  GET /_test/stats            logins, deletes, live sessions, patches, GETs of
+                              the service root (each walk of the tree starts there)
   GET /_test/tree             every resource as served now
 
 usage: redfish_server.py PORT [--cert PEM --key PEM] [--user U --password P]
@@ -205,7 +206,7 @@ class State:
         self.next = 1
         self.mode, self.delay, self.only = "none", 0.0, ""
         self.stats = {"logins": 0, "deletes": 0, "basic": 0, "patches": [], "requests": 0,
-                      "unauthorized": 0}
+                      "unauthorized": 0, "root_gets": 0}
 
 
 def make_handler(st):
@@ -299,11 +300,12 @@ def make_handler(st):
         def do_GET(self):
             if self.path.startswith("/_test/"):
                 return self.test_endpoint()
+            p = self.path_only()
             with st.mu:
                 st.stats["requests"] += 1
+                st.stats["root_gets"] += p in (R, R + "/")  # a walk starts there
             if self.fault():
                 return
-            p = self.path_only()
             if p not in (R, "/redfish") and not self.authorized():
                 return self.deny()
             with st.mu:

@@ -24,6 +24,7 @@
 #include "redfish_int.h"
 
 #define PP_RF_SKIP_MAX 15   /* polls a silent service skips at most between tries */
+#define PP_RF_REWALK_MAX 64 /* polls between walks at most while a resource fails */
 #define PP_RF_MAX_TARGETS 4096 /* resources one device reads per poll at most */
 #define PP_RF_MAX_TAGS 3    /* a sample's own tags (chassis, sensor; pdu, circuit, type) */
 #define PP_RF_THREAD_STACK (512 * 1024) /* a device's thread: curl and TLS, no deep calls */
@@ -43,6 +44,10 @@ struct rfdev {
 	struct target *t;
 	size_t nt, cap;
 	int walked;           /* targets found; 0: walk at the next poll */
+	/* A resource that failed may have moved, so the tree is walked again;
+	 * one that fails on every poll (a 500) would make each poll a whole
+	 * walk: the polls before the next walk double, 1, 2, 4 ... */
+	int rewalk_gap, rewalk_wait;
 	struct rf_res *res, *res2; /* held during a poll only (90 KiB each) */
 	/* A silent service: polls in a row that timed out, and how many of
 	 * the next polls leave it alone (1, 3, 7, then 15), as Modbus units. */
@@ -337,8 +342,15 @@ static void rf_poll(const struct drv_sink *sk, struct drv_dev *d)
 		emit_res(sk, d, &m->t[i], m->res, ts);
 	}
 	int ok = good > 0;
-	if (bad)
+	if (bad && m->walked && m->rewalk_wait-- <= 0) {
 		m->walked = 0; /* a resource gone or moved: walk again next time */
+		m->rewalk_gap = m->rewalk_gap ? m->rewalk_gap * 2 : 1;
+		if (m->rewalk_gap > PP_RF_REWALK_MAX)
+			m->rewalk_gap = PP_RF_REWALK_MAX;
+		m->rewalk_wait = m->rewalk_gap;
+	} else if (!bad) {
+		m->rewalk_gap = m->rewalk_wait = 0;
+	}
 	if (!ok && timeout) {
 		m->silent++;
 		int s = m->silent >= 2 ? (1 << (m->silent > 5 ? 4 : m->silent - 1)) - 1 : 0;
