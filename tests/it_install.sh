@@ -84,6 +84,22 @@ options_of() {
 	awk '/^  -/ {l = substr($0, 3); if (match(l, /  /)) l = substr(l, 1, RSTART - 1)
 		n = split(l, w, /[ ,]+/); for (i = 1; i <= n; i++) if (w[i] ~ /^-/) print w[i]}' "$1"
 }
+# optimize on the installed example, from a folder of its own: its
+# decisions land in ./powerpark-metrics, and no output warns (main's example
+# had a VictoriaMetrics it did not run: "tsdb: ... Couldn't connect" from the
+# first flush on). Four decisions on disk take two flushes of a second each.
+mkdir -p "$TMP/opt-run"
+(cd "$TMP/opt-run" && exec "$S/bin/powerpark" optimize -c "$DATA/examples/small.yaml" \
+	--listen 127.0.0.1:0) > "$TMP/opt-run.out" 2>&1 &
+OPTR=$!
+PIDS="$PIDS $OPTR"
+decisions() { [ "$(cat "$TMP"/opt-run/powerpark-metrics/*.lp 2>/dev/null | grep -c '^decision,')" -ge 4 ]; }
+wait_for 60 decisions
+check "optimize of the installed example writes its decisions under ./ (two flushes)" decisions
+kill -TERM "$OPTR" 2>/dev/null; wait "$OPTR" 2>/dev/null
+grep 'output' "$TMP/opt-run.out" | head -3 | sed 's/^/# /'
+check "and no output warned meanwhile (no store configured that is not there)" \
+	sh -c "! grep -q 'warn  output' $TMP/opt-run.out"
 
 # --- man pages ---------------------------------------------------------
 M=$S/share/man/man1
