@@ -227,9 +227,16 @@ if command -v systemd-sysusers > /dev/null; then
 	check "systemd-sysusers makes the static user powerpark from the installed file" \
 		grep -q '^powerpark:x:[0-9]*:[0-9]*:' "$TMP/sysroot/etc/passwd"
 fi
+# PREFIX=/usr: systemd's own folders, as a package installs them.
+make --no-print-directory install PREFIX=/usr DESTDIR="$TMP/usr" BUILD="$BUILD" > "$TMP/install3.out" 2>&1
+check "PREFIX=/usr puts the units in /usr/lib/systemd/system and the user in /usr/lib/sysusers.d" \
+	sh -c "[ $? -eq 0 ] && [ -f $TMP/usr/usr/lib/systemd/system/powerpark-optimize.service ] && \
+		[ -f $TMP/usr/usr/lib/sysusers.d/powerpark.conf ] && \
+		grep -q '^ExecStart=/usr/bin/powerpark optimize' $TMP/usr/usr/lib/systemd/system/powerpark-optimize.service"
+make --no-print-directory uninstall PREFIX=/usr DESTDIR="$TMP/usr" BUILD="$BUILD" > /dev/null 2>&1
 make --no-print-directory uninstall PREFIX="$R" BUILD="$BUILD" > /dev/null 2>&1
 make --no-print-directory uninstall PREFIX="$P" DESTDIR="$D" BUILD="$BUILD" > "$TMP/un.out" 2>&1
-left=$(find "$D" "$R" -type f 2>/dev/null | head -5)
+left=$(find "$D" "$R" "$TMP/usr" -type f 2>/dev/null | head -5)
 [ -z "$left" ] || echo "# left: $left"
 check "make uninstall removes every installed file" [ -z "$left" ]
 
