@@ -211,8 +211,10 @@ if command -v systemd-analyze > /dev/null; then
 	for u in powerpark-optimize powerpark-collect powerpark-slurm; do
 		(cd / && MANPATH=$R/share/man systemd-analyze security --offline=yes --threshold=20 \
 			"$RU/$u.service") > "$TMP/sec-$u.out" 2>&1
-		check "systemd-analyze security: $u exposure at most 2.0 ($(grep -o '[0-9.]* [A-Z]* ' \
-			"$TMP/sec-$u.out" | tail -1))" sh -c "[ $? -eq 0 ]"
+		rc=$?
+		level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]* [A-Z]*\).*/\1/p' "$TMP/sec-$u.out")
+		check "systemd-analyze security: $u exposure at most 2.0 (${level:-none})" \
+			[ $rc -eq 0 -a -f "$RU/$u.service" -a -n "$level" ]
 	done
 else
 	echo "# systemd-analyze is not installed: the units' syntax is checked instead"
