@@ -10,8 +10,20 @@ BUILD    ?= build
 PKGS     := libcurl libfyaml zlib libmodbus netsnmp gsl jansson libmicrohttpd
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-format-truncation
+# Where `make install` puts things (docs/install.md). The binary finds its
+# data beside itself (BINDIR/../share/powerpark) wherever it lies; DATADIR
+# is also compiled in, looked at last, and kept in $(BUILD)/prefix so that
+# another PREFIX rebuilds the one file that holds it.
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share/powerpark
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR  ?= /etc
+# systemd's own folders for PREFIX=/usr; elsewhere beside the data, to link.
+UNITDIR     ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/systemd/system,$(DATADIR)/systemd)
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/sysusers.d,$(DATADIR)/systemd)
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPP_VERSION='"$(VERSION)"' \
-            -DPP_DATADIR='"$(PREFIX)/share/powerpark"'
+            -DPP_DATADIR='"$(DATADIR)"'
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -175,16 +187,62 @@ $(BUILD)/fuzz/obj/tests/fuzz/fuzz_redfish.o: CPPFLAGS += -Icollector/drivers
 # An SNMPv1/v2c answer is read by the collector's own BER reader.
 $(BUILD)/fuzz/obj/tests/fuzz/fuzz_snmp_ber.o: CPPFLAGS += -Icollector/drivers
 
-install: $(BUILD)/powerpark
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/powerpark/profiles \
-		$(DESTDIR)$(PREFIX)/share/powerpark/examples
-	install -m 755 $(BUILD)/powerpark $(DESTDIR)$(PREFIX)/bin/powerpark
-	install -m 644 conf/profiles/*.yaml $(DESTDIR)$(PREFIX)/share/powerpark/profiles/
-	install -m 644 conf/examples/*.yaml $(DESTDIR)$(PREFIX)/share/powerpark/examples/
+# The paths compiled in or written into the units: rewritten only when they
+# change, so that `make install PREFIX=/x` after `make` rebuilds what holds them.
+PREFIX_STAMP := $(BUILD)/prefix
+PREFIX_NOW   := $(BINDIR) $(DATADIR) $(SYSCONFDIR)
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(PREFIX_STAMP) 2>/dev/null)" = '$(PREFIX_NOW)' ] || \
+	echo '$(PREFIX_NOW)' > $(PREFIX_STAMP))
+$(BUILD)/obj/config/devices.o $(BUILD)/san/config/devices.o \
+	$(BUILD)/fuzz/obj/config/devices.o: $(PREFIX_STAMP)
+
+# Man pages and bash completion, from the built binary's own --help.
+.PHONY: man completion units
+man: $(BUILD)/man/powerpark.1
+completion: $(BUILD)/powerpark.bash
+$(BUILD)/man/powerpark.1: $(BUILD)/powerpark scripts/gen_man.sh scripts/help2man.awk
+	@echo "  MAN     $(BUILD)/man"
+	@rm -rf $(BUILD)/man && ./scripts/gen_man.sh $(BUILD)/powerpark $(BUILD)/man
+$(BUILD)/powerpark.bash: $(BUILD)/powerpark scripts/gen_completion.sh
+	@echo "  BASH    $@"
+	@./scripts/gen_completion.sh $(BUILD)/powerpark $@
+
+# systemd units (conf/systemd/*.in) with this install's paths.
+UNITS := $(patsubst conf/systemd/%.in,$(BUILD)/systemd/%,$(wildcard conf/systemd/*.in))
+units: $(UNITS)
+$(BUILD)/systemd/%: conf/systemd/%.in $(PREFIX_STAMP)
+	@mkdir -p $(dir $@)
+	@sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	     -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
+
+install: $(BUILD)/powerpark man completion units
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/profiles \
+		$(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(DATADIR)/slurm \
+		$(DESTDIR)$(DATADIR)/dashboards/provisioning/dashboards \
+		$(DESTDIR)$(DATADIR)/dashboards/provisioning/datasources \
+		$(DESTDIR)$(DATADIR)/systemd $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 755 $(BUILD)/powerpark $(DESTDIR)$(BINDIR)/powerpark
+	install -m 644 conf/profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
+	install -m 644 conf/examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	install -m 644 conf/slurm/job_submit.lua $(DESTDIR)$(DATADIR)/slurm/
+	install -m 644 dashboards/*.json $(DESTDIR)$(DATADIR)/dashboards/
+	sed 's|/var/lib/grafana/dashboards/powerpark|$(DATADIR)/dashboards|' \
+		dashboards/provisioning/dashboards/powerpark.yaml \
+		> $(DESTDIR)$(DATADIR)/dashboards/provisioning/dashboards/powerpark.yaml
+	install -m 644 dashboards/provisioning/datasources/powerpark.yaml \
+		$(DESTDIR)$(DATADIR)/dashboards/provisioning/datasources/
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(BUILD)/powerpark.bash $(DESTDIR)$(BASHCOMPDIR)/powerpark
+	install -m 644 $(filter %.service,$(UNITS)) $(DESTDIR)$(UNITDIR)/
+	install -m 644 $(BUILD)/systemd/powerpark.sysusers $(DESTDIR)$(SYSUSERSDIR)/powerpark.conf
+	install -m 644 conf/systemd/*.env $(DESTDIR)$(DATADIR)/systemd/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/powerpark
-	rm -rf $(DESTDIR)$(PREFIX)/share/powerpark
+	rm -f $(DESTDIR)$(BINDIR)/powerpark $(DESTDIR)$(MANDIR)/man1/powerpark.1 \
+		$(DESTDIR)$(MANDIR)/man1/powerpark-*.1 $(DESTDIR)$(BASHCOMPDIR)/powerpark \
+		$(DESTDIR)$(UNITDIR)/powerpark-*.service $(DESTDIR)$(SYSUSERSDIR)/powerpark.conf
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -11,10 +11,13 @@ libcurl4-openssl-dev libfyaml-dev libmicrohttpd-dev libjansson-dev zlib1g-dev li
 # the headless browser that opens the built-in dashboard, clang with
 # libFuzzer and its sanitizer runtimes for the fuzz targets (tests/fuzz/),
 # and etcd (a three-member cluster on 127.0.0.1 for the HA test); openssl makes
-# the Redfish test server's certificate (tests/it_redfish.sh).
+# the Redfish test server's certificate (tests/it_redfish.sh); systemd
+# (systemd-analyze verify, systemd-sysusers; installing it starts nothing
+# where it is not PID 1) and man-db check the installed units and man pages
+# (tests/it_install.sh).
 TEST="influxdb victoria-metrics snmpd snmp snmpsim mbpoll collectd-core libglpk-dev
 python3 python3-pymodbus python3-yaml python3-serial python3-serial-asyncio curl procps bc util-linux socat
-openssl
+openssl systemd man-db
 wrk gzip chromium slurmctld slurmd slurm-client munge python3-scipy
 clang libclang-rt-14-dev etcd-server etcd-client"
 
