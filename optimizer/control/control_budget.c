@@ -413,9 +413,9 @@ static void admit_later(struct pp_ctl *c, const struct pp_ctl_admit_req *req,
 	}
 	char now_why[PP_CTL_REASON_MAX * 2];
 	snprintf(now_why, sizeof now_why,
-		 "no room now for %d GPUs at their floor (%.1f kW; at most %.1f kW in hall %s; "
-		 "binding: %s)", req->gpus, nr->need[nr->best], fmax(nr->room[nr->best], 0),
-		 c->cfg->halls[nr->best].name, nr->why);
+		 "no room now for %d GPUs at their floor (binding: %s; %.1f of %.1f kW free in "
+		 "hall %s)", req->gpus, nr->why, fmax(nr->room[nr->best], 0), nr->need[nr->best],
+		 c->cfg->halls[nr->best].name);
 	if (!req->deferrable) {
 		snprintf(ans->reason, sizeof ans->reason, "%s", now_why);
 		return;
@@ -427,15 +427,15 @@ static void admit_later(struct pp_ctl *c, const struct pp_ctl_admit_req *req,
 		utc(at, when, sizeof when);
 		ans->decision = PP_CTL_START_AFTER;
 		ans->start_after_s = at;
-		snprintf(ans->reason, sizeof ans->reason, "%s; the forecast shows room from %s",
-			 now_why, when);
+		snprintf(ans->reason, sizeof ans->reason, "start after %s, when the forecast shows "
+			 "room; %s", when, now_why);
 	} else if (fixed_only) {
 		snprintf(ans->reason, sizeof ans->reason, "%s; the forecast cannot tell when: the %s "
 			 "changes only as work ends", now_why, nr->fixed_why);
 	} else {
 		snprintf(ans->reason, sizeof ans->reason,
-			 "%s; the forecast shows no room within its %d hours", now_why,
-			 PP_CTL_FORECAST_HOURS);
+			 "the forecast shows no room within its %d hours; %s", PP_CTL_FORECAST_HOURS,
+			 now_why);
 	}
 }
 
