@@ -430,8 +430,8 @@ static void admit_later(struct pp_ctl *c, const struct pp_ctl_admit_req *req,
 		snprintf(ans->reason, sizeof ans->reason, "start after %s, when the forecast shows "
 			 "room; %s", when, now_why);
 	} else if (fixed_only) {
-		snprintf(ans->reason, sizeof ans->reason, "%s; the forecast cannot tell when: the %s "
-			 "changes only as work ends", now_why, nr->fixed_why);
+		snprintf(ans->reason, sizeof ans->reason, "the forecast cannot tell when: the %s "
+			 "changes only as work ends; %s", nr->fixed_why, now_why);
 	} else {
 		snprintf(ans->reason, sizeof ans->reason,
 			 "the forecast shows no room within its %d hours; %s", PP_CTL_FORECAST_HOURS,
