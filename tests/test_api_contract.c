@@ -6,7 +6,7 @@
  * schema requires; every member a request schema names is taken, and any
  * other is refused with its name and place, counted; admission tells a job
  * larger than any hall from one with no room now, and gives a deferrable
- * job the forecast's hour. */
+ * job the forecast's hour, or says why the forecast has none. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,6 +492,65 @@ static void t_admission(void)
 	json_decref(j);
 }
 
+/* A hall of 30 kW whose racks read 28 kW: its own limit binds, which
+ * only ending work frees, so the forecast cannot give a deferrable job a
+ * time. */
+static const char tight_park[] =
+	"site: {name: f, margin: 0.02, grid: {import_limit_kw: 1000}}\n"
+	"power:\n"
+	"  limit_kw: 1000\n"
+	"  halls:\n"
+	"    - name: a\n"
+	"      limit_kw: 30\n"
+	"      rows:\n"
+	"        - name: a1\n"
+	"          limit_kw: 30\n"
+	"          racks:\n"
+	"            - {name: r1, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"api:\n"
+	"  tokens:\n"
+	"    - {name: o, token: admin-token-00001, scopes: [admin]}\n";
+
+static void t_admission_fixed(void)
+{
+	struct pp_diags dg;
+	pp_diag_init(&dg);
+	struct pp_config *c2 = NULL;
+	struct pp_ctl *k2 = NULL;
+	struct pp_api *a2 = NULL, *keep = api;
+	struct pp_errbuf eb;
+	int up = !pp_config_load_text("tight.yaml", tight_park, strlen(tight_park), ".", &c2, &dg) &&
+		 !pp_ctl_create(c2, NULL, &k2, &eb) &&
+		 !api_create(k2, &c2->api, NULL, NULL, &a2, &eb);
+	pp_diag_free(&dg);
+	PT_CHECK(up, "setup of the tight park");
+	if (up) {
+		api = a2;
+		pp_api_set_clock(api, clock_fn, NULL);
+		char lp[160];
+		snprintf(lp, sizeof lp, "rack,site=f,rack=r1 power_w=14000 %lld\n"
+			 "rack,site=f,rack=r2 power_w=14000 %lld\n", (long long)T0, (long long)T0);
+		struct api_resp rs;
+		send("POST", "/write", NULL, NULL, 1, lp, &rs);
+		PT_CHECK(rs.status == 204, "readings (%u)", rs.status);
+		api_resp_free(&rs);
+		PT_CHECK(pp_ctl_cycle(k2, T0, 0, &eb) == PP_OK, "cycle: %s", eb.msg);
+		json_t *j = admit("{\"gpus\": 8, \"deferrable\": true}");
+		PT_CHECK(j && !strcmp(str_of(j, "decision"), "reject") &&
+				 strstr(str_of(j, "reason"), "the forecast cannot tell when: the hall a "
+							     "limit 30.0 kW changes only as work ends") &&
+				 strstr(str_of(j, "reason"), "binding: hall a limit 30.0 kW"),
+			 "the hall binds: no time from the forecast, and why: %s", str_of(j, "reason"));
+		json_decref(j);
+	}
+	api = keep;
+	if (a2)
+		pp_api_stop(a2);
+	pp_ctl_destroy(k2);
+	pp_config_destroy(c2);
+}
+
 int main(void)
 {
 	struct pp_errbuf eb;
@@ -510,6 +569,7 @@ int main(void)
 	}
 	PT_RUN(t_unknown_fields);
 	PT_RUN(t_admission);
+	PT_RUN(t_admission_fixed);
 	json_decref(doc);
 	pp_api_stop(api);
 	pp_ctl_destroy(ctl);
