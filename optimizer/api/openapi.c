@@ -336,6 +336,16 @@ static void answer(struct pp_json *j, unsigned code, const char *desc, const cha
 
 #define JSON_TYPE "application/json"
 
+/* Whether r refuses some requests with 400: it reads a body, or has an
+ * argument that is required or of given values. */
+static int checked(const struct api_route *r)
+{
+	int any = r->body != AB_NONE;
+	for (const struct api_param *p = r->params; p && p->name; p++)
+		any |= p->required || p->enums || p->max > p->min;
+	return any;
+}
+
 static void answers(struct pp_json *j, const struct api_route *r, int head)
 {
 	const char *type = head ? NULL : r->ok_type;
@@ -348,7 +358,7 @@ static void answers(struct pp_json *j, const struct api_route *r, int head)
 	if (r->leader)
 		answer(j, 307, "this replica follows: the same request at the leader (Location)",
 		       etype, &s_follower);
-	if (r->params || r->body)
+	if (checked(r))
 		answer(j, 400, "a bad argument or body, named", etype, &s_error);
 	if (r->scope) {
 		answer(j, 401, "no known bearer token (WWW-Authenticate: Bearer)", etype, &s_error);
