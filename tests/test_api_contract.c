@@ -512,7 +512,8 @@ static const char tight_park[] =
 	"  tokens:\n"
 	"    - {name: o, token: admin-token-00001, scopes: [admin]}\n";
 
-static void t_admission_fixed(void)
+/* Runs fn with the API of a park of its own (text: the whole config). */
+static void with_park(const char *text, void (*fn)(struct pp_ctl *k))
 {
 	struct pp_diags dg;
 	pp_diag_init(&dg);
@@ -520,35 +521,97 @@ static void t_admission_fixed(void)
 	struct pp_ctl *k2 = NULL;
 	struct pp_api *a2 = NULL, *keep = api;
 	struct pp_errbuf eb;
-	int up = !pp_config_load_text("tight.yaml", tight_park, strlen(tight_park), ".", &c2, &dg) &&
+	int up = !pp_config_load_text("park2.yaml", text, strlen(text), ".", &c2, &dg) &&
 		 !pp_ctl_create(c2, NULL, &k2, &eb) &&
 		 !api_create(k2, &c2->api, NULL, NULL, &a2, &eb);
+	for (size_t i = 0; i < dg.n; i++)
+		fprintf(stderr, "  %s\n", dg.lines[i]);
 	pp_diag_free(&dg);
-	PT_CHECK(up, "setup of the tight park");
+	PT_CHECK(up, "setup of the park");
 	if (up) {
 		api = a2;
 		pp_api_set_clock(api, clock_fn, NULL);
-		char lp[160];
-		snprintf(lp, sizeof lp, "rack,site=f,rack=r1 power_w=14000 %lld\n"
-			 "rack,site=f,rack=r2 power_w=14000 %lld\n", (long long)T0, (long long)T0);
-		struct api_resp rs;
-		send("POST", "/write", NULL, NULL, 1, lp, &rs);
-		PT_CHECK(rs.status == 204, "readings (%u)", rs.status);
-		api_resp_free(&rs);
-		PT_CHECK(pp_ctl_cycle(k2, T0, 0, &eb) == PP_OK, "cycle: %s", eb.msg);
-		json_t *j = admit("{\"gpus\": 8, \"deferrable\": true}");
-		PT_CHECK(j && !strcmp(str_of(j, "decision"), "reject") &&
-				 strstr(str_of(j, "reason"), "the forecast cannot tell when: the hall a "
-							     "limit 30.0 kW changes only as work ends") &&
-				 strstr(str_of(j, "reason"), "binding: hall a limit 30.0 kW"),
-			 "the hall binds: no time from the forecast, and why: %s", str_of(j, "reason"));
-		json_decref(j);
+		fn(k2);
 	}
 	api = keep;
 	if (a2)
 		pp_api_stop(a2);
 	pp_ctl_destroy(k2);
 	pp_config_destroy(c2);
+}
+
+static void tight(struct pp_ctl *k)
+{
+	char lp[160];
+	snprintf(lp, sizeof lp, "rack,site=f,rack=r1 power_w=14000 %lld\n"
+		 "rack,site=f,rack=r2 power_w=14000 %lld\n", (long long)T0, (long long)T0);
+	struct api_resp rs;
+	send("POST", "/write", NULL, NULL, 1, lp, &rs);
+	PT_CHECK(rs.status == 204, "readings (%u)", rs.status);
+	api_resp_free(&rs);
+	struct pp_errbuf eb;
+	PT_CHECK(pp_ctl_cycle(k, T0, 0, &eb) == PP_OK, "cycle: %s", eb.msg);
+	json_t *j = admit("{\"gpus\": 8, \"deferrable\": true}");
+	PT_CHECK(j && !strcmp(str_of(j, "decision"), "reject") &&
+			 strstr(str_of(j, "reason"), "the forecast cannot tell when: the hall a "
+						     "limit 30.0 kW changes only as work ends") &&
+			 strstr(str_of(j, "reason"), "binding: hall a limit 30.0 kW"),
+		 "the hall binds: no time from the forecast, and why: %s", str_of(j, "reason"));
+	json_decref(j);
+}
+
+static void t_admission_fixed(void)
+{
+	with_park(tight_park, tight);
+}
+
+/* Hall a has 16 GPUs, hall b 32. */
+static const char two_halls[] =
+	"site: {name: g, margin: 0.02, grid: {import_limit_kw: 1000}}\n"
+	"power:\n"
+	"  limit_kw: 1000\n"
+	"  halls:\n"
+	"    - name: a\n"
+	"      limit_kw: 300\n"
+	"      rows:\n"
+	"        - name: a1\n"
+	"          limit_kw: 300\n"
+	"          racks:\n"
+	"            - {name: a-r1, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"            - {name: a-r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"    - name: b\n"
+	"      limit_kw: 300\n"
+	"      rows:\n"
+	"        - name: b1\n"
+	"          limit_kw: 300\n"
+	"          racks:\n"
+	"            - {name: b-r1, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"            - {name: b-r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"            - {name: b-r3, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"            - {name: b-r4, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n"
+	"api:\n"
+	"  tokens:\n"
+	"    - {name: o, token: admin-token-00001, scopes: [admin]}\n";
+
+static void halls(struct pp_ctl *k)
+{
+	struct pp_errbuf eb;
+	PT_CHECK(pp_ctl_cycle(k, T0, 0, &eb) == PP_OK, "cycle: %s", eb.msg);
+	json_t *j = admit("{\"gpus\": 24, \"hall\": \"a\"}");
+	PT_CHECK(j && !strcmp(str_of(j, "decision"), "place") && !strcmp(str_of(j, "hall"), "b") &&
+			 strstr(str_of(j, "reason"), "hall a has 16 GPUs, fewer than 24"),
+		 "24 GPUs asked in hall a (16 GPUs): placed in b, saying why: %s", str_of(j, "reason"));
+	json_decref(j);
+	j = admit("{\"gpus\": 40}");
+	PT_CHECK(j && !strcmp(str_of(j, "decision"), "reject") &&
+			 strstr(str_of(j, "reason"), "larger than any hall (max 32 GPUs)"),
+		 "40 GPUs: larger than the largest hall's 32: %s", str_of(j, "reason"));
+	json_decref(j);
+}
+
+static void t_admission_halls(void)
+{
+	with_park(two_halls, halls);
 }
 
 int main(void)
@@ -570,6 +633,7 @@ int main(void)
 	PT_RUN(t_unknown_fields);
 	PT_RUN(t_admission);
 	PT_RUN(t_admission_fixed);
+	PT_RUN(t_admission_halls);
 	json_decref(doc);
 	pp_api_stop(api);
 	pp_ctl_destroy(ctl);
