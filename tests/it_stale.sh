@@ -85,7 +85,7 @@ start_writer 8700
 check "hall a reads 348 kW over its 342 kW limit: status breach" wait_for 15 fresh breach
 A() { code -XPOST -H "Authorization: Bearer $WT" --data-binary '{"gpus":8}' "$U/v1/admit" > /dev/null; B "$1"; }
 check "fresh: 8 GPUs rejected ($(A 'd["decision"] + ": " + d["reason"]'))" \
-	[ "$(A 'd["decision"] == "reject" and "binding: hall:a" in d["reason"]')" = True ]
+	[ "$(A 'd["decision"] == "reject" and "binding: hall a limit" in d["reason"]')" = True ]
 h0=$(J 'h["headroom_kw"]')
 F() { curl -s "$U/v1/budget/forecast?hours=1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['buckets'][0]['$1'])"; }
 f0=$(F headroom_kw)

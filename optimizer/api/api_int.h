@@ -1,8 +1,10 @@
 /* api_int.h - what the files of optimizer/api/ share. A request arrives
  * from libmicrohttpd (server.c) as a struct api_req, is routed through one
- * table of {method, path, scope, handler} (router.c, the table in
- * routes.c) to a handler (routes.c, write.c) that turns JSON into the
- * controller's structs and back (codec.c; metrics.c for Prometheus text),
+ * table of {method, path, scope, handler, what it reads and answers}
+ * (router.c, the table in routes.c; openapi.c writes the OpenAPI document
+ * from the same table) to a handler (routes.c, write.c) that turns JSON into
+ * the controller's structs (reqjson.c) and back (codec.c; metrics.c for
+ * Prometheus text),
  * and leaves as a struct api_resp. req.c, at the bottom, has what every
  * handler uses of the request. Nothing but server.c sees libmicrohttpd, so the router and the
  * handlers run in unit tests without a socket. */
@@ -18,6 +20,7 @@
 #include "powerpark/ha.h"
 #include "powerpark/buf.h"
 #include "powerpark/ctl.h"
+#include "powerpark/json.h"
 #include "powerpark/log.h"
 
 struct MHD_Daemon;
@@ -110,11 +113,64 @@ struct pp_api {
 
 typedef void (*api_handler)(struct pp_api *a, const struct api_req *rq, struct api_resp *rs);
 
+/* What a route's answers hold, for the OpenAPI document (openapi.c): the
+ * members of a JSON object, each of a type, maybe an array of it (or of
+ * arrays of it), maybe null, maybe absent from some answers. test_api
+ * checks every live answer against these. */
+enum api_type { AT_STR, AT_INT, AT_NUM, AT_BOOL, AT_OBJ };
+
+#define API_P_ARRAY 1u   /* an array of the type */
+#define API_P_ARRAY2 2u  /* an array of arrays of the type */
+#define API_P_NULL 4u    /* or null (a figure not known, a name not set) */
+#define API_P_OPT 8u     /* not in every answer */
+
+struct api_obj;
+
+struct api_prop {
+	const char *name;
+	enum api_type type;
+	unsigned flags;             /* API_P_* */
+	const struct api_obj *obj;  /* AT_OBJ: its members */
+	const char *enums;          /* AT_STR: the values it takes, "a|b|c"; NULL: any */
+	const char *desc;           /* NULL: none */
+};
+
+struct api_obj {
+	const char *name;           /* its name under components/schemas */
+	const struct api_prop *p;   /* {NULL}-terminated */
+	int open;                   /* other members too (the document itself) */
+};
+
+/* A query argument of a route. */
+struct api_param {
+	const char *name;
+	enum api_type type;         /* AT_STR or AT_INT */
+	int required;
+	const char *enums;          /* AT_STR: "a|b"; NULL: any */
+	int min, max;               /* AT_INT when max > min */
+	const char *desc;
+};
+
+/* The body a route reads: none, one of the JSON requests (reqjson.c), or
+ * line protocol. */
+enum api_body { AB_NONE, AB_ADMIT, AB_SYNC, AB_EVENT, AB_LINES };
+
+/* One row of the route table (routes.c): the router serves from it, and the
+ * OpenAPI document is written from it, so neither has a route, method,
+ * argument or body the other lacks. */
 struct api_route {
 	const char *method, *path;
 	unsigned scope;             /* PP_SCOPE_*, 0: open */
 	api_handler fn;
 	int leader;                 /* only the leader serves it (docs/ha.md) */
+	const char *summary;
+	const struct api_param *params; /* {NULL}-terminated; NULL: none */
+	enum api_body body;
+	unsigned ok;                /* the status of a success */
+	const char *ok_type;        /* its Content-Type; NULL: no body */
+	const struct api_obj *ok_schema; /* JSON answers: its shape */
+	unsigned also;              /* another status with the same shape (readyz's 503), or 0 */
+	unsigned not_found;         /* 1: a 404 names what it does not know */
 };
 
 /* leader.c */
@@ -190,6 +246,13 @@ void api_count(struct pp_api *a, const struct api_resp *rs);
 extern const struct api_route api_routes[];
 extern const size_t api_nroutes;
 
+/* openapi.c: the answers' shapes (the routes' rows point at them), and the
+ * OpenAPI 3.1 document of the n routes rt (borrowed: api_routes) as JSON,
+ * appended to out (PP_ERR_NOMEM only). */
+extern const struct api_obj api_s_ok, api_s_ready, api_s_budget, api_s_forecast, api_s_lease,
+	api_s_admit, api_s_event, api_s_sync, api_s_jobs, api_s_history, api_s_ha, api_s_openapi;
+PP_WUR enum pp_err api_openapi(struct pp_buf *out, const struct api_route *rt, size_t n);
+
 /* codec.c: the controller's answers as JSON (appended to out; PP_ERR_NOMEM
  * only), and requests from JSON (PP_ERR_PARSE with the reason in eb). The
  * decoded requests point into a jansson document kept in *doc (taken: free
@@ -220,6 +283,12 @@ PP_WUR enum pp_err api_parse_admit(const char *body, size_t len, struct pp_ctl_a
 				   struct api_doc *d, struct pp_errbuf *eb);
 PP_WUR enum pp_err api_parse_event(const char *body, size_t len, struct pp_ctl_event_req *q,
 				   struct api_doc *d, struct pp_errbuf *eb);
+/* reqjson.c: the request bodies' JSON Schemas, written as members of an
+ * open object (components/schemas), and the name of b's there (static;
+ * NULL for none or line protocol). */
+void api_body_schemas(struct pp_json *j);
+const char *api_body_name(enum api_body b);
+
 PP_WUR enum pp_err api_parse_sync(const char *body, size_t len, struct pp_ctl_sync_req *q,
 				  struct api_doc *d, struct pp_errbuf *eb);
 

@@ -1,6 +1,7 @@
 /* routes.c - the endpoints of the budget API (docs/api.md): one row each
- * in api_routes, one handler each that reads the request's arguments,
- * calls the controller with structs and encodes what it answers. */
+ * in api_routes (what the router serves and the OpenAPI document says),
+ * one handler each that reads the request's arguments, calls the
+ * controller with structs and encodes what it answers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,20 +207,66 @@ static void h_event(struct pp_api *a, const struct api_req *rq, struct api_resp 
 	api_doc_free(&d);
 }
 
+/* The OpenAPI document of this table (openapi.c). */
+static void h_openapi(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)a;
+	(void)rq;
+	json_ok(rs, api_openapi(&rs->body, api_routes, api_nroutes));
+}
+
+static const struct api_param p_page[] = {
+	{"token", AT_STR, 0, NULL, 0, 0, "a token the page's script sends with its requests"},
+	{0}};
+static const struct api_param p_budget[] = {
+	{"level", AT_STR, 0, "hall|rack", 0, 0, "hall: without rows and racks (rack by default)"},
+	{0}};
+static const struct api_param p_forecast[] = {
+	{"hours", AT_INT, 0, NULL, 1, PP_CTL_FORECAST_HOURS, "hours ahead (24 by default)"},
+	{0}};
+static const struct api_param p_caps[] = {
+	{"node", AT_STR, 1, NULL, 0, 0, "the rack whose caps to lease"},
+	{0}};
+static const struct api_param p_write[] = {
+	{"precision", AT_STR, 0, "ns|n|us|u|ms|s", 0, 0, "the timestamps' unit (ns by default)"},
+	{0}};
+
+#define JSON "application/json"
+
+/* Each row: method, path, scope, handler, leader only; summary, query
+ * arguments, body; the success's status, type and shape; a second status
+ * of that shape; whether a 404 names what is unknown. */
 const struct api_route api_routes[] = {
-	{"GET", "/healthz", 0, h_healthz, 0},
-	{"GET", "/readyz", 0, h_readyz, 0},
-	{"GET", "/metrics", 0, h_metrics, 0},
-	{"GET", "/", 0, h_page, 0},
-	{"GET", "/v1/history", 0, h_history, 0},
-	{"GET", "/v1/jobs", 0, h_jobs, 0},
-	{"GET", "/v1/budget", 0, h_budget, 0},
-	{"GET", "/v1/budget/forecast", 0, h_forecast, 0},
-	{"GET", "/v1/ha", 0, api_h_ha, 0},
-	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps, 1},
-	{"POST", "/v1/admit", PP_SCOPE_WRITE, h_admit, 1},
-	{"POST", "/v1/scheduler/sync", PP_SCOPE_WRITE, h_sync, 1},
-	{"POST", "/v1/grid/event", PP_SCOPE_ADMIN, h_event, 1},
-	{"POST", "/write", PP_SCOPE_WRITE, api_write, 0},
+	{"GET", "/healthz", 0, h_healthz, 0, "liveness: the process answers", NULL, AB_NONE, 200,
+	 JSON, &api_s_ok, 0, 0},
+	{"GET", "/readyz", 0, h_readyz, 0, "readiness: the state is complete enough to plan", NULL,
+	 AB_NONE, 200, JSON, &api_s_ready, 503, 0},
+	{"GET", "/metrics", 0, h_metrics, 0, "the optimizer's state in Prometheus text", NULL,
+	 AB_NONE, 200, "text/plain; version=0.0.4", NULL, 0, 0},
+	{"GET", "/", 0, h_page, 0, "the built-in dashboard (one HTML page)", p_page, AB_NONE, 200,
+	 "text/html; charset=utf-8", NULL, 0, 0},
+	{"GET", "/v1/openapi.json", 0, h_openapi, 0, "this document", NULL, AB_NONE, 200, JSON,
+	 &api_s_openapi, 0, 0},
+	{"GET", "/v1/history", 0, h_history, 0, "up to a day of the control loop's figures", NULL,
+	 AB_NONE, 200, JSON, &api_s_history, 0, 0},
+	{"GET", "/v1/jobs", 0, h_jobs, 0, "the jobs placed and the jobs held, with reasons", NULL,
+	 AB_NONE, 200, JSON, &api_s_jobs, 0, 0},
+	{"GET", "/v1/budget", 0, h_budget, 0, "limits, power and headroom per level", p_budget,
+	 AB_NONE, 200, JSON, &api_s_budget, 0, 0},
+	{"GET", "/v1/budget/forecast", 0, h_forecast, 0, "hourly headroom ahead", p_forecast,
+	 AB_NONE, 200, JSON, &api_s_forecast, 0, 0},
+	{"GET", "/v1/ha", 0, api_h_ha, 0, "where this replica stands in its group", NULL, AB_NONE,
+	 200, JSON, &api_s_ha, 0, 0},
+	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps, 1, "an agent leases its rack's caps", p_caps,
+	 AB_NONE, 200, JSON, &api_s_lease, 0, 1},
+	{"POST", "/v1/admit", PP_SCOPE_WRITE, h_admit, 1, "whether a new job fits, and when", NULL,
+	 AB_ADMIT, 200, JSON, &api_s_admit, 0, 0},
+	{"POST", "/v1/scheduler/sync", PP_SCOPE_WRITE, h_sync, 1,
+	 "a scheduler's whole view: start or hold each pending job", NULL, AB_SYNC, 200, JSON,
+	 &api_s_sync, 0, 0},
+	{"POST", "/v1/grid/event", PP_SCOPE_ADMIN, h_event, 1, "a grid signal at run time", NULL,
+	 AB_EVENT, 200, JSON, &api_s_event, 0, 0},
+	{"POST", "/write", PP_SCOPE_WRITE, api_write, 0, "readings as InfluxDB 1.x line protocol",
+	 p_write, AB_LINES, 204, NULL, NULL, 0, 0},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

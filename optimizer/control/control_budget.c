@@ -283,40 +283,160 @@ const char *pp_ctl_decision_name(enum pp_ctl_decision d)
 	return d >= PP_CTL_ADMIT && d <= PP_CTL_REJECT ? n[d] : "?";
 }
 
+/* The GPUs hall h has (its racks'). */
+static int hall_gpus(const struct pp_ctl *c, size_t h)
+{
+	int n = 0;
+	for (size_t i = 0; i < c->nracks; i++)
+		if (c->racks[i].hall == (int)h)
+			n += c->racks[i].cfg->gpus;
+	return n;
+}
+
+/* Whether hall h could ever take a job of gpus GPUs: it has a GPU model
+ * and at least that many GPUs. */
+static int hall_fits(const struct pp_ctl *c, size_t h, int gpus)
+{
+	return c->tree.hall_gpu[h] && hall_gpus(c, h) >= gpus;
+}
+
 /* The hall a new job of gpus GPUs goes to (want: the hall asked for, -1
- * any) and the cap it would get there; -1 when none has room for them at
- * their floor. */
+ * any) and the cap it would get there (the tightest limit in why); -1
+ * when none that is large enough has room for them at their floor. */
 static long admit_hall(const struct pp_ctl *c, int gpus, long want, int64_t now_ns,
-		       double *cap_out)
+		       double *cap_out, char *why, size_t len)
 {
 	long best = -1;
 	double best_cap = 0;
+	char w[PP_CTL_REASON_MAX];
 	for (size_t h = 0; h < c->cfg->nhalls; h++) {
 		const struct pp_gpu_model *gm = c->tree.hall_gpu[h];
-		if (!gm)
+		if (!hall_fits(c, h, gpus))
 			continue;
-		double cap = fmin(gm->cap_max_w, pp_ctl_hall_room(c, h, now_ns, NULL, 0) * 1000 / gpus);
+		double cap = fmin(gm->cap_max_w, pp_ctl_hall_room(c, h, now_ns, w, sizeof w) * 1000 /
+						     gpus);
 		if (cap >= gm->cap_min_w && (best < 0 || (long)h == want || cap > best_cap)) {
 			if (best >= 0 && best == want)
 				continue;
 			best = (long)h;
 			best_cap = cap;
+			snprintf(why, len, "%s", w);
 		}
 	}
 	*cap_out = best_cap;
 	return best;
 }
 
-/* The earliest end of a limit event in force at now_ns, 0 when none. */
-static int64_t event_end(const struct pp_ctl *c, int64_t now_ns)
+/* Where a job that does not fit now stands: per hall large enough, the
+ * room now and under the fixed limits (kW), and what the job needs there
+ * (kW at its floor); the hall with the most room now, -1 for none. */
+struct no_room {
+	int nh;
+	double room[PP_CTL_MAX_HALLS], fixed[PP_CTL_MAX_HALLS], need[PP_CTL_MAX_HALLS];
+	long best;
+	char why[PP_CTL_REASON_MAX], fixed_why[PP_CTL_REASON_MAX];
+	int max_gpus; /* the GPUs of the largest hall */
+};
+
+static void no_room_now(const struct pp_ctl *c, int gpus, int64_t now_ns, struct no_room *nr)
 {
-	int64_t after = 0, now_s = now_ns / PP_CTL_NS;
-	for (size_t i = 0; i < c->grid.nev; i++) {
-		const struct cevent *ev = &c->grid.ev[i];
-		if (now_s >= ev->start_s && now_s < ev->end_s && (!after || ev->end_s < after))
-			after = ev->end_s;
+	char w[PP_CTL_REASON_MAX], fw[PP_CTL_REASON_MAX];
+	nr->nh = (int)c->cfg->nhalls;
+	nr->best = -1;
+	nr->max_gpus = 0;
+	for (size_t h = 0; h < c->cfg->nhalls; h++) {
+		nr->need[h] = NAN;
+		if (c->tree.hall_gpu[h] && hall_gpus(c, h) > nr->max_gpus)
+			nr->max_gpus = hall_gpus(c, h);
+		if (!hall_fits(c, h, gpus))
+			continue;
+		nr->need[h] = gpus * c->tree.hall_gpu[h]->cap_min_w / 1000;
+		nr->room[h] = pp_ctl_hall_room(c, h, now_ns, w, sizeof w);
+		nr->fixed[h] = pp_ctl_hall_room_fixed(c, h, fw, sizeof fw);
+		if (nr->best < 0 || nr->room[h] - nr->need[h] >
+					    nr->room[nr->best] - nr->need[nr->best]) {
+			nr->best = (long)h;
+			memcpy(nr->why, w, sizeof w);
+			memcpy(nr->fixed_why, fw, sizeof fw);
+		}
 	}
-	return after;
+}
+
+/* A Unix time as the reasons print it (UTC). */
+static void utc(int64_t s, char *out, size_t len)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* The forecast's answer for a deferrable job that has no room now (nr):
+ * the start of the first hour in which some hall's room, grown by what the
+ * forecast's free room grows from this hour, takes its GPUs at their floor
+ * and the fixed limits do too; 0 when the forecast shows none. */
+static int64_t forecast_room(struct pp_ctl *c, const struct no_room *nr, int64_t now_ns,
+			     int *fixed_only)
+{
+	*fixed_only = 1;
+	for (int h = 0; h < nr->nh; h++)
+		if (isfinite(nr->need[h]) && nr->fixed[h] >= nr->need[h])
+			*fixed_only = 0;
+	if (*fixed_only)
+		return 0;
+	struct pp_ctl_forecast *f = malloc(sizeof *f);
+	struct pp_errbuf eb;
+	if (!f || pp_ctl_forecast(c, now_ns, PP_CTL_FORECAST_HOURS, f, &eb)) {
+		free(f);
+		return 0;
+	}
+	int64_t at = 0;
+	for (int k = 1; k < f->hours && !at; k++)
+		for (int h = 0; h < nr->nh && !at; h++)
+			if (isfinite(nr->need[h]) && nr->fixed[h] >= nr->need[h] &&
+			    nr->room[h] + (f->b[k].free_kw - f->b[0].free_kw) >= nr->need[h])
+				at = f->b[k].start_s;
+	free(f);
+	return at;
+}
+
+/* The answer for a job no hall has room for now. */
+static void admit_later(struct pp_ctl *c, const struct pp_ctl_admit_req *req,
+			const struct no_room *nr, int64_t now_ns, struct pp_ctl_admit_ans *ans)
+{
+	ans->decision = PP_CTL_REJECT;
+	if (nr->best < 0) {
+		snprintf(ans->reason, sizeof ans->reason,
+			 "%d GPUs is larger than any hall (max %d GPUs): it can never fit",
+			 req->gpus, nr->max_gpus);
+		return;
+	}
+	char now_why[PP_CTL_REASON_MAX * 2];
+	snprintf(now_why, sizeof now_why,
+		 "no room now for %d GPUs at their floor (binding: %s; %.1f of %.1f kW free in "
+		 "hall %s)", req->gpus, nr->why, fmax(nr->room[nr->best], 0), nr->need[nr->best],
+		 c->cfg->halls[nr->best].name);
+	if (!req->deferrable) {
+		snprintf(ans->reason, sizeof ans->reason, "%s", now_why);
+		return;
+	}
+	int fixed_only;
+	int64_t at = forecast_room(c, nr, now_ns, &fixed_only);
+	if (at) {
+		char when[32];
+		utc(at, when, sizeof when);
+		ans->decision = PP_CTL_START_AFTER;
+		ans->start_after_s = at;
+		snprintf(ans->reason, sizeof ans->reason, "start after %s, when the forecast shows "
+			 "room; %s", when, now_why);
+	} else if (fixed_only) {
+		snprintf(ans->reason, sizeof ans->reason, "the forecast cannot tell when: the %s "
+			 "changes only as work ends; %s", nr->fixed_why, now_why);
+	} else {
+		snprintf(ans->reason, sizeof ans->reason,
+			 "the forecast shows no room within its %d hours; %s", PP_CTL_FORECAST_HOURS,
+			 now_why);
+	}
 }
 
 enum pp_err pp_ctl_admit(struct pp_ctl *c, const struct pp_ctl_admit_req *req, int64_t now_ns,
@@ -340,34 +460,36 @@ enum pp_err pp_ctl_admit(struct pp_ctl *c, const struct pp_ctl_admit_req *req, i
 	 * allows per GPU, up to the GPU's maximum (the ranges of the hall's
 	 * first rack). */
 	double cap;
-	long best = admit_hall(c, req->gpus, want, now_ns, &cap);
-	const char *binding = c->binding;
+	char why[PP_CTL_REASON_MAX];
+	long best = admit_hall(c, req->gpus, want, now_ns, &cap, why, sizeof why);
 	if (best >= 0) {
+		const struct pp_gpu_model *gm = c->tree.hall_gpu[best];
 		ans->decision = want < 0 || best == want ? PP_CTL_ADMIT : PP_CTL_PLACE;
 		ans->hall = cfg->halls[best].name;
 		ans->cap_w = cap;
+		char fit[PP_CTL_REASON_MAX * 2];
+		if (cap < gm->cap_max_w)
+			snprintf(fit, sizeof fit, "fits now at %.0f W a GPU, below their %.0f W "
+				 "maximum (binding: %s)", floor(cap), gm->cap_max_w, why);
+		else
+			snprintf(fit, sizeof fit, "fits under every limit now at the GPUs' maximum "
+				 "(tightest: %s)", why);
 		if (ans->decision == PP_CTL_ADMIT)
-			snprintf(ans->reason, sizeof ans->reason,
-				 "fits under every limit now (binding: %s)", binding[0] ? binding : "none");
+			snprintf(ans->reason, sizeof ans->reason, "%s", fit);
+		else if (!hall_fits(c, (size_t)want, req->gpus))
+			snprintf(ans->reason, sizeof ans->reason, "hall %s has %d GPUs, fewer than %d; "
+				 "hall %s %s", cfg->halls[want].name, hall_gpus(c, (size_t)want),
+				 req->gpus, ans->hall, fit);
 		else
 			snprintf(ans->reason, sizeof ans->reason,
-				 "hall %s has no room for %d GPUs at their floor", cfg->halls[want].name,
-				 req->gpus);
-	} else {
-		int64_t after = event_end(c, now_ns);
-		if (after && req->deferrable) {
-			ans->decision = PP_CTL_START_AFTER;
-			ans->start_after_s = after;
-			snprintf(ans->reason, sizeof ans->reason,
-				 "grid limit event in force until then; binding: %s",
-				 binding[0] ? binding : "grid");
-		} else {
-			ans->decision = PP_CTL_REJECT;
-			snprintf(ans->reason, sizeof ans->reason,
-				 "no hall has room for %d GPUs at their floor (binding: %s)", req->gpus,
-				 binding[0] ? binding : "none");
-		}
+				 "hall %s has no room for %d GPUs at their floor; hall %s %s",
+				 cfg->halls[want].name, req->gpus, ans->hall, fit);
+		pthread_mutex_unlock(&c->mu);
+		return PP_OK;
 	}
+	struct no_room nr;
+	no_room_now(c, req->gpus, now_ns, &nr);
 	pthread_mutex_unlock(&c->mu);
+	admit_later(c, req, &nr, now_ns, ans);
 	return PP_OK;
 }

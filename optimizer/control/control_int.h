@@ -278,6 +278,11 @@ int pp_ctl_meter_stale(const struct pp_ctl *c, int64_t now_ns);
 double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, int64_t now_ns, char *why,
 			size_t len);
 
+/* The part of pp_ctl_hall_room under the limits that do not change with
+ * time or weather, only with the load: the hall's and the site breaker's
+ * (why as there). The grid's and the plants' change as the forecast says. */
+double pp_ctl_hall_room_fixed(const struct pp_ctl *c, size_t h, char *why, size_t len);
+
 /* Values the rack's GPUs by class cls's curve (its table redone only when
  * the class changes). */
 void pp_ctl_set_class(struct crack *r, int cls);

@@ -216,7 +216,7 @@ static void tighter(double *room, double r, char *why, size_t len, const char *l
 		snprintf(why, len, "%s limit %.1f kW", level, limit_kw);
 }
 
-double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, int64_t now_ns, char *why, size_t len)
+double pp_ctl_hall_room_fixed(const struct pp_ctl *c, size_t h, char *why, size_t len)
 {
 	const struct ctl_tree *t = &c->tree;
 	double m = 1 - c->cfg->site.margin;
@@ -228,6 +228,14 @@ double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, int64_t now_ns, char *
 		t->nodes[hn].limit_kw);
 	tighter(&room, t->nodes[0].limit_kw * m - node_in_use(c, 0), why, len, "site breaker",
 		t->nodes[0].limit_kw);
+	return room;
+}
+
+double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, int64_t now_ns, char *why, size_t len)
+{
+	double m = 1 - c->cfg->site.margin;
+	double room = pp_ctl_hall_room_fixed(c, h, why, len);
+	char name[PP_CTL_REASON_MAX];
 	const struct ctl_grid *g = &c->grid;
 	double gmeas = g->meas_ns ? g->meas_kw : NAN;
 	/* A meter that stopped answering: its last reading, or the plan when

@@ -82,6 +82,10 @@ api 1 sync-doc '{"racks": [], "running": [], "pending": [{"id": "4711", "gpus": 
 api 1 sync-full '{"racks": ["r1", "r2", "r3", "zz"], "running": [{"id": "7", "class": "training", "weight": 3, "placement": [{"rack": "r1", "gpus": 8}, {"rack": "r3", "gpus": 72}]}], "pending": [{"id": "8", "gpus": 16}, {"id": "9", "gpus": 8}]}'
 api 2 event-doc '{"id": "dr-2026-07-30", "limit_kw": 32000, "end": 1785420000}'
 api 2 event-now '{"id": "dr-1", "limit_kw": 120, "start": 1795000000, "end": 1795003600}'
+# members no request has (refused, naming them and their place: issue 27)
+api 0 admit-unknown '{"gpus": 8, "gpuz": 16, "Deferrable": true}'
+api 1 sync-unknown '{"racks": ["r1"], "jobs": [], "pending": [{"id": "a", "gpus": 1}, {"id": "c", "gpuz": 1, "gpus": 1}], "running": [{"id": "7", "wieght": 2, "placement": [{"rack": "r1", "gpus": 8, "gpu": 1}]}]}'
+api 2 event-unknown '{"id": "dr-2", "limit_kw": 5, "limit_mw": 1, "end": 1795003600}'
 
 # lineproto: one byte for the precision (0 ns, 1 us, 2 ms, 3 s), then lines.
 lp() { printf "\\$(printf '%03o' "$1")" > "$C/lineproto/$2"; printf '%b' "$3" >> "$C/lineproto/$2"; }
@@ -116,8 +120,8 @@ mkdir -p "$D"
 	done
 } > "$D/yaml.dict"
 {
-	echo '# JSON: the members the solver (inst_json.c) and the API (codec.c) read (seed.sh)'
-	cat optimizer/solver/inst_json.c optimizer/api/codec.c | grep -o '"[a-z_]*"' | sort -u |
+	echo '# JSON: the members the solver (inst_json.c) and the API (codec.c, reqjson.c) read (seed.sh)'
+	cat optimizer/solver/inst_json.c optimizer/api/codec.c optimizer/api/reqjson.c | grep -o '"[a-z_]*"' | sort -u |
 		while read -r w; do printf '"\\%s\\""\n' "${w%\"}" | sed 's/\\""$/\\""/'; done
 	for s in '{' '}' '[' ']' ':' ',' 'null' 'true' 'false' '1e308' '-1' '0.5' '\\u0000' '\\ud800'; do
 		printf '"%s"\n' "$s"
