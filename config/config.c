@@ -130,6 +130,66 @@ static void resolve_refs(struct loader *L)
 	}
 }
 
+struct host_ref {
+	const char *name, *rack;
+	struct pp_pos pos;
+	int power_node; /* a hall, row or rack's name, not a compute node */
+};
+
+static int host_cmp(const void *a, const void *b)
+{
+	const struct host_ref *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+	return d ? d : y->power_node - x->power_node; /* the power node first */
+}
+
+/* Compute nodes are leased by name (GET /v1/caps?node=NAME), so a name is
+ * one rack's node only, and no hall's, row's or rack's: sorted together,
+ * a repeat is next to its first (a linear search was quadratic at 12,500
+ * nodes). */
+static void check_hosts(struct loader *L)
+{
+	const struct pp_config *c = L->cfg;
+	size_t n = L->nodes.n;
+	for (size_t h = 0; h < c->nhalls; h++)
+		for (size_t r = 0; r < c->halls[h].nrows; r++)
+			for (size_t k = 0; k < c->halls[h].rows[r].nracks; k++)
+				n += c->halls[h].rows[r].racks[k].nhosts;
+	if (n == L->nodes.n)
+		return;
+	struct host_ref *v = malloc(n * sizeof *v);
+	if (!v)
+		abort();
+	size_t m = 0;
+	for (size_t i = 0; i < L->nodes.n; i++)
+		v[m++] = (struct host_ref){L->nodes.names[i], NULL, L->nodes.pos[i], 1};
+	for (size_t h = 0; h < c->nhalls; h++)
+		for (size_t r = 0; r < c->halls[h].nrows; r++)
+			for (size_t k = 0; k < c->halls[h].rows[r].nracks; k++) {
+				const struct pp_rack *rk = &c->halls[h].rows[r].racks[k];
+				for (size_t j = 0; j < rk->nhosts; j++)
+					v[m++] = (struct host_ref){rk->hosts[j], rk->name, rk->nodes_pos, 0};
+			}
+	qsort(v, m, sizeof *v, host_cmp);
+	for (size_t i = 1; i < m; i++) {
+		const struct host_ref *a = &v[i - 1], *b = &v[i];
+		if (strcmp(a->name, b->name) || b->power_node)
+			continue;
+		if (a->power_node)
+			yproblem_at(&L->w, b->pos, "compute node '%s' of rack '%s' has the name of a "
+				    "hall, row or rack (%s:%d:%d): leases by name would not know which",
+				    b->name, b->rack, a->pos.file, a->pos.line, a->pos.col);
+		else if (a->rack == b->rack)
+			yproblem_at(&L->w, b->pos, "compute node '%s' is listed twice in rack '%s'",
+				    b->name, b->rack);
+		else
+			yproblem_at(&L->w, b->pos, "compute node '%s' is in rack '%s' and in rack '%s' "
+				    "(%s:%d:%d)", b->name, b->rack, a->rack, a->pos.file, a->pos.line,
+				    a->pos.col);
+	}
+	free(v);
+}
+
 /* The folder relative paths of the file start from. */
 static const char *base_of(struct loader *L, const char *name, const char *base_dir)
 {
@@ -174,6 +234,7 @@ enum pp_err pp_config_read(const char *name, const char *text, size_t len,
 			yproblem_at(&L.w, p, "the file is empty; expected 'site' and 'power'");
 		} else if (!yread_top(&L.w, &L, &config_root_obj, root, cfg)) {
 			resolve_refs(&L);
+			check_hosts(&L);
 		}
 		fy_document_destroy(doc);
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "powerpark/hostlist.h"
 
 static int node_name(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
@@ -118,6 +119,84 @@ const struct yobj config_site_obj = {
 	.what = "site", .title = "site", .doc = "The site.", YKEYS(site_keys),
 };
 
+struct hosts_fill {
+	struct ywalk *w;
+	const char **v;
+	size_t n;
+};
+
+static int host_count(void *ud, const char *name)
+{
+	(void)name;
+	(*(size_t *)ud)++;
+	return 0;
+}
+
+static int host_keep(void *ud, const char *name)
+{
+	struct hosts_fill *f = ud;
+	f->v[f->n++] = ystrdup(f->w, name, strlen(name));
+	return 0;
+}
+
+/* `nodes`: the host list, expanded into the rack's hosts. */
+static int rack_nodes(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k;
+	struct pp_rack *r = c->obj;
+	char err[200];
+	size_t n = 0;
+	if (pp_hostlist_each(r->nodes, PP_RACK_MAX_HOSTS, host_count, &n, err, sizeof err) < 0) {
+		yproblem(c->w, v, "rack nodes: %s", err);
+		return -1;
+	}
+	struct hosts_fill f = {c->w, yalloc(c->w, n * sizeof *f.v), 0};
+	if (pp_hostlist_each(r->nodes, n, host_keep, &f, err, sizeof err) < 0)
+		return -1; /* not reached: the same list again */
+	r->hosts = f.v;
+	r->nhosts = f.n;
+	return 0;
+}
+
+/* After a rack's keys: its GPUs from its nodes (`gpus` = nodes x
+ * `gpus_per_node`, either may be left out when the other says it). */
+static int rack_gpus(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	struct pp_rack *r = c->obj;
+	int has_g = yget(c->map, "gpus") != NULL, has_n = yget(c->map, "nodes") != NULL;
+	int has_p = yget(c->map, "gpus_per_node") != NULL;
+	if (!has_n) {
+		if (has_p)
+			yproblem(c->w, yget(c->map, "gpus_per_node"),
+				 "rack: 'gpus_per_node' without 'nodes'");
+		else if (!has_g)
+			yproblem_at(c->w, r->pos, "rack: missing 'gpus' (or 'nodes' with "
+				    "'gpus_per_node')");
+		return 0;
+	}
+	if (!yok(c, "nodes") || (has_g && !yok(c, "gpus")) || (has_p && !yok(c, "gpus_per_node")))
+		return 0; /* said already */
+	long n = (long)r->nhosts;
+	if (has_g && has_p && r->gpus != n * r->gpus_per_host)
+		yproblem(c->w, yget(c->map, "gpus"), "rack: 'gpus' is %d but %ld nodes of %d GPUs "
+			 "hold %ld", r->gpus, n, r->gpus_per_host, n * r->gpus_per_host);
+	else if (has_g && !has_p && r->gpus % n)
+		yproblem(c->w, yget(c->map, "gpus"), "rack: %d GPUs do not split evenly over %ld "
+			 "nodes (give 'gpus_per_node')", r->gpus, n);
+	else if (!has_g && !has_p)
+		yproblem(c->w, yget(c->map, "nodes"), "rack: 'nodes' needs 'gpus_per_node' or "
+			 "'gpus'");
+	else if (!has_g && n * r->gpus_per_host > PP_RACK_MAX_GPUS)
+		yproblem(c->w, yget(c->map, "nodes"), "rack: %ld nodes of %d GPUs are over the "
+			 "%d GPUs a rack may hold", n, r->gpus_per_host, PP_RACK_MAX_GPUS);
+	else if (!has_g)
+		r->gpus = (int)(n * r->gpus_per_host);
+	else if (!has_p)
+		r->gpus_per_host = (int)(r->gpus / n);
+	return 0;
+}
+
 static const struct ykey rack_keys[] = {
 	{"name", YT_STR, YF_REQ, YAT(struct pp_rack, name), .set = node_name,
 	 .doc = "the rack's name (one namespace with halls and rows)"},
@@ -125,12 +204,19 @@ static const struct ykey rack_keys[] = {
 	 .doc = "the rack's power limit, kW"},
 	{"base_kw", YT_NUM, 0, YAT(struct pp_rack, base_kw), .hi = 1e4,
 	 .doc = "its non-GPU power (CPUs, fans, network), kW"},
-	{"gpus", YT_INT, YF_REQ, YAT(struct pp_rack, gpus), .hi = 4096, .doc = "GPUs in it"},
+	{"gpus", YT_INT, 0, YAT(struct pp_rack, gpus), .hi = PP_RACK_MAX_GPUS,
+	 .ddoc = "nodes x `gpus_per_node`", .doc = "GPUs in it"},
 	{"gpu_model", YT_STR, YF_REQ, YAT(struct pp_rack, gpu_model),
 	 YPOS(struct pp_rack, gpu_model_pos),
 	 .doc = "a GPU model of models/ (docs/models.md; `powerpark check` lists them)"},
 	{"device", YT_STR, 0, YAT(struct pp_rack, device_name), YPOS(struct pp_rack, device_pos),
 	 .doc = "the device (PDU) that measures it"},
+	{"nodes", YT_STR, 0, YAT(struct pp_rack, nodes), YPOS(struct pp_rack, nodes_pos),
+	 .set = rack_nodes, .doc = "its compute nodes, a Slurm host list (`gpu[001-004]`): "
+	 "agents lease per node"},
+	{"gpus_per_node", YT_INT, 0, YAT(struct pp_rack, gpus_per_host), .lo = 1,
+	 .hi = PP_RACK_MAX_GPUS, .ddoc = "`gpus` / nodes", .doc = "GPUs in each of its nodes"},
+	{"", YT_CHECK, 0, .set = rack_gpus},
 };
 
 static const struct yobj rack_obj = {

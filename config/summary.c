@@ -19,6 +19,7 @@ void pp_config_totals(const struct pp_config *c, struct pp_config_totals *t)
 			for (size_t k = 0; k < row->nracks; k++) {
 				t->rack_kw += row->racks[k].limit_kw;
 				t->gpus += (size_t)row->racks[k].gpus;
+				t->hosts += row->racks[k].nhosts;
 			}
 		}
 	}
@@ -43,8 +44,11 @@ void pp_config_summary(const struct pp_config *c, FILE *f)
 		fprintf(f, ", ramp %.0f kW/min", s->ramp_kw_per_min);
 	fprintf(f, ", margin %.1f %%, %zu scheduled limit event%s\n", s->margin * 100,
 		s->nevents, s->nevents == 1 ? "" : "s");
-	fprintf(f, "power: site breaker %.0f kW; %zu halls, %zu rows, %zu racks, %zu GPUs\n",
+	fprintf(f, "power: site breaker %.0f kW; %zu halls, %zu rows, %zu racks, %zu GPUs",
 		c->site_limit_kw, t.halls, t.rows, t.racks, t.gpus);
+	if (t.hosts)
+		fprintf(f, " (%zu compute nodes named)", t.hosts);
+	fputc('\n', f);
 	for (size_t h = 0; h < c->nhalls; h++) {
 		const struct pp_hall *hall = &c->halls[h];
 		size_t racks = 0, gpus = 0;

@@ -42,7 +42,7 @@ LAYER = dict(ROOMS)
 # The public headers, by room (include/powerpark/NAME.h).
 HEADERS = {
     "core": ["err", "buf", "log", "clock", "fd", "net", "httpc", "json", "diag", "metric",
-             "units"],
+             "units", "hostlist"],
     "config": ["config", "plan"],
     "models": ["chiller", "gpu", "curve", "heatrej", "osc", "plant", "psychro", "thermal",
                "weather", "catalog"],

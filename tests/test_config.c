@@ -181,7 +181,7 @@ static void t_unknown_keys(void)
 	       "limit_kw, base_kw, rows\n");
 	expect(edit(16, "              colour: red\n"), "site.yaml",
 	       "16:15: rack: unknown key 'colour'; allowed: name, limit_kw, base_kw, gpus, "
-	       "gpu_model, device\n");
+	       "gpu_model, device, nodes, gpus_per_node\n");
 }
 
 /* A collector's config (issue 26, 6): devices, profiles and outputs with
@@ -256,6 +256,44 @@ static void t_duplicates(void)
 	expect(edit(11, "        - name: a\n"), "site.yaml",
 	       "11:17: duplicate power node name 'a' (first defined at ");
 	expect(edit(31, "  - name: pdu1\n"), "site.yaml", "31:11: duplicate device name 'pdu1'");
+}
+
+/* Issue 24, item 1: a rack names its compute nodes with a Slurm host
+ * list; GPUs follow from nodes x gpus_per_node (either may be left out),
+ * and every mismatch, bad list or repeated name says where. */
+static void t_compute_nodes(void)
+{
+	struct pp_diags d;
+	struct pp_config *cfg = load_cfg(edit(16, "              nodes: \"gpu[001-004]\"\n"
+						  "              gpus_per_node: 8\n"), &d);
+	const struct pp_rack *r = cfg ? &cfg->halls[0].rows[0].racks[0] : NULL;
+	PT_CHECK(r && r->gpus == 32 && r->nhosts == 4 && r->gpus_per_host == 8 &&
+		 !strcmp(r->hosts[0], "gpu001") && !strcmp(r->hosts[3], "gpu004"),
+		 "4 nodes of 8: 32 GPUs, gpu001 .. gpu004");
+	pp_config_destroy(cfg);
+	pp_diag_free(&d);
+	cfg = load_cfg(edit(16, "              gpus: 32\n              nodes: n[1-4]\n"), &d);
+	r = cfg ? &cfg->halls[0].rows[0].racks[0] : NULL;
+	PT_CHECK(r && r->gpus_per_host == 8, "32 GPUs over 4 nodes: 8 each");
+	pp_config_destroy(cfg);
+	pp_diag_free(&d);
+	expect(edit(16, "              gpus: 30\n              nodes: n[1-4]\n"), "site.yaml",
+	       "16:21: rack: 30 GPUs do not split evenly over 4 nodes");
+	expect(edit(16, "              gpus: 16\n              nodes: n[1-4]\n"
+			"              gpus_per_node: 8\n"), "site.yaml",
+	       "16:21: rack: 'gpus' is 16 but 4 nodes of 8 GPUs hold 32");
+	expect(edit(16, "              nodes: \"n[1-4\"\n              gpus_per_node: 8\n"),
+	       "site.yaml", "16:23: rack nodes: host list, character 2: '[' without ']'");
+	expect(edit(16, "              nodes: n[1-4]\n"), "site.yaml",
+	       "16:22: rack: 'nodes' needs 'gpus_per_node' or 'gpus'");
+	expect(edit(16, "              gpus_per_node: 8\n"), "site.yaml",
+	       "16:30: rack: 'gpus_per_node' without 'nodes'");
+	expect(edit(16, ""), "site.yaml", "14:15: rack: missing 'gpus'");
+	expect(edit(16, "              nodes: \"n[1-2],n2\"\n              gpus_per_node: 16\n"),
+	       "site.yaml", "16:23: compute node 'n2' is listed twice in rack 'a01-r01'");
+	expect(edit(16, "              nodes: \"a01,x\"\n              gpus_per_node: 16\n"),
+	       "site.yaml", "16:23: compute node 'a01' of rack 'a01-r01' has the name of a hall, "
+	       "row or rack (");
 }
 
 static void t_dangling(void)
@@ -669,6 +707,7 @@ int main(void)
 	PT_RUN(t_wrong_types);
 	PT_RUN(t_bad_limits);
 	PT_RUN(t_duplicates);
+	PT_RUN(t_compute_nodes);
 	PT_RUN(t_dangling);
 	PT_RUN(t_unit_id);
 	PT_RUN(t_snmpv3);

@@ -526,6 +526,51 @@ static void t_restart_rises_from_reported(void)
 	teardown(&f);
 }
 
+/* Issue 24, item 2: a rack that names its compute nodes leases per node:
+ * each node its own GPUs at the rack's cap, its agent's GPU numbers put at
+ * its place in the rack; the rack's own name still leases, said deprecated. */
+static void t_compute_nodes(void)
+{
+	static const char nodes_racks[] =
+		"            - {name: r1, limit_kw: 6, base_kw: 2, nodes: \"n[1-2]\", gpus_per_node: 4, "
+		"gpu_model: H100-SXM}\n"
+		"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n";
+	struct pp_config *cfg = pt_park(nodes_racks);
+	struct pp_ctl *c = NULL;
+	struct pp_errbuf eb;
+	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
+		PT_CHECK(0, "setup");
+		pp_config_destroy(cfg);
+		return;
+	}
+	/* Node n2's agent reports its GPUs 0-3 (the rack's 4-7) at 250 W;
+	 * its "GPU 4" is not its GPU. */
+	report_caps(c, "n1", 4, 248, 250, T0);
+	report_caps(c, "n2", 4, 248, 250, T0);
+	struct pp_tag t[] = {{"site", "t"}, {"rack", "n2"}, {"gpu", "4"}};
+	struct pp_field fl = {.key = "cap_w", .type = PP_F_FLOAT, .v.f = 100};
+	struct pp_sample sm = {"gpu", t, 3, &fl, 1, T0, 1};
+	int breach = 0;
+	PT_CHECK(pp_ctl_ingest(c, &sm, 1, T0, &breach) == 0, "a node's GPU 4 of 4 is refused");
+	read_rack(c, "r1", 4000, T0);
+	read_rack(c, "r2", 4000, T0);
+	PT_CHECK(cycle(c, T0, 0), "first cycle");
+	PT_CHECK(pp_ctl_rack_cap(c, "r1") == 300, "r1 rises from what its nodes reported: %.1f W "
+		 "(the refused 100 W line not among them)", pp_ctl_rack_cap(c, "r1"));
+	struct pp_ctl_lease l;
+	PT_CHECK(pp_ctl_lease(c, "n2", T0, &l, &eb) == PP_OK && l.host && l.gpus == 4 &&
+		 !strcmp(l.rack, "r1") && l.cap_w == pp_ctl_rack_cap(c, "r1") &&
+		 !l.per_rack_deprecated, "n2 leases its 4 GPUs of r1 at r1's cap");
+	PT_CHECK(pp_ctl_lease(c, "r1", T0, &l, &eb) == PP_OK && !l.host && l.gpus == 8 &&
+		 l.per_rack_deprecated, "r1's own name leases its 8 GPUs, deprecated");
+	PT_CHECK(pp_ctl_lease(c, "r2", T0, &l, &eb) == PP_OK && !l.per_rack_deprecated,
+		 "r2 names no nodes: its rack lease is not deprecated");
+	PT_CHECK(pp_ctl_lease(c, "n3", T0, &l, &eb) == PP_ERR_ARG && strstr(eb.msg, "compute node"),
+		 "an unknown node: %s", eb.msg);
+	pp_ctl_destroy(c);
+	pp_config_destroy(cfg);
+}
+
 /* Issue 23, item 6: ended grid signals are retired, so a process that has
  * seen more than PP_CTL_MAX_EVENTS ids still takes a new one; one in force
  * stays, and /metrics keeps the latest ended ones. */
@@ -667,6 +712,7 @@ int main(void)
 	PT_RUN(t_stale_never_more_permissive);
 	PT_RUN(t_status_and_ready);
 	PT_RUN(t_restart_rises_from_reported);
+	PT_RUN(t_compute_nodes);
 	PT_RUN(t_signals_retired);
 	PT_RUN(t_state_handover);
 	return PT_DONE("test_control");

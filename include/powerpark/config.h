@@ -87,6 +87,9 @@ struct pp_site {
 
 struct pp_device;
 
+#define PP_RACK_MAX_GPUS 4096  /* GPUs a rack may hold */
+#define PP_RACK_MAX_HOSTS 256  /* compute nodes a rack may hold */
+
 struct pp_rack {
 	const char *name;
 	double limit_kw;
@@ -95,8 +98,16 @@ struct pp_rack {
 	const char *gpu_model;  /* a name, checked by the model catalog */
 	const char *device_name;
 	struct pp_device *device; /* resolved; NULL when none */
+	/* Its compute nodes (Slurm's nodes; "hosts" here, since a node is a
+	 * power-tree node in this code): nhosts names of gpus_per_host GPUs
+	 * each, in GPU order (host k holds GPUs k x gpus_per_host ...). None
+	 * when the config does not name them: the rack is then one host. */
+	const char *nodes;      /* the host list as written (Slurm's syntax) */
+	const char **hosts;     /* expanded */
+	size_t nhosts;
+	int gpus_per_host;
 	struct pp_pos pos;
-	struct pp_pos gpu_model_pos, device_pos; /* of those values */
+	struct pp_pos gpu_model_pos, device_pos, nodes_pos; /* of those values */
 };
 
 struct pp_row {
@@ -410,7 +421,7 @@ void pp_config_summary(const struct pp_config *cfg, FILE *f);
 
 /* Totals over the power tree. */
 struct pp_config_totals {
-	size_t halls, rows, racks, gpus;
+	size_t halls, rows, racks, gpus, hosts; /* hosts: compute nodes named */
 	double hall_kw, row_kw, rack_kw;
 	size_t devices_by_proto[PP_PROTO_REDFISH + 1]; /* by enum pp_proto */
 	double chiller_kw;

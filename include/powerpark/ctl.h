@@ -101,11 +101,15 @@ struct pp_ctl_lease {
 	int idle;                   /* nothing runs there: held at the floor */
 	double floor_w;             /* the job class's power floor (damps swings) */
 	double ramp_down_w_per_s;   /* the hold-down rate: each GPU's share of the ramp */
+	int host;                   /* leased by a compute node's name (gpus: its own) */
+	int per_rack_deprecated;    /* leased by the name of a rack that names its nodes */
 };
 
-/* Leases the caps of rack node (borrowed) to its agent into *out, and
- * records that the agent holds them until now + lease_s. PP_ERR_ARG with a
- * reason for an unknown rack. */
+/* Leases the caps of node (borrowed: a compute node of the config's
+ * `nodes`, or a rack) to its agent into *out, and records that the agent
+ * holds them until now + lease_s. A compute node's lease is its own GPUs
+ * (gpus_per_node) at its rack's cap. PP_ERR_ARG with a reason for an
+ * unknown name. */
 PP_WUR enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
 				struct pp_ctl_lease *out, struct pp_errbuf *eb);
 

@@ -44,6 +44,10 @@ enum pp_err api_json_lease(struct pp_buf *out, const char *node, const struct pp
 	pp_json_init(&j, out);
 	pp_json_obj(&j);
 	pp_json_kstr(&j, "node", node);
+	pp_json_kstr(&j, "rack", l->rack);
+	if (l->per_rack_deprecated)
+		pp_json_kstr(&j, "deprecated", "this rack names its compute nodes: lease per node "
+			     "(GET /v1/caps?node=NODE); leases per rack go in a later release");
 	pp_json_kint(&j, "epoch", epoch);
 	pp_json_kint(&j, "lease_expires", l->expires_s);
 	pp_json_kint(&j, "ttl_s", l->ttl_s);

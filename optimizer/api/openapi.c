@@ -91,11 +91,14 @@ static const struct api_obj s_lease_cap = {"LeaseCap", (const struct api_prop[])
 	P("ramp_down_w_per_s", AT_NUM, 0, NULL, NULL, NULL), END}, 0};
 
 const struct api_obj api_s_lease = {"Lease", (const struct api_prop[]){
-	P("node", AT_STR, 0, NULL, NULL, NULL),
+	P("node", AT_STR, 0, NULL, NULL, "the compute node or rack asked for"),
+	P("rack", AT_STR, 0, NULL, NULL, "its rack"),
+	P("deprecated", AT_STR, API_P_OPT, NULL, NULL,
+	  "a lease by the name of a rack that names its compute nodes"),
 	P("epoch", AT_INT, 0, NULL, NULL, "the leader's term; 0 without HA"),
 	P("lease_expires", AT_INT, 0, NULL, NULL, "Unix seconds"),
 	P("ttl_s", AT_INT, 0, NULL, NULL, NULL),
-	P("gpus", AT_INT, 0, NULL, NULL, NULL),
+	P("gpus", AT_INT, 0, NULL, NULL, "the GPUs leased: a compute node's own, or the rack's"),
 	P("gpu_model", AT_STR, 0, NULL, NULL, NULL),
 	P("cap_min_w", AT_NUM, 0, NULL, NULL, NULL),
 	P("cap_max_w", AT_NUM, 0, NULL, NULL, NULL),

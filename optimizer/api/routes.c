@@ -141,7 +141,7 @@ static void h_caps(struct pp_api *a, const struct api_req *rq, struct api_resp *
 {
 	const char *node = api_query(rq, "node");
 	if (!node || !*node) {
-		api_fail(rs, 400, "node: the rack whose caps to lease");
+		api_fail(rs, 400, "node: the compute node (or rack) whose caps to lease");
 		return;
 	}
 	struct pp_ctl_lease l;
@@ -225,7 +225,8 @@ static const struct api_param p_forecast[] = {
 	{"hours", AT_INT, 0, NULL, 1, PP_CTL_FORECAST_HOURS, "hours ahead (24 by default)"},
 	{0}};
 static const struct api_param p_caps[] = {
-	{"node", AT_STR, 1, NULL, 0, 0, "the rack whose caps to lease"},
+	{"node", AT_STR, 1, NULL, 0, 0, "the compute node (a rack's `nodes`) or, deprecated "
+	 "where the rack names its nodes, the rack whose caps to lease"},
 	{0}};
 static const struct api_param p_write[] = {
 	{"precision", AT_STR, 0, "ns|n|us|u|ms|s", 0, 0, "the timestamps' unit (ns by default)"},
@@ -257,7 +258,7 @@ const struct api_route api_routes[] = {
 	 AB_NONE, 200, JSON, &api_s_forecast, 0, 0},
 	{"GET", "/v1/ha", 0, api_h_ha, 0, "where this replica stands in its group", NULL, AB_NONE,
 	 200, JSON, &api_s_ha, 0, 0},
-	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps, 1, "an agent leases its rack's caps", p_caps,
+	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps, 1, "an agent leases its node's caps", p_caps,
 	 AB_NONE, 200, JSON, &api_s_lease, 0, 1},
 	{"POST", "/v1/admit", PP_SCOPE_WRITE, h_admit, 1, "whether a new job fits, and when", NULL,
 	 AB_ADMIT, 200, JSON, &api_s_admit, 0, 0},

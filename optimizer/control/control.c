@@ -212,6 +212,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	if (c->wx.epw.h)
 		pp_weather_free(&c->wx.epw);
 	free(c->slot);
+	free(c->hosts);
 	free(c->grid.ev);
 	free(c->grid.retired);
 	free(c->held.v);

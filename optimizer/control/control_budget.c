@@ -15,17 +15,20 @@ enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
 {
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&c->mu);
-	struct crack *r = pp_ctl_rack(c, node);
+	int off, gpus, host;
+	struct crack *r = pp_ctl_place(c, node, &off, &gpus, &host);
 	if (!r) {
 		pthread_mutex_unlock(&c->mu);
-		return pp_err_set(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per rack name",
-				  node);
+		return pp_err_set(eb, PP_ERR_ARG, "unknown node '%s': caps are leased per compute "
+				  "node (a rack's `nodes`) or per rack name", node);
 	}
 	r->lease_until_ns = now_ns + (int64_t)c->opt.lease_s * PP_CTL_NS;
 	c->st.leases++;
 	out->expires_s = r->lease_until_ns / PP_CTL_NS;
 	out->ttl_s = c->opt.lease_s;
-	out->gpus = r->cfg->gpus;
+	out->gpus = gpus;
+	out->host = host;
+	out->per_rack_deprecated = !host && r->cfg->nhosts > 0;
 	out->gpu_model = r->gpu->name;
 	out->cap_min_w = r->gpu->cap_min_w;
 	out->cap_max_w = r->gpu->cap_max_w;

@@ -121,11 +121,17 @@ static int note_chiller(struct pp_ctl *c, const char *plant, const char *name, i
  * above it (an optimizer that restarts must not make the park jump from
  * the agents' safe cap to a fresh plan). Returns 1 when the line was
  * used. */
-static int gpu_line(struct pp_ctl *c, struct crack *r, const struct pp_sample *x, int64_t ts,
+static int gpu_line(struct pp_ctl *c, const char *place, const struct pp_sample *x, int64_t ts,
 		    int64_t now_ns)
 {
 	const char *g = tag(x, "gpu");
-	int gi = g ? atoi(g) : 0;
+	int gi = g ? atoi(g) : 0, off, ngpus, host;
+	/* A compute node's agent numbers its own GPUs: they sit at its
+	 * offset in the rack (one past its last: not its GPU). */
+	struct crack *r = pp_ctl_place(c, place, &off, &ngpus, &host);
+	if (r && (gi < 0 || gi >= ngpus))
+		return 0;
+	gi += r ? off : 0;
 	double v;
 	int used = 0;
 	if (!r || gi < 0 || gi >= PP_CTL_GPUS)
@@ -161,7 +167,7 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 		const char *rk = tag(x, "rack");
 		double v;
 		if (rk && !strcmp(x->measurement, "gpu")) {
-			used += gpu_line(c, pp_ctl_rack(c, rk), x, ts, now_ns);
+			used += gpu_line(c, rk, x, ts, now_ns);
 		} else if (rk && field(x, "power_w", &v) && v >= 0) {
 			struct crack *r = pp_ctl_rack(c, rk);
 			if (!r || ts < r->meas_ns)

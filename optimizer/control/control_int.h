@@ -172,8 +172,12 @@ struct pp_ctl {
 	pthread_mutex_t mu;
 	struct crack *racks;
 	size_t nracks;
-	int *slot;                 /* rack index by name hash, -1 empty */
+	/* Racks and compute nodes by name hash: a rack's index, or nracks + a
+	 * host's index; -1 empty (the config keeps the two kinds of name apart). */
+	int *slot;
 	size_t nslot;
+	struct chost { const char *name; int rack, off, gpus; } *hosts;
+	size_t nhosts;
 	struct ctl_tree tree;
 	struct cplant *plants;
 	struct ctl_grid grid;
@@ -206,6 +210,11 @@ int pp_ctl_index_racks(struct pp_ctl *c);
 
 /* The rack called name, or NULL. */
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name);
+
+/* The rack of name, a rack or one of its compute nodes (config `nodes`),
+ * or NULL; *off and *gpus the GPUs name holds there (a rack: 0 and all of
+ * them), *host whether name is a compute node. */
+struct crack *pp_ctl_place(struct pp_ctl *c, const char *name, int *off, int *gpus, int *host);
 
 /* The grid limit in force at now_ns: the contract, or the lowest event
  * covering now. */

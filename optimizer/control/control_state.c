@@ -20,30 +20,72 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
+static void put(struct pp_ctl *c, const char *name, int v)
+{
+	size_t h = fnv(name) & (c->nslot - 1);
+	while (c->slot[h] >= 0)
+		h = (h + 1) & (c->nslot - 1);
+	c->slot[h] = v;
+}
+
 int pp_ctl_index_racks(struct pp_ctl *c)
 {
+	c->nhosts = 0;
+	for (size_t i = 0; i < c->nracks; i++)
+		c->nhosts += c->racks[i].cfg->nhosts;
 	c->nslot = 16;
-	while (c->nslot < 2 * c->nracks + 2)
+	while (c->nslot < 2 * (c->nracks + c->nhosts) + 2)
 		c->nslot *= 2;
 	c->slot = malloc(c->nslot * sizeof *c->slot);
-	if (!c->slot)
+	c->hosts = c->nhosts ? malloc(c->nhosts * sizeof *c->hosts) : NULL;
+	if (!c->slot || (c->nhosts && !c->hosts))
 		return -1;
 	for (size_t i = 0; i < c->nslot; i++)
 		c->slot[i] = -1;
+	size_t k = 0;
 	for (size_t i = 0; i < c->nracks; i++) {
-		size_t h = fnv(c->racks[i].cfg->name) & (c->nslot - 1);
-		while (c->slot[h] >= 0)
-			h = (h + 1) & (c->nslot - 1);
-		c->slot[h] = (int)i;
+		const struct pp_rack *rk = c->racks[i].cfg;
+		put(c, rk->name, (int)i);
+		for (size_t j = 0; j < rk->nhosts; j++, k++) {
+			c->hosts[k] = (struct chost){rk->hosts[j], (int)i, (int)j * rk->gpus_per_host,
+						    rk->gpus_per_host};
+			put(c, rk->hosts[j], (int)(c->nracks + k));
+		}
 	}
 	return 0;
+}
+
+static const char *slot_name(const struct pp_ctl *c, int v)
+{
+	return (size_t)v < c->nracks ? c->racks[v].cfg->name : c->hosts[(size_t)v - c->nracks].name;
 }
 
 struct crack *pp_ctl_rack(struct pp_ctl *c, const char *name)
 {
 	for (size_t h = fnv(name) & (c->nslot - 1); c->slot[h] >= 0; h = (h + 1) & (c->nslot - 1))
-		if (!strcmp(c->racks[c->slot[h]].cfg->name, name))
+		if ((size_t)c->slot[h] < c->nracks && !strcmp(c->racks[c->slot[h]].cfg->name, name))
 			return &c->racks[c->slot[h]];
+	return NULL;
+}
+
+struct crack *pp_ctl_place(struct pp_ctl *c, const char *name, int *off, int *gpus, int *host)
+{
+	for (size_t h = fnv(name) & (c->nslot - 1); c->slot[h] >= 0; h = (h + 1) & (c->nslot - 1)) {
+		int v = c->slot[h];
+		if (strcmp(slot_name(c, v), name))
+			continue;
+		if ((size_t)v < c->nracks) {
+			*off = 0;
+			*gpus = c->racks[v].cfg->gpus;
+			*host = 0;
+			return &c->racks[v];
+		}
+		const struct chost *ho = &c->hosts[(size_t)v - c->nracks];
+		*off = ho->off;
+		*gpus = ho->gpus;
+		*host = 1;
+		return &c->racks[ho->rack];
+	}
 	return NULL;
 }
 

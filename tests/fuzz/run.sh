@@ -27,11 +27,12 @@ opts() {
 	state)     echo "- 16384 10" ;;
 	redfish)   echo "redfish 16384 10" ;;
 	snmp_ber)  echo "- 8192 10" ;;
+	hostlist)  echo "- 1024 10" ;;
 	*) return 1 ;;
 	esac
 }
 
-targets=${*:-lineproto config plan inst api epw state redfish snmp_ber}
+targets=${*:-lineproto config plan inst api epw state redfish snmp_ber hostlist}
 mkdir -p "$ART"
 fail=0
 for t in $targets; do
