@@ -567,6 +567,21 @@ static void t_compute_nodes(void)
 		 "r2 names no nodes: its rack lease is not deprecated");
 	PT_CHECK(pp_ctl_lease(c, "n3", T0, &l, &eb) == PP_ERR_ARG && strstr(eb.msg, "compute node"),
 		 "an unknown node: %s", eb.msg);
+	/* Slurm's own node names place a job, without a node-to-rack map. */
+	const char *sr[] = {"n1", "n2", "r2"};
+	struct pp_ctl_place pl[] = {{"n2", 4}};
+	struct pp_ctl_run_job run[] = {{"serve-1", PP_JOB_INFERENCE, 5, pl, 1}};
+	struct pp_ctl_sync_req q = {sr, 3, run, 1, NULL, 0};
+	struct pp_ctl_sync_ans a;
+	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK && a.nignored == 0 &&
+		 a.running_cap_w[0] == pp_ctl_rack_cap(c, "r1"),
+		 "a job on node n2 runs on r1, nothing ignored (%zu)", a.nignored);
+	pp_ctl_sync_ans_free(&a);
+	struct pp_ctl_jobs j;
+	PT_CHECK(pp_ctl_jobs(c, T0, &j) == PP_OK && j.nrunning == 1 &&
+		 !strcmp(j.running[0].job, "serve-1") && !strcmp(j.running[0].rack, "r1"),
+		 "serve-1 runs on r1");
+	pp_ctl_jobs_free(&j);
 	pp_ctl_destroy(c);
 	pp_config_destroy(cfg);
 }

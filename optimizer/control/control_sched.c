@@ -105,6 +105,14 @@ static enum pp_err sync_check(const struct pp_ctl_sync_req *q, struct pp_errbuf 
 	return PP_OK;
 }
 
+/* The rack a scheduler names: a rack, or one of its compute nodes (with
+ * the site's `nodes`, Slurm's own node names need no map). */
+static struct crack *sched_rack(struct pp_ctl *c, const char *name)
+{
+	int off, gpus, host;
+	return pp_ctl_place(c, name, &off, &gpus, &host);
+}
+
 /* Puts a running job on its racks; a rack with several jobs is valued as
  * its highest-priority one. Unknown racks are listed in ans->ignored. */
 static void sync_running(struct pp_ctl *c, const struct pp_ctl_run_job *j,
@@ -112,7 +120,7 @@ static void sync_running(struct pp_ctl *c, const struct pp_ctl_run_job *j,
 {
 	for (size_t k = 0; k < j->nplace; k++) {
 		const char *name = j->place[k].rack;
-		struct crack *r = pp_ctl_rack(c, name);
+		struct crack *r = sched_rack(c, name);
 		if (!r) {
 			ans->ignored[ans->nignored++] = name;
 			continue;
@@ -200,7 +208,7 @@ enum pp_err pp_ctl_sync(struct pp_ctl *c, const struct pp_ctl_sync_req *q, int64
 	pthread_mutex_lock(&c->mu);
 	/* The scheduler's racks run nothing unless it says so. */
 	for (size_t i = 0; i < q->nracks; i++) {
-		struct crack *r = pp_ctl_rack(c, q->racks[i]);
+		struct crack *r = sched_rack(c, q->racks[i]);
 		if (!r) {
 			ans->ignored[ans->nignored++] = q->racks[i];
 			continue;
@@ -218,7 +226,7 @@ enum pp_err pp_ctl_sync(struct pp_ctl *c, const struct pp_ctl_sync_req *q, int64
 		/* A job's cap: the lowest of its racks' (each rack has one). */
 		double cap = INFINITY;
 		for (size_t k = 0; k < q->running[i].nplace; k++) {
-			const struct crack *r = pp_ctl_rack(c, q->running[i].place[k].rack);
+			const struct crack *r = sched_rack(c, q->running[i].place[k].rack);
 			if (r)
 				cap = fmin(cap, r->cap_w);
 		}
