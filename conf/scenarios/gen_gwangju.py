@@ -40,8 +40,14 @@ for name, model, nrows, nracks, gpus, base, rl, rowl, hl, hb in halls:
     for r in range(1, nrows + 1):
         out(f"        - name: {name}{r:02d}\n          limit_kw: {rowl}\n          racks:\n")
         for k in range(1, nracks + 1):
-            out(f"            - {{name: {name}{r:02d}-r{k:02d}, limit_kw: {rl}, base_kw: {base}, "
-                f"gpus: {gpus}, gpu_model: {model}}}\n")
+            # Compute nodes as Slurm names them: HGX nodes of 8 GPUs (4 a
+            # rack), NVL72 compute trays of 4 (18 a rack).
+            rack = f"{name}{r:02d}-r{k:02d}"
+            per = 4 if gpus == 72 else 8
+            n = gpus // per
+            nodes = f"{rack}n[{1:0{len(str(n))}d}-{n}]"
+            out(f"            - {{name: {rack}, limit_kw: {rl}, base_kw: {base}, "
+                f"nodes: \"{nodes}\", gpus_per_node: {per}, gpu_model: {model}}}\n")
 out("cooling:\n  plants:\n")
 
 
