@@ -2,7 +2,9 @@
 """bench_api.py - helpers of bench_api.sh.
 
   park OUT.yaml TOKEN      writes a 102,400-GPU site (5 halls x 20 rows x 16
-                           racks of 64 H100) with the bench's tokens
+                           racks of 64 H100, each rack 8 compute nodes of 8
+                           GPUs: 12,800 nodes) with the bench's tokens
+  nodes OUT.txt            the park's compute node names, one a line
   lines OUT.lp N           N rack readings (the racks of the park, in turn)
   latency URL TOKEN N      breach-to-cap: while every rack is read twice a
                            second (at what its cap allows), N times: write a reading that puts one
@@ -16,6 +18,7 @@ import threading
 import time
 
 HALLS, ROWS, RACKS, GPUS = 5, 20, 16, 64
+NODES = 8  # compute nodes a rack, GPUS / NODES GPUs each
 
 
 def racks():
@@ -35,7 +38,8 @@ def park(out, token):
             w.append("        - name: h%d-r%02d\n          limit_kw: 900\n          racks:" % (h, r))
             for k in range(RACKS):
                 w.append("            - {name: h%d-r%02d-k%02d, limit_kw: 50, base_kw: 4, gpus: %d, "
-                         "gpu_model: H100-SXM}" % (h, r, k, GPUS))
+                         "nodes: \"h%d-r%02d-k%02dn[1-%d]\", gpu_model: H100-SXM}"
+                         % (h, r, k, GPUS, h, r, k, NODES))
     w.append("cooling:\n  plants:")
     for p in range(2):
         serves = ", ".join("h%d" % h for h in range(HALLS) if h % 2 == p)
@@ -110,6 +114,11 @@ def latency(url, token, n):
 cmd = sys.argv[1]
 if cmd == "park":
     park(sys.argv[2], sys.argv[3])
+elif cmd == "nodes":
+    with open(sys.argv[2], "w") as f:
+        for x in racks():
+            for n in range(1, NODES + 1):
+                f.write("%sn%d\n" % (x[3], n))
 elif cmd == "lines":
     lines(sys.argv[2], int(sys.argv[3]))
 elif cmd == "latency":

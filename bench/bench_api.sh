@@ -2,7 +2,9 @@
 # bench_api.sh - the control plane at 102,400 GPUs (1,600 racks):
 # /write ingest (lines/s, 5,000-line batches, wrk), next to victoria-metrics'
 # /write on the same batches in the same run; /v1/budget (hall level and
-# full), /v1/admit requests/s with wrk; breach-to-cap latency p50/p99.
+# full), /v1/admit requests/s with wrk; leases of random compute nodes
+# (12,800) per second with wrk, and the control loop's period meanwhile;
+# breach-to-cap latency p50/p99.
 # Writes table rows to $1.
 set -eu
 BUILD=${BUILD:-build}
@@ -48,9 +50,24 @@ bh=$(runs 3 -t2 -c16 -d4s "$U/v1/budget?level=hall")
 bf=$(runs 3 -t2 -c16 -d4s "$U/v1/budget")
 full_kb=$(curl -s "$U/v1/budget" | wc -c)
 ad=$(runs 3 -t2 -c16 -d4s -s "$TMP/admit.lua" "$U/v1/admit")
+/usr/bin/python3 "$HERE/bench_api.py" nodes "$TMP/nodes.txt"
+nnodes=$(wc -l < "$TMP/nodes.txt")
+cat > "$TMP/lease.lua" <<LUA
+local names = {}
+for l in io.lines("$TMP/nodes.txt") do names[#names + 1] = l end
+local hdr = {["Authorization"] = "Bearer $TOK"}
+request = function()
+	return wrk.format("GET", "/v1/caps?node=" .. names[math.random(#names)], hdr)
+end
+LUA
+cycles() { curl -s "$U/metrics" | awk '/^powerpark_cycles_total/{print $2}'; }
+c0=$(cycles); t0=$(date +%s.%N)
+le=$(runs 3 -t2 -c16 -d4s -s "$TMP/lease.lua" "$U/")
+c1=$(cycles); t1=$(date +%s.%N)
+period=$(echo "($t1 - $t0) / ($c1 - $c0)" | bc -l)
 lat=$(/usr/bin/python3 "$HERE/bench_api.py" latency "$U" $TOK 100)
 solve_us=$(curl -s "$U/metrics" | awk '/^powerpark_solve_seconds/{printf "%.1f", $2 * 1000}')
-echo "ingest $(echo "$ing * 5000" | bc) lines/s (vm $(echo "$vm * 5000" | bc)); budget hall $bh/s full $bf/s ($full_kb bytes); admit $ad/s; $lat; solve $solve_us ms"
+echo "ingest $(echo "$ing * 5000" | bc) lines/s (vm $(echo "$vm * 5000" | bc)); budget hall $bh/s full $bf/s ($full_kb bytes); admit $ad/s; leases $le/s of $nnodes nodes, a cycle every $period s; $lat; solve $solve_us ms"
 p50=$(echo "$lat" | awk '{print $3}')
 p99=$(echo "$lat" | awk '{print $5}')
 {
@@ -59,5 +76,6 @@ p99=$(echo "$lat" | awk '{print $5}')
 	printf '| optimize GET /v1/budget?level=hall, wrk -t2 -c16 (median of 3) | %.0f requests/s | - | - | >= 20,000 requests/s |\n' "$bh"
 	printf '| optimize GET /v1/budget (all 1,600 racks, %d kB), wrk -t2 -c16 (median of 3) | %.0f requests/s | - | - | - |\n' "$((full_kb / 1024))" "$bf"
 	printf '| optimize POST /v1/admit, wrk -t2 -c16 (median of 3) | %.0f requests/s | - | - | - |\n' "$ad"
+	printf '| optimize GET /v1/caps?node=NODE, %d compute nodes at random, wrk -t2 -c16 (median of 3) | %.0f leases/s; the loop meanwhile one cycle every %.2f s | - | - | every node each second (>= %d/s), the 1 s period kept |\n' "$nnodes" "$le" "$period" "$nnodes"
 	printf '| breach to new cap at /v1/caps, 102,400 GPUs, 100 breaches (solve %s ms) | p50 %.1f ms, p99 %.1f ms | - | - | p99 < 200 ms |\n' "$solve_us" "$p50" "$p99"
 } > "$ROWS"
