@@ -327,12 +327,26 @@ kill -TERM $COL; wait $COL
 # beside it (5 polls a second) were late. Its discovery is now a request
 # in the loop like any other.
 DP=$(free_port)
+# ... and an agent that answers garbage: each answer is refused with its
+# reason, counted as an error, and costs the others nothing (the v1/v2c
+# answers are read by the collector's own BER reader).
+JP=$(free_port)
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(b"\x30\x82\x7f\xff\x02\x01\x01" + d[7:20], a)  # a length past its end
+' "$JP" &
+PIDS="$PIDS $!"
 cat > "$TMP/v3dead.yaml" <<YAML
 site: {name: v3dead}
 devices:
   - {name: gone, protocol: snmp, address: '127.0.0.1:$DP', profile: host-if, interval_ms: 1100, timeout_ms: 1000, retries: 0, snmp: {version: 3, user: ops, level: authPriv, auth: SHA, auth_key: authpass123, priv: AES, priv_key: privpass123}}
   - {name: live3, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 200, timeout_ms: 150, retries: 0, snmp: {version: 3, user: ppuser, level: authPriv, auth: SHA, auth_key: auth-pass-1234, priv: AES, priv_key: priv-pass-5678}}
   - {name: live2, protocol: snmp, address: '127.0.0.1:$VP', profile: host-if, interval_ms: 200, timeout_ms: 150, retries: 0, snmp: {version: 2c, community: pp-v2c}}
+  - {name: junk, protocol: snmp, address: '127.0.0.1:$JP', profile: host-if, interval_ms: 200, timeout_ms: 150, retries: 0, snmp: {version: 2c, community: public}}
 YAML
 cp "$TMP/prof/host-if.yaml" "$TMP/profiles/" 2>/dev/null || true
 $PP collect -c "$TMP/v3dead.yaml" --stdout > "$TMP/v3dead.lp" 2> "$TMP/v3dead.err" &
@@ -343,6 +357,8 @@ check "a dead SNMPv3 agent gets its health samples" wait_for 30 six
 kill -TERM $DC; wait $DC 2>/dev/null
 check "... each a timeout of its engine discovery" \
 	sh -c "[ \"\$($LPG $TMP/v3dead.lp device device=gone timeouts)\" -ge 6 ] && grep -q 'gone.*engine discovery: timeout' $TMP/v3dead.err"
+check "an agent answering garbage: refused with the reason, counted, never a value" \
+	sh -c "[ \"\$($LPG $TMP/v3dead.lp device device=junk errors)\" -ge 5 ] && [ \"\$($LPG $TMP/v3dead.lp device device=junk timeouts)\" = 0 ] && [ \"\$($LPG $TMP/v3dead.lp host device=junk '#count')\" = 0 ] && grep -q 'junk.*malformed answer: not an SNMP message' $TMP/v3dead.err"
 for d in live3 live2; do
 	check "$d, beside it, read all along and never late" \
 		sh -c "[ \"\$($LPG $TMP/v3dead.lp device device=$d polls)\" -ge 25 ] && [ \"\$($LPG $TMP/v3dead.lp device device=$d errors)\" = 0 ] && [ \"\$($LPG $TMP/v3dead.lp device device=$d late)\" = 0 ] && [ \"\$($LPG $TMP/v3dead.lp device device=$d up)\" = 1 ]"
