@@ -192,7 +192,8 @@ static void warn_decl(struct adapter *ad, const struct slurm_job *s,
 			return;
 	ad->warned[ad->nwarned++ % PP_SLURM_MAX_WARNED] = s->id;
 	pp_log(PP_LOG_WARN, "slurm", "job %u: '%s' is not understood (pp:defer, pp:class="
-	       "training|inference|batch, pp:weight=W); taken as %s, weight %g%s", s->id, d->bad,
+	       "training|inference|batch, pp:weight=W, pp:curve=X:Y,...); taken as %s, weight %g%s",
+	       s->id, d->bad,
 	       pp_config_job_class_name(d->cls), d->weight, d->deferrable ? ", deferrable" : "");
 }
 
@@ -240,8 +241,10 @@ static int build_view(struct adapter *ad, const struct slurm_jobs *js, struct vi
 			continue;
 		snprintf(v->run_id[v->nrun], PP_SLURM_ID_LEN, "%u", s->id);
 		struct pp_ctl_run_job *r = &v->run[v->nrun];
-		*r = (struct pp_ctl_run_job){v->run_id[v->nrun], d.cls, d.weight, &v->place[v->nplace],
-					     0};
+		*r = (struct pp_ctl_run_job){.id = v->run_id[v->nrun], .cls = d.cls,
+					     .weight = d.weight, .place = &v->place[v->nplace],
+					     .ncurve = d.ncurve};
+		memcpy(r->curve, d.curve, sizeof r->curve);
 		v->nrun++;
 		for (size_t k = 0; k < s->nnodes; k++) {
 			const char *rack = rack_of(ad, s->node[k]);

@@ -29,9 +29,17 @@ static char *sync_body(const struct pp_ctl_sync_req *req)
 		for (size_t k = 0; k < r->nplace; k++)
 			json_array_append_new(pl, json_pack("{s:s, s:i}", "rack", r->place[k].rack,
 							    "gpus", r->place[k].gpus));
-		json_array_append_new(run, json_pack("{s:s, s:s, s:f, s:o}", "id", r->id, "class",
-						     pp_config_job_class_name(r->cls), "weight", r->weight,
-						     "placement", pl));
+		json_t *job = json_pack("{s:s, s:s, s:f, s:o}", "id", r->id, "class",
+					pp_config_job_class_name(r->cls), "weight", r->weight,
+					"placement", pl);
+		if (r->ncurve) {
+			json_t *cv = json_array();
+			for (size_t k = 0; k < r->ncurve; k++)
+				json_array_append_new(cv, json_pack("[f, f]", r->curve[k][0],
+								    r->curve[k][1]));
+			json_object_set_new(job, "curve", cv);
+		}
+		json_array_append_new(run, job);
 	}
 	for (size_t i = 0; i < req->npending; i++) {
 		json_array_append_new(pend, json_pack("{s:s, s:i}", "id", req->pending[i].id, "gpus",

@@ -11,6 +11,31 @@
 #include "powerpark/slurm.h"
 #include "slurm_int.h"
 
+/* pp:curve=X:Y,X:Y... (the text after '='): points into d; NULL, or why not. */
+static const char *curve_token(const char *v, struct pp_slurm_decl *d)
+{
+	size_t n = 0;
+	while (*v) {
+		char *e;
+		if (n == PP_CTL_CURVE_MAX)
+			return "more than 7 points";
+		double x = strtod(v, &e);
+		if (e == v || *e != ':')
+			return "expected X:Y pairs, comma-separated";
+		v = e + 1;
+		double y = strtod(v, &e);
+		if (e == v || (*e && *e != ','))
+			return "expected X:Y pairs, comma-separated";
+		d->curve[n][0] = x;
+		d->curve[n++][1] = y;
+		v = *e ? e + 1 : e;
+	}
+	const char *why = pp_ctl_curve_check((const double(*)[2])d->curve, n);
+	if (!why)
+		d->ncurve = n;
+	return why;
+}
+
 void pp_slurm_decl_parse(const char *comment, const char *partition, struct pp_slurm_decl *d)
 {
 	memset(d, 0, sizeof *d);
@@ -39,7 +64,11 @@ void pp_slurm_decl_parse(const char *comment, const char *partition, struct pp_s
 		else if (!strncmp(tok, "pp:weight=", 10) && (w = strtod(tok + 10, &stop)) > 0 &&
 			 w < 1e6 && stop != tok + 10 && !*stop)
 			d->weight = w;
-		else if (!d->bad[0])
+		else if (!strncmp(tok, "pp:curve=", 9)) {
+			const char *why = curve_token(tok + 9, d);
+			if (why && !d->bad[0])
+				snprintf(d->bad, sizeof d->bad, "%.60s (%s)", tok, why);
+		} else if (!d->bad[0])
 			snprintf(d->bad, sizeof d->bad, "%s", tok);
 	}
 	if (d->cls < 0)

@@ -249,7 +249,7 @@ static void t_sync(void)
 		return;
 	const char *sr[] = {"r1", "r2", "ghost"};
 	struct pp_ctl_place pl[] = {{"r1", 8}, {"nowhere", 8}};
-	struct pp_ctl_run_job run[] = {{"train-1", PP_JOB_INFERENCE, 5, pl, 2}};
+	struct pp_ctl_run_job run[] = {{.id = "train-1", .cls = PP_JOB_INFERENCE, .weight = 5, .place = pl, .nplace = 2}};
 	struct pp_ctl_pend_job pend[] = {{"small", 8}, {"huge", 4000}};
 	struct pp_ctl_sync_req q = {sr, 3, run, 1, pend, 2};
 	struct pp_ctl_sync_ans a;
@@ -570,7 +570,7 @@ static void t_compute_nodes(void)
 	/* Slurm's own node names place a job, without a node-to-rack map. */
 	const char *sr[] = {"n1", "n2", "r2"};
 	struct pp_ctl_place pl[] = {{"n2", 4}};
-	struct pp_ctl_run_job run[] = {{"serve-1", PP_JOB_INFERENCE, 5, pl, 1}};
+	struct pp_ctl_run_job run[] = {{.id = "serve-1", .cls = PP_JOB_INFERENCE, .weight = 5, .place = pl, .nplace = 1}};
 	struct pp_ctl_sync_req q = {sr, 3, run, 1, NULL, 0};
 	struct pp_ctl_sync_ans a;
 	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK && a.nignored == 0 &&
@@ -582,6 +582,53 @@ static void t_compute_nodes(void)
 		 !strcmp(j.running[0].job, "serve-1") && !strcmp(j.running[0].rack, "r1"),
 		 "serve-1 runs on r1");
 	pp_ctl_jobs_free(&j);
+	pp_ctl_destroy(c);
+	pp_config_destroy(cfg);
+}
+
+/* Issue 24, item 5: a job may bring its own curve. Two equal racks under
+ * a binding row: the one whose job loses little when capped (a decode-like
+ * curve, given in the sync) is capped below the other (the training
+ * class's curve); a curve that is not concave is refused with its place. */
+static void t_job_curves(void)
+{
+	static const char two[] =
+		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
+		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
+	struct pp_config *cfg = pt_park(two);
+	struct pp_ctl *c = NULL;
+	struct pp_errbuf eb;
+	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
+		PT_CHECK(0, "setup");
+		pp_config_destroy(cfg);
+		return;
+	}
+	struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
+	struct pp_ctl_run_job run[] = {
+		{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1,
+		 .curve = {{0.3, 0.95}, {1, 1}}, .ncurve = 2},
+		{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
+	const char *sr[] = {"r1", "r2"};
+	struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
+	struct pp_ctl_sync_ans a;
+	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK, "sync: %s", eb.msg);
+	pp_ctl_sync_ans_free(&a);
+	for (int s = 0; s < 30; s++) {
+		int64_t t = T0 + s * NS;
+		read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
+		read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
+		PT_CHECK(cycle(c, t, 0), "cycle %d", s);
+	}
+	double c1 = pp_ctl_rack_cap(c, "r1"), c2 = pp_ctl_rack_cap(c, "r2");
+	PT_CHECK(c1 < c2 - 50, "the flat curve's job is capped first: %.1f W against %.1f W", c1, c2);
+	run[0].curve[1][1] = 0.96; /* from 0.95 at 0.3 to 0.96 at 1: fine */
+	run[0].curve[2][0] = 1.0;
+	run[0].curve[1][0] = 0.5;
+	run[0].curve[2][1] = 1.0;
+	run[0].ncurve = 3; /* 0.95 .. 0.96 .. 1.0: the slope rises */
+	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_ERR_ARG &&
+		 strstr(eb.msg, "running[0].curve: not concave"), "%s", eb.msg);
+	pp_ctl_sync_ans_free(&a);
 	pp_ctl_destroy(c);
 	pp_config_destroy(cfg);
 }
@@ -728,6 +775,7 @@ int main(void)
 	PT_RUN(t_status_and_ready);
 	PT_RUN(t_restart_rises_from_reported);
 	PT_RUN(t_compute_nodes);
+	PT_RUN(t_job_curves);
 	PT_RUN(t_signals_retired);
 	PT_RUN(t_state_handover);
 	return PT_DONE("test_control");

@@ -57,6 +57,17 @@ static void declarations(void)
 	PT_CHECK(d.weight == 1 && !strcmp(d.bad, "pp:weight=0"), "a weight of 0 is refused");
 	pp_slurm_decl_parse("pp:deferred", NULL, &d);
 	PT_CHECK(!d.deferrable && !strcmp(d.bad, "pp:deferred"), "only pp:defer defers");
+	/* A job's own curve (issue 24, item 5). */
+	pp_slurm_decl_parse("pp:class=inference pp:curve=0.3:0.9,0.6:0.98,1:1", NULL, &d);
+	PT_CHECK(d.ncurve == 3 && d.curve[0][0] == 0.3 && d.curve[1][1] == 0.98 &&
+		 d.curve[2][0] == 1 && !d.bad[0], "three points read (%zu, bad '%s')", d.ncurve,
+		 d.bad);
+	pp_slurm_decl_parse("pp:curve=0.3:0.5,0.6:0.6,1:1", NULL, &d);
+	PT_CHECK(d.ncurve == 0 && strstr(d.bad, "not concave"), "a rising slope: '%s'", d.bad);
+	pp_slurm_decl_parse("pp:curve=0.5:1,0.4:1", NULL, &d);
+	PT_CHECK(d.ncurve == 0 && strstr(d.bad, "must rise"), "fractions falling: '%s'", d.bad);
+	pp_slurm_decl_parse("pp:curve=0.5,1", NULL, &d);
+	PT_CHECK(d.ncurve == 0 && strstr(d.bad, "X:Y pairs"), "not pairs: '%s'", d.bad);
 }
 
 int main(void)

@@ -241,13 +241,25 @@ struct pp_ctl_place {
 	int gpus;
 };
 
+#define PP_CTL_CURVE_MAX 7 /* points of a job's own curve */
+
 struct pp_ctl_run_job {
 	const char *id;             /* borrowed, not empty */
 	int cls;                    /* enum pp_job_class */
 	double weight;              /* (0, 1e6) */
 	const struct pp_ctl_place *place;
 	size_t nplace;
+	/* Its own curve (ncurve 0: its class's): [fraction of the GPU's
+	 * maximum cap, relative throughput], 2 to PP_CTL_CURVE_MAX points,
+	 * fractions rising in (0, 1], throughput rising and concave. */
+	double curve[PP_CTL_CURVE_MAX][2];
+	size_t ncurve;
 };
+
+/* Why the n points pt (borrowed) are not a job's curve as pp_ctl_run_job
+ * says (a static message), or NULL when they are (n 0: none, which is
+ * fine). */
+const char *pp_ctl_curve_check(const double (*pt)[2], size_t n);
 
 struct pp_ctl_pend_job {
 	const char *id;             /* borrowed, not empty */

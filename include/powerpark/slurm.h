@@ -9,6 +9,7 @@
 
 #include <signal.h>
 
+#include "powerpark/ctl.h"
 #include "powerpark/err.h"
 
 struct pp_slurm_opts {
@@ -26,7 +27,7 @@ struct pp_slurm_opts {
 	int once;              /* one look, then exit */
 };
 
-#define PP_SLURM_MAX_TOKEN 64  /* a declaration's word, as read and as named back */
+#define PP_SLURM_MAX_TOKEN 128 /* a declaration's word, as read and as named back */
 
 /* What a job declares in its comment, before any " | " (what powerpark
  * writes after it): "pp:defer" (may wait for power), "pp:class=C"
@@ -36,6 +37,9 @@ struct pp_slurm_decl {
 	int cls;               /* enum pp_job_class */
 	double weight;
 	char bad[PP_SLURM_MAX_TOKEN]; /* the first token not understood, "" when none */
+	/* pp:curve=X:Y,X:Y...: the job's own curve (pp_ctl_run_job's) */
+	double curve[PP_CTL_CURVE_MAX][2];
+	size_t ncurve;
 };
 
 /* Reads the declaration of comment (borrowed; NULL is none). Without a

@@ -54,6 +54,7 @@ enum jkind {
 	JK_UNIX,     /* an integer -> int64_t (dflt when absent) */
 	JK_INT,      /* an integer (read by hand: placement's gpus) */
 	JK_LIST,     /* an array, read by hand: of sub's objects, or of strings */
+	JK_CURVE,    /* an array of [number, number] pairs, read by hand */
 };
 
 struct jtable;
@@ -103,6 +104,7 @@ static int jfield_ok(const struct jfield *f, json_t *v)
 		return json_is_integer(v);
 	case JK_INT:
 	case JK_LIST:
+	case JK_CURVE:
 		return 1;
 	}
 	return 0;
@@ -145,6 +147,7 @@ static void jfield_put(const struct jfield *f, json_t *v, void *dst)
 		break;
 	case JK_INT:
 	case JK_LIST:
+	case JK_CURVE:
 		break;
 	}
 }
@@ -238,6 +241,9 @@ static const struct jfield run_f[] = {
 	{"weight", JK_WEIGHT, 0, offsetof(struct pp_ctl_run_job, weight), "a number in (0, 1e6)",
 	 1, NULL},
 	{"placement", JK_LIST, 1, 0, "an array of {\"rack\", \"gpus\"}", 0, &place_t},
+	{"curve", JK_CURVE, 0, 0, "the job's own curve: 2 to 7 [cap_fraction, throughput] pairs, "
+	 "fractions rising in (0, 1], throughput rising and concave (absent: its class's)", 0,
+	 NULL},
 };
 static const struct jtable run_t = TABLE("SyncRunningJob", run_f);
 
@@ -334,6 +340,32 @@ static enum pp_err read_place(json_t *pl, size_t i, struct pp_ctl_run_job *j,
 	return PP_OK;
 }
 
+/* One running job's own curve (absent: none; checked further by the
+ * controller: rising, concave). */
+static enum pp_err read_curve(json_t *cv, size_t i, struct pp_ctl_run_job *j,
+			      struct pp_errbuf *eb)
+{
+	j->ncurve = 0;
+	if (!cv)
+		return PP_OK;
+	size_t k;
+	json_t *p;
+	if (!json_is_array(cv) || json_array_size(cv) > PP_CTL_CURVE_MAX)
+		return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].curve: expected an array of 2 to "
+				  "%d [cap_fraction, throughput] pairs", i, PP_CTL_CURVE_MAX);
+	json_array_foreach(cv, k, p) {
+		json_t *x = json_array_get(p, 0), *y = json_array_get(p, 1);
+		if (!json_is_array(p) || json_array_size(p) != 2 || !json_is_number(x) ||
+		    !json_is_number(y))
+			return pp_err_set(eb, PP_ERR_PARSE, "running[%zu].curve[%zu]: expected "
+					  "[cap_fraction, throughput]", i, k);
+		j->curve[k][0] = json_number_value(x);
+		j->curve[k][1] = json_number_value(y);
+	}
+	j->ncurve = json_array_size(cv);
+	return PP_OK;
+}
+
 /* A list member of the request: absent is empty, else an array. */
 static int list_ok(json_t *root, const char *key)
 {
@@ -381,7 +413,8 @@ static enum pp_err read_sync(json_t *root, struct sync_mem *m, struct pp_ctl_syn
 		return e;
 	struct pp_ctl_place *place = m->place;
 	json_array_foreach(run, i, v)
-		if ((e = read_place(json_object_get(v, "placement"), i, &m->running[i], &place, eb)))
+		if ((e = read_place(json_object_get(v, "placement"), i, &m->running[i], &place, eb)) ||
+		    (e = read_curve(json_object_get(v, "curve"), i, &m->running[i], eb)))
 			return e;
 	if (!list_ok(root, "pending"))
 		return pp_err_set(eb, PP_ERR_PARSE, "\"pending\": expected an array of jobs");
@@ -423,7 +456,7 @@ static void field_schema(struct pp_json *j, const struct jfield *f)
 		[JK_GPUS] = "integer", [JK_STR] = "string", [JK_ID] = "string",
 		[JK_JOB] = "string", [JK_BOOL] = "boolean", [JK_CLASS] = "string",
 		[JK_POSITIVE] = "number", [JK_WEIGHT] = "number", [JK_UNIX] = "integer",
-		[JK_INT] = "integer", [JK_LIST] = "array",
+		[JK_INT] = "integer", [JK_LIST] = "array", [JK_CURVE] = "array",
 	};
 	pp_json_kstr(j, "type", type[f->kind]);
 	pp_json_kstr(j, "description", f->expect);
@@ -465,6 +498,20 @@ static void field_schema(struct pp_json *j, const struct jfield *f)
 			pp_json_kstr(j, "type", "string");
 			pp_json_end(j);
 		}
+		break;
+	case JK_CURVE:
+		pp_json_kint(j, "minItems", 2);
+		pp_json_kint(j, "maxItems", PP_CTL_CURVE_MAX);
+		pp_json_key(j, "items");
+		pp_json_obj(j);
+		pp_json_kstr(j, "type", "array");
+		pp_json_kint(j, "minItems", 2);
+		pp_json_kint(j, "maxItems", 2);
+		pp_json_key(j, "items");
+		pp_json_obj(j);
+		pp_json_kstr(j, "type", "number");
+		pp_json_end(j);
+		pp_json_end(j);
 		break;
 	case JK_STR:
 	case JK_BOOL:

@@ -67,7 +67,8 @@ struct crack {
 	double target_w;           /* the solver's, last cycle (read before this one's) */
 	int stale;
 	int64_t lease_until_ns;    /* what the agent was told */
-	struct pp_curve_table curve; /* the class curve over its GPU's range */
+	struct pp_curve_table curve; /* its job's curve over its GPU's range */
+	int own_curve;             /* ... the job's own (sync), not its class's */
 	char job[PP_CTL_ID_MAX];   /* the job running here ("" none: one job per rack) */
 	int idle;                  /* the scheduler runs nothing here: held at the floor */
 	int cls;                   /* its class (enum pp_job_class) */

@@ -93,6 +93,9 @@ static enum pp_err sync_check(const struct pp_ctl_sync_req *q, struct pp_errbuf 
 			if (!j->place[k].rack)
 				return pp_err_set(eb, PP_ERR_ARG, "running[%zu].placement[%zu]: "
 						  "expected {\"rack\": name, \"gpus\": integer}", i, k);
+		const char *why = pp_ctl_curve_check(j->curve, j->ncurve);
+		if (why)
+			return pp_err_set(eb, PP_ERR_ARG, "running[%zu].curve: %s", i, why);
 	}
 	for (size_t i = 0; i < q->npending; i++) {
 		const struct pp_ctl_pend_job *j = &q->pending[i];
@@ -113,6 +116,75 @@ static struct crack *sched_rack(struct pp_ctl *c, const char *name)
 	return pp_ctl_place(c, name, &off, &gpus, &host);
 }
 
+const char *pp_ctl_curve_check(const double (*pt)[2], size_t n)
+{
+	if (n == 0)
+		return NULL;
+	if (n < 2 || n > PP_CTL_CURVE_MAX)
+		return "expected 2 to 7 [cap_fraction, throughput] points";
+	for (size_t k = 0; k < n; k++) {
+		double x = pt[k][0], y = pt[k][1];
+		if (!(x > 0 && x <= 1) || !(y >= 0 && y <= 1e3))
+			return "a point outside cap fractions (0, 1] and throughput [0, 1000]";
+		if (k && !(x > pt[k - 1][0]))
+			return "cap fractions must rise";
+		if (k && y < pt[k - 1][1])
+			return "throughput must not fall as the cap rises";
+		/* Concave: slopes never rise (to rounding, 1e-9 relative). */
+		if (k >= 2) {
+			double s0 = (pt[k - 1][1] - pt[k - 2][1]) / (pt[k - 1][0] - pt[k - 2][0]);
+			double s1 = (y - pt[k - 1][1]) / (x - pt[k - 1][0]);
+			if (s1 > s0 + 1e-9 * fmax(1, fabs(s0)))
+				return "not concave (a slope rises): the optimizer needs concave curves";
+		}
+	}
+	if (!(pt[n - 1][1] > 0))
+		return "throughput at the highest cap must be above 0";
+	return NULL;
+}
+
+/* Rack r's curve from a job's own points: throughput relative to its
+ * value at the GPU's maximum (flat past the last point), over the GPU's
+ * range; below the first point its first segment goes on, down to 0 (as
+ * the class curves do). */
+static void job_curve(struct crack *r, const struct pp_ctl_run_job *j)
+{
+	double mn = r->gpu->cap_min_w, mx = r->gpu->cap_max_w;
+	const double (*pt)[2] = j->curve;
+	size_t n = j->ncurve;
+	double top = pt[n - 1][1];
+	struct pp_curve_table t = {0};
+	double x0 = mn / mx;
+	/* the throughput at the range's floor */
+	double y0 = pt[0][1];
+	if (x0 < pt[0][0]) {
+		double s = (pt[1][1] - pt[0][1]) / (pt[1][0] - pt[0][0]);
+		y0 = fmax(0, pt[0][1] - s * (pt[0][0] - x0));
+	} else {
+		for (size_t k = 1; k < n; k++)
+			if (x0 <= pt[k][0]) {
+				double f = (x0 - pt[k - 1][0]) / (pt[k][0] - pt[k - 1][0]);
+				y0 = pt[k - 1][1] + f * (pt[k][1] - pt[k - 1][1]);
+				break;
+			} else {
+				y0 = pt[k][1];
+			}
+	}
+	t.p_w[t.n] = mn;
+	t.thr[t.n++] = y0 / top;
+	for (size_t k = 0; k < n; k++)
+		if (pt[k][0] * mx > mn + 1e-9 && t.n < PP_CURVE_POINTS) {
+			t.p_w[t.n] = pt[k][0] * mx;
+			t.thr[t.n++] = pt[k][1] / top;
+		}
+	if (t.p_w[t.n - 1] < mx - 1e-9 && t.n < PP_CURVE_POINTS) {
+		t.p_w[t.n] = mx;
+		t.thr[t.n++] = 1;
+	}
+	r->curve = t;
+	r->own_curve = 1;
+}
+
 /* Puts a running job on its racks; a rack with several jobs is valued as
  * its highest-priority one. Unknown racks are listed in ans->ignored. */
 static void sync_running(struct pp_ctl *c, const struct pp_ctl_run_job *j,
@@ -131,6 +203,8 @@ static void sync_running(struct pp_ctl *c, const struct pp_ctl_run_job *j,
 		r->idle = 0;
 		r->weight = j->weight;
 		pp_ctl_set_class(r, j->cls);
+		if (j->ncurve)
+			job_curve(r, j);
 	}
 }
 

@@ -297,10 +297,11 @@ double pp_ctl_hall_room(const struct pp_ctl *c, size_t h, int64_t now_ns, char *
 
 void pp_ctl_set_class(struct crack *r, int cls)
 {
-	if (cls == r->cls)
+	if (cls == r->cls && !r->own_curve)
 		return;
 	pp_curve_class((enum pp_job_class)cls, r->gpu->cap_min_w, r->gpu->cap_max_w, &r->curve);
 	r->cls = cls;
+	r->own_curve = 0;
 }
 
 int pp_ctl_held_gpus(const struct pp_ctl *c)
