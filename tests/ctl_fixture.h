@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "powerpark/config.h"
+#include "powerpark/ctl.h"
+#include "powerpark/lineproto.h"
 
 #define PT_NS 1000000000LL
 #define PT_T0 (1795000000LL * PT_NS) /* a Unix time with nothing scheduled */
@@ -46,6 +48,39 @@ static struct pp_config *pt_park(const char *racks)
 	pp_diag_free(&d);
 	free(text);
 	return cfg;
+}
+
+/* One rack reading of w watts at ts; returns the breach flag. */
+static inline int read_rack(struct pp_ctl *c, const char *rack, double w, int64_t ts)
+{
+	struct pp_tag t[] = {{"site", "t"}, {"rack", rack}};
+	struct pp_field f = {.key = "power_w", .type = PP_F_FLOAT, .v.f = w};
+	struct pp_sample s = {"rack", t, 2, &f, 1, ts, 1};
+	int breach = 0;
+	pp_ctl_ingest(c, &s, 1, ts, &breach);
+	return breach;
+}
+
+static inline int cycle(struct pp_ctl *c, int64_t ts, int urgent)
+{
+	struct pp_errbuf eb;
+	return pp_ctl_cycle(c, ts, urgent, &eb) == PP_OK;
+}
+
+/* An agent's report for every GPU of rack: its power and the cap it holds. */
+static inline void report_caps(struct pp_ctl *c, const char *rack, int gpus, double power_w,
+			double cap_w, int64_t ts)
+{
+	for (int g = 0; g < gpus; g++) {
+		char gi[8];
+		snprintf(gi, sizeof gi, "%d", g);
+		struct pp_tag t[] = {{"site", "t"}, {"rack", rack}, {"gpu", gi}};
+		struct pp_field f[] = {{.key = "power_w", .type = PP_F_FLOAT, .v.f = power_w},
+				       {.key = "cap_w", .type = PP_F_FLOAT, .v.f = cap_w}};
+		struct pp_sample s = {"gpu", t, 3, f, 2, ts, 1};
+		int breach = 0;
+		pp_ctl_ingest(c, &s, 1, ts, &breach);
+	}
 }
 
 #endif

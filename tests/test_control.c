@@ -53,28 +53,11 @@ static void teardown(struct fixture *f)
 	pp_config_destroy(f->cfg);
 }
 
-/* One rack reading of w watts at ts; returns the breach flag. */
-static int read_rack(struct pp_ctl *c, const char *rack, double w, int64_t ts)
-{
-	struct pp_tag t[] = {{"site", "t"}, {"rack", rack}};
-	struct pp_field f = {.key = "power_w", .type = PP_F_FLOAT, .v.f = w};
-	struct pp_sample s = {"rack", t, 2, &f, 1, ts, 1};
-	int breach = 0;
-	pp_ctl_ingest(c, &s, 1, ts, &breach);
-	return breach;
-}
-
 /* Every rack read at its GPUs' caps (they want more) plus its base. */
 static void read_all_at_caps(struct pp_ctl *c, int64_t ts)
 {
 	for (size_t i = 0; i < 4; i++)
 		read_rack(c, racks[i], 2000 + 8 * pp_ctl_rack_cap(c, racks[i]), ts);
-}
-
-static int cycle(struct pp_ctl *c, int64_t ts, int urgent)
-{
-	struct pp_errbuf eb;
-	return pp_ctl_cycle(c, ts, urgent, &eb) == PP_OK;
 }
 
 /* The park after its first cycle at T0, every rack read at 5 kW. */
@@ -314,22 +297,6 @@ static void t_plant_without_chillers(void)
 	teardown(&f);
 }
 
-/* An agent's report for every GPU of rack: its power and the cap it holds. */
-static void report_caps(struct pp_ctl *c, const char *rack, int gpus, double power_w,
-			double cap_w, int64_t ts)
-{
-	for (int g = 0; g < gpus; g++) {
-		char gi[8];
-		snprintf(gi, sizeof gi, "%d", g);
-		struct pp_tag t[] = {{"site", "t"}, {"rack", rack}, {"gpu", gi}};
-		struct pp_field f[] = {{.key = "power_w", .type = PP_F_FLOAT, .v.f = power_w},
-				       {.key = "cap_w", .type = PP_F_FLOAT, .v.f = cap_w}};
-		struct pp_sample s = {"gpu", t, 3, f, 2, ts, 1};
-		int breach = 0;
-		pp_ctl_ingest(c, &s, 1, ts, &breach);
-	}
-}
-
 static double hall_headroom(struct pp_ctl *c, int64_t ts, char *status, size_t len)
 {
 	struct pp_ctl_budget b;
@@ -526,113 +493,6 @@ static void t_restart_rises_from_reported(void)
 	teardown(&f);
 }
 
-/* Issue 24, item 2: a rack that names its compute nodes leases per node:
- * each node its own GPUs at the rack's cap, its agent's GPU numbers put at
- * its place in the rack; the rack's own name still leases, said deprecated. */
-static void t_compute_nodes(void)
-{
-	static const char nodes_racks[] =
-		"            - {name: r1, limit_kw: 6, base_kw: 2, nodes: \"n[1-2]\", gpus_per_node: 4, "
-		"gpu_model: H100-SXM}\n"
-		"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n";
-	struct pp_config *cfg = pt_park(nodes_racks);
-	struct pp_ctl *c = NULL;
-	struct pp_errbuf eb;
-	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
-		PT_CHECK(0, "setup");
-		pp_config_destroy(cfg);
-		return;
-	}
-	/* Node n2's agent reports its GPUs 0-3 (the rack's 4-7) at 250 W;
-	 * its "GPU 4" is not its GPU. */
-	report_caps(c, "n1", 4, 248, 250, T0);
-	report_caps(c, "n2", 4, 248, 250, T0);
-	struct pp_tag t[] = {{"site", "t"}, {"rack", "n2"}, {"gpu", "4"}};
-	struct pp_field fl = {.key = "cap_w", .type = PP_F_FLOAT, .v.f = 100};
-	struct pp_sample sm = {"gpu", t, 3, &fl, 1, T0, 1};
-	int breach = 0;
-	PT_CHECK(pp_ctl_ingest(c, &sm, 1, T0, &breach) == 0, "a node's GPU 4 of 4 is refused");
-	read_rack(c, "r1", 4000, T0);
-	read_rack(c, "r2", 4000, T0);
-	PT_CHECK(cycle(c, T0, 0), "first cycle");
-	PT_CHECK(pp_ctl_rack_cap(c, "r1") == 300, "r1 rises from what its nodes reported: %.1f W "
-		 "(the refused 100 W line not among them)", pp_ctl_rack_cap(c, "r1"));
-	struct pp_ctl_lease l;
-	PT_CHECK(pp_ctl_lease(c, "n2", T0, &l, &eb) == PP_OK && l.host && l.gpus == 4 &&
-		 !strcmp(l.rack, "r1") && l.cap_w == pp_ctl_rack_cap(c, "r1") &&
-		 !l.per_rack_deprecated, "n2 leases its 4 GPUs of r1 at r1's cap");
-	PT_CHECK(pp_ctl_lease(c, "r1", T0, &l, &eb) == PP_OK && !l.host && l.gpus == 8 &&
-		 l.per_rack_deprecated, "r1's own name leases its 8 GPUs, deprecated");
-	PT_CHECK(pp_ctl_lease(c, "r2", T0, &l, &eb) == PP_OK && !l.per_rack_deprecated,
-		 "r2 names no nodes: its rack lease is not deprecated");
-	PT_CHECK(pp_ctl_lease(c, "n3", T0, &l, &eb) == PP_ERR_ARG && strstr(eb.msg, "compute node"),
-		 "an unknown node: %s", eb.msg);
-	/* Slurm's own node names place a job, without a node-to-rack map. */
-	const char *sr[] = {"n1", "n2", "r2"};
-	struct pp_ctl_place pl[] = {{"n2", 4}};
-	struct pp_ctl_run_job run[] = {{.id = "serve-1", .cls = PP_JOB_INFERENCE, .weight = 5, .place = pl, .nplace = 1}};
-	struct pp_ctl_sync_req q = {sr, 3, run, 1, NULL, 0};
-	struct pp_ctl_sync_ans a;
-	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK && a.nignored == 0 &&
-		 a.running_cap_w[0] == pp_ctl_rack_cap(c, "r1"),
-		 "a job on node n2 runs on r1, nothing ignored (%zu)", a.nignored);
-	pp_ctl_sync_ans_free(&a);
-	struct pp_ctl_jobs j;
-	PT_CHECK(pp_ctl_jobs(c, T0, &j) == PP_OK && j.nrunning == 1 &&
-		 !strcmp(j.running[0].job, "serve-1") && !strcmp(j.running[0].rack, "r1"),
-		 "serve-1 runs on r1");
-	pp_ctl_jobs_free(&j);
-	pp_ctl_destroy(c);
-	pp_config_destroy(cfg);
-}
-
-/* Issue 24, item 5: a job may bring its own curve. Two equal racks under
- * a binding row: the one whose job loses little when capped (a decode-like
- * curve, given in the sync) is capped below the other (the training
- * class's curve); a curve that is not concave is refused with its place. */
-static void t_job_curves(void)
-{
-	static const char two[] =
-		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
-		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
-	struct pp_config *cfg = pt_park(two);
-	struct pp_ctl *c = NULL;
-	struct pp_errbuf eb;
-	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
-		PT_CHECK(0, "setup");
-		pp_config_destroy(cfg);
-		return;
-	}
-	struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
-	struct pp_ctl_run_job run[] = {
-		{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1,
-		 .curve = {{0.3, 0.95}, {1, 1}}, .ncurve = 2},
-		{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
-	const char *sr[] = {"r1", "r2"};
-	struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
-	struct pp_ctl_sync_ans a;
-	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK, "sync: %s", eb.msg);
-	pp_ctl_sync_ans_free(&a);
-	for (int s = 0; s < 30; s++) {
-		int64_t t = T0 + s * NS;
-		read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
-		read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
-		PT_CHECK(cycle(c, t, 0), "cycle %d", s);
-	}
-	double c1 = pp_ctl_rack_cap(c, "r1"), c2 = pp_ctl_rack_cap(c, "r2");
-	PT_CHECK(c1 < c2 - 50, "the flat curve's job is capped first: %.1f W against %.1f W", c1, c2);
-	run[0].curve[1][1] = 0.96; /* from 0.95 at 0.3 to 0.96 at 1: fine */
-	run[0].curve[2][0] = 1.0;
-	run[0].curve[1][0] = 0.5;
-	run[0].curve[2][1] = 1.0;
-	run[0].ncurve = 3; /* 0.95 .. 0.96 .. 1.0: the slope rises */
-	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_ERR_ARG &&
-		 strstr(eb.msg, "running[0].curve: not concave"), "%s", eb.msg);
-	pp_ctl_sync_ans_free(&a);
-	pp_ctl_destroy(c);
-	pp_config_destroy(cfg);
-}
-
 /* Issue 23, item 6: ended grid signals are retired, so a process that has
  * seen more than PP_CTL_MAX_EVENTS ids still takes a new one; one in force
  * stays, and /metrics keeps the latest ended ones. */
@@ -774,8 +634,6 @@ int main(void)
 	PT_RUN(t_stale_never_more_permissive);
 	PT_RUN(t_status_and_ready);
 	PT_RUN(t_restart_rises_from_reported);
-	PT_RUN(t_compute_nodes);
-	PT_RUN(t_job_curves);
 	PT_RUN(t_signals_retired);
 	PT_RUN(t_state_handover);
 	return PT_DONE("test_control");

@@ -476,6 +476,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	pp_inst_init(&in);
 	struct pp_ans ans;
 	memset(&ans, 0, sizeof ans);
+	pp_ctl_fit_cycle(c, now_ns); /* jobs' own curves, from their reports */
 	if (build_instance(c, now_ns, &in) < 0) {
 		pp_inst_free(&in);
 		return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");

@@ -188,6 +188,11 @@ size_t pp_ctl_ingest(struct pp_ctl *c, const struct pp_sample *s, size_t n, int6
 				*breach = 1;
 				c->st.breaches++;
 			}
+		} else if (!rk && !strcmp(x->measurement, "job") && tag(x, "job") &&
+			   field(x, "throughput", &v)) {
+			double cw = 0;
+			field(x, "cap_w", &cw);
+			used += pp_ctl_fit_sample(c, tag(x, "job"), cw, v, ts);
 		} else if (!rk && !strcmp(x->measurement, "meter") && field(x, "power_kw", &v)) {
 			c->have_power = 1;
 			c->grid.meas_kw = v;

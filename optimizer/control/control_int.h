@@ -102,6 +102,26 @@ struct ctl_held {
 	size_t n, cap;
 };
 
+#define PP_CTL_FIT_JOBS 256     /* jobs whose throughput reports are kept */
+#define PP_CTL_FIT_SAMPLES 64   /* (cap, throughput) samples kept per job */
+
+/* A job's throughput reports and the curve fitted to them (control_fit.c). */
+struct cfit {
+	char id[PP_CTL_ID_MAX];
+	double cap[PP_CTL_FIT_SAMPLES], thr[PP_CTL_FIT_SAMPLES]; /* a ring */
+	size_t n, head, fresh;     /* kept; next slot; new since the last fit */
+	int64_t seen_ns, fit_ns;
+	int good;                  /* par fits well: the job is valued by it */
+	struct pp_curve_param par;
+	double rms;
+	char why[96];              /* why the last fit was not good */
+};
+
+struct ctl_fits {
+	struct cfit v[PP_CTL_FIT_JOBS];
+	size_t n;
+};
+
 /* A grid limit event: from the configuration, or signalled at run time
  * (pp_ctl_grid_event), which may move or end one by its id. */
 struct cevent {
@@ -184,6 +204,7 @@ struct pp_ctl {
 	struct ctl_grid grid;
 	struct ctl_weather wx;
 	struct ctl_held held;
+	struct ctl_fits fits;
 	struct ctl_hist hist;
 	struct ctl_osc osc;
 	struct pp_ctl_budget budget; /* the last cycle's */
@@ -203,6 +224,19 @@ struct pp_ctl {
 	struct pp_ctl_stats st;    /* counters and the last cycle's figures; the grid
 				    * ones are filled in when copied out */
 };
+
+/* --- control_fit.c (mutex held for all) -------------------------------- */
+
+/* A throughput report thr of job (borrowed) at per-GPU cap cap_w (not
+ * positive: the cap its rack holds now) at ts; 1 when kept. */
+int pp_ctl_fit_sample(struct pp_ctl *c, const char *job, double cap_w, double thr, int64_t ts);
+/* Tries the fits that have new samples (each job at most every 10 s) and
+ * values the racks of a job whose fit is good by it (or by their class
+ * again when it stopped being good). */
+void pp_ctl_fit_cycle(struct pp_ctl *c, int64_t now_ns);
+/* Rack r by its job's fitted curve when there is a good one and the
+ * scheduler gave none. */
+void pp_ctl_fit_apply(struct pp_ctl *c, struct crack *r);
 
 /* --- control_state.c (mutex held for all) ------------------------------ */
 

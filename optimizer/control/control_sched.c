@@ -205,6 +205,8 @@ static void sync_running(struct pp_ctl *c, const struct pp_ctl_run_job *j,
 		pp_ctl_set_class(r, j->cls);
 		if (j->ncurve)
 			job_curve(r, j);
+		else
+			pp_ctl_fit_apply(c, r);
 	}
 }
 

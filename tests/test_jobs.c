@@ -1,0 +1,202 @@
+/* test_jobs.c - jobs and nodes in the controller (issue 24): racks that
+ * name their compute nodes lease per node and place jobs by node name; a
+ * job's own curve (given by the scheduler, or fitted to its throughput
+ * reports) values its rack. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_fixture.h"
+#include "powerpark/ctl.h"
+#include "powerpark/log.h"
+#include "pp_test.h"
+
+#define NS PT_NS
+#define T0 PT_T0
+
+/* Issue 24, item 2: a rack that names its compute nodes leases per node:
+ * each node its own GPUs at the rack's cap, its agent's GPU numbers put at
+ * its place in the rack; the rack's own name still leases, said deprecated. */
+static void t_compute_nodes(void)
+{
+	static const char nodes_racks[] =
+		"            - {name: r1, limit_kw: 6, base_kw: 2, nodes: \"n[1-2]\", gpus_per_node: 4, "
+		"gpu_model: H100-SXM}\n"
+		"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n";
+	struct pp_config *cfg = pt_park(nodes_racks);
+	struct pp_ctl *c = NULL;
+	struct pp_errbuf eb;
+	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
+		PT_CHECK(0, "setup");
+		pp_config_destroy(cfg);
+		return;
+	}
+	/* Node n2's agent reports its GPUs 0-3 (the rack's 4-7) at 250 W;
+	 * its "GPU 4" is not its GPU. */
+	report_caps(c, "n1", 4, 248, 250, T0);
+	report_caps(c, "n2", 4, 248, 250, T0);
+	struct pp_tag t[] = {{"site", "t"}, {"rack", "n2"}, {"gpu", "4"}};
+	struct pp_field fl = {.key = "cap_w", .type = PP_F_FLOAT, .v.f = 100};
+	struct pp_sample sm = {"gpu", t, 3, &fl, 1, T0, 1};
+	int breach = 0;
+	PT_CHECK(pp_ctl_ingest(c, &sm, 1, T0, &breach) == 0, "a node's GPU 4 of 4 is refused");
+	read_rack(c, "r1", 4000, T0);
+	read_rack(c, "r2", 4000, T0);
+	PT_CHECK(cycle(c, T0, 0), "first cycle");
+	PT_CHECK(pp_ctl_rack_cap(c, "r1") == 300, "r1 rises from what its nodes reported: %.1f W "
+		 "(the refused 100 W line not among them)", pp_ctl_rack_cap(c, "r1"));
+	struct pp_ctl_lease l;
+	PT_CHECK(pp_ctl_lease(c, "n2", T0, &l, &eb) == PP_OK && l.host && l.gpus == 4 &&
+		 !strcmp(l.rack, "r1") && l.cap_w == pp_ctl_rack_cap(c, "r1") &&
+		 !l.per_rack_deprecated, "n2 leases its 4 GPUs of r1 at r1's cap");
+	PT_CHECK(pp_ctl_lease(c, "r1", T0, &l, &eb) == PP_OK && !l.host && l.gpus == 8 &&
+		 l.per_rack_deprecated, "r1's own name leases its 8 GPUs, deprecated");
+	PT_CHECK(pp_ctl_lease(c, "r2", T0, &l, &eb) == PP_OK && !l.per_rack_deprecated,
+		 "r2 names no nodes: its rack lease is not deprecated");
+	PT_CHECK(pp_ctl_lease(c, "n3", T0, &l, &eb) == PP_ERR_ARG && strstr(eb.msg, "compute node"),
+		 "an unknown node: %s", eb.msg);
+	/* Slurm's own node names place a job, without a node-to-rack map. */
+	const char *sr[] = {"n1", "n2", "r2"};
+	struct pp_ctl_place pl[] = {{"n2", 4}};
+	struct pp_ctl_run_job run[] = {{.id = "serve-1", .cls = PP_JOB_INFERENCE, .weight = 5, .place = pl, .nplace = 1}};
+	struct pp_ctl_sync_req q = {sr, 3, run, 1, NULL, 0};
+	struct pp_ctl_sync_ans a;
+	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK && a.nignored == 0 &&
+		 a.running_cap_w[0] == pp_ctl_rack_cap(c, "r1"),
+		 "a job on node n2 runs on r1, nothing ignored (%zu)", a.nignored);
+	pp_ctl_sync_ans_free(&a);
+	struct pp_ctl_jobs j;
+	PT_CHECK(pp_ctl_jobs(c, T0, &j) == PP_OK && j.nrunning == 1 &&
+		 !strcmp(j.running[0].job, "serve-1") && !strcmp(j.running[0].rack, "r1"),
+		 "serve-1 runs on r1");
+	pp_ctl_jobs_free(&j);
+	pp_ctl_destroy(c);
+	pp_config_destroy(cfg);
+}
+
+/* Issue 24, item 5: a job may bring its own curve. Two equal racks under
+ * a binding row: the one whose job loses little when capped (a decode-like
+ * curve, given in the sync) is capped below the other (the training
+ * class's curve); a curve that is not concave is refused with its place. */
+static void t_job_curves(void)
+{
+	static const char two[] =
+		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
+		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
+	struct pp_config *cfg = pt_park(two);
+	struct pp_ctl *c = NULL;
+	struct pp_errbuf eb;
+	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
+		PT_CHECK(0, "setup");
+		pp_config_destroy(cfg);
+		return;
+	}
+	struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
+	struct pp_ctl_run_job run[] = {
+		{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1,
+		 .curve = {{0.3, 0.95}, {1, 1}}, .ncurve = 2},
+		{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
+	const char *sr[] = {"r1", "r2"};
+	struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
+	struct pp_ctl_sync_ans a;
+	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK, "sync: %s", eb.msg);
+	pp_ctl_sync_ans_free(&a);
+	for (int s = 0; s < 30; s++) {
+		int64_t t = T0 + s * NS;
+		read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
+		read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
+		PT_CHECK(cycle(c, t, 0), "cycle %d", s);
+	}
+	double c1 = pp_ctl_rack_cap(c, "r1"), c2 = pp_ctl_rack_cap(c, "r2");
+	PT_CHECK(c1 < c2 - 50, "the flat curve's job is capped first: %.1f W against %.1f W", c1, c2);
+	run[0].curve[1][1] = 0.96; /* from 0.95 at 0.3 to 0.96 at 1: fine */
+	run[0].curve[2][0] = 1.0;
+	run[0].curve[1][0] = 0.5;
+	run[0].curve[2][1] = 1.0;
+	run[0].ncurve = 3; /* 0.95 .. 0.96 .. 1.0: the slope rises */
+	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_ERR_ARG &&
+		 strstr(eb.msg, "running[0].curve: not concave"), "%s", eb.msg);
+	pp_ctl_sync_ans_free(&a);
+	pp_ctl_destroy(c);
+	pp_config_destroy(cfg);
+}
+
+/* One throughput report of job at per-GPU cap cap_w. */
+static void report_thr(struct pp_ctl *c, const char *job, double cap_w, double thr, int64_t ts)
+{
+	struct pp_tag t[] = {{"site", "t"}, {"job", job}};
+	struct pp_field f[] = {{.key = "throughput", .type = PP_F_FLOAT, .v.f = thr},
+			       {.key = "cap_w", .type = PP_F_FLOAT, .v.f = cap_w}};
+	struct pp_sample s = {"job", t, 2, f, 2, ts, 1};
+	int breach = 0;
+	pp_ctl_ingest(c, &s, 1, ts, &breach);
+}
+
+/* Issue 24, item 5: a job that reports its throughput gets its own curve
+ * fitted (pp_curve_fit), used once the fit is good: reports of a job that
+ * loses little when capped, at caps across the range, make its rack the
+ * one capped first; the same reports all at one cap fit nothing, and the
+ * caps are exactly those of a park without reports. */
+static void t_fitted_curves(void)
+{
+	static const char two[] =
+		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
+		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
+	double none1 = 0, none2 = 0;
+	for (int mode = 0; mode < 3; mode++) { /* no reports, at one cap, across the range */
+		int spread = mode == 2;
+		struct pp_config *cfg = pt_park(two);
+		struct pp_ctl *c = NULL;
+		struct pp_errbuf eb;
+		if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
+			PT_CHECK(0, "setup");
+			pp_config_destroy(cfg);
+			return;
+		}
+		struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
+		struct pp_ctl_run_job run[] = {
+			{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1},
+			{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
+		const char *sr[] = {"r1", "r2"};
+		struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
+		struct pp_ctl_sync_ans a;
+		PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK, "sync: %s", eb.msg);
+		pp_ctl_sync_ans_free(&a);
+		/* Decode-like: 1 - exp(-(x - 0.05) / 0.08) of 1,200 tokens/s at
+		 * x = cap / 700 W, reported at 12 caps from 250 to 700 W. */
+		for (int k = 0; k < 12 && mode; k++) {
+			double cap = spread ? 250 + k * 450.0 / 11 : 500;
+			double x = cap / 700, thr = 1200 * (1 - exp(-(x - 0.05) / 0.08));
+			report_thr(c, "serve", cap, thr * (1 + 0.01 * ((k % 3) - 1)), T0);
+		}
+		for (int st = 0; st < 30; st++) {
+			int64_t t = T0 + st * NS;
+			read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
+			read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
+			PT_CHECK(cycle(c, t, 0), "cycle %d", st);
+		}
+		double c1 = pp_ctl_rack_cap(c, "r1"), c2 = pp_ctl_rack_cap(c, "r2");
+		if (mode == 0) {
+			none1 = c1;
+			none2 = c2;
+		} else if (spread) {
+			PT_CHECK(c1 < c2 - 50, "reports across the range fit a flat curve: serve's rack "
+				 "is capped first (%.1f W against %.1f W)", c1, c2);
+		} else {
+			PT_CHECK(c1 == none1 && c2 == none2, "reports at one cap fit nothing: the caps "
+				 "of a park without reports (%.1f/%.1f W, %.1f/%.1f W)", c1, none1, c2,
+				 none2);
+		}
+		pp_ctl_destroy(c);
+		pp_config_destroy(cfg);
+	}
+}
+
+int main(void)
+{
+	PT_RUN(t_compute_nodes);
+	PT_RUN(t_job_curves);
+	PT_RUN(t_fitted_curves);
+	return PT_DONE("test_jobs");
+}
