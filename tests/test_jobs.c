@@ -75,46 +75,80 @@ static void t_compute_nodes(void)
 	pp_config_destroy(cfg);
 }
 
+/* Two equal racks of 400 H100 under the fixture's 500 kW row, which binds:
+ * "serve" on r1 (its own curve when pts, npts given), "train" on r2, both
+ * training by class, weight 1, placed by a sync. Returns the controller
+ * (taken: pp_ctl_destroy, then *cfg with pp_config_destroy), NULL on failure. */
+static struct pp_ctl *two_racks(struct pp_config **cfg, const double (*pts)[2], size_t npts)
+{
+	static const char two[] =
+		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
+		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
+	struct pp_ctl *c = NULL;
+	struct pp_errbuf eb;
+	*cfg = pt_park(two);
+	if (!*cfg || pp_ctl_create(*cfg, NULL, &c, &eb)) {
+		pp_config_destroy(*cfg);
+		*cfg = NULL;
+		return NULL;
+	}
+	static const struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
+	struct pp_ctl_run_job run[] = {
+		{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1},
+		{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
+	if (npts)
+		memcpy(run[0].curve, pts, npts * sizeof *pts);
+	run[0].ncurve = npts;
+	const char *sr[] = {"r1", "r2"};
+	struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
+	struct pp_ctl_sync_ans a;
+	enum pp_err e = pp_ctl_sync(c, &q, PT_T0, &a, &eb);
+	pp_ctl_sync_ans_free(&a);
+	if (e) {
+		pp_ctl_destroy(c);
+		pp_config_destroy(*cfg);
+		*cfg = NULL;
+		return NULL;
+	}
+	return c;
+}
+
+/* 30 one-second cycles, each rack read at its GPUs' cap (they want more). */
+static int run_cycles(struct pp_ctl *c)
+{
+	for (int st = 0; st < 30; st++) {
+		int64_t t = T0 + st * NS;
+		read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
+		read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
+		if (!cycle(c, t, 0))
+			return 0;
+	}
+	return 1;
+}
+
 /* Issue 24, item 5: a job may bring its own curve. Two equal racks under
  * a binding row: the one whose job loses little when capped (a decode-like
  * curve, given in the sync) is capped below the other (the training
  * class's curve); a curve that is not concave is refused with its place. */
 static void t_job_curves(void)
 {
-	static const char two[] =
-		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
-		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
-	struct pp_config *cfg = pt_park(two);
-	struct pp_ctl *c = NULL;
-	struct pp_errbuf eb;
-	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
-		PT_CHECK(0, "setup");
-		pp_config_destroy(cfg);
+	static const double flat[][2] = {{0.3, 0.95}, {1, 1}};
+	struct pp_config *cfg;
+	struct pp_ctl *c = two_racks(&cfg, flat, 2);
+	PT_CHECK(c != NULL, "setup");
+	if (!c)
 		return;
-	}
-	struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
-	struct pp_ctl_run_job run[] = {
-		{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1,
-		 .curve = {{0.3, 0.95}, {1, 1}}, .ncurve = 2},
-		{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
-	const char *sr[] = {"r1", "r2"};
-	struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
-	struct pp_ctl_sync_ans a;
-	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK, "sync: %s", eb.msg);
-	pp_ctl_sync_ans_free(&a);
-	for (int s = 0; s < 30; s++) {
-		int64_t t = T0 + s * NS;
-		read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
-		read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
-		PT_CHECK(cycle(c, t, 0), "cycle %d", s);
-	}
+	PT_CHECK(run_cycles(c), "cycles");
 	double c1 = pp_ctl_rack_cap(c, "r1"), c2 = pp_ctl_rack_cap(c, "r2");
 	PT_CHECK(c1 < c2 - 50, "the flat curve's job is capped first: %.1f W against %.1f W", c1, c2);
-	run[0].curve[1][1] = 0.96; /* from 0.95 at 0.3 to 0.96 at 1: fine */
-	run[0].curve[2][0] = 1.0;
-	run[0].curve[1][0] = 0.5;
-	run[0].curve[2][1] = 1.0;
-	run[0].ncurve = 3; /* 0.95 .. 0.96 .. 1.0: the slope rises */
+	/* 0.95 at 0.3, 0.96 at 0.5, 1.0 at 1: the slope rises */
+	struct pp_ctl_place p1[] = {{"r1", 400}};
+	struct pp_ctl_run_job bad[] = {{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1,
+					 .place = p1, .nplace = 1,
+					 .curve = {{0.3, 0.95}, {0.5, 0.96}, {1, 1}}, .ncurve = 3}};
+	struct pp_ctl_sync_req q = {NULL, 0, bad, 1, NULL, 0};
+	struct pp_ctl_sync_ans a;
+	struct pp_errbuf eb;
 	PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_ERR_ARG &&
 		 strstr(eb.msg, "running[0].curve: not concave"), "%s", eb.msg);
 	pp_ctl_sync_ans_free(&a);
@@ -140,47 +174,27 @@ static void report_thr(struct pp_ctl *c, const char *job, double cap_w, double t
  * caps are exactly those of a park without reports. */
 static void t_fitted_curves(void)
 {
-	static const char two[] =
-		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
-		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
 	double none1 = 0, none2 = 0;
 	for (int mode = 0; mode < 3; mode++) { /* no reports, at one cap, across the range */
-		int spread = mode == 2;
-		struct pp_config *cfg = pt_park(two);
-		struct pp_ctl *c = NULL;
-		struct pp_errbuf eb;
-		if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
-			PT_CHECK(0, "setup");
-			pp_config_destroy(cfg);
+		struct pp_config *cfg;
+		struct pp_ctl *c = two_racks(&cfg, NULL, 0);
+		PT_CHECK(c != NULL, "setup");
+		if (!c)
 			return;
-		}
-		struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
-		struct pp_ctl_run_job run[] = {
-			{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1},
-			{.id = "train", .cls = PP_JOB_TRAINING, .weight = 1, .place = p2, .nplace = 1}};
-		const char *sr[] = {"r1", "r2"};
-		struct pp_ctl_sync_req q = {sr, 2, run, 2, NULL, 0};
-		struct pp_ctl_sync_ans a;
-		PT_CHECK(pp_ctl_sync(c, &q, T0, &a, &eb) == PP_OK, "sync: %s", eb.msg);
-		pp_ctl_sync_ans_free(&a);
 		/* Decode-like: 1 - exp(-(x - 0.05) / 0.08) of 1,200 tokens/s at
-		 * x = cap / 700 W, reported at 12 caps from 250 to 700 W. */
+		 * x = cap / 700 W, reported at 12 caps from 250 to 700 W (or all
+		 * at 500 W), each within 1 %. */
 		for (int k = 0; k < 12 && mode; k++) {
-			double cap = spread ? 250 + k * 450.0 / 11 : 500;
+			double cap = mode == 2 ? 250 + k * 450.0 / 11 : 500;
 			double x = cap / 700, thr = 1200 * (1 - exp(-(x - 0.05) / 0.08));
 			report_thr(c, "serve", cap, thr * (1 + 0.01 * ((k % 3) - 1)), T0);
 		}
-		for (int st = 0; st < 30; st++) {
-			int64_t t = T0 + st * NS;
-			read_rack(c, "r1", 2000 + 400 * pp_ctl_rack_cap(c, "r1"), t);
-			read_rack(c, "r2", 2000 + 400 * pp_ctl_rack_cap(c, "r2"), t);
-			PT_CHECK(cycle(c, t, 0), "cycle %d", st);
-		}
+		PT_CHECK(run_cycles(c), "cycles");
 		double c1 = pp_ctl_rack_cap(c, "r1"), c2 = pp_ctl_rack_cap(c, "r2");
 		if (mode == 0) {
 			none1 = c1;
 			none2 = c2;
-		} else if (spread) {
+		} else if (mode == 2) {
 			PT_CHECK(c1 < c2 - 50, "reports across the range fit a flat curve: serve's rack "
 				 "is capped first (%.1f W against %.1f W)", c1, c2);
 		} else {
