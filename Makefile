@@ -35,7 +35,7 @@ SAN      := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-poi
 
 # Library sources: everything but the command dispatcher.
 # The rooms, bottom layer first (docs/architecture.md).
-ROOMS    := core config models collector optimizer planner sim scenario agent sched
+ROOMS    := core config models collector optimizer planner sim scenario agent sched fleet
 LIB_SRC  := $(sort $(shell find $(ROOMS) -name '*.c'))
 CMD_SRC  := $(wildcard cmd/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -34,7 +34,7 @@ ROOMS = [
     ("optimizer/solver", 5), ("optimizer/control", 6), ("optimizer/ha", 6),
     ("optimizer/api", 7),
     ("planner", 8), ("planner/report", 9), ("planner/study", 10),
-    ("sim", 8), ("scenario", 8), ("agent", 8), ("sched", 8),
+    ("sim", 8), ("scenario", 8), ("agent", 8), ("sched", 8), ("fleet", 8),
     ("cmd", 11),
 ]
 LAYER = dict(ROOMS)
@@ -56,6 +56,7 @@ HEADERS = {
     "planner/report": ["report"],
     "planner/study": ["planner"],
     "sim": ["sim"], "scenario": ["day"], "agent": ["agent"], "sched": ["slurm"],
+    "fleet": ["fleet"],
 }
 HEADER_ROOM = {h: r for r, hs in HEADERS.items() for h in hs}
 
