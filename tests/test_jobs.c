@@ -207,10 +207,51 @@ static void t_fitted_curves(void)
 	}
 }
 
+/* Issue 28: what the park's kW is worth, from its own solver: the value
+ * lost at lower grid draws rises with the cut and is convex (each kW dearer
+ * than the last), is 0 for no cut, is answered again from the last result,
+ * and a cut past the planned draw is refused. */
+static void t_value_curve(void)
+{
+	struct pp_config *cfg;
+	struct pp_ctl *c = two_racks(&cfg, NULL, 0);
+	PT_CHECK(c != NULL, "setup");
+	if (!c)
+		return;
+	struct pp_ctl_value v, w;
+	struct pp_errbuf eb;
+	const double cuts[] = {0, 40, 80, 160, 240};
+	PT_CHECK(pp_ctl_value_curve(c, cuts, 5, &v, &eb) == PP_ERR_ARG && strstr(eb.msg, "no plan"),
+		 "before a cycle: %s", eb.msg);
+	PT_CHECK(run_cycles(c), "cycles");
+	PT_CHECK(pp_ctl_value_curve(c, cuts, 5, &v, &eb) == PP_OK, "%s", eb.msg);
+	int rising = v.pt[0].value_lost == 0, convex = 1;
+	for (size_t i = 1; i < 5; i++) {
+		rising &= v.pt[i].value_lost > v.pt[i - 1].value_lost;
+		if (i >= 2) {
+			double s0 = (v.pt[i - 1].value_lost - v.pt[i - 2].value_lost) / (cuts[i - 1] - cuts[i - 2]);
+			double s1 = (v.pt[i].value_lost - v.pt[i - 1].value_lost) / (cuts[i] - cuts[i - 1]);
+			convex &= s1 >= s0 - 1e-9 * fmax(1, s0);
+		}
+	}
+	PT_CHECK(rising && convex && v.planned_kw > 400 && v.objective > 0,
+		 "lost %.2f %.2f %.2f %.2f %.2f of %.1f at %.1f kW planned", v.pt[0].value_lost,
+		 v.pt[1].value_lost, v.pt[2].value_lost, v.pt[3].value_lost, v.pt[4].value_lost,
+		 v.objective, v.planned_kw);
+	PT_CHECK(pp_ctl_value_curve(c, cuts, 5, &w, &eb) == PP_OK && !memcmp(&v, &w, sizeof v),
+		 "the same cuts on the same plan: the same answer");
+	const double past[] = {v.planned_kw + 1};
+	PT_CHECK(pp_ctl_value_curve(c, past, 1, &w, &eb) == PP_ERR_ARG &&
+		 strstr(eb.msg, "more than"), "%s", eb.msg);
+	pp_ctl_destroy(c);
+	pp_config_destroy(cfg);
+}
+
 int main(void)
 {
 	PT_RUN(t_compute_nodes);
 	PT_RUN(t_job_curves);
 	PT_RUN(t_fitted_curves);
+	PT_RUN(t_value_curve);
 	return PT_DONE("test_jobs");
 }

@@ -113,6 +113,36 @@ struct pp_ctl_lease {
 PP_WUR enum pp_err pp_ctl_lease(struct pp_ctl *c, const char *node, int64_t now_ns,
 				struct pp_ctl_lease *out, struct pp_errbuf *eb);
 
+/* --- what a kW is worth (a fleet coordinator's question, issue 28) ---- */
+
+#define PP_CTL_VALUE_MAX 8 /* lower grid draws asked at once */
+
+/* The value (priority-weighted throughput, the solver's objective) the park
+ * loses if its grid draw must fall by each of n cuts from what the last
+ * cycle planned: each solved on that cycle's instance with the grid limit
+ * set so its usable part is the planned draw less the cut. */
+struct pp_ctl_value {
+	double planned_kw;      /* the grid draw the last cycle planned */
+	double limit_kw;        /* the grid limit in force then */
+	double objective;       /* its value at that plan */
+	double price;           /* the grid limit's multiplier: value per kW there */
+	size_t n;
+	struct {
+		double cut_kw, value_lost;
+		int proven;         /* the lower plan is proven optimal */
+		int shedding;       /* it pauses jobs */
+	} pt[PP_CTL_VALUE_MAX];
+};
+
+/* Solves for cut_kw (borrowed, n of them, each in [0, planned]) into *out.
+ * PP_ERR_ARG with a reason for more than PP_CTL_VALUE_MAX cuts, a bad cut,
+ * or before a cycle has planned; the same cuts on the same cycle's plan
+ * are answered from the last result (a client asking again costs no
+ * solve). Takes its own lock, not the cycle's: readings and leases go on
+ * meanwhile. */
+PP_WUR enum pp_err pp_ctl_value_curve(struct pp_ctl *c, const double *cut_kw, size_t n,
+				      struct pp_ctl_value *out, struct pp_errbuf *eb);
+
 /* --- the budget -------------------------------------------------------- */
 
 /* One limit: a node of the power tree, a plant or the grid. */

@@ -250,6 +250,7 @@ extern const size_t api_nroutes;
  * OpenAPI 3.1 document of the n routes rt (borrowed: api_routes) as JSON,
  * appended to out (PP_ERR_NOMEM only). */
 extern const struct api_obj api_s_ok, api_s_ready, api_s_budget, api_s_forecast, api_s_lease,
+	api_s_value,
 	api_s_admit, api_s_event, api_s_sync, api_s_jobs, api_s_history, api_s_ha, api_s_openapi;
 PP_WUR enum pp_err api_openapi(struct pp_buf *out, const struct api_route *rt, size_t n);
 
@@ -262,6 +263,8 @@ PP_WUR enum pp_err api_json_lease(struct pp_buf *out, const char *node,
 PP_WUR enum pp_err api_json_budget(struct pp_buf *out, const struct pp_ctl_budget *b,
 				   int halls_only);
 PP_WUR enum pp_err api_json_forecast(struct pp_buf *out, const struct pp_ctl_forecast *f);
+/* GET /v1/grid/value's answer: v (borrowed) as JSON into out. */
+PP_WUR enum pp_err api_json_value(struct pp_buf *out, const struct pp_ctl_value *v);
 PP_WUR enum pp_err api_json_admit(struct pp_buf *out, const struct pp_ctl_admit_ans *a);
 PP_WUR enum pp_err api_json_event(struct pp_buf *out, const struct pp_ctl_event_ans *a);
 PP_WUR enum pp_err api_json_sync(struct pp_buf *out, const struct pp_ctl_sync_req *q,

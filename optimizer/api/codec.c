@@ -129,6 +129,30 @@ enum pp_err api_json_budget(struct pp_buf *out, const struct pp_ctl_budget *b, i
 	return finish(&j);
 }
 
+enum pp_err api_json_value(struct pp_buf *out, const struct pp_ctl_value *v)
+{
+	struct pp_json j;
+	pp_json_init(&j, out);
+	pp_json_obj(&j);
+	pp_json_knum(&j, "planned_kw", v->planned_kw, 3);
+	pp_json_knum(&j, "limit_kw", v->limit_kw, 3);
+	pp_json_knum(&j, "objective", v->objective, 6);
+	pp_json_knum(&j, "price", v->price, 6);
+	pp_json_key(&j, "points");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < v->n; i++) {
+		pp_json_obj(&j);
+		pp_json_knum(&j, "cut_kw", v->pt[i].cut_kw, 3);
+		pp_json_knum(&j, "value_lost", v->pt[i].value_lost, 6);
+		pp_json_kbool(&j, "proven", v->pt[i].proven);
+		pp_json_kbool(&j, "shedding", v->pt[i].shedding);
+		pp_json_end(&j);
+	}
+	pp_json_end(&j);
+	pp_json_end(&j);
+	return finish(&j);
+}
+
 enum pp_err api_json_forecast(struct pp_buf *out, const struct pp_ctl_forecast *f)
 {
 	struct pp_json j;

@@ -90,6 +90,19 @@ static const struct api_obj s_lease_cap = {"LeaseCap", (const struct api_prop[])
 	P("floor_w", AT_NUM, 0, NULL, NULL, NULL),
 	P("ramp_down_w_per_s", AT_NUM, 0, NULL, NULL, NULL), END}, 0};
 
+static const struct api_obj s_value_pt = {"ValuePoint", (const struct api_prop[]){
+	P("cut_kw", AT_NUM, 0, NULL, NULL, "below the planned draw"),
+	P("value_lost", AT_NUM, 0, NULL, NULL, "priority-weighted throughput lost at that draw"),
+	P("proven", AT_BOOL, 0, NULL, NULL, "that lower plan proven optimal"),
+	P("shedding", AT_BOOL, 0, NULL, NULL, "it pauses jobs"), END}, 0};
+
+const struct api_obj api_s_value = {"GridValue", (const struct api_prop[]){
+	P("planned_kw", AT_NUM, 0, NULL, NULL, "the grid draw the last cycle planned"),
+	P("limit_kw", AT_NUM, 0, NULL, NULL, "the grid limit in force then"),
+	P("objective", AT_NUM, 0, NULL, NULL, "the plan's priority-weighted throughput"),
+	P("price", AT_NUM, 0, NULL, NULL, "the grid limit's multiplier: value per kW"),
+	P("points", AT_OBJ, API_P_ARRAY, &s_value_pt, NULL, NULL), END}, 0};
+
 const struct api_obj api_s_lease = {"Lease", (const struct api_prop[]){
 	P("node", AT_STR, 0, NULL, NULL, "the compute node or rack asked for"),
 	P("rack", AT_STR, 0, NULL, NULL, "its rack"),

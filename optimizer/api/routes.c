@@ -121,6 +121,36 @@ static void h_budget(struct pp_api *a, const struct api_req *rq, struct api_resp
 	json_ok(rs, budget_cached(a, lv && !strcmp(lv, "hall"), &rs->body));
 }
 
+/* What the park's kW is worth: the value its solver loses at lower draws. */
+static void h_value(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	const char *q = api_query(rq, "cuts_kw");
+	double cuts[PP_CTL_VALUE_MAX];
+	size_t n = 0;
+	for (const char *p = q; p && *p; n++) {
+		char *end;
+		if (n == PP_CTL_VALUE_MAX || !((cuts[n] = strtod(p, &end)) >= 0) || end == p ||
+		    (*end && *end != ',')) {
+			api_fail(rs, 400, "cuts_kw: expected up to 8 numbers of kW, 0 or more, "
+				 "comma-separated");
+			return;
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (!n) {
+		api_fail(rs, 400, "cuts_kw: expected up to 8 numbers of kW, comma-separated");
+		return;
+	}
+	struct pp_ctl_value v;
+	struct pp_errbuf eb;
+	enum pp_err e = pp_ctl_value_curve(a->ctl, cuts, n, &v, &eb);
+	if (e == PP_ERR_ARG) {
+		api_fail(rs, 400, eb.msg);
+		return;
+	}
+	json_ok(rs, e ? e : api_json_value(&rs->body, &v));
+}
+
 static void h_forecast(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
 {
 	const char *h = api_query(rq, "hours");
@@ -224,6 +254,10 @@ static const struct api_param p_budget[] = {
 static const struct api_param p_forecast[] = {
 	{"hours", AT_INT, 0, NULL, 1, PP_CTL_FORECAST_HOURS, "hours ahead (24 by default)"},
 	{0}};
+static const struct api_param p_value[] = {
+	{"cuts_kw", AT_STR, 1, NULL, 0, 0, "up to 8 cuts of the planned grid draw, kW, comma-"
+	 "separated (0,500,1000)"},
+	{0}};
 static const struct api_param p_caps[] = {
 	{"node", AT_STR, 1, NULL, 0, 0, "the compute node (a rack's `nodes`) or, deprecated "
 	 "where the rack names its nodes, the rack whose caps to lease"},
@@ -256,6 +290,9 @@ const struct api_route api_routes[] = {
 	 AB_NONE, 200, JSON, &api_s_budget, 0, 0},
 	{"GET", "/v1/budget/forecast", 0, h_forecast, 0, "hourly headroom ahead", p_forecast,
 	 AB_NONE, 200, JSON, &api_s_forecast, 0, 0},
+	{"GET", "/v1/grid/value", 0, h_value, 0,
+	 "the value the park loses at lower grid draws (a fleet's split, issue 28)", p_value,
+	 AB_NONE, 200, JSON, &api_s_value, 0, 0},
 	{"GET", "/v1/ha", 0, api_h_ha, 0, "where this replica stands in its group", NULL, AB_NONE,
 	 200, JSON, &api_s_ha, 0, 0},
 	{"GET", "/v1/caps", PP_SCOPE_LEASE, h_caps, 1, "an agent leases its node's caps", p_caps,

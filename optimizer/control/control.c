@@ -162,6 +162,8 @@ enum pp_err pp_ctl_create(const struct pp_config *cfg, const struct pp_ctl_opts 
 				  ? o->baseline
 				  : 0;
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->inst_mu, NULL);
+	pp_inst_init(&c->last_inst);
 	c->wx.db = NAN;
 	enum pp_err e;
 	struct pp_config_totals tot;
@@ -199,6 +201,8 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->inst_mu);
+	pp_inst_free(&c->last_inst);
 	pp_solve_warm_destroy(c->warm);
 	free(c->racks);
 	free(c->tree.nodes);
@@ -544,7 +548,16 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	if (be && !e)
 		e = pp_err_set(eb, be, "out of memory building the budget");
 	pp_solve_free(&ans);
-	pp_inst_free(&in);
+	/* Kept for what-if solves; the one it replaces is freed. Taken in
+	 * this order (mu, then inst_mu) only here; a what-if holds inst_mu
+	 * alone. */
+	pthread_mutex_lock(&c->inst_mu);
+	struct pp_inst old = c->last_inst;
+	c->last_inst = in;
+	c->have_inst = !e;
+	c->inst_gen++;
+	pthread_mutex_unlock(&c->inst_mu);
+	pp_inst_free(&old);
 	return e;
 }
 

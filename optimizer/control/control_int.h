@@ -214,6 +214,14 @@ struct pp_ctl {
 	 * while a cycle's solve holds it, so two cycles never share it. */
 	struct pp_solve_warm *warm;
 	int warm_busy;
+	/* The last cycle's instance, for what-if solves (pp_ctl_value_curve):
+	 * swapped in by each cycle; inst_mu guards it (never taken with mu). */
+	pthread_mutex_t inst_mu;
+	struct pp_inst last_inst;
+	int have_inst;
+	unsigned long inst_gen;
+	struct pp_ctl_value value;  /* the last what-if, for inst_gen value_gen */
+	unsigned long value_gen;
 	/* Bumped by pp_ctl_state_import: a cycle whose solve ran across a
 	 * takeover of another leader's state drops its answer (it was made
 	 * without that state's signals and caps). */
