@@ -49,9 +49,18 @@ static void show(void *arg, const struct pp_planner_progress *g)
 			r->over_steps ? " (LIMIT CROSSED)" : "");
 		sh->open = 0;
 		break;
+	case PP_PLANNER_TRY:
+		fprintf(stderr, "%s  [%zu/%zu] %s: %d GPUs, %.2f %% lost (%s)%s",
+			sh->tty ? "\r\033[K" : "", g->searches_done + 1, g->searches, g->what,
+			g->point->gpus, 100 * g->point->loss,
+			g->point->loss <= g->loss ? "within" : "over", sh->tty ? "" : "\n");
+		sh->open = sh->tty;
+		break;
 	case PP_PLANNER_SEARCH:
-		fprintf(stderr, "  %s: %s%d GPUs within %.1f %% loss (%zu sizes tried)\n", g->what,
+		fprintf(stderr, "%s  [%zu/%zu] %s: %s%d GPUs within %.1f %% loss (%zu sizes tried)\n",
+			sh->tty ? "\r\033[K" : "", g->searches_done, g->searches, g->what,
 			x->unbounded ? ">= " : "", x->best, 100 * g->loss, x->npts);
+		sh->open = 0;
 		break;
 	}
 }

@@ -31,6 +31,7 @@ enum pp_planner_stage {
 	PP_PLANNER_START,     /* before the first year: total, step_s, hours, loss */
 	PP_PLANNER_YEAR,      /* about every simulated week of a year: done_h */
 	PP_PLANNER_RUN,       /* a year done: run */
+	PP_PLANNER_TRY,       /* a search tried a size: point */
 	PP_PLANNER_SEARCH     /* a search done: search */
 };
 
@@ -44,6 +45,9 @@ struct pp_planner_progress {
 	double done_h;                        /* YEAR: simulated hours done of hours */
 	const struct pp_year_result *run;     /* RUN: its totals */
 	const struct pp_search_result *search; /* SEARCH: its answer */
+	const struct pp_search_point *point;   /* TRY: the size and its loss */
+	size_t searches_done, searches;        /* TRY, SEARCH: searches done (this one
+						* counted at SEARCH) of all */
 };
 
 typedef void (*pp_planner_progress_fn)(void *arg, const struct pp_planner_progress *p);

@@ -37,14 +37,24 @@ static int cmp_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-/* The next series of c, named for the candidate of r and coloured in turn. */
+/* The next series of c, empty (the array is shared by every chart, so a
+ * series must not keep the last chart's points, dashes or markers) and
+ * coloured in turn. */
+static struct pp_series *new_series(struct pp_chart *c)
+{
+	struct pp_series *z = &c->series[c->nseries];
+	memset(z, 0, sizeof *z);
+	z->color = pp_svg_color(c->nseries++);
+	return z;
+}
+
+/* The next series of c, named for the candidate of r. */
 static struct pp_series *cand_series(const struct canvas *cv, struct pp_chart *c,
 				     const struct cand_run *r)
 {
-	struct pp_series *z = &c->series[c->nseries];
+	struct pp_series *z = new_series(c);
 	snprintf(z->name, sizeof z->name, "%s / %s", cv->p->sites[r->site].name,
 		 cv->p->designs[r->design].name);
-	z->color = pp_svg_color(c->nseries++);
 	return z;
 }
 
@@ -83,9 +93,8 @@ static int load_duration(const struct canvas *cv)
 	for (size_t s = 0; s < p->nsites; s++) {
 		if (!isfinite(p->sites[s].limit_kw))
 			continue;
-		struct pp_series *z = &c.series[c.nseries];
+		struct pp_series *z = new_series(&c);
 		snprintf(z->name, sizeof z->name, "%s grid limit", p->sites[s].name);
-		z->color = pp_svg_color(c.nseries++);
 		z->dashed = 1;
 		z->x = bp;
 		z->y = bp + 2;
@@ -152,15 +161,15 @@ static int gpus_vs_loss(const struct canvas *cv)
 {
 	const struct pp_report *rep = cv->rep;
 	const struct pp_plan *p = cv->p;
-	struct pp_chart g = {"Throughput loss against fleet size", "GPUs", "GPU-hours lost (%)",
-			     1e18, 0, 0, 1, cv->se, 0};
+	char yl[96];
+	snprintf(yl, sizeof yl, "%s (%%)", pp_runs_measure(p));
+	struct pp_chart g = {"Loss against fleet size", "GPUs", yl, 1e18, 0, 0, 1, cv->se, 0};
 	double *bp = cv->buf;
 	for (size_t i = 0; i < rep->nsearch; i++) {
 		const struct pp_search_result *q = &rep->search[i];
-		struct pp_series *z = &g.series[g.nseries];
+		struct pp_series *z = new_series(&g);
 		snprintf(z->name, sizeof z->name, "%s / %s, %s", p->sites[q->site].name,
 			 p->designs[q->design].name, pp_config_policy_name(q->policy));
-		z->color = pp_svg_color(g.nseries++);
 		z->markers = 1;
 		z->dashed = q->policy != cv->lead;
 		z->x = bp;
@@ -169,7 +178,7 @@ static int gpus_vs_loss(const struct canvas *cv)
 		bp += 2 * q->npts;
 		search_points(q, rep->loss_budget, z, &g);
 	}
-	struct pp_series *z = &g.series[g.nseries++];
+	struct pp_series *z = new_series(&g);
 	snprintf(z->name, sizeof z->name, "loss budget %.1f %%", 100 * rep->loss_budget);
 	z->color = "#000000";
 	z->dashed = 1;

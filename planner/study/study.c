@@ -131,28 +131,46 @@ static enum pp_err run_years(struct study *st, struct pp_errbuf *eb)
 	return PP_OK;
 }
 
+static void on_try(void *arg, const struct pp_search_point *pt)
+{
+	struct study *st = arg;
+	st->pg.point = pt;
+	tell(st, PP_PLANNER_TRY);
+	st->pg.point = NULL;
+}
+
 static enum pp_err search_all(struct study *st, struct pp_errbuf *eb)
 {
 	const struct pp_plan *p = st->p;
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t d = 0; d < p->ndesigns; d++)
-			for (int q = 0; q < PP_PLAN_POLICIES; q++) {
+			for (int q = 0; q < PP_PLAN_POLICIES; q++)
+				st->pg.searches += compared(p, s, d, q);
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t d = 0; d < p->ndesigns; d++)
+			for (int q = 0, hint = 0; q < PP_PLAN_POLICIES; q++) {
 				if (!compared(p, s, d, q))
 					continue;
 				snprintf(st->what, sizeof st->what, "search %s / %s / %s",
 					 p->sites[s].name, p->designs[d].name,
 					 pp_config_policy_name((enum pp_policy)q));
 				struct pp_year_spec sp = {p, &p->sites[s], &p->designs[d], &st->wx[s],
-							  (enum pp_policy)q, p->gpus, st->seed,
+							  (enum pp_policy)q, hint ? hint : p->gpus, st->seed,
 							  st->step, st->hours, 0, NULL, NULL};
 				struct pp_search_result *x = &st->ss[st->ns];
 				struct pp_errbuf se;
-				enum pp_err e = pp_search_fleet(&sp, st->loss, x, &se);
+				enum pp_err e = pp_search_fleet(&sp, st->loss, hint > 0, x, on_try, st,
+								&se);
 				if (e)
 					return pp_err_set(eb, e, "%s: %s", st->what, se.msg);
 				x->site = s;
 				x->design = d;
+				/* The next policy's search starts from this answer (static
+				 * provisioning's is far below the others'). */
+				if (q != PP_POLICY_STATIC && x->best && !x->unbounded)
+					hint = x->best;
 				st->ns++;
+				st->pg.searches_done++;
 				st->pg.search = x;
 				tell(st, PP_PLANNER_SEARCH);
 				st->pg.search = NULL;
