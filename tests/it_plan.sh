@@ -99,6 +99,18 @@ check "... and the ranking has the cost per delivered GPU-hour" \
 	grep -q "^| 1 | Chicago | towers | - |.*| 0\.[0-9]\{4\} |$" "$TMP/money/summary.md"
 check "... the same in summary.md and summary.html" $CHK summary "$TMP/money"
 
+# ---- sensitivity: the grid connection from 1.2 to 1.5 MW ----
+plan vary -e 's/DEFERRABLE/0.8/' -e 's/OVERSIZE/1.1/' -e 's/LIMIT/1.35/' -e 's/DR/1.15/' \
+	-e 's/policies: .*/policies: [optimizer]/' -e 's/runs: 2/runs: 1/' \
+	-e 's#weather: weather/USA#designs: [air, towers]\n    weather: weather/USA#'
+$PP plan "$TMP/vary.yaml" --out "$TMP/vary" --no-search --vary grid_mw=1.2:1.5:0.1 > /dev/null 2>&1
+check "--vary grid_mw: 4 values x 2 designs in csv, table and chart; more grid never loses more" \
+	$CHK vary "$TMP/vary" 4
+check "... its chart's marks inside the axes" $CHK charts "$TMP/vary" 2
+$PP plan "$TMP/vary.yaml" --out "$TMP/vary2" --vary watts=1:2:1 > /dev/null 2> "$TMP/vary.err"
+check "--vary with an unknown input is refused and says what it takes" \
+	grep -q -- "--vary: expected KEY=FROM:TO:STEP with KEY grid_mw, utilization or gpus" "$TMP/vary.err"
+
 # ---- one-minute and 15-minute steps ----
 $PP plan "$TMP/tight.yaml" --out "$TMP/q" --step 15min --hours 168 --runs 1 --no-search \
 	> /dev/null 2> "$TMP/q.err"

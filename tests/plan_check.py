@@ -342,6 +342,38 @@ def money(d):
           file=sys.stderr)
 
 
+def vary(d, nvals):
+    """The sensitivity study: nvals values per candidate in sensitivity.csv,
+    the same rows in the summary's table, one line of nvals points per
+    candidate in sensitivity.svg; more grid never loses more at the planned
+    fleet, nor carries fewer GPUs within the budget (when searched)."""
+    nvals = int(nvals)
+    with open(os.path.join(d, "sensitivity.csv")) as f:
+        rows = list(csv.DictReader(f))
+    key = list(rows[0].keys())[0]
+    by = {}
+    for r in rows:
+        by.setdefault((r["site"], r["design"]), []).append(r)
+    for c, rs in by.items():
+        if len(rs) != nvals:
+            fail(f"sensitivity {c}: {len(rs)} values, want {nvals}")
+        if key == "grid_mw":
+            for a, b in zip(rs, rs[1:]):
+                if float(b["loss_pct"]) > float(a["loss_pct"]) + 1e-3:
+                    fail(f"{c}: more grid ({b[key]} MW) loses more ({b['loss_pct']} %)")
+                if int(b["gpus_within_budget"]) < int(a["gpus_within_budget"]):
+                    fail(f"{c}: more grid ({b[key]} MW) carries fewer GPUs")
+    md = md_tables(os.path.join(d, "summary.md"))
+    t = [t for t in md if t[0][0] == key][0]
+    if len(t) - 1 != len(rows):
+        fail(f"sensitivity table {len(t) - 1} rows, csv {len(rows)}")
+    root = ET.parse(os.path.join(d, "sensitivity.svg")).getroot()
+    lines = [e for e in root.iter() if e.tag.endswith("polyline")]
+    if [len(e.attrib["points"].split()) for e in lines] != [nvals] * len(by):
+        fail(f"sensitivity.svg: lines {[len(e.attrib['points'].split()) for e in lines]}")
+    print(f"sensitivity to {key}: {len(by)} candidates x {nvals} values agree", file=sys.stderr)
+
+
 # The widest a character of the charts' 12 px sans-serif legend is (svg.c).
 CHAR_W = 7.2
 

@@ -193,6 +193,42 @@ static int gpus_vs_loss(const struct canvas *cv)
 	return draw(cv, &g, "gpus-vs-loss.svg");
 }
 
+/* The sensitivity study: per candidate, the fleet within the budget (or,
+ * without searches, the loss at the planned fleet) against the value. */
+static int sensitivity(const struct canvas *cv)
+{
+	const struct pp_report_vary *v = cv->rep->vary;
+	const struct pp_plan *p = cv->p;
+	int search = v->gpus[0] >= 0;
+	char title[PP_CHARTS_MAX_TITLE], yl[96];
+	snprintf(title, sizeof title, "Sensitivity to %s", v->key);
+	snprintf(yl, sizeof yl, search ? "GPUs within the loss budget" : "%s at the planned fleet (%%)",
+		 pp_runs_measure(p));
+	struct pp_chart c = {title, v->key, yl, v->vals[0], v->vals[v->nvals - 1], 0, 1, cv->se, 0};
+	if (c.x1 <= c.x0)
+		c.x1 = c.x0 + 1;
+	double *bp = cv->buf;
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t k = 0; k < p->ndesigns; k++) {
+			if (!(p->sites[s].designs >> k & 1))
+				continue;
+			struct cand_run r = {s, k, NULL};
+			struct pp_series *z = cand_series(cv, &c, &r);
+			z->markers = 1;
+			z->x = bp;
+			z->y = bp + v->nvals;
+			z->n = v->nvals;
+			bp += 2 * v->nvals;
+			for (size_t i = 0; i < v->nvals; i++) {
+				size_t at = (i * p->nsites + s) * p->ndesigns + k;
+				z->x[i] = v->vals[i];
+				z->y[i] = search ? v->gpus[at] : 100 * v->loss[at];
+				c.y1 = fmax(c.y1, z->y[i] * 1.1);
+			}
+		}
+	return draw(cv, &c, "sensitivity.svg");
+}
+
 /* A day x hour heat map of the grid headroom per candidate. */
 static int headroom_maps(const struct canvas *cv)
 {
@@ -232,7 +268,7 @@ int pp_charts_write(const char *dir, const struct pp_report *rep, struct pp_doc 
 				cv.runs[cv.nruns++] = (struct cand_run){s, k, u};
 		}
 	if (!load_duration(&cv) && !monthly_pue(&cv) && (!rep->nsearch || !gpus_vs_loss(&cv)) &&
-	    !headroom_maps(&cv))
+	    (!rep->vary || !sensitivity(&cv)) && !headroom_maps(&cv))
 		rc = 0;
 out:
 	free(cv.se);

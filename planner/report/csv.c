@@ -71,6 +71,21 @@ void pp_csv_summary(FILE *f, const struct pp_report *rep)
 	}
 }
 
+void pp_csv_vary(FILE *f, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	const struct pp_report_vary *v = rep->vary;
+	fprintf(f, "%s,site,design,gpus_within_budget,loss_pct\n", v->key);
+	for (size_t i = 0; i < v->nvals; i++)
+		for (size_t s = 0; s < p->nsites; s++)
+			for (size_t d = 0; d < p->ndesigns; d++) {
+				size_t at = (i * p->nsites + s) * p->ndesigns + d;
+				if (p->sites[s].designs >> d & 1)
+					fprintf(f, "%g,%s,%s,%d,%.4f\n", v->vals[i], p->sites[s].name,
+						p->designs[d].name, v->gpus[at], 100 * v->loss[at]);
+			}
+}
+
 void pp_csv_search(FILE *f, const struct pp_report *rep)
 {
 	const struct pp_plan *p = rep->plan;

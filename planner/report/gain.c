@@ -1,7 +1,8 @@
 /* gain.c - the optimizer against the best limit-keeping baseline
  * (report_int.h, pp_summary_gain): per site x design, the GPUs each carries
  * within the loss budget, the difference, and why, from the searches' years
- * at their largest fleets (which limit binds, which classes lose what). */
+ * at their largest fleets (which limit binds, which classes lose what); and
+ * the sensitivity study's table (pp_summary_vary). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,4 +163,31 @@ void pp_summary_gain(struct pp_doc *d, const struct pp_report *rep)
 		}
 	for (size_t i = 0; i < nx; i++)
 		why(d, rep, xs[i][0]->site, xs[i][0]->design, xs[i][0], xs[i][1]);
+}
+
+void pp_summary_vary(struct pp_doc *d, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	const struct pp_report_vary *v = rep->vary;
+	int search = v->nvals && v->gpus[0] >= 0;
+	pp_doc_heading(d, 2, "Sensitivity");
+	pp_doc_text(d, PP_DOC_P, "%s from %g to %g, everything else as planned; the %s policy, "
+		    "seed %lu. Per site / design: %s (sensitivity.csv, sensitivity.svg).", v->key,
+		    v->vals[0], v->vals[v->nvals - 1], pp_config_policy_name(pp_runs_lead(p)),
+		    p->seed, search ? "the largest fleet within the loss budget, and the loss at the "
+		    "planned fleet" : "the loss at the planned fleet");
+	const char *h[] = {v->key, "site", "design", "GPUs within budget", "loss % at plan"};
+	struct pp_doc_block *tb = pp_doc_table(d, 5, h);
+	for (size_t i = 0; i < v->nvals; i++)
+		for (size_t s = 0; s < p->nsites; s++)
+			for (size_t k = 0; k < p->ndesigns; k++) {
+				size_t at = (i * p->nsites + s) * p->ndesigns + k;
+				if (!(p->sites[s].designs >> k & 1))
+					continue;
+				char g[32] = "-";
+				if (v->gpus[at] >= 0)
+					snprintf(g, sizeof g, "%d", v->gpus[at]);
+				pp_doc_row(d, tb, "%g|%s|%s|%s|%.2f", v->vals[i], p->sites[s].name,
+					   p->designs[k].name, g, 100 * v->loss[at]);
+			}
 }

@@ -118,6 +118,10 @@ void pp_summary_runs(struct pp_doc *d, const struct pp_report *rep);
 /* summary.csv (a row per run) and search.csv (a row per size tried). */
 void pp_csv_summary(FILE *f, const struct pp_report *rep);
 void pp_csv_search(FILE *f, const struct pp_report *rep);
+/* sensitivity.csv: a row per value and candidate (rep->vary set). */
+void pp_csv_vary(FILE *f, const struct pp_report *rep);
+/* The sensitivity table (rep->vary set). */
+void pp_summary_vary(struct pp_doc *d, const struct pp_report *rep);
 
 /* ---- the charts (charts.c, drawn by svg.c) ---- */
 
