@@ -35,9 +35,11 @@ static void show(void *arg, const struct pp_planner_progress *g)
 	const struct pp_search_result *x = g->search;
 	switch (g->stage) {
 	case PP_PLANNER_START:
-		fprintf(stderr, "powerpark plan: %s: %zu year%s of %.0f h at %.0f s steps, %d GPUs\n",
-			sh->plan->name, g->total, g->total == 1 ? "" : "s", g->hours, g->step_s,
-			sh->plan->gpus);
+		fprintf(stderr, "powerpark plan: %s: %zu year%s of %.0f h at %.0f s steps, %d GPUs; "
+			"loss is %s\n", sh->plan->name, g->total, g->total == 1 ? "" : "s", g->hours,
+			g->step_s, sh->plan->gpus,
+			sh->plan->loss_measure == PP_MEASURE_GPU_H ? "GPU-hours lost"
+								   : "priority-weighted work lost");
 		break;
 	case PP_PLANNER_YEAR:
 		if (sh->tty)
