@@ -2,6 +2,8 @@
  * its progress on stderr (docs/plan.md). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -33,9 +35,11 @@ static void show(void *arg, const struct pp_planner_progress *g)
 	const struct pp_search_result *x = g->search;
 	switch (g->stage) {
 	case PP_PLANNER_START:
-		fprintf(stderr, "powerpark plan: %s: %zu year%s of %.0f h at %.0f s steps, %d GPUs\n",
-			sh->plan->name, g->total, g->total == 1 ? "" : "s", g->hours, g->step_s,
-			sh->plan->gpus);
+		fprintf(stderr, "powerpark plan: %s: %zu year%s of %.0f h at %.0f s steps, %d GPUs; "
+			"loss is %s\n", sh->plan->name, g->total, g->total == 1 ? "" : "s", g->hours,
+			g->step_s, sh->plan->gpus,
+			sh->plan->loss_measure == PP_MEASURE_GPU_H ? "GPU-hours lost"
+								   : "priority-weighted work lost");
 		break;
 	case PP_PLANNER_YEAR:
 		if (sh->tty)
@@ -49,9 +53,21 @@ static void show(void *arg, const struct pp_planner_progress *g)
 			r->over_steps ? " (LIMIT CROSSED)" : "");
 		sh->open = 0;
 		break;
+	case PP_PLANNER_TRY:
+		fprintf(stderr, "%s  [%zu/%zu] %s: %d GPUs, %.2f %% lost (%s)%s",
+			sh->tty ? "\r\033[K" : "", g->searches_done + 1, g->searches, g->what,
+			g->point->gpus, 100 * g->point->loss,
+			g->point->loss <= g->loss ? "within" : "over", sh->tty ? "" : "\n");
+		sh->open = sh->tty;
+		break;
+	case PP_PLANNER_VARY:
+		fprintf(stderr, "  %s: done\n", g->what);
+		break;
 	case PP_PLANNER_SEARCH:
-		fprintf(stderr, "  %s: %s%d GPUs within %.1f %% loss (%zu sizes tried)\n", g->what,
+		fprintf(stderr, "%s  [%zu/%zu] %s: %s%d GPUs within %.1f %% loss (%zu sizes tried)\n",
+			sh->tty ? "\r\033[K" : "", g->searches_done, g->searches, g->what,
 			x->unbounded ? ">= " : "", x->best, 100 * g->loss, x->npts);
+		sh->open = 0;
 		break;
 	}
 }
@@ -65,6 +81,34 @@ static int parse_step(void *dst, const char *v)
 	    fmod(PP_CMD_MAX_STEP_S, s) != 0)
 		return -1;
 	*(double *)dst = s;
+	return 0;
+}
+
+/* --vary KEY=FROM:TO:STEP into the options (dst); the key is kept in a
+ * static buffer. */
+static int parse_vary(void *dst, const char *v)
+{
+	static char key[32];
+	struct pp_planner_opts *o = dst;
+	const char *eq = strchr(v, '=');
+	char *end = NULL;
+	if (!eq || (size_t)(eq - v) >= sizeof key)
+		return -1;
+	memcpy(key, v, (size_t)(eq - v));
+	key[eq - v] = 0;
+	if (!pp_planner_vary_known(key))
+		return -1;
+	o->vary_from = strtod(eq + 1, &end);
+	if (*end != ':')
+		return -1;
+	o->vary_to = strtod(end + 1, &end);
+	if (*end != ':')
+		return -1;
+	o->vary_step = strtod(end + 1, &end);
+	if (*end || !(o->vary_step > 0) || o->vary_to < o->vary_from ||
+	    (o->vary_to - o->vary_from) / o->vary_step >= PP_PLANNER_MAX_VARY)
+		return -1;
+	o->vary_key = key;
 	return 0;
 }
 
@@ -95,6 +139,9 @@ int pp_cmd_plan(int argc, char **argv)
 		PP_DURI("--hours", &hours, "h", 1, PP_CMD_MAX_HOURS, "H",
 			"hours simulated of each year (or 7d; default: the plan's)"),
 		PP_FLAG("--no-search", &o.no_search, "skip the fleet-size search"),
+		PP_CALL("--vary", &o, parse_vary, "KEY=FROM:TO:STEP with KEY grid_mw, "
+			"utilization or gpus, FROM <= TO, at most 64 values", "KEY=FROM:TO:STEP",
+			"a sensitivity study: the lead policy at each value (e.g. grid_mw=60:80:5)"),
 		PP_OPT_END};
 	const struct pp_opts_cmd cmd = {"plan", about, opts};
 	int rc = pp_opts_parse(argc, argv, &cmd);

@@ -103,6 +103,9 @@ static int plan_policies(struct yctx *c, const struct ykey *k, struct fy_node *v
 	return 0;
 }
 
+/* loss_measure's names, in the order of enum pp_plan_measure. */
+static const char *const measure_names[] = {"value", "gpu_hours", NULL};
+
 static const struct ykey head_keys[] = {
 	{"name", YT_STR, YF_REQ, YAT(struct pp_plan, name), .doc = "the plan's name"},
 	{"description", YT_STR, 0, YAT(struct pp_plan, description), .doc = "what it asks"},
@@ -115,7 +118,11 @@ static const struct ykey head_keys[] = {
 	{"seed", YT_INT, YF_DEF, YAT(struct pp_plan, seed), .hi = 2147483648.0, .def = 1,
 	 .doc = "the first seed (`plan --seed`)"},
 	{"loss_budget", YT_NUM, YF_DEF, YAT(struct pp_plan, loss_budget), .hi = 0.5, .def = 0.02,
-	 .doc = "the GPU-hours a fleet may lose to power and cooling limits (`plan --loss`)"},
+	 .doc = "the share of wanted work a fleet may lose to power and cooling limits "
+		 "(`plan --loss`)"},
+	{"loss_measure", YT_ENUM, YF_DEF, YAT(struct pp_plan, loss_measure), .def = 0,
+	 .vals = measure_names,
+	 .doc = "what loss is counted in: `value` (priority-weighted) or `gpu_hours`"},
 	{"margin", YT_NUM, YF_DEF, YAT(struct pp_plan, margin), .hi = 0.3, .def = 0.02,
 	 .doc = "the fraction of every limit held back"},
 	{"policies", YT_CUSTOM, YF_ABSENT, .set = plan_policies,
@@ -273,6 +280,8 @@ static const struct ykey design_keys[] = {
 	 .doc = "the design's name (sites name it in `designs`)"},
 	{"oversize", YT_NUM, YF_DEF, YAT(struct pp_plan_design, oversize), .lo = 0.5, .hi = 5,
 	 .def = 1.1, .doc = "plant capacity over the hall's nameplate heat at the design hour"},
+	{"capex_per_mw", YT_NUM, YF_DEF, YAT(struct pp_plan_design, capex_per_mw), .hi = 1e10,
+	 .doc = "the design's CAPEX per MW of IT nameplate (money, with `costs`)"},
 	{"halls", YT_LIST, YF_REQ, YAT(struct pp_plan_design, halls),
 	 YCNT(struct pp_plan_design, nhalls), .sub = &plan_hall_obj, .doc = "its hall types"},
 	{"", YT_CHECK, .set = design_shares},
@@ -283,15 +292,16 @@ static const struct yobj design_obj = {
 	YKEYS(design_keys), .size = sizeof(struct pp_plan_design), YPOS(struct pp_plan_design, pos),
 };
 
+/* months of an event or a tariff period: the field at k's offset. */
 static int event_months(struct yctx *c, const struct ykey *k, struct fy_node *v)
 {
-	struct pp_plan_event *o = c->obj;
-	o->months = (unsigned)k->def;
+	unsigned *months = (unsigned *)((char *)c->obj + k->off - 1);
+	*months = (unsigned)k->def;
 	if (!v)
 		return 0;
 	if (!yis(c->w, v, k->name, FYNT_SEQUENCE))
 		return -1;
-	o->months = 0;
+	*months = 0;
 	void *it = NULL;
 	struct fy_node *mn;
 	while ((mn = fy_node_sequence_iterate(v, &it))) {
@@ -302,7 +312,7 @@ static int event_months(struct yctx *c, const struct ykey *k, struct fy_node *v)
 			yproblem(c->w, mn, "months: expected 1-12, got '%s'",
 				 t ? t : "(not a scalar)");
 		else
-			o->months |= 1u << (mo - 1);
+			*months |= 1u << (mo - 1);
 	}
 	return 0;
 }
@@ -340,6 +350,57 @@ static const struct yobj event_obj = {
 	.what = "grid event", .title = "sites[].grid.events[]",
 	.doc = "A utility limit event that comes back every year.", YKEYS(event_keys),
 	.size = sizeof(struct pp_plan_event),
+};
+
+static int period_hours(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	const struct pp_plan_period *o = c->obj;
+	struct fy_node *to = yget(c->map, "to");
+	if (o->to_h <= o->from_h)
+		yproblem(c->w, to ? to : c->map, "tariff period: 'to' must be after 'from'");
+	return 0;
+}
+
+static const struct ykey period_keys[] = {
+	{"name", YT_STR, 0, YAT(struct pp_plan_period, name), .doc = "what the period is"},
+	{"months", YT_CUSTOM, YF_ABSENT, YAT(struct pp_plan_period, months), .def = 0xfff,
+	 .set = event_months, .tdoc = "list of months 1-12", .ddoc = "all",
+	 .doc = "the months it applies"},
+	{"days", YT_PICK, YF_DEF, YAT(struct pp_plan_period, days), .vals = day_names,
+	 .doc = "the days it applies"},
+	{"from", YT_CUSTOM, YF_ABSENT, YAT(struct pp_plan_period, from_h), .set = plan_clock,
+	 .tdoc = "local time \"HH:MM\"", .ddoc = "00:00", .doc = "the local hour it starts"},
+	{"to", YT_CUSTOM, YF_ABSENT, YAT(struct pp_plan_period, to_h), .def = 24,
+	 .set = plan_clock, .tdoc = "local time \"HH:MM\"", .ddoc = "24:00",
+	 .doc = "the local hour it ends (after `from`)"},
+	{"", YT_CHECK, .set = period_hours},
+	{"price_kwh", YT_NUM, YF_REQ, YAT(struct pp_plan_period, price_kwh), .hi = 100,
+	 .doc = "the energy price meanwhile, per kWh"},
+};
+
+static const struct yobj period_obj = {
+	.what = "tariff period", .title = "sites[].tariff.periods[]",
+	.doc = "A time-of-use period of the tariff; the first that holds an hour prices it.",
+	YKEYS(period_keys), .size = sizeof(struct pp_plan_period),
+};
+
+static const struct ykey tariff_keys[] = {
+	{"price_kwh", YT_NUM, YF_REQ, YAT(struct pp_plan_site, price_kwh), .hi = 100,
+	 .doc = "the energy price outside every period, per kWh"},
+	{"demand_kw_month", YT_NUM, YF_DEF, YAT(struct pp_plan_site, demand_kw_month),
+	 .hi = 1000, .doc = "the demand charge per kW of each month's highest draw"},
+	{"connection_per_mw", YT_NUM, YF_DEF, YAT(struct pp_plan_site, connection_per_mw),
+	 .hi = 1e9, .doc = "CAPEX of the grid connection per MW of its limit"},
+	{"periods", YT_LIST, YF_SKIPBAD, YAT(struct pp_plan_site, periods),
+	 YCNT(struct pp_plan_site, nperiods), .sub = &period_obj,
+	 .doc = "time-of-use periods"},
+};
+
+static const struct yobj tariff_obj = {
+	.what = "tariff", .title = "sites[].tariff",
+	.doc = "A site's electricity tariff and connection cost (with `costs`).",
+	YKEYS(tariff_keys),
 };
 
 static const struct ykey grid_keys[] = {
@@ -404,6 +465,7 @@ static const struct ykey site_keys[] = {
 	 YPOS(struct pp_plan_site, weather_pos), .set = site_weather,
 	 .doc = "its EPW weather year, relative to the plan's folder"},
 	{"grid", YT_OBJ, YF_REQ, .off = 1, .sub = &grid_obj, .doc = "its grid connection"},
+	{"tariff", YT_OBJ, 0, .off = 1, .sub = &tariff_obj, .doc = "its tariff (money)"},
 	{"designs", YT_CUSTOM, YF_ABSENT, .set = site_designs, .tdoc = "list of design names",
 	 .ddoc = "all", .doc = "the designs that could be built there"},
 };
@@ -423,10 +485,34 @@ static int plan_sites(struct yctx *c, const struct ykey *k, struct fy_node *v)
 	return 0;
 }
 
+static int costs_seen(struct yctx *c, const struct ykey *k, struct fy_node *v)
+{
+	(void)k, (void)v;
+	((struct pp_plan *)c->obj)->has_costs = 1;
+	return 0;
+}
+
+static const struct ykey costs_keys[] = {
+	{"currency", YT_STR, YF_DEF, YAT(struct pp_plan, currency), .sdef = "USD",
+	 .doc = "the currency's name, as the report writes it"},
+	{"capex_years", YT_NUM, YF_DEF | YF_OPEN, YAT(struct pp_plan, capex_years), .hi = 100,
+	 .def = 10, .doc = "years CAPEX is spread over (straight line, no interest)"},
+	{"water_per_m3", YT_NUM, YF_DEF, YAT(struct pp_plan, water_per_m3), .hi = 1000,
+	 .doc = "the price of water, per m3"},
+	{"", YT_CHECK, .set = costs_seen},
+};
+
+static const struct yobj costs_obj = {
+	.what = "costs", .title = "costs",
+	.doc = "Money: with it the report gives each candidate's cost per delivered GPU-hour.",
+	YKEYS(costs_keys),
+};
+
 static const struct ykey root_keys[] = {
 	{"plan", YT_OBJ, YF_REQ, .off = 1, .sub = &head_obj, .doc = "what the plan is"},
 	{"fleet", YT_OBJ, YF_REQ, .off = 1, .sub = &fleet_obj, .doc = "the GPU fleet"},
 	{"jobs", YT_OBJ, YF_REQ, .off = 1, .sub = &jobs_obj, .doc = "the job mix"},
+	{"costs", YT_OBJ, 0, .off = 1, .sub = &costs_obj, .doc = "money (optional)"},
 	{"designs", YT_LIST, YF_REQ | YF_SKIPBAD, YAT(struct pp_plan, designs),
 	 YCNT(struct pp_plan, ndesigns), .hi = PP_PLAN_MAX_DESIGNS, .sub = &design_obj,
 	 .doc = "the cooling designs"},

@@ -553,6 +553,8 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 			lost += j->gpus * (1 - ratio) * used;
 			r->value_delivered += wt * j->gpus * ratio * used;
 			r->value_lost += wt * j->gpus * (1 - ratio) * used;
+			r->class_delivered_gpu_h[j->cls] += j->gpus * ratio * used;
+			r->class_lost_gpu_h[j->cls] += j->gpus * (1 - ratio) * used;
 			j->left_h -= ratio * used;
 			running += j->gpus;
 			draw += j->gpus * j->e_w;
@@ -563,6 +565,7 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 		} else {
 			paused += j->gpus;
 			lost += j->gpus * dt;
+			r->class_lost_gpu_h[j->cls] += j->gpus * dt;
 			r->value_lost += y->p->classes[j->cls].weight * j->gpus * dt;
 		}
 	}
@@ -599,36 +602,6 @@ static void account(struct year *y, const struct stepwx *w, double grid)
 	o->delivered_gpu_h += delivered;
 	o->lost_gpu_h += lost;
 	o->cap_w += (running > 0 ? draw / running : 0) * dt;
-}
-
-/* The year's totals are its hours' (before the hours' averages are taken). */
-static void totals(struct pp_year_result *r)
-{
-	for (size_t i = 0; i < r->nhours; i++) {
-		const struct pp_year_hour *o = &r->hours[i];
-		r->grid_kwh += o->grid_kwh;
-		r->it_kwh += o->it_kwh;
-		r->cooling_kwh += o->cooling_kwh;
-		r->other_kwh += o->other_kwh;
-		r->water_l += o->water_l;
-		r->peak_kw = fmax(r->peak_kw, o->grid_peak_kw);
-		r->at_grid_h += o->at_grid_h;
-		r->at_cooling_h += o->at_cooling_h;
-		r->at_hall_h += o->at_hall_h;
-		r->delivered_gpu_h += o->delivered_gpu_h;
-		r->lost_gpu_h += o->lost_gpu_h;
-		r->waiting_gpu_h += o->gpus_waiting;
-		if (o->month) {
-			r->month_grid_kwh[o->month - 1] += o->grid_kwh;
-			r->month_it_kwh[o->month - 1] += o->it_kwh;
-			r->month_water_l[o->month - 1] += o->water_l;
-		}
-	}
-	r->pue = r->it_kwh > 0 ? r->grid_kwh / r->it_kwh : 0;
-	r->wue = r->it_kwh > 0 ? r->water_l / r->it_kwh : 0;
-	r->loss = r->delivered_gpu_h + r->lost_gpu_h > 0
-			  ? r->lost_gpu_h / (r->delivered_gpu_h + r->lost_gpu_h)
-			  : 0;
 }
 
 /* Finished jobs leave (the order of the rest is kept: it is the queue).
@@ -761,7 +734,8 @@ enum pp_err pp_year_run(const struct pp_year_spec *s, struct pp_year_result *r,
 		}
 	}
 	r->delay_mean_h = y.delay_n ? y.delay_sum / (double)y.delay_n : 0;
-	totals(r);
+	pp_year_totals(r);
+	pp_year_costs(r, s, s->gpus * (s->plan->host_w + y.g->cap_max_w) / 1000);
 	for (size_t i = 0; i < r->nhours; i++) {
 		struct pp_year_hour *o = &r->hours[i];
 		double span = fmin(1, s->hours - (double)i);

@@ -1,5 +1,5 @@
-/* year_int.h - private to year.c and year_jobs.c: the jobs of a simulated
- * year and their arrivals. */
+/* year_int.h - private to year.c, year_jobs.c and year_sum.c: the jobs of
+ * a simulated year and their arrivals, its totals. */
 #ifndef PP_YEAR_INT_H
 #define PP_YEAR_INT_H
 
@@ -32,5 +32,20 @@ size_t pp_year_arrivals(const struct pp_plan *plan, int gpus, int max_gpus, unsi
 /* The arrival-rate factor (mean 1 over a week) of pattern at t_h hours
  * after Monday 00:00. */
 double pp_year_pattern(enum pp_plan_pattern p, double t_h);
+
+struct pp_year_result;
+
+/* Fills r's totals, monthly sums, PUE, WUE and losses from its hours and
+ * the weighted sums already in it. */
+void pp_year_totals(struct pp_year_result *r);
+
+struct pp_year_spec;
+
+/* Fills r's money from its hours (after pp_year_totals) when the plan has
+ * costs: energy at the site's tariff, a demand charge on each month's
+ * highest hourly peak, water, and the CAPEX of the design (per MW of
+ * nameplate_kw) and the connection (per MW of the limit) for the part of a
+ * year run. */
+void pp_year_costs(struct pp_year_result *r, const struct pp_year_spec *s, double nameplate_kw);
 
 #endif

@@ -48,6 +48,10 @@ check "a CSV per run: 3 designs x 3 policies x 2 seeds = $n" [ "$n" -eq 18 ]
 check "progress on the terminal: each run and each search" \
 	grep -q "\[18/18\] Chicago / liquid / optimizer / seed 8: .* s; grid .* GWh" "$TMP/out.err"
 check "... and the searches" grep -q "search Chicago / air / optimizer: [0-9]* GPUs within 2.0 % loss" "$TMP/out.err"
+check "progress during the searches: each size tried, a plain line (not a terminal)" \
+	grep -Eq "^  \[[0-9]/9\] search Chicago / towers / optimizer: [0-9]+ GPUs, [0-9.]+ % lost \((within|over)\)$" "$TMP/out.err"
+check "... no carriage return or escape when stderr is not a terminal" \
+	bash -c "! grep -q \$'[\\r\\033]' '$TMP/out.err'"
 check "energy balance holds in every hour of every run (and every step)" $CHK balance "$TMP/out"
 check "no run crossed a limit" $CHK limits "$TMP/out"
 check "summary.csv's totals are the sums of the runs' CSVs" $CHK sums "$TMP/out"
@@ -55,9 +59,57 @@ check "summary.md = summary.html = summary.csv's numbers" $CHK summary "$TMP/out
 check "the search: best within budget, one step more over it, optimizer >= static, ranked first" \
 	$CHK search "$TMP/out" 64
 check "the charts are SVG and the load-duration curves fall" $CHK svgs "$TMP/out"
+check "the charts: every mark inside the axes, monthly PUE 12 points a design, legends fit" \
+	$CHK charts "$TMP/out" 3
+check "a ranking within the seeds' spread or one search step says so, and only then" \
+	$CHK caveat "$TMP/out" 64
 check "the summary says why the first ranks first" \
 	grep -q "^- \*\*1\. Chicago / [a-z]*\*\*: carries [0-9]* GPUs within the 2.0 % loss budget.*; annual PUE 1\.[0-9]* vs 1\.[0-9]*" "$TMP/out/summary.md"
+check "the sites as their numbers say: the connection and the event" \
+	grep -q "^- \*\*Chicago\*\*: grid connection 1.35 MW; other loads 0.04 MW, losses 3 % of IT; summer-dr: 1.15 MW in Jun-Aug, weekdays 14:00-18:00\.$" "$TMP/out/summary.md"
+check "shipped plans' descriptions state no number their files contradict" \
+	$CHK descriptions "$HERE/../conf/plans/"*.yaml
 check "monthly PUE: twelve months a row" grep -q "^| Chicago / towers \(| 1\.[0-9]* \)\{12\}|" "$TMP/out/summary.md"
+
+# ---- the optimizer against the limit-keeping baselines, in the budget's measure ----
+for m in value gpu_hours; do
+	plan "gain-$m" -e 's/DEFERRABLE/0.8/' -e 's/OVERSIZE/1.1/' -e 's/LIMIT/1.35/' -e 's/DR/1.15/' \
+		-e 's/policies: .*/policies: [uniform, priority, optimizer]/' -e 's/runs: 2/runs: 1/' \
+		-e "s/loss_budget: .*/&\n  loss_measure: $m/" \
+		-e 's#weather: weather/USA#designs: [air]\n    weather: weather/USA#'
+	$PP plan "$TMP/gain-$m.yaml" --out "$TMP/gain-$m" > /dev/null 2>&1
+	check "loss_measure: $m: the searches' loss is the runs' $m loss; the gain table is theirs" \
+		$CHK gain "$TMP/gain-$m" "$m"
+done
+check "the report names the measure in its loss budget" \
+	grep -q "loss budget 2.0 % of the work wanted, measured as priority-weighted work lost" "$TMP/gain-value/summary.md"
+check "... and says how many more GPUs the optimizer carries and why" \
+	grep -q "^- \*\*Chicago / air\*\*: the optimizer carries [0-9]* GPUs, .*GPU-hours lost per class, " "$TMP/gain-value/summary.md"
+
+# ---- money: one site, one month, a known tariff, reproduced by hand ----
+plan money -e 's/DEFERRABLE/0.8/' -e 's/OVERSIZE/1.1/' -e 's/LIMIT/1.35/' -e 's/DR/1.15/' \
+	-e 's/policies: .*/policies: [optimizer]/' -e 's/runs: 2/runs: 1/' \
+	-e 's/oversize: 1.1/&\n    capex_per_mw: 9000000/' \
+	-e 's#    grid:#    designs: [towers]\n    tariff:\n      price_kwh: 0.08\n      demand_kw_month: 15\n      connection_per_mw: 1200000\n      periods:\n        - {name: peak, months: [1, 7], days: weekdays, from: "14:00", to: "18:00", price_kwh: 0.2}\n&#'
+printf 'costs: {currency: USD, capex_years: 10, water_per_m3: 2.5}\n' >> "$TMP/money.yaml"
+$PP plan "$TMP/money.yaml" --out "$TMP/money" --hours 744 --no-search > /dev/null 2>&1
+check "money: energy at the tariff, demand, water, CAPEX and cost per GPU-hour = a hand calculation" \
+	$CHK money "$TMP/money"
+check "... and the ranking has the cost per delivered GPU-hour" \
+	grep -q "^| 1 | Chicago | towers | - |.*| 0\.[0-9]\{4\} |$" "$TMP/money/summary.md"
+check "... the same in summary.md and summary.html" $CHK summary "$TMP/money"
+
+# ---- sensitivity: the grid connection from 1.2 to 1.5 MW ----
+plan vary -e 's/DEFERRABLE/0.8/' -e 's/OVERSIZE/1.1/' -e 's/LIMIT/1.35/' -e 's/DR/1.15/' \
+	-e 's/policies: .*/policies: [optimizer]/' -e 's/runs: 2/runs: 1/' \
+	-e 's#weather: weather/USA#designs: [air, towers]\n    weather: weather/USA#'
+$PP plan "$TMP/vary.yaml" --out "$TMP/vary" --no-search --vary grid_mw=1.2:1.5:0.1 > /dev/null 2>&1
+check "--vary grid_mw: 4 values x 2 designs in csv, table and chart; more grid never loses more" \
+	$CHK vary "$TMP/vary" 4
+check "... its chart's marks inside the axes" $CHK charts "$TMP/vary" 2
+$PP plan "$TMP/vary.yaml" --out "$TMP/vary2" --vary watts=1:2:1 > /dev/null 2> "$TMP/vary.err"
+check "--vary with an unknown input is refused and says what it takes" \
+	grep -q -- "--vary: expected KEY=FROM:TO:STEP with KEY grid_mw, utilization or gpus" "$TMP/vary.err"
 
 # ---- one-minute and 15-minute steps ----
 $PP plan "$TMP/tight.yaml" --out "$TMP/q" --step 15min --hours 168 --runs 1 --no-search \

@@ -57,6 +57,7 @@ struct pp_plan_design {
 	struct pp_plan_hall *halls;
 	size_t nhalls;
 	double oversize;      /* plant capacity over the hall's nameplate heat at the design hour */
+	double capex_per_mw;  /* the design's CAPEX per MW of IT nameplate (money) */
 	struct pp_pos pos;
 };
 
@@ -69,6 +70,16 @@ struct pp_plan_event {
 	double from_h, to_h, limit_kw;
 };
 
+/* A time-of-use period of a site's tariff, every year: months (bit m-1),
+ * days (0 all, 1 weekdays, 2 weekends), local hours [from_h, to_h), and
+ * its energy price. The first period that holds an hour prices it. */
+struct pp_plan_period {
+	const char *name;
+	unsigned months;
+	int days;
+	double from_h, to_h, price_kwh;
+};
+
 struct pp_plan_site {
 	const char *name;
 	const char *weather;  /* EPW path, resolved against the plan's folder */
@@ -79,8 +90,19 @@ struct pp_plan_site {
 	struct pp_plan_event *events;
 	size_t nevents;
 	unsigned designs;     /* bit d: design d is built here */
+	/* Money (all 0 without a tariff): energy price outside the periods, per
+	 * kWh; demand charge per kW of a month's highest draw; CAPEX of the
+	 * grid connection per MW of its limit. */
+	double price_kwh, demand_kw_month, connection_per_mw;
+	struct pp_plan_period *periods;
+	size_t nperiods;
 	struct pp_pos pos;
 };
+
+/* What the loss budget measures (`loss_measure`, docs/plan.md): the
+ * priority-weighted work lost (the solver's objective, the default) or
+ * plain GPU-hours lost, each of what was wanted (delivered + lost). */
+enum pp_plan_measure { PP_MEASURE_VALUE, PP_MEASURE_GPU_H };
 
 #define PP_PLAN_MAX_CLASSES 8
 #define PP_PLAN_MAX_DESIGNS 16
@@ -90,6 +112,7 @@ struct pp_plan_site {
 struct pp_plan {
 	const char *file, *name, *description;
 	double step_s, hours, loss_budget, margin;
+	int loss_measure;     /* enum pp_plan_measure: what loss_budget is of */
 	int runs;
 	unsigned long seed;
 	unsigned policies;    /* bit p: enum pp_policy p is compared */
@@ -104,6 +127,11 @@ struct pp_plan {
 	size_t ndesigns;
 	struct pp_plan_site *sites;
 	size_t nsites;
+	/* Money (`costs`; has_costs 0: none in the report): the currency's
+	 * name, the years CAPEX is spread over (straight line), water per m3. */
+	int has_costs;
+	const char *currency;
+	double capex_years, water_per_m3;
 	void *priv_;
 };
 

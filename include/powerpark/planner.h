@@ -25,13 +25,26 @@ struct pp_planner_opts {
 	int runs;             /* seeds; 0: the plan's */
 	long seed;            /* the first seed; < 0: the plan's */
 	int no_search;        /* skip the fleet-size search */
+	/* A sensitivity study: key (NULL: none; grid_mw, utilization or gpus,
+	 * borrowed) set from vary_from to vary_to by vary_step. */
+	const char *vary_key;
+	double vary_from, vary_to, vary_step;
 };
+
+/* The most values a sensitivity study takes. */
+#define PP_PLANNER_MAX_VARY 64
+
+/* Whether key (borrowed) is an input --vary can set: grid_mw, utilization,
+ * gpus. */
+int pp_planner_vary_known(const char *key);
 
 enum pp_planner_stage {
 	PP_PLANNER_START,     /* before the first year: total, step_s, hours, loss */
 	PP_PLANNER_YEAR,      /* about every simulated week of a year: done_h */
 	PP_PLANNER_RUN,       /* a year done: run */
-	PP_PLANNER_SEARCH     /* a search done: search */
+	PP_PLANNER_TRY,       /* a search tried a size: point */
+	PP_PLANNER_SEARCH,    /* a search done: search */
+	PP_PLANNER_VARY       /* a value of the sensitivity study done: what says it */
 };
 
 /* What a study is doing, for its caller to show. Everything is borrowed
@@ -44,6 +57,9 @@ struct pp_planner_progress {
 	double done_h;                        /* YEAR: simulated hours done of hours */
 	const struct pp_year_result *run;     /* RUN: its totals */
 	const struct pp_search_result *search; /* SEARCH: its answer */
+	const struct pp_search_point *point;   /* TRY: the size and its loss */
+	size_t searches_done, searches;        /* TRY, SEARCH: searches done (this one
+						* counted at SEARCH) of all */
 };
 
 typedef void (*pp_planner_progress_fn)(void *arg, const struct pp_planner_progress *p);

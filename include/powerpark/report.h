@@ -34,6 +34,20 @@ struct pp_report_run {
 PP_WUR enum pp_err pp_report_csv(const char *path, const struct pp_year_result *r,
 				     struct pp_errbuf *eb);
 
+/* A sensitivity study (`plan --vary KEY=FROM:TO:STEP`): one input set to
+ * each of nvals values, every site x design under the lead policy, one
+ * seed. Per value v and candidate c (site x ndesigns + design): the largest
+ * fleet within the budget (gpus, -1 without a search; 0 for a design the
+ * site does not build) and the loss at the planned fleet, in the budget's
+ * measure (a fraction). All borrowed. */
+struct pp_report_vary {
+	const char *key;            /* grid_mw, utilization, gpus */
+	size_t nvals;
+	const double *vals;
+	const int *gpus;            /* nvals x ncand */
+	const double *loss;         /* nvals x ncand */
+};
+
 /* Everything one `powerpark plan` produced. */
 struct pp_report {
 	const struct pp_plan *plan;
@@ -43,12 +57,14 @@ struct pp_report {
 	size_t nsearch;
 	double step_s, hours, loss_budget;
 	int nseeds;
+	const struct pp_report_vary *vary;  /* NULL: none */
 };
 
 /* Writes into dir (borrowed, existing): summary.csv (one row per run),
  * summary.md and summary.html (the ranking, why, the per-run table), and
  * the charts load-duration.svg, monthly-pue.svg, gpus-vs-loss.svg and
- * headroom-SITE-DESIGN.svg. */
+ * headroom-SITE-DESIGN.svg; with a sensitivity study, sensitivity.csv and
+ * sensitivity.svg. */
 PP_WUR enum pp_err pp_report_write(const char *dir, const struct pp_report *rep,
 					struct pp_errbuf *eb);
 

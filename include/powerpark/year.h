@@ -36,13 +36,20 @@ struct pp_year_result {
 	double at_grid_h, at_cooling_h, at_hall_h;
 	double delivered_gpu_h, lost_gpu_h, waiting_gpu_h, queued_gpu_h;
 	double value_delivered, value_lost; /* the same weighted by job priority */
+	/* Per class of the plan's job mix: GPU-hours delivered and lost. */
+	double class_delivered_gpu_h[PP_PLAN_MAX_CLASSES], class_lost_gpu_h[PP_PLAN_MAX_CLASSES];
 	long jobs, jobs_done, jobs_deferred, jobs_unfinished;
 	double delay_mean_h, delay_max_h;   /* of the jobs that waited for power */
 	double static_cap_w;                /* the static policy's cap (0 otherwise) */
 	double balance_max_kw;              /* worst |grid - (IT + cooling + other)| of a step */
 	long over_steps;                    /* steps above a limit (the promise: 0) */
 	long steps;
+	/* Money (0 without the plan's costs), in its currency, for the hours run:
+	 * energy at the tariff, demand charges, water, CAPEX spread over the
+	 * plan's capex_years; their sum per delivered GPU-hour. */
+	double energy_cost, demand_cost, water_cost, capex_cost, total_cost, cost_per_gpu_h;
 	double pue, wue, loss;              /* loss: lost / (delivered + lost) GPU-hours */
+	double value_loss;                  /* value_lost / (value_delivered + value_lost) */
 	double wall_s;
 	struct pp_year_hour *hours;         /* nhours, when asked for */
 	size_t nhours;
@@ -71,6 +78,10 @@ PP_WUR enum pp_err pp_year_run(const struct pp_year_spec *spec, struct pp_year_r
 			       struct pp_errbuf *eb);
 
 void pp_year_result_free(struct pp_year_result *r);
+
+/* r's (borrowed) loss in measure (enum pp_plan_measure): value_loss or
+ * loss, a fraction. */
+double pp_year_loss(const struct pp_year_result *r, int measure);
 
 /* The planner's calendar: t_h hours after 1 January 00:00 local standard
  * time of a 365-day year (EPW years have no 29 February) that starts on a

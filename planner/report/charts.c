@@ -37,14 +37,24 @@ static int cmp_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-/* The next series of c, named for the candidate of r and coloured in turn. */
+/* The next series of c, empty (the array is shared by every chart, so a
+ * series must not keep the last chart's points, dashes or markers) and
+ * coloured in turn. */
+static struct pp_series *new_series(struct pp_chart *c)
+{
+	struct pp_series *z = &c->series[c->nseries];
+	memset(z, 0, sizeof *z);
+	z->color = pp_svg_color(c->nseries++);
+	return z;
+}
+
+/* The next series of c, named for the candidate of r. */
 static struct pp_series *cand_series(const struct canvas *cv, struct pp_chart *c,
 				     const struct cand_run *r)
 {
-	struct pp_series *z = &c->series[c->nseries];
+	struct pp_series *z = new_series(c);
 	snprintf(z->name, sizeof z->name, "%s / %s", cv->p->sites[r->site].name,
 		 cv->p->designs[r->design].name);
-	z->color = pp_svg_color(c->nseries++);
 	return z;
 }
 
@@ -83,9 +93,8 @@ static int load_duration(const struct canvas *cv)
 	for (size_t s = 0; s < p->nsites; s++) {
 		if (!isfinite(p->sites[s].limit_kw))
 			continue;
-		struct pp_series *z = &c.series[c.nseries];
+		struct pp_series *z = new_series(&c);
 		snprintf(z->name, sizeof z->name, "%s grid limit", p->sites[s].name);
-		z->color = pp_svg_color(c.nseries++);
 		z->dashed = 1;
 		z->x = bp;
 		z->y = bp + 2;
@@ -152,15 +161,15 @@ static int gpus_vs_loss(const struct canvas *cv)
 {
 	const struct pp_report *rep = cv->rep;
 	const struct pp_plan *p = cv->p;
-	struct pp_chart g = {"Throughput loss against fleet size", "GPUs", "GPU-hours lost (%)",
-			     1e18, 0, 0, 1, cv->se, 0};
+	char yl[96];
+	snprintf(yl, sizeof yl, "%s (%%)", pp_runs_measure(p));
+	struct pp_chart g = {"Loss against fleet size", "GPUs", yl, 1e18, 0, 0, 1, cv->se, 0};
 	double *bp = cv->buf;
 	for (size_t i = 0; i < rep->nsearch; i++) {
 		const struct pp_search_result *q = &rep->search[i];
-		struct pp_series *z = &g.series[g.nseries];
+		struct pp_series *z = new_series(&g);
 		snprintf(z->name, sizeof z->name, "%s / %s, %s", p->sites[q->site].name,
 			 p->designs[q->design].name, pp_config_policy_name(q->policy));
-		z->color = pp_svg_color(g.nseries++);
 		z->markers = 1;
 		z->dashed = q->policy != cv->lead;
 		z->x = bp;
@@ -169,7 +178,7 @@ static int gpus_vs_loss(const struct canvas *cv)
 		bp += 2 * q->npts;
 		search_points(q, rep->loss_budget, z, &g);
 	}
-	struct pp_series *z = &g.series[g.nseries++];
+	struct pp_series *z = new_series(&g);
 	snprintf(z->name, sizeof z->name, "loss budget %.1f %%", 100 * rep->loss_budget);
 	z->color = "#000000";
 	z->dashed = 1;
@@ -182,6 +191,42 @@ static int gpus_vs_loss(const struct canvas *cv)
 	if (g.x1 <= g.x0)
 		g.x1 = g.x0 + 1;
 	return draw(cv, &g, "gpus-vs-loss.svg");
+}
+
+/* The sensitivity study: per candidate, the fleet within the budget (or,
+ * without searches, the loss at the planned fleet) against the value. */
+static int sensitivity(const struct canvas *cv)
+{
+	const struct pp_report_vary *v = cv->rep->vary;
+	const struct pp_plan *p = cv->p;
+	int search = v->gpus[0] >= 0;
+	char title[PP_CHARTS_MAX_TITLE], yl[96];
+	snprintf(title, sizeof title, "Sensitivity to %s", v->key);
+	snprintf(yl, sizeof yl, search ? "GPUs within the loss budget" : "%s at the planned fleet (%%)",
+		 pp_runs_measure(p));
+	struct pp_chart c = {title, v->key, yl, v->vals[0], v->vals[v->nvals - 1], 0, 1, cv->se, 0};
+	if (c.x1 <= c.x0)
+		c.x1 = c.x0 + 1;
+	double *bp = cv->buf;
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t k = 0; k < p->ndesigns; k++) {
+			if (!(p->sites[s].designs >> k & 1))
+				continue;
+			struct cand_run r = {s, k, NULL};
+			struct pp_series *z = cand_series(cv, &c, &r);
+			z->markers = 1;
+			z->x = bp;
+			z->y = bp + v->nvals;
+			z->n = v->nvals;
+			bp += 2 * v->nvals;
+			for (size_t i = 0; i < v->nvals; i++) {
+				size_t at = (i * p->nsites + s) * p->ndesigns + k;
+				z->x[i] = v->vals[i];
+				z->y[i] = search ? v->gpus[at] : 100 * v->loss[at];
+				c.y1 = fmax(c.y1, z->y[i] * 1.1);
+			}
+		}
+	return draw(cv, &c, "sensitivity.svg");
 }
 
 /* A day x hour heat map of the grid headroom per candidate. */
@@ -223,7 +268,7 @@ int pp_charts_write(const char *dir, const struct pp_report *rep, struct pp_doc 
 				cv.runs[cv.nruns++] = (struct cand_run){s, k, u};
 		}
 	if (!load_duration(&cv) && !monthly_pue(&cv) && (!rep->nsearch || !gpus_vs_loss(&cv)) &&
-	    !headroom_maps(&cv))
+	    (!rep->vary || !sensitivity(&cv)) && !headroom_maps(&cv))
 		rc = 0;
 out:
 	free(cv.se);

@@ -48,12 +48,13 @@ void pp_csv_summary(FILE *f, const struct pp_report *rep)
 	      "water_m3,wue_l_per_kwh,hours_at_grid,hours_at_cooling,hours_at_hall,"
 	      "delivered_gpu_h,lost_gpu_h,loss_pct,jobs,jobs_done,jobs_deferred,delay_mean_h,"
 	      "delay_max_h,jobs_unfinished,static_cap_w,over_steps,balance_max_kw,"
-	      "unmet_heat_kwh,value_delivered,value_lost_pct,wall_s,csv\n", f);
+	      "unmet_heat_kwh,value_delivered,value_lost_pct,energy_cost,demand_cost,water_cost,"
+	      "capex_cost,total_cost,cost_per_gpu_h,wall_s,csv\n", f);
 	for (size_t i = 0; i < rep->nruns; i++) {
 		const struct pp_report_run *u = &rep->runs[i];
 		const struct pp_year_result *r = &u->r;
 		fprintf(f, "%s,%s,%s,%lu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.3f,%.4f,%.2f,%.2f,%.2f,"
-			   "%.1f,%.1f,%.4f,%ld,%ld,%ld,%.2f,%.2f,%ld,%.1f,%ld,%.6f,%.3f,%.1f,%.4f,%.3f,%s\n",
+			   "%.1f,%.1f,%.4f,%ld,%ld,%ld,%.2f,%.2f,%ld,%.1f,%ld,%.6f,%.3f,%.1f,%.4f,%.2f,%.2f,%.2f,%.2f,%.2f,%.6f,%.3f,%s\n",
 			p->sites[u->site].name, p->designs[u->design].name,
 			pp_config_policy_name(u->policy), u->seed, p->gpus, r->grid_kwh / 1e3,
 			r->peak_kw / 1e3, r->it_kwh / 1e3, r->cooling_kwh / 1e3, r->other_kwh / 1e3,
@@ -65,8 +66,24 @@ void pp_csv_summary(FILE *f, const struct pp_report *rep)
 			r->value_delivered + r->value_lost > 0
 				? 100 * r->value_lost / (r->value_delivered + r->value_lost)
 				: 0,
-			r->wall_s, u->csv);
+			r->energy_cost, r->demand_cost, r->water_cost, r->capex_cost, r->total_cost,
+			r->cost_per_gpu_h, r->wall_s, u->csv);
 	}
+}
+
+void pp_csv_vary(FILE *f, const struct pp_report *rep)
+{
+	const struct pp_plan *p = rep->plan;
+	const struct pp_report_vary *v = rep->vary;
+	fprintf(f, "%s,site,design,gpus_within_budget,loss_pct\n", v->key);
+	for (size_t i = 0; i < v->nvals; i++)
+		for (size_t s = 0; s < p->nsites; s++)
+			for (size_t d = 0; d < p->ndesigns; d++) {
+				size_t at = (i * p->nsites + s) * p->ndesigns + d;
+				if (p->sites[s].designs >> d & 1)
+					fprintf(f, "%g,%s,%s,%d,%.4f\n", v->vals[i], p->sites[s].name,
+						p->designs[d].name, v->gpus[at], 100 * v->loss[at]);
+			}
 }
 
 void pp_csv_search(FILE *f, const struct pp_report *rep)

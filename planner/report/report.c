@@ -11,7 +11,7 @@
 #include "powerpark/report.h"
 
 /* The files of the report, and what writes each. */
-enum kind { SUMMARY_MD, SUMMARY_HTML, SUMMARY_CSV, SEARCH_CSV };
+enum kind { SUMMARY_MD, SUMMARY_HTML, SUMMARY_CSV, SEARCH_CSV, VARY_CSV };
 
 static enum pp_err write_file(const char *dir, const char *name, const struct pp_doc *d,
 			      const struct pp_report *rep, enum kind kind, struct pp_errbuf *eb)
@@ -34,6 +34,9 @@ static enum pp_err write_file(const char *dir, const char *name, const struct pp
 	case SEARCH_CSV:
 		pp_csv_search(f, rep);
 		break;
+	case VARY_CSV:
+		pp_csv_vary(f, rep);
+		break;
 	}
 	if (fclose(f))
 		return pp_err_set(eb, PP_ERR_IO, "%s: %s", path, strerror(errno));
@@ -46,6 +49,8 @@ enum pp_err pp_report_write(const char *dir, const struct pp_report *rep,
 	struct pp_doc d = {0};
 	enum pp_err e = PP_OK;
 	pp_summary_head(&d, rep);
+	if (rep->vary)
+		pp_summary_vary(&d, rep);
 	pp_doc_heading(&d, 2, "Charts");
 	if (pp_charts_write(dir, rep, &d)) {
 		e = pp_err_set(eb, PP_ERR_IO, "%s: cannot write the charts: %s", dir, strerror(errno));
@@ -60,8 +65,10 @@ enum pp_err pp_report_write(const char *dir, const struct pp_report *rep,
 	    (e = write_file(dir, "summary.html", &d, rep, SUMMARY_HTML, eb)) ||
 	    (e = write_file(dir, "summary.csv", &d, rep, SUMMARY_CSV, eb)))
 		goto out;
-	if (rep->nsearch)
-		e = write_file(dir, "search.csv", &d, rep, SEARCH_CSV, eb);
+	if (rep->nsearch && (e = write_file(dir, "search.csv", &d, rep, SEARCH_CSV, eb)))
+		goto out;
+	if (rep->vary)
+		e = write_file(dir, "sensitivity.csv", &d, rep, VARY_CSV, eb);
 out:
 	pp_doc_free(&d);
 	return e;

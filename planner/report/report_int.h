@@ -65,8 +65,17 @@ void pp_doc_html(FILE *f, const struct pp_doc *d, const char *title);
 /* What a run is measured by in the tables. */
 enum pp_metric {
 	PP_M_GRID_GWH, PP_M_PEAK_MW, PP_M_PUE, PP_M_WUE, PP_M_AT_GRID, PP_M_AT_COOL, PP_M_LOSS,
-	PP_M_DELIV, PP_M_DEFERRED, PP_M_DELAY, PP_M_COOL_GWH
+	PP_M_DELIV, PP_M_DEFERRED, PP_M_DELAY, PP_M_COOL_GWH,
+	PP_M_VLOSS,           /* priority-weighted work lost, % of wanted */
+	/* money, thousands of the plan's currency; and per delivered GPU-hour */
+	PP_M_ENERGY_K, PP_M_DEMAND_K, PP_M_WATER_K, PP_M_CAPEX_K, PP_M_TOTAL_K, PP_M_COST
 };
+
+/* The metric the loss budget is set in (the plan's loss_measure): PP_M_VLOSS
+ * or PP_M_LOSS; and its name as the report says it ("priority-weighted work
+ * lost", "GPU-hours lost"), a static string. */
+enum pp_metric pp_runs_budget_metric(const struct pp_plan *p);
+const char *pp_runs_measure(const struct pp_plan *p);
 
 /* A metric over the seeds of one candidate and policy: median, min, max. */
 struct pp_range {
@@ -98,12 +107,21 @@ enum pp_policy pp_runs_lead(const struct pp_plan *p);
  * the policies, the searches, the monthly PUE. */
 void pp_summary_head(struct pp_doc *d, const struct pp_report *rep);
 
+/* Appends the optimizer against the best limit-keeping baseline (uniform,
+ * priority) per site x design: how many more GPUs it carries within the
+ * budget and why (gain.c). Nothing when either side was not searched. */
+void pp_summary_gain(struct pp_doc *d, const struct pp_report *rep);
+
 /* Appends the table of every run, after the charts. */
 void pp_summary_runs(struct pp_doc *d, const struct pp_report *rep);
 
 /* summary.csv (a row per run) and search.csv (a row per size tried). */
 void pp_csv_summary(FILE *f, const struct pp_report *rep);
 void pp_csv_search(FILE *f, const struct pp_report *rep);
+/* sensitivity.csv: a row per value and candidate (rep->vary set). */
+void pp_csv_vary(FILE *f, const struct pp_report *rep);
+/* The sensitivity table (rep->vary set). */
+void pp_summary_vary(struct pp_doc *d, const struct pp_report *rep);
 
 /* ---- the charts (charts.c, drawn by svg.c) ---- */
 

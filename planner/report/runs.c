@@ -15,6 +15,13 @@ static double m_wue(const struct pp_year_result *r) { return r->wue; }
 static double m_at_grid(const struct pp_year_result *r) { return r->at_grid_h; }
 static double m_at_cool(const struct pp_year_result *r) { return r->at_cooling_h; }
 static double m_loss(const struct pp_year_result *r) { return 100 * r->loss; }
+static double m_vloss(const struct pp_year_result *r) { return 100 * r->value_loss; }
+static double m_energy_k(const struct pp_year_result *r) { return r->energy_cost / 1e3; }
+static double m_demand_k(const struct pp_year_result *r) { return r->demand_cost / 1e3; }
+static double m_water_k(const struct pp_year_result *r) { return r->water_cost / 1e3; }
+static double m_capex_k(const struct pp_year_result *r) { return r->capex_cost / 1e3; }
+static double m_total_k(const struct pp_year_result *r) { return r->total_cost / 1e3; }
+static double m_cost(const struct pp_year_result *r) { return r->cost_per_gpu_h; }
 static double m_deliv(const struct pp_year_result *r) { return r->delivered_gpu_h / 1e6; }
 static double m_deferred(const struct pp_year_result *r) { return (double)r->jobs_deferred; }
 static double m_delay(const struct pp_year_result *r) { return r->delay_mean_h; }
@@ -25,7 +32,9 @@ static double (*const metrics[])(const struct pp_year_result *r) = {
 	[PP_M_GRID_GWH] = m_grid_gwh, [PP_M_PEAK_MW] = m_peak_mw,   [PP_M_PUE] = m_pue,
 	[PP_M_WUE] = m_wue,           [PP_M_AT_GRID] = m_at_grid,   [PP_M_AT_COOL] = m_at_cool,
 	[PP_M_LOSS] = m_loss,         [PP_M_DELIV] = m_deliv,       [PP_M_DEFERRED] = m_deferred,
-	[PP_M_DELAY] = m_delay,       [PP_M_COOL_GWH] = m_cool_gwh,
+	[PP_M_DELAY] = m_delay,       [PP_M_COOL_GWH] = m_cool_gwh,  [PP_M_VLOSS] = m_vloss,
+	[PP_M_ENERGY_K] = m_energy_k, [PP_M_DEMAND_K] = m_demand_k, [PP_M_WATER_K] = m_water_k,
+	[PP_M_CAPEX_K] = m_capex_k,   [PP_M_TOTAL_K] = m_total_k,   [PP_M_COST] = m_cost,
 };
 
 static int cmp_d(const void *a, const void *b)
@@ -94,4 +103,14 @@ enum pp_policy pp_runs_lead(const struct pp_plan *p)
 		if (p->policies & (1u << k))
 			return (enum pp_policy)k;
 	return PP_POLICY_OPTIMAL;
+}
+
+enum pp_metric pp_runs_budget_metric(const struct pp_plan *p)
+{
+	return p->loss_measure == PP_MEASURE_GPU_H ? PP_M_LOSS : PP_M_VLOSS;
+}
+
+const char *pp_runs_measure(const struct pp_plan *p)
+{
+	return p->loss_measure == PP_MEASURE_GPU_H ? "GPU-hours lost" : "priority-weighted work lost";
 }

@@ -36,11 +36,17 @@ static void esc(FILE *f, const char *s)
 			fputc(*s, f);
 }
 
-enum { W = 820, H = 460, L = 80, R = 220, T = 40, B = 56 };
+/* A line chart's frame: its height, the margins left, top and bottom, the
+ * plot's width; the legend's right margin grows with its longest name. */
+enum { H = 460, L = 80, T = 40, B = 56, PW = 520, R_MIN = 220 };
+/* The legend: where its text starts right of the plot, and the widest a
+ * character of its 12 px sans-serif is (0.6 em, 'M' and 'W' aside). */
+#define PP_SVG_LEGEND_X 42
+#define PP_SVG_CHAR_W 7.2
 
 static double px(const struct pp_chart *c, double x)
 {
-	return L + (x - c->x0) / (c->x1 - c->x0) * (W - L - R);
+	return L + (x - c->x0) / (c->x1 - c->x0) * PW;
 }
 
 static double py(const struct pp_chart *c, double y)
@@ -48,8 +54,40 @@ static double py(const struct pp_chart *c, double y)
 	return H - B - (y - c->y0) / (c->y1 - c->y0) * (H - T - B);
 }
 
+/* A point of series se inside the plot: y clamped to the axes; *off set
+ * when it was clamped (drawn hollow at the edge). */
+static double ypos(const struct pp_chart *c, double y, int *off)
+{
+	*off = y > c->y1 || y < c->y0;
+	return py(c, fmin(fmax(y, c->y0), c->y1));
+}
+
+/* The series' polyline and markers (hollow where off the scale). */
+static void series(FILE *f, const struct pp_chart *c, const struct pp_series *se)
+{
+	int off;
+	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
+		se->color, se->dashed ? "1.5" : "2", se->dashed ? " stroke-dasharray=\"6 4\"" : "");
+	for (size_t i = 0; i < se->n; i++)
+		fprintf(f, "%.1f,%.1f ", px(c, fmin(fmax(se->x[i], c->x0), c->x1)),
+			ypos(c, se->y[i], &off));
+	fputs("\"/>\n", f);
+	for (size_t i = 0; se->markers && i < se->n; i++) {
+		double y = ypos(c, se->y[i], &off);
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\" stroke=\"%s\"/>\n",
+			px(c, fmin(fmax(se->x[i], c->x0), c->x1)), y, off ? "white" : se->color,
+			se->color);
+	}
+}
+
 int pp_svg_lines(const char *path, const struct pp_chart *c)
 {
+	size_t longest = 0;
+	for (size_t s = 0; s < c->nseries; s++)
+		if (strlen(c->series[s].name) > longest)
+			longest = strlen(c->series[s].name);
+	const int R = (int)fmax(R_MIN, PP_SVG_LEGEND_X + PP_SVG_CHAR_W * (double)longest + 12);
+	const int W = L + PW + R;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -81,23 +119,12 @@ int pp_svg_lines(const char *path, const struct pp_chart *c)
 	fputs("</text>\n", f);
 	for (size_t s = 0; s < c->nseries; s++) {
 		const struct pp_series *se = &c->series[s];
-		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
-			se->color, se->dashed ? "1.5" : "2",
-			se->dashed ? " stroke-dasharray=\"6 4\"" : "");
-		for (size_t i = 0; i < se->n; i++)
-			fprintf(f, "%.1f,%.1f ", px(c, se->x[i]),
-				py(c, fmin(fmax(se->y[i], c->y0), c->y1)));
-		fputs("\"/>\n", f);
-		if (se->markers)
-			for (size_t i = 0; i < se->n; i++)
-				fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
-					px(c, se->x[i]), py(c, fmin(fmax(se->y[i], c->y0), c->y1)),
-					se->color);
+		series(f, c, se);
 		double ly = T + 14 + 18.0 * (double)s;
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
 			   "stroke-width=\"2\"%s/><text x=\"%d\" y=\"%.1f\">", W - R + 12, ly,
 			W - R + 36, ly, se->color, se->dashed ? " stroke-dasharray=\"6 4\"" : "",
-			W - R + 42, ly + 4);
+			W - R + PP_SVG_LEGEND_X, ly + 4);
 		esc(f, se->name);
 		fputs("</text>\n", f);
 	}

@@ -3,6 +3,7 @@
  * searches, and the report. Above the year engine and the report, so it
  * is the one that calls both. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,33 +132,157 @@ static enum pp_err run_years(struct study *st, struct pp_errbuf *eb)
 	return PP_OK;
 }
 
+static void on_try(void *arg, const struct pp_search_point *pt)
+{
+	struct study *st = arg;
+	st->pg.point = pt;
+	tell(st, PP_PLANNER_TRY);
+	st->pg.point = NULL;
+}
+
 static enum pp_err search_all(struct study *st, struct pp_errbuf *eb)
 {
 	const struct pp_plan *p = st->p;
 	for (size_t s = 0; s < p->nsites; s++)
 		for (size_t d = 0; d < p->ndesigns; d++)
-			for (int q = 0; q < PP_PLAN_POLICIES; q++) {
+			for (int q = 0; q < PP_PLAN_POLICIES; q++)
+				st->pg.searches += compared(p, s, d, q);
+	for (size_t s = 0; s < p->nsites; s++)
+		for (size_t d = 0; d < p->ndesigns; d++)
+			for (int q = 0, hint = 0; q < PP_PLAN_POLICIES; q++) {
 				if (!compared(p, s, d, q))
 					continue;
 				snprintf(st->what, sizeof st->what, "search %s / %s / %s",
 					 p->sites[s].name, p->designs[d].name,
 					 pp_config_policy_name((enum pp_policy)q));
 				struct pp_year_spec sp = {p, &p->sites[s], &p->designs[d], &st->wx[s],
-							  (enum pp_policy)q, p->gpus, st->seed,
+							  (enum pp_policy)q, hint ? hint : p->gpus, st->seed,
 							  st->step, st->hours, 0, NULL, NULL};
 				struct pp_search_result *x = &st->ss[st->ns];
 				struct pp_errbuf se;
-				enum pp_err e = pp_search_fleet(&sp, st->loss, x, &se);
+				enum pp_err e = pp_search_fleet(&sp, st->loss, hint > 0, x, on_try, st,
+								&se);
 				if (e)
 					return pp_err_set(eb, e, "%s: %s", st->what, se.msg);
 				x->site = s;
 				x->design = d;
+				/* The next policy's search starts from the largest answer
+				 * so far (static provisioning's is far below the others';
+				 * the optimizer's is the largest). */
+				if (q != PP_POLICY_STATIC && x->best > hint && !x->unbounded)
+					hint = x->best;
 				st->ns++;
+				st->pg.searches_done++;
 				st->pg.search = x;
 				tell(st, PP_PLANNER_SEARCH);
 				st->pg.search = NULL;
 			}
 	return PP_OK;
+}
+
+static const char *const vary_keys[] = {"grid_mw", "utilization", "gpus"};
+
+int pp_planner_vary_known(const char *key)
+{
+	for (size_t i = 0; key && i < sizeof vary_keys / sizeof *vary_keys; i++)
+		if (!strcmp(key, vary_keys[i]))
+			return 1;
+	return 0;
+}
+
+/* The policy the study leads with: the last compared (the optimizer). */
+static enum pp_policy lead_policy(const struct pp_plan *p)
+{
+	for (int q = PP_PLAN_POLICIES - 1; q > 0; q--)
+		if (p->policies >> q & 1)
+			return (enum pp_policy)q;
+	return (enum pp_policy)0;
+}
+
+/* A sensitivity study's results, owned by the study. */
+struct vary {
+	struct pp_report_vary rv;
+	double *vals, *loss;
+	int *gpus;
+};
+
+/* Candidate c (site s, design d) at value i of the study into v: a year of
+ * plan q (with sites qs) at its fleet, and its search unless there is none. */
+static enum pp_err vary_one(struct study *st, const struct pp_plan *q, size_t s, size_t d,
+			    size_t i, struct vary *v, struct pp_errbuf *eb)
+{
+	size_t c = s * q->ndesigns + d, at = i * q->nsites * q->ndesigns + c;
+	enum pp_policy lead = lead_policy(q);
+	struct pp_year_spec sp = {q, &q->sites[s], &q->designs[d], &st->wx[s], lead, q->gpus,
+				  st->seed, st->step, st->hours, 0, NULL, NULL};
+	struct pp_year_result r;
+	struct pp_errbuf ye;
+	enum pp_err e = pp_year_run(&sp, &r, &ye);
+	pp_year_result_free(&r);
+	if (e)
+		return pp_err_set(eb, e, "%s: %s", st->what, ye.msg);
+	v->loss[at] = pp_year_loss(&r, q->loss_measure);
+	v->gpus[at] = -1;
+	if (!st->o->no_search) {
+		struct pp_search_result *x = malloc(sizeof *x);
+		if (!x)
+			return pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+		e = pp_search_fleet(&sp, st->loss, 0, x, NULL, NULL, &ye);
+		v->gpus[at] = x->best;
+		free(x);
+		if (e)
+			return pp_err_set(eb, e, "%s: %s", st->what, ye.msg);
+	}
+	return PP_OK;
+}
+
+/* The sensitivity study: every value of the key, every site x design. */
+static enum pp_err vary_all(struct study *st, struct vary *v, struct pp_errbuf *eb)
+{
+	const struct pp_planner_opts *o = st->o;
+	const struct pp_plan *p = st->p;
+	size_t n = (size_t)floor((o->vary_to - o->vary_from) / o->vary_step + 1e-9) + 1;
+	if (o->vary_step <= 0 || o->vary_to < o->vary_from || n > PP_PLANNER_MAX_VARY)
+		return pp_err_set(eb, PP_ERR_ARG, "--vary %s: expected FROM <= TO and a step > 0 "
+				  "giving at most %d values", o->vary_key, PP_PLANNER_MAX_VARY);
+	size_t ncand = p->nsites * p->ndesigns;
+	v->vals = calloc(n, sizeof *v->vals);
+	v->loss = calloc(n * ncand, sizeof *v->loss);
+	v->gpus = calloc(n * ncand, sizeof *v->gpus);
+	struct pp_plan_site *sites = calloc(p->nsites, sizeof *sites);
+	enum pp_err e = PP_OK;
+	if (!v->vals || !v->loss || !v->gpus || !sites) {
+		e = pp_err_set(eb, PP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n && !e; i++) {
+		double x = o->vary_from + (double)i * o->vary_step;
+		struct pp_plan q = *p;
+		memcpy(sites, p->sites, p->nsites * sizeof *sites);
+		q.sites = sites;
+		for (size_t s = 0; s < p->nsites && !strcmp(o->vary_key, "grid_mw"); s++)
+			sites[s].limit_kw = x * 1000;
+		if (!strcmp(o->vary_key, "utilization"))
+			q.utilization = x;
+		if (!strcmp(o->vary_key, "gpus"))
+			q.gpus = (int)llround(x);
+		v->vals[i] = x;
+		for (size_t s = 0; s < p->nsites && !e; s++)
+			for (size_t d = 0; d < p->ndesigns && !e; d++) {
+				if (!(p->sites[s].designs >> d & 1))
+					continue;
+				snprintf(st->what, sizeof st->what, "vary %s=%g: %s / %s / %s",
+					 o->vary_key, x, p->sites[s].name, p->designs[d].name,
+					 pp_config_policy_name(lead_policy(p)));
+				e = vary_one(st, &q, s, d, i, v, eb);
+				if (!e)
+					tell(st, PP_PLANNER_VARY);
+			}
+	}
+	v->rv = (struct pp_report_vary){o->vary_key, n, v->vals, v->gpus, v->loss};
+out:
+	free(sites);
+	return e;
 }
 
 /* The plan's values where o leaves them, and the number of years to run. */
@@ -184,6 +309,7 @@ enum pp_err pp_planner_run(const struct pp_plan *plan, const struct pp_planner_o
 			   pp_planner_progress_fn progress, void *arg, struct pp_errbuf *eb)
 {
 	struct study st = {.p = plan, .o = o, .fn = progress, .arg = arg};
+	struct vary vary = {0};
 	settle(&st);
 	size_t ncand = plan->nsites * plan->ndesigns * PP_PLAN_POLICIES;
 	st.wx = calloc(plan->nsites, sizeof *st.wx);
@@ -199,10 +325,15 @@ enum pp_err pp_planner_run(const struct pp_plan *plan, const struct pp_planner_o
 	tell(&st, PP_PLANNER_START);
 	if ((e = run_years(&st, eb)) || (!o->no_search && (e = search_all(&st, eb))))
 		goto out;
+	if (o->vary_key && (e = vary_all(&st, &vary, eb)))
+		goto out;
 	struct pp_report rep = {plan, st.rs, st.nr, st.ss, st.ns, st.step, st.hours, st.loss,
-				st.runs};
+				st.runs, o->vary_key ? &vary.rv : NULL};
 	e = pp_report_write(o->out, &rep, eb);
 out:
+	free(vary.vals);
+	free(vary.loss);
+	free(vary.gpus);
 	for (size_t i = 0; st.rs && i < st.nr; i++)
 		pp_year_result_free(&st.rs[i].r);
 	for (size_t s = 0; st.wx && s < plan->nsites; s++)

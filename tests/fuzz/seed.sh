@@ -57,6 +57,11 @@ done
 # plan: the shipped plans and the test's (its placeholders as values).
 cp conf/plans/*.yaml "$C/plan/"
 sed -e 's/OVERSIZE/1.1/' -e 's/DEFERRABLE/true/' tests/data/plan_test.yaml > "$C/plan/plan_test.yaml"
+# ... and one with money (costs, a tariff with a period, CAPEX per design).
+sed -e 's/OVERSIZE/1.1/' -e 's/DEFERRABLE/0.8/' -e 's/oversize: 1.1/&\n    capex_per_mw: 9000000/' \
+	-e 's#    grid:#    tariff:\n      price_kwh: 0.08\n      demand_kw_month: 15\n      periods:\n        - {months: [7], days: weekdays, from: "14:00", to: "18:00", price_kwh: 0.2}\n&#' \
+	tests/data/plan_test.yaml > "$C/plan/plan_money.yaml"
+printf 'costs: {currency: USD, capex_years: 10, water_per_m3: 2.5}\n' >> "$C/plan/plan_money.yaml"
 
 # inst: the example instance and a two-job variant with a plant and no grid.
 cp tests/data/solve/example.json "$C/inst/"
