@@ -213,6 +213,33 @@ import re, sys
 pts = re.findall(r'<canvas id="([^"]+)"[^>]*data-points="(\d+)"', open(sys.argv[1]).read())
 sys.exit(not (len(pts) == 5 and all(int(n) > 0 for _, n in pts)))
 PY
+	check "every axis has round ticks (1, 2 or 5 x 10^k in the unit shown), PUE spans 0.1 or more, every line inside its axes" \
+		/usr/bin/python3 - "$TMP/dom.html" <<'PY'
+import math, re, sys
+dom = open(sys.argv[1]).read()
+bad = []
+cvs = re.findall(r'<canvas id="([^"]+)"([^>]*)>', dom)
+axes = 0
+for cid, attrs in cvs:
+    a = dict(re.findall(r'data-([a-z]+)="([^"]*)"', attrs))
+    if "ticks" not in a:
+        if cid != "heat": bad.append(cid + ": no data-ticks")
+        continue
+    axes += 1
+    t = [float(x) for x in a["ticks"].split(",")]
+    step = t[1] - t[0] if len(t) > 1 else 0
+    m = step / 10 ** math.floor(math.log10(step)) if step > 0 else 0
+    if len(t) < 2 or not any(abs(m - k) < 1e-6 for k in (1, 2, 5)):
+        bad.append("%s: step %g of %s" % (cid, step, a["ticks"]))
+    elif any(abs(b - a_ - step) > 1e-6 * step or abs(v / step - round(v / step)) > 1e-6 for a_, b, v in zip(t, t[1:], t[1:])):
+        bad.append("%s: ticks %s not whole steps" % (cid, a["ticks"]))
+    if a.get("unit") not in ("kW", "MW", "PUE", "C"): bad.append("%s: unit %s" % (cid, a.get("unit")))
+    if a.get("unit") == "PUE" and t[-1] - t[0] < 0.1 - 1e-9: bad.append("%s: PUE spans %g" % (cid, t[-1] - t[0]))
+    if a.get("outside") != "0": bad.append("%s: %s points outside the axes" % (cid, a.get("outside")))
+    print("%s: %s %s, times %s" % (cid, a.get("ticks"), a.get("unit"), a.get("tticks")))
+print("\n".join(bad))
+sys.exit(bool(bad) or axes < 4)
+PY
 	# shellcheck disable=SC2086
 	$CHR $CF --user-data-dir="$TMP/chr2" --screenshot="$ART/dashboard.png" "$U/" > /dev/null 2>&1
 	check "a screenshot is kept ($ART/dashboard.png)" [ -s "$ART/dashboard.png" ]
