@@ -208,19 +208,38 @@ else
 	check "the page updated from the API" grep -q 'data-updates="[1-9]' "$TMP/dom.html"
 	check "the page counted no script errors" sh -c "! grep -q 'data-errors=' $TMP/dom.html"
 	check "the console logged no errors" sh -c "! grep -E 'CONSOLE.*(Uncaught|rror)' $TMP/chr.err"
-	check "all five charts hold data" /usr/bin/python3 - "$TMP/dom.html" <<'PY'
+	check "every chart holds data (site, PUE, weather, floor, one per hall, one per plant)" /usr/bin/python3 - "$TMP/dom.html" <<'PY'
 import re, sys
-pts = re.findall(r'<canvas id="([^"]+)"[^>]*data-points="(\d+)"', open(sys.argv[1]).read())
-sys.exit(not (len(pts) == 5 and all(int(n) > 0 for _, n in pts)))
+pts = re.findall(r'<canvas [^>]*data-points="(\d+)"', open(sys.argv[1]).read())
+print(len(pts), "charts:", pts)
+sys.exit(not (len(pts) == 4 + 2 + 1 and all(int(n) > 0 for n in pts)))
+PY
+	curl -sf "$U/v1/history" > "$TMP/hist.json"
+	check "each hall on its own scale with its headroom as a number; one cooling chart per plant (its own halls' heat), with wet bulb and supply set point" \
+		/usr/bin/python3 - "$TMP/dom.html" "$TMP/hist.json" <<'PY'
+import json, re, sys
+dom, h = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+cards = re.findall(r'<div data-key="[^"]*" data-hall="([^"]+)" data-headroom-kw="(-?\d+)"><h3>.*?</h3><canvas [^>]*data-ticks="([^"]+)" data-unit="(\w+)"', dom)
+plants = re.findall(r'<div data-key="[^"]*" data-plant="([^"]+)" data-headroom-kw="(-?\d*)" data-tripped="[^"]*"><h3>.*?</h3><canvas [^>]*data-points="(\d+)"', dom)
+print("halls:", cards, "plants:", plants)
+ok = sorted(c[0] for c in cards) == sorted(x["name"] for x in h["halls"])
+for name, room, ticks, unit in cards:
+    lim = next(x["limit_kw"] for x in h["halls"] if x["name"] == name)
+    top = float(ticks.split(",")[-1]) * (1000 if unit == "MW" else 1)
+    ok &= lim <= top <= 2 * lim   # its own scale: the limit fills half its axis or more
+ok &= sorted(p[0] for p in plants) == sorted(x["name"] for x in h["plants"]) and all(int(p[2]) > 0 for p in plants)
+ok &= all(len(x["heat_kw"]) == len(h["t"]) and "reserve" in x and x["chw_supply_c"] > 0 for x in h["plants"])
+ok &= any(v is not None for v in h["wetbulb_c"]) and 'id="c-wx"' in dom
+sys.exit(not ok)
 PY
 	check "every axis has round ticks (1, 2 or 5 x 10^k in the unit shown), PUE spans 0.1 or more, every line inside its axes" \
 		/usr/bin/python3 - "$TMP/dom.html" <<'PY'
 import math, re, sys
-dom = open(sys.argv[1]).read()
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
 bad = []
-cvs = re.findall(r'<canvas id="([^"]+)"([^>]*)>', dom)
 axes = 0
-for cid, attrs in cvs:
+for k, attrs in enumerate(re.findall(r'<canvas([^>]*)>', dom)):
+    cid = (re.findall(r'id="([^"]+)"', attrs) or ["canvas %d" % k])[0]
     a = dict(re.findall(r'data-([a-z]+)="([^"]*)"', attrs))
     if "ticks" not in a:
         if cid != "heat": bad.append(cid + ": no data-ticks")
@@ -238,7 +257,7 @@ for cid, attrs in cvs:
     if a.get("outside") != "0": bad.append("%s: %s points outside the axes" % (cid, a.get("outside")))
     print("%s: %s %s, times %s" % (cid, a.get("ticks"), a.get("unit"), a.get("tticks")))
 print("\n".join(bad))
-sys.exit(bool(bad) or axes < 4)
+sys.exit(bool(bad) or axes < 6)
 PY
 	# shellcheck disable=SC2086
 	$CHR $CF --user-data-dir="$TMP/chr2" --screenshot="$ART/dashboard.png" "$U/" > /dev/null 2>&1

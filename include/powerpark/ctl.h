@@ -29,6 +29,7 @@
 #define PP_CTL_FORECAST_HOURS 168
 #define PP_CTL_MAX_GPUS 1000000 /* in one request */
 #define PP_CTL_HIST_HALLS 8     /* halls the history keeps a series of */
+#define PP_CTL_HIST_PLANTS 8    /* plants the history keeps a series of */
 
 struct pp_ctl; /* opaque */
 
@@ -346,6 +347,11 @@ struct pp_ctl_hist_hall {
 struct pp_ctl_hist_plant {
 	const char *name;           /* borrowed from the config */
 	double capacity_kw;         /* INFINITY: no chiller model to tell */
+	int reserve;                /* chillers held back (N+k) */
+	double chw_supply_c;        /* the chilled-water supply set point (config) */
+	float *cap_kw, *heat_kw;    /* n points each (the first PP_CTL_HIST_PLANTS plants;
+				     * NULL beyond): capacity keeping the reserve (NAN:
+				     * no model), heat of the halls it serves */
 	const char *tripped[PP_CTL_MAX_CHILLERS]; /* names borrowed from the config */
 	size_t ntripped;
 };
@@ -358,6 +364,7 @@ struct pp_ctl_history {
 	size_t n;
 	int64_t *t_s;
 	float *grid_kw, *limit_kw, *it_kw, *cooling_kw, *cooling_capacity_kw, *held_gpus;
+	float *wetbulb_c;           /* the weather reading planned with; NAN: none */
 	struct pp_ctl_hist_hall *halls; /* the first PP_CTL_HIST_HALLS halls */
 	size_t nhalls;
 	const struct pp_config *cfg;    /* borrowed: the floor plan (racks per row) */

@@ -297,6 +297,7 @@ enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h)
 	series(&j, "cooling_kw", h->cooling_kw, h->n);
 	series(&j, "cooling_capacity_kw", h->cooling_capacity_kw, h->n);
 	series(&j, "held_gpus", h->held_gpus, h->n);
+	series(&j, "wetbulb_c", h->wetbulb_c, h->n);
 	pp_json_key(&j, "halls");
 	pp_json_arr(&j);
 	for (size_t k = 0; k < h->nhalls; k++) {
@@ -315,6 +316,12 @@ enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h)
 		pp_json_obj(&j);
 		pp_json_kstr(&j, "name", x->name);
 		pp_json_knum(&j, "capacity_kw", isfinite(x->capacity_kw) ? x->capacity_kw : -1, 1);
+		pp_json_kint(&j, "reserve", x->reserve);
+		pp_json_knum(&j, "chw_supply_c", x->chw_supply_c, 1);
+		if (x->cap_kw) {
+			series(&j, "capacity_series_kw", x->cap_kw, h->n);
+			series(&j, "heat_kw", x->heat_kw, h->n);
+		}
 		pp_json_key(&j, "tripped");
 		pp_json_arr(&j);
 		for (size_t k = 0; k < x->ntripped; k++)

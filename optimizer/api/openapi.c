@@ -161,6 +161,12 @@ static const struct api_obj s_hist_hall = {"HistoryHall", (const struct api_prop
 static const struct api_obj s_hist_plant = {"HistoryPlant", (const struct api_prop[]){
 	P("name", AT_STR, 0, NULL, NULL, NULL),
 	P("capacity_kw", AT_NUM, 0, NULL, NULL, "-1 when not known"),
+	P("reserve", AT_INT, 0, NULL, NULL, "chillers held back (N+k)"),
+	P("chw_supply_c", AT_NUM, 0, NULL, NULL, "the chilled-water supply set point"),
+	P("capacity_series_kw", AT_NUM, API_P_ARRAY | API_P_OPT, NULL, NULL,
+	  "per point, keeping the reserve; null: no chiller model (the first 8 plants)"),
+	P("heat_kw", AT_NUM, API_P_ARRAY | API_P_OPT, NULL, NULL,
+	  "per point: the heat of the halls it serves (the first 8 plants)"),
 	P("tripped", AT_STR, API_P_ARRAY, NULL, NULL, "its tripped chillers"), END}, 0};
 
 const struct api_obj api_s_history = {"History", (const struct api_prop[]){
@@ -172,6 +178,7 @@ const struct api_obj api_s_history = {"History", (const struct api_prop[]){
 	P("cooling_kw", AT_NUM, API_P_ARRAY, NULL, NULL, NULL),
 	P("cooling_capacity_kw", AT_NUM, API_P_ARRAY, NULL, NULL, NULL),
 	P("held_gpus", AT_NUM, API_P_ARRAY, NULL, NULL, NULL),
+	P("wetbulb_c", AT_NUM, API_P_ARRAY, NULL, NULL, "the weather reading planned with; null: none"),
 	P("halls", AT_OBJ, API_P_ARRAY, &s_hist_hall, NULL, NULL),
 	P("layout", AT_INT, API_P_ARRAY2, NULL, NULL, "racks per row, per hall"),
 	P("plants", AT_OBJ, API_P_ARRAY, &s_hist_plant, NULL, NULL), END}, 0};

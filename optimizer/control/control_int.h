@@ -142,7 +142,9 @@ struct ctl_weather {
 struct chist {
 	int64_t t_s;
 	float grid_kw, limit_kw, it_kw, cool_kw, cool_cap_kw, held_gpus; /* heat = IT */
+	float wetbulb_c;
 	float hall_kw[PP_CTL_HIST_HALLS];
+	float plant_cap_kw[PP_CTL_HIST_PLANTS], plant_heat_kw[PP_CTL_HIST_PLANTS];
 };
 
 struct ctl_hist {
