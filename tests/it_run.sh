@@ -197,6 +197,11 @@ sys.exit(not (len(h["t"]) >= 5 and 760 in h["limit_kw"] and h["utc_offset_s"] ==
 check "/v1/history holds the day so far, the event's limit in it" wait_for 30 hist_ok
 check "the API's clock is the simulated one" sh -c "curl -sf $U/v1/budget | /usr/bin/python3 -c '
 import json,sys; t = json.load(sys.stdin)[\"time\"]; sys.exit(not ($START <= t <= $START + 3 * 3600))'"
+tripped() {
+	curl -sf "$U/v1/events" | /usr/bin/python3 -c 'import json,sys
+sys.exit(not any(e["kind"] == "trip" for e in json.load(sys.stdin)["events"]))'
+}
+check "/v1/events lists the chiller trip (the scenario trips ch2 at 01:20)" wait_for 60 tripped
 CHR=$(command -v chromium || true)
 if [ -z "$CHR" ]; then
 	not_ok "chromium is installed (scripts/deps.sh installs it)"
@@ -213,6 +218,18 @@ import re, sys
 pts = re.findall(r'<canvas [^>]*data-points="(\d+)"', open(sys.argv[1]).read())
 print(len(pts), "charts:", pts)
 sys.exit(not (len(pts) == 4 + 2 + 1 and all(int(n) > 0 for n in pts)))
+PY
+	check "the page's event log lists the trip and the event's limit, newest first, the trip highlighted as a fault" \
+		/usr/bin/python3 - "$TMP/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+rows = re.findall(r'<tr class="(\w+)" data-kind="([\w-]+)" data-time="(\d+)"><td[^>]*>([\d:]+)</td><td[^>]*>[^<]*</td><td>([^<]*)</td>', dom)
+for r in rows: print(r)
+kinds = {k: c for c, k, _, _, _ in rows}
+times = [int(t) for _, _, t, _, _ in rows]
+sys.exit(not (kinds.get("trip") == "fault" and "limit" in kinds and times == sorted(times, reverse=True)
+              and any(k == "trip" and hm == "01:20" and "ch2" in txt for _, k, _, hm, txt in rows)
+              and any(k == "limit" and "until 02:00" in txt for _, k, _, _, txt in rows)))
 PY
 	curl -sf "$U/v1/history" > "$TMP/hist.json"
 	check "each hall on its own scale with its headroom as a number; one cooling chart per plant (its own halls' heat), with wet bulb and supply set point" \

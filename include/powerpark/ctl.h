@@ -30,6 +30,7 @@
 #define PP_CTL_MAX_GPUS 1000000 /* in one request */
 #define PP_CTL_HIST_HALLS 8     /* halls the history keeps a series of */
 #define PP_CTL_HIST_PLANTS 8    /* plants the history keeps a series of */
+#define PP_CTL_NOTES 256        /* entries the event log keeps (the oldest go first) */
 
 struct pp_ctl; /* opaque */
 
@@ -376,6 +377,31 @@ struct pp_ctl_history {
  * only. */
 PP_WUR enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_ctl_history *out);
 void pp_ctl_history_free(struct pp_ctl_history *h);
+
+/* One entry of the event log (GET /v1/events): something an operator must
+ * see, noted by the cycle that saw it change. */
+struct pp_ctl_note {
+	uint64_t seq;               /* every entry ever noted counts, from 1 */
+	int64_t t_s;                /* Unix seconds */
+	const char *kind;           /* static: trip, trip-cleared, capacity, shedding,
+				     * shedding-ended, limit, limit-ended, signal, breach,
+				     * breach-ended, stale, fresh, meter-stale, meter-fresh,
+				     * solve-failed, solve-ok */
+	const char *severity;       /* static: fault, shed, warn or info */
+	char text[PP_CTL_REASON_MAX];
+};
+
+/* Embedded value type: pp_ctl_notes fills it, pp_ctl_notes_free frees it. */
+struct pp_ctl_notes {
+	struct pp_ctl_note *v;      /* newest first, at most PP_CTL_NOTES */
+	size_t n;
+	uint64_t total;             /* noted since the controller began (older ones dropped) */
+};
+
+/* The event log into *out (written; pp_ctl_notes_free even on error).
+ * PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_notes(struct pp_ctl *c, struct pp_ctl_notes *out);
+void pp_ctl_notes_free(struct pp_ctl_notes *n);
 
 /* Counters and the last cycle's figures. */
 struct pp_ctl_stats {

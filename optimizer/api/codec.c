@@ -333,3 +333,26 @@ enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h)
 	pp_json_end(&j);
 	return finish(&j);
 }
+
+enum pp_err api_json_notes(struct pp_buf *out, const struct pp_ctl_notes *n)
+{
+	struct pp_json j;
+	pp_json_init(&j, out);
+	pp_json_obj(&j);
+	pp_json_kint(&j, "total", (long long)n->total);
+	pp_json_key(&j, "events");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct pp_ctl_note *x = &n->v[i];
+		pp_json_obj(&j);
+		pp_json_kint(&j, "seq", (long long)x->seq);
+		pp_json_kint(&j, "time", x->t_s);
+		pp_json_kstr(&j, "kind", x->kind);
+		pp_json_kstr(&j, "severity", x->severity);
+		pp_json_kstr(&j, "text", x->text);
+		pp_json_end(&j);
+	}
+	pp_json_end(&j);
+	pp_json_end(&j);
+	return finish(&j);
+}

@@ -183,6 +183,19 @@ const struct api_obj api_s_history = {"History", (const struct api_prop[]){
 	P("layout", AT_INT, API_P_ARRAY2, NULL, NULL, "racks per row, per hall"),
 	P("plants", AT_OBJ, API_P_ARRAY, &s_hist_plant, NULL, NULL), END}, 0};
 
+static const struct api_obj s_note = {"Event", (const struct api_prop[]){
+	P("seq", AT_INT, 0, NULL, NULL, "counts every event noted, from 1"),
+	P("time", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("kind", AT_STR, 0, NULL,
+	  "trip|trip-cleared|capacity|shedding|shedding-ended|limit|limit-ended|signal|breach|"
+	  "breach-ended|stale|fresh|meter-stale|meter-fresh|solve-failed|solve-ok", NULL),
+	P("severity", AT_STR, 0, NULL, "fault|shed|warn|info", NULL),
+	P("text", AT_STR, 0, NULL, NULL, NULL), END}, 0};
+
+const struct api_obj api_s_events = {"Events", (const struct api_prop[]){
+	P("total", AT_INT, 0, NULL, NULL, "noted since the start (the oldest are dropped)"),
+	P("events", AT_OBJ, API_P_ARRAY, &s_note, NULL, "newest first"), END}, 0};
+
 const struct api_obj api_s_ha = {"HighAvailability", (const struct api_prop[]){
 	P("ha", AT_BOOL, 0, NULL, NULL, NULL),
 	P("role", AT_STR, 0, NULL, "leader|follower|candidate", NULL),
