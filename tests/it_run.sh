@@ -182,6 +182,28 @@ PIDS="$PIDS $RPID"
 U="http://127.0.0.1:$port"
 check "the dashboard's server comes up" wait_for 120 http_ok "$U/healthz"
 check "GET / serves the dashboard page" sh -c "curl -sf $U/ | grep -q '<canvas id=\"c-site\"'"
+CHR=$(command -v chromium || true)
+CF="--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 --virtual-time-budget=4000"
+if [ -n "$CHR" ]; then
+	# Before the event (01:00-02:00): the page draws it ahead, with the forecast.
+	# shellcheck disable=SC2086
+	$CHR $CF --user-data-dir="$TMP/chr0" --dump-dom "$U/" > "$TMP/dom0.html" 2> /dev/null
+	check "before it starts, the event is drawn ahead on every time axis, with the forecast's headroom band" \
+		/usr/bin/python3 - "$TMP/dom0.html" "$START" <<'PY'
+import re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+ev0, ev1 = int(sys.argv[2]) + 3600, int(sys.argv[2]) + 7200
+ok, n = True, 0
+for attrs in re.findall(r"<canvas([^>]*data-ticks[^>]*)>", dom):
+    a = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', attrs))
+    n += 1
+    print(a.get("bands"), a.get("now"), a.get("x1"), a.get("forecast"))
+    ok &= "dr:%d:%d" % (ev0, ev1) in a.get("bands", "").split(",")
+    ok &= int(a.get("now", ev0)) < ev0 < int(a.get("x1", 0))
+site = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', re.search(r'<canvas id="c-site"([^>]*)>', dom).group(1)))
+sys.exit(not (ok and n >= 6 and int(site.get("forecast", 0)) > 0))
+PY
+fi
 held_by_powerpark() {
 	curl -sf "$U/v1/jobs" | /usr/bin/python3 -c 'import json,sys
 h = json.load(sys.stdin)["held"]
@@ -202,11 +224,9 @@ tripped() {
 sys.exit(not any(e["kind"] == "trip" for e in json.load(sys.stdin)["events"]))'
 }
 check "/v1/events lists the chiller trip (the scenario trips ch2 at 01:20)" wait_for 60 tripped
-CHR=$(command -v chromium || true)
 if [ -z "$CHR" ]; then
 	not_ok "chromium is installed (scripts/deps.sh installs it)"
 else
-	CF="--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 --virtual-time-budget=4000"
 	# shellcheck disable=SC2086
 	$CHR $CF --enable-logging=stderr --v=0 --user-data-dir="$TMP/chr1" --dump-dom "$U/" \
 		> "$TMP/dom.html" 2> "$TMP/chr.err"

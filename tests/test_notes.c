@@ -102,7 +102,7 @@ static void t_trip_logged(void)
 	}
 	PT_CHECK(step(f.ctl, T0), "first cycle");
 	struct pp_ctl_notes n;
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK && n.n == 0, "nothing to note at the start (%zu)",
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK && n.n == 0, "nothing to note at the start (%zu)",
 		 n.n);
 	pp_ctl_notes_free(&n);
 	alarm(f.ctl, "ch2", 1, T0 + 5 * NS);
@@ -110,7 +110,7 @@ static void t_trip_logged(void)
 	PT_CHECK(step(f.ctl, T0 + 6 * NS), "a cycle more: nothing new");
 	alarm(f.ctl, "ch2", 0, T0 + 9 * NS);
 	PT_CHECK(step(f.ctl, T0 + 9 * NS), "cycle after it cleared");
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK, "notes");
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK, "notes");
 	const struct pp_ctl_note *trip = find(&n, "trip"), *back = find(&n, "trip-cleared");
 	const struct pp_ctl_note *cap = find(&n, "capacity");
 	PT_CHECK(trip && trip->t_s == T0_S + 5 && !strcmp(trip->severity, "fault") &&
@@ -142,14 +142,20 @@ static void t_signal_logged(void)
 	struct pp_errbuf eb;
 	PT_CHECK(pp_ctl_grid_event(f.ctl, &q, T0 + 10 * NS, &a, &eb) == PP_OK, "signal");
 	struct pp_ctl_notes n;
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK && n.n == 1 && !strcmp(n.v[0].kind, "signal") &&
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK && n.n == 1 && !strcmp(n.v[0].kind, "signal") &&
 			 strstr(n.v[0].text, "dr1") && strstr(n.v[0].text, "900 kW"),
 		 "the signal noted as it arrives: %s", n.n ? n.v[0].text : "none");
+	PT_CHECK(n.nahead == 1 && !strcmp(n.ahead[0].id, "dr1") && n.ahead[0].start_s == T0_S + 60 &&
+			 n.ahead[0].limit_kw == 900 && n.ahead[0].signalled,
+		 "and listed ahead before it starts");
+	pp_ctl_notes_free(&n);
+	PT_CHECK(pp_ctl_notes(f.ctl, T0 + 130 * NS, &n) == PP_OK && n.nahead == 0,
+		 "not ahead once it ended");
 	pp_ctl_notes_free(&n);
 	PT_CHECK(step(f.ctl, T0 + 30 * NS) && step(f.ctl, T0 + 60 * NS) && step(f.ctl, T0 + 61 * NS) &&
 			 step(f.ctl, T0 + 120 * NS),
 		 "cycles through it");
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK, "notes");
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK, "notes");
 	const struct pp_ctl_note *on = find(&n, "limit"), *off = find(&n, "limit-ended");
 	PT_CHECK(on && on->t_s == T0_S + 60 && strstr(on->text, "900 kW") && strstr(on->text, "until"),
 		 "its start, with its end: %s", on ? on->text : "none");
@@ -173,7 +179,7 @@ static void t_stale_and_shedding_logged(void)
 	PT_CHECK(pp_ctl_cycle(f.ctl, T0 + 10 * NS, 0, &eb) == PP_OK, "r2 unread for 10 s");
 	PT_CHECK(step(f.ctl, T0 + 11 * NS), "r2 read again");
 	struct pp_ctl_notes n;
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK, "notes");
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK, "notes");
 	const struct pp_ctl_note *st = find(&n, "stale"), *fr = find(&n, "fresh");
 	PT_CHECK(st && strstr(st->text, "r2") && !strstr(st->text, "r1") && !strcmp(st->severity, "fault"),
 		 "r2 went stale: %s", st ? st->text : "none");
@@ -188,7 +194,7 @@ static void t_stale_and_shedding_logged(void)
 	PT_CHECK(pp_ctl_grid_event(f.ctl, &q, T0 + 12 * NS, &a, &eb) == PP_OK, "signal");
 	for (int s = 20; s <= 42; s += 2)
 		step(f.ctl, T0 + s * NS);
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK, "notes");
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK, "notes");
 	const struct pp_ctl_note *sh = find(&n, "shedding"), *se = find(&n, "shedding-ended");
 	const struct pp_ctl_note *sf = find(&n, "solve-failed"), *so = find(&n, "solve-ok");
 	PT_CHECK(sh && !strcmp(sh->severity, "shed") && sh->t_s == T0_S + 20,
@@ -214,7 +220,7 @@ static void t_ring_bounded(void)
 		step(f.ctl, T0 + i * NS);
 	}
 	struct pp_ctl_notes n;
-	PT_CHECK(pp_ctl_notes(f.ctl, &n) == PP_OK, "notes");
+	PT_CHECK(pp_ctl_notes(f.ctl, T0, &n) == PP_OK, "notes");
 	PT_CHECK(n.n == PP_CTL_NOTES && n.total > PP_CTL_NOTES, "kept %zu of %llu", n.n,
 		 (unsigned long long)n.total);
 	PT_CHECK(n.n && n.v[0].seq == n.total && n.v[0].t_s == T0_S + rounds - 1,

@@ -391,16 +391,26 @@ struct pp_ctl_note {
 	char text[PP_CTL_REASON_MAX];
 };
 
+/* A grid limit event in force or to come, configured or signalled. */
+struct pp_ctl_ahead {
+	char id[PP_CTL_ID_MAX];
+	int64_t start_s, end_s;     /* Unix seconds */
+	double limit_kw;
+	int signalled;              /* posted at run time (else configured) */
+};
+
 /* Embedded value type: pp_ctl_notes fills it, pp_ctl_notes_free frees it. */
 struct pp_ctl_notes {
 	struct pp_ctl_note *v;      /* newest first, at most PP_CTL_NOTES */
 	size_t n;
 	uint64_t total;             /* noted since the controller began (older ones dropped) */
+	struct pp_ctl_ahead *ahead; /* by start, those ending after now */
+	size_t nahead;
 };
 
-/* The event log into *out (written; pp_ctl_notes_free even on error).
- * PP_ERR_NOMEM only. */
-PP_WUR enum pp_err pp_ctl_notes(struct pp_ctl *c, struct pp_ctl_notes *out);
+/* The event log and the limit events not yet ended at now_ns into *out
+ * (written; pp_ctl_notes_free even on error). PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_notes(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_notes *out);
 void pp_ctl_notes_free(struct pp_ctl_notes *n);
 
 /* Counters and the last cycle's figures. */

@@ -353,6 +353,19 @@ enum pp_err api_json_notes(struct pp_buf *out, const struct pp_ctl_notes *n)
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);
+	pp_json_key(&j, "ahead");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < n->nahead; i++) {
+		const struct pp_ctl_ahead *x = &n->ahead[i];
+		pp_json_obj(&j);
+		pp_json_kstr(&j, "id", x->id);
+		pp_json_kint(&j, "start", x->start_s);
+		pp_json_kint(&j, "end", x->end_s);
+		pp_json_knum(&j, "limit_kw", x->limit_kw, 1);
+		pp_json_kbool(&j, "signalled", x->signalled);
+		pp_json_end(&j);
+	}
+	pp_json_end(&j);
 	pp_json_end(&j);
 	return finish(&j);
 }

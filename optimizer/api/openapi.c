@@ -192,9 +192,18 @@ static const struct api_obj s_note = {"Event", (const struct api_prop[]){
 	P("severity", AT_STR, 0, NULL, "fault|shed|warn|info", NULL),
 	P("text", AT_STR, 0, NULL, NULL, NULL), END}, 0};
 
+static const struct api_obj s_ahead = {"LimitAhead", (const struct api_prop[]){
+	P("id", AT_STR, 0, NULL, NULL, NULL),
+	P("start", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("end", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("limit_kw", AT_NUM, 0, NULL, NULL, NULL),
+	P("signalled", AT_BOOL, 0, NULL, NULL, "posted at run time (else configured)"), END}, 0};
+
 const struct api_obj api_s_events = {"Events", (const struct api_prop[]){
 	P("total", AT_INT, 0, NULL, NULL, "noted since the start (the oldest are dropped)"),
-	P("events", AT_OBJ, API_P_ARRAY, &s_note, NULL, "newest first"), END}, 0};
+	P("events", AT_OBJ, API_P_ARRAY, &s_note, NULL, "newest first"),
+	P("ahead", AT_OBJ, API_P_ARRAY, &s_ahead, NULL,
+	  "grid limit events in force or to come, configured and signalled, by start"), END}, 0};
 
 const struct api_obj api_s_ha = {"HighAvailability", (const struct api_prop[]){
 	P("ha", AT_BOOL, 0, NULL, NULL, NULL),

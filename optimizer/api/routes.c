@@ -211,7 +211,7 @@ static void h_events(struct pp_api *a, const struct api_req *rq, struct api_resp
 {
 	(void)rq;
 	struct pp_ctl_notes n;
-	enum pp_err e = pp_ctl_notes(a->ctl, &n);
+	enum pp_err e = pp_ctl_notes(a->ctl, api_now(a), &n);
 	json_ok(rs, e ? e : api_json_notes(&rs->body, &n));
 	pp_ctl_notes_free(&n);
 }

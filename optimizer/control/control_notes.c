@@ -176,16 +176,26 @@ void pp_ctl_notes_cycle(struct pp_ctl *c, int64_t now_ns)
 void pp_ctl_notes_free(struct pp_ctl_notes *n)
 {
 	free(n->v);
+	free(n->ahead);
 	memset(n, 0, sizeof *n);
 }
 
-enum pp_err pp_ctl_notes(struct pp_ctl *c, struct pp_ctl_notes *out)
+static int by_start(const void *a, const void *b)
+{
+	const struct pp_ctl_ahead *x = a, *y = b;
+	return (x->start_s > y->start_s) - (x->start_s < y->start_s);
+}
+
+enum pp_err pp_ctl_notes(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_notes *out)
 {
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&c->mu);
 	const struct ctl_notes *nt = &c->notes;
+	const struct ctl_grid *g = &c->grid;
 	out->v = calloc(nt->n + 1, sizeof *out->v);
-	if (!out->v) {
+	out->ahead = calloc(g->nev + 1, sizeof *out->ahead);
+	if (!out->v || !out->ahead) {
+		pp_ctl_notes_free(out);
 		pthread_mutex_unlock(&c->mu);
 		return PP_ERR_NOMEM;
 	}
@@ -193,6 +203,18 @@ enum pp_err pp_ctl_notes(struct pp_ctl *c, struct pp_ctl_notes *out)
 		out->v[i] = nt->v[(nt->at + PP_CTL_NOTES - 1 - i) % PP_CTL_NOTES];
 	out->n = nt->n;
 	out->total = nt->seq;
+	for (size_t i = 0; i < g->nev; i++) {
+		const struct cevent *ev = &g->ev[i];
+		if (ev->end_s <= now_ns / PP_CTL_NS)
+			continue;
+		struct pp_ctl_ahead *a = &out->ahead[out->nahead++];
+		snprintf(a->id, sizeof a->id, "%s", ev->id);
+		a->start_s = ev->start_s;
+		a->end_s = ev->end_s;
+		a->limit_kw = ev->limit_kw;
+		a->signalled = ev->signalled_ns != 0;
+	}
 	pthread_mutex_unlock(&c->mu);
+	qsort(out->ahead, out->nahead, sizeof *out->ahead, by_start);
 	return PP_OK;
 }
