@@ -251,6 +251,29 @@ sys.exit(not (kinds.get("trip") == "fault" and "limit" in kinds and times == sor
               and any(k == "trip" and hm == "01:20" and "ch2" in txt for _, k, _, hm, txt in rows)
               and any(k == "limit" and "until 02:00" in txt for _, k, _, _, txt in rows)))
 PY
+	curl -sf "$U/v1/jobs" > "$TMP/jobs.json"
+	check "a why per job (the binding limit and its price, or wants less), held jobs until the event's end (02:00)" \
+		/usr/bin/python3 - "$TMP/dom.html" "$TMP/jobs.json" "$START" <<'PY'
+import json, re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+jb, t0 = json.load(open(sys.argv[2])), int(sys.argv[3])
+ok = True
+for r in jb["running"]:
+    capped = r["cap_w"] < min(r["demand_w"], r["cap_max_w"]) - 1
+    if r["price"] > 0: ok &= ":" in r["why"] or r["why"] == "grid"
+    if r["why"] == "wants less": ok &= r["cap_w"] >= r["demand_w"] - 1
+    if capped: ok &= r["why"] not in ("none", "wants less", "at its maximum", "not solved yet")
+    if not ok: print("bad:", r); break
+whys = re.findall(r'<tr data-job="([^"]+)" data-why="([^"]+)">(.*?)</tr>', dom)
+print(whys[:4])
+ok &= len(whys) > 0 and all(w and w not in ("none", "not solved yet") for _, w, _ in whys)
+ok &= any("price" in html for _, _, html in whys) or all(w == "wants less" for _, w, _ in whys)
+held = re.findall(r'<tr data-job="([^"]+)" data-until="(\d*)">(.*?)</tr>', dom)
+print(held[:2])
+ours = [(u, html) for _, u, html in held if "powerpark" in html]
+ok &= len(ours) > 0 and all(u == str(t0 + 7200) and "until 02:00" in html for u, html in ours)
+sys.exit(not ok)
+PY
 	curl -sf "$U/v1/history" > "$TMP/hist.json"
 	check "each hall on its own scale with its headroom as a number; one cooling chart per plant (its own halls' heat), with wet bulb and supply set point" \
 		/usr/bin/python3 - "$TMP/dom.html" "$TMP/hist.json" <<'PY'

@@ -315,12 +315,21 @@ struct pp_ctl_running {
 	double weight;
 	int gpus;
 	double cap_w, cap_max_w;
+	double demand_w;            /* per GPU, as the last solve planned with */
+	/* What holds its cap: a limit ("grid", "hall:a", "plant:p1", ...) with
+	 * its price (objective per kW, > 0), or "wants less" (the cap is its
+	 * demand), "at its maximum", "rising" (the rise rate), "paused". */
+	char why[PP_CTL_BINDING_MAX];
+	double price;
 };
 
 struct pp_ctl_held {
 	char id[PP_CTL_ID_MAX];
 	int gpus;
 	int64_t waiting_s;
+	int64_t since_s;            /* Unix seconds */
+	int64_t until_s;            /* the end of the grid limit event in force; 0 none */
+	char until_id[PP_CTL_ID_MAX]; /* that event */
 	char reason[PP_CTL_REASON_MAX];
 };
 

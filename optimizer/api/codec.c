@@ -238,6 +238,9 @@ enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *jb)
 		pp_json_kint(&j, "gpus", r->gpus);
 		pp_json_kcap(&j, "cap_w", r->cap_w, 0);
 		pp_json_knum(&j, "cap_max_w", r->cap_max_w, 0);
+		pp_json_knum(&j, "demand_w", r->demand_w, 0);
+		pp_json_kstr(&j, "why", r->why);
+		pp_json_ksig(&j, "price", r->price, 4);
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);
@@ -249,6 +252,11 @@ enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *jb)
 		pp_json_kstr(&j, "job", h->id);
 		pp_json_kint(&j, "gpus", h->gpus);
 		pp_json_kint(&j, "waiting_s", h->waiting_s);
+		pp_json_kint(&j, "since", h->since_s);
+		if (h->until_s) {
+			pp_json_kint(&j, "until", h->until_s);
+			pp_json_kstr(&j, "until_event", h->until_id);
+		}
 		pp_json_kstr(&j, "reason", h->reason);
 		pp_json_end(&j);
 	}

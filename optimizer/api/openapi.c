@@ -141,12 +141,22 @@ static const struct api_obj s_running = {"RunningJob", (const struct api_prop[])
 	P("weight", AT_NUM, 0, NULL, NULL, NULL),
 	P("gpus", AT_INT, 0, NULL, NULL, NULL),
 	P("cap_w", AT_NUM, 0, NULL, NULL, NULL),
-	P("cap_max_w", AT_NUM, 0, NULL, NULL, NULL), END}, 0};
+	P("cap_max_w", AT_NUM, 0, NULL, NULL, NULL),
+	P("demand_w", AT_NUM, 0, NULL, NULL, "per GPU, as the last solve planned with"),
+	P("why", AT_STR, 0, NULL, NULL,
+	  "what holds the cap: a binding limit (grid, site:S, hall:H, row:R, rack:R, plant:P), "
+	  "or wants less, at its maximum, rising, paused, not solved yet"),
+	P("price", AT_NUM, 0, NULL, NULL, "the binding limit's price (objective per kW); 0 none"),
+	END}, 0};
 
 static const struct api_obj s_held = {"HeldJob", (const struct api_prop[]){
 	P("job", AT_STR, 0, NULL, NULL, NULL),
 	P("gpus", AT_INT, 0, NULL, NULL, NULL),
 	P("waiting_s", AT_INT, 0, NULL, NULL, NULL),
+	P("since", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("until", AT_INT, API_P_OPT, NULL, NULL,
+	  "Unix seconds: the end of the grid limit event in force, when one is"),
+	P("until_event", AT_STR, API_P_OPT, NULL, NULL, "that event's id"),
 	P("reason", AT_STR, 0, NULL, NULL, NULL), END}, 0};
 
 const struct api_obj api_s_jobs = {"Jobs", (const struct api_prop[]){

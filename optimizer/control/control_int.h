@@ -75,6 +75,9 @@ struct crack {
 	int cls;                   /* its class (enum pp_job_class) */
 	double weight;             /* its priority in the objective; 1 by default */
 	int noted_stale;           /* the event log said it went stale (and not back yet) */
+	char why[PP_CTL_BINDING_MAX]; /* what holds its cap, last solve (control_caps.c) */
+	double why_price;          /* that limit's price (objective per kW); 0 none */
+	double why_demand_w;       /* the demand that solve planned with */
 };
 
 /* The power tree as the instance keeps it (site, halls, rows, racks), and
