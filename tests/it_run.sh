@@ -3,7 +3,8 @@
 # a demand-response event from 01:00 to 02:00 and a chiller trip in it) at
 # full speed, checked through its JSON summary and its metrics files; then
 # live, with the API on the simulated clock and the built-in dashboard
-# opened in headless Chromium (screenshot kept in build/artifacts/); then
+# opened in headless Chromium (screenshots 1600 and 800 px wide kept in
+# build/artifacts/); then
 # into a real influxd; then bad input. The default scenario is checked by
 # it_run_default.sh.
 . "$(dirname "$0")/lib.sh"
@@ -319,9 +320,28 @@ for k, attrs in enumerate(re.findall(r'<canvas([^>]*)>', dom)):
 print("\n".join(bad))
 sys.exit(bool(bad) or axes < 6)
 PY
+	# Screenshots at a desktop's and a narrow window's width, kept for a person.
+	for wh in 1600,1500 800,2600; do
+		w=${wh%,*}
+		$CHR ${CF/--window-size=1400,1100/--window-size=$wh} --user-data-dir="$TMP/chr-$w" \
+			--screenshot="$ART/dashboard-$w.png" "$U/" > /dev/null 2>&1
+		check "a screenshot $w px wide is kept ($ART/dashboard-$w.png)" /usr/bin/python3 - "$ART/dashboard-$w.png" "$w" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read(32)
+sys.exit(not (b[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", b[16:20])[0] == int(sys.argv[2])))
+PY
+	done
 	# shellcheck disable=SC2086
-	$CHR $CF --user-data-dir="$TMP/chr2" --screenshot="$ART/dashboard.png" "$U/" > /dev/null 2>&1
-	check "a screenshot is kept ($ART/dashboard.png)" [ -s "$ART/dashboard.png" ]
+	$CHR ${CF/--window-size=1400,1100/--window-size=800,2600} --user-data-dir="$TMP/chr-n" --dump-dom "$U/" \
+		> "$TMP/dom800.html" 2> /dev/null
+	check "at 800 px every chart fits the window (one column, nothing wider than the page)" \
+		/usr/bin/python3 - "$TMP/dom800.html" <<'PY'
+import re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+ws = [int(w) for w in re.findall(r'<canvas [^>]*width="(\d+)"', dom)]
+print("canvas widths at 800 px:", ws)
+sys.exit(not (ws and max(ws) <= 800 and 'data-updates="' in dom))
+PY
 fi
 kill -INT "$RPID" 2>/dev/null
 wait "$RPID" 2>/dev/null
