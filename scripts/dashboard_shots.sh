@@ -6,7 +6,7 @@
 # opened in headless Chromium at 1600 and 800 px (Chromium takes a few
 # seconds to start: at the day's 720x the page shows a time up to about 40
 # simulated minutes later; the committed shots were asked for at 14:52 and
-# show 15:37). Needs `make all` and chromium. The clock read is the default
+# show 15:11). Needs `make all` and chromium. The clock read is the default
 # day's (UTC+9). Usage: scripts/dashboard_shots.sh [AT] [OUTDIR]
 set -eu
 AT=${1:-15:00}
@@ -15,7 +15,7 @@ BIN=${BUILD:-build}/powerpark
 PORT=${PORT:-18931}
 TMP=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$TMP"' EXIT
-(cd "$TMP" && exec "$OLDPWD/$BIN" run --no-baseline --quiet --listen "127.0.0.1:$PORT" > run.log 2>&1) &
+(cd "$TMP" && exec "$OLDPWD/$BIN" run ${SCENARIO:+"$SCENARIO"} --no-baseline --quiet --listen "127.0.0.1:$PORT" > run.log 2>&1) &
 PID=$!
 U="http://127.0.0.1:$PORT"
 # The scenario's day starts at 00:00 local; wait until the API's clock shows AT.
