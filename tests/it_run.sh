@@ -262,7 +262,7 @@ ok = True
 for r in jb["running"]:
     capped = r["cap_w"] < min(r["demand_w"], r["cap_max_w"]) - 1
     if r["price"] > 0: ok &= ":" in r["why"] or r["why"] == "grid"
-    if r["why"] == "wants less": ok &= r["cap_w"] >= r["demand_w"] - 1
+    if r["why"] == "wants less": ok &= r["cap_w"] >= r["demand_w"] - 2  # both printed rounded
     if capped: ok &= r["why"] not in ("none", "wants less", "at its maximum", "not solved yet")
     if not ok: print("bad:", r); break
 whys = re.findall(r'<tr data-job="([^"]+)" data-why="([^"]+)">(.*?)</tr>', dom)
