@@ -260,7 +260,7 @@ dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
 jb, t0 = json.load(open(sys.argv[2])), int(sys.argv[3])
 ok = True
 for r in jb["running"]:
-    capped = r["cap_w"] < min(r["demand_w"], r["cap_max_w"]) - 1
+    capped = r["cap_w"] < min(r["demand_w"], r["cap_max_w"]) - 2
     if r["price"] > 0: ok &= ":" in r["why"] or r["why"] == "grid"
     if r["why"] == "wants less": ok &= r["cap_w"] >= r["demand_w"] - 2  # both printed rounded
     if capped: ok &= r["why"] not in ("none", "wants less", "at its maximum", "not solved yet")
