@@ -57,7 +57,7 @@ static void teardown(struct fixture *f)
 	pp_config_destroy(f->cfg);
 }
 
-static void read_rack(struct pp_ctl *c, const char *rack, double w, int64_t ts)
+static void rack_reads(struct pp_ctl *c, const char *rack, double w, int64_t ts)
 {
 	struct pp_tag t[] = {{"site", "t"}, {"rack", rack}};
 	struct pp_field f = {.key = "power_w", .type = PP_F_FLOAT, .v.f = w};
@@ -79,8 +79,8 @@ static void alarm(struct pp_ctl *c, const char *chiller, int on, int64_t ts)
 static int step(struct pp_ctl *c, int64_t ts)
 {
 	struct pp_errbuf eb;
-	read_rack(c, "r1", 5000, ts);
-	read_rack(c, "r2", 5000, ts);
+	rack_reads(c, "r1", 5000, ts);
+	rack_reads(c, "r2", 5000, ts);
 	return pp_ctl_cycle(c, ts, 0, &eb) == PP_OK;
 }
 
@@ -175,7 +175,7 @@ static void t_stale_and_shedding_logged(void)
 	}
 	struct pp_errbuf eb;
 	PT_CHECK(step(f.ctl, T0), "first cycle");
-	read_rack(f.ctl, "r1", 5000, T0 + 10 * NS);
+	rack_reads(f.ctl, "r1", 5000, T0 + 10 * NS);
 	PT_CHECK(pp_ctl_cycle(f.ctl, T0 + 10 * NS, 0, &eb) == PP_OK, "r2 unread for 10 s");
 	PT_CHECK(step(f.ctl, T0 + 11 * NS), "r2 read again");
 	struct pp_ctl_notes n;
