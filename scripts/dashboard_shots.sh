@@ -6,7 +6,7 @@
 # opened in headless Chromium at 1600 and 800 px (Chromium takes a few
 # seconds to start: at the day's 720x the page shows a time up to about 40
 # simulated minutes later; the committed shots were asked for at 14:52 and
-# show 15:11). Needs `make all` and chromium. The clock read is the default
+# show 15:11 and 15:32). Needs `make all` and chromium. The clock read is the default
 # day's (UTC+9). Usage: scripts/dashboard_shots.sh [AT] [OUTDIR]
 set -eu
 AT=${1:-15:00}
