@@ -177,7 +177,9 @@ check "a signal ending before it starts is refused" \
 
 # --- 2. live: the API on the simulated clock, the dashboard in Chromium ---
 port=$(free_port)
-$PP run "$TMP/tiny.yaml" --speed 200 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &
+# 100x: the 3 h in 108 s, the event from 36 s to 72 s, so that the page's
+# dumps and screenshots fall where they must on a loaded machine.
+$PP run "$TMP/tiny.yaml" --speed 100 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &
 RPID=$!
 PIDS="$PIDS $RPID"
 U="http://127.0.0.1:$port"
@@ -185,25 +187,14 @@ check "the dashboard's server comes up" wait_for 120 http_ok "$U/healthz"
 check "GET / serves the dashboard page" sh -c "curl -sf $U/ | grep -q '<canvas id=\"c-site\"'"
 CHR=$(command -v chromium || true)
 CF="--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 --virtual-time-budget=4000"
+CPID0=
 if [ -n "$CHR" ]; then
-	# Before the event (01:00-02:00): the page draws it ahead, with the forecast.
+	# Before the event (01:00-02:00): the page draws it ahead, with the
+	# forecast (dumped beside the checks below, read after them).
 	# shellcheck disable=SC2086
-	$CHR $CF --user-data-dir="$TMP/chr0" --dump-dom "$U/" > "$TMP/dom0.html" 2> /dev/null
-	check "before it starts, the event is drawn ahead on every time axis, with the forecast's headroom band" \
-		/usr/bin/python3 - "$TMP/dom0.html" "$START" <<'PY'
-import re, sys
-dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
-ev0, ev1 = int(sys.argv[2]) + 3600, int(sys.argv[2]) + 7200
-ok, n = True, 0
-for attrs in re.findall(r"<canvas([^>]*data-ticks[^>]*)>", dom):
-    a = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', attrs))
-    n += 1
-    print(a.get("bands"), a.get("now"), a.get("x1"), a.get("forecast"))
-    ok &= "dr:%d:%d" % (ev0, ev1) in a.get("bands", "").split(",")
-    ok &= int(a.get("now", ev0)) < ev0 < int(a.get("x1", 0))
-site = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', re.search(r'<canvas id="c-site"([^>]*)>', dom).group(1)))
-sys.exit(not (ok and n >= 6 and int(site.get("forecast", 0)) > 0))
-PY
+	$CHR $CF --user-data-dir="$TMP/chr0" --dump-dom "$U/" > "$TMP/dom0.html" 2> /dev/null &
+	CPID0=$!
+	PIDS="$PIDS $CPID0"
 fi
 held_by_powerpark() {
 	curl -sf "$U/v1/jobs" | /usr/bin/python3 -c 'import json,sys
@@ -225,6 +216,24 @@ tripped() {
 sys.exit(not any(e["kind"] == "trip" for e in json.load(sys.stdin)["events"]))'
 }
 check "/v1/events lists the chiller trip (the scenario trips ch2 at 01:20)" wait_for 60 tripped
+if [ -n "$CPID0" ]; then
+	wait "$CPID0"
+	check "before it starts, the event is drawn ahead on every time axis, with the forecast's headroom band" \
+		/usr/bin/python3 - "$TMP/dom0.html" "$START" <<'PY'
+import re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+ev0, ev1 = int(sys.argv[2]) + 3600, int(sys.argv[2]) + 7200
+ok, n = True, 0
+for attrs in re.findall(r"<canvas([^>]*data-ticks[^>]*)>", dom):
+    a = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', attrs))
+    n += 1
+    print(a.get("bands"), a.get("now"), a.get("x1"), a.get("forecast"))
+    ok &= "dr:%d:%d" % (ev0, ev1) in a.get("bands", "").split(",")
+    ok &= int(a.get("now", ev0)) < ev0 < int(a.get("x1", 0))
+site = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', re.search(r'<canvas id="c-site"([^>]*)>', dom).group(1)))
+sys.exit(not (ok and n >= 6 and int(site.get("forecast", 0)) > 0))
+PY
+fi
 if [ -z "$CHR" ]; then
 	not_ok "chromium is installed (scripts/deps.sh installs it)"
 else
