@@ -3,7 +3,8 @@
 # a demand-response event from 01:00 to 02:00 and a chiller trip in it) at
 # full speed, checked through its JSON summary and its metrics files; then
 # live, with the API on the simulated clock and the built-in dashboard
-# opened in headless Chromium (screenshot kept in build/artifacts/); then
+# opened in headless Chromium (screenshots 1600 and 800 px wide kept in
+# build/artifacts/); then
 # into a real influxd; then bad input. The default scenario is checked by
 # it_run_default.sh.
 . "$(dirname "$0")/lib.sh"
@@ -176,12 +177,25 @@ check "a signal ending before it starts is refused" \
 
 # --- 2. live: the API on the simulated clock, the dashboard in Chromium ---
 port=$(free_port)
-$PP run "$TMP/tiny.yaml" --speed 200 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &
+# 100x: the 3 h in 108 s, the event from 36 s to 72 s, so that the page's
+# dumps and screenshots fall where they must on a loaded machine.
+$PP run "$TMP/tiny.yaml" --speed 100 --quiet --listen "127.0.0.1:$port" > "$TMP/live" 2>&1 &
 RPID=$!
 PIDS="$PIDS $RPID"
 U="http://127.0.0.1:$port"
 check "the dashboard's server comes up" wait_for 120 http_ok "$U/healthz"
 check "GET / serves the dashboard page" sh -c "curl -sf $U/ | grep -q '<canvas id=\"c-site\"'"
+CHR=$(command -v chromium || true)
+CF="--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 --virtual-time-budget=4000"
+CPID0=
+if [ -n "$CHR" ]; then
+	# Before the event (01:00-02:00): the page draws it ahead, with the
+	# forecast (dumped beside the checks below, read after them).
+	# shellcheck disable=SC2086
+	$CHR $CF --user-data-dir="$TMP/chr0" --dump-dom "$U/" > "$TMP/dom0.html" 2> /dev/null &
+	CPID0=$!
+	PIDS="$PIDS $CPID0"
+fi
 held_by_powerpark() {
 	curl -sf "$U/v1/jobs" | /usr/bin/python3 -c 'import json,sys
 h = json.load(sys.stdin)["held"]
@@ -197,25 +211,146 @@ sys.exit(not (len(h["t"]) >= 5 and 760 in h["limit_kw"] and h["utc_offset_s"] ==
 check "/v1/history holds the day so far, the event's limit in it" wait_for 30 hist_ok
 check "the API's clock is the simulated one" sh -c "curl -sf $U/v1/budget | /usr/bin/python3 -c '
 import json,sys; t = json.load(sys.stdin)[\"time\"]; sys.exit(not ($START <= t <= $START + 3 * 3600))'"
-CHR=$(command -v chromium || true)
+tripped() {
+	curl -sf "$U/v1/events" | /usr/bin/python3 -c 'import json,sys
+sys.exit(not any(e["kind"] == "trip" for e in json.load(sys.stdin)["events"]))'
+}
+check "/v1/events lists the chiller trip (the scenario trips ch2 at 01:20)" wait_for 60 tripped
+if [ -n "$CPID0" ]; then
+	wait "$CPID0"
+	check "before it starts, the event is drawn ahead on every time axis, with the forecast's headroom band" \
+		/usr/bin/python3 - "$TMP/dom0.html" "$START" <<'PY'
+import re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+ev0, ev1 = int(sys.argv[2]) + 3600, int(sys.argv[2]) + 7200
+ok, n = True, 0
+for attrs in re.findall(r"<canvas([^>]*data-ticks[^>]*)>", dom):
+    a = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', attrs))
+    n += 1
+    print(a.get("bands"), a.get("now"), a.get("x1"), a.get("forecast"))
+    ok &= "dr:%d:%d" % (ev0, ev1) in a.get("bands", "").split(",")
+    ok &= int(a.get("now", ev0)) < ev0 < int(a.get("x1", 0))
+site = dict(re.findall(r'data-([a-z0-9]+)="([^"]*)"', re.search(r'<canvas id="c-site"([^>]*)>', dom).group(1)))
+sys.exit(not (ok and n >= 6 and int(site.get("forecast", 0)) > 0))
+PY
+fi
 if [ -z "$CHR" ]; then
 	not_ok "chromium is installed (scripts/deps.sh installs it)"
 else
-	CF="--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 --virtual-time-budget=4000"
 	# shellcheck disable=SC2086
 	$CHR $CF --enable-logging=stderr --v=0 --user-data-dir="$TMP/chr1" --dump-dom "$U/" \
 		> "$TMP/dom.html" 2> "$TMP/chr.err"
 	check "the page updated from the API" grep -q 'data-updates="[1-9]' "$TMP/dom.html"
 	check "the page counted no script errors" sh -c "! grep -q 'data-errors=' $TMP/dom.html"
 	check "the console logged no errors" sh -c "! grep -E 'CONSOLE.*(Uncaught|rror)' $TMP/chr.err"
-	check "all five charts hold data" /usr/bin/python3 - "$TMP/dom.html" <<'PY'
+	check "every chart holds data (site, PUE, weather, floor, one per hall, one per plant)" /usr/bin/python3 - "$TMP/dom.html" <<'PY'
 import re, sys
-pts = re.findall(r'<canvas id="([^"]+)"[^>]*data-points="(\d+)"', open(sys.argv[1]).read())
-sys.exit(not (len(pts) == 5 and all(int(n) > 0 for _, n in pts)))
+pts = re.findall(r'<canvas [^>]*data-points="(\d+)"', open(sys.argv[1]).read())
+print(len(pts), "charts:", pts)
+sys.exit(not (len(pts) == 4 + 2 + 1 and all(int(n) > 0 for n in pts)))
 PY
+	check "the page's event log lists the trip and the event's limit, newest first, the trip highlighted as a fault" \
+		/usr/bin/python3 - "$TMP/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+rows = re.findall(r'<tr class="(\w+)" data-kind="([\w-]+)" data-time="(\d+)"><td[^>]*>([\d:]+)</td><td[^>]*>[^<]*</td><td>([^<]*)</td>', dom)
+for r in rows: print(r)
+kinds = {k: c for c, k, _, _, _ in rows}
+times = [int(t) for _, _, t, _, _ in rows]
+sys.exit(not (kinds.get("trip") == "fault" and "limit" in kinds and times == sorted(times, reverse=True)
+              and any(k == "trip" and hm == "01:20" and "ch2" in txt for _, k, _, hm, txt in rows)
+              and any(k == "limit" and "until 02:00" in txt for _, k, _, _, txt in rows)))
+PY
+	curl -sf "$U/v1/jobs" > "$TMP/jobs.json"
+	check "a why per job (the binding limit and its price, or wants less), held jobs until the event's end (02:00)" \
+		/usr/bin/python3 - "$TMP/dom.html" "$TMP/jobs.json" "$START" <<'PY'
+import json, re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+jb, t0 = json.load(open(sys.argv[2])), int(sys.argv[3])
+ok = True
+for r in jb["running"]:
+    capped = r["cap_w"] < min(r["demand_w"], r["cap_max_w"]) - 2
+    if r["price"] > 0: ok &= ":" in r["why"] or r["why"] == "grid"
+    if r["why"] == "wants less": ok &= r["cap_w"] >= r["demand_w"] - 2  # both printed rounded
+    if capped: ok &= r["why"] not in ("none", "wants less", "at its maximum", "not solved yet")
+    if not ok: print("bad:", r); break
+whys = re.findall(r'<tr data-job="([^"]+)" data-why="([^"]+)">(.*?)</tr>', dom)
+print(whys[:4])
+ok &= len(whys) > 0 and all(w and w not in ("none", "not solved yet") for _, w, _ in whys)
+ok &= any("price" in html for _, _, html in whys) or all(w == "wants less" for _, w, _ in whys)
+held = re.findall(r'<tr data-job="([^"]+)" data-until="(\d*)">(.*?)</tr>', dom)
+print(held[:2])
+ours = [(u, html) for _, u, html in held if "powerpark" in html]
+ok &= len(ours) > 0 and all(u == str(t0 + 7200) and "until 02:00" in html for u, html in ours)
+sys.exit(not ok)
+PY
+	curl -sf "$U/v1/history" > "$TMP/hist.json"
+	check "each hall on its own scale with its headroom as a number; one cooling chart per plant (its own halls' heat), with wet bulb and supply set point" \
+		/usr/bin/python3 - "$TMP/dom.html" "$TMP/hist.json" <<'PY'
+import json, re, sys
+dom, h = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+cards = re.findall(r'<div data-key="[^"]*" data-hall="([^"]+)" data-headroom-kw="(-?\d+)"><h3>.*?</h3><canvas [^>]*data-ticks="([^"]+)" data-unit="(\w+)"', dom)
+plants = re.findall(r'<div data-key="[^"]*" data-plant="([^"]+)" data-headroom-kw="(-?\d*)" data-tripped="[^"]*"><h3>.*?</h3><canvas [^>]*data-points="(\d+)"', dom)
+print("halls:", cards, "plants:", plants)
+ok = sorted(c[0] for c in cards) == sorted(x["name"] for x in h["halls"])
+for name, room, ticks, unit in cards:
+    lim = next(x["limit_kw"] for x in h["halls"] if x["name"] == name)
+    top = float(ticks.split(",")[-1]) * (1000 if unit == "MW" else 1)
+    ok &= lim <= top <= 2 * lim   # its own scale: the limit fills half its axis or more
+ok &= sorted(p[0] for p in plants) == sorted(x["name"] for x in h["plants"]) and all(int(p[2]) > 0 for p in plants)
+ok &= all(len(x["heat_kw"]) == len(h["t"]) and "reserve" in x and x["chw_supply_c"] > 0 for x in h["plants"])
+ok &= any(v is not None for v in h["wetbulb_c"]) and 'id="c-wx"' in dom
+sys.exit(not ok)
+PY
+	check "every axis has round ticks (1, 2 or 5 x 10^k in the unit shown), PUE spans 0.1 or more, every line inside its axes" \
+		/usr/bin/python3 - "$TMP/dom.html" <<'PY'
+import math, re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+bad = []
+axes = 0
+for k, attrs in enumerate(re.findall(r'<canvas([^>]*)>', dom)):
+    cid = (re.findall(r'id="([^"]+)"', attrs) or ["canvas %d" % k])[0]
+    a = dict(re.findall(r'data-([a-z]+)="([^"]*)"', attrs))
+    if "ticks" not in a:
+        if cid != "heat": bad.append(cid + ": no data-ticks")
+        continue
+    axes += 1
+    t = [float(x) for x in a["ticks"].split(",")]
+    step = t[1] - t[0] if len(t) > 1 else 0
+    m = step / 10 ** math.floor(math.log10(step)) if step > 0 else 0
+    if len(t) < 2 or not any(abs(m - k) < 1e-6 for k in (1, 2, 5)):
+        bad.append("%s: step %g of %s" % (cid, step, a["ticks"]))
+    elif any(abs(b - a_ - step) > 1e-6 * step or abs(v / step - round(v / step)) > 1e-6 for a_, b, v in zip(t, t[1:], t[1:])):
+        bad.append("%s: ticks %s not whole steps" % (cid, a["ticks"]))
+    if a.get("unit") not in ("kW", "MW", "PUE", "C"): bad.append("%s: unit %s" % (cid, a.get("unit")))
+    if a.get("unit") == "PUE" and t[-1] - t[0] < 0.1 - 1e-9: bad.append("%s: PUE spans %g" % (cid, t[-1] - t[0]))
+    if a.get("outside") != "0": bad.append("%s: %s points outside the axes" % (cid, a.get("outside")))
+    print("%s: %s %s, times %s" % (cid, a.get("ticks"), a.get("unit"), a.get("tticks")))
+print("\n".join(bad))
+sys.exit(bool(bad) or axes < 6)
+PY
+	# Screenshots at a desktop's and a narrow window's width, kept for a person.
+	for wh in 1600,1500 800,2600; do
+		w=${wh%,*}
+		$CHR ${CF/--window-size=1400,1100/--window-size=$wh} --user-data-dir="$TMP/chr-$w" \
+			--screenshot="$ART/dashboard-$w.png" "$U/" > /dev/null 2>&1
+		check "a screenshot $w px wide is kept ($ART/dashboard-$w.png)" /usr/bin/python3 - "$ART/dashboard-$w.png" "$w" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read(32)
+sys.exit(not (b[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", b[16:20])[0] == int(sys.argv[2])))
+PY
+	done
 	# shellcheck disable=SC2086
-	$CHR $CF --user-data-dir="$TMP/chr2" --screenshot="$ART/dashboard.png" "$U/" > /dev/null 2>&1
-	check "a screenshot is kept ($ART/dashboard.png)" [ -s "$ART/dashboard.png" ]
+	$CHR ${CF/--window-size=1400,1100/--window-size=800,2600} --user-data-dir="$TMP/chr-n" --dump-dom "$U/" \
+		> "$TMP/dom800.html" 2> /dev/null
+	check "at 800 px every chart fits the window (one column, nothing wider than the page)" \
+		/usr/bin/python3 - "$TMP/dom800.html" <<'PY'
+import re, sys
+dom = re.sub(r"<script>.*?</script>", "", open(sys.argv[1]).read(), flags=re.S)
+ws = [int(w) for w in re.findall(r'<canvas [^>]*width="(\d+)"', dom)]
+print("canvas widths at 800 px:", ws)
+sys.exit(not (ws and max(ws) <= 800 and 'data-updates="' in dom))
+PY
 fi
 kill -INT "$RPID" 2>/dev/null
 wait "$RPID" 2>/dev/null

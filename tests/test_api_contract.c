@@ -306,6 +306,7 @@ static void t_answers_fit(void)
 	PT_CHECK(pp_ctl_cycle(ctl, T0, 0, &eb) == PP_OK, "cycle");
 	answer_fits("GET", "/v1/history", NULL, NULL, NULL);
 	answer_fits("GET", "/v1/jobs", NULL, NULL, NULL);
+	answer_fits("GET", "/v1/events", NULL, NULL, NULL); /* the signal noted, and ahead */
 }
 
 /* A sample value of a property's schema: taken by the reader's types. */

@@ -29,6 +29,8 @@
 #define PP_CTL_FORECAST_HOURS 168
 #define PP_CTL_MAX_GPUS 1000000 /* in one request */
 #define PP_CTL_HIST_HALLS 8     /* halls the history keeps a series of */
+#define PP_CTL_HIST_PLANTS 8    /* plants the history keeps a series of */
+#define PP_CTL_NOTES 256        /* entries the event log keeps (the oldest go first) */
 
 struct pp_ctl; /* opaque */
 
@@ -359,12 +361,21 @@ struct pp_ctl_running {
 	double weight;
 	int gpus;
 	double cap_w, cap_max_w;
+	double demand_w;            /* per GPU, as the last solve planned with */
+	/* What holds its cap: a limit ("grid", "hall:a", "plant:p1", ...) with
+	 * its price (objective per kW, > 0), or "wants less" (the cap is its
+	 * demand), "at its maximum", "rising" (the rise rate), "paused". */
+	char why[PP_CTL_BINDING_MAX];
+	double price;
 };
 
 struct pp_ctl_held {
 	char id[PP_CTL_ID_MAX];
 	int gpus;
 	int64_t waiting_s;
+	int64_t since_s;            /* Unix seconds */
+	int64_t until_s;            /* the end of the grid limit event in force; 0 none */
+	char until_id[PP_CTL_ID_MAX]; /* that event */
 	char reason[PP_CTL_REASON_MAX];
 };
 
@@ -392,6 +403,11 @@ struct pp_ctl_hist_hall {
 struct pp_ctl_hist_plant {
 	const char *name;           /* borrowed from the config */
 	double capacity_kw;         /* INFINITY: no chiller model to tell */
+	int reserve;                /* chillers held back (N+k) */
+	double chw_supply_c;        /* the chilled-water supply set point (config) */
+	float *cap_kw, *heat_kw;    /* n points each (the first PP_CTL_HIST_PLANTS plants;
+				     * NULL beyond): capacity keeping the reserve (NAN:
+				     * no model), heat of the halls it serves */
 	const char *tripped[PP_CTL_MAX_CHILLERS]; /* names borrowed from the config */
 	size_t ntripped;
 };
@@ -404,6 +420,7 @@ struct pp_ctl_history {
 	size_t n;
 	int64_t *t_s;
 	float *grid_kw, *limit_kw, *it_kw, *cooling_kw, *cooling_capacity_kw, *held_gpus;
+	float *wetbulb_c;           /* the weather reading planned with; NAN: none */
 	struct pp_ctl_hist_hall *halls; /* the first PP_CTL_HIST_HALLS halls */
 	size_t nhalls;
 	const struct pp_config *cfg;    /* borrowed: the floor plan (racks per row) */
@@ -415,6 +432,41 @@ struct pp_ctl_history {
  * only. */
 PP_WUR enum pp_err pp_ctl_history(struct pp_ctl *c, struct pp_ctl_history *out);
 void pp_ctl_history_free(struct pp_ctl_history *h);
+
+/* One entry of the event log (GET /v1/events): something an operator must
+ * see, noted by the cycle that saw it change. */
+struct pp_ctl_note {
+	uint64_t seq;               /* every entry ever noted counts, from 1 */
+	int64_t t_s;                /* Unix seconds */
+	const char *kind;           /* static: trip, trip-cleared, capacity, shedding,
+				     * shedding-ended, limit, limit-ended, signal, breach,
+				     * breach-ended, stale, fresh, meter-stale, meter-fresh,
+				     * solve-failed, solve-ok */
+	const char *severity;       /* static: fault, shed, warn or info */
+	char text[PP_CTL_REASON_MAX];
+};
+
+/* A grid limit event in force or to come, configured or signalled. */
+struct pp_ctl_ahead {
+	char id[PP_CTL_ID_MAX];
+	int64_t start_s, end_s;     /* Unix seconds */
+	double limit_kw;
+	int signalled;              /* posted at run time (else configured) */
+};
+
+/* Embedded value type: pp_ctl_notes fills it, pp_ctl_notes_free frees it. */
+struct pp_ctl_notes {
+	struct pp_ctl_note *v;      /* newest first, at most PP_CTL_NOTES */
+	size_t n;
+	uint64_t total;             /* noted since the controller began (older ones dropped) */
+	struct pp_ctl_ahead *ahead; /* by start, those ending after now */
+	size_t nahead;
+};
+
+/* The event log and the limit events not yet ended at now_ns into *out
+ * (written; pp_ctl_notes_free even on error). PP_ERR_NOMEM only. */
+PP_WUR enum pp_err pp_ctl_notes(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_notes *out);
+void pp_ctl_notes_free(struct pp_ctl_notes *n);
 
 /* Counters and the last cycle's figures. */
 struct pp_ctl_stats {

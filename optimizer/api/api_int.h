@@ -251,7 +251,8 @@ extern const size_t api_nroutes;
  * appended to out (PP_ERR_NOMEM only). */
 extern const struct api_obj api_s_ok, api_s_ready, api_s_budget, api_s_forecast, api_s_lease,
 	api_s_value,
-	api_s_admit, api_s_event, api_s_sync, api_s_jobs, api_s_history, api_s_ha, api_s_openapi;
+	api_s_admit, api_s_event, api_s_sync, api_s_jobs, api_s_history, api_s_ha, api_s_openapi,
+	api_s_events;
 PP_WUR enum pp_err api_openapi(struct pp_buf *out, const struct api_route *rt, size_t n);
 
 /* codec.c: the controller's answers as JSON (appended to out; PP_ERR_NOMEM
@@ -271,6 +272,7 @@ PP_WUR enum pp_err api_json_sync(struct pp_buf *out, const struct pp_ctl_sync_re
 				 const struct pp_ctl_sync_ans *a);
 PP_WUR enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *j);
 PP_WUR enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h);
+PP_WUR enum pp_err api_json_notes(struct pp_buf *out, const struct pp_ctl_notes *n);
 PP_WUR enum pp_err api_json_error(struct pp_buf *out, const char *msg);
 /* {"ready": true}, or {"ready": false, "reason": why} (why borrowed). */
 PP_WUR enum pp_err api_json_ready(struct pp_buf *out, int ready, const char *why);

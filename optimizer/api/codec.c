@@ -266,6 +266,9 @@ enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *jb)
 		pp_json_kint(&j, "gpus", r->gpus);
 		pp_json_kcap(&j, "cap_w", r->cap_w, 0);
 		pp_json_knum(&j, "cap_max_w", r->cap_max_w, 0);
+		pp_json_knum(&j, "demand_w", r->demand_w, 0);
+		pp_json_kstr(&j, "why", r->why);
+		pp_json_ksig(&j, "price", r->price, 4);
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);
@@ -277,6 +280,11 @@ enum pp_err api_json_jobs(struct pp_buf *out, const struct pp_ctl_jobs *jb)
 		pp_json_kstr(&j, "job", h->id);
 		pp_json_kint(&j, "gpus", h->gpus);
 		pp_json_kint(&j, "waiting_s", h->waiting_s);
+		pp_json_kint(&j, "since", h->since_s);
+		if (h->until_s) {
+			pp_json_kint(&j, "until", h->until_s);
+			pp_json_kstr(&j, "until_event", h->until_id);
+		}
 		pp_json_kstr(&j, "reason", h->reason);
 		pp_json_end(&j);
 	}
@@ -325,6 +333,7 @@ enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h)
 	series(&j, "cooling_kw", h->cooling_kw, h->n);
 	series(&j, "cooling_capacity_kw", h->cooling_capacity_kw, h->n);
 	series(&j, "held_gpus", h->held_gpus, h->n);
+	series(&j, "wetbulb_c", h->wetbulb_c, h->n);
 	pp_json_key(&j, "halls");
 	pp_json_arr(&j);
 	for (size_t k = 0; k < h->nhalls; k++) {
@@ -343,11 +352,53 @@ enum pp_err api_json_history(struct pp_buf *out, const struct pp_ctl_history *h)
 		pp_json_obj(&j);
 		pp_json_kstr(&j, "name", x->name);
 		pp_json_knum(&j, "capacity_kw", isfinite(x->capacity_kw) ? x->capacity_kw : -1, 1);
+		pp_json_kint(&j, "reserve", x->reserve);
+		pp_json_knum(&j, "chw_supply_c", x->chw_supply_c, 1);
+		if (x->cap_kw) {
+			series(&j, "capacity_series_kw", x->cap_kw, h->n);
+			series(&j, "heat_kw", x->heat_kw, h->n);
+		}
 		pp_json_key(&j, "tripped");
 		pp_json_arr(&j);
 		for (size_t k = 0; k < x->ntripped; k++)
 			pp_json_str(&j, x->tripped[k]);
 		pp_json_end(&j);
+		pp_json_end(&j);
+	}
+	pp_json_end(&j);
+	pp_json_end(&j);
+	return finish(&j);
+}
+
+enum pp_err api_json_notes(struct pp_buf *out, const struct pp_ctl_notes *n)
+{
+	struct pp_json j;
+	pp_json_init(&j, out);
+	pp_json_obj(&j);
+	pp_json_kint(&j, "total", (long long)n->total);
+	pp_json_key(&j, "events");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct pp_ctl_note *x = &n->v[i];
+		pp_json_obj(&j);
+		pp_json_kint(&j, "seq", (long long)x->seq);
+		pp_json_kint(&j, "time", x->t_s);
+		pp_json_kstr(&j, "kind", x->kind);
+		pp_json_kstr(&j, "severity", x->severity);
+		pp_json_kstr(&j, "text", x->text);
+		pp_json_end(&j);
+	}
+	pp_json_end(&j);
+	pp_json_key(&j, "ahead");
+	pp_json_arr(&j);
+	for (size_t i = 0; i < n->nahead; i++) {
+		const struct pp_ctl_ahead *x = &n->ahead[i];
+		pp_json_obj(&j);
+		pp_json_kstr(&j, "id", x->id);
+		pp_json_kint(&j, "start", x->start_s);
+		pp_json_kint(&j, "end", x->end_s);
+		pp_json_knum(&j, "limit_kw", x->limit_kw, 1);
+		pp_json_kbool(&j, "signalled", x->signalled);
 		pp_json_end(&j);
 	}
 	pp_json_end(&j);

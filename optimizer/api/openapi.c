@@ -157,12 +157,22 @@ static const struct api_obj s_running = {"RunningJob", (const struct api_prop[])
 	P("weight", AT_NUM, 0, NULL, NULL, NULL),
 	P("gpus", AT_INT, 0, NULL, NULL, NULL),
 	P("cap_w", AT_NUM, 0, NULL, NULL, NULL),
-	P("cap_max_w", AT_NUM, 0, NULL, NULL, NULL), END}, 0};
+	P("cap_max_w", AT_NUM, 0, NULL, NULL, NULL),
+	P("demand_w", AT_NUM, 0, NULL, NULL, "per GPU, as the last solve planned with"),
+	P("why", AT_STR, 0, NULL, NULL,
+	  "what holds the cap: a binding limit (grid, site:S, hall:H, row:R, rack:R, plant:P), "
+	  "or wants less, at its maximum, rising, paused, not solved yet"),
+	P("price", AT_NUM, 0, NULL, NULL, "the binding limit's price (objective per kW); 0 none"),
+	END}, 0};
 
 static const struct api_obj s_held = {"HeldJob", (const struct api_prop[]){
 	P("job", AT_STR, 0, NULL, NULL, NULL),
 	P("gpus", AT_INT, 0, NULL, NULL, NULL),
 	P("waiting_s", AT_INT, 0, NULL, NULL, NULL),
+	P("since", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("until", AT_INT, API_P_OPT, NULL, NULL,
+	  "Unix seconds: the end of the grid limit event in force, when one is"),
+	P("until_event", AT_STR, API_P_OPT, NULL, NULL, "that event's id"),
 	P("reason", AT_STR, 0, NULL, NULL, NULL), END}, 0};
 
 const struct api_obj api_s_jobs = {"Jobs", (const struct api_prop[]){
@@ -177,6 +187,12 @@ static const struct api_obj s_hist_hall = {"HistoryHall", (const struct api_prop
 static const struct api_obj s_hist_plant = {"HistoryPlant", (const struct api_prop[]){
 	P("name", AT_STR, 0, NULL, NULL, NULL),
 	P("capacity_kw", AT_NUM, 0, NULL, NULL, "-1 when not known"),
+	P("reserve", AT_INT, 0, NULL, NULL, "chillers held back (N+k)"),
+	P("chw_supply_c", AT_NUM, 0, NULL, NULL, "the chilled-water supply set point"),
+	P("capacity_series_kw", AT_NUM, API_P_ARRAY | API_P_OPT, NULL, NULL,
+	  "per point, keeping the reserve; null: no chiller model (the first 8 plants)"),
+	P("heat_kw", AT_NUM, API_P_ARRAY | API_P_OPT, NULL, NULL,
+	  "per point: the heat of the halls it serves (the first 8 plants)"),
 	P("tripped", AT_STR, API_P_ARRAY, NULL, NULL, "its tripped chillers"), END}, 0};
 
 const struct api_obj api_s_history = {"History", (const struct api_prop[]){
@@ -188,9 +204,32 @@ const struct api_obj api_s_history = {"History", (const struct api_prop[]){
 	P("cooling_kw", AT_NUM, API_P_ARRAY, NULL, NULL, NULL),
 	P("cooling_capacity_kw", AT_NUM, API_P_ARRAY, NULL, NULL, NULL),
 	P("held_gpus", AT_NUM, API_P_ARRAY, NULL, NULL, NULL),
+	P("wetbulb_c", AT_NUM, API_P_ARRAY, NULL, NULL, "the weather reading planned with; null: none"),
 	P("halls", AT_OBJ, API_P_ARRAY, &s_hist_hall, NULL, NULL),
 	P("layout", AT_INT, API_P_ARRAY2, NULL, NULL, "racks per row, per hall"),
 	P("plants", AT_OBJ, API_P_ARRAY, &s_hist_plant, NULL, NULL), END}, 0};
+
+static const struct api_obj s_note = {"Event", (const struct api_prop[]){
+	P("seq", AT_INT, 0, NULL, NULL, "counts every event noted, from 1"),
+	P("time", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("kind", AT_STR, 0, NULL,
+	  "trip|trip-cleared|capacity|shedding|shedding-ended|limit|limit-ended|signal|breach|"
+	  "breach-ended|stale|fresh|meter-stale|meter-fresh|solve-failed|solve-ok", NULL),
+	P("severity", AT_STR, 0, NULL, "fault|shed|warn|info", NULL),
+	P("text", AT_STR, 0, NULL, NULL, NULL), END}, 0};
+
+static const struct api_obj s_ahead = {"LimitAhead", (const struct api_prop[]){
+	P("id", AT_STR, 0, NULL, NULL, NULL),
+	P("start", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("end", AT_INT, 0, NULL, NULL, "Unix seconds"),
+	P("limit_kw", AT_NUM, 0, NULL, NULL, NULL),
+	P("signalled", AT_BOOL, 0, NULL, NULL, "posted at run time (else configured)"), END}, 0};
+
+const struct api_obj api_s_events = {"Events", (const struct api_prop[]){
+	P("total", AT_INT, 0, NULL, NULL, "noted since the start (the oldest are dropped)"),
+	P("events", AT_OBJ, API_P_ARRAY, &s_note, NULL, "newest first"),
+	P("ahead", AT_OBJ, API_P_ARRAY, &s_ahead, NULL,
+	  "grid limit events in force or to come, configured and signalled, by start"), END}, 0};
 
 const struct api_obj api_s_ha = {"HighAvailability", (const struct api_prop[]){
 	P("ha", AT_BOOL, 0, NULL, NULL, NULL),

@@ -237,6 +237,15 @@ static void h_event(struct pp_api *a, const struct api_req *rq, struct api_resp 
 	api_doc_free(&d);
 }
 
+static void h_events(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
+{
+	(void)rq;
+	struct pp_ctl_notes n;
+	enum pp_err e = pp_ctl_notes(a->ctl, api_now(a), &n);
+	json_ok(rs, e ? e : api_json_notes(&rs->body, &n));
+	pp_ctl_notes_free(&n);
+}
+
 /* The OpenAPI document of this table (openapi.c). */
 static void h_openapi(struct pp_api *a, const struct api_req *rq, struct api_resp *rs)
 {
@@ -286,6 +295,8 @@ const struct api_route api_routes[] = {
 	 AB_NONE, 200, JSON, &api_s_history, 0, 0},
 	{"GET", "/v1/jobs", 0, h_jobs, 0, "the jobs placed and the jobs held, with reasons", NULL,
 	 AB_NONE, 200, JSON, &api_s_jobs, 0, 0},
+	{"GET", "/v1/events", 0, h_events, 0, "the event log: trips, shedding, limits, stale devices",
+	 NULL, AB_NONE, 200, JSON, &api_s_events, 0, 0},
 	{"GET", "/v1/budget", 0, h_budget, 0, "limits, power and headroom per level", p_budget,
 	 AB_NONE, 200, JSON, &api_s_budget, 0, 0},
 	{"GET", "/v1/budget/forecast", 0, h_forecast, 0, "hourly headroom ahead", p_forecast,

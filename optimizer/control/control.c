@@ -221,6 +221,7 @@ void pp_ctl_destroy(struct pp_ctl *c)
 	free(c->grid.retired);
 	free(c->held.v);
 	free(c->hist.v);
+	free(c->notes.v);
 	pp_ctl_budget_free(&c->budget);
 	pp_ctl_osc_free(c);
 	free(c);
@@ -538,6 +539,7 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	 * wherever power is added up: admission, the budget, the forecast. */
 	for (size_t i = 0; i < c->nracks; i++)
 		pp_ctl_set_worst(c, &c->racks[i], c->racks[i].stale, now_ns);
+	pp_ctl_notes_cycle(c, now_ns);
 	if (!e) {
 		pp_ctl_hist_add(c, now_ns);
 		pp_ctl_signal_cycle(c, now_ns);

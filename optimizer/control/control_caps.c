@@ -66,6 +66,70 @@ static double first_cap(const struct pp_ctl *c, const struct crack *r, double t,
 	return fmin(t, pp_gpu_clamp_cap(r->gpu, lo) + pp_ctl_rise_step_w(c));
 }
 
+/* Node k's name as the binding limit reads: "site:S", "hall:H", "row:R",
+ * "rack:R". */
+static void node_name(const struct pp_ctl *c, const struct pp_inst *in, size_t k, char *out,
+		      size_t len)
+{
+	snprintf(out, len, "%s:%s",
+		 k == 0 ? "site" : c->tree.nodes[k].rack >= 0 ? "rack"
+			 : c->tree.nodes[c->tree.nodes[k].parent].parent < 0 ? "hall" : "row",
+		 in->nodes[k].id);
+}
+
+/* Why rack r (index i) holds the cap it does after this solve: the binding
+ * limit above it of the highest price (the grid, a node on its way up, a
+ * plant cooling its hall), or what else keeps it where it is. */
+static void rack_why(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
+		     size_t i)
+{
+	struct crack *r = &c->racks[i];
+	const double tol_w = 1;
+	double t = a->jobs[i].action == PP_RUN ? pp_gpu_clamp_cap(r->gpu, a->jobs[i].cap_w) : 0;
+	r->why_price = 0;
+	r->why_demand_w = r->demand_w;
+	if (a->jobs[i].action != PP_RUN) {
+		snprintf(r->why, sizeof r->why, "paused");
+		return;
+	}
+	if (r->cap_w < t - tol_w) {
+		snprintf(r->why, sizeof r->why, "rising");
+		return;
+	}
+	if (t >= r->gpu->cap_max_w - tol_w) {
+		snprintf(r->why, sizeof r->why, "at its maximum");
+		return;
+	}
+	if (t >= r->demand_w - tol_w) {
+		snprintf(r->why, sizeof r->why, "wants less");
+		return;
+	}
+	double best = 0;
+	r->why[0] = 0;
+	if (a->grid.binding && a->grid.price > best) {
+		best = a->grid.price;
+		snprintf(r->why, sizeof r->why, "grid");
+	}
+	for (int k = r->node; k >= 0; k = c->tree.nodes[k].parent)
+		if (a->nodes[k].binding && a->nodes[k].price > best) {
+			best = a->nodes[k].price;
+			node_name(c, in, (size_t)k, r->why, sizeof r->why);
+		}
+	for (size_t p = 0, q = 0; p < c->cfg->nplants && q < in->nplants; p++) {
+		if (strcmp(in->plants[q].id, c->cfg->plants[p].name))
+			continue;
+		uint64_t mask = c->plants[p].hall_mask;
+		if ((!mask || mask >> r->hall & 1) && a->plants[q].binding && a->plants[q].price > best) {
+			best = a->plants[q].price;
+			snprintf(r->why, sizeof r->why, "plant:%s", in->plants[q].id);
+		}
+		q++;
+	}
+	r->why_price = best;
+	if (!r->why[0])
+		snprintf(r->why, sizeof r->why, "none");
+}
+
 void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct pp_ans *a,
 		 int64_t now_ns)
 {
@@ -104,10 +168,7 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 		snprintf(c->binding, sizeof c->binding, "grid");
 	for (size_t k = 0; k < in->nnodes && !c->binding[0]; k++)
 		if (a->nodes[k].binding)
-			snprintf(c->binding, sizeof c->binding, "%s:%s",
-				 k == 0 ? "site" : c->tree.nodes[k].rack >= 0 ? "rack"
-					 : c->tree.nodes[c->tree.nodes[k].parent].parent < 0 ? "hall" : "row",
-				 in->nodes[k].id);
+			node_name(c, in, k, c->binding, sizeof c->binding);
 	for (size_t p = 0; p < in->nplants && !c->binding[0]; p++)
 		if (a->plants[p].binding)
 			snprintf(c->binding, sizeof c->binding, "plant:%s", in->plants[p].id);
@@ -125,6 +186,8 @@ void pp_ctl_update_caps(struct pp_ctl *c, const struct pp_inst *in, const struct
 			q++;
 		}
 	}
+	for (size_t i = 0; i < c->nracks; i++)
+		rack_why(c, in, a, i);
 	c->grid.alloc_kw = a->grid.power_kw;
 	c->grid.cooling_ratio = in->grid_cooling;
 	c->st.solve_s = a->solve_us / 1e6;

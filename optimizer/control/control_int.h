@@ -2,6 +2,8 @@
  * optimizer/control/. They depend on each other one way:
  *   control_state.c  the live state's queries (racks by name, limits in
  *                    force, plants at a weather, room per hall)
+ *   control_notes.c  the event log: a bounded ring, and what each cycle
+ *                    changed
  *   control_osc.c, control_signal.c, control_caps.c, control_hist.c,
  *   control_sched.c, control_budget.c, control_ingest.c  use the state
  *   control.c        create, destroy and the cycle, on top of them all. */
@@ -73,6 +75,10 @@ struct crack {
 	int idle;                  /* the scheduler runs nothing here: held at the floor */
 	int cls;                   /* its class (enum pp_job_class) */
 	double weight;             /* its priority in the objective; 1 by default */
+	int noted_stale;           /* the event log said it went stale (and not back yet) */
+	char why[PP_CTL_BINDING_MAX]; /* what holds its cap, last solve (control_caps.c) */
+	double why_price;          /* that limit's price (objective per kW); 0 none */
+	double why_demand_w;       /* the demand that solve planned with */
 };
 
 /* The power tree as the instance keeps it (site, halls, rows, racks), and
@@ -163,12 +169,28 @@ struct ctl_weather {
 struct chist {
 	int64_t t_s;
 	float grid_kw, limit_kw, it_kw, cool_kw, cool_cap_kw, held_gpus; /* heat = IT */
+	float wetbulb_c;
 	float hall_kw[PP_CTL_HIST_HALLS];
+	float plant_cap_kw[PP_CTL_HIST_PLANTS], plant_heat_kw[PP_CTL_HIST_PLANTS];
 };
 
 struct ctl_hist {
 	struct chist *v;           /* ring of PP_CTL_HIST points, allocated at the first */
 	size_t n, at;
+};
+
+/* The event log (control_notes.c) and what the last cycle saw, so that a
+ * cycle notes only changes. */
+struct ctl_notes {
+	struct pp_ctl_note *v;     /* ring of PP_CTL_NOTES, allocated at the first */
+	size_t n, at;
+	uint64_t seq;
+	int shedding, failed, meter_stale, breach;
+	uint64_t breaches;
+	double limit_kw;           /* 0 before the first cycle */
+	char limit_id[PP_CTL_ID_MAX];
+	uint64_t tripped[PP_CTL_MAX_PLANTS];
+	double cap_kw[PP_CTL_MAX_PLANTS]; /* as last noted; 0 none yet */
 };
 
 struct cplant {
@@ -206,6 +228,7 @@ struct pp_ctl {
 	struct ctl_held held;
 	struct ctl_fits fits;
 	struct ctl_hist hist;
+	struct ctl_notes notes;
 	struct ctl_osc osc;
 	struct pp_ctl_budget budget; /* the last cycle's */
 	int budget_made;
@@ -343,6 +366,16 @@ void pp_ctl_set_class(struct crack *r, int cls);
 int pp_ctl_held_gpus(const struct pp_ctl *c);
 
 /* --- the parts (mutex held) -------------------------------------------- */
+
+/* control_notes.c: adds an entry to the event log at now_ns (kind and sev
+ * static strings, see struct pp_ctl_note); notes what changed since the last
+ * cycle (trips, plant capacity, shedding, the limit in force, breaches,
+ * stale racks and meter, a failed solve); writes t_s as the scenario's local
+ * HH:MM into buf (len bytes). */
+void pp_ctl_note(struct pp_ctl *c, int64_t now_ns, const char *kind, const char *sev,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void pp_ctl_notes_cycle(struct pp_ctl *c, int64_t now_ns);
+void pp_ctl_local_hm(const struct pp_ctl *c, int64_t t_s, char *buf, size_t len);
 
 /* control_signal.c: a site meter reading of kw at now_ns against the
  * signalled events in force; the held GPUs' time added to them each cycle. */

@@ -346,6 +346,18 @@ enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_jobs *ou
 		x->gpus = r->cfg->gpus;
 		x->cap_w = r->cap_w;
 		x->cap_max_w = r->gpu->cap_max_w;
+		x->demand_w = r->why[0] ? r->why_demand_w : r->demand_w;
+		snprintf(x->why, sizeof x->why, "%s", r->why[0] ? r->why : "not solved yet");
+		x->price = r->why_price;
+	}
+	/* The grid limit event holding held jobs back, if one is in force. */
+	double lim = pp_ctl_limit_at(c, now_ns);
+	const struct cevent *in = NULL;
+	for (size_t i = 0; i < c->grid.nev; i++) {
+		const struct cevent *ev = &c->grid.ev[i];
+		if (now_ns / PP_CTL_NS >= ev->start_s && now_ns / PP_CTL_NS < ev->end_s &&
+		    ev->limit_kw == lim)
+			in = ev;
 	}
 	for (size_t i = 0; i < c->held.n; i++) {
 		const struct chold *h = &c->held.v[i];
@@ -353,6 +365,11 @@ enum pp_err pp_ctl_jobs(struct pp_ctl *c, int64_t now_ns, struct pp_ctl_jobs *ou
 		snprintf(x->id, sizeof x->id, "%s", h->id);
 		x->gpus = h->gpus;
 		x->waiting_s = (now_ns - h->since_ns) / PP_CTL_NS;
+		x->since_s = h->since_ns / PP_CTL_NS;
+		if (in) {
+			x->until_s = in->end_s;
+			snprintf(x->until_id, sizeof x->until_id, "%s", in->id);
+		}
 		snprintf(x->reason, sizeof x->reason, "%s", h->reason);
 	}
 	pthread_mutex_unlock(&c->mu);

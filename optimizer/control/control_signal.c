@@ -114,6 +114,11 @@ enum pp_err pp_ctl_grid_event(struct pp_ctl *c, const struct pp_ctl_event_req *r
 	pp_log(PP_LOG_WARN, "optimize", "grid signal %s: limit %.1f kW from %lld to %lld%s",
 	       ev->id, ev->limit_kw, (long long)start, (long long)end,
 	       in_force ? " (in force now)" : "");
+	char from[16], to[16];
+	pp_ctl_local_hm(c, start, from, sizeof from);
+	pp_ctl_local_hm(c, end, to, sizeof to);
+	pp_ctl_note(c, now_ns, "signal", "warn", "signal %s: grid limit %.0f kW from %s to %s%s",
+		    ev->id, ev->limit_kw, from, to, in_force ? " (in force now)" : "");
 	snprintf(ans->id, sizeof ans->id, "%s", ev->id);
 	ans->limit_kw = ev->limit_kw;
 	ans->start_s = start;
