@@ -550,15 +550,18 @@ static enum pp_err cycle_body(struct pp_ctl *c, int64_t now_ns, struct pp_errbuf
 	if (be && !e)
 		e = pp_err_set(eb, be, "out of memory building the budget");
 	pp_solve_free(&ans);
-	/* Kept for what-if solves; the one it replaces is freed. Taken in
-	 * this order (mu, then inst_mu) only here; a what-if holds inst_mu
-	 * alone. */
-	pthread_mutex_lock(&c->inst_mu);
-	struct pp_inst old = c->last_inst;
-	c->last_inst = in;
-	c->have_inst = !e;
-	c->inst_gen++;
-	pthread_mutex_unlock(&c->inst_mu);
+	/* Kept for what-if solves; the one it replaces is freed. mu is held
+	 * here, so inst_mu is only tried: while a what-if solves (it holds
+	 * inst_mu alone), this cycle keeps the older instance rather than
+	 * stall the readings and leases that wait on mu. */
+	struct pp_inst old = in;
+	if (!pthread_mutex_trylock(&c->inst_mu)) {
+		old = c->last_inst;
+		c->last_inst = in;
+		c->have_inst = !e;
+		c->inst_gen++;
+		pthread_mutex_unlock(&c->inst_mu);
+	}
 	pp_inst_free(&old);
 	return e;
 }

@@ -238,7 +238,7 @@ struct pp_ctl {
 	struct pp_solve_warm *warm;
 	int warm_busy;
 	/* The last cycle's instance, for what-if solves (pp_ctl_value_curve):
-	 * swapped in by each cycle; inst_mu guards it (never taken with mu). */
+	 * swapped in by each cycle (trylock: mu is held then); inst_mu guards it. */
 	pthread_mutex_t inst_mu;
 	struct pp_inst last_inst;
 	int have_inst;
