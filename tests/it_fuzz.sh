@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 1
-EACH=${IT_FUZZ_SECONDS:-3}
+EACH=${IT_FUZZ_SECONDS:-2}
 for t in lineproto config plan inst api epw state redfish snmp_ber hostlist; do
 	out=$(FUZZ_SECONDS=$EACH FUZZ_WORK=$TMP/work FUZZ_ARTIFACTS=$TMP/art BUILD=$BUILD \
 		tests/fuzz/run.sh "$t" 2>&1)
