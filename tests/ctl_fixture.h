@@ -83,4 +83,23 @@ static inline void report_caps(struct pp_ctl *c, const char *rack, int gpus, dou
 	}
 }
 
+/* A controller on the park with racks (borrowed, as pt_park takes them):
+ * returned, with its config in *cfg (both taken: pp_ctl_destroy, then
+ * pp_config_destroy); NULL with the problem on stderr. */
+static inline struct pp_ctl *pt_ctl(const char *racks, struct pp_config **cfg)
+{
+	struct pp_ctl *c = NULL;
+	struct pp_errbuf eb;
+	*cfg = pt_park(racks);
+	if (*cfg && pp_ctl_create(*cfg, NULL, &c, &eb)) {
+		fprintf(stderr, "  %s\n", eb.msg);
+		c = NULL;
+	}
+	if (!c) {
+		pp_config_destroy(*cfg);
+		*cfg = NULL;
+	}
+	return c;
+}
+
 #endif

@@ -36,15 +36,7 @@ struct fixture {
 static int setup(struct fixture *f)
 {
 	memset(f, 0, sizeof *f);
-	if (!(f->cfg = pt_park(park_racks)))
-		return -1;
-	struct pp_errbuf eb;
-	if (pp_ctl_create(f->cfg, NULL, &f->ctl, &eb)) {
-		fprintf(stderr, "  %s\n", eb.msg);
-		pp_config_destroy(f->cfg);
-		return -1;
-	}
-	return 0;
+	return (f->ctl = pt_ctl(park_racks, &f->cfg)) ? 0 : -1;
 }
 
 static void teardown(struct fixture *f)

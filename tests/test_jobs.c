@@ -24,12 +24,11 @@ static void t_compute_nodes(void)
 		"            - {name: r1, limit_kw: 6, base_kw: 2, nodes: \"n[1-2]\", gpus_per_node: 4, "
 		"gpu_model: H100-SXM}\n"
 		"            - {name: r2, limit_kw: 20, base_kw: 2, gpus: 8, gpu_model: H100-SXM}\n";
-	struct pp_config *cfg = pt_park(nodes_racks);
-	struct pp_ctl *c = NULL;
+	struct pp_config *cfg;
+	struct pp_ctl *c = pt_ctl(nodes_racks, &cfg);
 	struct pp_errbuf eb;
-	if (!cfg || pp_ctl_create(cfg, NULL, &c, &eb)) {
+	if (!c) {
 		PT_CHECK(0, "setup");
-		pp_config_destroy(cfg);
 		return;
 	}
 	/* Node n2's agent reports its GPUs 0-3 (the rack's 4-7) at 250 W;
@@ -84,14 +83,10 @@ static struct pp_ctl *two_racks(struct pp_config **cfg, const double (*pts)[2], 
 	static const char two[] =
 		"            - {name: r1, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n"
 		"            - {name: r2, limit_kw: 400, base_kw: 2, gpus: 400, gpu_model: H100-SXM}\n";
-	struct pp_ctl *c = NULL;
 	struct pp_errbuf eb;
-	*cfg = pt_park(two);
-	if (!*cfg || pp_ctl_create(*cfg, NULL, &c, &eb)) {
-		pp_config_destroy(*cfg);
-		*cfg = NULL;
+	struct pp_ctl *c = pt_ctl(two, cfg);
+	if (!c)
 		return NULL;
-	}
 	static const struct pp_ctl_place p1[] = {{"r1", 400}}, p2[] = {{"r2", 400}};
 	struct pp_ctl_run_job run[] = {
 		{.id = "serve", .cls = PP_JOB_TRAINING, .weight = 1, .place = p1, .nplace = 1},

@@ -40,30 +40,13 @@ struct fixture {
 static int setup(struct fixture *f)
 {
 	memset(f, 0, sizeof *f);
-	struct pp_errbuf eb;
-	if (!(f->cfg = pt_park(park)))
-		return -1;
-	if (pp_ctl_create(f->cfg, NULL, &f->ctl, &eb)) {
-		fprintf(stderr, "  %s\n", eb.msg);
-		pp_config_destroy(f->cfg);
-		return -1;
-	}
-	return 0;
+	return (f->ctl = pt_ctl(park, &f->cfg)) ? 0 : -1;
 }
 
 static void teardown(struct fixture *f)
 {
 	pp_ctl_destroy(f->ctl);
 	pp_config_destroy(f->cfg);
-}
-
-static void rack_reads(struct pp_ctl *c, const char *rack, double w, int64_t ts)
-{
-	struct pp_tag t[] = {{"site", "t"}, {"rack", rack}};
-	struct pp_field f = {.key = "power_w", .type = PP_F_FLOAT, .v.f = w};
-	struct pp_sample s = {"rack", t, 2, &f, 1, ts, 1};
-	int breach = 0;
-	pp_ctl_ingest(c, &s, 1, ts, &breach);
 }
 
 static void alarm(struct pp_ctl *c, const char *chiller, int on, int64_t ts)
@@ -79,8 +62,8 @@ static void alarm(struct pp_ctl *c, const char *chiller, int on, int64_t ts)
 static int step(struct pp_ctl *c, int64_t ts)
 {
 	struct pp_errbuf eb;
-	rack_reads(c, "r1", 5000, ts);
-	rack_reads(c, "r2", 5000, ts);
+	read_rack(c, "r1", 5000, ts);
+	read_rack(c, "r2", 5000, ts);
 	return pp_ctl_cycle(c, ts, 0, &eb) == PP_OK;
 }
 
@@ -175,7 +158,7 @@ static void t_stale_and_shedding_logged(void)
 	}
 	struct pp_errbuf eb;
 	PT_CHECK(step(f.ctl, T0), "first cycle");
-	rack_reads(f.ctl, "r1", 5000, T0 + 10 * NS);
+	read_rack(f.ctl, "r1", 5000, T0 + 10 * NS);
 	PT_CHECK(pp_ctl_cycle(f.ctl, T0 + 10 * NS, 0, &eb) == PP_OK, "r2 unread for 10 s");
 	PT_CHECK(step(f.ctl, T0 + 11 * NS), "r2 read again");
 	struct pp_ctl_notes n;
