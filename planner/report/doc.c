@@ -109,3 +109,14 @@ void pp_doc_free(struct pp_doc *d)
 	}
 	free(d->b);
 }
+
+void rep_cat(char *s, size_t n, size_t *o, const char *fmt, ...)
+{
+	if (*o >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(s + *o, n - *o, fmt, ap);
+	va_end(ap);
+	*o = k < 0 ? n : *o + (size_t)k;
+}

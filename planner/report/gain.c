@@ -16,17 +16,6 @@
  * uniform and priority; static and proportional are not among them. */
 static const enum pp_policy keepers[] = {PP_POLICY_UNIFORM, PP_POLICY_PRIORITY};
 
-/* Appends to s (n bytes, *o used); what does not fit is cut. */
-static void PP_PRINTF(4, 5) add(char *s, size_t n, size_t *o, const char *fmt, ...)
-{
-	if (*o >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(s + *o, n - *o, fmt, ap);
-	va_end(ap);
-	*o = k < 0 ? n : *o + (size_t)k;
-}
 
 /* The limit r (borrowed) spent the most hours at, and those hours. */
 static const char *binding(const struct pp_year_result *r, double *h)
@@ -53,7 +42,7 @@ static void classes(char *s, size_t n, size_t *o, const struct pp_plan *p,
 		    const struct pp_year_result *r)
 {
 	for (size_t c = 0; c < p->nclasses; c++)
-		add(s, n, o, "%s%s (weight %g) %.2f %%", c ? ", " : "",
+		rep_cat(s, n, o, "%s%s (weight %g) %.2f %%", c ? ", " : "",
 		    pp_config_job_class_name(p->classes[c].cls), p->classes[c].weight,
 		    class_loss(r, c));
 }
@@ -65,18 +54,18 @@ static void shift(char *s, size_t n, size_t *o, const struct pp_plan *p,
 {
 	int any[2] = {0, 0};
 	for (int side = 0; side < 2; side++) {
-		add(s, n, o, side ? "; they lose more under it: " : "The classes that lose less under "
+		rep_cat(s, n, o, side ? "; they lose more under it: " : "The classes that lose less under "
 		    "the optimizer: ");
 		for (size_t c = 0; c < p->nclasses; c++) {
 			double d = class_loss(x, c) - class_loss(b, c);
 			if (side ? d > 0 : d <= 0)
-				add(s, n, o, "%s%s", any[side]++ ? ", " : "",
+				rep_cat(s, n, o, "%s%s", any[side]++ ? ", " : "",
 				    pp_config_job_class_name(p->classes[c].cls));
 		}
 		if (!any[side])
-			add(s, n, o, "none");
+			rep_cat(s, n, o, "none");
 	}
-	add(s, n, o, ". It takes power where a watt buys the least weighted work (weight x the "
+	rep_cat(s, n, o, ". It takes power where a watt buys the least weighted work (weight x the "
 	    "slope of the class's curve at its cap) and defers flexible jobs, which the "
 	    "baselines cannot.");
 }
@@ -92,14 +81,14 @@ static void why(struct pp_doc *d, const struct pp_report *rep, size_t s, size_t 
 	char t[PP_GAIN_MAX_WHY];
 	size_t o = 0, n = sizeof t;
 	int more = x->best - b->best;
-	add(t, n, &o, "**%s / %s**: ", p->sites[s].name, p->designs[k].name);
+	rep_cat(t, n, &o, "**%s / %s**: ", p->sites[s].name, p->designs[k].name);
 	if (more > 0)
-		add(t, n, &o, "the optimizer carries %d GPUs, %d (%.1f %%) more than %s (%d)", x->best,
+		rep_cat(t, n, &o, "the optimizer carries %d GPUs, %d (%.1f %%) more than %s (%d)", x->best,
 		    more, b->best ? 100.0 * more / b->best : 0, bn, b->best);
 	else
-		add(t, n, &o, "the optimizer carries %d GPUs, no more than %s (%d)", x->best, bn,
+		rep_cat(t, n, &o, "the optimizer carries %d GPUs, no more than %s (%d)", x->best, bn,
 		    b->best);
-	add(t, n, &o, " within %.1f %% of %s.", 100 * rep->loss_budget, pp_runs_measure(p));
+	rep_cat(t, n, &o, " within %.1f %% of %s.", 100 * rep->loss_budget, pp_runs_measure(p));
 	if (!xo || !bo) {
 		pp_doc_text(d, PP_DOC_LI, "%s", t);
 		return;
@@ -107,18 +96,18 @@ static void why(struct pp_doc *d, const struct pp_report *rep, size_t s, size_t 
 	double hb, hx;
 	const char *lb = binding(&bo->r, &hb);
 	binding(&xo->r, &hx);
-	add(t, n, &o, " At its largest fleet %s binds %s for %.0f h (grid %.0f h, cooling %.0f h, "
+	rep_cat(t, n, &o, " At its largest fleet %s binds %s for %.0f h (grid %.0f h, cooling %.0f h, "
 	    "halls %.0f h); the optimizer, at its own, %.0f h at a limit. ", lb, bn, hb,
 	    bo->r.at_grid_h, bo->r.at_cooling_h, bo->r.at_hall_h, hx);
-	add(t, n, &o, "GPU-hours lost per class, %s: ", bn);
+	rep_cat(t, n, &o, "GPU-hours lost per class, %s: ", bn);
 	classes(t, n, &o, p, &bo->r);
-	add(t, n, &o, "; optimizer: ");
+	rep_cat(t, n, &o, "; optimizer: ");
 	classes(t, n, &o, p, &xo->r);
-	add(t, n, &o, " (%ld jobs deferred, mean %.1f h). ", xo->r.jobs_deferred,
+	rep_cat(t, n, &o, " (%ld jobs deferred, mean %.1f h). ", xo->r.jobs_deferred,
 	    xo->r.delay_mean_h);
 	shift(t, n, &o, p, &bo->r, &xo->r);
 	if (more <= 0)
-		add(t, n, &o, " Within one search step (%d GPUs) the searches cannot tell them apart; "
+		rep_cat(t, n, &o, " Within one search step (%d GPUs) the searches cannot tell them apart; "
 		    "a finer search_step, a grid that binds for more hours or a job mix with more "
 		    "spread in weights and curves would.", p->search_step);
 	pp_doc_text(d, PP_DOC_LI, "%s", t);

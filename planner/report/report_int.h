@@ -153,4 +153,8 @@ int pp_svg_lines(const char *path, const struct pp_chart *c);
 /* Writes the day x hour heat map of r's headroom (hours borrowed) to path. */
 int pp_svg_headroom(const char *path, const char *title, const struct pp_year_result *r);
 
+/* doc.c: appends fmt to s (n bytes, *o used so far); what does not
+ * fit is cut, and *o says the text is full. */
+void PP_PRINTF(4, 5) rep_cat(char *s, size_t n, size_t *o, const char *fmt, ...);
+
 #endif

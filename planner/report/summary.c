@@ -83,17 +83,6 @@ static size_t candidates(const struct pp_report *rep, struct cand *out)
 	return n;
 }
 
-/* Appends to s (n bytes, *o used); what does not fit is cut. */
-static void PP_PRINTF(4, 5) cat(char *s, size_t n, size_t *o, const char *fmt, ...)
-{
-	if (*o >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int k = vsnprintf(s + *o, n - *o, fmt, ap);
-	va_end(ap);
-	*o = k < 0 ? n : *o + (size_t)k;
-}
 
 /* When a's lead over b (borrowed) is within what the seeds or the search
  * can tell apart, a sentence that says so. */
@@ -103,10 +92,10 @@ static void caveat(char *s, size_t n, size_t *o, const struct pp_plan *p, const 
 	int near = a->gpus >= 0 && b->gpus >= 0 && abs(a->gpus - b->gpus) <= p->search_step;
 	int overlap = a->loss_lo < a->loss_hi && a->loss_lo <= b->loss_hi && b->loss_lo <= a->loss_hi;
 	if (near)
-		cat(s, n, o, " Caveat: %d GPUs apart is at most one search step (%d); the order "
+		rep_cat(s, n, o, " Caveat: %d GPUs apart is at most one search step (%d); the order "
 		    "is within what the search can tell.", abs(a->gpus - b->gpus), p->search_step);
 	if (overlap)
-		cat(s, n, o, " Caveat: at the planned fleet their losses overlap over the seeds "
+		rep_cat(s, n, o, " Caveat: at the planned fleet their losses overlap over the seeds "
 		    "(%.2f-%.2f %% vs %.2f-%.2f %%): this order is within the seeds' spread.",
 		    a->loss_lo, a->loss_hi, b->loss_lo, b->loss_hi);
 }
@@ -117,31 +106,31 @@ static void why(struct pp_doc *d, const struct pp_plan *p, double budget, const 
 {
 	char ga[32], gb[32], s[PP_SUMMARY_MAX_WHY];
 	size_t o = 0, n = sizeof s;
-	cat(s, n, &o, "**%d. %s / %s**: ", rank, p->sites[a->site].name,
+	rep_cat(s, n, &o, "**%d. %s / %s**: ", rank, p->sites[a->site].name,
 	    p->designs[a->design].name);
 	if (a->gpus >= 0)
-		cat(s, n, &o, "carries %s GPUs within the %.1f %% loss budget",
+		rep_cat(s, n, &o, "carries %s GPUs within the %.1f %% loss budget",
 		    gpus_text(ga, sizeof ga, a), 100 * budget);
 	else
-		cat(s, n, &o, "%s: %.2f %%", pp_runs_measure(p), a->loss);
+		rep_cat(s, n, &o, "%s: %.2f %%", pp_runs_measure(p), a->loss);
 	if (b) {
 		if (a->gpus >= 0 && b->gpus >= 0 && a->gpus != b->gpus)
-			cat(s, n, &o, ", %d more than %s / %s (%s)", a->gpus - b->gpus,
+			rep_cat(s, n, &o, ", %d more than %s / %s (%s)", a->gpus - b->gpus,
 			    p->sites[b->site].name, p->designs[b->design].name,
 			    gpus_text(gb, sizeof gb, b));
 		else
-			cat(s, n, &o, " against %s / %s", p->sites[b->site].name,
+			rep_cat(s, n, &o, " against %s / %s", p->sites[b->site].name,
 			    p->designs[b->design].name);
-		cat(s, n, &o, "; annual PUE %.3f vs %.3f", a->pue, b->pue);
+		rep_cat(s, n, &o, "; annual PUE %.3f vs %.3f", a->pue, b->pue);
 		if (fabs(a->free_h - b->free_h) >= 1)
-			cat(s, n, &o, " (%.0f vs %.0f hours of free cooling)", a->free_h, b->free_h);
-		cat(s, n, &o, ", %.0f vs %.0f hours at the grid limit, %.0f vs %.0f at the cooling "
+			rep_cat(s, n, &o, " (%.0f vs %.0f hours of free cooling)", a->free_h, b->free_h);
+		rep_cat(s, n, &o, ", %.0f vs %.0f hours at the grid limit, %.0f vs %.0f at the cooling "
 		    "limit, %s %.2f %% vs %.2f %%, WUE %.2f vs %.2f L/kWh.", a->at_grid,
 		    b->at_grid, a->at_cool, b->at_cool, pp_runs_measure(p), a->loss, b->loss, a->wue,
 		    b->wue);
 		caveat(s, n, &o, p, a, b);
 	} else {
-		cat(s, n, &o, "; annual PUE %.3f, %.0f hours at the grid limit, %.0f at the cooling "
+		rep_cat(s, n, &o, "; annual PUE %.3f, %.0f hours at the grid limit, %.0f at the cooling "
 		    "limit, %s %.2f %%.", a->pue, a->at_grid, a->at_cool, pp_runs_measure(p), a->loss);
 	}
 	pp_doc_text(d, PP_DOC_LI, "%s", s);
@@ -159,7 +148,7 @@ static void months_text(char *s, size_t n, size_t *o, unsigned m)
 		int b = a;
 		while (b + 1 < 12 && (m >> (b + 1) & 1))
 			b++;
-		cat(s, n, o, "%s%s%s%s", first ? "" : ", ", mn[a], b > a ? "-" : "", b > a ? mn[b] : "");
+		rep_cat(s, n, o, "%s%s%s%s", first ? "" : ", ", mn[a], b > a ? "-" : "", b > a ? mn[b] : "");
 		first = 0;
 		a = b;
 	}
@@ -175,33 +164,33 @@ static void inputs(struct pp_doc *d, const struct pp_plan *p)
 		char t[PP_SUMMARY_MAX_WHY];
 		size_t o = 0, n = sizeof t;
 		if (isfinite(st->limit_kw))
-			cat(t, n, &o, "**%s**: grid connection %.4g MW", st->name, st->limit_kw / 1e3);
+			rep_cat(t, n, &o, "**%s**: grid connection %.4g MW", st->name, st->limit_kw / 1e3);
 		else
-			cat(t, n, &o, "**%s**: grid connection unlimited", st->name);
-		cat(t, n, &o, "; other loads %.4g MW, losses %.0f %% of IT", st->other_kw / 1e3,
+			rep_cat(t, n, &o, "**%s**: grid connection unlimited", st->name);
+		rep_cat(t, n, &o, "; other loads %.4g MW, losses %.0f %% of IT", st->other_kw / 1e3,
 		    100 * st->loss_frac);
 		for (size_t e = 0; e < st->nevents; e++) {
 			const struct pp_plan_event *ev = &st->events[e];
-			cat(t, n, &o, "; %s: %.4g MW in ", ev->name, ev->limit_kw / 1e3);
+			rep_cat(t, n, &o, "; %s: %.4g MW in ", ev->name, ev->limit_kw / 1e3);
 			months_text(t, n, &o, ev->months);
-			cat(t, n, &o, ", %s %02d:%02d-%02d:%02d", days[ev->days < 3 ? ev->days : 0],
+			rep_cat(t, n, &o, ", %s %02d:%02d-%02d:%02d", days[ev->days < 3 ? ev->days : 0],
 			    (int)ev->from_h, (int)(fmod(ev->from_h, 1) * 60 + 0.5), (int)ev->to_h,
 			    (int)(fmod(ev->to_h, 1) * 60 + 0.5));
 		}
-		cat(t, n, &o, ".");
+		rep_cat(t, n, &o, ".");
 		pp_doc_text(d, PP_DOC_LI, "%s", t);
 	}
 	for (size_t k = 0; k < p->ndesigns; k++) {
 		const struct pp_plan_design *ds = &p->designs[k];
 		char t[PP_SUMMARY_MAX_WHY];
 		size_t o = 0, n = sizeof t;
-		cat(t, n, &o, "**%s** (plants at %.2f x nameplate heat): ", ds->name, ds->oversize);
+		rep_cat(t, n, &o, "**%s** (plants at %.2f x nameplate heat): ", ds->name, ds->oversize);
 		for (size_t h = 0; h < ds->nhalls; h++)
-			cat(t, n, &o, "%s%d hall%s of %s, %.0f %% of the GPUs, %.0f kW chillers", h ? "; " : "",
+			rep_cat(t, n, &o, "%s%d hall%s of %s, %.0f %% of the GPUs, %.0f kW chillers", h ? "; " : "",
 			    ds->halls[h].count, ds->halls[h].count == 1 ? "" : "s",
 			    ds->halls[h].cooling_name ? ds->halls[h].cooling_name : "?",
 			    100 * ds->halls[h].share, ds->halls[h].chiller_kw);
-		cat(t, n, &o, ".");
+		rep_cat(t, n, &o, ".");
 		pp_doc_text(d, PP_DOC_LI, "%s", t);
 	}
 }
